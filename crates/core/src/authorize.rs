@@ -1,0 +1,366 @@
+//! Validation of a service's authorization request (DESIGN §2), as pure
+//! functions over the raw parameters and the service's registration.
+//!
+//! The order matters for safety: the client and its redirect URI are
+//! established first ([`client_and_redirect`]); until both are trusted every
+//! error is a page, never a redirect. Only then does [`validate`] decide which
+//! errors may go back to the service.
+
+use crate::acr::{resolve_acr_values, AcrLevel, AcrResolution, Platform};
+use crate::error::ErrorCode;
+use crate::partner::ServiceProvider;
+use crate::scope::{is_known_scope, ScopeSet};
+use std::collections::HashMap;
+
+const ALLOWED: &[&str] = &[
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "state",
+    "nonce",
+    "acr_values",
+    "prompt",
+    "claims",
+    "idp_hint",
+    "ui_locales",
+    "code_challenge",
+    "code_challenge_method",
+];
+const MAX_PARAMS: usize = 32;
+const MAX_VALUE: usize = 2048;
+const MAX_CLAIMS: usize = 4096;
+
+/// Why an authorization request was refused, and how the refusal travels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeRejection {
+    /// Shown to the citizen as an error page; the service is not redirected to.
+    Page { code: ErrorCode, detail: String },
+    /// Sent back to the (trusted) redirect URI.
+    Redirect { code: ErrorCode, detail: String, in_fragment: bool, state: Option<String> },
+}
+
+fn page(code: ErrorCode, detail: impl Into<String>) -> AuthorizeRejection {
+    AuthorizeRejection::Page { code, detail: detail.into() }
+}
+
+/// What the service asked for, once validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizeRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub state: String,
+    pub nonce: String,
+    pub scopes: ScopeSet,
+    pub acr: AcrLevel,
+    pub prompt_login: bool,
+    pub prompt_consent: bool,
+    pub amr_requested: bool,
+    pub idp_hint: Option<String>,
+    pub ui_locales: Option<String>,
+    pub code_challenge: Option<String>,
+}
+
+/// The raw parameters, with duplicates and sizes already refused.
+pub struct RawParams<'a>(HashMap<&'a str, &'a str>);
+
+impl<'a> RawParams<'a> {
+    pub fn parse(params: &'a [(String, String)]) -> Result<RawParams<'a>, AuthorizeRejection> {
+        if params.len() > MAX_PARAMS {
+            return Err(page(ErrorCode::AuthorizeInvalid, "too many parameters"));
+        }
+        let mut map = HashMap::with_capacity(params.len());
+        for (k, v) in params {
+            let limit = if k == "claims" { MAX_CLAIMS } else { MAX_VALUE };
+            if v.len() > limit {
+                return Err(page(ErrorCode::AuthorizeInvalid, format!("{k} is too long")));
+            }
+            if map.insert(k.as_str(), v.as_str()).is_some() {
+                return Err(page(ErrorCode::AuthorizeInvalid, format!("{k} is repeated")));
+            }
+        }
+        Ok(RawParams(map))
+    }
+
+    pub fn get(&self, k: &str) -> Option<&'a str> {
+        self.0.get(k).copied()
+    }
+
+    fn required(&self, k: &str) -> Result<&'a str, AuthorizeRejection> {
+        match self.get(k) {
+            Some(v) if !v.is_empty() => Ok(v),
+            _ => Err(page(ErrorCode::AuthorizeInvalid, format!("{k} is missing"))),
+        }
+    }
+}
+
+/// The client id and redirect URI, both required before anything else.
+pub fn client_and_redirect<'a>(raw: &RawParams<'a>) -> Result<(&'a str, &'a str), AuthorizeRejection> {
+    Ok((raw.required("client_id")?, raw.required("redirect_uri")?))
+}
+
+/// Whether the registered service accepts this redirect URI (exact match).
+pub fn check_client(sp: Option<&ServiceProvider>, redirect_uri: &str) -> Result<(), AuthorizeRejection> {
+    match sp {
+        Some(sp) if sp.active => {
+            if sp.redirect_uris.iter().any(|u| u == redirect_uri) {
+                Ok(())
+            } else {
+                Err(page(ErrorCode::RedirectUriNotRegistered, "redirect_uri not registered"))
+            }
+        }
+        _ => Err(page(ErrorCode::UnknownClient, "unknown or inactive client_id")),
+    }
+}
+
+fn is_pkce_value(s: &str) -> bool {
+    (43..=128).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// Whether a `claims` request asks for `amr` (in the ID token or userinfo).
+fn claims_request_amr(claims: &str) -> Result<bool, AuthorizeRejection> {
+    let v: serde_json::Value = serde_json::from_str(claims)
+        .map_err(|_| page(ErrorCode::AuthorizeInvalid, "claims is not JSON"))?;
+    let obj = v.as_object().ok_or_else(|| page(ErrorCode::AuthorizeInvalid, "claims is not a JSON object"))?;
+    let mut amr = false;
+    for (k, section) in obj {
+        if k != "id_token" && k != "userinfo" {
+            continue;
+        }
+        let section = section
+            .as_object()
+            .ok_or_else(|| page(ErrorCode::AuthorizeInvalid, "claims sections must be objects"))?;
+        amr |= section.contains_key("amr");
+    }
+    Ok(amr)
+}
+
+/// Validates every parameter of a request from a trusted client/redirect.
+pub fn validate(
+    raw: &RawParams<'_>,
+    sp: &ServiceProvider,
+    platform: Platform,
+) -> Result<AuthorizeRequest, AuthorizeRejection> {
+    if let Some(k) = raw.0.keys().find(|k| !ALLOWED.contains(k)) {
+        return Err(page(ErrorCode::AuthorizeInvalid, format!("unexpected parameter {k}")));
+    }
+    let state = raw.get("state").filter(|s| !s.is_empty()).map(str::to_owned);
+    let response_type = raw.required("response_type")?;
+    if response_type != "code" {
+        let parts: Vec<&str> = response_type.split(' ').collect();
+        let in_fragment = parts.iter().any(|p| *p == "token" || *p == "id_token");
+        return Err(AuthorizeRejection::Redirect {
+            code: ErrorCode::UnsupportedResponseType,
+            detail: "only response_type=code is supported".into(),
+            in_fragment,
+            state,
+        });
+    }
+    let state = raw.required("state")?.to_owned();
+    let scope = raw.required("scope")?;
+    if !scope.split(' ').any(|s| s == "openid") {
+        return Err(page(ErrorCode::AuthorizeInvalid, "scope must contain openid"));
+    }
+    let nonce = raw.required("nonce")?;
+    if nonce.chars().count() < platform.min_nonce_len() {
+        return Err(page(
+            ErrorCode::AuthorizeInvalid,
+            format!("nonce must be at least {} characters", platform.min_nonce_len()),
+        ));
+    }
+    let acr_values = raw.required("acr_values")?;
+    let (mut prompt_login, mut prompt_consent) = (false, false);
+    if let Some(prompt) = raw.get("prompt") {
+        if prompt.is_empty() {
+            return Err(page(ErrorCode::AuthorizeInvalid, "prompt is empty"));
+        }
+        for p in prompt.split(' ') {
+            match p {
+                "login" if sp.allows_prompt("login") => prompt_login = true,
+                "consent" if sp.allows_prompt("consent") => prompt_consent = true,
+                _ => return Err(page(ErrorCode::AuthorizeInvalid, "prompt value not allowed")),
+            }
+        }
+    }
+    let mut amr_requested = match raw.get("claims") {
+        Some(c) => claims_request_amr(c)?,
+        None => false,
+    };
+    let code_challenge = match (raw.get("code_challenge"), raw.get("code_challenge_method")) {
+        (None, None) => None,
+        (Some(c), Some("S256")) if is_pkce_value(c) => Some(c.to_owned()),
+        _ => return Err(page(ErrorCode::AuthorizeInvalid, "PKCE needs a valid code_challenge with S256")),
+    };
+    let ui_locales = raw.get("ui_locales").map(str::to_owned);
+    let idp_hint = raw.get("idp_hint").filter(|h| !h.is_empty()).map(str::to_owned);
+
+    let redirect = |code, detail: &str| AuthorizeRejection::Redirect {
+        code,
+        detail: detail.to_owned(),
+        in_fragment: false,
+        state: Some(state.clone()),
+    };
+    // Unknown scopes are ignored; known ones must be registered for the SP.
+    let known: Vec<&str> = scope.split(' ').filter(|s| is_known_scope(s)).collect();
+    if let Some(s) = known.iter().find(|s| !sp.allows_scope(s)) {
+        return Err(redirect(ErrorCode::InvalidScope, &format!("scope {s} not allowed for this client")));
+    }
+    amr_requested |= known.contains(&"amr");
+    if amr_requested && !sp.amr_entitled {
+        return Err(page(ErrorCode::AmrNotEntitled, "amr requested without entitlement"));
+    }
+    let acr = match resolve_acr_values(acr_values, platform) {
+        AcrResolution::Level(l) => l,
+        AcrResolution::NotServed(l) => {
+            return Err(redirect(ErrorCode::InvalidAcr, &format!("{l} is not served by this platform")))
+        }
+    };
+    Ok(AuthorizeRequest {
+        client_id: sp.client_id.clone(),
+        redirect_uri: raw.required("redirect_uri")?.to_owned(),
+        state,
+        nonce: nonce.to_owned(),
+        scopes: ScopeSet::from_iter(known),
+        acr,
+        prompt_login,
+        prompt_consent,
+        amr_requested,
+        idp_hint,
+        ui_locales,
+        code_challenge,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::partner::{IdpFilter, SigningAlg, SpType};
+
+    fn sp() -> ServiceProvider {
+        ServiceProvider {
+            client_id: "c1".into(),
+            entity_id: "c1".into(),
+            name: "Test".into(),
+            active: true,
+            sp_type: SpType::Public,
+            identity_consent: false,
+            client_secret: "s".into(),
+            redirect_uris: vec!["https://sp.example/cb".into()],
+            post_logout_redirect_uris: vec![],
+            scopes: vec!["profile".into(), "email".into()],
+            allowed_prompts: vec!["login".into(), "consent".into()],
+            amr_entitled: false,
+            idp_hints: vec![],
+            idp_filter: IdpFilter::default(),
+            id_token_signed_response_alg: SigningAlg::ES256,
+            userinfo_signed_response_alg: SigningAlg::ES256,
+        }
+    }
+
+    fn params(extra: &[(&str, &str)], drop: &str) -> Vec<(String, String)> {
+        let mut p: Vec<(String, String)> = [
+            ("client_id", "c1"),
+            ("redirect_uri", "https://sp.example/cb"),
+            ("response_type", "code"),
+            ("scope", "openid profile unknown_scope"),
+            ("state", "st"),
+            ("nonce", "n-0123456789012345678901"),
+            ("acr_values", "eidas1"),
+        ]
+        .iter()
+        .chain(extra.iter())
+        .filter(|(k, _)| *k != drop)
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let mut seen = std::collections::HashSet::new();
+        p.retain(|(k, _)| seen.insert(k.clone()) || k == "state");
+        p
+    }
+
+    fn run(p: &[(String, String)]) -> Result<AuthorizeRequest, AuthorizeRejection> {
+        let raw = RawParams::parse(p)?;
+        client_and_redirect(&raw)?;
+        validate(&raw, &sp(), Platform::Standard)
+    }
+
+    fn code_of(r: Result<AuthorizeRequest, AuthorizeRejection>) -> (&'static str, bool) {
+        match r {
+            Ok(_) => ("ok", false),
+            Err(AuthorizeRejection::Page { code, .. }) => (code.code(), false),
+            Err(AuthorizeRejection::Redirect { code, .. }) => (code.code(), true),
+        }
+    }
+
+    #[test]
+    fn accepts_a_good_request_and_ignores_unknown_scopes() {
+        let r = run(&params(&[], "")).unwrap_or_else(|e| unreachable!("{e:?}"));
+        assert_eq!(r.scopes.to_oauth_string(), "openid profile");
+        assert_eq!(r.acr, AcrLevel::Eidas1);
+    }
+
+    #[test]
+    fn missing_required_parameters_are_pages() {
+        for k in ["client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "acr_values"] {
+            assert_eq!(code_of(run(&params(&[], k))), ("Y030007", false), "{k}");
+        }
+    }
+
+    #[test]
+    fn malformed_values() {
+        let cases: &[(&str, &str, (&str, bool))] = &[
+            ("nonce", "short", ("Y030007", false)),
+            ("prompt", "none", ("Y030007", false)),
+            ("prompt", "select_account", ("Y030007", false)),
+            ("prompt", "", ("Y030007", false)),
+            ("prompt", "login consent", ("ok", false)),
+            ("scope", "profile", ("Y030007", false)),
+            ("scope", "openid dgfip_rfr", ("Y030011", true)),
+            ("acr_values", "eidas2", ("Y030012", true)),
+            ("acr_values", "foo", ("ok", false)),
+            ("claims", "{not json", ("Y030007", false)),
+            ("claims", r#"{"id_token":{"amr":{"essential":true}}}"#, ("Y100009", false)),
+            ("response_type", "code id_token", ("Y030010", true)),
+            ("response_type", "token", ("Y030010", true)),
+            ("code_challenge_method", "plain", ("Y030007", false)),
+            ("foo", "bar", ("Y030007", false)),
+        ];
+        for (k, v, expected) in cases {
+            let p: Vec<(String, String)> = params(&[], k)
+                .into_iter()
+                .chain(std::iter::once(((*k).to_owned(), (*v).to_owned())))
+                .collect();
+            assert_eq!(code_of(run(&p)), *expected, "{k}={v}");
+        }
+    }
+
+    #[test]
+    fn hybrid_response_types_go_in_the_fragment() {
+        let p: Vec<_> = params(&[], "response_type")
+            .into_iter()
+            .chain(std::iter::once(("response_type".to_owned(), "code id_token".to_owned())))
+            .collect();
+        match run(&p) {
+            Err(AuthorizeRejection::Redirect { in_fragment, .. }) => assert!(in_fragment),
+            other => unreachable!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn duplicates_are_refused() {
+        let mut p = params(&[], "");
+        p.push(("nonce".into(), "n-0123456789012345678901".into()));
+        assert_eq!(code_of(run(&p)), ("Y030007", false));
+    }
+
+    #[test]
+    fn unknown_client_and_redirect() {
+        assert_eq!(
+            check_client(None, "x").err().map(|e| matches!(e, AuthorizeRejection::Page { code: ErrorCode::UnknownClient, .. })),
+            Some(true)
+        );
+        let s = sp();
+        assert!(check_client(Some(&s), "https://sp.example/cb/").is_err());
+        assert!(check_client(Some(&s), "https://sp.example/cb").is_ok());
+    }
+}

@@ -1,0 +1,193 @@
+//! Business events (DESIGN §8): one typed record per step of a login. They
+//! carry identifiers and claim *names*, never claim values, tokens or
+//! secrets, so the stream can be shipped to analytics without leaking
+//! personal data. The web layer fills them; the sink writes JSON lines and
+//! keeps the ones statistics need in the durable store.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventKind {
+    FcAuthorizeInitiated,
+    FcSsoInitiated,
+    FcShowedIdpChoice,
+    FcRedirectedToHintedIdp,
+    IdpChosen,
+    IdpCalledback,
+    IdpCalledbackWithError,
+    FcRequestedIdpToken,
+    FcRequestedIdpUserinfo,
+    FcVerified,
+    FcIdpDisabled,
+    FcIdpBlacklisted,
+    FcIdpInsufficientAcr,
+    FcShowedConsent,
+    FcDatatransferConsentIdentity,
+    FcDatatransferConsentAnonymous,
+    FcDatatransferConsentData,
+    FcDatatransferInformationIdentity,
+    FcDatatransferInformationAnonymous,
+    FcDatatransferInformationData,
+    FcAutoLogin,
+    FcRedirectedToSp,
+    SpRequestedFcJwks,
+    SpRequestedFcToken,
+    SpRequestedFcUserinfo,
+    DpVerifiedFcChecktoken,
+    DpUsedInvalidCredential,
+    DpUsedInvalidAccessToken,
+    SpRequestedLogout,
+    FcRequestedLogoutFromIdp,
+    FcSessionTerminated,
+    /// Not in FranceConnect's catalogue: a login refused after the IdP
+    /// answered (bad token, invalid identity…), with the error code.
+    FcLoginRefused,
+}
+
+impl EventKind {
+    pub fn step(self) -> &'static str {
+        use EventKind::*;
+        match self {
+            FcAuthorizeInitiated => "1.0",
+            FcSsoInitiated => "1.1",
+            FcShowedIdpChoice => "2.0",
+            FcRedirectedToHintedIdp => "2.1",
+            IdpChosen => "3.0",
+            IdpCalledback => "4.0",
+            IdpCalledbackWithError => "4.0.5",
+            FcRequestedIdpToken => "4.1",
+            FcRequestedIdpUserinfo => "4.2",
+            FcLoginRefused => "4.9",
+            FcVerified => "5.0",
+            FcIdpDisabled => "5.1",
+            FcIdpBlacklisted => "5.2",
+            FcIdpInsufficientAcr => "5.3",
+            FcShowedConsent => "6.1",
+            FcDatatransferConsentIdentity
+            | FcDatatransferConsentAnonymous
+            | FcDatatransferConsentData
+            | FcDatatransferInformationIdentity
+            | FcDatatransferInformationAnonymous
+            | FcDatatransferInformationData => "6.2",
+            FcAutoLogin => "6.3",
+            FcRedirectedToSp => "7.0",
+            SpRequestedFcJwks => "7.1",
+            SpRequestedFcToken => "7.2",
+            SpRequestedFcUserinfo => "7.3",
+            DpVerifiedFcChecktoken => "7.4",
+            DpUsedInvalidCredential => "7.4.1",
+            DpUsedInvalidAccessToken => "7.4.2",
+            SpRequestedLogout => "8.0",
+            FcRequestedLogoutFromIdp => "8.1",
+            FcSessionTerminated => "8.2",
+        }
+    }
+
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Whether the event is also kept in the durable store (dashboard, stats).
+    pub fn is_durable(self) -> bool {
+        use EventKind::*;
+        matches!(
+            self,
+            FcVerified
+                | FcRedirectedToSp
+                | FcDatatransferConsentIdentity
+                | FcDatatransferConsentAnonymous
+                | FcDatatransferConsentData
+                | FcDatatransferInformationIdentity
+                | FcDatatransferInformationAnonymous
+                | FcDatatransferInformationData
+                | DpVerifiedFcChecktoken
+        )
+    }
+
+    /// Data-transfer event for the consent step.
+    pub fn datatransfer(consent_required: bool, anonymous: bool, has_data: bool) -> EventKind {
+        use EventKind::*;
+        match (consent_required, has_data, anonymous) {
+            (true, true, _) => FcDatatransferConsentData,
+            (true, false, true) => FcDatatransferConsentAnonymous,
+            (true, false, false) => FcDatatransferConsentIdentity,
+            (false, true, _) => FcDatatransferInformationData,
+            (false, false, true) => FcDatatransferInformationAnonymous,
+            (false, false, false) => FcDatatransferInformationIdentity,
+        }
+    }
+}
+
+/// One business event. Optional fields are omitted from the JSON line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BusinessEvent {
+    pub event: String,
+    pub step: String,
+    /// Unix milliseconds.
+    pub time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interaction: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browsing_session: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sp_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sp_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sp_acr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sp_sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idp_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idp_acr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idp_sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dp_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// Error code when the step failed (`Y…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Short reason for a failure (English, never personal data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl BusinessEvent {
+    pub fn new(kind: EventKind, time_millis: i64) -> Self {
+        BusinessEvent {
+            event: kind.name(),
+            step: kind.step().to_owned(),
+            time: time_millis,
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_steps() {
+        assert_eq!(EventKind::FcVerified.name(), "FC_VERIFIED");
+        assert_eq!(EventKind::IdpCalledbackWithError.name(), "IDP_CALLEDBACK_WITH_ERROR");
+        assert_eq!(EventKind::FcDatatransferConsentData.name(), "FC_DATATRANSFER_CONSENT_DATA");
+        assert_eq!(EventKind::SpRequestedFcJwks.step(), "7.1");
+        assert!(EventKind::FcVerified.is_durable());
+    }
+}

@@ -1,0 +1,27 @@
+//! Relais' domain: the rules of an identity federation, with no I/O.
+//!
+//! Everything the HTTP layer decides about a login is decided here, as pure
+//! functions over typed values: which eIDAS level a service gets
+//! ([`acr`]), which claims a scope releases ([`scope`]), whether an identity
+//! provider's answer is an acceptable pivot identity ([`pivot`]), which
+//! pseudonymous `sub` a service sees ([`subject`]), whether an authorization
+//! request is acceptable ([`authorize`]), and the catalogues of errors
+//! ([`error`]) and business events ([`event`]). Time ([`clock`]) and
+//! randomness ([`random`]) are injected so that tests control them.
+
+pub mod acr;
+pub mod authorize;
+pub mod clock;
+pub mod error;
+pub mod event;
+pub mod partner;
+pub mod pivot;
+pub mod random;
+pub mod scope;
+pub mod subject;
+pub mod timefmt;
+
+pub use acr::{AcrLevel, Platform};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::ErrorCode;
+pub use random::{Randomness, SystemRandomness};

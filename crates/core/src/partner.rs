@@ -1,0 +1,169 @@
+//! Partners of the federation as the domain sees them: services (SPs) and
+//! identity providers (IdPs). Parsed once at the boundary (config file, CLI,
+//! store), so the login journey works on values that are already valid.
+
+use crate::acr::AcrLevel;
+use serde::{Deserialize, Serialize};
+
+/// Signature algorithm of ID tokens and userinfo for one service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum SigningAlg {
+    #[default]
+    ES256,
+    RS256,
+    /// Legacy: HMAC with the client secret.
+    HS256,
+}
+
+impl SigningAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlg::ES256 => "ES256",
+            SigningAlg::RS256 => "RS256",
+            SigningAlg::HS256 => "HS256",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SpType {
+    #[default]
+    Public,
+    Private,
+}
+
+/// Which IdPs a service accepts: everything except a list, or only a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", content = "idps", rename_all = "lowercase")]
+pub enum IdpFilter {
+    Deny(Vec<String>),
+    Allow(Vec<String>),
+}
+
+impl Default for IdpFilter {
+    fn default() -> Self {
+        IdpFilter::Deny(Vec::new())
+    }
+}
+
+impl IdpFilter {
+    pub fn accepts(&self, idp_id: &str) -> bool {
+        match self {
+            IdpFilter::Deny(list) => !list.iter().any(|i| i == idp_id),
+            IdpFilter::Allow(list) => list.iter().any(|i| i == idp_id),
+        }
+    }
+}
+
+/// A service provider: one OIDC client of the federation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceProvider {
+    pub client_id: String,
+    /// Groups the clients of one organisation: they see the same `sub`.
+    pub entity_id: String,
+    pub name: String,
+    pub active: bool,
+    #[serde(rename = "type")]
+    pub sp_type: SpType,
+    /// Private services with this flag need an explicit consent checkbox.
+    pub identity_consent: bool,
+    pub client_secret: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Scopes the service is registered for (identity and data).
+    pub scopes: Vec<String>,
+    /// `prompt` values the service may send; without `consent` the consent
+    /// page is skipped ("auto-login").
+    pub allowed_prompts: Vec<String>,
+    /// Entitled to request the `amr` claim.
+    pub amr_entitled: bool,
+    /// `idp_hint` values the service may send; empty = the platform's list.
+    pub idp_hints: Vec<String>,
+    pub idp_filter: IdpFilter,
+    pub id_token_signed_response_alg: SigningAlg,
+    pub userinfo_signed_response_alg: SigningAlg,
+}
+
+impl ServiceProvider {
+    pub fn allows_scope(&self, scope: &str) -> bool {
+        scope == "openid" || self.scopes.iter().any(|s| s == scope)
+    }
+
+    pub fn allows_prompt(&self, prompt: &str) -> bool {
+        self.allowed_prompts.iter().any(|p| p == prompt)
+    }
+
+    pub fn consent_required(&self) -> bool {
+        self.sp_type == SpType::Private && self.identity_consent
+    }
+}
+
+/// How an IdP is authenticated at its token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum IdpClientAuth {
+    #[default]
+    ClientSecretPost,
+    ClientSecretBasic,
+}
+
+/// Endpoints of an upstream OpenID provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct IdpEndpoints {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub userinfo_endpoint: String,
+    pub jwks_uri: String,
+    pub end_session_endpoint: Option<String>,
+}
+
+/// An identity provider: an upstream OpenID provider Relais is a client of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentityProvider {
+    pub id: String,
+    pub title: String,
+    pub active: bool,
+    pub display: bool,
+    pub allowed_acr: Vec<AcrLevel>,
+    pub amr: Vec<String>,
+    /// Discovery URL; when set, endpoints are read from it at start.
+    pub discovery_url: Option<String>,
+    pub endpoints: IdpEndpoints,
+    pub client_id: String,
+    pub client_secret: String,
+    pub token_endpoint_auth_method: IdpClientAuth,
+    /// The one algorithm accepted on its ID tokens.
+    pub id_token_signed_response_alg: String,
+    /// `None`: userinfo is plain JSON; otherwise a JWT signed with this alg.
+    pub userinfo_signed_response_alg: Option<String>,
+    /// Whether Relais chains logout to its end_session endpoint.
+    pub end_session: bool,
+    pub timeout_ms: u64,
+    /// Scopes Relais asks the IdP for.
+    pub scopes: Vec<String>,
+}
+
+impl IdentityProvider {
+    pub fn max_acr(&self) -> Option<AcrLevel> {
+        self.allowed_acr.iter().copied().max()
+    }
+
+    pub fn has_end_session(&self) -> bool {
+        self.end_session && self.endpoints.end_session_endpoint.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idp_filter() {
+        assert!(IdpFilter::Deny(vec!["a".into()]).accepts("b"));
+        assert!(!IdpFilter::Deny(vec!["a".into()]).accepts("a"));
+        assert!(IdpFilter::Allow(vec!["a".into()]).accepts("a"));
+        assert!(!IdpFilter::Allow(vec![]).accepts("a"));
+    }
+}
