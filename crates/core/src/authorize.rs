@@ -45,7 +45,7 @@ fn page(code: ErrorCode, detail: impl Into<String>) -> AuthorizeRejection {
 }
 
 /// What the service asked for, once validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuthorizeRequest {
     pub client_id: String,
     pub redirect_uri: String,

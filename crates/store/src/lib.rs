@@ -1,1 +1,101 @@
+//! Storage behind a few narrow traits, one implementation per backend.
+//!
+//! Two tiers (DESIGN §1): *ephemeral* state with a TTL (browser sessions,
+//! interactions, codes, access tokens, CSRF tokens) and *durable* state
+//! (configuration documents, accounts, business events, signing keys).
+//! The web layer only sees the traits in this file; [`memory`] and
+//! [`sqlite`] implement them today, PostgreSQL and Redis plug in the same
+//! way, and [`conformance`] is the one test suite every backend must pass.
+//!
+//! Expiry always uses the injected [`Clock`], so tests move time forward
+//! instead of sleeping.
 
+pub mod conformance;
+pub mod memory;
+pub mod records;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use relais_core::event::BusinessEvent;
+pub use records::{Account, ConfigKind, StoredKey};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The backend cannot be reached or failed; the request may be retried.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Key/value entries that expire, with an atomic single-use take.
+#[async_trait]
+pub trait EphemeralStore: Send + Sync + 'static {
+    /// Stores `value` under `key` for `ttl_secs`, replacing any previous value.
+    async fn put(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<()>;
+    /// Reads a live entry.
+    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Reads and deletes a live entry atomically: of concurrent takers, exactly
+    /// one gets the value.
+    async fn take(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    async fn delete(&self, key: &str) -> StoreResult<()>;
+    /// Removes expired entries; returns how many.
+    async fn purge_expired(&self) -> StoreResult<u64>;
+}
+
+/// Configuration documents (services, identity providers, data providers).
+#[async_trait]
+pub trait ConfigStore: Send + Sync + 'static {
+    async fn put_config(&self, kind: ConfigKind, id: &str, doc: &serde_json::Value) -> StoreResult<()>;
+    async fn get_config(&self, kind: ConfigKind, id: &str) -> StoreResult<Option<serde_json::Value>>;
+    async fn list_config(&self, kind: ConfigKind) -> StoreResult<Vec<(String, serde_json::Value)>>;
+    async fn delete_config(&self, kind: ConfigKind, id: &str) -> StoreResult<bool>;
+}
+
+/// Citizens' accounts, keyed by identity hash.
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    async fn get_account(&self, id: &str) -> StoreResult<Option<Account>>;
+    /// Records a connection: creates the account if new, updates
+    /// `last_connection`. Returns the account as stored.
+    async fn record_connection(&self, id: &str, idp_id: &str, now_millis: i64) -> StoreResult<Account>;
+    /// Replaces preferences and the active flag.
+    async fn save_account(&self, account: &Account) -> StoreResult<()>;
+}
+
+/// Business events kept for the dashboard and statistics.
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    async fn append_events(&self, events: &[BusinessEvent]) -> StoreResult<()>;
+    /// Newest first.
+    async fn events_for_account(&self, account_id: &str, since_millis: i64, limit: u32) -> StoreResult<Vec<BusinessEvent>>;
+    async fn count_events(&self, event: &str) -> StoreResult<u64>;
+}
+
+/// Signing keys (private parts sealed by the caller).
+#[async_trait]
+pub trait KeyStore: Send + Sync + 'static {
+    async fn put_key(&self, key: &StoredKey) -> StoreResult<()>;
+    async fn list_keys(&self) -> StoreResult<Vec<StoredKey>>;
+}
+
+/// Health of the backends, for `/readyz`.
+#[async_trait]
+pub trait Health: Send + Sync + 'static {
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// The set of stores one node uses.
+#[derive(Clone)]
+pub struct Stores {
+    pub ephemeral: Arc<dyn EphemeralStore>,
+    pub config: Arc<dyn ConfigStore>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub events: Arc<dyn EventStore>,
+    pub keys: Arc<dyn KeyStore>,
+    pub health: Vec<Arc<dyn Health>>,
+}

@@ -1,0 +1,66 @@
+//! Records the durable stores hold.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigKind {
+    ServiceProvider,
+    IdentityProvider,
+    DataProvider,
+}
+
+impl ConfigKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfigKind::ServiceProvider => "sp",
+            ConfigKind::IdentityProvider => "idp",
+            ConfigKind::DataProvider => "dp",
+        }
+    }
+}
+
+/// A citizen's account (pseudonymous: keyed by identity hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub active: bool,
+    pub created_at: i64,
+    pub last_connection: i64,
+    pub last_idp: String,
+    /// IdPs the citizen blocked.
+    pub blocked_idps: Vec<String>,
+    /// Block IdPs that join the federation later.
+    pub block_future_idps: bool,
+    /// Per-organisation `sub` overrides (entity id → sub).
+    pub sub_overrides: BTreeMap<String, String>,
+}
+
+impl Account {
+    pub fn new(id: &str, idp_id: &str, now_millis: i64) -> Account {
+        Account {
+            id: id.to_owned(),
+            active: true,
+            created_at: now_millis,
+            last_connection: now_millis,
+            last_idp: idp_id.to_owned(),
+            blocked_idps: Vec::new(),
+            block_future_idps: false,
+            sub_overrides: BTreeMap::new(),
+        }
+    }
+}
+
+/// A signing key as stored: public JWK in clear, private part sealed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredKey {
+    pub kid: String,
+    pub alg: String,
+    pub public_jwk: String,
+    pub sealed_private: Vec<u8>,
+    pub created_at: i64,
+    /// Signing starts at this time (published before it).
+    pub active_from: i64,
+    /// Not used to sign after this time; published until tokens expire.
+    pub retired_at: Option<i64>,
+}
