@@ -1,1 +1,28 @@
+//! The HTTP face of Relais.
+//!
+//! A login is followed by opening one file per step, in order, in
+//! [`journey`]: `authorize` (the service arrives) → `chooser` (the citizen
+//! picks an IdP) → `idp_callback` (the IdP answers; identity checked) →
+//! `consent` (what is shared; code issued) → `token` → `userinfo` →
+//! `logout`. Each step parses its request, calls the domain crate's rules
+//! and the OIDC crate's protocol code, reads/writes the stores through
+//! traits, emits business events, and returns a response or an
+//! [`error::AppError`] — the one type that becomes an HTTP error response.
 
+pub mod cookies;
+pub mod error;
+pub mod events;
+pub mod flow;
+pub mod headers;
+pub mod journey;
+pub mod keyring;
+pub mod ops;
+pub mod pages;
+pub mod registry;
+pub mod router;
+pub mod settings;
+pub mod state;
+
+pub use router::federation_router;
+pub use settings::Settings;
+pub use state::AppState;

@@ -1,0 +1,218 @@
+//! The ephemeral records a login walks through, and how they are read and
+//! written. Each lives in the ephemeral store under a prefixed key with a TTL:
+//!
+//! - `sess:<id>`  [`BrowserSession`]: the citizen's federation session (SSO).
+//! - `int:<uid>`  [`Interaction`]: one service's login request in progress.
+//! - `csrf:<tok>` [`CsrfGrant`]: a single-use form token bound to its form.
+//! - `idp:<state>` [`IdpAttempt`]: one redirect to an IdP (state, nonce, PKCE).
+//! - `ready:<uid>` marker: the login can be completed once (consent step).
+//! - `code:<code>` [`CodeGrant`], `used:<code>`, `at:<token>` [`AccessGrant`].
+
+use crate::cookies;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::http::HeaderMap;
+use relais_core::authorize::AuthorizeRequest;
+use relais_core::pivot::PivotIdentity;
+use relais_core::subject::IdentityHash;
+use relais_core::{AcrLevel, ErrorCode};
+use relais_store::StoreError;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+pub const CODE_TTL: u64 = 30;
+pub const TOKEN_TTL: u64 = 60;
+
+/// What an IdP proved about the citizen, once verified.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VerifiedLogin {
+    pub identity: PivotIdentity,
+    pub identity_hash: IdentityHash,
+    pub idp_id: String,
+    pub idp_acr: AcrLevel,
+    pub idp_sub: String,
+    pub amr: Vec<String>,
+    /// Unix seconds.
+    pub auth_time: i64,
+    /// The IdP's ID token, kept only to end the IdP session at logout.
+    pub idp_id_token: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BrowserSession {
+    pub id: String,
+    pub browsing_session: String,
+    pub login: Option<VerifiedLogin>,
+    /// (client_id, sub) pairs issued in this session, for logout hints.
+    pub issued: Vec<(String, String)>,
+    /// Unix ms when a fixed-lifetime session ends.
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub enum InteractionStep {
+    Chooser,
+    AtIdp,
+    Consent,
+    Done,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Interaction {
+    pub uid: String,
+    pub session_id: String,
+    pub request: AuthorizeRequest,
+    pub step: InteractionStep,
+    /// Title of the IdP that just failed, for the chooser's banner.
+    pub idp_error: Option<String>,
+    pub login: Option<VerifiedLogin>,
+    pub sso: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CsrfGrant {
+    pub session_id: String,
+    pub form: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdpAttempt {
+    pub uid: String,
+    pub session_id: String,
+    pub idp_id: String,
+    pub nonce: String,
+    pub code_verifier: String,
+    pub acr: AcrLevel,
+}
+
+/// What a code (then its access token) carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeGrant {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub nonce: String,
+    pub sub: String,
+    pub acr: AcrLevel,
+    pub amr: Option<Vec<String>>,
+    pub auth_time: i64,
+    pub scopes: relais_core::scope::ScopeSet,
+    pub identity: PivotIdentity,
+    pub account_id: String,
+    pub idp_id: String,
+    pub session_id: String,
+    pub browsing_session: String,
+}
+
+pub type AccessGrant = CodeGrant;
+
+fn corrupt(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("ephemeral record: {e}"))
+}
+
+impl AppState {
+    pub async fn load<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        match self.stores.ephemeral.get(key).await? {
+            Some(b) => serde_json::from_slice(&b).map(Some).map_err(corrupt),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn take<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        match self.stores.ephemeral.take(key).await? {
+            Some(b) => serde_json::from_slice(&b).map(Some).map_err(corrupt),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn save<T: Serialize>(&self, key: &str, value: &T, ttl: u64) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(value).map_err(corrupt)?;
+        self.stores.ephemeral.put(key, &bytes, ttl).await
+    }
+
+    /// The session named by the request's cookie, if live.
+    pub async fn current_session(&self, headers: &HeaderMap) -> Result<Option<BrowserSession>, StoreError> {
+        let name = cookies::session_cookie_name(self.settings.sandbox);
+        let Some(id) = cookies::read_cookie(headers, name) else { return Ok(None) };
+        let s: Option<BrowserSession> = self.load(&format!("sess:{id}")).await?;
+        Ok(s.filter(|s| s.expires_at > self.clock.now_millis()))
+    }
+
+    /// Stores a session, sliding its lifetime on Standard.
+    pub async fn save_session(&self, s: &mut BrowserSession) -> Result<(), StoreError> {
+        let now = self.clock.now_millis();
+        let ttl_ms = i64::try_from(self.settings.session_ttl_secs).unwrap_or(1800) * 1000;
+        if self.settings.session_sliding || s.expires_at == 0 {
+            s.expires_at = now + ttl_ms;
+        }
+        let ttl = u64::try_from((s.expires_at - now).max(1000) / 1000).unwrap_or(1);
+        self.save(&format!("sess:{}", s.id), s, ttl).await
+    }
+
+    pub fn new_session(&self) -> BrowserSession {
+        BrowserSession {
+            id: self.random.token(32),
+            browsing_session: self.random.token(16),
+            login: None,
+            issued: Vec::new(),
+            expires_at: 0,
+        }
+    }
+
+    pub fn session_cookie(&self, s: &BrowserSession) -> Option<axum::http::HeaderValue> {
+        cookies::set_cookie(
+            cookies::session_cookie_name(self.settings.sandbox),
+            &s.id,
+            self.settings.session_ttl_secs,
+            self.settings.sandbox,
+        )
+    }
+
+    /// Loads the interaction `uid` and checks it belongs to the caller's session.
+    pub async fn interaction_for(
+        &self,
+        headers: &HeaderMap,
+        uid: &str,
+    ) -> Result<(BrowserSession, Interaction), AppError> {
+        if uid.len() > 64 {
+            return Err(AppError::page(ErrorCode::SessionExpired, "interaction id too long"));
+        }
+        let session = self
+            .current_session(headers)
+            .await?
+            .ok_or_else(|| AppError::page(ErrorCode::SessionExpired, "no live session"))?;
+        let interaction: Interaction = self
+            .load(&format!("int:{uid}"))
+            .await?
+            .ok_or_else(|| AppError::page(ErrorCode::SessionExpired, "interaction expired"))?;
+        if interaction.session_id != session.id {
+            return Err(AppError::page(ErrorCode::SessionExpired, "interaction of another session"));
+        }
+        Ok((session, interaction))
+    }
+
+    pub async fn save_interaction(&self, i: &Interaction) -> Result<(), StoreError> {
+        self.save(&format!("int:{}", i.uid), i, self.settings.session_ttl_secs).await
+    }
+
+    /// Issues a single-use CSRF token for `form` in this session.
+    pub async fn issue_csrf(&self, session_id: &str, form: &str) -> Result<String, StoreError> {
+        let token = self.random.token(24);
+        let grant = CsrfGrant { session_id: session_id.to_owned(), form: form.to_owned() };
+        self.save(&format!("csrf:{token}"), &grant, self.settings.session_ttl_secs).await?;
+        Ok(token)
+    }
+
+    /// Consumes a CSRF token; it must exist, belong to this session and form.
+    pub async fn check_csrf(&self, token: Option<&str>, session_id: &str, form: &str) -> Result<(), AppError> {
+        let token = token.filter(|t| !t.is_empty()).ok_or_else(|| AppError::page(ErrorCode::CsrfMissing, "no csrf token"))?;
+        if token.len() > 64 {
+            return Err(AppError::page(ErrorCode::CsrfWrong, "csrf token too long"));
+        }
+        let grant: Option<CsrfGrant> = self.take(&format!("csrf:{token}")).await?;
+        match grant {
+            Some(g) if g.session_id == session_id && g.form == form => Ok(()),
+            _ => Err(AppError::page(ErrorCode::CsrfWrong, "csrf token unknown, used, or for another form")),
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Step 1 — the service sends the citizen here (`GET|POST /authorize`).
+//!
+//! Validate the request (client and redirect URI first, so nothing is ever
+//! redirected to an untrusted address), resolve the level, open an
+//! interaction bound to the browser session, then: reuse the session (SSO)
+//! when the rules allow, go straight to a hinted IdP, or show the chooser.
+
+use crate::error::AppError;
+use crate::flow::{Interaction, InteractionStep};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use relais_core::authorize::{self, AuthorizeRejection, AuthorizeRequest, RawParams};
+use relais_core::event::EventKind;
+use relais_core::partner::ServiceProvider;
+use relais_core::ErrorCode;
+
+pub async fn get(State(app): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let params = parse_pairs(q.as_deref().unwrap_or("").as_bytes());
+    handle(app, headers, params).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let params = parse_pairs(&body);
+    handle(app, headers, params).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub fn parse_pairs(raw: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+fn rejection(app: &AppState, r: AuthorizeRejection, redirect_uri: &str) -> AppError {
+    match r {
+        AuthorizeRejection::Page { code, detail } => AppError::page(code, detail),
+        AuthorizeRejection::Redirect { code, detail, in_fragment, state } => AppError::ToSp {
+            code,
+            detail,
+            redirect_uri: redirect_uri.to_owned(),
+            state,
+            fragment: in_fragment,
+            iss: app.settings.issuer(),
+        },
+    }
+}
+
+/// Whether `hint` names an IdP this service may be sent to directly.
+fn hint_allowed(app: &AppState, sp: &ServiceProvider, hint: &str) -> bool {
+    let listed = if sp.idp_hints.is_empty() {
+        app.registry.idp(hint).is_some_and(|i| i.display)
+    } else {
+        sp.idp_hints.iter().any(|h| h == hint)
+    };
+    listed && app.registry.idp(hint).is_some_and(|i| i.active) && sp.idp_filter.accepts(hint)
+}
+
+async fn handle(app: AppState, headers: HeaderMap, params: Vec<(String, String)>) -> Result<Response, AppError> {
+    let raw = RawParams::parse(&params).map_err(|r| rejection(&app, r, ""))?;
+    let (client_id, redirect_uri) = authorize::client_and_redirect(&raw).map_err(|r| rejection(&app, r, ""))?;
+    let sp = app.registry.sp(client_id);
+    authorize::check_client(sp.as_deref(), redirect_uri).map_err(|r| rejection(&app, r, ""))?;
+    let Some(sp) = sp else { return Err(AppError::page(ErrorCode::UnknownClient, "unknown client")) };
+    if !app.settings.sandbox && !redirect_uri.starts_with("https://") {
+        return Err(AppError::page(ErrorCode::RedirectUriNotRegistered, "redirect_uri must use https"));
+    }
+    let request = authorize::validate(&raw, &sp, app.settings.platform).map_err(|r| rejection(&app, r, redirect_uri))?;
+    if let Some(hint) = request.idp_hint.as_deref() {
+        if !hint_allowed(&app, &sp, hint) {
+            return Err(AppError::ToSp {
+                code: ErrorCode::IdpHintNotAllowed,
+                detail: "idp_hint not allowed".into(),
+                redirect_uri: request.redirect_uri.clone(),
+                state: Some(request.state.clone()),
+                fragment: false,
+                iss: app.settings.issuer(),
+            });
+        }
+    }
+
+    let existing = app.current_session(&headers).await?;
+    let fresh_session = existing.is_none();
+    let mut session = existing.unwrap_or_else(|| app.new_session());
+    let mut interaction = Interaction {
+        uid: app.random.token(18),
+        session_id: session.id.clone(),
+        request,
+        step: InteractionStep::Chooser,
+        idp_error: None,
+        login: None,
+        sso: false,
+    };
+    app.events.emit(app.login_event(EventKind::FcAuthorizeInitiated, &headers, Some(&session), Some(&interaction)));
+
+    let next = if let Some(login) = sso_login(&app, &sp, &interaction.request, &session) {
+        interaction.login = Some(login);
+        interaction.sso = true;
+        interaction.step = InteractionStep::Consent;
+        app.save(&format!("ready:{}", interaction.uid), &true, app.settings.session_ttl_secs).await?;
+        app.events.emit(app.login_event(EventKind::FcSsoInitiated, &headers, Some(&session), Some(&interaction)));
+        app.settings.url(&format!("/api/v2/interaction/{}/consent", interaction.uid))
+    } else if let Some(hint) = interaction.request.idp_hint.clone() {
+        interaction.step = InteractionStep::AtIdp;
+        let url = super::chooser::redirect_to_idp(&app, &headers, &session, &interaction, &hint).await?;
+        app.events.emit(app.login_event(EventKind::FcRedirectedToHintedIdp, &headers, Some(&session), Some(&interaction)));
+        url
+    } else {
+        app.settings.url(&format!("/api/v2/interaction/{}", interaction.uid))
+    };
+    app.save_interaction(&interaction).await?;
+    app.save_session(&mut session).await?;
+    let mut resp = Redirect::to(&next).into_response();
+    if fresh_session || app.settings.session_sliding {
+        if let Some(c) = app.session_cookie(&session) {
+            resp.headers_mut().insert(header::SET_COOKIE, c);
+        }
+    }
+    Ok(resp)
+}
+
+/// The session's login, when this request may reuse it (DESIGN §2, SSO).
+fn sso_login(
+    app: &AppState,
+    sp: &ServiceProvider,
+    req: &AuthorizeRequest,
+    session: &crate::flow::BrowserSession,
+) -> Option<crate::flow::VerifiedLogin> {
+    let login = session.login.as_ref()?;
+    let idp = app.registry.idp(&login.idp_id)?;
+    let eligible = !req.prompt_login
+        && app.settings.platform.sso_eligible(req.acr)
+        && login.idp_acr >= req.acr
+        && idp.active
+        && sp.idp_filter.accepts(&login.idp_id)
+        && req.idp_hint.as_deref().is_none_or(|h| h == login.idp_id);
+    eligible.then(|| login.clone())
+}

@@ -1,0 +1,169 @@
+//! Step 2 — the chooser (`GET /interaction/{uid}`) and the citizen's pick
+//! (`POST /interaction/{uid}/idp`, CSRF-protected), which sends the browser
+//! to the IdP with Relais' own state, nonce and PKCE. Also the "back to the
+//! service" link (`GET /interaction/{uid}/cancel`).
+
+use crate::error::{with_params, AppError};
+use crate::flow::{BrowserSession, IdpAttempt, Interaction, InteractionStep};
+use crate::pages::i18n::Locale;
+use crate::pages::{self, ChooserPage, IdpButton};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use relais_core::acr::acr_for_idp;
+use relais_core::event::EventKind;
+use relais_core::ErrorCode;
+use relais_oidc::idp_client::{self, AuthorizationRequest};
+use relais_oidc::pkce;
+use serde::Deserialize;
+
+pub async fn show(State(app): State<AppState>, headers: HeaderMap, Path(uid): Path<String>) -> Result<Response, AppError> {
+    let (session, interaction) = app.interaction_for(&headers, &uid).await?;
+    if interaction.step == InteractionStep::Done {
+        return Err(AppError::page(ErrorCode::AbnormalNavigation, "login already completed"));
+    }
+    let sp = app
+        .registry
+        .sp(&interaction.request.client_id)
+        .ok_or_else(|| AppError::page(ErrorCode::UnknownClient, "service removed"))?;
+    let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), &headers);
+    let t = locale.texts();
+    let snapshot = app.registry.snapshot();
+    let idps = snapshot
+        .idps
+        .iter()
+        .filter(|i| i.display)
+        .map(|i| {
+            let (enabled, reason) = if !i.active {
+                (false, t.reason_inactive)
+            } else if !sp.idp_filter.accepts(&i.id) {
+                (false, t.reason_excluded)
+            } else if acr_for_idp(interaction.request.acr, &i.allowed_acr).is_none() {
+                (false, t.reason_level)
+            } else {
+                (true, "")
+            };
+            IdpButton { id: i.id.clone(), title: i.title.clone(), enabled, reason }
+        })
+        .collect();
+    let csrf = app.issue_csrf(&session.id, &format!("chooser:{uid}")).await?;
+    app.events.emit(app.login_event(EventKind::FcShowedIdpChoice, &headers, Some(&session), Some(&interaction)));
+    let page = ChooserPage {
+        t,
+        sp_name: &sp.name,
+        banner: interaction.idp_error.as_deref(),
+        action: format!("/api/v2/interaction/{uid}/idp"),
+        csrf,
+        idps,
+        cancel: format!("/api/v2/interaction/{uid}/cancel"),
+    };
+    Ok(pages::render(&page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ChoiceForm {
+    csrf: Option<String>,
+    idp: Option<String>,
+}
+
+pub async fn choose(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+    Form(form): Form<ChoiceForm>,
+) -> Result<Response, AppError> {
+    let (session, mut interaction) = app.interaction_for(&headers, &uid).await?;
+    if interaction.step == InteractionStep::Done {
+        return Err(AppError::page(ErrorCode::AbnormalNavigation, "login already completed"));
+    }
+    app.check_csrf(form.csrf.as_deref(), &session.id, &format!("chooser:{uid}")).await?;
+    let idp_id = form.idp.unwrap_or_default();
+    let url = redirect_to_idp(&app, &headers, &session, &interaction, &idp_id).await?;
+    interaction.step = InteractionStep::AtIdp;
+    interaction.idp_error = None;
+    app.save_interaction(&interaction).await?;
+    Ok(Redirect::to(&url).into_response())
+}
+
+/// Checks the IdP may be used for this interaction and prepares the redirect.
+pub async fn redirect_to_idp(
+    app: &AppState,
+    headers: &HeaderMap,
+    session: &BrowserSession,
+    interaction: &Interaction,
+    idp_id: &str,
+) -> Result<String, AppError> {
+    let back = Some(format!("/api/v2/interaction/{}/cancel", interaction.uid));
+    let idp = app
+        .registry
+        .idp(idp_id)
+        .ok_or_else(|| AppError::page(ErrorCode::IdpUnknown, "unknown idp").with_back(back.clone()))?;
+    let sp = app
+        .registry
+        .sp(&interaction.request.client_id)
+        .ok_or_else(|| AppError::page(ErrorCode::UnknownClient, "service removed"))?;
+    if !idp.active {
+        let mut e = app.login_event(EventKind::FcIdpDisabled, headers, Some(session), Some(interaction));
+        e.idp_id = Some(idp.id.clone());
+        app.events.emit(e);
+        return Err(AppError::page(ErrorCode::IdpDisabled, "idp disabled").with_back(back));
+    }
+    if !sp.idp_filter.accepts(&idp.id) {
+        return Err(AppError::page(ErrorCode::IdpExcluded, "idp excluded by the service").with_back(back));
+    }
+    let acr = acr_for_idp(interaction.request.acr, &idp.allowed_acr).ok_or_else(|| {
+        AppError::page(ErrorCode::IdpAcrTooLow, "idp cannot reach the requested level").with_back(back.clone())
+    })?;
+    let state = app.random.hex(32);
+    let nonce = app.random.hex(32);
+    let verifier = app.random.token(48);
+    let attempt = IdpAttempt {
+        uid: interaction.uid.clone(),
+        session_id: session.id.clone(),
+        idp_id: idp.id.clone(),
+        nonce: nonce.clone(),
+        code_verifier: verifier.clone(),
+        acr,
+    };
+    app.save(&format!("idp:{state}"), &attempt, app.settings.session_ttl_secs).await?;
+    let mut e = app.login_event(EventKind::IdpChosen, headers, Some(session), Some(interaction));
+    e.idp_id = Some(idp.id.clone());
+    app.events.emit(e);
+    let callback = app.settings.url("/api/v2/idp/callback");
+    Ok(idp_client::authorization_url(
+        &idp,
+        &AuthorizationRequest {
+            redirect_uri: &callback,
+            state: &state,
+            nonce: &nonce,
+            code_challenge: &pkce::s256_challenge(&verifier),
+            acr,
+        },
+    ))
+}
+
+/// "Back to the service": `access_denied` to the service's redirect URI.
+pub async fn cancel(State(app): State<AppState>, headers: HeaderMap, Path(uid): Path<String>) -> Result<Response, AppError> {
+    let (_, mut interaction) = app.interaction_for(&headers, &uid).await?;
+    if interaction.step == InteractionStep::Done {
+        return Err(AppError::page(ErrorCode::AbnormalNavigation, "login already completed"));
+    }
+    interaction.step = InteractionStep::Done;
+    app.save_interaction(&interaction).await?;
+    app.stores.ephemeral.delete(&format!("ready:{uid}")).await?;
+    let r = &interaction.request;
+    let iss = app.settings.issuer();
+    let url = with_params(
+        &r.redirect_uri,
+        &[
+            ("error", "access_denied"),
+            ("error_description", ErrorCode::AccessDenied.description()),
+            ("state", &r.state),
+            ("iss", &iss),
+        ],
+        false,
+    );
+    Ok(Redirect::to(&url).into_response())
+}

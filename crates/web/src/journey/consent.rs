@@ -1,0 +1,202 @@
+//! Step 4 — what the service will receive (`GET /interaction/{uid}/consent`),
+//! and the citizen's go-ahead (`POST`), which issues the authorization code.
+//!
+//! Exactly one code per login: the `ready:<uid>` marker put by the IdP
+//! callback (or SSO) is *taken* atomically when the code is issued, so a
+//! double submission, a refresh or a replay gets "step already done"
+//! (`Y420001`) instead of a second code.
+
+use crate::error::{with_params, AppError};
+use crate::flow::{BrowserSession, CodeGrant, Interaction, InteractionStep, CODE_TTL};
+use crate::pages::cog::commune_name;
+use crate::pages::i18n::{Locale, Texts};
+use crate::pages::{self, ConsentPage};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use relais_core::event::EventKind;
+use relais_core::partner::ServiceProvider;
+use relais_core::pivot::{Gender, PivotIdentity};
+use relais_core::scope::Claim;
+use relais_core::subject::PairwiseSub;
+use relais_core::ErrorCode;
+use serde::Deserialize;
+use std::sync::Arc;
+
+async fn context(app: &AppState, headers: &HeaderMap, uid: &str) -> Result<(BrowserSession, Interaction, Arc<ServiceProvider>), AppError> {
+    let (session, interaction) = app.interaction_for(headers, uid).await?;
+    if interaction.step == InteractionStep::Done || interaction.login.is_none() {
+        return Err(AppError::page(ErrorCode::AbnormalNavigation, "consent step not available"));
+    }
+    let sp = app
+        .registry
+        .sp(&interaction.request.client_id)
+        .ok_or_else(|| AppError::page(ErrorCode::UnknownClient, "service removed"))?;
+    Ok((session, interaction, sp))
+}
+
+pub async fn show(State(app): State<AppState>, headers: HeaderMap, Path(uid): Path<String>) -> Result<Response, AppError> {
+    let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
+    if !sp.allows_prompt("consent") {
+        app.events.emit(app.login_event(EventKind::FcAutoLogin, &headers, Some(&session), Some(&interaction)));
+        return complete(&app, &headers, &mut session, &mut interaction, &sp).await;
+    }
+    render(&app, &headers, &session, &interaction, &sp, false).await
+}
+
+async fn render(
+    app: &AppState,
+    headers: &HeaderMap,
+    session: &BrowserSession,
+    interaction: &Interaction,
+    sp: &ServiceProvider,
+    missing_consent: bool,
+) -> Result<Response, AppError> {
+    let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
+    let t = locale.texts();
+    let Some(login) = interaction.login.as_ref() else {
+        return Err(AppError::page(ErrorCode::AbnormalNavigation, "no login"));
+    };
+    let idp_title = app.registry.idp(&login.idp_id).map(|i| i.title.clone()).unwrap_or_else(|| login.idp_id.clone());
+    let scopes = &interaction.request.scopes;
+    let rows = scopes
+        .claims()
+        .into_iter()
+        .filter_map(|c| Some((label(t, c), display_value(t, &login.identity, c)?)))
+        .collect();
+    let data = scopes.data_scopes().into_iter().map(data_label).collect();
+    let csrf = app.issue_csrf(&session.id, &format!("consent:{}", interaction.uid)).await?;
+    app.events.emit(app.login_event(EventKind::FcShowedConsent, headers, Some(session), Some(interaction)));
+    let page = ConsentPage {
+        t,
+        sp_name: &sp.name,
+        idp_title: &idp_title,
+        anonymous: scopes.is_anonymous(),
+        rows,
+        data,
+        action: format!("/api/v2/interaction/{}/consent", interaction.uid),
+        csrf,
+        consent_required: sp.consent_required(),
+        missing_consent,
+    };
+    Ok(pages::render(&page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    csrf: Option<String>,
+    consent: Option<String>,
+}
+
+pub async fn accept(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+    Form(form): Form<ConsentForm>,
+) -> Result<Response, AppError> {
+    let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
+    app.check_csrf(form.csrf.as_deref(), &session.id, &format!("consent:{uid}")).await?;
+    if sp.consent_required() && form.consent.as_deref() != Some("yes") {
+        return render(&app, &headers, &session, &interaction, &sp, true).await;
+    }
+    complete(&app, &headers, &mut session, &mut interaction, &sp).await
+}
+
+/// Issues the one authorization code of this login and sends it to the service.
+async fn complete(
+    app: &AppState,
+    headers: &HeaderMap,
+    session: &mut BrowserSession,
+    interaction: &mut Interaction,
+    sp: &ServiceProvider,
+) -> Result<Response, AppError> {
+    let ready: Option<bool> = app.take(&format!("ready:{}", interaction.uid)).await?;
+    if ready.is_none() {
+        return Err(AppError::page(ErrorCode::AbnormalNavigation, "code already issued for this login"));
+    }
+    let Some(login) = interaction.login.clone() else {
+        return Err(AppError::page(ErrorCode::AbnormalNavigation, "no login"));
+    };
+    let account = app.stores.accounts.get_account(login.identity_hash.as_str()).await?;
+    let sub = account
+        .and_then(|a| a.sub_overrides.get(&sp.entity_id).cloned())
+        .map(PairwiseSub::overridden)
+        .unwrap_or_else(|| PairwiseSub::derive(&sp.entity_id, &login.identity_hash, app.settings.sub_secret.as_bytes()));
+    let req = &interaction.request;
+    let grant = CodeGrant {
+        client_id: sp.client_id.clone(),
+        redirect_uri: req.redirect_uri.clone(),
+        code_challenge: req.code_challenge.clone(),
+        nonce: req.nonce.clone(),
+        sub: sub.as_str().to_owned(),
+        acr: app.settings.platform.reported_acr(req.acr, login.idp_acr),
+        amr: req.amr_requested.then(|| login.amr.clone()),
+        auth_time: login.auth_time,
+        scopes: req.scopes.clone(),
+        identity: login.identity.clone(),
+        account_id: login.identity_hash.as_str().to_owned(),
+        idp_id: login.idp_id.clone(),
+        session_id: session.id.clone(),
+        browsing_session: session.browsing_session.clone(),
+    };
+    let code = app.random.token(32);
+    app.save(&format!("code:{code}"), &grant, CODE_TTL).await?;
+    if !session.issued.iter().any(|(c, s)| *c == sp.client_id && *s == grant.sub) {
+        session.issued.push((sp.client_id.clone(), grant.sub.clone()));
+    }
+    app.save_session(session).await?;
+    interaction.step = InteractionStep::Done;
+    app.save_interaction(interaction).await?;
+
+    let scopes = &req.scopes;
+    let kind = EventKind::datatransfer(sp.consent_required(), scopes.is_anonymous(), !scopes.data_scopes().is_empty());
+    let claim_names: Vec<&str> = scopes.claims().into_iter().map(Claim::name).collect();
+    for kind in [kind, EventKind::FcRedirectedToSp] {
+        let mut e = app.login_event(kind, headers, Some(session), Some(interaction));
+        e.sp_sub = Some(grant.sub.clone());
+        e.claims = Some(claim_names.join(" "));
+        app.events.emit(e);
+    }
+    let iss = app.settings.issuer();
+    let url = with_params(&req.redirect_uri, &[("code", &code), ("state", &req.state), ("iss", &iss)], false);
+    Ok(Redirect::to(&url).into_response())
+}
+
+fn label(t: &Texts, c: Claim) -> &'static str {
+    let i = Claim::ALL.iter().position(|x| *x == c).unwrap_or(0);
+    t.claim_labels.get(i).copied().unwrap_or("")
+}
+
+fn display_value(t: &Texts, id: &PivotIdentity, c: Claim) -> Option<String> {
+    Some(match c {
+        Claim::Birthdate | Claim::IdpBirthdate => id.birthdate.to_french_words(),
+        Claim::Gender => match id.gender {
+            Gender::Male => t.genders[0],
+            Gender::Female => t.genders[1],
+            Gender::Unspecified => t.genders[2],
+        }
+        .to_owned(),
+        Claim::Birthplace if !id.born_in_france() => t.born_abroad.to_owned(),
+        Claim::Birthplace => match commune_name(&id.birthplace) {
+            Some(name) => format!("{name} ({})", id.birthplace),
+            None => id.birthplace.clone(),
+        },
+        Claim::Birthcountry if id.born_in_france() => "France".to_owned(),
+        Claim::Birthcountry => format!("{} ({})", t.born_abroad, id.birthcountry),
+        other => id.claim_value(other)?.as_str()?.to_owned(),
+    })
+}
+
+fn data_label(scope: &str) -> String {
+    match scope {
+        "cnaf_quotient_familial" => "Quotient familial — Caisse d'allocations familiales".to_owned(),
+        "dgfip_rfr" => "Revenu fiscal de référence — Direction générale des Finances publiques".to_owned(),
+        "dgfip_nbpart" => "Nombre de parts fiscales — Direction générale des Finances publiques".to_owned(),
+        "francetravail_statut" => "Statut de demandeur d'emploi — France Travail".to_owned(),
+        "mesri_statut_etudiant" => "Statut étudiant — Ministère de l'Enseignement supérieur".to_owned(),
+        "cnous_statut_boursier" => "Statut boursier — Cnous".to_owned(),
+        other => other.to_owned(),
+    }
+}

@@ -1,0 +1,65 @@
+//! One file per step of a login, in the order a citizen walks them:
+//! [`authorize`] → [`chooser`] → [`idp_callback`] → [`consent`] →
+//! [`token`] → [`userinfo`] → [`logout`]; plus [`discovery`] (metadata and
+//! keys) and [`revocation`].
+
+pub mod authorize;
+pub mod chooser;
+pub mod consent;
+pub mod discovery;
+pub mod idp_callback;
+pub mod logout;
+pub mod revocation;
+pub mod token;
+pub mod userinfo;
+
+use crate::flow::{BrowserSession, Interaction};
+use crate::state::AppState;
+use axum::http::HeaderMap;
+use relais_core::event::{BusinessEvent, EventKind};
+
+/// The client address, from the proxy header when present.
+pub fn client_ip(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().chars().take(45).collect())
+}
+
+impl AppState {
+    /// A business event stamped with the injected clock.
+    pub fn event(&self, kind: EventKind) -> BusinessEvent {
+        BusinessEvent::new(kind, self.clock.now_millis())
+    }
+
+    /// An event carrying the session, interaction and service of a login.
+    pub fn login_event(
+        &self,
+        kind: EventKind,
+        headers: &HeaderMap,
+        session: Option<&BrowserSession>,
+        interaction: Option<&Interaction>,
+    ) -> BusinessEvent {
+        let mut e = self.event(kind);
+        e.ip = client_ip(headers);
+        if let Some(s) = session {
+            e.session = Some(s.id.chars().take(8).collect());
+            e.browsing_session = Some(s.browsing_session.clone());
+        }
+        if let Some(i) = interaction {
+            e.interaction = Some(i.uid.clone());
+            e.sp_id = Some(i.request.client_id.clone());
+            e.sp_name = self.registry.sp(&i.request.client_id).map(|sp| sp.name.clone());
+            e.sp_acr = Some(i.request.acr.as_str().to_owned());
+            e.scopes = Some(i.request.scopes.to_oauth_string());
+            if let Some(l) = &i.login {
+                e.account_id = Some(l.identity_hash.as_str().to_owned());
+                e.idp_id = Some(l.idp_id.clone());
+                e.idp_acr = Some(l.idp_acr.as_str().to_owned());
+                e.idp_sub = Some(l.idp_sub.clone());
+            }
+        }
+        e
+    }
+}

@@ -1,0 +1,28 @@
+//! Token revocation (RFC 7009, `POST /token/revocation`): the service
+//! revokes one of its access tokens. Unknown tokens are not an error.
+
+use crate::error::AppError;
+use crate::flow::AccessGrant;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use relais_core::ErrorCode;
+
+pub async fn revoke(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let form = super::token::parse_form(&body)?;
+    let sp = super::token::authenticate(&app, &headers, &form)?;
+    let token = form
+        .get("token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| AppError::json(ErrorCode::TokenInvalidRequest, "token missing"))?;
+    if token.len() <= 128 {
+        let key = format!("at:{token}");
+        let grant: Option<AccessGrant> = app.load(&key).await.map_err(AppError::store_json)?;
+        if grant.is_some_and(|g| g.client_id == sp.client_id) {
+            app.stores.ephemeral.delete(&key).await.map_err(AppError::store_json)?;
+        }
+    }
+    Ok(StatusCode::OK.into_response())
+}

@@ -1,0 +1,147 @@
+//! Step 5 — the service exchanges its code (`POST /token`).
+//!
+//! Client authentication (secret in constant time), then the code is taken
+//! atomically (single use, 30 s, bound to client, redirect URI and PKCE).
+//! A reused code is refused and revokes the access token its first use
+//! produced. The answer has exactly the five keys FranceConnect sends.
+
+use crate::error::AppError;
+use crate::flow::{AccessGrant, CodeGrant, TOKEN_TTL};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use relais_core::event::EventKind;
+use relais_core::partner::{ServiceProvider, SigningAlg};
+use relais_core::ErrorCode;
+use relais_oidc::jose::{self, Signer};
+use relais_oidc::provider::{presented_client, secret_matches, ClientAuthError, ClientAuthMethod, TokenResponse};
+use relais_oidc::JwsAlg;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+fn invalid_request(detail: &str) -> AppError {
+    AppError::json(ErrorCode::TokenInvalidRequest, detail)
+}
+
+/// Authenticates the calling service (basic or post) against its secret.
+pub fn authenticate(app: &AppState, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<Arc<ServiceProvider>, AppError> {
+    let authz = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let presented = presented_client(authz, form.get("client_id").map(String::as_str), form.get("client_secret").map(String::as_str))
+        .map_err(|e| match e {
+            ClientAuthError::Missing => AppError::Json {
+                code: ErrorCode::TokenInvalidClient,
+                detail: "no client credentials".into(),
+                www_authenticate: Some("Basic realm=\"relais\"".into()),
+            },
+            ClientAuthError::Malformed => invalid_request("malformed client credentials"),
+        })?;
+    let sp = app.registry.sp(&presented.client_id).filter(|sp| sp.active);
+    let ok = sp.as_ref().is_some_and(|sp| secret_matches(&presented.secret, &sp.client_secret));
+    match (sp, ok) {
+        (Some(sp), true) => Ok(sp),
+        _ => Err(AppError::Json {
+            code: ErrorCode::TokenInvalidClient,
+            detail: "client authentication failed".into(),
+            www_authenticate: (presented.method == ClientAuthMethod::ClientSecretBasic).then(|| "Basic realm=\"relais\"".into()),
+        }),
+    }
+}
+
+/// Parses a form body, refusing repeated parameters.
+pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, AppError> {
+    let mut map = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        if map.insert(k.into_owned(), v.into_owned()).is_some() {
+            return Err(invalid_request("repeated parameter"));
+        }
+    }
+    Ok(map)
+}
+
+pub async fn token(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let form = parse_form(&body)?;
+    let sp = authenticate(&app, &headers, &form)?;
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {}
+        None => return Err(invalid_request("grant_type missing")),
+        Some(_) => return Err(AppError::json(ErrorCode::TokenUnsupportedGrantType, "unsupported grant_type")),
+    }
+    let code = form.get("code").filter(|c| !c.is_empty() && c.len() <= 128).ok_or_else(|| invalid_request("code missing"))?;
+    let redirect_uri = form.get("redirect_uri").ok_or_else(|| invalid_request("redirect_uri missing"))?;
+    let grant: Option<CodeGrant> = app.take(&format!("code:{code}")).await.map_err(AppError::store_json)?;
+    let Some(grant) = grant else {
+        // Reuse: revoke what the first use produced.
+        if let Some(at) = app.take::<String>(&format!("used:{code}")).await.map_err(AppError::store_json)? {
+            app.stores.ephemeral.delete(&format!("at:{at}")).await.map_err(AppError::store_json)?;
+            tracing::warn!(client = %sp.client_id, "authorization code reused; its access token is revoked");
+        }
+        return Err(AppError::json(ErrorCode::TokenInvalidGrant, "code unknown, expired or already used"));
+    };
+    if grant.client_id != sp.client_id || grant.redirect_uri != *redirect_uri {
+        return Err(AppError::json(ErrorCode::TokenInvalidGrant, "code issued to another client or redirect_uri"));
+    }
+    match (&grant.code_challenge, form.get("code_verifier")) {
+        (Some(challenge), Some(v)) if relais_oidc::pkce::verify_s256(v, challenge) => {}
+        (None, None) => {}
+        _ => return Err(AppError::json(ErrorCode::TokenInvalidGrant, "PKCE verification failed")),
+    }
+
+    let access_token = app.random.token(32);
+    app.save(&format!("at:{access_token}"), &grant, TOKEN_TTL).await.map_err(AppError::store_json)?;
+    app.save(&format!("used:{code}"), &access_token, TOKEN_TTL).await.map_err(AppError::store_json)?;
+    let id_token = sign_for(&app, &sp, sp.id_token_signed_response_alg, &id_token_claims(&app, &grant))?;
+    let mut e = app.event(EventKind::SpRequestedFcToken);
+    e.sp_id = Some(sp.client_id.clone());
+    e.sp_name = Some(sp.name.clone());
+    e.sp_sub = Some(grant.sub.clone());
+    e.account_id = Some(grant.account_id.clone());
+    e.idp_id = Some(grant.idp_id.clone());
+    e.browsing_session = Some(grant.browsing_session.clone());
+    app.events.emit(e);
+    let body = TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: TOKEN_TTL,
+        id_token,
+        scope: grant.scopes.to_oauth_string(),
+    };
+    let mut resp = axum::Json(body).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    Ok(resp)
+}
+
+fn id_token_claims(app: &AppState, g: &AccessGrant) -> Value {
+    let now = app.clock.now_secs();
+    let mut c = Map::new();
+    c.insert("iss".into(), json!(app.settings.issuer()));
+    c.insert("sub".into(), json!(g.sub));
+    c.insert("aud".into(), json!(g.client_id));
+    c.insert("exp".into(), json!(now + 60));
+    c.insert("iat".into(), json!(now));
+    c.insert("nonce".into(), json!(g.nonce));
+    c.insert("acr".into(), json!(g.acr.as_str()));
+    c.insert("auth_time".into(), json!(g.auth_time));
+    if let Some(amr) = &g.amr {
+        c.insert("amr".into(), json!(amr));
+    }
+    Value::Object(c)
+}
+
+/// Signs claims for a service with its registered algorithm.
+pub fn sign_for(app: &AppState, sp: &ServiceProvider, alg: SigningAlg, claims: &Value) -> Result<String, AppError> {
+    let signed = match JwsAlg::from(alg) {
+        JwsAlg::HS256 => jose::sign(claims, Signer::Secret(sp.client_secret.as_bytes()), None),
+        alg => {
+            let key = app
+                .keys
+                .signing_key(alg)
+                .ok_or_else(|| AppError::json(ErrorCode::Internal, "no signing key for the algorithm"))?;
+            jose::sign(claims, Signer::Key(&key), None)
+        }
+    };
+    signed.map_err(|e| AppError::json(ErrorCode::Internal, e.to_string()))
+}

@@ -1,0 +1,76 @@
+//! Step 6 — the service reads the claims (`GET|POST /userinfo`), as a JWT
+//! signed with the service's algorithm (`application/jwt`). The access token
+//! carries the identity it was issued for, whatever the browser did since.
+
+use crate::error::AppError;
+use crate::flow::AccessGrant;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use relais_core::event::EventKind;
+use relais_core::ErrorCode;
+use serde_json::{json, Map, Value};
+
+fn invalid_token(detail: &str) -> AppError {
+    AppError::Json {
+        code: ErrorCode::UserinfoInvalidToken,
+        detail: detail.into(),
+        www_authenticate: Some(format!("Bearer error=\"invalid_token\", error_description=\"{detail}\"")),
+    }
+}
+
+pub async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+        .ok_or_else(|| AppError::Json {
+            code: ErrorCode::UserinfoInvalidToken,
+            detail: "no bearer token".into(),
+            www_authenticate: Some("Bearer realm=\"relais\"".into()),
+        })?;
+    let grant: AccessGrant = app
+        .load(&format!("at:{token}"))
+        .await
+        .map_err(AppError::store_json)?
+        .ok_or_else(|| invalid_token("access token unknown, expired or revoked"))?;
+    let sp = app
+        .registry
+        .sp(&grant.client_id)
+        .filter(|sp| sp.active)
+        .ok_or_else(|| invalid_token("client no longer active"))?;
+    let now = app.clock.now_secs();
+    let mut c = Map::new();
+    c.insert("iss".into(), json!(app.settings.issuer()));
+    c.insert("aud".into(), json!(grant.client_id));
+    c.insert("iat".into(), json!(now));
+    c.insert("exp".into(), json!(now + 60));
+    c.insert("sub".into(), json!(grant.sub));
+    let claims = grant.scopes.claims();
+    for claim in &claims {
+        if let Some(v) = grant.identity.claim_value(*claim) {
+            c.insert(claim.name().into(), v);
+        }
+    }
+    if let Some(amr) = &grant.amr {
+        c.insert("amr".into(), json!(amr));
+    }
+    let jwt = super::token::sign_for(&app, &sp, sp.userinfo_signed_response_alg, &Value::Object(c))?;
+    let mut e = app.event(EventKind::SpRequestedFcUserinfo);
+    e.sp_id = Some(sp.client_id.clone());
+    e.sp_name = Some(sp.name.clone());
+    e.sp_sub = Some(grant.sub.clone());
+    e.account_id = Some(grant.account_id.clone());
+    e.idp_id = Some(grant.idp_id.clone());
+    e.scopes = Some(grant.scopes.to_oauth_string());
+    e.claims = Some(claims.iter().map(|c| c.name()).collect::<Vec<_>>().join(" "));
+    app.events.emit(e);
+    let mut resp = jwt.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwt"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}

@@ -1,0 +1,100 @@
+//! The registry of services and identity providers: the durable store is
+//! the truth, each node keeps an immutable in-memory snapshot (swapped
+//! atomically with arc-swap, so the login path never takes a lock). Client
+//! secrets are sealed before they reach the store and opened on load.
+
+use arc_swap::ArcSwap;
+use relais_core::partner::{IdentityProvider, ServiceProvider};
+use relais_oidc::sealer::Sealer;
+use relais_store::{ConfigKind, ConfigStore, StoreError, StoreResult};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Default)]
+pub struct Snapshot {
+    pub sps: HashMap<String, Arc<ServiceProvider>>,
+    /// In display order.
+    pub idps: Vec<Arc<IdentityProvider>>,
+}
+
+impl Snapshot {
+    pub fn idp(&self, id: &str) -> Option<&Arc<IdentityProvider>> {
+        self.idps.iter().find(|i| i.id == id)
+    }
+}
+
+pub struct Registry {
+    store: Arc<dyn ConfigStore>,
+    sealer: Arc<Sealer>,
+    current: ArcSwap<Snapshot>,
+}
+
+fn seal_field(doc: &mut serde_json::Value, field: &str, sealer: &Sealer, ctx: &str) -> StoreResult<()> {
+    if let Some(v) = doc.get_mut(field) {
+        if let Some(s) = v.as_str() {
+            let sealed = sealer.seal_text(ctx, s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            *v = serde_json::Value::String(sealed);
+        }
+    }
+    Ok(())
+}
+
+fn open_field(doc: &mut serde_json::Value, field: &str, sealer: &Sealer, ctx: &str) -> StoreResult<()> {
+    if let Some(v) = doc.get_mut(field) {
+        if let Some(s) = v.as_str() {
+            let plain = sealer.open_text(ctx, s).map_err(|e| StoreError::Corrupt(format!("{ctx}: {e}")))?;
+            *v = serde_json::Value::String(plain);
+        }
+    }
+    Ok(())
+}
+
+impl Registry {
+    pub fn new(store: Arc<dyn ConfigStore>, sealer: Arc<Sealer>) -> Registry {
+        Registry { store, sealer, current: ArcSwap::from_pointee(Snapshot::default()) }
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    pub fn sp(&self, client_id: &str) -> Option<Arc<ServiceProvider>> {
+        self.current.load().sps.get(client_id).cloned()
+    }
+
+    pub fn idp(&self, id: &str) -> Option<Arc<IdentityProvider>> {
+        self.current.load().idp(id).cloned()
+    }
+
+    pub async fn upsert_sp(&self, sp: &ServiceProvider) -> StoreResult<()> {
+        let mut doc = serde_json::to_value(sp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        seal_field(&mut doc, "client_secret", &self.sealer, &format!("sp:{}", sp.client_id))?;
+        self.store.put_config(ConfigKind::ServiceProvider, &sp.client_id, &doc).await
+    }
+
+    pub async fn upsert_idp(&self, idp: &IdentityProvider) -> StoreResult<()> {
+        let mut doc = serde_json::to_value(idp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        seal_field(&mut doc, "client_secret", &self.sealer, &format!("idp:{}", idp.id))?;
+        self.store.put_config(ConfigKind::IdentityProvider, &idp.id, &doc).await
+    }
+
+    /// Re-reads everything from the store and swaps the snapshot.
+    pub async fn reload(&self) -> StoreResult<()> {
+        let mut sps = HashMap::new();
+        for (id, mut doc) in self.store.list_config(ConfigKind::ServiceProvider).await? {
+            open_field(&mut doc, "client_secret", &self.sealer, &format!("sp:{id}"))?;
+            let sp: ServiceProvider =
+                serde_json::from_value(doc).map_err(|e| StoreError::Corrupt(format!("sp {id}: {e}")))?;
+            sps.insert(id, Arc::new(sp));
+        }
+        let mut idps = Vec::new();
+        for (id, mut doc) in self.store.list_config(ConfigKind::IdentityProvider).await? {
+            open_field(&mut doc, "client_secret", &self.sealer, &format!("idp:{id}"))?;
+            let idp: IdentityProvider =
+                serde_json::from_value(doc).map_err(|e| StoreError::Corrupt(format!("idp {id}: {e}")))?;
+            idps.push(Arc::new(idp));
+        }
+        self.current.store(Arc::new(Snapshot { sps, idps }));
+        Ok(())
+    }
+}

@@ -1,0 +1,43 @@
+//! Node settings the web layer needs, already validated by the binary.
+
+use relais_core::Platform;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Public base URL of this node, without trailing slash.
+    pub public_url: String,
+    pub platform: Platform,
+    /// Plain-http sandbox: no `Secure` cookies, no HSTS, http redirect URIs.
+    pub sandbox: bool,
+    /// Secret mixed into pairwise subs (never changes for a federation).
+    pub sub_secret: String,
+    /// Browser session and interaction lifetime, seconds.
+    pub session_ttl_secs: u64,
+    /// Whether the session lifetime slides with activity.
+    pub session_sliding: bool,
+}
+
+impl Settings {
+    pub fn issuer(&self) -> String {
+        format!("{}/api/v2", self.public_url)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.public_url, path)
+    }
+
+    pub fn for_platform(public_url: &str, platform: Platform, sandbox: bool, sub_secret: &str) -> Settings {
+        let (ttl, sliding) = match platform {
+            Platform::Standard => (30 * 60, true),
+            Platform::Plus => (10 * 60, false),
+        };
+        Settings {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            platform,
+            sandbox,
+            sub_secret: sub_secret.to_owned(),
+            session_ttl_secs: ttl,
+            session_sliding: sliding,
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Shared state of a node: settings, registry, stores, keys, clients, sinks.
+
+use crate::events::EventSink;
+use crate::keyring::KeyRing;
+use crate::registry::Registry;
+use crate::settings::Settings;
+use relais_core::{Clock, Randomness};
+use relais_oidc::idp_client::IdpClient;
+use relais_store::Stores;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+pub struct Inner {
+    pub settings: Settings,
+    pub registry: Registry,
+    pub stores: Stores,
+    pub keys: KeyRing,
+    pub idp_client: IdpClient,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Randomness>,
+    pub events: EventSink,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
