@@ -1,0 +1,49 @@
+//! The demo's home page: what is running, the test citizens, the demo
+//! service's credentials, and a one-click test login whose callback shows
+//! what a service receives.
+
+use crate::citizens::CITIZENS;
+use crate::world::DEMO_IDPS;
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage<'a> {
+    pub federation: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: &'a str,
+    pub redirect_uri: &'a str,
+    pub try_url: &'a str,
+    pub idps: Vec<(&'static str, &'static str, String)>,
+    pub citizens: Vec<(&'static str, &'static str, bool)>,
+}
+
+impl HomePage<'_> {
+    pub fn render_page(&self) -> Response {
+        match self.render() {
+            Ok(s) => Html(s).into_response(),
+            Err(_) => Html("<!DOCTYPE html><title>Relais</title><h1>Relais</h1>".to_owned()).into_response(),
+        }
+    }
+}
+
+pub fn idp_rows(public_url: &str) -> Vec<(&'static str, &'static str, String)> {
+    DEMO_IDPS
+        .iter()
+        .map(|s| {
+            let mut features = vec![s.alg.as_str().to_owned()];
+            features.push(s.allowed_acr.iter().map(|a| a.as_str()).collect::<Vec<_>>().join("+"));
+            if s.userinfo_signed {
+                features.push("userinfo JWT".into());
+            }
+            features.push(if s.end_session { "end_session".into() } else { "sans end_session".into() });
+            let _ = public_url;
+            (s.id, s.title, features.join(", "))
+        })
+        .collect()
+}
+
+pub fn citizen_rows() -> Vec<(&'static str, &'static str, bool)> {
+    CITIZENS.iter().map(|c| (c.login, c.description, c.broken)).collect()
+}

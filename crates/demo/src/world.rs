@@ -1,0 +1,166 @@
+//! The demo world's catalogue: which demo IdPs exist, with which levels,
+//! algorithms and logout support, and how the federation is configured to
+//! use them. Client secrets are derived from a per-installation seed so a
+//! restarted demo keeps working with the same database.
+
+use relais_core::acr::AcrLevel;
+use relais_core::partner::{IdentityProvider, IdpClientAuth, IdpEndpoints, IdpFilter, ServiceProvider, SigningAlg, SpType};
+use relais_oidc::JwsAlg;
+
+#[derive(Debug, Clone)]
+pub struct DemoIdpSpec {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub alg: JwsAlg,
+    pub userinfo_signed: bool,
+    pub end_session: bool,
+    pub allowed_acr: &'static [AcrLevel],
+    pub amr: &'static [&'static str],
+    pub client_auth: IdpClientAuth,
+}
+
+pub static DEMO_IDPS: &[DemoIdpSpec] = &[
+    DemoIdpSpec {
+        id: "impots",
+        title: "impots.gouv.fr (démo)",
+        alg: JwsAlg::ES256,
+        userinfo_signed: false,
+        end_session: true,
+        allowed_acr: &[AcrLevel::Eidas1],
+        amr: &["pwd"],
+        client_auth: IdpClientAuth::ClientSecretPost,
+    },
+    DemoIdpSpec {
+        id: "ameli",
+        title: "ameli.fr (démo)",
+        alg: JwsAlg::RS256,
+        userinfo_signed: true,
+        end_session: false,
+        allowed_acr: &[AcrLevel::Eidas1],
+        amr: &["pwd"],
+        client_auth: IdpClientAuth::ClientSecretBasic,
+    },
+    DemoIdpSpec {
+        id: "laposte",
+        title: "L'Identité Numérique La Poste (démo)",
+        alg: JwsAlg::ES256,
+        userinfo_signed: true,
+        end_session: true,
+        allowed_acr: &[AcrLevel::Eidas1, AcrLevel::Eidas2],
+        amr: &["pop", "mfa"],
+        client_auth: IdpClientAuth::ClientSecretPost,
+    },
+    DemoIdpSpec {
+        id: "mobileconnect",
+        title: "MobileConnect et moi (démo)",
+        alg: JwsAlg::ES256,
+        userinfo_signed: false,
+        end_session: false,
+        allowed_acr: &[AcrLevel::Eidas1],
+        amr: &["pop"],
+        client_auth: IdpClientAuth::ClientSecretPost,
+    },
+    DemoIdpSpec {
+        id: "msa",
+        title: "msa.fr (démo)",
+        alg: JwsAlg::RS256,
+        userinfo_signed: false,
+        end_session: true,
+        allowed_acr: &[AcrLevel::Eidas1],
+        amr: &["pwd"],
+        client_auth: IdpClientAuth::ClientSecretBasic,
+    },
+];
+
+/// Everything `relais demo` registers, for one public URL.
+pub struct DemoWorld {
+    pub public_url: String,
+    pub seed: String,
+}
+
+impl DemoWorld {
+    pub fn new(public_url: &str, seed: &str) -> DemoWorld {
+        DemoWorld { public_url: public_url.trim_end_matches('/').to_owned(), seed: seed.to_owned() }
+    }
+
+    pub fn idp_issuer(&self, id: &str) -> String {
+        format!("{}/idp/{id}", self.public_url)
+    }
+
+    pub fn idp_client_secret(&self, id: &str) -> String {
+        let d = aws_lc_rs_digest(&format!("{}:idp:{id}", self.seed));
+        format!("demo-{}", &d[..32])
+    }
+
+    /// The federation's view of each demo IdP (explicit endpoints).
+    pub fn identity_providers(&self) -> Vec<IdentityProvider> {
+        DEMO_IDPS
+            .iter()
+            .map(|s| {
+                let iss = self.idp_issuer(s.id);
+                IdentityProvider {
+                    id: s.id.to_owned(),
+                    title: s.title.to_owned(),
+                    active: true,
+                    display: true,
+                    allowed_acr: s.allowed_acr.to_vec(),
+                    amr: s.amr.iter().map(|a| (*a).to_owned()).collect(),
+                    discovery_url: None,
+                    endpoints: IdpEndpoints {
+                        issuer: iss.clone(),
+                        authorization_endpoint: format!("{iss}/authorize"),
+                        token_endpoint: format!("{iss}/token"),
+                        userinfo_endpoint: format!("{iss}/userinfo"),
+                        jwks_uri: format!("{iss}/jwks"),
+                        end_session_endpoint: s.end_session.then(|| format!("{iss}/session/end")),
+                    },
+                    client_id: "relais".to_owned(),
+                    client_secret: self.idp_client_secret(s.id),
+                    token_endpoint_auth_method: s.client_auth,
+                    id_token_signed_response_alg: s.alg.as_str().to_owned(),
+                    userinfo_signed_response_alg: s.userinfo_signed.then(|| s.alg.as_str().to_owned()),
+                    end_session: s.end_session,
+                    timeout_ms: 6000,
+                    scopes: Vec::new(),
+                }
+            })
+            .collect()
+    }
+
+    /// The demo service registered so any OIDC client can log in at once.
+    pub fn demo_service(&self) -> ServiceProvider {
+        let secret = aws_lc_rs_digest(&format!("{}:sp:demo", self.seed));
+        ServiceProvider {
+            client_id: "demo-service".to_owned(),
+            entity_id: "demo-service".to_owned(),
+            name: "Service de démonstration".to_owned(),
+            active: true,
+            sp_type: SpType::Public,
+            identity_consent: false,
+            client_secret: format!("demo-secret-{}", &secret[..24]),
+            redirect_uris: vec![
+                format!("{}/demo/callback", self.public_url),
+                "http://localhost:3000/callback".to_owned(),
+                "http://127.0.0.1:3000/callback".to_owned(),
+            ],
+            post_logout_redirect_uris: vec![format!("{}/demo/logged-out", self.public_url), "http://localhost:3000/".to_owned()],
+            scopes: [
+                "openid", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email",
+                "preferred_username", "profile", "birth", "identite_pivot", "idp_birthdate",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+            allowed_prompts: vec!["login".into(), "consent".into()],
+            amr_entitled: true,
+            idp_hints: Vec::new(),
+            idp_filter: IdpFilter::default(),
+            id_token_signed_response_alg: SigningAlg::ES256,
+            userinfo_signed_response_alg: SigningAlg::ES256,
+        }
+    }
+}
+
+fn aws_lc_rs_digest(s: &str) -> String {
+    relais_oidc::pkce::s256_challenge(s).replace(['-', '_'], "x")
+}
