@@ -1,1 +1,184 @@
-fn main() {}
+//! `relais`: one binary, subcommands for each role. The library half
+//! (`relais::node`) does the wiring; this file only parses arguments,
+//! sets up logging and handles signals.
+
+use clap::{Parser, Subcommand};
+use relais::config::{self, Config};
+use relais::node::{self, NodeSpec};
+use relais_core::{SystemClock, SystemRandomness};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "relais", version, about = "Relais — identity federation compatible with FranceConnect v2")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Everything in one process on localhost: federation, demo IdPs, demo service.
+    Demo {
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// Public URL (default http://localhost:PORT).
+        #[arg(long)]
+        public_url: Option<String>,
+        #[arg(long, default_value = "relais-demo.db")]
+        db: String,
+        /// Where business events go: stdout, off, or a file.
+        #[arg(long, default_value = "relais-demo-events.jsonl")]
+        events: String,
+        /// Keep ephemeral state in the SQLite file (survives restarts).
+        #[arg(long)]
+        persistent_sessions: bool,
+    },
+    /// A federation node configured by a TOML file (RELAIS__… env overrides).
+    Serve {
+        #[arg(long, short)]
+        config: Option<String>,
+    },
+    /// Creates or upgrades the database schema, then exits.
+    Migrate {
+        #[arg(long, short)]
+        config: Option<String>,
+    },
+    /// Signing keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+        #[arg(long, short, global = true)]
+        config: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Lists signing keys (kid, algorithm, dates).
+    List,
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RELAIS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn load_config(path: Option<&str>) -> Result<Config, String> {
+    config::load(path, std::env::vars()).map_err(|e| format!("configuration error: {e}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn run_node(cfg: Config, demo: bool) -> Result<(), String> {
+    let listen = cfg.server.listen.clone();
+    let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("server.listen ({listen}): {e}"))?;
+    let public = cfg.server.public_url.clone();
+    let spec = NodeSpec { config: cfg, demo, clock: Arc::new(SystemClock), random: Arc::new(SystemRandomness) };
+    let mut running = node::start(spec, listener).await.map_err(|e| e.to_string())?;
+    let issuer = format!("{}/api/v2", public.trim_end_matches('/'));
+    if demo {
+        let sp = running.app.registry.sp("demo-service");
+        println!("Relais demo is running.");
+        println!("  Home page (start here): {public}/");
+        println!("  Federation issuer:      {issuer}");
+        println!("  Discovery:              {issuer}/.well-known/openid-configuration");
+        if let Some(sp) = sp {
+            println!("  Demo service client_id: {}", sp.client_id);
+            println!("  Demo service secret:    {}", sp.client_secret);
+            println!("  Redirect URIs:          {}", sp.redirect_uris.join(", "));
+        }
+        println!("  Demo IdPs:              {}", running.demo_idps.iter().map(|i| i.spec.id).collect::<Vec<_>>().join(", "));
+        println!("  Test citizens (password 123): jean, angela, marie (usage name), pascal (Corsica), amina (born abroad),");
+        println!("                                louis (presumed date), camille (unspecified gender); broken: sans-genre, mauvais-cog, sans-email");
+        println!("Press Ctrl-C to stop.");
+    } else {
+        tracing::info!(%issuer, listen = %listen, "relais node started");
+    }
+    let stop = running.take_shutdown();
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing requests and flushing events");
+    if let Some(tx) = stop {
+        let _ = tx.send(());
+    }
+    running.wait().await;
+    Ok(())
+}
+
+async fn keys_list(cfg: Config) -> Result<(), String> {
+    use relais_store::KeyStore;
+    let store = relais_store::sqlite::SqliteStore::open(&cfg.storage.sqlite_path, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    let keys = store.list_keys().await.map_err(|e| e.to_string())?;
+    println!("{:<24} {:<6} {:<26} {:<26} retired", "kid", "alg", "created", "active from");
+    for k in keys {
+        println!(
+            "{:<24} {:<6} {:<26} {:<26} {}",
+            k.kid,
+            k.alg,
+            relais_core::timefmt::rfc3339_millis(k.created_at),
+            relais_core::timefmt::rfc3339_millis(k.active_from),
+            k.retired_at.map(relais_core::timefmt::rfc3339_millis).unwrap_or_else(|| "-".into())
+        );
+    }
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Demo { port, public_url, db, events, persistent_sessions } => {
+            let mut cfg = load_config(None)?;
+            cfg.server.listen = format!("127.0.0.1:{port}");
+            cfg.server.public_url = public_url.unwrap_or_else(|| format!("http://localhost:{port}"));
+            cfg.server.sandbox = true;
+            cfg.storage.sqlite_path = db;
+            cfg.events.output = events;
+            if persistent_sessions {
+                cfg.storage.ephemeral = config::EphemeralBackend::Sqlite;
+            }
+            run_node(cfg, true).await
+        }
+        Command::Serve { config } => run_node(load_config(config.as_deref())?, false).await,
+        Command::Migrate { config } => {
+            let cfg = load_config(config.as_deref())?;
+            relais_store::sqlite::SqliteStore::open(&cfg.storage.sqlite_path, Arc::new(SystemClock))
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("database {} is up to date", cfg.storage.sqlite_path);
+            Ok(())
+        }
+        Command::Keys { action: KeysAction::List, config } => keys_list(load_config(config.as_deref())?).await,
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("relais: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -23,6 +23,6 @@ pub mod router;
 pub mod settings;
 pub mod state;
 
-pub use router::federation_router;
+pub use router::{federation_router, federation_routes, with_layers};
 pub use settings::Settings;
 pub use state::AppState;

@@ -52,8 +52,14 @@ async fn uniform_errors(req: Request, next: Next) -> Response {
     }
 }
 
+/// The federation's routes, without layers (see [`with_layers`]).
+/// The federation alone, ready to serve.
 pub fn federation_router(app: AppState) -> Router {
     let sandbox = app.settings.sandbox;
+    with_layers(federation_routes(app), sandbox)
+}
+
+pub fn federation_routes(app: AppState) -> Router {
     Router::new()
         .route("/api/v2/.well-known/openid-configuration", get(discovery::openid_configuration))
         .route("/api/v2/jwks", get(discovery::jwks))
@@ -71,8 +77,13 @@ pub fn federation_router(app: AppState) -> Router {
         .route("/api/v2/assets/relais.css", get(css))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .fallback(not_found)
         .with_state(app)
+}
+
+/// Adds what every response goes through; call once, on the final router.
+pub fn with_layers(router: Router, sandbox: bool) -> Router {
+    router
+        .fallback(not_found)
         .layer(middleware::from_fn(uniform_errors))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(middleware::from_fn(move |req, next| security_headers(sandbox, req, next)))

@@ -1,0 +1,155 @@
+//! The demo's own pages: the home page (what runs, test citizens, the demo
+//! service's credentials) and a minimal demo service callback that does what
+//! any service does — exchange the code at `/token`, read `/userinfo`,
+//! verify both signatures against Relais' JWKS — and shows the result.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use relais_core::partner::ServiceProvider;
+use relais_demo::home::{citizen_rows, idp_rows, HomePage};
+use relais_oidc::jose::{self, Verifier};
+use relais_oidc::JwsAlg;
+use relais_web::AppState;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Clone)]
+struct Site {
+    app: AppState,
+    sp: Arc<ServiceProvider>,
+    http: reqwest::Client,
+}
+
+pub fn router(app: AppState, sp: ServiceProvider) -> Router {
+    let site = Site { app, sp: Arc::new(sp), http: reqwest::Client::new() };
+    Router::new()
+        .route("/", get(home))
+        .route("/demo/callback", get(callback))
+        .route("/demo/logged-out", get(logged_out))
+        .with_state(site)
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+async fn home(State(site): State<Site>) -> Response {
+    let s = &site.app.settings;
+    let state = site.app.random.token(16);
+    let nonce = site.app.random.token(24);
+    let redirect_uri = s.url("/demo/callback");
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", &site.sp.client_id)
+        .append_pair("redirect_uri", &redirect_uri)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid identite_pivot email preferred_username")
+        .append_pair("state", &state)
+        .append_pair("nonce", &nonce)
+        .append_pair("acr_values", "eidas1")
+        .finish();
+    let try_url = format!("{}/authorize?{q}", s.issuer());
+    let page = HomePage {
+        federation: &s.issuer(),
+        client_id: &site.sp.client_id,
+        client_secret: &site.sp.client_secret,
+        redirect_uri: &redirect_uri,
+        try_url: &try_url,
+        idps: idp_rows(&s.public_url),
+        citizens: citizen_rows(),
+    };
+    let mut r = page.render_page();
+    if let Ok(v) = format!("relais_demo_sp={nonce}; Path=/demo; HttpOnly; SameSite=Lax").parse() {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+fn demo_page(title: &str, body: &str) -> Response {
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <link rel=\"stylesheet\" href=\"/api/v2/assets/relais.css\"></head><body><main class=\"container\">\
+         <h1>{title}</h1>{body}<p><a href=\"/\">Retour à l'accueil de la démo</a></p></main></body></html>"
+    ))
+    .into_response()
+}
+
+async fn callback(State(site): State<Site>, headers: HeaderMap, Query(q): Query<CallbackQuery>) -> Response {
+    if let Some(e) = q.error {
+        return demo_page(
+            "Connexion non aboutie",
+            &format!("<p>Relais a renvoyé <code>{}</code> : {}</p>", escape(&e), escape(&q.error_description.unwrap_or_default())),
+        );
+    }
+    let Some(code) = q.code else { return demo_page("Connexion non aboutie", "<p>Pas de code reçu.</p>") };
+    let s = &site.app.settings;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", &s.url("/demo/callback")),
+        ("client_id", &site.sp.client_id),
+        ("client_secret", &site.sp.client_secret),
+    ];
+    let token: Result<HashMap<String, serde_json::Value>, String> = async {
+        let r = site.http.post(format!("{}/token", s.issuer())).form(&form).send().await.map_err(|e| e.to_string())?;
+        r.json().await.map_err(|e| e.to_string())
+    }
+    .await;
+    let token = match token {
+        Ok(t) if t.contains_key("id_token") => t,
+        Ok(t) => return demo_page("Échange du code refusé", &format!("<pre>{}</pre>", escape(&format!("{t:?}")))),
+        Err(e) => return demo_page("Échange du code impossible", &format!("<p>{}</p>", escape(&e))),
+    };
+    let jwks = site.app.keys.current().jwks.clone();
+    let id_token = token.get("id_token").and_then(|v| v.as_str()).unwrap_or("");
+    let access = token.get("access_token").and_then(|v| v.as_str()).unwrap_or("");
+    let id_claims = jose::verify(id_token, JwsAlg::ES256, Verifier::Keys(&jwks));
+    let nonce_cookie = relais_web::cookies::read_cookie(&headers, "relais_demo_sp").unwrap_or("");
+    let userinfo = async {
+        let r = site.http.get(format!("{}/userinfo", s.issuer())).bearer_auth(access).send().await.map_err(|e| e.to_string())?;
+        let text = r.text().await.map_err(|e| e.to_string())?;
+        jose::verify(text.trim(), JwsAlg::ES256, Verifier::Keys(&jwks)).map_err(|e| e.to_string())
+    }
+    .await;
+    let mut body = String::new();
+    match &id_claims {
+        Ok(c) => {
+            let nonce_ok = c.get("nonce").and_then(|v| v.as_str()) == Some(nonce_cookie);
+            body.push_str(&format!(
+                "<p>Jeton d'identité vérifié (signature ES256 de Relais){}.</p><h2>ID token</h2><pre>{}</pre>",
+                if nonce_ok { ", nonce conforme" } else { " — nonce différent de celui de cette page (connexion lancée ailleurs)" },
+                escape(&serde_json::to_string_pretty(c).unwrap_or_default())
+            ));
+        }
+        Err(e) => body.push_str(&format!("<p>ID token invalide : {}</p>", escape(&e.to_string()))),
+    }
+    match &userinfo {
+        Ok(c) => body.push_str(&format!("<h2>Userinfo</h2><pre>{}</pre>", escape(&serde_json::to_string_pretty(c).unwrap_or_default()))),
+        Err(e) => body.push_str(&format!("<p>Userinfo invalide : {}</p>", escape(e))),
+    }
+    let logout = format!(
+        "{}/session/end?{}",
+        s.issuer(),
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("id_token_hint", id_token)
+            .append_pair("post_logout_redirect_uri", &s.url("/demo/logged-out"))
+            .append_pair("state", &site.app.random.token(12))
+            .finish()
+    );
+    body.push_str(&format!("<p><a class=\"primary\" href=\"{}\">Se déconnecter</a></p>", escape(&logout)));
+    demo_page("Vous êtes connecté au service de démonstration", &body)
+}
+
+async fn logged_out() -> Response {
+    demo_page("Déconnecté", "<p>La session Relais et celle du fournisseur d'identité sont terminées.</p>")
+}

@@ -1,0 +1,6 @@
+//! The `relais` binary's library half: configuration loading and the wiring
+//! of a node, so integration tests start exactly what the binary starts.
+
+pub mod config;
+pub mod demo_site;
+pub mod node;
