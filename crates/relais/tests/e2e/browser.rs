@@ -1,0 +1,128 @@
+//! A scripted browser: a cookie jar, no automatic redirects (each hop is
+//! visible), and just enough HTML reading to submit the forms users submit.
+
+use std::collections::HashMap;
+
+pub struct Browser {
+    pub http: reqwest::Client,
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Page {
+    /// Query parameters of the redirect target.
+    pub fn location_params(&self) -> HashMap<String, String> {
+        let loc = self.location.clone().unwrap_or_default();
+        let q = loc.split_once('?').map(|(_, q)| q).or_else(|| loc.split_once('#').map(|(_, q)| q)).unwrap_or("");
+        url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    }
+
+    /// The first form whose action contains `needle`: (action, hidden inputs).
+    pub fn form(&self, needle: &str) -> (String, Vec<(String, String)>) {
+        for chunk in self.body.split("<form").skip(1) {
+            let action = attr(chunk, "action").unwrap_or_default();
+            if !action.contains(needle) {
+                continue;
+            }
+            let end = chunk.find("</form>").unwrap_or(chunk.len());
+            let inputs = chunk[..end]
+                .split("<input")
+                .skip(1)
+                .filter(|i| attr(i, "type").as_deref() == Some("hidden"))
+                .filter_map(|i| Some((attr(i, "name")?, attr(i, "value").unwrap_or_default())))
+                .collect();
+            return (html_unescape(&action), inputs);
+        }
+        panic!("no form with action containing {needle} in:\n{}", self.body);
+    }
+
+    pub fn error_code(&self) -> Option<String> {
+        let i = self.body.find("class=\"code\">")?;
+        let rest = &self.body[i + 13..];
+        Some(rest[..rest.find('<')?].to_owned())
+    }
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let head = &tag[..tag.find('>').unwrap_or(tag.len())];
+    let pat = format!("{name}=\"");
+    let i = head.find(&pat)? + pat.len();
+    let j = head[i..].find('"')? + i;
+    Some(html_unescape(&head[i..j]))
+}
+
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&amp;", "&").replace("&quot;", "\"").replace("&#x27;", "'").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
+}
+
+impl Browser {
+    pub fn new() -> Browser {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser { http }
+    }
+
+    async fn page(resp: reqwest::Response) -> Page {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = resp.text().await.unwrap_or_default();
+        Page { status, location, body, headers }
+    }
+
+    pub async fn get(&self, url: &str) -> Page {
+        Self::page(self.http.get(url).send().await.unwrap()).await
+    }
+
+    pub async fn post(&self, url: &str, form: &[(String, String)]) -> Page {
+        Self::page(self.http.post(url).form(form).send().await.unwrap()).await
+    }
+
+    /// Follows redirects within `base` hosts until a page (or a redirect out).
+    pub async fn follow(&self, mut page: Page, base: &str) -> Page {
+        for _ in 0..10 {
+            match &page.location {
+                Some(loc) if (300..400).contains(&page.status) && loc.starts_with(base) => {
+                    page = self.get(&loc.clone()).await;
+                }
+                _ => return page,
+            }
+        }
+        page
+    }
+
+    pub async fn submit(&self, page: &Page, base: &str, needle: &str, extra: &[(&str, &str)]) -> Page {
+        let (action, mut fields) = page.form(needle);
+        for (k, v) in extra {
+            fields.push(((*k).into(), (*v).into()));
+        }
+        let url = if action.starts_with("http") { action } else { format!("{base}{action}") };
+        self.post(&url, &fields).await
+    }
+}
+
+/// A full login through the chooser, a demo IdP's form and the consent page.
+/// Returns the final redirect (to the service) page.
+pub async fn login(b: &Browser, base: &str, authorize_url: &str, idp: &str, citizen: &str) -> Page {
+    let chooser = b.follow(b.get(authorize_url).await, base).await;
+    assert_eq!(chooser.status, 200, "chooser expected: {}", chooser.body);
+    let at_idp = b.submit(&chooser, base, "/idp", &[("idp", idp)]).await;
+    assert_eq!(at_idp.status, 303, "{}", at_idp.body);
+    let form = b.follow(at_idp, base).await;
+    assert_eq!(form.status, 200, "IdP login form expected");
+    let back = b.submit(&form, base, "/login", &[("login", citizen), ("password", "123")]).await;
+    let consent = b.follow(back, base).await;
+    if consent.status != 200 || !consent.body.contains("/consent") {
+        return consent;
+    }
+    b.submit(&consent, base, "/consent", &[("consent", "yes")]).await
+}

@@ -1,0 +1,135 @@
+//! Starts a node exactly as `relais demo` does, on port 0, with an injected
+//! clock, a temporary database and an events file the tests can read.
+
+use relais::config::Config;
+use relais::node::{self, NodeSpec, RunningNode};
+use relais_core::partner::{IdpFilter, ServiceProvider, SigningAlg, SpType};
+use relais_core::{ManualClock, SystemRandomness};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Fed {
+    pub node: RunningNode,
+    pub base: String,
+    pub clock: ManualClock,
+    pub events_path: PathBuf,
+}
+
+pub const SP_SECRET: &str = "test-secret-0123456789abcdef";
+
+fn temp(name: &str) -> PathBuf {
+    let r: u64 = rand_u64();
+    std::env::temp_dir().join(format!("relais-e2e-{}-{r:x}-{name}", std::process::id()))
+}
+
+fn rand_u64() -> u64 {
+    let mut b = [0u8; 8];
+    relais_core::Randomness::fill(&SystemRandomness, &mut b);
+    u64::from_le_bytes(b)
+}
+
+impl Fed {
+    pub async fn start() -> Fed {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
+        let events_path = temp("events.jsonl");
+        let mut config = Config::default();
+        config.server.public_url = base.clone();
+        config.server.sandbox = true;
+        config.storage.sqlite_path = temp("relais.db").to_string_lossy().into_owned();
+        config.events.output = events_path.to_string_lossy().into_owned();
+        let clock = ManualClock::starting_now();
+        let spec = NodeSpec { config, demo: true, clock: Arc::new(clock.clone()), random: Arc::new(SystemRandomness) };
+        let node = node::start(spec, listener).await.unwrap();
+        let fed = Fed { node, base, clock, events_path };
+        fed.register_sp(Fed::sp("sp-a", "org-a")).await;
+        fed
+    }
+
+    pub fn issuer(&self) -> String {
+        format!("{}/api/v2", self.base)
+    }
+
+    /// A test service: public, every identity scope, redirect to an unused port.
+    pub fn sp(client_id: &str, entity: &str) -> ServiceProvider {
+        ServiceProvider {
+            client_id: client_id.into(),
+            entity_id: entity.into(),
+            name: format!("Service {client_id}"),
+            active: true,
+            sp_type: SpType::Public,
+            identity_consent: false,
+            client_secret: SP_SECRET.into(),
+            redirect_uris: vec![format!("http://127.0.0.1:9/{client_id}/cb")],
+            post_logout_redirect_uris: vec![format!("http://127.0.0.1:9/{client_id}/bye")],
+            scopes: [
+                "openid", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email",
+                "preferred_username", "profile", "birth", "identite_pivot", "idp_birthdate", "amr",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+            allowed_prompts: vec!["login".into(), "consent".into()],
+            amr_entitled: false,
+            idp_hints: vec![],
+            idp_filter: IdpFilter::default(),
+            id_token_signed_response_alg: SigningAlg::ES256,
+            // openidconnect's userinfo verifier only accepts RS256 by default.
+            userinfo_signed_response_alg: SigningAlg::RS256,
+        }
+    }
+
+    pub async fn register_sp(&self, sp: ServiceProvider) {
+        self.node.app.registry.upsert_sp(&sp).await.unwrap();
+        self.node.app.registry.reload().await.unwrap();
+    }
+
+    pub async fn register_idp(&self, idp: relais_core::partner::IdentityProvider) {
+        self.node.app.registry.upsert_idp(&idp).await.unwrap();
+        self.node.app.registry.reload().await.unwrap();
+    }
+
+    /// Business events written so far (waits briefly for the writer task).
+    pub async fn events(&self) -> Vec<serde_json::Value> {
+        let mut last = Vec::new();
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            let text = std::fs::read_to_string(&self.events_path).unwrap_or_default();
+            let now: Vec<serde_json::Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+            if !now.is_empty() && now.len() == last.len() {
+                return now;
+            }
+            last = now;
+        }
+        last
+    }
+
+    pub async fn event_names(&self) -> Vec<String> {
+        self.events().await.iter().filter_map(|e| e["event"].as_str().map(str::to_owned)).collect()
+    }
+}
+
+/// The authorize URL for a test service with sensible defaults.
+pub fn authorize_url(fed: &Fed, client_id: &str, extra: &[(&str, &str)]) -> String {
+    let redirect = format!("http://127.0.0.1:9/{client_id}/cb");
+    let mut params: Vec<(String, String)> = vec![
+        ("client_id".into(), client_id.into()),
+        ("redirect_uri".into(), redirect),
+        ("response_type".into(), "code".into()),
+        ("scope".into(), "openid profile birth email".into()),
+        ("state".into(), "state-123".into()),
+        ("nonce".into(), "nonce-0123456789abcdefghijkl".into()),
+        ("acr_values".into(), "eidas1".into()),
+    ];
+    for (k, v) in extra {
+        params.retain(|(pk, _)| pk != k);
+        if !v.is_empty() || *k == "prompt" {
+            params.push(((*k).into(), (*v).into()));
+        }
+    }
+    params.retain(|(_, v)| v != "<drop>");
+    let q = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+    format!("{}/authorize?{q}", fed.issuer())
+}
