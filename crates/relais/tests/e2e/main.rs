@@ -4,7 +4,7 @@
 //! link time down.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-//mod authorize_rules;
+mod authorize_rules;
 mod browser;
 //mod fake_idp;
 mod harness;
@@ -12,4 +12,4 @@ mod harness;
 mod oidc_client;
 //mod pages;
 //mod sso_logout;
-//mod token_rules;
+mod token_rules;
