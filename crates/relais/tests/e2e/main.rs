@@ -6,9 +6,9 @@
 
 mod authorize_rules;
 mod browser;
-//mod fake_idp;
+mod fake_idp;
 mod harness;
-//mod misbehaving_idp;
+mod misbehaving_idp;
 mod oidc_client;
 //mod pages;
 //mod sso_logout;
