@@ -10,6 +10,6 @@ mod fake_idp;
 mod harness;
 mod misbehaving_idp;
 mod oidc_client;
-//mod pages;
-//mod sso_logout;
+mod pages;
+mod sso_logout;
 mod token_rules;
