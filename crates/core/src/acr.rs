@@ -121,7 +121,11 @@ pub fn resolve_acr_values(acr_values: &str, platform: Platform) -> AcrResolution
 /// The `acr_values` Relais sends to an IdP: the lowest level the IdP allows
 /// that is at least the service's level.
 pub fn acr_for_idp(requested: AcrLevel, idp_allowed: &[AcrLevel]) -> Option<AcrLevel> {
-    idp_allowed.iter().copied().filter(|l| *l >= requested).min()
+    idp_allowed
+        .iter()
+        .copied()
+        .filter(|l| *l >= requested)
+        .min()
 }
 
 #[cfg(test)]
@@ -135,22 +139,40 @@ mod tests {
         assert_eq!(resolve_acr_values("eidas1", s), Level(AcrLevel::Eidas1));
         assert_eq!(resolve_acr_values("foo bar", s), Level(AcrLevel::Eidas1));
         assert_eq!(resolve_acr_values("", s), Level(AcrLevel::Eidas1));
-        assert_eq!(resolve_acr_values("eidas3 eidas1", s), Level(AcrLevel::Eidas1));
+        assert_eq!(
+            resolve_acr_values("eidas3 eidas1", s),
+            Level(AcrLevel::Eidas1)
+        );
         assert_eq!(resolve_acr_values("eidas2", s), NotServed(AcrLevel::Eidas2));
-        assert_eq!(resolve_acr_values("eidas2 foo eidas3", s), NotServed(AcrLevel::Eidas2));
+        assert_eq!(
+            resolve_acr_values("eidas2 foo eidas3", s),
+            NotServed(AcrLevel::Eidas2)
+        );
         let p = Platform::Plus;
         assert_eq!(resolve_acr_values("", p), Level(AcrLevel::Eidas3));
-        assert_eq!(resolve_acr_values("eidas3 eidas2", p), Level(AcrLevel::Eidas2));
+        assert_eq!(
+            resolve_acr_values("eidas3 eidas2", p),
+            Level(AcrLevel::Eidas2)
+        );
         assert_eq!(resolve_acr_values("eidas1", p), NotServed(AcrLevel::Eidas1));
     }
 
     #[test]
     fn idp_level() {
         let allowed = [AcrLevel::Eidas1, AcrLevel::Eidas2];
-        assert_eq!(acr_for_idp(AcrLevel::Eidas1, &allowed), Some(AcrLevel::Eidas1));
-        assert_eq!(acr_for_idp(AcrLevel::Eidas2, &allowed), Some(AcrLevel::Eidas2));
+        assert_eq!(
+            acr_for_idp(AcrLevel::Eidas1, &allowed),
+            Some(AcrLevel::Eidas1)
+        );
+        assert_eq!(
+            acr_for_idp(AcrLevel::Eidas2, &allowed),
+            Some(AcrLevel::Eidas2)
+        );
         assert_eq!(acr_for_idp(AcrLevel::Eidas3, &allowed), None);
-        assert_eq!(acr_for_idp(AcrLevel::Eidas1, &[AcrLevel::Eidas3]), Some(AcrLevel::Eidas3));
+        assert_eq!(
+            acr_for_idp(AcrLevel::Eidas1, &[AcrLevel::Eidas3]),
+            Some(AcrLevel::Eidas3)
+        );
     }
 
     #[test]
@@ -159,6 +181,9 @@ mod tests {
             Platform::Standard.reported_acr(AcrLevel::Eidas1, AcrLevel::Eidas2),
             AcrLevel::Eidas1
         );
-        assert_eq!(Platform::Plus.reported_acr(AcrLevel::Eidas2, AcrLevel::Eidas3), AcrLevel::Eidas3);
+        assert_eq!(
+            Platform::Plus.reported_acr(AcrLevel::Eidas2, AcrLevel::Eidas3),
+            AcrLevel::Eidas3
+        );
     }
 }

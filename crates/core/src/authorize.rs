@@ -37,11 +37,19 @@ pub enum AuthorizeRejection {
     /// Shown to the citizen as an error page; the service is not redirected to.
     Page { code: ErrorCode, detail: String },
     /// Sent back to the (trusted) redirect URI.
-    Redirect { code: ErrorCode, detail: String, in_fragment: bool, state: Option<String> },
+    Redirect {
+        code: ErrorCode,
+        detail: String,
+        in_fragment: bool,
+        state: Option<String>,
+    },
 }
 
 fn page(code: ErrorCode, detail: impl Into<String>) -> AuthorizeRejection {
-    AuthorizeRejection::Page { code, detail: detail.into() }
+    AuthorizeRejection::Page {
+        code,
+        detail: detail.into(),
+    }
 }
 
 /// What the service asked for, once validated.
@@ -73,10 +81,16 @@ impl<'a> RawParams<'a> {
         for (k, v) in params {
             let limit = if k == "claims" { MAX_CLAIMS } else { MAX_VALUE };
             if v.len() > limit {
-                return Err(page(ErrorCode::AuthorizeInvalid, format!("{k} is too long")));
+                return Err(page(
+                    ErrorCode::AuthorizeInvalid,
+                    format!("{k} is too long"),
+                ));
             }
             if map.insert(k.as_str(), v.as_str()).is_some() {
-                return Err(page(ErrorCode::AuthorizeInvalid, format!("{k} is repeated")));
+                return Err(page(
+                    ErrorCode::AuthorizeInvalid,
+                    format!("{k} is repeated"),
+                ));
             }
         }
         Ok(RawParams(map))
@@ -95,42 +109,59 @@ impl<'a> RawParams<'a> {
 }
 
 /// The client id and redirect URI, both required before anything else.
-pub fn client_and_redirect<'a>(raw: &RawParams<'a>) -> Result<(&'a str, &'a str), AuthorizeRejection> {
+pub fn client_and_redirect<'a>(
+    raw: &RawParams<'a>,
+) -> Result<(&'a str, &'a str), AuthorizeRejection> {
     Ok((raw.required("client_id")?, raw.required("redirect_uri")?))
 }
 
 /// Whether the registered service accepts this redirect URI (exact match).
-pub fn check_client(sp: Option<&ServiceProvider>, redirect_uri: &str) -> Result<(), AuthorizeRejection> {
+pub fn check_client(
+    sp: Option<&ServiceProvider>,
+    redirect_uri: &str,
+) -> Result<(), AuthorizeRejection> {
     match sp {
         Some(sp) if sp.active => {
             if sp.redirect_uris.iter().any(|u| u == redirect_uri) {
                 Ok(())
             } else {
-                Err(page(ErrorCode::RedirectUriNotRegistered, "redirect_uri not registered"))
+                Err(page(
+                    ErrorCode::RedirectUriNotRegistered,
+                    "redirect_uri not registered",
+                ))
             }
         }
-        _ => Err(page(ErrorCode::UnknownClient, "unknown or inactive client_id")),
+        _ => Err(page(
+            ErrorCode::UnknownClient,
+            "unknown or inactive client_id",
+        )),
     }
 }
 
 fn is_pkce_value(s: &str) -> bool {
     (43..=128).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// Whether a `claims` request asks for `amr` (in the ID token or userinfo).
 fn claims_request_amr(claims: &str) -> Result<bool, AuthorizeRejection> {
     let v: serde_json::Value = serde_json::from_str(claims)
         .map_err(|_| page(ErrorCode::AuthorizeInvalid, "claims is not JSON"))?;
-    let obj = v.as_object().ok_or_else(|| page(ErrorCode::AuthorizeInvalid, "claims is not a JSON object"))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| page(ErrorCode::AuthorizeInvalid, "claims is not a JSON object"))?;
     let mut amr = false;
     for (k, section) in obj {
         if k != "id_token" && k != "userinfo" {
             continue;
         }
-        let section = section
-            .as_object()
-            .ok_or_else(|| page(ErrorCode::AuthorizeInvalid, "claims sections must be objects"))?;
+        let section = section.as_object().ok_or_else(|| {
+            page(
+                ErrorCode::AuthorizeInvalid,
+                "claims sections must be objects",
+            )
+        })?;
         amr |= section.contains_key("amr");
     }
     Ok(amr)
@@ -143,9 +174,15 @@ pub fn validate(
     platform: Platform,
 ) -> Result<AuthorizeRequest, AuthorizeRejection> {
     if let Some(k) = raw.0.keys().find(|k| !ALLOWED.contains(k)) {
-        return Err(page(ErrorCode::AuthorizeInvalid, format!("unexpected parameter {k}")));
+        return Err(page(
+            ErrorCode::AuthorizeInvalid,
+            format!("unexpected parameter {k}"),
+        ));
     }
-    let state = raw.get("state").filter(|s| !s.is_empty()).map(str::to_owned);
+    let state = raw
+        .get("state")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     let response_type = raw.required("response_type")?;
     if response_type != "code" {
         let parts: Vec<&str> = response_type.split(' ').collect();
@@ -160,13 +197,19 @@ pub fn validate(
     let state = raw.required("state")?.to_owned();
     let scope = raw.required("scope")?;
     if !scope.split(' ').any(|s| s == "openid") {
-        return Err(page(ErrorCode::AuthorizeInvalid, "scope must contain openid"));
+        return Err(page(
+            ErrorCode::AuthorizeInvalid,
+            "scope must contain openid",
+        ));
     }
     let nonce = raw.required("nonce")?;
     if nonce.chars().count() < platform.min_nonce_len() {
         return Err(page(
             ErrorCode::AuthorizeInvalid,
-            format!("nonce must be at least {} characters", platform.min_nonce_len()),
+            format!(
+                "nonce must be at least {} characters",
+                platform.min_nonce_len()
+            ),
         ));
     }
     let acr_values = raw.required("acr_values")?;
@@ -179,7 +222,12 @@ pub fn validate(
             match p {
                 "login" if sp.allows_prompt("login") => prompt_login = true,
                 "consent" if sp.allows_prompt("consent") => prompt_consent = true,
-                _ => return Err(page(ErrorCode::AuthorizeInvalid, "prompt value not allowed")),
+                _ => {
+                    return Err(page(
+                        ErrorCode::AuthorizeInvalid,
+                        "prompt value not allowed",
+                    ))
+                }
             }
         }
     }
@@ -190,10 +238,18 @@ pub fn validate(
     let code_challenge = match (raw.get("code_challenge"), raw.get("code_challenge_method")) {
         (None, None) => None,
         (Some(c), Some("S256")) if is_pkce_value(c) => Some(c.to_owned()),
-        _ => return Err(page(ErrorCode::AuthorizeInvalid, "PKCE needs a valid code_challenge with S256")),
+        _ => {
+            return Err(page(
+                ErrorCode::AuthorizeInvalid,
+                "PKCE needs a valid code_challenge with S256",
+            ))
+        }
     };
     let ui_locales = raw.get("ui_locales").map(str::to_owned);
-    let idp_hint = raw.get("idp_hint").filter(|h| !h.is_empty()).map(str::to_owned);
+    let idp_hint = raw
+        .get("idp_hint")
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned);
 
     let redirect = |code, detail: &str| AuthorizeRejection::Redirect {
         code,
@@ -204,16 +260,25 @@ pub fn validate(
     // Unknown scopes are ignored; known ones must be registered for the SP.
     let known: Vec<&str> = scope.split(' ').filter(|s| is_known_scope(s)).collect();
     if let Some(s) = known.iter().find(|s| !sp.allows_scope(s)) {
-        return Err(redirect(ErrorCode::InvalidScope, &format!("scope {s} not allowed for this client")));
+        return Err(redirect(
+            ErrorCode::InvalidScope,
+            &format!("scope {s} not allowed for this client"),
+        ));
     }
     amr_requested |= known.contains(&"amr");
     if amr_requested && !sp.amr_entitled {
-        return Err(page(ErrorCode::AmrNotEntitled, "amr requested without entitlement"));
+        return Err(page(
+            ErrorCode::AmrNotEntitled,
+            "amr requested without entitlement",
+        ));
     }
     let acr = match resolve_acr_values(acr_values, platform) {
         AcrResolution::Level(l) => l,
         AcrResolution::NotServed(l) => {
-            return Err(redirect(ErrorCode::InvalidAcr, &format!("{l} is not served by this platform")))
+            return Err(redirect(
+                ErrorCode::InvalidAcr,
+                &format!("{l} is not served by this platform"),
+            ))
         }
     };
     Ok(AuthorizeRequest {
@@ -221,7 +286,7 @@ pub fn validate(
         redirect_uri: raw.required("redirect_uri")?.to_owned(),
         state,
         nonce: nonce.to_owned(),
-        scopes: ScopeSet::from_iter(known),
+        scopes: ScopeSet::from_scopes(known),
         acr,
         prompt_login,
         prompt_consent,
@@ -301,7 +366,15 @@ mod tests {
 
     #[test]
     fn missing_required_parameters_are_pages() {
-        for k in ["client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "acr_values"] {
+        for k in [
+            "client_id",
+            "redirect_uri",
+            "response_type",
+            "scope",
+            "state",
+            "nonce",
+            "acr_values",
+        ] {
             assert_eq!(code_of(run(&params(&[], k))), ("Y030007", false), "{k}");
         }
     }
@@ -319,7 +392,11 @@ mod tests {
             ("acr_values", "eidas2", ("Y030012", true)),
             ("acr_values", "foo", ("ok", false)),
             ("claims", "{not json", ("Y030007", false)),
-            ("claims", r#"{"id_token":{"amr":{"essential":true}}}"#, ("Y100009", false)),
+            (
+                "claims",
+                r#"{"id_token":{"amr":{"essential":true}}}"#,
+                ("Y100009", false),
+            ),
             ("response_type", "code id_token", ("Y030010", true)),
             ("response_type", "token", ("Y030010", true)),
             ("code_challenge_method", "plain", ("Y030007", false)),
@@ -338,7 +415,10 @@ mod tests {
     fn hybrid_response_types_go_in_the_fragment() {
         let p: Vec<_> = params(&[], "response_type")
             .into_iter()
-            .chain(std::iter::once(("response_type".to_owned(), "code id_token".to_owned())))
+            .chain(std::iter::once((
+                "response_type".to_owned(),
+                "code id_token".to_owned(),
+            )))
             .collect();
         match run(&p) {
             Err(AuthorizeRejection::Redirect { in_fragment, .. }) => assert!(in_fragment),
@@ -356,7 +436,13 @@ mod tests {
     #[test]
     fn unknown_client_and_redirect() {
         assert_eq!(
-            check_client(None, "x").err().map(|e| matches!(e, AuthorizeRejection::Page { code: ErrorCode::UnknownClient, .. })),
+            check_client(None, "x").err().map(|e| matches!(
+                e,
+                AuthorizeRejection::Page {
+                    code: ErrorCode::UnknownClient,
+                    ..
+                }
+            )),
             Some(true)
         );
         let s = sp();

@@ -35,15 +35,20 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn starting_now() -> Self {
-        ManualClock { millis: Arc::new(AtomicI64::new(SystemClock.now_millis())) }
+        ManualClock {
+            millis: Arc::new(AtomicI64::new(SystemClock.now_millis())),
+        }
     }
 
     pub fn at_millis(millis: i64) -> Self {
-        ManualClock { millis: Arc::new(AtomicI64::new(millis)) }
+        ManualClock {
+            millis: Arc::new(AtomicI64::new(millis)),
+        }
     }
 
     pub fn advance_secs(&self, secs: i64) {
-        self.millis.fetch_add(secs.saturating_mul(1000), Ordering::SeqCst);
+        self.millis
+            .fetch_add(secs.saturating_mul(1000), Ordering::SeqCst);
     }
 }
 

@@ -122,14 +122,28 @@ impl ErrorCode {
             PayloadTooLarge => 413,
             Internal | IdpDisabled | IdpUnknown | IdpAcrTooLow => 500,
             StorageUnavailable => 503,
-            IdpCallbackNoState | IdpCallbackNoCode | AuthorizeInvalid | UnknownClient
-            | RedirectUriNotRegistered | IdpAcrNotAllowed | AmrNotEntitled
-            | AbnormalNavigation | CsrfMissing | PivotInvalid | TokenInvalidRequest
-            | TokenInvalidGrant | TokenUnsupportedGrantType | TokenUnauthorizedClient
-            | LogoutInvalidHint | LogoutRedirectNotRegistered => 400,
+            IdpCallbackNoState
+            | IdpCallbackNoCode
+            | AuthorizeInvalid
+            | UnknownClient
+            | RedirectUriNotRegistered
+            | IdpAcrNotAllowed
+            | AmrNotEntitled
+            | AbnormalNavigation
+            | CsrfMissing
+            | PivotInvalid
+            | TokenInvalidRequest
+            | TokenInvalidGrant
+            | TokenUnsupportedGrantType
+            | TokenUnauthorizedClient
+            | LogoutInvalidHint
+            | LogoutRedirectNotRegistered => 400,
             IdpCallbackWrongState | IdpExcluded | IdpBlockedByUser | AccountDisabled => 403,
             IdpTokenFailed | IdpUserinfoFailed | IdpIdTokenInvalid | IdpUserinfoSubMismatch => 502,
-            AccessDenied | IdpHintNotAllowed | UnsupportedResponseType | InvalidScope
+            AccessDenied
+            | IdpHintNotAllowed
+            | UnsupportedResponseType
+            | InvalidScope
             | InvalidAcr => 303,
             TokenInvalidClient | UserinfoInvalidToken | SessionExpired | CsrfWrong => 401,
         }
@@ -250,9 +264,15 @@ impl ErrorCode {
         match self {
             NotFound => "The page you asked for does not exist.",
             SessionExpired => "Your session has expired. Go back to the service to log in again.",
-            AbnormalNavigation => "This step was already completed. Go back to the service to continue.",
-            CsrfWrong | CsrfMissing => "The form expired or was already sent. Start your login again.",
-            StorageUnavailable => "The service is temporarily unavailable. Please try again in a moment.",
+            AbnormalNavigation => {
+                "This step was already completed. Go back to the service to continue."
+            }
+            CsrfWrong | CsrfMissing => {
+                "The form expired or was already sent. Start your login again."
+            }
+            StorageUnavailable => {
+                "The service is temporarily unavailable. Please try again in a moment."
+            }
             AccountDisabled => "Your account is disabled. Contact support.",
             _ => self.description(),
         }
@@ -266,8 +286,12 @@ mod tests {
     #[test]
     fn codes_have_the_catalogue_shape() {
         let all = [
-            ErrorCode::NotFound, ErrorCode::AuthorizeInvalid, ErrorCode::UnknownClient,
-            ErrorCode::RedirectUriNotRegistered, ErrorCode::CsrfWrong, ErrorCode::PivotInvalid,
+            ErrorCode::NotFound,
+            ErrorCode::AuthorizeInvalid,
+            ErrorCode::UnknownClient,
+            ErrorCode::RedirectUriNotRegistered,
+            ErrorCode::CsrfWrong,
+            ErrorCode::PivotInvalid,
         ];
         for e in all {
             let c = e.code();
@@ -275,6 +299,9 @@ mod tests {
         }
         assert_eq!(ErrorCode::AccessDenied.status(), 303);
         assert_eq!(ErrorCode::CsrfMissing.status(), 400);
-        assert_eq!(ErrorCode::IdpHintNotAllowed.oauth_error().0, "invalid_idp_hint");
+        assert_eq!(
+            ErrorCode::IdpHintNotAllowed.oauth_error().0,
+            "invalid_idp_hint"
+        );
     }
 }

@@ -185,8 +185,14 @@ mod tests {
     #[test]
     fn names_and_steps() {
         assert_eq!(EventKind::FcVerified.name(), "FC_VERIFIED");
-        assert_eq!(EventKind::IdpCalledbackWithError.name(), "IDP_CALLEDBACK_WITH_ERROR");
-        assert_eq!(EventKind::FcDatatransferConsentData.name(), "FC_DATATRANSFER_CONSENT_DATA");
+        assert_eq!(
+            EventKind::IdpCalledbackWithError.name(),
+            "IDP_CALLEDBACK_WITH_ERROR"
+        );
+        assert_eq!(
+            EventKind::FcDatatransferConsentData.name(),
+            "FC_DATATRANSFER_CONSENT_DATA"
+        );
         assert_eq!(EventKind::SpRequestedFcJwks.step(), "7.1");
         assert!(EventKind::FcVerified.is_durable());
     }

@@ -62,7 +62,11 @@ impl BirthDate {
         if month > 0 && day > days_in_month(year, month) {
             return None;
         }
-        Some(BirthDate { year: year as u16, month: month as u8, day: day as u8 })
+        Some(BirthDate {
+            year: year as u16,
+            month: month as u8,
+            day: day as u8,
+        })
     }
 
     pub fn is_presumed(&self) -> bool {
@@ -78,10 +82,23 @@ impl BirthDate {
     /// "14 juillet 1962", "juillet 1962", "1962" for pages.
     pub fn to_french_words(&self) -> String {
         const MONTHS: [&str; 12] = [
-            "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-            "octobre", "novembre", "décembre",
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
         ];
-        let month_name = MONTHS.get(usize::from(self.month).wrapping_sub(1)).copied().unwrap_or("");
+        let month_name = MONTHS
+            .get(usize::from(self.month).wrapping_sub(1))
+            .copied()
+            .unwrap_or("");
         match (self.month, self.day) {
             (0, _) => format!("{}", self.year),
             (_, 0) => format!("{} {}", month_name, self.year),
@@ -94,7 +111,9 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         _ => 28,
     }
 }
@@ -143,18 +162,30 @@ fn text<'a>(m: &'a Map<String, Value>, field: &'static str) -> Result<Option<&'a
     match m.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(PivotError { field, reason: "must be a string" }),
+        Some(_) => Err(PivotError {
+            field,
+            reason: "must be a string",
+        }),
     }
 }
 
 fn name(m: &Map<String, Value>, field: &'static str) -> Result<String, PivotError> {
-    let v = text(m, field)?.ok_or(PivotError { field, reason: "missing" })?;
+    let v = text(m, field)?.ok_or(PivotError {
+        field,
+        reason: "missing",
+    })?;
     let len = v.chars().count();
     if len == 0 || len > 256 || v.trim().is_empty() {
-        return Err(PivotError { field, reason: "must be 1 to 256 characters" });
+        return Err(PivotError {
+            field,
+            reason: "must be 1 to 256 characters",
+        });
     }
     if v.chars().any(char::is_control) {
-        return Err(PivotError { field, reason: "contains control characters" });
+        return Err(PivotError {
+            field,
+            reason: "contains control characters",
+        });
     }
     Ok(v.to_owned())
 }
@@ -174,17 +205,35 @@ impl PivotIdentity {
         let family_name = name(m, "family_name")?;
         let birthdate = text(m, "birthdate")?
             .and_then(BirthDate::parse)
-            .ok_or(PivotError { field: "birthdate", reason: "must be YYYY-MM-DD or a presumed date" })?;
+            .ok_or(PivotError {
+                field: "birthdate",
+                reason: "must be YYYY-MM-DD or a presumed date",
+            })?;
         let gender = match text(m, "gender")? {
             Some("male") => Gender::Male,
             Some("female") => Gender::Female,
             Some("unspecified") if platform == Platform::Standard => Gender::Unspecified,
-            Some(_) => return Err(PivotError { field: "gender", reason: "not an allowed value" }),
-            None => return Err(PivotError { field: "gender", reason: "missing" }),
+            Some(_) => {
+                return Err(PivotError {
+                    field: "gender",
+                    reason: "not an allowed value",
+                })
+            }
+            None => {
+                return Err(PivotError {
+                    field: "gender",
+                    reason: "missing",
+                })
+            }
         };
         let birthcountry = text(m, "birthcountry")?
-            .filter(|c| c.len() == 5 && c.bytes().all(|b| b.is_ascii_digit()) && c.starts_with("99"))
-            .ok_or(PivotError { field: "birthcountry", reason: "must be a 5-digit COG country code" })?
+            .filter(|c| {
+                c.len() == 5 && c.bytes().all(|b| b.is_ascii_digit()) && c.starts_with("99")
+            })
+            .ok_or(PivotError {
+                field: "birthcountry",
+                reason: "must be a 5-digit COG country code",
+            })?
             .to_owned();
         let birthplace = text(m, "birthplace")?.unwrap_or("");
         if birthcountry == FRANCE_COG {
@@ -195,7 +244,10 @@ impl PivotIdentity {
                 });
             }
         } else if !birthplace.is_empty() {
-            return Err(PivotError { field: "birthplace", reason: "must be empty when born abroad" });
+            return Err(PivotError {
+                field: "birthplace",
+                reason: "must be empty when born abroad",
+            });
         }
         let email = text(m, "email")?
             .filter(|e| {
@@ -208,7 +260,10 @@ impl PivotIdentity {
                     && parts.next().is_none()
                     && !e.chars().any(|c| c.is_whitespace() || c.is_control())
             })
-            .ok_or(PivotError { field: "email", reason: "missing or not an address" })?
+            .ok_or(PivotError {
+                field: "email",
+                reason: "missing or not an address",
+            })?
             .to_owned();
         let preferred_username = match text(m, "preferred_username")? {
             None | Some("") => None,
@@ -286,12 +341,18 @@ mod tests {
         assert_eq!(field_refused("birthplace", json!("2C001")), "birthplace");
         assert_eq!(field_refused("birthplace", json!("")), "birthplace");
         assert_eq!(field_refused("birthcountry", json!("100")), "birthcountry");
-        assert_eq!(field_refused("birthcountry", json!("12345")), "birthcountry");
+        assert_eq!(
+            field_refused("birthcountry", json!("12345")),
+            "birthcountry"
+        );
         assert_eq!(field_refused("birthdate", json!("24/08/1962")), "birthdate");
         assert_eq!(field_refused("birthdate", json!("1962-02-30")), "birthdate");
         assert_eq!(field_refused("birthdate", json!("1962-00-12")), "birthdate");
         assert_eq!(field_refused("given_name", json!("")), "given_name");
-        assert_eq!(field_refused("family_name", json!("x".repeat(257))), "family_name");
+        assert_eq!(
+            field_refused("family_name", json!("x".repeat(257))),
+            "family_name"
+        );
         assert_eq!(field_refused("email", Value::Null), "email");
         assert_eq!(field_refused("email", json!("not-an-address")), "email");
         assert_eq!(field_refused("given_name", json!(42)), "given_name");
@@ -326,7 +387,13 @@ mod tests {
 
     #[test]
     fn french_words() {
-        assert_eq!(BirthDate::parse("1962-08-24").map(|d| d.to_french_words()), Some("24 août 1962".into()));
-        assert_eq!(BirthDate::parse("1962-00-00").map(|d| d.to_french_words()), Some("1962".into()));
+        assert_eq!(
+            BirthDate::parse("1962-08-24").map(|d| d.to_french_words()),
+            Some("24 août 1962".into())
+        );
+        assert_eq!(
+            BirthDate::parse("1962-00-00").map(|d| d.to_french_words()),
+            Some("1962".into())
+        );
     }
 }

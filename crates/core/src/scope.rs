@@ -64,7 +64,14 @@ pub fn claims_of_identity_scope(scope: &str) -> Option<&'static [Claim]> {
         "preferred_username" => &[PreferredUsername],
         "profile" => &[GivenName, FamilyName, Birthdate, Gender, PreferredUsername],
         "birth" => &[Birthplace, Birthcountry],
-        "identite_pivot" => &[GivenName, FamilyName, Birthdate, Gender, Birthplace, Birthcountry],
+        "identite_pivot" => &[
+            GivenName,
+            FamilyName,
+            Birthdate,
+            Gender,
+            Birthplace,
+            Birthcountry,
+        ],
         "idp_birthdate" => &[IdpBirthdate],
         _ => return None,
     })
@@ -94,7 +101,7 @@ pub fn is_known_scope(scope: &str) -> bool {
 pub struct ScopeSet(BTreeSet<String>);
 
 impl ScopeSet {
-    pub fn from_iter<'a>(scopes: impl IntoIterator<Item = &'a str>) -> Self {
+    pub fn from_scopes<'a>(scopes: impl IntoIterator<Item = &'a str>) -> Self {
         ScopeSet(scopes.into_iter().map(str::to_owned).collect())
     }
 
@@ -113,8 +120,12 @@ impl ScopeSet {
 
     /// Identity claims released by these scopes, each once, in a stable order.
     pub fn claims(&self) -> Vec<Claim> {
-        let set: BTreeSet<Claim> =
-            self.iter().filter_map(claims_of_identity_scope).flatten().copied().collect();
+        let set: BTreeSet<Claim> = self
+            .iter()
+            .filter_map(claims_of_identity_scope)
+            .flatten()
+            .copied()
+            .collect();
         set.into_iter().collect()
     }
 
@@ -124,7 +135,9 @@ impl ScopeSet {
     }
 
     pub fn data_scopes(&self) -> Vec<&str> {
-        self.iter().filter(|s| claims_of_identity_scope(s).is_none() && *s != "amr").collect()
+        self.iter()
+            .filter(|s| claims_of_identity_scope(s).is_none() && *s != "amr")
+            .collect()
     }
 }
 
@@ -134,7 +147,7 @@ mod tests {
 
     #[test]
     fn profile_and_birth_expand() {
-        let s = ScopeSet::from_iter(["openid", "profile", "birth", "email"]);
+        let s = ScopeSet::from_scopes(["openid", "profile", "birth", "email"]);
         let names: Vec<_> = s.claims().into_iter().map(Claim::name).collect();
         assert_eq!(
             names,
@@ -150,14 +163,14 @@ mod tests {
             ]
         );
         assert!(!s.is_anonymous());
-        assert!(ScopeSet::from_iter(["openid"]).is_anonymous());
+        assert!(ScopeSet::from_scopes(["openid"]).is_anonymous());
     }
 
     #[test]
     fn data_scopes_are_known_but_release_no_claim() {
         assert!(is_known_scope("cnaf_quotient_familial"));
         assert!(!is_known_scope("foo"));
-        let s = ScopeSet::from_iter(["openid", "cnaf_quotient_familial"]);
+        let s = ScopeSet::from_scopes(["openid", "cnaf_quotient_familial"]);
         assert!(s.claims().is_empty());
         assert_eq!(s.data_scopes(), ["cnaf_quotient_familial"]);
     }

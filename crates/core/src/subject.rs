@@ -17,7 +17,11 @@ pub struct IdentityHash(String);
 
 impl IdentityHash {
     pub fn of(identity: &PivotIdentity) -> IdentityHash {
-        let birthplace = if identity.born_in_france() { identity.birthplace.as_str() } else { "" };
+        let birthplace = if identity.born_in_france() {
+            identity.birthplace.as_str()
+        } else {
+            ""
+        };
         let mut ctx = digest::Context::new(&digest::SHA256);
         for part in [
             identity.given_name.as_str(),
@@ -113,7 +117,9 @@ mod tests {
         let b = PairwiseSub::derive("org-b", &h, b"secret");
         assert_eq!(a.as_str().len(), 66);
         assert!(a.as_str().ends_with("v1"));
-        assert!(a.as_str()[..64].bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+        assert!(a.as_str()[..64]
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
         assert_ne!(a, b);
         assert_eq!(a, PairwiseSub::derive("org-a", &h, b"secret"));
     }

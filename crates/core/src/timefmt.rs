@@ -41,7 +41,10 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_millis(1_795_000_000_123), "2026-11-18T11:06:40.123Z");
+        assert_eq!(
+            rfc3339_millis(1_795_000_000_123),
+            "2026-11-18T11:06:40.123Z"
+        );
         assert_eq!(year_month(951_782_400_000), "2000-02");
     }
 }

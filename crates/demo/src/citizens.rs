@@ -20,86 +20,110 @@ pub static CITIZENS: &[Citizen] = &[
         login: "jean",
         description: "Jean DUPONT, né à Paris 7e",
         broken: false,
-        claims: || json!({"given_name": "Jean", "family_name": "DUPONT", "birthdate": "1970-01-01", "gender": "male",
-            "birthplace": "75107", "birthcountry": "99100", "email": "jean.dupont@example.fr"}),
+        claims: || {
+            json!({"given_name": "Jean", "family_name": "DUPONT", "birthdate": "1970-01-01", "gender": "male",
+            "birthplace": "75107", "birthcountry": "99100", "email": "jean.dupont@example.fr"})
+        },
     },
     Citizen {
         login: "angela",
         description: "Angela Claire Louise DUBOIS, prénoms multiples",
         broken: false,
-        claims: || json!({"given_name": "Angela Claire Louise", "family_name": "DUBOIS", "birthdate": "1962-08-24",
-            "gender": "female", "birthplace": "75107", "birthcountry": "99100", "email": "angela.dubois@example.fr"}),
+        claims: || {
+            json!({"given_name": "Angela Claire Louise", "family_name": "DUBOIS", "birthdate": "1962-08-24",
+            "gender": "female", "birthplace": "75107", "birthcountry": "99100", "email": "angela.dubois@example.fr"})
+        },
     },
     Citizen {
         login: "marie",
         description: "Marie-Thérèse MARTIN, nom d'usage LEROY, née à Lyon",
         broken: false,
-        claims: || json!({"given_name": "Marie-Thérèse", "family_name": "MARTIN", "preferred_username": "LEROY",
+        claims: || {
+            json!({"given_name": "Marie-Thérèse", "family_name": "MARTIN", "preferred_username": "LEROY",
             "birthdate": "1981-03-15", "gender": "female", "birthplace": "69123", "birthcountry": "99100",
-            "email": "marie.leroy@example.fr"}),
+            "email": "marie.leroy@example.fr"})
+        },
     },
     Citizen {
         login: "pascal",
         description: "Pascal ORSINI, né à Ajaccio (Corse-du-Sud, 2A004)",
         broken: false,
-        claims: || json!({"given_name": "Pascal", "family_name": "ORSINI", "birthdate": "1975-07-02", "gender": "male",
-            "birthplace": "2A004", "birthcountry": "99100", "email": "pascal.orsini@example.fr"}),
+        claims: || {
+            json!({"given_name": "Pascal", "family_name": "ORSINI", "birthdate": "1975-07-02", "gender": "male",
+            "birthplace": "2A004", "birthcountry": "99100", "email": "pascal.orsini@example.fr"})
+        },
     },
     Citizen {
         login: "amina",
         description: "Amina BENALI, née au Maroc (lieu de naissance vide)",
         broken: false,
-        claims: || json!({"given_name": "Amina", "family_name": "BENALI", "birthdate": "1990-11-30", "gender": "female",
-            "birthplace": "", "birthcountry": "99350", "email": "amina.benali@example.fr"}),
+        claims: || {
+            json!({"given_name": "Amina", "family_name": "BENALI", "birthdate": "1990-11-30", "gender": "female",
+            "birthplace": "", "birthcountry": "99350", "email": "amina.benali@example.fr"})
+        },
     },
     Citizen {
         login: "louis",
         description: "Louis BERNARD, date de naissance présumée 1950-00-00",
         broken: false,
-        claims: || json!({"given_name": "Louis", "family_name": "BERNARD", "birthdate": "1950-00-00", "gender": "male",
-            "birthplace": "13055", "birthcountry": "99100", "email": "louis.bernard@example.fr"}),
+        claims: || {
+            json!({"given_name": "Louis", "family_name": "BERNARD", "birthdate": "1950-00-00", "gender": "male",
+            "birthplace": "13055", "birthcountry": "99100", "email": "louis.bernard@example.fr"})
+        },
     },
     Citizen {
         login: "lucie",
         description: "Lucie PETIT, date présumée 1985-06-00",
         broken: false,
-        claims: || json!({"given_name": "Lucie", "family_name": "PETIT", "birthdate": "1985-06-00", "gender": "female",
-            "birthplace": "59350", "birthcountry": "99100", "email": "lucie.petit@example.fr"}),
+        claims: || {
+            json!({"given_name": "Lucie", "family_name": "PETIT", "birthdate": "1985-06-00", "gender": "female",
+            "birthplace": "59350", "birthcountry": "99100", "email": "lucie.petit@example.fr"})
+        },
     },
     Citizen {
         login: "camille",
         description: "Camille MOREAU, sexe non spécifié",
         broken: false,
-        claims: || json!({"given_name": "Camille", "family_name": "MOREAU", "birthdate": "1999-09-09", "gender": "unspecified",
-            "birthplace": "33063", "birthcountry": "99100", "email": "camille.moreau@example.fr"}),
+        claims: || {
+            json!({"given_name": "Camille", "family_name": "MOREAU", "birthdate": "1999-09-09", "gender": "unspecified",
+            "birthplace": "33063", "birthcountry": "99100", "email": "camille.moreau@example.fr"})
+        },
     },
     Citizen {
         login: "eloise",
         description: "Éloïse-Anaïs Zoé ROUSSEAU-MÜLLER, prénoms accentués et composés",
         broken: false,
-        claims: || json!({"given_name": "Éloïse-Anaïs Zoé", "family_name": "ROUSSEAU-MÜLLER", "birthdate": "2001-02-28",
-            "gender": "female", "birthplace": "67482", "birthcountry": "99100", "email": "eloise.rousseau@example.fr"}),
+        claims: || {
+            json!({"given_name": "Éloïse-Anaïs Zoé", "family_name": "ROUSSEAU-MÜLLER", "birthdate": "2001-02-28",
+            "gender": "female", "birthplace": "67482", "birthcountry": "99100", "email": "eloise.rousseau@example.fr"})
+        },
     },
     Citizen {
         login: "sans-genre",
         description: "Identité cassée : pas de sexe (doit être refusée)",
         broken: true,
-        claims: || json!({"given_name": "Paul", "family_name": "SANSGENRE", "birthdate": "1980-01-01",
-            "birthplace": "75107", "birthcountry": "99100", "email": "paul@example.fr"}),
+        claims: || {
+            json!({"given_name": "Paul", "family_name": "SANSGENRE", "birthdate": "1980-01-01",
+            "birthplace": "75107", "birthcountry": "99100", "email": "paul@example.fr"})
+        },
     },
     Citizen {
         login: "mauvais-cog",
         description: "Identité cassée : code commune invalide (doit être refusée)",
         broken: true,
-        claims: || json!({"given_name": "Paul", "family_name": "MAUVAISCOG", "birthdate": "1980-01-01", "gender": "male",
-            "birthplace": "7510X", "birthcountry": "99100", "email": "paul@example.fr"}),
+        claims: || {
+            json!({"given_name": "Paul", "family_name": "MAUVAISCOG", "birthdate": "1980-01-01", "gender": "male",
+            "birthplace": "7510X", "birthcountry": "99100", "email": "paul@example.fr"})
+        },
     },
     Citizen {
         login: "sans-email",
         description: "Identité cassée : pas d'adresse électronique (doit être refusée)",
         broken: true,
-        claims: || json!({"given_name": "Paul", "family_name": "SANSEMAIL", "birthdate": "1980-01-01", "gender": "male",
-            "birthplace": "75107", "birthcountry": "99100"}),
+        claims: || {
+            json!({"given_name": "Paul", "family_name": "SANSEMAIL", "birthdate": "1980-01-01", "gender": "male",
+            "birthplace": "75107", "birthcountry": "99100"})
+        },
     },
 ];
 

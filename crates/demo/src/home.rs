@@ -23,7 +23,8 @@ impl HomePage<'_> {
     pub fn render_page(&self) -> Response {
         match self.render() {
             Ok(s) => Html(s).into_response(),
-            Err(_) => Html("<!DOCTYPE html><title>Relais</title><h1>Relais</h1>".to_owned()).into_response(),
+            Err(_) => Html("<!DOCTYPE html><title>Relais</title><h1>Relais</h1>".to_owned())
+                .into_response(),
         }
     }
 }
@@ -33,11 +34,21 @@ pub fn idp_rows(public_url: &str) -> Vec<(&'static str, &'static str, String)> {
         .iter()
         .map(|s| {
             let mut features = vec![s.alg.as_str().to_owned()];
-            features.push(s.allowed_acr.iter().map(|a| a.as_str()).collect::<Vec<_>>().join("+"));
+            features.push(
+                s.allowed_acr
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+            );
             if s.userinfo_signed {
                 features.push("userinfo JWT".into());
             }
-            features.push(if s.end_session { "end_session".into() } else { "sans end_session".into() });
+            features.push(if s.end_session {
+                "end_session".into()
+            } else {
+                "sans end_session".into()
+            });
             let _ = public_url;
             (s.id, s.title, features.join(", "))
         })
@@ -45,5 +56,8 @@ pub fn idp_rows(public_url: &str) -> Vec<(&'static str, &'static str, String)> {
 }
 
 pub fn citizen_rows() -> Vec<(&'static str, &'static str, bool)> {
-    CITIZENS.iter().map(|c| (c.login, c.description, c.broken)).collect()
+    CITIZENS
+        .iter()
+        .map(|c| (c.login, c.description, c.broken))
+        .collect()
 }

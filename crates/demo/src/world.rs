@@ -4,7 +4,9 @@
 //! restarted demo keeps working with the same database.
 
 use relais_core::acr::AcrLevel;
-use relais_core::partner::{IdentityProvider, IdpClientAuth, IdpEndpoints, IdpFilter, ServiceProvider, SigningAlg, SpType};
+use relais_core::partner::{
+    IdentityProvider, IdpClientAuth, IdpEndpoints, IdpFilter, ServiceProvider, SigningAlg, SpType,
+};
 use relais_oidc::JwsAlg;
 
 #[derive(Debug, Clone)]
@@ -80,7 +82,10 @@ pub struct DemoWorld {
 
 impl DemoWorld {
     pub fn new(public_url: &str, seed: &str) -> DemoWorld {
-        DemoWorld { public_url: public_url.trim_end_matches('/').to_owned(), seed: seed.to_owned() }
+        DemoWorld {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            seed: seed.to_owned(),
+        }
     }
 
     pub fn idp_issuer(&self, id: &str) -> String {
@@ -118,7 +123,9 @@ impl DemoWorld {
                     client_secret: self.idp_client_secret(s.id),
                     token_endpoint_auth_method: s.client_auth,
                     id_token_signed_response_alg: s.alg.as_str().to_owned(),
-                    userinfo_signed_response_alg: s.userinfo_signed.then(|| s.alg.as_str().to_owned()),
+                    userinfo_signed_response_alg: s
+                        .userinfo_signed
+                        .then(|| s.alg.as_str().to_owned()),
                     end_session: s.end_session,
                     timeout_ms: 6000,
                     scopes: Vec::new(),
@@ -143,10 +150,24 @@ impl DemoWorld {
                 "http://localhost:3000/callback".to_owned(),
                 "http://127.0.0.1:3000/callback".to_owned(),
             ],
-            post_logout_redirect_uris: vec![format!("{}/demo/logged-out", self.public_url), "http://localhost:3000/".to_owned()],
+            post_logout_redirect_uris: vec![
+                format!("{}/demo/logged-out", self.public_url),
+                "http://localhost:3000/".to_owned(),
+            ],
             scopes: [
-                "openid", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email",
-                "preferred_username", "profile", "birth", "identite_pivot", "idp_birthdate",
+                "openid",
+                "given_name",
+                "family_name",
+                "birthdate",
+                "gender",
+                "birthplace",
+                "birthcountry",
+                "email",
+                "preferred_username",
+                "profile",
+                "birth",
+                "identite_pivot",
+                "idp_birthdate",
             ]
             .iter()
             .map(|s| (*s).to_owned())

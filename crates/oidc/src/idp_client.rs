@@ -76,7 +76,10 @@ impl IdpClient {
             .user_agent("relais")
             .build()
             .map_err(|e| IdpError::Discovery(format!("HTTP client: {e}")))?;
-        Ok(IdpClient { http, jwks: RwLock::new(HashMap::new()) })
+        Ok(IdpClient {
+            http,
+            jwks: RwLock::new(HashMap::new()),
+        })
     }
 
     async fn read_body(resp: reqwest::Response) -> Result<(u16, Option<String>, Vec<u8>), String> {
@@ -99,7 +102,13 @@ impl IdpClient {
 
     /// Reads an OpenID provider's discovery document.
     pub async fn discover(&self, url: &str, timeout: Duration) -> Result<IdpEndpoints, IdpError> {
-        let resp = self.http.get(url).timeout(timeout).send().await.map_err(|e| IdpError::Discovery(short(&e)))?;
+        let resp = self
+            .http
+            .get(url)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| IdpError::Discovery(short(&e)))?;
         let (status, _, body) = Self::read_body(resp).await.map_err(IdpError::Discovery)?;
         if status != 200 {
             return Err(IdpError::Discovery(format!("HTTP {status}")));
@@ -113,7 +122,8 @@ impl IdpClient {
             jwks_uri: String,
             end_session_endpoint: Option<String>,
         }
-        let d: Doc = serde_json::from_slice(&body).map_err(|e| IdpError::Discovery(format!("invalid document: {e}")))?;
+        let d: Doc = serde_json::from_slice(&body)
+            .map_err(|e| IdpError::Discovery(format!("invalid document: {e}")))?;
         Ok(IdpEndpoints {
             issuer: d.issuer,
             authorization_endpoint: d.authorization_endpoint,
@@ -138,32 +148,48 @@ impl IdpClient {
             ("redirect_uri", redirect_uri),
             ("code_verifier", code_verifier),
         ];
-        let mut req = self.http.post(&idp.endpoints.token_endpoint).timeout(timeout_of(idp));
+        let mut req = self
+            .http
+            .post(&idp.endpoints.token_endpoint)
+            .timeout(timeout_of(idp));
         match idp.token_endpoint_auth_method {
             IdpClientAuth::ClientSecretPost => {
                 form.push(("client_id", &idp.client_id));
                 form.push(("client_secret", &idp.client_secret));
             }
             IdpClientAuth::ClientSecretBasic => {
-                let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                let enc = |s: &str| {
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                };
                 req = req.basic_auth(enc(&idp.client_id), Some(enc(&idp.client_secret)));
             }
         }
-        let resp = req.form(&form).send().await.map_err(|e| IdpError::Token(short(&e)))?;
+        let resp = req
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| IdpError::Token(short(&e)))?;
         let (status, _, body) = Self::read_body(resp).await.map_err(IdpError::Token)?;
         if status != 200 {
             return Err(IdpError::Token(format!("HTTP {status}")));
         }
-        let answer: IdpTokenAnswer =
-            serde_json::from_slice(&body).map_err(|_| IdpError::Token("answer is not a token response".into()))?;
+        let answer: IdpTokenAnswer = serde_json::from_slice(&body)
+            .map_err(|_| IdpError::Token("answer is not a token response".into()))?;
         match (answer.access_token, answer.id_token) {
-            (Some(a), Some(i)) if !a.is_empty() && !i.is_empty() => Ok(IdpTokens { access_token: a, id_token: i }),
+            (Some(a), Some(i)) if !a.is_empty() && !i.is_empty() => Ok(IdpTokens {
+                access_token: a,
+                id_token: i,
+            }),
             (_, None) => Err(IdpError::Token("no id_token in the answer".into())),
             _ => Err(IdpError::Token("no access_token in the answer".into())),
         }
     }
 
-    async fn fetch_jwks(&self, idp: &IdentityProvider, now_millis: i64) -> Result<Arc<CachedJwks>, IdpError> {
+    async fn fetch_jwks(
+        &self,
+        idp: &IdentityProvider,
+        now_millis: i64,
+    ) -> Result<Arc<CachedJwks>, IdpError> {
         let resp = self
             .http
             .get(&idp.endpoints.jwks_uri)
@@ -171,12 +197,18 @@ impl IdpClient {
             .send()
             .await
             .map_err(|e| IdpError::IdToken(format!("JWKS: {}", short(&e))))?;
-        let (status, _, body) = Self::read_body(resp).await.map_err(|e| IdpError::IdToken(format!("JWKS: {e}")))?;
+        let (status, _, body) = Self::read_body(resp)
+            .await
+            .map_err(|e| IdpError::IdToken(format!("JWKS: {e}")))?;
         if status != 200 {
             return Err(IdpError::IdToken(format!("JWKS: HTTP {status}")));
         }
-        let set: JwkSet = serde_json::from_slice(&body).map_err(|_| IdpError::IdToken("JWKS is not a key set".into()))?;
-        let cached = Arc::new(CachedJwks { set, fetched_at: now_millis });
+        let set: JwkSet = serde_json::from_slice(&body)
+            .map_err(|_| IdpError::IdToken("JWKS is not a key set".into()))?;
+        let cached = Arc::new(CachedJwks {
+            set,
+            fetched_at: now_millis,
+        });
         if let Ok(mut map) = self.jwks.write() {
             map.insert(idp.id.clone(), cached.clone());
         }
@@ -194,18 +226,32 @@ impl IdpClient {
         }
     }
 
-    async fn verify_jws(&self, idp: &IdentityProvider, token: &str, alg: JwsAlg, now_millis: i64) -> Result<Map<String, Value>, jose::JoseError> {
+    async fn verify_jws(
+        &self,
+        idp: &IdentityProvider,
+        token: &str,
+        alg: JwsAlg,
+        now_millis: i64,
+    ) -> Result<Map<String, Value>, jose::JoseError> {
         if alg == JwsAlg::HS256 {
             return jose::verify(token, alg, Verifier::Secret(idp.client_secret.as_bytes()));
         }
         let keys = match self.cached_jwks(&idp.id) {
             Some(k) => k,
-            None => self.fetch_jwks(idp, now_millis).await.map_err(|_| jose::JoseError::UnknownKey)?,
+            None => self
+                .fetch_jwks(idp, now_millis)
+                .await
+                .map_err(|_| jose::JoseError::UnknownKey)?,
         };
         match jose::verify(token, alg, Verifier::Keys(&keys.set)) {
-            Err(jose::JoseError::UnknownKey) if now_millis - keys.fetched_at > JWKS_REFRESH_MILLIS => {
+            Err(jose::JoseError::UnknownKey)
+                if now_millis - keys.fetched_at > JWKS_REFRESH_MILLIS =>
+            {
                 // The IdP may have rotated its keys: refresh once, then retry.
-                let fresh = self.fetch_jwks(idp, now_millis).await.map_err(|_| jose::JoseError::UnknownKey)?;
+                let fresh = self
+                    .fetch_jwks(idp, now_millis)
+                    .await
+                    .map_err(|_| jose::JoseError::UnknownKey)?;
                 jose::verify(token, alg, Verifier::Keys(&fresh.set))
             }
             other => other,
@@ -221,8 +267,9 @@ impl IdpClient {
         expected_nonce: &str,
         now_millis: i64,
     ) -> Result<VerifiedIdToken, IdpError> {
-        let alg = JwsAlg::parse(&idp.id_token_signed_response_alg)
-            .ok_or_else(|| IdpError::IdToken("IdP configured with an unsupported algorithm".into()))?;
+        let alg = JwsAlg::parse(&idp.id_token_signed_response_alg).ok_or_else(|| {
+            IdpError::IdToken("IdP configured with an unsupported algorithm".into())
+        })?;
         let claims = self
             .verify_jws(idp, id_token, alg, now_millis)
             .await
@@ -235,7 +282,8 @@ impl IdpClient {
         let aud_ok = match claims.get("aud") {
             Some(Value::String(a)) => *a == idp.client_id,
             Some(Value::Array(list)) => {
-                list.iter().any(|a| a.as_str() == Some(idp.client_id.as_str()))
+                list.iter()
+                    .any(|a| a.as_str() == Some(idp.client_id.as_str()))
                     && (list.len() == 1 || str_claim("azp") == Some(idp.client_id.as_str()))
             }
             _ => false,
@@ -248,17 +296,30 @@ impl IdpClient {
             Some(_) => return Err(IdpError::IdToken("expired".into())),
             None => return Err(IdpError::IdToken("no exp".into())),
         }
-        if claims.get("iat").and_then(Value::as_i64).is_some_and(|iat| iat > now + 60) {
+        if claims
+            .get("iat")
+            .and_then(Value::as_i64)
+            .is_some_and(|iat| iat > now + 60)
+        {
             return Err(IdpError::IdToken("issued in the future".into()));
         }
-        let nonce_ok = str_claim("nonce")
-            .is_some_and(|n| bool::from(subtle::ConstantTimeEq::ct_eq(n.as_bytes(), expected_nonce.as_bytes())));
+        let nonce_ok = str_claim("nonce").is_some_and(|n| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(
+                n.as_bytes(),
+                expected_nonce.as_bytes(),
+            ))
+        });
         if !nonce_ok {
             return Err(IdpError::IdToken("wrong nonce".into()));
         }
-        let sub = str_claim("sub").filter(|s| !s.is_empty() && s.len() <= 255).ok_or_else(|| IdpError::IdToken("no sub".into()))?;
+        let sub = str_claim("sub")
+            .filter(|s| !s.is_empty() && s.len() <= 255)
+            .ok_or_else(|| IdpError::IdToken("no sub".into()))?;
         let amr = claims.get("amr").and_then(Value::as_array).map(|a| {
-            a.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>()
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
         });
         Ok(VerifiedIdToken {
             sub: sub.to_owned(),
@@ -287,11 +348,15 @@ impl IdpClient {
         if status != 200 {
             return Err(IdpError::Userinfo(format!("HTTP {status}")));
         }
-        let is_jwt = ctype.as_deref().is_some_and(|c| c.starts_with("application/jwt"));
+        let is_jwt = ctype
+            .as_deref()
+            .is_some_and(|c| c.starts_with("application/jwt"));
         match (&idp.userinfo_signed_response_alg, is_jwt) {
             (Some(alg), true) => {
-                let alg = JwsAlg::parse(alg).ok_or_else(|| IdpError::Userinfo("unsupported algorithm".into()))?;
-                let text = std::str::from_utf8(&body).map_err(|_| IdpError::Userinfo("not text".into()))?;
+                let alg = JwsAlg::parse(alg)
+                    .ok_or_else(|| IdpError::Userinfo("unsupported algorithm".into()))?;
+                let text = std::str::from_utf8(&body)
+                    .map_err(|_| IdpError::Userinfo("not text".into()))?;
                 let claims = self
                     .verify_jws(idp, text.trim(), alg, now_millis)
                     .await
@@ -313,7 +378,11 @@ impl IdpClient {
 }
 
 fn timeout_of(idp: &IdentityProvider) -> Duration {
-    Duration::from_millis(if idp.timeout_ms == 0 { 6000 } else { idp.timeout_ms })
+    Duration::from_millis(if idp.timeout_ms == 0 {
+        6000
+    } else {
+        idp.timeout_ms
+    })
 }
 
 /// A reqwest error without URLs (they may carry codes or tokens).
@@ -357,12 +426,21 @@ pub fn authorization_url(idp: &IdentityProvider, r: &AuthorizationRequest<'_>) -
         .append_pair("code_challenge", r.code_challenge)
         .append_pair("code_challenge_method", "S256")
         .finish();
-    let sep = if idp.endpoints.authorization_endpoint.contains('?') { '&' } else { '?' };
+    let sep = if idp.endpoints.authorization_endpoint.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
     format!("{}{sep}{query}", idp.endpoints.authorization_endpoint)
 }
 
 /// The URL that ends the citizen's session at the IdP.
-pub fn end_session_url(idp: &IdentityProvider, id_token_hint: &str, post_logout_redirect_uri: &str, state: &str) -> Option<String> {
+pub fn end_session_url(
+    idp: &IdentityProvider,
+    id_token_hint: &str,
+    post_logout_redirect_uri: &str,
+    state: &str,
+) -> Option<String> {
     let endpoint = idp.endpoints.end_session_endpoint.as_deref()?;
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("id_token_hint", id_token_hint)

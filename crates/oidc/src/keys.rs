@@ -2,11 +2,11 @@
 //! signature itself. Keys are parsed once when loaded, never per request.
 
 use crate::jose::{b64, JoseError, Jwk, JwsAlg};
+use aws_lc_rs::digest;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
-use aws_lc_rs::digest;
 
 enum Inner {
     Ec(EcdsaKeyPair),
@@ -24,7 +24,10 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
     }
 }
 
@@ -32,10 +35,13 @@ impl SigningKey {
     /// A fresh key; `kid` empty means "derive it from the RFC 7638 thumbprint".
     pub fn generate(alg: JwsAlg, kid: &str) -> Result<SigningKey, JoseError> {
         let pkcs8 = match alg {
-            JwsAlg::ES256 => EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-                .map_err(|_| JoseError::BadKey("EC generation failed"))?
-                .as_ref()
-                .to_vec(),
+            JwsAlg::ES256 => EcdsaKeyPair::generate_pkcs8(
+                &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                &SystemRandom::new(),
+            )
+            .map_err(|_| JoseError::BadKey("EC generation failed"))?
+            .as_ref()
+            .to_vec(),
             JwsAlg::RS256 => RsaKeyPair::generate(KeySize::Rsa2048)
                 .and_then(|k| k.as_der())
                 .map_err(|_| JoseError::BadKey("RSA generation failed"))?
@@ -49,8 +55,9 @@ impl SigningKey {
     pub fn from_pkcs8(alg: JwsAlg, kid: &str, pkcs8: Vec<u8>) -> Result<SigningKey, JoseError> {
         let (inner, mut public) = match alg {
             JwsAlg::ES256 => {
-                let k = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8)
-                    .map_err(|_| JoseError::BadKey("not a P-256 PKCS#8 key"))?;
+                let k =
+                    EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8)
+                        .map_err(|_| JoseError::BadKey("not a P-256 PKCS#8 key"))?;
                 let point = k.public_key().as_ref();
                 if point.len() != 65 {
                     return Err(JoseError::BadKey("unexpected EC point encoding"));
@@ -69,7 +76,8 @@ impl SigningKey {
                 (Inner::Ec(k), jwk)
             }
             JwsAlg::RS256 => {
-                let k = RsaKeyPair::from_pkcs8(&pkcs8).map_err(|_| JoseError::BadKey("not an RSA PKCS#8 key"))?;
+                let k = RsaKeyPair::from_pkcs8(&pkcs8)
+                    .map_err(|_| JoseError::BadKey("not an RSA PKCS#8 key"))?;
                 let comps = signature::RsaPublicKeyComponents::<Vec<u8>>::from(k.public_key());
                 let jwk = Jwk {
                     kty: "RSA".into(),
@@ -86,9 +94,19 @@ impl SigningKey {
             }
             JwsAlg::HS256 => return Err(JoseError::BadKey("HS256 has no key pair")),
         };
-        let kid = if kid.is_empty() { thumbprint(&public).chars().take(22).collect() } else { kid.to_owned() };
+        let kid = if kid.is_empty() {
+            thumbprint(&public).chars().take(22).collect()
+        } else {
+            kid.to_owned()
+        };
         public.kid = Some(kid.clone());
-        Ok(SigningKey { kid, alg, inner, pkcs8, public })
+        Ok(SigningKey {
+            kid,
+            alg,
+            inner,
+            pkcs8,
+            public,
+        })
     }
 
     pub fn kid(&self) -> &str {
@@ -116,8 +134,13 @@ impl SigningKey {
                 .map_err(|_| JoseError::SigningFailed),
             Inner::Rsa(k) => {
                 let mut sig = vec![0u8; k.public_modulus_len()];
-                k.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), msg, &mut sig)
-                    .map_err(|_| JoseError::SigningFailed)?;
+                k.sign(
+                    &signature::RSA_PKCS1_SHA256,
+                    &SystemRandom::new(),
+                    msg,
+                    &mut sig,
+                )
+                .map_err(|_| JoseError::SigningFailed)?;
                 Ok(sig)
             }
         }
@@ -150,7 +173,8 @@ mod tests {
     fn pkcs8_round_trip_keeps_public_key() {
         for alg in [JwsAlg::ES256, JwsAlg::RS256] {
             let k = SigningKey::generate(alg, "").unwrap_or_else(|e| unreachable!("{e}"));
-            let again = SigningKey::from_pkcs8(alg, "", k.pkcs8().to_vec()).unwrap_or_else(|e| unreachable!("{e}"));
+            let again = SigningKey::from_pkcs8(alg, "", k.pkcs8().to_vec())
+                .unwrap_or_else(|e| unreachable!("{e}"));
             assert_eq!(k.public_jwk(), again.public_jwk());
             assert_eq!(k.kid().len(), 22);
         }

@@ -30,7 +30,9 @@ pub enum ClientAuthError {
 }
 
 fn form_decode(s: &str) -> Option<String> {
-    url::form_urlencoded::parse(format!("v={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(format!("v={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Extracts client credentials from an `Authorization: Basic` header
@@ -48,7 +50,9 @@ pub fn presented_client(
             .strip_prefix("Basic ")
             .or_else(|| h.strip_prefix("basic "))
             .ok_or(ClientAuthError::Malformed)?;
-        let raw = STANDARD.decode(b.trim()).map_err(|_| ClientAuthError::Malformed)?;
+        let raw = STANDARD
+            .decode(b.trim())
+            .map_err(|_| ClientAuthError::Malformed)?;
         let raw = String::from_utf8(raw).map_err(|_| ClientAuthError::Malformed)?;
         let (id, secret) = raw.split_once(':').ok_or(ClientAuthError::Malformed)?;
         let client_id = form_decode(id).ok_or(ClientAuthError::Malformed)?;
@@ -102,8 +106,14 @@ mod tests {
                 method: ClientAuthMethod::ClientSecretBasic
             })
         );
-        assert_eq!(presented_client(None, Some("a"), None), Err(ClientAuthError::Missing));
-        assert_eq!(presented_client(Some(&h), None, Some("x")), Err(ClientAuthError::Malformed));
+        assert_eq!(
+            presented_client(None, Some("a"), None),
+            Err(ClientAuthError::Missing)
+        );
+        assert_eq!(
+            presented_client(Some(&h), None, Some("x")),
+            Err(ClientAuthError::Malformed)
+        );
         assert!(presented_client(None, Some("a"), Some("b")).is_ok());
         assert!(!secret_matches("a", ""));
         assert!(secret_matches("abc", "abc"));

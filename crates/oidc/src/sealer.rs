@@ -33,7 +33,9 @@ impl Sealer {
     pub fn from_master_secret(secret: &[u8]) -> Result<Sealer, SealError> {
         let k = digest::digest(&digest::SHA256, secret);
         let key = UnboundKey::new(&AES_256_GCM, k.as_ref()).map_err(|_| SealError::Seal)?;
-        Ok(Sealer { key: LessSafeKey::new(key) })
+        Ok(Sealer {
+            key: LessSafeKey::new(key),
+        })
     }
 
     pub fn seal(&self, context: &str, plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
@@ -41,7 +43,11 @@ impl Sealer {
         aws_lc_rs::rand::fill(&mut nonce).map_err(|_| SealError::Seal)?;
         let mut buf = plaintext.to_vec();
         self.key
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context.as_bytes()), &mut buf)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context.as_bytes()),
+                &mut buf,
+            )
             .map_err(|_| SealError::Seal)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&buf);
@@ -64,7 +70,10 @@ impl Sealer {
 
     /// Sealed text as `sealed:v1:<base64>` for JSON documents.
     pub fn seal_text(&self, context: &str, plaintext: &str) -> Result<String, SealError> {
-        Ok(format!("sealed:v1:{}", STANDARD.encode(self.seal(context, plaintext.as_bytes())?)))
+        Ok(format!(
+            "sealed:v1:{}",
+            STANDARD.encode(self.seal(context, plaintext.as_bytes())?)
+        ))
     }
 
     pub fn open_text(&self, context: &str, sealed: &str) -> Result<String, SealError> {

@@ -68,7 +68,12 @@ fn default_public_url() -> String {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: default_listen(), public_url: default_public_url(), platform: Platform::Standard, sandbox: false }
+        ServerConfig {
+            listen: default_listen(),
+            public_url: default_public_url(),
+            platform: Platform::Standard,
+            sandbox: false,
+        }
     }
 }
 
@@ -106,7 +111,10 @@ fn default_sqlite() -> String {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        StorageConfig { sqlite_path: default_sqlite(), ephemeral: EphemeralBackend::Memory }
+        StorageConfig {
+            sqlite_path: default_sqlite(),
+            ephemeral: EphemeralBackend::Memory,
+        }
     }
 }
 
@@ -124,7 +132,9 @@ fn default_events() -> String {
 
 impl Default for EventsConfig {
     fn default() -> Self {
-        EventsConfig { output: default_events() }
+        EventsConfig {
+            output: default_events(),
+        }
     }
 }
 
@@ -212,18 +222,26 @@ fn default_timeout() -> u64 {
 }
 
 /// Reads the file (if any), applies `RELAIS__…` overrides, and parses.
-pub fn load(path: Option<&str>, env: impl Iterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+pub fn load(
+    path: Option<&str>,
+    env: impl Iterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
     let text = match path {
         Some(p) => std::fs::read_to_string(p).map_err(|e| err(p, format!("cannot read: {e}")))?,
         None => String::new(),
     };
-    let mut value: toml::Table = toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.unwrap_or("config"))))?;
+    let mut value: toml::Table = toml::from_str(&text)
+        .map_err(|e| ConfigError(format!("{}: {e}", path.unwrap_or("config"))))?;
     for (k, v) in env {
-        let Some(rest) = k.strip_prefix("RELAIS__") else { continue };
+        let Some(rest) = k.strip_prefix("RELAIS__") else {
+            continue;
+        };
         let parts: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
         set_path(&mut value, &parts, &v).map_err(|why| err(&k, why))?;
     }
-    let cfg: Config = toml::Value::Table(value).try_into().map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+    let cfg: Config = toml::Value::Table(value)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
     Ok(cfg)
 }
 
@@ -231,13 +249,20 @@ fn set_path(table: &mut toml::Table, parts: &[String], raw: &str) -> Result<(), 
     let (last, prefix) = parts.split_last().ok_or("empty key")?;
     let mut t = table;
     for p in prefix {
-        let entry = t.entry(p.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        t = entry.as_table_mut().ok_or(format!("{p} is not a section"))?;
+        let entry = t
+            .entry(p.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        t = entry
+            .as_table_mut()
+            .ok_or(format!("{p} is not a section"))?;
     }
     let parsed = match raw {
         "true" => toml::Value::Boolean(true),
         "false" => toml::Value::Boolean(false),
-        _ => raw.parse::<i64>().map(toml::Value::Integer).unwrap_or_else(|_| toml::Value::String(raw.to_owned())),
+        _ => raw
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .unwrap_or_else(|_| toml::Value::String(raw.to_owned())),
     };
     t.insert(last.clone(), parsed);
     Ok(())
@@ -251,12 +276,29 @@ fn check_url(field: &str, url: &str, sandbox: bool) -> Result<(), ConfigError> {
         "http" => Err(err(field, "must use https outside sandbox mode")),
         _ => Err(err(field, "must be an http(s) URL")),
     }
-    .and_then(|()| if u.fragment().is_some() { Err(err(field, "must not have a fragment")) } else { Ok(()) })
+    .and_then(|()| {
+        if u.fragment().is_some() {
+            Err(err(field, "must not have a fragment"))
+        } else {
+            Ok(())
+        }
+    })
 }
 
 fn check_id(field: &str, id: &str) -> Result<(), ConfigError> {
-    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok { Ok(()) } else { Err(err(field, "must be 1-128 characters among letters, digits, - _ .")) }
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(err(
+            field,
+            "must be 1-128 characters among letters, digits, - _ .",
+        ))
+    }
 }
 
 impl SpConfig {
@@ -280,18 +322,27 @@ impl SpConfig {
         }
         for p in &self.allowed_prompts {
             if p != "login" && p != "consent" {
-                return Err(err(f("allowed_prompts"), format!("{p} is not login or consent")));
+                return Err(err(
+                    f("allowed_prompts"),
+                    format!("{p} is not login or consent"),
+                ));
             }
         }
         if self.idp_allow.is_some() && !self.idp_deny.is_empty() {
             return Err(err(f("idp_allow"), "cannot be combined with idp_deny"));
         }
         if self.identity_consent && self.sp_type != SpType::Private {
-            return Err(err(f("identity_consent"), "only private services ask for explicit consent"));
+            return Err(err(
+                f("identity_consent"),
+                "only private services ask for explicit consent",
+            ));
         }
         Ok(ServiceProvider {
             client_id: self.client_id.clone(),
-            entity_id: self.entity_id.clone().unwrap_or_else(|| self.client_id.clone()),
+            entity_id: self
+                .entity_id
+                .clone()
+                .unwrap_or_else(|| self.client_id.clone()),
             name: self.name.clone(),
             active: self.active,
             sp_type: self.sp_type,
@@ -316,7 +367,12 @@ impl SpConfig {
 impl IdpConfig {
     /// Validates the entry. Endpoints come from `discovery_url` (read by the
     /// caller) or from the explicit keys, which must then all be present.
-    pub fn to_domain(&self, i: usize, sandbox: bool, discovered: Option<IdpEndpoints>) -> Result<IdentityProvider, ConfigError> {
+    pub fn to_domain(
+        &self,
+        i: usize,
+        sandbox: bool,
+        discovered: Option<IdpEndpoints>,
+    ) -> Result<IdentityProvider, ConfigError> {
         let f = |k: &str| format!("identity_providers[{i}].{k}");
         check_id(&f("id"), &self.id)?;
         if self.title.trim().is_empty() {
@@ -324,12 +380,26 @@ impl IdpConfig {
         }
         let mut allowed = Vec::new();
         for a in &self.allowed_acr {
-            allowed.push(AcrLevel::parse(a).ok_or_else(|| err(f("allowed_acr"), format!("{a} is not eidas1, eidas2 or eidas3")))?);
+            allowed.push(AcrLevel::parse(a).ok_or_else(|| {
+                err(
+                    f("allowed_acr"),
+                    format!("{a} is not eidas1, eidas2 or eidas3"),
+                )
+            })?);
         }
         if allowed.is_empty() {
             return Err(err(f("allowed_acr"), "at least one level is required"));
         }
-        for (k, alg) in [("id_token_signed_response_alg", Some(&self.id_token_signed_response_alg)), ("userinfo_signed_response_alg", self.userinfo_signed_response_alg.as_ref())] {
+        for (k, alg) in [
+            (
+                "id_token_signed_response_alg",
+                Some(&self.id_token_signed_response_alg),
+            ),
+            (
+                "userinfo_signed_response_alg",
+                self.userinfo_signed_response_alg.as_ref(),
+            ),
+        ] {
             if let Some(a) = alg {
                 if relais_oidc::JwsAlg::parse(a).is_none() {
                     return Err(err(f(k), format!("{a} is not ES256, RS256 or HS256")));
@@ -341,12 +411,23 @@ impl IdpConfig {
         }
         let endpoints = match (discovered, &self.discovery_url) {
             (Some(e), _) => e,
-            (None, Some(_)) => return Err(err(f("discovery_url"), "discovery document could not be read")),
+            (None, Some(_)) => {
+                return Err(err(
+                    f("discovery_url"),
+                    "discovery document could not be read",
+                ))
+            }
             (None, None) => {
-                let need = |k: &str, v: &Option<String>| v.clone().ok_or_else(|| err(f(k), "required without discovery_url"));
+                let need = |k: &str, v: &Option<String>| {
+                    v.clone()
+                        .ok_or_else(|| err(f(k), "required without discovery_url"))
+                };
                 IdpEndpoints {
                     issuer: need("issuer", &self.issuer)?,
-                    authorization_endpoint: need("authorization_endpoint", &self.authorization_endpoint)?,
+                    authorization_endpoint: need(
+                        "authorization_endpoint",
+                        &self.authorization_endpoint,
+                    )?,
                     token_endpoint: need("token_endpoint", &self.token_endpoint)?,
                     userinfo_endpoint: need("userinfo_endpoint", &self.userinfo_endpoint)?,
                     jwks_uri: need("jwks_uri", &self.jwks_uri)?,
@@ -390,14 +471,20 @@ mod tests {
     #[test]
     fn env_overrides_and_field_errors() {
         let env = vec![
-            ("RELAIS__SERVER__PUBLIC_URL".to_owned(), "https://relais.example".to_owned()),
+            (
+                "RELAIS__SERVER__PUBLIC_URL".to_owned(),
+                "https://relais.example".to_owned(),
+            ),
             ("RELAIS__SERVER__SANDBOX".to_owned(), "true".to_owned()),
             ("OTHER".to_owned(), "x".to_owned()),
         ];
         let cfg = load(None, env.into_iter()).unwrap_or_default();
         assert_eq!(cfg.server.public_url, "https://relais.example");
         assert!(cfg.server.sandbox);
-        let bad = load(None, vec![("RELAIS__SERVER__NOPE".to_owned(), "1".to_owned())].into_iter());
+        let bad = load(
+            None,
+            vec![("RELAIS__SERVER__NOPE".to_owned(), "1".to_owned())].into_iter(),
+        );
         assert!(bad.is_err_and(|e| e.0.contains("nope")));
     }
 
@@ -423,7 +510,14 @@ mod tests {
             userinfo_signed_response_alg: SigningAlg::ES256,
         };
         assert!(sp.to_domain(0, true).is_ok());
-        let e = sp.to_domain(3, false).err().map(|e| e.0).unwrap_or_default();
-        assert_eq!(e, "service_providers[3].redirect_uris[0]: must use https outside sandbox mode");
+        let e = sp
+            .to_domain(3, false)
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        assert_eq!(
+            e,
+            "service_providers[3].redirect_uris[0]: must use https outside sandbox mode"
+        );
     }
 }

@@ -25,7 +25,11 @@ struct Site {
 }
 
 pub fn router(app: AppState, sp: ServiceProvider) -> Router {
-    let site = Site { app, sp: Arc::new(sp), http: reqwest::Client::new() };
+    let site = Site {
+        app,
+        sp: Arc::new(sp),
+        http: reqwest::Client::new(),
+    };
     Router::new()
         .route("/", get(home))
         .route("/demo/callback", get(callback))
@@ -34,7 +38,10 @@ pub fn router(app: AppState, sp: ServiceProvider) -> Router {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 async fn home(State(site): State<Site>) -> Response {
@@ -84,14 +91,24 @@ fn demo_page(title: &str, body: &str) -> Response {
     .into_response()
 }
 
-async fn callback(State(site): State<Site>, headers: HeaderMap, Query(q): Query<CallbackQuery>) -> Response {
+async fn callback(
+    State(site): State<Site>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
     if let Some(e) = q.error {
         return demo_page(
             "Connexion non aboutie",
-            &format!("<p>Relais a renvoyé <code>{}</code> : {}</p>", escape(&e), escape(&q.error_description.unwrap_or_default())),
+            &format!(
+                "<p>Relais a renvoyé <code>{}</code> : {}</p>",
+                escape(&e),
+                escape(&q.error_description.unwrap_or_default())
+            ),
         );
     }
-    let Some(code) = q.code else { return demo_page("Connexion non aboutie", "<p>Pas de code reçu.</p>") };
+    let Some(code) = q.code else {
+        return demo_page("Connexion non aboutie", "<p>Pas de code reçu.</p>");
+    };
     let s = &site.app.settings;
     let form = [
         ("grant_type", "authorization_code"),
@@ -101,22 +118,47 @@ async fn callback(State(site): State<Site>, headers: HeaderMap, Query(q): Query<
         ("client_secret", &site.sp.client_secret),
     ];
     let token: Result<HashMap<String, serde_json::Value>, String> = async {
-        let r = site.http.post(format!("{}/token", s.issuer())).form(&form).send().await.map_err(|e| e.to_string())?;
+        let r = site
+            .http
+            .post(format!("{}/token", s.issuer()))
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
         r.json().await.map_err(|e| e.to_string())
     }
     .await;
     let token = match token {
         Ok(t) if t.contains_key("id_token") => t,
-        Ok(t) => return demo_page("Échange du code refusé", &format!("<pre>{}</pre>", escape(&format!("{t:?}")))),
-        Err(e) => return demo_page("Échange du code impossible", &format!("<p>{}</p>", escape(&e))),
+        Ok(t) => {
+            return demo_page(
+                "Échange du code refusé",
+                &format!("<pre>{}</pre>", escape(&format!("{t:?}"))),
+            )
+        }
+        Err(e) => {
+            return demo_page(
+                "Échange du code impossible",
+                &format!("<p>{}</p>", escape(&e)),
+            )
+        }
     };
     let jwks = site.app.keys.current().jwks.clone();
     let id_token = token.get("id_token").and_then(|v| v.as_str()).unwrap_or("");
-    let access = token.get("access_token").and_then(|v| v.as_str()).unwrap_or("");
+    let access = token
+        .get("access_token")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
     let id_claims = jose::verify(id_token, JwsAlg::ES256, Verifier::Keys(&jwks));
     let nonce_cookie = relais_web::cookies::read_cookie(&headers, "relais_demo_sp").unwrap_or("");
     let userinfo = async {
-        let r = site.http.get(format!("{}/userinfo", s.issuer())).bearer_auth(access).send().await.map_err(|e| e.to_string())?;
+        let r = site
+            .http
+            .get(format!("{}/userinfo", s.issuer()))
+            .bearer_auth(access)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
         let text = r.text().await.map_err(|e| e.to_string())?;
         jose::verify(text.trim(), JwsAlg::ES256, Verifier::Keys(&jwks)).map_err(|e| e.to_string())
     }
@@ -131,10 +173,16 @@ async fn callback(State(site): State<Site>, headers: HeaderMap, Query(q): Query<
                 escape(&serde_json::to_string_pretty(c).unwrap_or_default())
             ));
         }
-        Err(e) => body.push_str(&format!("<p>ID token invalide : {}</p>", escape(&e.to_string()))),
+        Err(e) => body.push_str(&format!(
+            "<p>ID token invalide : {}</p>",
+            escape(&e.to_string())
+        )),
     }
     match &userinfo {
-        Ok(c) => body.push_str(&format!("<h2>Userinfo</h2><pre>{}</pre>", escape(&serde_json::to_string_pretty(c).unwrap_or_default()))),
+        Ok(c) => body.push_str(&format!(
+            "<h2>Userinfo</h2><pre>{}</pre>",
+            escape(&serde_json::to_string_pretty(c).unwrap_or_default())
+        )),
         Err(e) => body.push_str(&format!("<p>Userinfo invalide : {}</p>", escape(e))),
     }
     let logout = format!(
@@ -146,10 +194,16 @@ async fn callback(State(site): State<Site>, headers: HeaderMap, Query(q): Query<
             .append_pair("state", &site.app.random.token(12))
             .finish()
     );
-    body.push_str(&format!("<p><a class=\"primary\" href=\"{}\">Se déconnecter</a></p>", escape(&logout)));
+    body.push_str(&format!(
+        "<p><a class=\"primary\" href=\"{}\">Se déconnecter</a></p>",
+        escape(&logout)
+    ));
     demo_page("Vous êtes connecté au service de démonstration", &body)
 }
 
 async fn logged_out() -> Response {
-    demo_page("Déconnecté", "<p>La session Relais et celle du fournisseur d'identité sont terminées.</p>")
+    demo_page(
+        "Déconnecté",
+        "<p>La session Relais et celle du fournisseur d'identité sont terminées.</p>",
+    )
 }

@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "relais", version, about = "Relais — identity federation compatible with FranceConnect v2")]
+#[command(
+    name = "relais",
+    version,
+    about = "Relais — identity federation compatible with FranceConnect v2"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -62,7 +66,10 @@ enum KeysAction {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RELAIS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn load_config(path: Option<&str>) -> Result<Config, String> {
@@ -73,13 +80,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
@@ -91,10 +99,19 @@ async fn shutdown_signal() {
 
 async fn run_node(cfg: Config, demo: bool) -> Result<(), String> {
     let listen = cfg.server.listen.clone();
-    let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("server.listen ({listen}): {e}"))?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| format!("server.listen ({listen}): {e}"))?;
     let public = cfg.server.public_url.clone();
-    let spec = NodeSpec { config: cfg, demo, clock: Arc::new(SystemClock), random: Arc::new(SystemRandomness) };
-    let mut running = node::start(spec, listener).await.map_err(|e| e.to_string())?;
+    let spec = NodeSpec {
+        config: cfg,
+        demo,
+        clock: Arc::new(SystemClock),
+        random: Arc::new(SystemRandomness),
+    };
+    let mut running = node::start(spec, listener)
+        .await
+        .map_err(|e| e.to_string())?;
     let issuer = format!("{}/api/v2", public.trim_end_matches('/'));
     if demo {
         let sp = running.app.registry.sp("demo-service");
@@ -107,7 +124,15 @@ async fn run_node(cfg: Config, demo: bool) -> Result<(), String> {
             println!("  Demo service secret:    {}", sp.client_secret);
             println!("  Redirect URIs:          {}", sp.redirect_uris.join(", "));
         }
-        println!("  Demo IdPs:              {}", running.demo_idps.iter().map(|i| i.spec.id).collect::<Vec<_>>().join(", "));
+        println!(
+            "  Demo IdPs:              {}",
+            running
+                .demo_idps
+                .iter()
+                .map(|i| i.spec.id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         println!("  Test citizens (password 123): jean, angela, marie (usage name), pascal (Corsica), amina (born abroad),");
         println!("                                louis (presumed date), camille (unspecified gender); broken: sans-genre, mauvais-cog, sans-email");
         println!("Press Ctrl-C to stop.");
@@ -126,11 +151,15 @@ async fn run_node(cfg: Config, demo: bool) -> Result<(), String> {
 
 async fn keys_list(cfg: Config) -> Result<(), String> {
     use relais_store::KeyStore;
-    let store = relais_store::sqlite::SqliteStore::open(&cfg.storage.sqlite_path, Arc::new(SystemClock))
-        .await
-        .map_err(|e| e.to_string())?;
+    let store =
+        relais_store::sqlite::SqliteStore::open(&cfg.storage.sqlite_path, Arc::new(SystemClock))
+            .await
+            .map_err(|e| e.to_string())?;
     let keys = store.list_keys().await.map_err(|e| e.to_string())?;
-    println!("{:<24} {:<6} {:<26} {:<26} retired", "kid", "alg", "created", "active from");
+    println!(
+        "{:<24} {:<6} {:<26} {:<26} retired",
+        "kid", "alg", "created", "active from"
+    );
     for k in keys {
         println!(
             "{:<24} {:<6} {:<26} {:<26} {}",
@@ -138,7 +167,9 @@ async fn keys_list(cfg: Config) -> Result<(), String> {
             k.alg,
             relais_core::timefmt::rfc3339_millis(k.created_at),
             relais_core::timefmt::rfc3339_millis(k.active_from),
-            k.retired_at.map(relais_core::timefmt::rfc3339_millis).unwrap_or_else(|| "-".into())
+            k.retired_at
+                .map(relais_core::timefmt::rfc3339_millis)
+                .unwrap_or_else(|| "-".into())
         );
     }
     Ok(())
@@ -146,10 +177,17 @@ async fn keys_list(cfg: Config) -> Result<(), String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Demo { port, public_url, db, events, persistent_sessions } => {
+        Command::Demo {
+            port,
+            public_url,
+            db,
+            events,
+            persistent_sessions,
+        } => {
             let mut cfg = load_config(None)?;
             cfg.server.listen = format!("127.0.0.1:{port}");
-            cfg.server.public_url = public_url.unwrap_or_else(|| format!("http://localhost:{port}"));
+            cfg.server.public_url =
+                public_url.unwrap_or_else(|| format!("http://localhost:{port}"));
             cfg.server.sandbox = true;
             cfg.storage.sqlite_path = db;
             cfg.events.output = events;
@@ -161,13 +199,19 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve { config } => run_node(load_config(config.as_deref())?, false).await,
         Command::Migrate { config } => {
             let cfg = load_config(config.as_deref())?;
-            relais_store::sqlite::SqliteStore::open(&cfg.storage.sqlite_path, Arc::new(SystemClock))
-                .await
-                .map_err(|e| e.to_string())?;
+            relais_store::sqlite::SqliteStore::open(
+                &cfg.storage.sqlite_path,
+                Arc::new(SystemClock),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             println!("database {} is up to date", cfg.storage.sqlite_path);
             Ok(())
         }
-        Command::Keys { action: KeysAction::List, config } => keys_list(load_config(config.as_deref())?).await,
+        Command::Keys {
+            action: KeysAction::List,
+            config,
+        } => keys_list(load_config(config.as_deref())?).await,
     }
 }
 

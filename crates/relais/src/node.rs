@@ -94,8 +94,16 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     let cfg = &spec.config;
     let sandbox = cfg.server.sandbox;
     let (master, sub_secret) = if spec.demo {
-        let m = if cfg.secrets.master_key.is_empty() { DEMO_MASTER_KEY } else { &cfg.secrets.master_key };
-        let s = if cfg.secrets.sub_secret.is_empty() { DEMO_SUB_SECRET } else { &cfg.secrets.sub_secret };
+        let m = if cfg.secrets.master_key.is_empty() {
+            DEMO_MASTER_KEY
+        } else {
+            &cfg.secrets.master_key
+        };
+        let s = if cfg.secrets.sub_secret.is_empty() {
+            DEMO_SUB_SECRET
+        } else {
+            &cfg.secrets.sub_secret
+        };
         (m.to_owned(), s.to_owned())
     } else {
         if cfg.secrets.master_key.len() < 32 {
@@ -104,15 +112,25 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         if cfg.secrets.sub_secret.len() < 32 {
             return Err(NodeError("secrets.sub_secret: must be at least 32 characters (or set RELAIS__SECRETS__SUB_SECRET)".into()));
         }
-        (cfg.secrets.master_key.clone(), cfg.secrets.sub_secret.clone())
+        (
+            cfg.secrets.master_key.clone(),
+            cfg.secrets.sub_secret.clone(),
+        )
     };
-    let sealer = Arc::new(Sealer::from_master_secret(master.as_bytes()).map_err(|e| NodeError(e.to_string()))?);
+    let sealer = Arc::new(
+        Sealer::from_master_secret(master.as_bytes()).map_err(|e| NodeError(e.to_string()))?,
+    );
     let public_url = cfg.server.public_url.trim_end_matches('/').to_owned();
     url::Url::parse(&public_url).map_err(|e| NodeError(format!("server.public_url: {e}")))?;
 
     let sqlite = SqliteStore::open(&cfg.storage.sqlite_path, spec.clock.clone())
         .await
-        .map_err(|e| NodeError(format!("storage.sqlite_path ({}): {e}", cfg.storage.sqlite_path)))?;
+        .map_err(|e| {
+            NodeError(format!(
+                "storage.sqlite_path ({}): {e}",
+                cfg.storage.sqlite_path
+            ))
+        })?;
     sqlite.spawn_expiry(Duration::from_secs(30));
     let ephemeral: Arc<dyn EphemeralStore> = match cfg.storage.ephemeral {
         EphemeralBackend::Memory => {
@@ -147,7 +165,10 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     // Static configuration: validated, then upserted.
     for (i, sp) in cfg.service_providers.iter().enumerate() {
         let sp = sp.to_domain(i, sandbox).map_err(|e| NodeError(e.0))?;
-        registry.upsert_sp(&sp).await.map_err(|e| ne("storing services")(e.to_string()))?;
+        registry
+            .upsert_sp(&sp)
+            .await
+            .map_err(|e| ne("storing services")(e.to_string()))?;
     }
     for (i, idp) in cfg.identity_providers.iter().enumerate() {
         let discovered = match &idp.discovery_url {
@@ -155,21 +176,37 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
                 idp_client
                     .discover(u, Duration::from_millis(idp.timeout_ms.max(1000)))
                     .await
-                    .map_err(|e| NodeError(format!("identity_providers[{i}].discovery_url: {e}")))?,
+                    .map_err(|e| {
+                        NodeError(format!("identity_providers[{i}].discovery_url: {e}"))
+                    })?,
             ),
             None => None,
         };
-        let idp = idp.to_domain(i, sandbox, discovered).map_err(|e| NodeError(e.0))?;
-        registry.upsert_idp(&idp).await.map_err(|e| ne("storing identity providers")(e.to_string()))?;
+        let idp = idp
+            .to_domain(i, sandbox, discovered)
+            .map_err(|e| NodeError(e.0))?;
+        registry
+            .upsert_idp(&idp)
+            .await
+            .map_err(|e| ne("storing identity providers")(e.to_string()))?;
     }
     let world = DemoWorld::new(&public_url, &master);
     if spec.demo {
         for idp in world.identity_providers() {
-            registry.upsert_idp(&idp).await.map_err(|e| ne("demo identity providers")(e.to_string()))?;
+            registry
+                .upsert_idp(&idp)
+                .await
+                .map_err(|e| ne("demo identity providers")(e.to_string()))?;
         }
-        registry.upsert_sp(&world.demo_service()).await.map_err(|e| ne("demo service")(e.to_string()))?;
+        registry
+            .upsert_sp(&world.demo_service())
+            .await
+            .map_err(|e| ne("demo service")(e.to_string()))?;
     }
-    registry.reload().await.map_err(|e| ne("loading the registry")(e.to_string()))?;
+    registry
+        .reload()
+        .await
+        .map_err(|e| ne("loading the registry")(e.to_string()))?;
 
     let events = EventSink::start(event_output(&cfg.events.output), stores.events.clone());
     let settings = Settings::for_platform(&public_url, cfg.server.platform, sandbox, &sub_secret);
@@ -201,26 +238,46 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     if spec.demo {
         for s in DEMO_IDPS {
             let idp = Arc::new(
-                DemoIdp::new(s, &world, &public_url, spec.clock.clone(), spec.random.clone())
-                    .map_err(|e| NodeError(format!("demo IdP {}: {e}", s.id)))?,
+                DemoIdp::new(
+                    s,
+                    &world,
+                    &public_url,
+                    spec.clock.clone(),
+                    spec.random.clone(),
+                )
+                .map_err(|e| NodeError(format!("demo IdP {}: {e}", s.id)))?,
             );
-            router = router.nest(&format!("/idp/{}", s.id), relais_demo::idp::router(idp.clone()));
+            router = router.nest(
+                &format!("/idp/{}", s.id),
+                relais_demo::idp::router(idp.clone()),
+            );
             demo_idps.push(idp);
         }
         router = router.merge(demo_site::router(app.clone(), world.demo_service()));
     }
 
     let router = relais_web::with_layers(router, sandbox);
-    let addr = listener.local_addr().map_err(|e| NodeError(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| NodeError(e.to_string()))?;
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            });
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
         if let Err(e) = server.await {
             tracing::error!(error = %e, "server stopped with an error");
         }
     });
-    Ok(RunningNode { addr, app, demo_idps, shutdown: Some(tx), task })
+    Ok(RunningNode {
+        addr,
+        app,
+        demo_idps,
+        shutdown: Some(tx),
+        task,
+    })
 }

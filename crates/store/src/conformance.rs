@@ -15,7 +15,11 @@ pub async fn ephemeral<S: EphemeralStore>(s: &S, clock: &ManualClock) {
     s.put("a", b"one", 30).await.unwrap();
     assert_eq!(s.get("a").await.unwrap().as_deref(), Some(&b"one"[..]));
     s.put("a", b"two", 30).await.unwrap();
-    assert_eq!(s.get("a").await.unwrap().as_deref(), Some(&b"two"[..]), "put replaces");
+    assert_eq!(
+        s.get("a").await.unwrap().as_deref(),
+        Some(&b"two"[..]),
+        "put replaces"
+    );
     assert_eq!(s.take("a").await.unwrap().as_deref(), Some(&b"two"[..]));
     assert_eq!(s.take("a").await.unwrap(), None, "take is single use");
     assert_eq!(s.get("missing").await.unwrap(), None);
@@ -23,15 +27,25 @@ pub async fn ephemeral<S: EphemeralStore>(s: &S, clock: &ManualClock) {
     s.put("short", b"x", 30).await.unwrap();
     s.put("long", b"y", 120).await.unwrap();
     clock.advance_secs(29);
-    assert!(s.get("short").await.unwrap().is_some(), "alive before its TTL");
+    assert!(
+        s.get("short").await.unwrap().is_some(),
+        "alive before its TTL"
+    );
     clock.advance_secs(2);
     assert_eq!(s.get("short").await.unwrap(), None, "expired after its TTL");
-    assert_eq!(s.take("short").await.unwrap(), None, "expired entries cannot be taken");
+    assert_eq!(
+        s.take("short").await.unwrap(),
+        None,
+        "expired entries cannot be taken"
+    );
     assert!(s.get("long").await.unwrap().is_some());
     s.put("gone", b"z", 1).await.unwrap();
     clock.advance_secs(5);
     assert!(s.purge_expired().await.unwrap() >= 1);
-    assert!(s.get("long").await.unwrap().is_some(), "purge keeps live entries");
+    assert!(
+        s.get("long").await.unwrap().is_some(),
+        "purge keeps live entries"
+    );
     s.delete("long").await.unwrap();
     assert_eq!(s.get("long").await.unwrap(), None);
 
@@ -50,7 +64,9 @@ pub async fn ephemeral_concurrent_take<S: EphemeralStore>(s: Arc<S>) {
         for _ in 0..16 {
             let s = s.clone();
             let key = key.clone();
-            handles.push(tokio::spawn(async move { s.take(&key).await.unwrap().is_some() }));
+            handles.push(tokio::spawn(async move {
+                s.take(&key).await.unwrap().is_some()
+            }));
         }
         let mut winners = 0;
         for h in handles {
@@ -63,14 +79,35 @@ pub async fn ephemeral_concurrent_take<S: EphemeralStore>(s: Arc<S>) {
 pub async fn config<S: ConfigStore>(s: &S) {
     let kind = ConfigKind::ServiceProvider;
     assert_eq!(s.get_config(kind, "sp1").await.unwrap(), None);
-    s.put_config(kind, "sp1", &json!({"name": "Un"})).await.unwrap();
-    s.put_config(kind, "sp2", &json!({"name": "Deux", "nested": {"a": [1, 2]}})).await.unwrap();
-    s.put_config(ConfigKind::IdentityProvider, "sp1", &json!({"other": true})).await.unwrap();
-    s.put_config(kind, "sp1", &json!({"name": "Un bis"})).await.unwrap();
-    assert_eq!(s.get_config(kind, "sp1").await.unwrap(), Some(json!({"name": "Un bis"})));
+    s.put_config(kind, "sp1", &json!({"name": "Un"}))
+        .await
+        .unwrap();
+    s.put_config(
+        kind,
+        "sp2",
+        &json!({"name": "Deux", "nested": {"a": [1, 2]}}),
+    )
+    .await
+    .unwrap();
+    s.put_config(ConfigKind::IdentityProvider, "sp1", &json!({"other": true}))
+        .await
+        .unwrap();
+    s.put_config(kind, "sp1", &json!({"name": "Un bis"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_config(kind, "sp1").await.unwrap(),
+        Some(json!({"name": "Un bis"}))
+    );
     let list = s.list_config(kind).await.unwrap();
     assert_eq!(list.len(), 2, "kinds are separate namespaces");
-    assert_eq!(list[1], ("sp2".to_owned(), json!({"name": "Deux", "nested": {"a": [1, 2]}})));
+    assert_eq!(
+        list[1],
+        (
+            "sp2".to_owned(),
+            json!({"name": "Deux", "nested": {"a": [1, 2]}})
+        )
+    );
     assert!(s.delete_config(kind, "sp2").await.unwrap());
     assert!(!s.delete_config(kind, "sp2").await.unwrap());
     assert_eq!(s.list_config(kind).await.unwrap().len(), 1);
@@ -80,9 +117,15 @@ pub async fn accounts<S: AccountStore>(s: &S) {
     assert_eq!(s.get_account("h1").await.unwrap(), None);
     let a = s.record_connection("h1", "idp-a", 1_000).await.unwrap();
     assert!(a.active);
-    assert_eq!((a.created_at, a.last_connection, a.last_idp.as_str()), (1_000, 1_000, "idp-a"));
+    assert_eq!(
+        (a.created_at, a.last_connection, a.last_idp.as_str()),
+        (1_000, 1_000, "idp-a")
+    );
     let mut a = s.record_connection("h1", "idp-b", 2_000).await.unwrap();
-    assert_eq!((a.created_at, a.last_connection, a.last_idp.as_str()), (1_000, 2_000, "idp-b"));
+    assert_eq!(
+        (a.created_at, a.last_connection, a.last_idp.as_str()),
+        (1_000, 2_000, "idp-b")
+    );
     a.active = false;
     a.blocked_idps = vec!["idp-c".into()];
     a.block_future_idps = true;
@@ -91,7 +134,10 @@ pub async fn accounts<S: AccountStore>(s: &S) {
     let back = s.get_account("h1").await.unwrap().unwrap();
     assert_eq!(back, a);
     let again = s.record_connection("h1", "idp-a", 3_000).await.unwrap();
-    assert!(!again.active, "a connection never re-enables a disabled account");
+    assert!(
+        !again.active,
+        "a connection never re-enables a disabled account"
+    );
     assert_eq!(again.blocked_idps, vec!["idp-c".to_owned()]);
     let other = Account::new("h2", "idp-a", 5);
     s.save_account(&other).await.unwrap();
@@ -107,13 +153,21 @@ pub async fn events<S: EventStore>(s: &S) {
         e
     };
     s.append_events(&[]).await.unwrap();
-    s.append_events(&[mk(EventKind::FcVerified, 10, "a"), mk(EventKind::FcRedirectedToSp, 20, "a"), mk(EventKind::FcVerified, 30, "b")])
-        .await
-        .unwrap();
+    s.append_events(&[
+        mk(EventKind::FcVerified, 10, "a"),
+        mk(EventKind::FcRedirectedToSp, 20, "a"),
+        mk(EventKind::FcVerified, 30, "b"),
+    ])
+    .await
+    .unwrap();
     let got = s.events_for_account("a", 0, 10).await.unwrap();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].time, 20, "newest first");
-    assert_eq!(got[1], mk(EventKind::FcVerified, 10, "a"), "events round-trip");
+    assert_eq!(
+        got[1],
+        mk(EventKind::FcVerified, 10, "a"),
+        "events round-trip"
+    );
     assert_eq!(s.events_for_account("a", 15, 10).await.unwrap().len(), 1);
     assert_eq!(s.events_for_account("a", 0, 1).await.unwrap().len(), 1);
     assert_eq!(s.count_events("FC_VERIFIED").await.unwrap(), 2);

@@ -10,14 +10,15 @@
 //! Expiry always uses the injected [`Clock`], so tests move time forward
 //! instead of sleeping.
 
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod memory;
 pub mod records;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use relais_core::event::BusinessEvent;
 pub use records::{Account, ConfigKind, StoredKey};
+use relais_core::event::BusinessEvent;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,8 +51,17 @@ pub trait EphemeralStore: Send + Sync + 'static {
 /// Configuration documents (services, identity providers, data providers).
 #[async_trait]
 pub trait ConfigStore: Send + Sync + 'static {
-    async fn put_config(&self, kind: ConfigKind, id: &str, doc: &serde_json::Value) -> StoreResult<()>;
-    async fn get_config(&self, kind: ConfigKind, id: &str) -> StoreResult<Option<serde_json::Value>>;
+    async fn put_config(
+        &self,
+        kind: ConfigKind,
+        id: &str,
+        doc: &serde_json::Value,
+    ) -> StoreResult<()>;
+    async fn get_config(
+        &self,
+        kind: ConfigKind,
+        id: &str,
+    ) -> StoreResult<Option<serde_json::Value>>;
     async fn list_config(&self, kind: ConfigKind) -> StoreResult<Vec<(String, serde_json::Value)>>;
     async fn delete_config(&self, kind: ConfigKind, id: &str) -> StoreResult<bool>;
 }
@@ -62,7 +72,12 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn get_account(&self, id: &str) -> StoreResult<Option<Account>>;
     /// Records a connection: creates the account if new, updates
     /// `last_connection`. Returns the account as stored.
-    async fn record_connection(&self, id: &str, idp_id: &str, now_millis: i64) -> StoreResult<Account>;
+    async fn record_connection(
+        &self,
+        id: &str,
+        idp_id: &str,
+        now_millis: i64,
+    ) -> StoreResult<Account>;
     /// Replaces preferences and the active flag.
     async fn save_account(&self, account: &Account) -> StoreResult<()>;
 }
@@ -72,7 +87,12 @@ pub trait AccountStore: Send + Sync + 'static {
 pub trait EventStore: Send + Sync + 'static {
     async fn append_events(&self, events: &[BusinessEvent]) -> StoreResult<()>;
     /// Newest first.
-    async fn events_for_account(&self, account_id: &str, since_millis: i64, limit: u32) -> StoreResult<Vec<BusinessEvent>>;
+    async fn events_for_account(
+        &self,
+        account_id: &str,
+        since_millis: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<BusinessEvent>>;
     async fn count_events(&self, event: &str) -> StoreResult<u64>;
 }
 

@@ -47,25 +47,43 @@ impl MemoryEphemeral {
 }
 
 fn ttl_millis(ttl_secs: u64) -> i64 {
-    i64::try_from(ttl_secs).unwrap_or(i64::MAX / 2000).saturating_mul(1000)
+    i64::try_from(ttl_secs)
+        .unwrap_or(i64::MAX / 2000)
+        .saturating_mul(1000)
 }
 
 #[async_trait]
 impl EphemeralStore for MemoryEphemeral {
     async fn put(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<()> {
         let expires_at = self.clock.now_millis().saturating_add(ttl_millis(ttl_secs));
-        self.with_shard(key, |m| m.insert(key.to_owned(), Entry { value: value.to_vec(), expires_at }));
+        self.with_shard(key, |m| {
+            m.insert(
+                key.to_owned(),
+                Entry {
+                    value: value.to_vec(),
+                    expires_at,
+                },
+            )
+        });
         Ok(())
     }
 
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         let now = self.clock.now_millis();
-        Ok(self.with_shard(key, |m| m.get(key).filter(|e| e.expires_at > now).map(|e| e.value.clone())))
+        Ok(self.with_shard(key, |m| {
+            m.get(key)
+                .filter(|e| e.expires_at > now)
+                .map(|e| e.value.clone())
+        }))
     }
 
     async fn take(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         let now = self.clock.now_millis();
-        Ok(self.with_shard(key, |m| m.remove(key).filter(|e| e.expires_at > now).map(|e| e.value)))
+        Ok(self.with_shard(key, |m| {
+            m.remove(key)
+                .filter(|e| e.expires_at > now)
+                .map(|e| e.value)
+        }))
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {

@@ -5,7 +5,8 @@
 
 use crate::records::{Account, ConfigKind, StoredKey};
 use crate::{
-    AccountStore, ConfigStore, EphemeralStore, EventStore, Health, KeyStore, StoreError, StoreResult,
+    AccountStore, ConfigStore, EphemeralStore, EventStore, Health, KeyStore, StoreError,
+    StoreResult,
 };
 use async_trait::async_trait;
 use relais_core::event::BusinessEvent;
@@ -35,7 +36,10 @@ fn unavailable(e: sqlx::Error) -> StoreError {
     StoreError::Unavailable(match e {
         sqlx::Error::PoolTimedOut => "database pool timed out".into(),
         sqlx::Error::Io(_) => "database I/O error".into(),
-        other => format!("database error: {}", other.to_string().chars().take(200).collect::<String>()),
+        other => format!(
+            "database error: {}",
+            other.to_string().chars().take(200).collect::<String>()
+        ),
     })
 }
 
@@ -72,16 +76,20 @@ impl SqliteStore {
             .await
             .map_err(unavailable)?;
         for (version, sql) in MIGRATIONS {
-            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
-                .bind(version)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(unavailable)?;
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+                    .bind(version)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
             if done.is_some() {
                 continue;
             }
             let mut tx = self.pool.begin().await.map_err(unavailable)?;
-            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(unavailable)?;
+            sqlx::raw_sql(sql)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
                 .bind(version)
                 .bind(self.clock.now_millis())
@@ -113,7 +121,9 @@ impl SqliteStore {
 }
 
 fn ttl_millis(ttl_secs: u64) -> i64 {
-    i64::try_from(ttl_secs).unwrap_or(i64::MAX / 2000).saturating_mul(1000)
+    i64::try_from(ttl_secs)
+        .unwrap_or(i64::MAX / 2000)
+        .saturating_mul(1000)
 }
 
 #[async_trait]
@@ -149,7 +159,11 @@ impl EphemeralStore for SqliteStore {
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM ephemeral WHERE key = ?").bind(key).execute(&self.pool).await.map_err(unavailable)?;
+        sqlx::query("DELETE FROM ephemeral WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -169,7 +183,12 @@ fn parse_doc(s: &str) -> StoreResult<serde_json::Value> {
 
 #[async_trait]
 impl ConfigStore for SqliteStore {
-    async fn put_config(&self, kind: ConfigKind, id: &str, doc: &serde_json::Value) -> StoreResult<()> {
+    async fn put_config(
+        &self,
+        kind: ConfigKind,
+        id: &str,
+        doc: &serde_json::Value,
+    ) -> StoreResult<()> {
         sqlx::query("INSERT INTO config (kind, id, doc, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at")
             .bind(kind.as_str())
             .bind(id)
@@ -181,13 +200,18 @@ impl ConfigStore for SqliteStore {
         Ok(())
     }
 
-    async fn get_config(&self, kind: ConfigKind, id: &str) -> StoreResult<Option<serde_json::Value>> {
-        let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM config WHERE kind = ? AND id = ?")
-            .bind(kind.as_str())
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)?;
+    async fn get_config(
+        &self,
+        kind: ConfigKind,
+        id: &str,
+    ) -> StoreResult<Option<serde_json::Value>> {
+        let doc: Option<String> =
+            sqlx::query_scalar("SELECT doc FROM config WHERE kind = ? AND id = ?")
+                .bind(kind.as_str())
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
         doc.as_deref().map(parse_doc).transpose()
     }
 
@@ -198,7 +222,12 @@ impl ConfigStore for SqliteStore {
             .await
             .map_err(unavailable)?;
         rows.iter()
-            .map(|r| Ok((r.try_get::<String, _>("id").map_err(unavailable)?, parse_doc(&r.try_get::<String, _>("doc").map_err(unavailable)?)?)))
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("id").map_err(unavailable)?,
+                    parse_doc(&r.try_get::<String, _>("doc").map_err(unavailable)?)?,
+                ))
+            })
             .collect()
     }
 
@@ -222,7 +251,8 @@ struct Prefs {
 
 fn account_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Account> {
     let prefs: String = r.try_get("prefs").map_err(unavailable)?;
-    let prefs: Prefs = serde_json::from_str(&prefs).map_err(|e| StoreError::Corrupt(format!("account prefs: {e}")))?;
+    let prefs: Prefs = serde_json::from_str(&prefs)
+        .map_err(|e| StoreError::Corrupt(format!("account prefs: {e}")))?;
     Ok(Account {
         id: r.try_get("id").map_err(unavailable)?,
         active: r.try_get::<i64, _>("active").map_err(unavailable)? != 0,
@@ -255,7 +285,12 @@ impl AccountStore for SqliteStore {
         row.as_ref().map(account_from_row).transpose()
     }
 
-    async fn record_connection(&self, id: &str, idp_id: &str, now_millis: i64) -> StoreResult<Account> {
+    async fn record_connection(
+        &self,
+        id: &str,
+        idp_id: &str,
+        now_millis: i64,
+    ) -> StoreResult<Account> {
         let fresh = Account::new(id, idp_id, now_millis);
         let row = sqlx::query(
             "INSERT INTO accounts (id, active, created_at, last_connection, last_idp, prefs) VALUES (?, 1, ?, ?, ?, ?)
@@ -299,7 +334,8 @@ impl EventStore for SqliteStore {
         }
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
         for e in events {
-            let body = serde_json::to_string(e).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+            let body =
+                serde_json::to_string(e).map_err(|err| StoreError::Corrupt(err.to_string()))?;
             sqlx::query("INSERT INTO events (time, event, account_id, sp_id, idp_id, body) VALUES (?, ?, ?, ?, ?, ?)")
                 .bind(e.time)
                 .bind(&e.event)
@@ -314,7 +350,12 @@ impl EventStore for SqliteStore {
         tx.commit().await.map_err(unavailable)
     }
 
-    async fn events_for_account(&self, account_id: &str, since_millis: i64, limit: u32) -> StoreResult<Vec<BusinessEvent>> {
+    async fn events_for_account(
+        &self,
+        account_id: &str,
+        since_millis: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<BusinessEvent>> {
         let rows: Vec<String> = sqlx::query_scalar(
             "SELECT body FROM events WHERE account_id = ? AND time >= ? ORDER BY time DESC, seq DESC LIMIT ?",
         )
@@ -325,7 +366,9 @@ impl EventStore for SqliteStore {
         .await
         .map_err(unavailable)?;
         rows.iter()
-            .map(|b| serde_json::from_str(b).map_err(|e| StoreError::Corrupt(format!("event: {e}"))))
+            .map(|b| {
+                serde_json::from_str(b).map_err(|e| StoreError::Corrupt(format!("event: {e}")))
+            })
             .collect()
     }
 
@@ -383,7 +426,10 @@ impl KeyStore for SqliteStore {
 #[async_trait]
 impl Health for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(unavailable)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 }
@@ -421,12 +467,30 @@ mod tests {
     #[tokio::test]
     async fn reopening_a_file_keeps_data_and_migrations_are_idempotent() {
         let clock = ManualClock::starting_now();
-        let path = std::env::temp_dir().join(format!("relais-reopen-{}.db", relais_core::Randomness::hex(&relais_core::SystemRandomness, 8)));
+        let path = std::env::temp_dir().join(format!(
+            "relais-reopen-{}.db",
+            relais_core::Randomness::hex(&relais_core::SystemRandomness, 8)
+        ));
         let p = path.to_string_lossy().to_string();
-        let s = SqliteStore::open(&p, Arc::new(clock.clone())).await.unwrap_or_else(|e| unreachable!("{e}"));
-        s.put_config(ConfigKind::ServiceProvider, "a", &serde_json::json!({"x": 1})).await.unwrap_or_else(|e| unreachable!("{e}"));
+        let s = SqliteStore::open(&p, Arc::new(clock.clone()))
+            .await
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        s.put_config(
+            ConfigKind::ServiceProvider,
+            "a",
+            &serde_json::json!({"x": 1}),
+        )
+        .await
+        .unwrap_or_else(|e| unreachable!("{e}"));
         s.close().await;
-        let s = SqliteStore::open(&p, Arc::new(clock)).await.unwrap_or_else(|e| unreachable!("{e}"));
-        assert!(s.get_config(ConfigKind::ServiceProvider, "a").await.ok().flatten().is_some());
+        let s = SqliteStore::open(&p, Arc::new(clock))
+            .await
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(s
+            .get_config(ConfigKind::ServiceProvider, "a")
+            .await
+            .ok()
+            .flatten()
+            .is_some());
     }
 }

@@ -26,7 +26,10 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 pub fn set_cookie(name: &str, value: &str, max_age: u64, sandbox: bool) -> Option<HeaderValue> {
     let secure = if sandbox { "" } else { "; Secure" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")).ok()
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .ok()
 }
 
 pub fn clear_cookie(name: &str, sandbox: bool) -> Option<HeaderValue> {

@@ -14,31 +14,60 @@ use relais_store::StoreError;
 
 #[derive(Debug)]
 pub enum AppError {
-    Page { code: ErrorCode, detail: String, back: Option<String> },
-    ToSp { code: ErrorCode, detail: String, redirect_uri: String, state: Option<String>, fragment: bool, iss: String },
-    Json { code: ErrorCode, detail: String, www_authenticate: Option<String> },
+    Page {
+        code: ErrorCode,
+        detail: String,
+        back: Option<String>,
+    },
+    ToSp {
+        code: ErrorCode,
+        detail: String,
+        redirect_uri: String,
+        state: Option<String>,
+        fragment: bool,
+        iss: String,
+    },
+    Json {
+        code: ErrorCode,
+        detail: String,
+        www_authenticate: Option<String>,
+    },
 }
 
 impl AppError {
     pub fn page(code: ErrorCode, detail: impl Into<String>) -> AppError {
-        AppError::Page { code, detail: detail.into(), back: None }
+        AppError::Page {
+            code,
+            detail: detail.into(),
+            back: None,
+        }
     }
 
     pub fn json(code: ErrorCode, detail: impl Into<String>) -> AppError {
-        AppError::Json { code, detail: detail.into(), www_authenticate: None }
+        AppError::Json {
+            code,
+            detail: detail.into(),
+            www_authenticate: None,
+        }
     }
 
     /// Adds a "back to the service" link to a page error.
     pub fn with_back(self, url: Option<String>) -> AppError {
         match self {
-            AppError::Page { code, detail, .. } => AppError::Page { code, detail, back: url },
+            AppError::Page { code, detail, .. } => AppError::Page {
+                code,
+                detail,
+                back: url,
+            },
             other => other,
         }
     }
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Page { code, .. } | AppError::ToSp { code, .. } | AppError::Json { code, .. } => *code,
+            AppError::Page { code, .. }
+            | AppError::ToSp { code, .. }
+            | AppError::Json { code, .. } => *code,
         }
     }
 
@@ -56,7 +85,9 @@ impl From<StoreError> for AppError {
 
 /// `base?k=v&…` (or `#…`), preserving an existing query.
 pub fn with_params(base: &str, params: &[(&str, &str)], fragment: bool) -> String {
-    let q = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
     if fragment {
         format!("{base}#{q}")
     } else if base.contains('?') {
@@ -74,21 +105,44 @@ impl IntoResponse for AppError {
                 let occurrence = relais_core::SystemRandomness.hex(8);
                 tracing::warn!(code = code.code(), occurrence = %occurrence, detail = %detail, "error page");
                 let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-                let status = if status.is_redirection() { StatusCode::BAD_REQUEST } else { status };
-                let mut resp = (status, pages::error_page(code, &occurrence, back.as_deref())).into_response();
-                resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                let status = if status.is_redirection() {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    status
+                };
+                let mut resp = (
+                    status,
+                    pages::error_page(code, &occurrence, back.as_deref()),
+                )
+                    .into_response();
+                resp.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                 resp
             }
-            AppError::ToSp { detail, redirect_uri, state, fragment, iss, .. } => {
+            AppError::ToSp {
+                detail,
+                redirect_uri,
+                state,
+                fragment,
+                iss,
+                ..
+            } => {
                 tracing::info!(code = code.code(), detail = %detail, "error returned to the service");
-                let mut params = vec![("error", code.oauth_error().0), ("error_description", code.description())];
+                let mut params = vec![
+                    ("error", code.oauth_error().0),
+                    ("error_description", code.description()),
+                ];
                 if let Some(s) = state.as_deref() {
                     params.push(("state", s));
                 }
                 params.push(("iss", iss.as_str()));
                 Redirect::to(&with_params(&redirect_uri, &params, fragment)).into_response()
             }
-            AppError::Json { detail, www_authenticate, .. } => {
+            AppError::Json {
+                detail,
+                www_authenticate,
+                ..
+            } => {
                 tracing::info!(code = code.code(), detail = %detail, "back-channel error");
                 let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::BAD_REQUEST);
                 let body = serde_json::json!({

@@ -27,7 +27,10 @@ impl EventSink {
     pub fn start(output: EventOutput, store: Arc<dyn EventStore>) -> EventSink {
         let (tx, rx) = mpsc::unbounded_channel();
         let writer = tokio::spawn(write_loop(rx, output, store));
-        EventSink { tx: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)) }
+        EventSink {
+            tx: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+        }
     }
 
     pub fn emit(&self, event: BusinessEvent) {
@@ -50,9 +53,18 @@ impl EventSink {
     }
 }
 
-async fn write_loop(mut rx: mpsc::UnboundedReceiver<BusinessEvent>, output: EventOutput, store: Arc<dyn EventStore>) {
+async fn write_loop(
+    mut rx: mpsc::UnboundedReceiver<BusinessEvent>,
+    output: EventOutput,
+    store: Arc<dyn EventStore>,
+) {
     let mut file: Option<tokio::fs::File> = match &output {
-        EventOutput::File(p) => match tokio::fs::OpenOptions::new().create(true).append(true).open(p).await {
+        EventOutput::File(p) => match tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .await
+        {
             Ok(f) => Some(f),
             Err(e) => {
                 tracing::error!(error = %e, path = %p.display(), "cannot open the events file; events go to the log");
@@ -91,8 +103,10 @@ async fn write_loop(mut rx: mpsc::UnboundedReceiver<BusinessEvent>, output: Even
                 let _ = out.flush().await;
             }
         }
-        let durable: Vec<BusinessEvent> =
-            batch.drain(..).filter(|e| is_durable_name(&e.event)).collect();
+        let durable: Vec<BusinessEvent> = batch
+            .drain(..)
+            .filter(|e| is_durable_name(&e.event))
+            .collect();
         if !durable.is_empty() {
             if let Err(e) = store.append_events(&durable).await {
                 tracing::error!(error = %e, count = durable.len(), "cannot store durable events");

@@ -125,15 +125,25 @@ impl AppState {
         }
     }
 
-    pub async fn save<T: Serialize>(&self, key: &str, value: &T, ttl: u64) -> Result<(), StoreError> {
+    pub async fn save<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: u64,
+    ) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(value).map_err(corrupt)?;
         self.stores.ephemeral.put(key, &bytes, ttl).await
     }
 
     /// The session named by the request's cookie, if live.
-    pub async fn current_session(&self, headers: &HeaderMap) -> Result<Option<BrowserSession>, StoreError> {
+    pub async fn current_session(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<BrowserSession>, StoreError> {
         let name = cookies::session_cookie_name(self.settings.sandbox);
-        let Some(id) = cookies::read_cookie(headers, name) else { return Ok(None) };
+        let Some(id) = cookies::read_cookie(headers, name) else {
+            return Ok(None);
+        };
         let s: Option<BrowserSession> = self.load(&format!("sess:{id}")).await?;
         Ok(s.filter(|s| s.expires_at > self.clock.now_millis()))
     }
@@ -175,7 +185,10 @@ impl AppState {
         uid: &str,
     ) -> Result<(BrowserSession, Interaction), AppError> {
         if uid.len() > 64 {
-            return Err(AppError::page(ErrorCode::SessionExpired, "interaction id too long"));
+            return Err(AppError::page(
+                ErrorCode::SessionExpired,
+                "interaction id too long",
+            ));
         }
         let session = self
             .current_session(headers)
@@ -186,33 +199,55 @@ impl AppState {
             .await?
             .ok_or_else(|| AppError::page(ErrorCode::SessionExpired, "interaction expired"))?;
         if interaction.session_id != session.id {
-            return Err(AppError::page(ErrorCode::SessionExpired, "interaction of another session"));
+            return Err(AppError::page(
+                ErrorCode::SessionExpired,
+                "interaction of another session",
+            ));
         }
         Ok((session, interaction))
     }
 
     pub async fn save_interaction(&self, i: &Interaction) -> Result<(), StoreError> {
-        self.save(&format!("int:{}", i.uid), i, self.settings.session_ttl_secs).await
+        self.save(&format!("int:{}", i.uid), i, self.settings.session_ttl_secs)
+            .await
     }
 
     /// Issues a single-use CSRF token for `form` in this session.
     pub async fn issue_csrf(&self, session_id: &str, form: &str) -> Result<String, StoreError> {
         let token = self.random.token(24);
-        let grant = CsrfGrant { session_id: session_id.to_owned(), form: form.to_owned() };
-        self.save(&format!("csrf:{token}"), &grant, self.settings.session_ttl_secs).await?;
+        let grant = CsrfGrant {
+            session_id: session_id.to_owned(),
+            form: form.to_owned(),
+        };
+        self.save(
+            &format!("csrf:{token}"),
+            &grant,
+            self.settings.session_ttl_secs,
+        )
+        .await?;
         Ok(token)
     }
 
     /// Consumes a CSRF token; it must exist, belong to this session and form.
-    pub async fn check_csrf(&self, token: Option<&str>, session_id: &str, form: &str) -> Result<(), AppError> {
-        let token = token.filter(|t| !t.is_empty()).ok_or_else(|| AppError::page(ErrorCode::CsrfMissing, "no csrf token"))?;
+    pub async fn check_csrf(
+        &self,
+        token: Option<&str>,
+        session_id: &str,
+        form: &str,
+    ) -> Result<(), AppError> {
+        let token = token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| AppError::page(ErrorCode::CsrfMissing, "no csrf token"))?;
         if token.len() > 64 {
             return Err(AppError::page(ErrorCode::CsrfWrong, "csrf token too long"));
         }
         let grant: Option<CsrfGrant> = self.take(&format!("csrf:{token}")).await?;
         match grant {
             Some(g) if g.session_id == session_id && g.form == form => Ok(()),
-            _ => Err(AppError::page(ErrorCode::CsrfWrong, "csrf token unknown, used, or for another form")),
+            _ => Err(AppError::page(
+                ErrorCode::CsrfWrong,
+                "csrf token unknown, used, or for another form",
+            )),
         }
     }
 }

@@ -27,17 +27,26 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 
 impl KeyRing {
     /// Loads keys, generating and storing the missing algorithms.
-    pub async fn load_or_create(store: &dyn KeyStore, sealer: &Sealer, clock: &dyn Clock) -> StoreResult<KeyRing> {
+    pub async fn load_or_create(
+        store: &dyn KeyStore,
+        sealer: &Sealer,
+        clock: &dyn Clock,
+    ) -> StoreResult<KeyRing> {
         let mut stored = store.list_keys().await?;
         for alg in [JwsAlg::ES256, JwsAlg::RS256] {
-            if !stored.iter().any(|k| k.alg == alg.as_str() && k.retired_at.is_none()) {
+            if !stored
+                .iter()
+                .any(|k| k.alg == alg.as_str() && k.retired_at.is_none())
+            {
                 let key = SigningKey::generate(alg, "").map_err(corrupt)?;
                 let now = clock.now_millis();
                 let record = StoredKey {
                     kid: key.kid().to_owned(),
                     alg: alg.as_str().to_owned(),
                     public_jwk: serde_json::to_string(&key.public_jwk()).map_err(corrupt)?,
-                    sealed_private: sealer.seal(&format!("key:{}", key.kid()), key.pkcs8()).map_err(corrupt)?,
+                    sealed_private: sealer
+                        .seal(&format!("key:{}", key.kid()), key.pkcs8())
+                        .map_err(corrupt)?,
                     created_at: now,
                     active_from: now,
                     retired_at: None,
@@ -47,26 +56,36 @@ impl KeyRing {
             }
         }
         let set = Self::build(&stored, sealer, clock.now_millis())?;
-        Ok(KeyRing { current: ArcSwap::from_pointee(set) })
+        Ok(KeyRing {
+            current: ArcSwap::from_pointee(set),
+        })
     }
 
     fn build(stored: &[StoredKey], sealer: &Sealer, now: i64) -> StoreResult<KeySet> {
         let mut signing: HashMap<JwsAlg, Arc<SigningKey>> = HashMap::new();
         let mut jwks = JwkSet::default();
         for k in stored {
-            let Some(alg) = JwsAlg::parse(&k.alg) else { continue };
+            let Some(alg) = JwsAlg::parse(&k.alg) else {
+                continue;
+            };
             let jwk = serde_json::from_str(&k.public_jwk).map_err(corrupt)?;
             jwks.keys.push(jwk);
             let usable = k.active_from <= now && k.retired_at.is_none_or(|r| r > now);
             if usable {
-                let der = sealer.open(&format!("key:{}", k.kid), &k.sealed_private).map_err(corrupt)?;
+                let der = sealer
+                    .open(&format!("key:{}", k.kid), &k.sealed_private)
+                    .map_err(corrupt)?;
                 let key = SigningKey::from_pkcs8(alg, &k.kid, der).map_err(corrupt)?;
                 // The newest usable key of each algorithm signs.
                 signing.insert(alg, Arc::new(key));
             }
         }
         let jwks_json = serde_json::to_string(&jwks).map_err(corrupt)?;
-        Ok(KeySet { signing, jwks, jwks_json })
+        Ok(KeySet {
+            signing,
+            jwks,
+            jwks_json,
+        })
     }
 
     pub fn current(&self) -> Arc<KeySet> {

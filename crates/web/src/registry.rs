@@ -29,20 +29,34 @@ pub struct Registry {
     current: ArcSwap<Snapshot>,
 }
 
-fn seal_field(doc: &mut serde_json::Value, field: &str, sealer: &Sealer, ctx: &str) -> StoreResult<()> {
+fn seal_field(
+    doc: &mut serde_json::Value,
+    field: &str,
+    sealer: &Sealer,
+    ctx: &str,
+) -> StoreResult<()> {
     if let Some(v) = doc.get_mut(field) {
         if let Some(s) = v.as_str() {
-            let sealed = sealer.seal_text(ctx, s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let sealed = sealer
+                .seal_text(ctx, s)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             *v = serde_json::Value::String(sealed);
         }
     }
     Ok(())
 }
 
-fn open_field(doc: &mut serde_json::Value, field: &str, sealer: &Sealer, ctx: &str) -> StoreResult<()> {
+fn open_field(
+    doc: &mut serde_json::Value,
+    field: &str,
+    sealer: &Sealer,
+    ctx: &str,
+) -> StoreResult<()> {
     if let Some(v) = doc.get_mut(field) {
         if let Some(s) = v.as_str() {
-            let plain = sealer.open_text(ctx, s).map_err(|e| StoreError::Corrupt(format!("{ctx}: {e}")))?;
+            let plain = sealer
+                .open_text(ctx, s)
+                .map_err(|e| StoreError::Corrupt(format!("{ctx}: {e}")))?;
             *v = serde_json::Value::String(plain);
         }
     }
@@ -51,7 +65,11 @@ fn open_field(doc: &mut serde_json::Value, field: &str, sealer: &Sealer, ctx: &s
 
 impl Registry {
     pub fn new(store: Arc<dyn ConfigStore>, sealer: Arc<Sealer>) -> Registry {
-        Registry { store, sealer, current: ArcSwap::from_pointee(Snapshot::default()) }
+        Registry {
+            store,
+            sealer,
+            current: ArcSwap::from_pointee(Snapshot::default()),
+        }
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -68,14 +86,28 @@ impl Registry {
 
     pub async fn upsert_sp(&self, sp: &ServiceProvider) -> StoreResult<()> {
         let mut doc = serde_json::to_value(sp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        seal_field(&mut doc, "client_secret", &self.sealer, &format!("sp:{}", sp.client_id))?;
-        self.store.put_config(ConfigKind::ServiceProvider, &sp.client_id, &doc).await
+        seal_field(
+            &mut doc,
+            "client_secret",
+            &self.sealer,
+            &format!("sp:{}", sp.client_id),
+        )?;
+        self.store
+            .put_config(ConfigKind::ServiceProvider, &sp.client_id, &doc)
+            .await
     }
 
     pub async fn upsert_idp(&self, idp: &IdentityProvider) -> StoreResult<()> {
         let mut doc = serde_json::to_value(idp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        seal_field(&mut doc, "client_secret", &self.sealer, &format!("idp:{}", idp.id))?;
-        self.store.put_config(ConfigKind::IdentityProvider, &idp.id, &doc).await
+        seal_field(
+            &mut doc,
+            "client_secret",
+            &self.sealer,
+            &format!("idp:{}", idp.id),
+        )?;
+        self.store
+            .put_config(ConfigKind::IdentityProvider, &idp.id, &doc)
+            .await
     }
 
     /// Re-reads everything from the store and swaps the snapshot.
@@ -83,15 +115,20 @@ impl Registry {
         let mut sps = HashMap::new();
         for (id, mut doc) in self.store.list_config(ConfigKind::ServiceProvider).await? {
             open_field(&mut doc, "client_secret", &self.sealer, &format!("sp:{id}"))?;
-            let sp: ServiceProvider =
-                serde_json::from_value(doc).map_err(|e| StoreError::Corrupt(format!("sp {id}: {e}")))?;
+            let sp: ServiceProvider = serde_json::from_value(doc)
+                .map_err(|e| StoreError::Corrupt(format!("sp {id}: {e}")))?;
             sps.insert(id, Arc::new(sp));
         }
         let mut idps = Vec::new();
         for (id, mut doc) in self.store.list_config(ConfigKind::IdentityProvider).await? {
-            open_field(&mut doc, "client_secret", &self.sealer, &format!("idp:{id}"))?;
-            let idp: IdentityProvider =
-                serde_json::from_value(doc).map_err(|e| StoreError::Corrupt(format!("idp {id}: {e}")))?;
+            open_field(
+                &mut doc,
+                "client_secret",
+                &self.sealer,
+                &format!("idp:{id}"),
+            )?;
+            let idp: IdentityProvider = serde_json::from_value(doc)
+                .map_err(|e| StoreError::Corrupt(format!("idp {id}: {e}")))?;
             idps.push(Arc::new(idp));
         }
         self.current.store(Arc::new(Snapshot { sps, idps }));

@@ -3,7 +3,9 @@
 
 use crate::error::AppError;
 use crate::headers::security_headers;
-use crate::journey::{authorize, chooser, consent, discovery, idp_callback, logout, revocation, token, userinfo};
+use crate::journey::{
+    authorize, chooser, consent, discovery, idp_callback, logout, revocation, token, userinfo,
+};
 use crate::ops;
 use crate::pages;
 use crate::state::AppState;
@@ -20,8 +22,14 @@ const MAX_BODY: usize = 64 * 1024;
 
 async fn css() -> Response {
     let mut r = pages::CSS.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     r
 }
 
@@ -35,8 +43,15 @@ async fn uniform_errors(req: Request, next: Next) -> Response {
     let code = match resp.status() {
         StatusCode::METHOD_NOT_ALLOWED => Some(ErrorCode::MethodNotAllowed),
         StatusCode::PAYLOAD_TOO_LARGE => Some(ErrorCode::PayloadTooLarge),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY => Some(ErrorCode::AuthorizeInvalid),
-        StatusCode::BAD_REQUEST if resp.headers().get(header::CONTENT_TYPE).is_some_and(|c| c.as_bytes().starts_with(b"text/plain")) => {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY => {
+            Some(ErrorCode::AuthorizeInvalid)
+        }
+        StatusCode::BAD_REQUEST
+            if resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|c| c.as_bytes().starts_with(b"text/plain")) =>
+        {
             Some(ErrorCode::AuthorizeInvalid)
         }
         _ => None,
@@ -61,19 +76,34 @@ pub fn federation_router(app: AppState) -> Router {
 
 pub fn federation_routes(app: AppState) -> Router {
     Router::new()
-        .route("/api/v2/.well-known/openid-configuration", get(discovery::openid_configuration))
+        .route(
+            "/api/v2/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
         .route("/api/v2/jwks", get(discovery::jwks))
-        .route("/api/v2/authorize", get(authorize::get).post(authorize::post))
+        .route(
+            "/api/v2/authorize",
+            get(authorize::get).post(authorize::post),
+        )
         .route("/api/v2/interaction/{uid}", get(chooser::show))
         .route("/api/v2/interaction/{uid}/idp", post(chooser::choose))
         .route("/api/v2/interaction/{uid}/cancel", get(chooser::cancel))
         .route("/api/v2/idp/callback", get(idp_callback::callback))
-        .route("/api/v2/interaction/{uid}/consent", get(consent::show).post(consent::accept))
+        .route(
+            "/api/v2/interaction/{uid}/consent",
+            get(consent::show).post(consent::accept),
+        )
         .route("/api/v2/token", post(token::token))
-        .route("/api/v2/userinfo", get(userinfo::userinfo).post(userinfo::userinfo))
+        .route(
+            "/api/v2/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
         .route("/api/v2/token/revocation", post(revocation::revoke))
         .route("/api/v2/session/end", get(logout::end_session))
-        .route("/api/v2/idp/logout-callback", get(logout::idp_logout_callback))
+        .route(
+            "/api/v2/idp/logout-callback",
+            get(logout::idp_logout_callback),
+        )
         .route("/api/v2/assets/relais.css", get(css))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -86,5 +116,7 @@ pub fn with_layers(router: Router, sandbox: bool) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn(uniform_errors))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
-        .layer(middleware::from_fn(move |req, next| security_headers(sandbox, req, next)))
+        .layer(middleware::from_fn(move |req, next| {
+            security_headers(sandbox, req, next)
+        }))
 }

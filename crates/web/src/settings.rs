@@ -26,7 +26,12 @@ impl Settings {
         format!("{}{}", self.public_url, path)
     }
 
-    pub fn for_platform(public_url: &str, platform: Platform, sandbox: bool, sub_secret: &str) -> Settings {
+    pub fn for_platform(
+        public_url: &str,
+        platform: Platform,
+        sandbox: bool,
+        sub_secret: &str,
+    ) -> Settings {
         let (ttl, sliding) = match platform {
             Platform::Standard => (30 * 60, true),
             Platform::Plus => (10 * 60, false),

@@ -68,15 +68,22 @@ fn page(idp: &DemoIdp, rid: &str, csrf: &str, login: &str, error: Option<&str>) 
     }
 }
 
-pub(super) async fn authorize(State(idp): State<Arc<DemoIdp>>, Query(q): Query<HashMap<String, String>>) -> Response {
+pub(super) async fn authorize(
+    State(idp): State<Arc<DemoIdp>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let get = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
     if get("client_id") != Some(idp.client_id.as_str()) {
         return bad("client_id inconnu");
     }
-    let Some(redirect_uri) = get("redirect_uri").filter(|r| idp.redirect_uris.iter().any(|u| u == r)) else {
+    let Some(redirect_uri) =
+        get("redirect_uri").filter(|r| idp.redirect_uris.iter().any(|u| u == r))
+    else {
         return bad("redirect_uri non enregistrée");
     };
-    let (Some("code"), Some(state), Some(nonce)) = (get("response_type"), get("state"), get("nonce")) else {
+    let (Some("code"), Some(state), Some(nonce)) =
+        (get("response_type"), get("state"), get("nonce"))
+    else {
         return bad("paramètres manquants");
     };
     if !get("scope").is_some_and(|s| s.split(' ').any(|x| x == "openid")) {
@@ -152,7 +159,10 @@ pub(super) async fn submit(State(idp): State<Arc<DemoIdp>>, Form(f): Form<LoginF
     let Some(pending) = idp.get_json::<PendingRequest>(&key).await else {
         return bad("demande expirée : recommencez depuis le service");
     };
-    let csrf_ok = f.csrf.as_deref().is_some_and(|c| relais_oidc::provider::secret_matches(c, &pending.csrf));
+    let csrf_ok = f
+        .csrf
+        .as_deref()
+        .is_some_and(|c| relais_oidc::provider::secret_matches(c, &pending.csrf));
     if !csrf_ok {
         return bad("jeton de formulaire invalide");
     }
@@ -169,7 +179,13 @@ pub(super) async fn submit(State(idp): State<Arc<DemoIdp>>, Form(f): Form<LoginF
     let password = f.password.unwrap_or_default();
     let known = citizens::find(&login).is_some();
     if !known || !relais_oidc::provider::secret_matches(&password, PASSWORD) {
-        return page(&idp, &rid, &pending.csrf, &login, Some("Identifiant ou mot de passe incorrect."));
+        return page(
+            &idp,
+            &rid,
+            &pending.csrf,
+            &login,
+            Some("Identifiant ou mot de passe incorrect."),
+        );
     }
     match idp.take_json::<PendingRequest>(&key).await {
         Some(p) => issue_code(&idp, &p, &login).await,
@@ -177,15 +193,26 @@ pub(super) async fn submit(State(idp): State<Arc<DemoIdp>>, Form(f): Form<LoginF
     }
 }
 
-pub(super) async fn end_session(State(idp): State<Arc<DemoIdp>>, Query(q): Query<HashMap<String, String>>) -> Response {
+pub(super) async fn end_session(
+    State(idp): State<Arc<DemoIdp>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if !idp.spec.end_session {
         return (StatusCode::NOT_FOUND, "no end_session").into_response();
     }
-    let Some(uri) = q.get("post_logout_redirect_uri").filter(|u| idp.post_logout_redirect_uris.contains(u)) else {
+    let Some(uri) = q
+        .get("post_logout_redirect_uri")
+        .filter(|u| idp.post_logout_redirect_uris.contains(u))
+    else {
         return bad("post_logout_redirect_uri non enregistrée");
     };
     let target = match q.get("state") {
-        Some(s) => format!("{uri}?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("state", s).finish()),
+        Some(s) => format!(
+            "{uri}?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("state", s)
+                .finish()
+        ),
         None => uri.clone(),
     };
     Redirect::to(&target).into_response()

@@ -49,7 +49,10 @@ impl DemoIdp {
         random: Arc<dyn Randomness>,
     ) -> Result<DemoIdp, relais_oidc::JoseError> {
         let key = SigningKey::generate(spec.alg, "")?;
-        let jwks = serde_json::to_string(&JwkSet { keys: vec![key.public_jwk()] }).unwrap_or_default();
+        let jwks = serde_json::to_string(&JwkSet {
+            keys: vec![key.public_jwk()],
+        })
+        .unwrap_or_default();
         let fed = federation_url.trim_end_matches('/');
         Ok(DemoIdp {
             spec: spec.clone(),
@@ -117,7 +120,10 @@ async fn discovery(State(idp): State<Arc<DemoIdp>>) -> Response {
 
 async fn jwks(State(idp): State<Arc<DemoIdp>>) -> Response {
     let mut r = idp.jwks.clone().into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 

@@ -23,11 +23,23 @@ struct AccessGrant {
     login: String,
 }
 
-pub(super) async fn token(State(idp): State<Arc<DemoIdp>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn token(
+    State(idp): State<Arc<DemoIdp>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let authz = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let client = presented_client(authz, form.get("client_id").map(String::as_str), form.get("client_secret").map(String::as_str));
-    let authenticated = client.is_ok_and(|c| c.client_id == idp.client_id && secret_matches(&c.secret, &idp.client_secret));
+    let authz = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let client = presented_client(
+        authz,
+        form.get("client_id").map(String::as_str),
+        form.get("client_secret").map(String::as_str),
+    );
+    let authenticated = client.is_ok_and(|c| {
+        c.client_id == idp.client_id && secret_matches(&c.secret, &idp.client_secret)
+    });
     if !authenticated {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
@@ -59,14 +71,24 @@ pub(super) async fn token(State(idp): State<Arc<DemoIdp>>, headers: HeaderMap, b
         return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
     };
     let access_token = idp.random.token(32);
-    if !idp.put_json(&format!("at:{access_token}"), &AccessGrant { login: issued.login }, 60).await {
+    if !idp
+        .put_json(
+            &format!("at:{access_token}"),
+            &AccessGrant {
+                login: issued.login,
+            },
+            60,
+        )
+        .await
+    {
         return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable");
     }
     let mut r = axum::Json(json!({
         "access_token": access_token, "token_type": "Bearer", "expires_in": 60, "id_token": id_token,
     }))
     .into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 
@@ -78,7 +100,10 @@ pub(super) async fn userinfo(State(idp): State<Arc<DemoIdp>>, headers: HeaderMap
         .unwrap_or("");
     let Some(grant) = idp.get_json::<AccessGrant>(&format!("at:{token}")).await else {
         let mut r = oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
         return r;
     };
     let Some(citizen) = citizens::find(&grant.login) else {
@@ -99,7 +124,10 @@ pub(super) async fn userinfo(State(idp): State<Arc<DemoIdp>>, headers: HeaderMap
         return match jose::sign(&claims, Signer::Key(&idp.key), None) {
             Ok(jwt) => {
                 let mut r = jwt.into_response();
-                r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwt"));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/jwt"),
+                );
                 r
             }
             Err(_) => oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error"),

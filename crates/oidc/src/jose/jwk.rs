@@ -67,9 +67,12 @@ impl Jwk {
             JwsAlg::RS256 => {
                 let n = unb64(self.n.as_deref().ok_or(JoseError::BadKey("missing n"))?)?;
                 let e = unb64(self.e.as_deref().ok_or(JoseError::BadKey("missing e"))?)?;
-                RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() }
-                    .verify(&signature::RSA_PKCS1_2048_8192_SHA256, msg, sig)
-                    .map_err(|_| JoseError::BadSignature)
+                RsaPublicKeyComponents {
+                    n: n.as_slice(),
+                    e: e.as_slice(),
+                }
+                .verify(&signature::RSA_PKCS1_2048_8192_SHA256, msg, sig)
+                .map_err(|_| JoseError::BadSignature)
             }
             JwsAlg::HS256 => Err(JoseError::BadKey("HS256 uses a shared secret")),
         }
@@ -81,7 +84,10 @@ impl JwkSet {
     /// else the single key fitting the algorithm.
     pub fn find(&self, kid: Option<&str>, alg: JwsAlg) -> Option<&Jwk> {
         match kid {
-            Some(kid) => self.keys.iter().find(|k| k.kid.as_deref() == Some(kid) && k.fits(alg)),
+            Some(kid) => self
+                .keys
+                .iter()
+                .find(|k| k.kid.as_deref() == Some(kid) && k.fits(alg)),
             None => {
                 let mut fitting = self.keys.iter().filter(|k| k.fits(alg));
                 let first = fitting.next();

@@ -25,8 +25,16 @@ pub enum Signer<'a> {
 /// Signs `claims` as a compact JWS.
 pub fn sign(claims: &Value, signer: Signer<'_>, typ: Option<&str>) -> Result<String, JoseError> {
     let header = match &signer {
-        Signer::Key(k) => JwsHeader { alg: k.alg().as_str().into(), kid: Some(k.kid().into()), typ: typ.map(Into::into) },
-        Signer::Secret(_) => JwsHeader { alg: "HS256".into(), kid: None, typ: typ.map(Into::into) },
+        Signer::Key(k) => JwsHeader {
+            alg: k.alg().as_str().into(),
+            kid: Some(k.kid().into()),
+            typ: typ.map(Into::into),
+        },
+        Signer::Secret(_) => JwsHeader {
+            alg: "HS256".into(),
+            kid: None,
+            typ: typ.map(Into::into),
+        },
     };
     let header = serde_json::to_vec(&header).map_err(|_| JoseError::SigningFailed)?;
     let payload = serde_json::to_vec(claims).map_err(|_| JoseError::SigningFailed)?;
@@ -68,11 +76,17 @@ pub enum Verifier<'a> {
 
 /// Verifies a compact JWS whose algorithm must be exactly `alg`, and returns
 /// its claims object.
-pub fn verify(token: &str, alg: JwsAlg, with: Verifier<'_>) -> Result<Map<String, Value>, JoseError> {
+pub fn verify(
+    token: &str,
+    alg: JwsAlg,
+    with: Verifier<'_>,
+) -> Result<Map<String, Value>, JoseError> {
     let (h, p, s) = split(token)?;
     let header: JwsHeader = serde_json::from_slice(&unb64(h)?).map_err(|_| JoseError::Malformed)?;
     if header.alg != alg.as_str() {
-        return Err(JoseError::UnexpectedAlg(header.alg.chars().take(16).collect()));
+        return Err(JoseError::UnexpectedAlg(
+            header.alg.chars().take(16).collect(),
+        ));
     }
     let sig = unb64(s)?;
     let signed = &token[..h.len() + 1 + p.len()];
@@ -82,7 +96,9 @@ pub fn verify(token: &str, alg: JwsAlg, with: Verifier<'_>) -> Result<Map<String
             hmac::verify(&key, signed.as_bytes(), &sig).map_err(|_| JoseError::BadSignature)?;
         }
         (JwsAlg::ES256 | JwsAlg::RS256, Verifier::Keys(set)) => {
-            let key = set.find(header.kid.as_deref(), alg).ok_or(JoseError::UnknownKey)?;
+            let key = set
+                .find(header.kid.as_deref(), alg)
+                .ok_or(JoseError::UnknownKey)?;
             key.verify(alg, signed.as_bytes(), &sig)?;
         }
         _ => return Err(JoseError::UnexpectedAlg(alg.as_str().into())),
@@ -107,26 +123,44 @@ mod tests {
     #[test]
     fn round_trips_and_pins() {
         let (es, rs) = keys();
-        let set = JwkSet { keys: vec![es.public_jwk(), rs.public_jwk()] };
+        let set = JwkSet {
+            keys: vec![es.public_jwk(), rs.public_jwk()],
+        };
         let claims = json!({"sub": "x"});
         let t = sign(&claims, Signer::Key(&es), None).unwrap_or_default();
-        assert_eq!(verify(&t, JwsAlg::ES256, Verifier::Keys(&set)).ok().map(Value::Object), Some(claims.clone()));
-        assert!(matches!(verify(&t, JwsAlg::RS256, Verifier::Keys(&set)), Err(JoseError::UnexpectedAlg(_))));
+        assert_eq!(
+            verify(&t, JwsAlg::ES256, Verifier::Keys(&set))
+                .ok()
+                .map(Value::Object),
+            Some(claims.clone())
+        );
+        assert!(matches!(
+            verify(&t, JwsAlg::RS256, Verifier::Keys(&set)),
+            Err(JoseError::UnexpectedAlg(_))
+        ));
         let t = sign(&claims, Signer::Key(&rs), None).unwrap_or_default();
         assert!(verify(&t, JwsAlg::RS256, Verifier::Keys(&set)).is_ok());
         // tampered payload
         let mut parts: Vec<&str> = t.split('.').collect();
         let other = b64(br#"{"sub":"y"}"#);
         parts[1] = &other;
-        assert_eq!(verify(&parts.join("."), JwsAlg::RS256, Verifier::Keys(&set)), Err(JoseError::BadSignature));
+        assert_eq!(
+            verify(&parts.join("."), JwsAlg::RS256, Verifier::Keys(&set)),
+            Err(JoseError::BadSignature)
+        );
     }
 
     #[test]
     fn refuses_none_and_hs_confusion() {
         let (es, _) = keys();
-        let set = JwkSet { keys: vec![es.public_jwk()] };
+        let set = JwkSet {
+            keys: vec![es.public_jwk()],
+        };
         let none = format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(br#"{"sub":"x"}"#));
-        assert!(matches!(verify(&none, JwsAlg::ES256, Verifier::Keys(&set)), Err(JoseError::UnexpectedAlg(_))));
+        assert!(matches!(
+            verify(&none, JwsAlg::ES256, Verifier::Keys(&set)),
+            Err(JoseError::UnexpectedAlg(_))
+        ));
         // HS256 token signed with the public key bytes must not pass an ES256 verifier
         let pubkey = serde_json::to_vec(&es.public_jwk()).unwrap_or_default();
         let hs = sign(&json!({"sub":"x"}), Signer::Secret(&pubkey), None).unwrap_or_default();
@@ -138,9 +172,15 @@ mod tests {
     #[test]
     fn unknown_kid_is_refused() {
         let (es, _) = keys();
-        let other = SigningKey::generate(JwsAlg::ES256, "other").unwrap_or_else(|e| unreachable!("{e}"));
-        let set = JwkSet { keys: vec![other.public_jwk()] };
+        let other =
+            SigningKey::generate(JwsAlg::ES256, "other").unwrap_or_else(|e| unreachable!("{e}"));
+        let set = JwkSet {
+            keys: vec![other.public_jwk()],
+        };
         let t = sign(&json!({}), Signer::Key(&es), None).unwrap_or_default();
-        assert_eq!(verify(&t, JwsAlg::ES256, Verifier::Keys(&set)), Err(JoseError::UnknownKey));
+        assert_eq!(
+            verify(&t, JwsAlg::ES256, Verifier::Keys(&set)),
+            Err(JoseError::UnknownKey)
+        );
     }
 }

@@ -14,9 +14,21 @@ async fn page_error(fed: &Fed, extra: &[(&str, &str)]) -> (u16, Option<String>, 
 #[tokio::test]
 async fn missing_or_malformed_parameters_give_an_error_page() {
     let fed = Fed::start().await;
-    for k in ["client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "acr_values"] {
+    for k in [
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "scope",
+        "state",
+        "nonce",
+        "acr_values",
+    ] {
         let (status, code, location) = page_error(&fed, &[(k, "<drop>")]).await;
-        assert_eq!((status, code.as_deref(), location), (400, Some("Y030007"), None), "missing {k}");
+        assert_eq!(
+            (status, code.as_deref(), location),
+            (400, Some("Y030007"), None),
+            "missing {k}"
+        );
     }
     for (k, v) in [
         ("nonce", "too-short"),
@@ -29,7 +41,11 @@ async fn missing_or_malformed_parameters_give_an_error_page() {
         ("unexpected", "1"),
     ] {
         let (status, code, location) = page_error(&fed, &[(k, v)]).await;
-        assert_eq!((status, code.as_deref(), location), (400, Some("Y030007"), None), "{k}={v}");
+        assert_eq!(
+            (status, code.as_deref(), location),
+            (400, Some("Y030007"), None),
+            "{k}={v}"
+        );
     }
 }
 
@@ -37,17 +53,31 @@ async fn missing_or_malformed_parameters_give_an_error_page() {
 async fn untrusted_client_or_redirect_is_never_redirected() {
     let fed = Fed::start().await;
     let (status, code, location) = page_error(&fed, &[("client_id", "nobody")]).await;
-    assert_eq!((status, code.as_deref(), location), (400, Some("Y04EA6EF"), None));
-    for uri in ["http://127.0.0.1:9/sp-a/cb/", "http://evil.example/cb", "http://127.0.0.1:9/sp-a/CB"] {
+    assert_eq!(
+        (status, code.as_deref(), location),
+        (400, Some("Y04EA6EF"), None)
+    );
+    for uri in [
+        "http://127.0.0.1:9/sp-a/cb/",
+        "http://evil.example/cb",
+        "http://127.0.0.1:9/sp-a/CB",
+    ] {
         let (status, code, location) = page_error(&fed, &[("redirect_uri", uri)]).await;
-        assert_eq!((status, code.as_deref(), location), (400, Some("Y04C013C"), None), "{uri}");
+        assert_eq!(
+            (status, code.as_deref(), location),
+            (400, Some("Y04C013C"), None),
+            "{uri}"
+        );
     }
     let mut inactive = Fed::sp("sp-off", "org-off");
     inactive.active = false;
     fed.register_sp(inactive).await;
     let b = Browser::new();
     let p = b.get(&authorize_url(&fed, "sp-off", &[])).await;
-    assert_eq!((p.status, p.error_code().as_deref()), (400, Some("Y04EA6EF")));
+    assert_eq!(
+        (p.status, p.error_code().as_deref()),
+        (400, Some("Y04EA6EF"))
+    );
 }
 
 fn redirect_error(p: &crate::browser::Page) -> (String, String, String) {
@@ -66,31 +96,100 @@ async fn trusted_client_errors_go_back_to_the_service() {
     let iss = fed.issuer();
     let b = Browser::new();
     // unsupported response types; hybrid ones in the fragment
-    let p = b.get(&authorize_url(&fed, "sp-a", &[("response_type", "code id_token")])).await;
-    assert!(p.location.as_deref().unwrap_or("").starts_with("http://127.0.0.1:9/sp-a/cb#"), "{:?}", p.location);
-    assert_eq!(redirect_error(&p), ("unsupported_response_type".into(), "state-123".into(), iss.clone()));
-    let p = b.get(&authorize_url(&fed, "sp-a", &[("response_type", "token")])).await;
+    let p = b
+        .get(&authorize_url(
+            &fed,
+            "sp-a",
+            &[("response_type", "code id_token")],
+        ))
+        .await;
+    assert!(
+        p.location
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("http://127.0.0.1:9/sp-a/cb#"),
+        "{:?}",
+        p.location
+    );
+    assert_eq!(
+        redirect_error(&p),
+        (
+            "unsupported_response_type".into(),
+            "state-123".into(),
+            iss.clone()
+        )
+    );
+    let p = b
+        .get(&authorize_url(&fed, "sp-a", &[("response_type", "token")]))
+        .await;
     assert!(p.location.as_deref().unwrap_or("").contains("#error="));
     // a known scope the service is not registered for
     let mut narrow = Fed::sp("sp-narrow", "org-n");
     narrow.scopes = vec!["openid".into(), "given_name".into()];
     fed.register_sp(narrow).await;
-    let p = b.get(&authorize_url(&fed, "sp-narrow", &[("scope", "openid given_name email")])).await;
-    assert_eq!(redirect_error(&p), ("invalid_scope".into(), "state-123".into(), iss.clone()));
-    let p = b.get(&authorize_url(&fed, "sp-narrow", &[("scope", "openid cnaf_quotient_familial")])).await;
+    let p = b
+        .get(&authorize_url(
+            &fed,
+            "sp-narrow",
+            &[("scope", "openid given_name email")],
+        ))
+        .await;
+    assert_eq!(
+        redirect_error(&p),
+        ("invalid_scope".into(), "state-123".into(), iss.clone())
+    );
+    let p = b
+        .get(&authorize_url(
+            &fed,
+            "sp-narrow",
+            &[("scope", "openid cnaf_quotient_familial")],
+        ))
+        .await;
     assert_eq!(redirect_error(&p).0, "invalid_scope");
     // unknown scopes are ignored
-    let p = b.get(&authorize_url(&fed, "sp-narrow", &[("scope", "openid given_name made_up_scope")])).await;
-    assert!(p.location.as_deref().unwrap_or("").contains("/api/v2/interaction/"), "{:?}", p.location);
+    let p = b
+        .get(&authorize_url(
+            &fed,
+            "sp-narrow",
+            &[("scope", "openid given_name made_up_scope")],
+        ))
+        .await;
+    assert!(
+        p.location
+            .as_deref()
+            .unwrap_or("")
+            .contains("/api/v2/interaction/"),
+        "{:?}",
+        p.location
+    );
     // acr: unserved level
-    let p = b.get(&authorize_url(&fed, "sp-a", &[("acr_values", "eidas2")])).await;
-    assert_eq!(redirect_error(&p), ("invalid_acr".into(), "state-123".into(), iss.clone()));
-    let p = b.get(&authorize_url(&fed, "sp-a", &[("acr_values", "eidas3 eidas2")])).await;
+    let p = b
+        .get(&authorize_url(&fed, "sp-a", &[("acr_values", "eidas2")]))
+        .await;
+    assert_eq!(
+        redirect_error(&p),
+        ("invalid_acr".into(), "state-123".into(), iss.clone())
+    );
+    let p = b
+        .get(&authorize_url(
+            &fed,
+            "sp-a",
+            &[("acr_values", "eidas3 eidas2")],
+        ))
+        .await;
     assert_eq!(redirect_error(&p).0, "invalid_acr");
     // acr: unknown values dropped, default used; lowest taken
     for acr in ["foo", "eidas1 eidas2", "bar eidas1"] {
-        let p = b.get(&authorize_url(&fed, "sp-a", &[("acr_values", acr)])).await;
-        assert!(p.location.as_deref().unwrap_or("").contains("/api/v2/interaction/"), "acr_values={acr}");
+        let p = b
+            .get(&authorize_url(&fed, "sp-a", &[("acr_values", acr)]))
+            .await;
+        assert!(
+            p.location
+                .as_deref()
+                .unwrap_or("")
+                .contains("/api/v2/interaction/"),
+            "acr_values={acr}"
+        );
     }
 }
 
@@ -99,28 +198,53 @@ async fn idp_hint_and_amr_entitlement() {
     let fed = Fed::start().await;
     let b = Browser::new();
     // platform list: any displayed IdP; a valid hint skips the chooser
-    let p = b.get(&authorize_url(&fed, "sp-a", &[("idp_hint", "ameli")])).await;
+    let p = b
+        .get(&authorize_url(&fed, "sp-a", &[("idp_hint", "ameli")]))
+        .await;
     let loc = p.location.clone().unwrap_or_default();
-    assert!(loc.starts_with(&format!("{}/idp/ameli/authorize?", fed.base)), "{loc}");
-    let p = b.get(&authorize_url(&fed, "sp-a", &[("idp_hint", "unknown-idp")])).await;
+    assert!(
+        loc.starts_with(&format!("{}/idp/ameli/authorize?", fed.base)),
+        "{loc}"
+    );
+    let p = b
+        .get(&authorize_url(&fed, "sp-a", &[("idp_hint", "unknown-idp")]))
+        .await;
     assert_eq!(redirect_error(&p).0, "invalid_idp_hint");
     let mut hinted = Fed::sp("sp-hint", "org-h");
     hinted.idp_hints = vec!["impots".into()];
     fed.register_sp(hinted).await;
-    let p = b.get(&authorize_url(&fed, "sp-hint", &[("idp_hint", "ameli")])).await;
+    let p = b
+        .get(&authorize_url(&fed, "sp-hint", &[("idp_hint", "ameli")]))
+        .await;
     assert_eq!(redirect_error(&p).0, "invalid_idp_hint");
-    let p = b.get(&authorize_url(&fed, "sp-hint", &[("idp_hint", "impots")])).await;
-    assert!(p.location.unwrap_or_default().contains("/idp/impots/authorize"));
-    assert!(fed.event_names().await.iter().any(|e| e == "FC_REDIRECTED_TO_HINTED_IDP"));
+    let p = b
+        .get(&authorize_url(&fed, "sp-hint", &[("idp_hint", "impots")]))
+        .await;
+    assert!(p
+        .location
+        .unwrap_or_default()
+        .contains("/idp/impots/authorize"));
+    assert!(fed
+        .event_names()
+        .await
+        .iter()
+        .any(|e| e == "FC_REDIRECTED_TO_HINTED_IDP"));
 
     // amr through claims needs the entitlement
     let claims = r#"{"id_token":{"amr":{"essential":true}}}"#;
-    let p = b.get(&authorize_url(&fed, "sp-a", &[("claims", claims)])).await;
-    assert_eq!((p.status, p.error_code().as_deref(), p.location), (400, Some("Y100009"), None));
+    let p = b
+        .get(&authorize_url(&fed, "sp-a", &[("claims", claims)]))
+        .await;
+    assert_eq!(
+        (p.status, p.error_code().as_deref(), p.location),
+        (400, Some("Y100009"), None)
+    );
     let mut entitled = Fed::sp("sp-amr", "org-amr");
     entitled.amr_entitled = true;
     fed.register_sp(entitled).await;
-    let p = b.get(&authorize_url(&fed, "sp-amr", &[("claims", claims)])).await;
+    let p = b
+        .get(&authorize_url(&fed, "sp-amr", &[("claims", claims)]))
+        .await;
     assert_eq!(p.status, 303);
 }
 
@@ -130,21 +254,45 @@ async fn authorize_by_post_and_discovery() {
     let b = Browser::new();
     let url = authorize_url(&fed, "sp-a", &[]);
     let (endpoint, query) = url.split_once('?').unwrap();
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
     let p = b.post(endpoint, &form).await;
     assert_eq!(p.status, 303);
-    assert!(p.location.unwrap_or_default().contains("/api/v2/interaction/"));
+    assert!(p
+        .location
+        .unwrap_or_default()
+        .contains("/api/v2/interaction/"));
 
-    let d = b.get(&format!("{}/.well-known/openid-configuration", fed.issuer())).await;
+    let d = b
+        .get(&format!(
+            "{}/.well-known/openid-configuration",
+            fed.issuer()
+        ))
+        .await;
     assert_eq!(d.status, 200);
-    assert!(d.headers.get("set-cookie").is_none(), "discovery sets no cookie");
+    assert!(
+        d.headers.get("set-cookie").is_none(),
+        "discovery sets no cookie"
+    );
     let doc: serde_json::Value = serde_json::from_str(&d.body).unwrap();
     assert_eq!(doc["issuer"], fed.issuer());
-    assert_eq!(doc["subject_types_supported"], serde_json::json!(["pairwise"]));
+    assert_eq!(
+        doc["subject_types_supported"],
+        serde_json::json!(["pairwise"])
+    );
     assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
     let j = b.get(&format!("{}/jwks", fed.issuer())).await;
     let jwks: serde_json::Value = serde_json::from_str(&j.body).unwrap();
     let keys = jwks["keys"].as_array().unwrap();
-    assert!(keys.iter().all(|k| k["use"] == "sig" && k["kid"].is_string() && k.get("d").is_none()));
-    assert!(j.headers.get("cache-control").unwrap().to_str().unwrap().contains("max-age=600"));
+    assert!(keys
+        .iter()
+        .all(|k| k["use"] == "sig" && k["kid"].is_string() && k.get("d").is_none()));
+    assert!(j
+        .headers
+        .get("cache-control")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("max-age=600"));
 }

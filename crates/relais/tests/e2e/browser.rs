@@ -19,8 +19,14 @@ impl Page {
     /// Query parameters of the redirect target.
     pub fn location_params(&self) -> HashMap<String, String> {
         let loc = self.location.clone().unwrap_or_default();
-        let q = loc.split_once('?').map(|(_, q)| q).or_else(|| loc.split_once('#').map(|(_, q)| q)).unwrap_or("");
-        url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+        let q = loc
+            .split_once('?')
+            .map(|(_, q)| q)
+            .or_else(|| loc.split_once('#').map(|(_, q)| q))
+            .unwrap_or("");
+        url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect()
     }
 
     /// The first form whose action contains `needle`: (action, hidden inputs).
@@ -58,7 +64,14 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 }
 
 pub fn html_unescape(s: &str) -> String {
-    s.replace("&#38;", "&").replace("&#34;", "\"").replace("&amp;", "&").replace("&quot;", "\"").replace("&#x27;", "'").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
+    s.replace("&#38;", "&")
+        .replace("&#34;", "\"")
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
 }
 
 impl Browser {
@@ -74,9 +87,17 @@ impl Browser {
     async fn page(resp: reqwest::Response) -> Page {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = resp.text().await.unwrap_or_default();
-        Page { status, location, body, headers }
+        Page {
+            status,
+            location,
+            body,
+            headers,
+        }
     }
 
     pub async fn get(&self, url: &str) -> Page {
@@ -100,12 +121,22 @@ impl Browser {
         page
     }
 
-    pub async fn submit(&self, page: &Page, base: &str, needle: &str, extra: &[(&str, &str)]) -> Page {
+    pub async fn submit(
+        &self,
+        page: &Page,
+        base: &str,
+        needle: &str,
+        extra: &[(&str, &str)],
+    ) -> Page {
         let (action, mut fields) = page.form(needle);
         for (k, v) in extra {
             fields.push(((*k).into(), (*v).into()));
         }
-        let url = if action.starts_with("http") { action } else { format!("{base}{action}") };
+        let url = if action.starts_with("http") {
+            action
+        } else {
+            format!("{base}{action}")
+        };
         self.post(&url, &fields).await
     }
 }
@@ -119,10 +150,18 @@ pub async fn login(b: &Browser, base: &str, authorize_url: &str, idp: &str, citi
     assert_eq!(at_idp.status, 303, "{}", at_idp.body);
     let form = b.follow(at_idp, base).await;
     assert_eq!(form.status, 200, "IdP login form expected");
-    let back = b.submit(&form, base, "/login", &[("login", citizen), ("password", "123")]).await;
+    let back = b
+        .submit(
+            &form,
+            base,
+            "/login",
+            &[("login", citizen), ("password", "123")],
+        )
+        .await;
     let consent = b.follow(back, base).await;
     if consent.status != 200 || !consent.body.contains("/consent") {
         return consent;
     }
-    b.submit(&consent, base, "/consent", &[("consent", "yes")]).await
+    b.submit(&consent, base, "/consent", &[("consent", "yes")])
+        .await
 }

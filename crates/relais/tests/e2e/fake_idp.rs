@@ -121,23 +121,41 @@ pub fn good_claims() -> Value {
         "gender": "female", "birthplace": "75107", "birthcountry": "99100", "email": "test@fake.example"})
 }
 
-async fn authorize(State(s): State<Arc<FakeState>>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn authorize(
+    State(s): State<Arc<FakeState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let redirect = q.get("redirect_uri").cloned().unwrap_or_default();
     let state = q.get("state").cloned().unwrap_or_default();
     if *s.mode.lock().unwrap() == Mode::ErrorAtAuthorize {
-        return Redirect::to(&format!("{redirect}?error=access_denied&state={state}")).into_response();
+        return Redirect::to(&format!("{redirect}?error=access_denied&state={state}"))
+            .into_response();
     }
     let code = format!("code-{}", s.codes.lock().unwrap().len());
-    s.codes.lock().unwrap().insert(code.clone(), (q.get("nonce").cloned().unwrap_or_default(), redirect.clone()));
+    s.codes.lock().unwrap().insert(
+        code.clone(),
+        (
+            q.get("nonce").cloned().unwrap_or_default(),
+            redirect.clone(),
+        ),
+    );
     Redirect::to(&format!("{redirect}?code={code}&state={state}")).into_response()
 }
 
 async fn token(State(s): State<Arc<FakeState>>, body: axum::body::Bytes) -> Response {
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let mode = *s.mode.lock().unwrap();
-    let (nonce, _) = s.codes.lock().unwrap().get(form.get("code").map(String::as_str).unwrap_or("")).cloned().unwrap_or_default();
+    let (nonce, _) = s
+        .codes
+        .lock()
+        .unwrap()
+        .get(form.get("code").map(String::as_str).unwrap_or(""))
+        .cloned()
+        .unwrap_or_default();
     match mode {
-        Mode::Token500 => return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
+        Mode::Token500 => {
+            return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response()
+        }
         Mode::TokenGarbage => return "<html>not json</html>".into_response(),
         Mode::SlowToken => tokio::time::sleep(Duration::from_millis(1500)).await,
         _ => {}
@@ -163,7 +181,12 @@ async fn token(State(s): State<Arc<FakeState>>, body: axum::body::Bytes) -> Resp
             jose::sign(&claims, Signer::Key(&k), None).unwrap()
         }
         Mode::AlgNone => {
-            let b = |v: &Value| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, v.to_string());
+            let b = |v: &Value| {
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                    v.to_string(),
+                )
+            };
             format!("{}.{}.", b(&json!({"alg": "none"})), b(&claims))
         }
         _ => jose::sign(&claims, Signer::Key(&s.key), None).unwrap(),
@@ -180,7 +203,9 @@ async fn userinfo(State(s): State<Arc<FakeState>>) -> Response {
     let mut claims = s.claims.lock().unwrap().clone();
     match mode {
         Mode::Userinfo500 => return (axum::http::StatusCode::BAD_GATEWAY, "down").into_response(),
-        Mode::UserinfoGarbage => return ([(header::CONTENT_TYPE, "application/json")], "[1,2,").into_response(),
+        Mode::UserinfoGarbage => {
+            return ([(header::CONTENT_TYPE, "application/json")], "[1,2,").into_response()
+        }
         Mode::SubMismatch => claims["sub"] = json!("another-person"),
         _ => {}
     }
@@ -188,5 +213,8 @@ async fn userinfo(State(s): State<Arc<FakeState>>) -> Response {
 }
 
 async fn jwks(State(s): State<Arc<FakeState>>) -> Response {
-    axum::Json(JwkSet { keys: vec![s.key.public_jwk()] }).into_response()
+    axum::Json(JwkSet {
+        keys: vec![s.key.public_jwk()],
+    })
+    .into_response()
 }

@@ -41,9 +41,19 @@ impl Fed {
         config.storage.sqlite_path = temp("relais.db").to_string_lossy().into_owned();
         config.events.output = events_path.to_string_lossy().into_owned();
         let clock = ManualClock::starting_now();
-        let spec = NodeSpec { config, demo: true, clock: Arc::new(clock.clone()), random: Arc::new(SystemRandomness) };
+        let spec = NodeSpec {
+            config,
+            demo: true,
+            clock: Arc::new(clock.clone()),
+            random: Arc::new(SystemRandomness),
+        };
         let node = node::start(spec, listener).await.unwrap();
-        let fed = Fed { node, base, clock, events_path };
+        let fed = Fed {
+            node,
+            base,
+            clock,
+            events_path,
+        };
         fed.register_sp(Fed::sp("sp-a", "org-a")).await;
         fed
     }
@@ -65,8 +75,20 @@ impl Fed {
             redirect_uris: vec![format!("http://127.0.0.1:9/{client_id}/cb")],
             post_logout_redirect_uris: vec![format!("http://127.0.0.1:9/{client_id}/bye")],
             scopes: [
-                "openid", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email",
-                "preferred_username", "profile", "birth", "identite_pivot", "idp_birthdate", "amr",
+                "openid",
+                "given_name",
+                "family_name",
+                "birthdate",
+                "gender",
+                "birthplace",
+                "birthcountry",
+                "email",
+                "preferred_username",
+                "profile",
+                "birth",
+                "identite_pivot",
+                "idp_birthdate",
+                "amr",
             ]
             .iter()
             .map(|s| (*s).to_owned())
@@ -97,7 +119,10 @@ impl Fed {
         for _ in 0..40 {
             tokio::time::sleep(Duration::from_millis(25)).await;
             let text = std::fs::read_to_string(&self.events_path).unwrap_or_default();
-            let now: Vec<serde_json::Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+            let now: Vec<serde_json::Value> = text
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
             if !now.is_empty() && now.len() == last.len() {
                 return now;
             }
@@ -107,7 +132,11 @@ impl Fed {
     }
 
     pub async fn event_names(&self) -> Vec<String> {
-        self.events().await.iter().filter_map(|e| e["event"].as_str().map(str::to_owned)).collect()
+        self.events()
+            .await
+            .iter()
+            .filter_map(|e| e["event"].as_str().map(str::to_owned))
+            .collect()
     }
 }
 
@@ -130,6 +159,8 @@ pub fn authorize_url(fed: &Fed, client_id: &str, extra: &[(&str, &str)]) -> Stri
         }
     }
     params.retain(|(_, v)| v != "<drop>");
-    let q = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
     format!("{}/authorize?{q}", fed.issuer())
 }

@@ -17,8 +17,12 @@ async fn setup() -> (Fed, FakeIdp) {
 /// Authorize → chooser → pick the fake IdP → callback outcome.
 async fn attempt(fed: &Fed) -> (Browser, Page) {
     let b = Browser::new();
-    let chooser = b.follow(b.get(&authorize_url(fed, "sp-a", &[])).await, &fed.base).await;
-    let to_idp = b.submit(&chooser, &fed.base, "/idp", &[("idp", "fake")]).await;
+    let chooser = b
+        .follow(b.get(&authorize_url(fed, "sp-a", &[])).await, &fed.base)
+        .await;
+    let to_idp = b
+        .submit(&chooser, &fed.base, "/idp", &[("idp", "fake")])
+        .await;
     let at_fake = b.get(to_idp.location.as_deref().unwrap()).await;
     let back = b.get(at_fake.location.as_deref().unwrap()).await;
     (b, back)
@@ -48,24 +52,66 @@ async fn every_misbehaviour_is_refused_with_its_code() {
     for (mode, code) in cases {
         fake.set(mode);
         let (_, page) = attempt(&fed).await;
-        assert_eq!(page.error_code().as_deref(), Some(code), "{mode:?}: {}", page.body);
+        assert_eq!(
+            page.error_code().as_deref(),
+            Some(code),
+            "{mode:?}: {}",
+            page.body
+        );
         assert!(page.status >= 400, "{mode:?}");
-        assert!(page.body.contains("/cancel"), "back-to-service link on {mode:?}");
+        assert!(
+            page.body.contains("/cancel"),
+            "back-to-service link on {mode:?}"
+        );
     }
     let events = fed.events().await;
-    let refused: Vec<&Value> = events.iter().filter(|e| e["event"] == "FC_LOGIN_REFUSED").collect();
-    assert_eq!(refused.len(), cases.len(), "one refusal event per attempt, saying why");
-    assert!(refused.iter().all(|e| e["reason"].is_string() && e["error"].is_string()));
-    assert!(!events.iter().any(|e| e["event"] == "FC_VERIFIED"), "no login got through");
-    let identity = relais_core::pivot::PivotIdentity::from_claims(good_claims().as_object().unwrap(), relais_core::Platform::Standard).unwrap();
+    let refused: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "FC_LOGIN_REFUSED")
+        .collect();
+    assert_eq!(
+        refused.len(),
+        cases.len(),
+        "one refusal event per attempt, saying why"
+    );
+    assert!(refused
+        .iter()
+        .all(|e| e["reason"].is_string() && e["error"].is_string()));
+    assert!(
+        !events.iter().any(|e| e["event"] == "FC_VERIFIED"),
+        "no login got through"
+    );
+    let identity = relais_core::pivot::PivotIdentity::from_claims(
+        good_claims().as_object().unwrap(),
+        relais_core::Platform::Standard,
+    )
+    .unwrap();
     let id = relais_core::subject::IdentityHash::of(&identity);
-    assert_eq!(fed.node.app.stores.accounts.get_account(id.as_str()).await.unwrap(), None, "no account stored by refused logins");
+    assert_eq!(
+        fed.node
+            .app
+            .stores
+            .accounts
+            .get_account(id.as_str())
+            .await
+            .unwrap(),
+        None,
+        "no account stored by refused logins"
+    );
     // the good path works with the same IdP
     fake.set(Mode::Good);
     let (_, page) = attempt(&fed).await;
     assert_eq!(page.status, 303, "{}", page.body);
     assert!(page.location.unwrap().contains("/consent"));
-    assert!(fed.node.app.stores.accounts.get_account(id.as_str()).await.unwrap().is_some());
+    assert!(fed
+        .node
+        .app
+        .stores
+        .accounts
+        .get_account(id.as_str())
+        .await
+        .unwrap()
+        .is_some());
 }
 
 #[tokio::test]
@@ -76,27 +122,70 @@ async fn idp_error_returns_to_the_chooser_with_a_banner() {
     assert_eq!(back.status, 303);
     let chooser = b.follow(back, &fed.base).await;
     assert_eq!(chooser.status, 200);
-    assert!(chooser.body.contains("role=\"alert\"") && chooser.body.contains("Fake IdP"), "{}", chooser.body);
-    assert!(fed.event_names().await.iter().any(|e| e == "IDP_CALLEDBACK_WITH_ERROR"));
+    assert!(
+        chooser.body.contains("role=\"alert\"") && chooser.body.contains("Fake IdP"),
+        "{}",
+        chooser.body
+    );
+    assert!(fed
+        .event_names()
+        .await
+        .iter()
+        .any(|e| e == "IDP_CALLEDBACK_WITH_ERROR"));
 }
 
 #[tokio::test]
 async fn callback_state_checks() {
     let (fed, _fake) = setup().await;
     let b = Browser::new();
-    let _ = b.follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base).await;
-    let p = b.get(&format!("{}/idp/callback?code=x", fed.issuer())).await;
-    assert_eq!((p.status, p.error_code().as_deref()), (400, Some("Y020021")));
-    let p = b.get(&format!("{}/idp/callback?code=x&state=forged", fed.issuer())).await;
-    assert_eq!((p.status, p.error_code().as_deref()), (403, Some("Y020022")));
+    let _ = b
+        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
+        .await;
+    let p = b
+        .get(&format!("{}/idp/callback?code=x", fed.issuer()))
+        .await;
+    assert_eq!(
+        (p.status, p.error_code().as_deref()),
+        (400, Some("Y020021"))
+    );
+    let p = b
+        .get(&format!(
+            "{}/idp/callback?code=x&state=forged",
+            fed.issuer()
+        ))
+        .await;
+    assert_eq!(
+        (p.status, p.error_code().as_deref()),
+        (403, Some("Y020022"))
+    );
     // a state from another browser is refused too
     let (_, page) = {
         let other = Browser::new();
-        let chooser = other.follow(other.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base).await;
-        let to_idp = other.submit(&chooser, &fed.base, "/idp", &[("idp", "fake")]).await;
+        let chooser = other
+            .follow(
+                other.get(&authorize_url(&fed, "sp-a", &[])).await,
+                &fed.base,
+            )
+            .await;
+        let to_idp = other
+            .submit(&chooser, &fed.base, "/idp", &[("idp", "fake")])
+            .await;
         let loc = to_idp.location.unwrap();
-        let state = url::Url::parse(&loc).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
-        (other, b.get(&format!("{}/idp/callback?code=x&state={state}", fed.issuer())).await)
+        let state = url::Url::parse(&loc)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .unwrap()
+            .1
+            .into_owned();
+        (
+            other,
+            b.get(&format!(
+                "{}/idp/callback?code=x&state={state}",
+                fed.issuer()
+            ))
+            .await,
+        )
     };
     assert_eq!(page.error_code().as_deref(), Some("Y020022"));
 }
@@ -150,16 +239,46 @@ async fn disabled_accounts_cannot_log_in() {
     let (fed, _fake) = setup().await;
     let (_, page) = attempt(&fed).await;
     assert_eq!(page.status, 303);
-    let identity = relais_core::pivot::PivotIdentity::from_claims(good_claims().as_object().unwrap(), relais_core::Platform::Standard).unwrap();
+    let identity = relais_core::pivot::PivotIdentity::from_claims(
+        good_claims().as_object().unwrap(),
+        relais_core::Platform::Standard,
+    )
+    .unwrap();
     let id = relais_core::subject::IdentityHash::of(&identity);
-    let mut account = fed.node.app.stores.accounts.get_account(id.as_str()).await.unwrap().expect("account recorded");
+    let mut account = fed
+        .node
+        .app
+        .stores
+        .accounts
+        .get_account(id.as_str())
+        .await
+        .unwrap()
+        .expect("account recorded");
     account.active = false;
-    fed.node.app.stores.accounts.save_account(&account).await.unwrap();
+    fed.node
+        .app
+        .stores
+        .accounts
+        .save_account(&account)
+        .await
+        .unwrap();
     let (_, page) = attempt(&fed).await;
-    assert_eq!((page.status, page.error_code().as_deref()), (403, Some("Y180001")));
+    assert_eq!(
+        (page.status, page.error_code().as_deref()),
+        (403, Some("Y180001"))
+    );
     account.active = true;
     account.blocked_idps = vec!["fake".into()];
-    fed.node.app.stores.accounts.save_account(&account).await.unwrap();
+    fed.node
+        .app
+        .stores
+        .accounts
+        .save_account(&account)
+        .await
+        .unwrap();
     let (_, page) = attempt(&fed).await;
-    assert_eq!((page.status, page.error_code().as_deref()), (403, Some("Y100011")));
+    assert_eq!(
+        (page.status, page.error_code().as_deref()),
+        (403, Some("Y100011"))
+    );
 }

@@ -9,29 +9,73 @@ use relais_core::partner::SpType;
 async fn csrf_replay_and_expiry() {
     let fed = Fed::start().await;
     let b = Browser::new();
-    let chooser = b.follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base).await;
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
+        .await;
     let (action, _) = chooser.form("/idp");
     let url = format!("{}{action}", fed.base);
     let p = b.post(&url, &[("idp".into(), "impots".into())]).await;
-    assert_eq!((p.status, p.error_code().as_deref()), (400, Some("Y470002")));
-    let p = b.post(&url, &[("idp".into(), "impots".into()), ("csrf".into(), "forged".into())]).await;
-    assert_eq!((p.status, p.error_code().as_deref()), (401, Some("Y470001")));
+    assert_eq!(
+        (p.status, p.error_code().as_deref()),
+        (400, Some("Y470002"))
+    );
+    let p = b
+        .post(
+            &url,
+            &[
+                ("idp".into(), "impots".into()),
+                ("csrf".into(), "forged".into()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (p.status, p.error_code().as_deref()),
+        (401, Some("Y470001"))
+    );
     // a token is single use
-    let ok = b.submit(&chooser, &fed.base, "/idp", &[("idp", "impots")]).await;
+    let ok = b
+        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+        .await;
     assert_eq!(ok.status, 303);
-    let again = b.submit(&chooser, &fed.base, "/idp", &[("idp", "impots")]).await;
+    let again = b
+        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+        .await;
     assert_eq!(again.error_code().as_deref(), Some("Y470001"));
 
     // replayed consent: one code, then "step already done"
     let b = Browser::new();
-    let chooser = b.follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base).await;
-    let form = b.follow(b.submit(&chooser, &fed.base, "/idp", &[("idp", "impots")]).await, &fed.base).await;
-    let consent = b.follow(b.submit(&form, &fed.base, "/login", &[("login", "jean"), ("password", "123")]).await, &fed.base).await;
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
+        .await;
+    let form = b
+        .follow(
+            b.submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+                .await,
+            &fed.base,
+        )
+        .await;
+    let consent = b
+        .follow(
+            b.submit(
+                &form,
+                &fed.base,
+                "/login",
+                &[("login", "jean"), ("password", "123")],
+            )
+            .await,
+            &fed.base,
+        )
+        .await;
     let first = b.submit(&consent, &fed.base, "/consent", &[]).await;
     assert!(first.location_params().contains_key("code"));
     let replay = b.submit(&consent, &fed.base, "/consent", &[]).await;
-    assert_eq!((replay.status, replay.error_code().as_deref()), (400, Some("Y420001")));
-    let refresh = b.get(&format!("{}{}", fed.base, consent.form("/consent").0)).await;
+    assert_eq!(
+        (replay.status, replay.error_code().as_deref()),
+        (400, Some("Y420001"))
+    );
+    let refresh = b
+        .get(&format!("{}{}", fed.base, consent.form("/consent").0))
+        .await;
     assert_eq!(refresh.error_code().as_deref(), Some("Y420001"));
 
     // expired session (30 min, injected clock)
@@ -39,26 +83,90 @@ async fn csrf_replay_and_expiry() {
     let start = b.get(&authorize_url(&fed, "sp-a", &[])).await;
     fed.clock.advance_secs(31 * 60);
     let p = b.get(start.location.as_deref().unwrap()).await;
-    assert_eq!((p.status, p.error_code().as_deref()), (401, Some("Y190001")));
+    assert_eq!(
+        (p.status, p.error_code().as_deref()),
+        (401, Some("Y190001"))
+    );
 }
 
 #[tokio::test]
 async fn consent_pages_show_real_values_and_variants() {
     let fed = Fed::start().await;
     let b = Browser::new();
-    let chooser = b.follow(b.get(&authorize_url(&fed, "sp-a", &[("scope", "openid profile birth email")])).await, &fed.base).await;
-    let form = b.follow(b.submit(&chooser, &fed.base, "/idp", &[("idp", "laposte")]).await, &fed.base).await;
-    let consent = b.follow(b.submit(&form, &fed.base, "/login", &[("login", "angela"), ("password", "123")]).await, &fed.base).await;
-    for text in ["Angela Claire Louise", "DUBOIS", "24 août 1962", "Féminin", "Paris 7e Arrondissement", "France", "angela.dubois@example.fr"] {
+    let chooser = b
+        .follow(
+            b.get(&authorize_url(
+                &fed,
+                "sp-a",
+                &[("scope", "openid profile birth email")],
+            ))
+            .await,
+            &fed.base,
+        )
+        .await;
+    let form = b
+        .follow(
+            b.submit(&chooser, &fed.base, "/idp", &[("idp", "laposte")])
+                .await,
+            &fed.base,
+        )
+        .await;
+    let consent = b
+        .follow(
+            b.submit(
+                &form,
+                &fed.base,
+                "/login",
+                &[("login", "angela"), ("password", "123")],
+            )
+            .await,
+            &fed.base,
+        )
+        .await;
+    for text in [
+        "Angela Claire Louise",
+        "DUBOIS",
+        "24 août 1962",
+        "Féminin",
+        "Paris 7e Arrondissement",
+        "France",
+        "angela.dubois@example.fr",
+    ] {
         assert!(consent.body.contains(text), "consent shows {text}");
     }
-    assert!(!consent.body.contains("type=\"checkbox\""), "public service: information page");
+    assert!(
+        !consent.body.contains("type=\"checkbox\""),
+        "public service: information page"
+    );
 
     // anonymous
     let b = Browser::new();
-    let chooser = b.follow(b.get(&authorize_url(&fed, "sp-a", &[("scope", "openid")])).await, &fed.base).await;
-    let form = b.follow(b.submit(&chooser, &fed.base, "/idp", &[("idp", "impots")]).await, &fed.base).await;
-    let consent = b.follow(b.submit(&form, &fed.base, "/login", &[("login", "amina"), ("password", "123")]).await, &fed.base).await;
+    let chooser = b
+        .follow(
+            b.get(&authorize_url(&fed, "sp-a", &[("scope", "openid")]))
+                .await,
+            &fed.base,
+        )
+        .await;
+    let form = b
+        .follow(
+            b.submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+                .await,
+            &fed.base,
+        )
+        .await;
+    let consent = b
+        .follow(
+            b.submit(
+                &form,
+                &fed.base,
+                "/login",
+                &[("login", "amina"), ("password", "123")],
+            )
+            .await,
+            &fed.base,
+        )
+        .await;
     assert!(consent.body.contains("Aucune donnée personnelle"));
     assert!(!consent.body.contains("BENALI"));
 
@@ -68,24 +176,63 @@ async fn consent_pages_show_real_values_and_variants() {
     private.identity_consent = true;
     fed.register_sp(private).await;
     let b = Browser::new();
-    let chooser = b.follow(b.get(&authorize_url(&fed, "sp-priv", &[])).await, &fed.base).await;
-    let form = b.follow(b.submit(&chooser, &fed.base, "/idp", &[("idp", "impots")]).await, &fed.base).await;
-    let consent = b.follow(b.submit(&form, &fed.base, "/login", &[("login", "jean"), ("password", "123")]).await, &fed.base).await;
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-priv", &[])).await, &fed.base)
+        .await;
+    let form = b
+        .follow(
+            b.submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+                .await,
+            &fed.base,
+        )
+        .await;
+    let consent = b
+        .follow(
+            b.submit(
+                &form,
+                &fed.base,
+                "/login",
+                &[("login", "jean"), ("password", "123")],
+            )
+            .await,
+            &fed.base,
+        )
+        .await;
     assert!(consent.body.contains("type=\"checkbox\""));
     let unticked = b.submit(&consent, &fed.base, "/consent", &[]).await;
     assert_eq!(unticked.status, 200);
-    assert!(unticked.body.contains("role=\"alert\""), "asks to tick the box");
-    let ticked = b.submit(&unticked, &fed.base, "/consent", &[("consent", "yes")]).await;
+    assert!(
+        unticked.body.contains("role=\"alert\""),
+        "asks to tick the box"
+    );
+    let ticked = b
+        .submit(&unticked, &fed.base, "/consent", &[("consent", "yes")])
+        .await;
     assert!(ticked.location_params().contains_key("code"));
-    assert!(fed.event_names().await.iter().any(|e| e == "FC_DATATRANSFER_CONSENT_IDENTITY"));
+    assert!(fed
+        .event_names()
+        .await
+        .iter()
+        .any(|e| e == "FC_DATATRANSFER_CONSENT_IDENTITY"));
 
     // auto-login: no consent screen when the service is registered for it
     let mut auto = Fed::sp("sp-auto", "org-auto");
     auto.allowed_prompts = vec!["login".into()];
     fed.register_sp(auto).await;
     let b = Browser::new();
-    let done = login(&b, &fed.base, &authorize_url(&fed, "sp-auto", &[]), "msa", "pascal").await;
-    assert!(done.location_params().contains_key("code"), "{:?}", done.location);
+    let done = login(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "sp-auto", &[]),
+        "msa",
+        "pascal",
+    )
+    .await;
+    assert!(
+        done.location_params().contains_key("code"),
+        "{:?}",
+        done.location
+    );
     assert!(fed.event_names().await.iter().any(|e| e == "FC_AUTO_LOGIN"));
 }
 
@@ -97,36 +244,86 @@ async fn chooser_cancel_headers_cookies_and_locale() {
     fed.register_idp(idp).await;
     let b = Browser::new();
     let start = b.get(&authorize_url(&fed, "sp-a", &[])).await;
-    let cookie = start.headers.get("set-cookie").unwrap().to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("relais_sid=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = start
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("relais_sid=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let chooser = b.follow(start, &fed.base).await;
     let h = &chooser.headers;
-    assert!(h.get("content-security-policy").unwrap().to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(h
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
     assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer");
     assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
-    assert!(chooser.body.contains("<html lang=\"fr\">") && chooser.body.matches("<h1").count() == 1);
+    assert!(
+        chooser.body.contains("<html lang=\"fr\">") && chooser.body.matches("<h1").count() == 1
+    );
     assert!(!chooser.body.contains("<script"), "no JavaScript");
-    assert!(chooser.body.contains("aria-describedby=\"why-msa\""), "inactive IdP greyed with a reason");
-    for title in ["impots.gouv.fr (démo)", "ameli.fr (démo)", "L'Identité Numérique La Poste (démo)", "MobileConnect et moi (démo)"] {
-        assert!(crate::browser::html_unescape(&chooser.body).contains(title), "{title}");
+    assert!(
+        chooser.body.contains("aria-describedby=\"why-msa\""),
+        "inactive IdP greyed with a reason"
+    );
+    for title in [
+        "impots.gouv.fr (démo)",
+        "ameli.fr (démo)",
+        "L'Identité Numérique La Poste (démo)",
+        "MobileConnect et moi (démo)",
+    ] {
+        assert!(
+            crate::browser::html_unescape(&chooser.body).contains(title),
+            "{title}"
+        );
     }
     // back to the service
-    let cancel = chooser.body.split("href=\"").find(|s| s.contains("/cancel")).unwrap();
+    let cancel = chooser
+        .body
+        .split("href=\"")
+        .find(|s| s.contains("/cancel"))
+        .unwrap();
     let cancel = &cancel[..cancel.find('"').unwrap()];
     let p = b.get(&format!("{}{cancel}", fed.base)).await;
     let params = p.location_params();
-    assert_eq!((params["error"].as_str(), params["state"].as_str()), ("access_denied", "state-123"));
+    assert_eq!(
+        (params["error"].as_str(), params["state"].as_str()),
+        ("access_denied", "state-123")
+    );
     assert_eq!(params["iss"], fed.issuer());
 
     // English on request
     let b = Browser::new();
-    let chooser = b.follow(b.get(&authorize_url(&fed, "sp-a", &[("ui_locales", "en")])).await, &fed.base).await;
+    let chooser = b
+        .follow(
+            b.get(&authorize_url(&fed, "sp-a", &[("ui_locales", "en")]))
+                .await,
+            &fed.base,
+        )
+        .await;
     assert!(chooser.body.contains("<html lang=\"en\">") && chooser.body.contains("Log in with"));
 
     // unknown page, oversized body
     let p = b.get(&format!("{}/nope", fed.base)).await;
-    assert_eq!((p.status, p.error_code().as_deref()), (404, Some("Y000404")));
+    assert_eq!(
+        (p.status, p.error_code().as_deref()),
+        (404, Some("Y000404"))
+    );
     let big = "x".repeat(200 * 1024);
-    let r = reqwest::Client::new().post(format!("{}/token", fed.issuer())).body(big).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{}/token", fed.issuer()))
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 413);
 }

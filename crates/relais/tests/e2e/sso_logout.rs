@@ -9,7 +9,14 @@ pub async fn exchange(fed: &Fed, client_id: &str, code: &str) -> Value {
     reqwest::Client::new()
         .post(format!("{}/token", fed.issuer()))
         .basic_auth(client_id, Some(SP_SECRET))
-        .form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", &format!("http://127.0.0.1:9/{client_id}/cb"))])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            (
+                "redirect_uri",
+                &format!("http://127.0.0.1:9/{client_id}/cb"),
+            ),
+        ])
         .send()
         .await
         .unwrap()
@@ -20,14 +27,27 @@ pub async fn exchange(fed: &Fed, client_id: &str, code: &str) -> Value {
 
 fn sub_of(id_token: &str) -> String {
     let p = id_token.split('.').nth(1).unwrap();
-    let v: Value = serde_json::from_slice(&base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, p).unwrap()).unwrap();
+    let v: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, p).unwrap(),
+    )
+    .unwrap();
     v["sub"].as_str().unwrap().to_owned()
 }
 
 async fn first_login(fed: &Fed, b: &Browser, idp: &str) -> String {
-    let done = login(b, &fed.base, &authorize_url(fed, "sp-a", &[]), idp, "angela").await;
+    let done = login(
+        b,
+        &fed.base,
+        &authorize_url(fed, "sp-a", &[]),
+        idp,
+        "angela",
+    )
+    .await;
     let code = done.location_params()["code"].clone();
-    exchange(fed, "sp-a", &code).await["id_token"].as_str().unwrap().to_owned()
+    exchange(fed, "sp-a", &code).await["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -37,19 +57,39 @@ async fn second_service_gets_the_identity_without_the_chooser() {
     let b = Browser::new();
     let id_a = first_login(&fed, &b, "impots").await;
     let start = b.get(&authorize_url(&fed, "sp-b", &[])).await;
-    assert!(start.location.as_deref().unwrap().contains("/consent"), "SSO goes straight to consent: {:?}", start.location);
+    assert!(
+        start.location.as_deref().unwrap().contains("/consent"),
+        "SSO goes straight to consent: {:?}",
+        start.location
+    );
     let consent = b.follow(start, &fed.base).await;
     assert!(consent.body.contains("Angela Claire Louise"));
     let done = b.submit(&consent, &fed.base, "/consent", &[]).await;
     let code = done.location_params()["code"].clone();
-    let id_b = exchange(&fed, "sp-b", &code).await["id_token"].as_str().unwrap().to_owned();
-    assert_ne!(sub_of(&id_a), sub_of(&id_b), "each organisation its own sub");
-    assert!(fed.event_names().await.iter().any(|e| e == "FC_SSO_INITIATED"));
+    let id_b = exchange(&fed, "sp-b", &code).await["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(
+        sub_of(&id_a),
+        sub_of(&id_b),
+        "each organisation its own sub"
+    );
+    assert!(fed
+        .event_names()
+        .await
+        .iter()
+        .any(|e| e == "FC_SSO_INITIATED"));
 
     // prompt=login forces the chooser again
-    let p = b.get(&authorize_url(&fed, "sp-b", &[("prompt", "login")])).await;
+    let p = b
+        .get(&authorize_url(&fed, "sp-b", &[("prompt", "login")]))
+        .await;
     let loc = p.location.unwrap();
-    assert!(loc.contains("/api/v2/interaction/") && !loc.contains("/consent"), "{loc}");
+    assert!(
+        loc.contains("/api/v2/interaction/") && !loc.contains("/consent"),
+        "{loc}"
+    );
 }
 
 #[tokio::test]
@@ -60,12 +100,21 @@ async fn sso_refused_when_the_service_excludes_the_idp() {
     fed.register_sp(x).await;
     let b = Browser::new();
     first_login(&fed, &b, "impots").await;
-    let chooser = b.follow(b.get(&authorize_url(&fed, "sp-x", &[])).await, &fed.base).await;
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-x", &[])).await, &fed.base)
+        .await;
     assert_eq!(chooser.status, 200);
     assert!(chooser.body.contains("Se connecter avec"), "chooser shown");
-    assert!(chooser.body.contains("disabled aria-disabled=\"true\" aria-describedby=\"why-impots\""), "excluded IdP greyed");
+    assert!(
+        chooser
+            .body
+            .contains("disabled aria-disabled=\"true\" aria-describedby=\"why-impots\""),
+        "excluded IdP greyed"
+    );
     // posting the excluded IdP anyway is refused
-    let p = b.submit(&chooser, &fed.base, "/idp", &[("idp", "impots")]).await;
+    let p = b
+        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+        .await;
     assert_eq!(p.error_code().as_deref(), Some("Y020023"));
 }
 
@@ -80,11 +129,25 @@ async fn logout_chains_to_an_idp_with_end_session_and_ends_sso() {
         .append_pair("state", "bye-state")
         .finish();
     let p = b.get(&format!("{}/session/end?{q}", fed.issuer())).await;
-    assert!(p.location.as_deref().unwrap().starts_with(&format!("{}/idp/impots/session/end?", fed.base)), "{:?}", p.location);
+    assert!(
+        p.location
+            .as_deref()
+            .unwrap()
+            .starts_with(&format!("{}/idp/impots/session/end?", fed.base)),
+        "{:?}",
+        p.location
+    );
     let end = b.follow(p, &fed.base).await;
-    assert_eq!(end.location.as_deref(), Some("http://127.0.0.1:9/sp-a/bye?state=bye-state"));
+    assert_eq!(
+        end.location.as_deref(),
+        Some("http://127.0.0.1:9/sp-a/bye?state=bye-state")
+    );
     let names = fed.event_names().await;
-    for e in ["SP_REQUESTED_LOGOUT", "FC_REQUESTED_LOGOUT_FROM_IDP", "FC_SESSION_TERMINATED"] {
+    for e in [
+        "SP_REQUESTED_LOGOUT",
+        "FC_REQUESTED_LOGOUT_FROM_IDP",
+        "FC_SESSION_TERMINATED",
+    ] {
         assert!(names.iter().any(|n| n == e), "{e}");
     }
     // the federation session is gone: next login shows the chooser, the hint is dead
@@ -99,9 +162,14 @@ async fn logout_without_idp_end_session_and_to_the_logged_out_page() {
     let fed = Fed::start().await;
     let b = Browser::new();
     let id_token = first_login(&fed, &b, "ameli").await;
-    let q = url::form_urlencoded::Serializer::new(String::new()).append_pair("id_token_hint", &id_token).finish();
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("id_token_hint", &id_token)
+        .finish();
     let p = b.get(&format!("{}/session/end?{q}", fed.issuer())).await;
-    assert_eq!(p.status, 200, "no end_session at ameli: straight to the logged-out page");
+    assert_eq!(
+        p.status, 200,
+        "no end_session at ameli: straight to the logged-out page"
+    );
     assert!(p.body.contains("Vous êtes déconnecté"));
 
     let b = Browser::new();
@@ -113,7 +181,12 @@ async fn logout_without_idp_end_session_and_to_the_logged_out_page() {
     let p = b.get(&format!("{}/session/end?{bad}", fed.issuer())).await;
     assert_eq!(p.error_code().as_deref(), Some("Y030302"));
     let forged = format!("{}x", &id_token[..id_token.len() - 1]);
-    let p = b.get(&format!("{}/session/end?id_token_hint={forged}", fed.issuer())).await;
+    let p = b
+        .get(&format!(
+            "{}/session/end?id_token_hint={forged}",
+            fed.issuer()
+        ))
+        .await;
     assert_eq!(p.error_code().as_deref(), Some("Y030301"));
     let ok = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("id_token_hint", &id_token)
@@ -121,5 +194,8 @@ async fn logout_without_idp_end_session_and_to_the_logged_out_page() {
         .append_pair("state", "s1")
         .finish();
     let p = b.get(&format!("{}/session/end?{ok}", fed.issuer())).await;
-    assert_eq!(p.location.as_deref(), Some("http://127.0.0.1:9/sp-a/bye?state=s1"));
+    assert_eq!(
+        p.location.as_deref(),
+        Some("http://127.0.0.1:9/sp-a/bye?state=s1")
+    );
 }

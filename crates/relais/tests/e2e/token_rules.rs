@@ -9,15 +9,34 @@ const VERIFIER: &str = "verifier-0123456789-0123456789-0123456789-abc";
 
 async fn code_for(fed: &Fed, b: &Browser, pkce: bool) -> String {
     let challenge = s256_challenge(VERIFIER);
-    let extra: Vec<(&str, &str)> =
-        if pkce { vec![("code_challenge", challenge.as_str()), ("code_challenge_method", "S256")] } else { vec![] };
-    let done = login(b, &fed.base, &authorize_url(fed, "sp-a", &extra), "impots", "jean").await;
+    let extra: Vec<(&str, &str)> = if pkce {
+        vec![
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ]
+    } else {
+        vec![]
+    };
+    let done = login(
+        b,
+        &fed.base,
+        &authorize_url(fed, "sp-a", &extra),
+        "impots",
+        "jean",
+    )
+    .await;
     assert_eq!(done.status, 303, "{}", done.body);
     done.location_params().get("code").cloned().expect("code")
 }
 
-async fn token(fed: &Fed, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> (u16, Value, reqwest::header::HeaderMap) {
-    let mut req = reqwest::Client::new().post(format!("{}/token", fed.issuer())).form(form);
+async fn token(
+    fed: &Fed,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/token", fed.issuer()))
+        .form(form);
     if let Some((u, p)) = basic {
         req = req.basic_auth(u, Some(p));
     }
@@ -37,41 +56,124 @@ async fn token_endpoint_rules() {
     let b = Browser::new();
     let code = code_for(&fed, &b, true).await;
     // wrong secret (basic) → 401 with WWW-Authenticate
-    let (s, body, h) = token(&fed, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect()), ("code_verifier", VERIFIER)], Some(("sp-a", "wrong"))).await;
+    let (s, body, h) = token(
+        &fed,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect()),
+            ("code_verifier", VERIFIER),
+        ],
+        Some(("sp-a", "wrong")),
+    )
+    .await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
     assert!(h.get("www-authenticate").is_some());
     // wrong secret (post)
-    let (s, body, _) = token(&fed, &[("grant_type", "authorization_code"), ("code", &code), ("client_id", "sp-a"), ("client_secret", "nope")], None).await;
+    let (s, body, _) = token(
+        &fed,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("client_id", "sp-a"),
+            ("client_secret", "nope"),
+        ],
+        None,
+    )
+    .await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
     // missing parameters
-    let (s, body, _) = token(&fed, &[("code", &code), ("redirect_uri", redirect())], Some(("sp-a", SP_SECRET))).await;
+    let (s, body, _) = token(
+        &fed,
+        &[("code", &code), ("redirect_uri", redirect())],
+        Some(("sp-a", SP_SECRET)),
+    )
+    .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_request")));
-    let (s, body, _) = token(&fed, &[("grant_type", "refresh_token"), ("code", &code)], Some(("sp-a", SP_SECRET))).await;
-    assert_eq!((s, body["error"].as_str()), (400, Some("unsupported_grant_type")));
+    let (s, body, _) = token(
+        &fed,
+        &[("grant_type", "refresh_token"), ("code", &code)],
+        Some(("sp-a", SP_SECRET)),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
     // wrong PKCE verifier: refused, and the code is consumed
-    let (s, body, _) = token(&fed, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect()), ("code_verifier", "x".repeat(50).as_str())], Some(("sp-a", SP_SECRET))).await;
+    let (s, body, _) = token(
+        &fed,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect()),
+            ("code_verifier", "x".repeat(50).as_str()),
+        ],
+        Some(("sp-a", SP_SECRET)),
+    )
+    .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
 
     // wrong redirect_uri
     let code = code_for(&fed, &Browser::new(), true).await;
-    let (s, body, _) = token(&fed, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", "http://127.0.0.1:9/other"), ("code_verifier", VERIFIER)], Some(("sp-a", SP_SECRET))).await;
+    let (s, body, _) = token(
+        &fed,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:9/other"),
+            ("code_verifier", VERIFIER),
+        ],
+        Some(("sp-a", SP_SECRET)),
+    )
+    .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
 
     // success has exactly the five keys; reuse revokes the access token
     let code = code_for(&fed, &Browser::new(), true).await;
-    let good = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", redirect()), ("code_verifier", VERIFIER)];
+    let good = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect()),
+        ("code_verifier", VERIFIER),
+    ];
     let (s, body, h) = token(&fed, &good, Some(("sp-a", SP_SECRET))).await;
     assert_eq!(s, 200, "{body}");
-    let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["access_token", "expires_in", "id_token", "scope", "token_type"]);
-    assert_eq!((body["token_type"].as_str(), body["expires_in"].as_u64()), (Some("Bearer"), Some(60)));
+    assert_eq!(
+        keys,
+        [
+            "access_token",
+            "expires_in",
+            "id_token",
+            "scope",
+            "token_type"
+        ]
+    );
+    assert_eq!(
+        (body["token_type"].as_str(), body["expires_in"].as_u64()),
+        (Some("Bearer"), Some(60))
+    );
     assert_eq!(h.get("cache-control").unwrap(), "no-store");
     let at = body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(userinfo(&fed, &at).await.0, 200);
     let (s, body, _) = token(&fed, &good, Some(("sp-a", SP_SECRET))).await;
-    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")), "code reuse");
-    assert_eq!(userinfo(&fed, &at).await.0, 401, "reuse revoked the first access token");
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "code reuse"
+    );
+    assert_eq!(
+        userinfo(&fed, &at).await.0,
+        401,
+        "reuse revoked the first access token"
+    );
 }
 
 #[tokio::test]
@@ -79,19 +181,51 @@ async fn codes_expire_after_30_seconds_on_the_injected_clock() {
     let fed = Fed::start().await;
     let code = code_for(&fed, &Browser::new(), false).await;
     fed.clock.advance_secs(31);
-    let (s, body, _) = token(&fed, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect())], Some(("sp-a", SP_SECRET))).await;
+    let (s, body, _) = token(
+        &fed,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect()),
+        ],
+        Some(("sp-a", SP_SECRET)),
+    )
+    .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
     // without PKCE at authorize, a verifier at token is refused
     let code = code_for(&fed, &Browser::new(), false).await;
-    let (s, _, _) = token(&fed, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect()), ("code_verifier", VERIFIER)], Some(("sp-a", SP_SECRET))).await;
+    let (s, _, _) = token(
+        &fed,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect()),
+            ("code_verifier", VERIFIER),
+        ],
+        Some(("sp-a", SP_SECRET)),
+    )
+    .await;
     assert_eq!(s, 400);
 }
 
 async fn userinfo(fed: &Fed, token: &str) -> (u16, String, String) {
-    let r = reqwest::Client::new().get(format!("{}/userinfo", fed.issuer())).bearer_auth(token).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(format!("{}/userinfo", fed.issuer()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     let status = r.status().as_u16();
-    let www = r.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-    let ctype = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let www = r
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let ctype = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
     let _ = r.text().await;
     (status, www, ctype)
 }
@@ -102,14 +236,27 @@ async fn userinfo_with_unknown_expired_or_revoked_tokens() {
     let (s, www, _) = userinfo(&fed, "unknown-token").await;
     assert_eq!(s, 401);
     assert!(www.contains("invalid_token"));
-    let no_header = reqwest::Client::new().get(format!("{}/userinfo", fed.issuer())).send().await.unwrap();
+    let no_header = reqwest::Client::new()
+        .get(format!("{}/userinfo", fed.issuer()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no_header.status().as_u16(), 401);
     assert!(no_header.headers().get("www-authenticate").is_some());
 
     let mut tokens = Vec::new();
     for _ in 0..2 {
         let code = code_for(&fed, &Browser::new(), false).await;
-        let (_, body, _) = token(&fed, &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect())], Some(("sp-a", SP_SECRET))).await;
+        let (_, body, _) = token(
+            &fed,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", redirect()),
+            ],
+            Some(("sp-a", SP_SECRET)),
+        )
+        .await;
         tokens.push(body["access_token"].as_str().unwrap().to_owned());
     }
     let (s, _, ctype) = userinfo(&fed, &tokens[0]).await;

@@ -17,24 +17,39 @@ use relais_core::event::EventKind;
 use relais_core::partner::ServiceProvider;
 use relais_core::ErrorCode;
 
-pub async fn get(State(app): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn get(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     let params = parse_pairs(q.as_deref().unwrap_or("").as_bytes());
-    handle(app, headers, params).await.unwrap_or_else(IntoResponse::into_response)
+    handle(app, headers, params)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 pub async fn post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let params = parse_pairs(&body);
-    handle(app, headers, params).await.unwrap_or_else(IntoResponse::into_response)
+    handle(app, headers, params)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 pub fn parse_pairs(raw: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(raw).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    url::form_urlencoded::parse(raw)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 fn rejection(app: &AppState, r: AuthorizeRejection, redirect_uri: &str) -> AppError {
     match r {
         AuthorizeRejection::Page { code, detail } => AppError::page(code, detail),
-        AuthorizeRejection::Redirect { code, detail, in_fragment, state } => AppError::ToSp {
+        AuthorizeRejection::Redirect {
+            code,
+            detail,
+            in_fragment,
+            state,
+        } => AppError::ToSp {
             code,
             detail,
             redirect_uri: redirect_uri.to_owned(),
@@ -55,16 +70,27 @@ fn hint_allowed(app: &AppState, sp: &ServiceProvider, hint: &str) -> bool {
     listed && app.registry.idp(hint).is_some_and(|i| i.active) && sp.idp_filter.accepts(hint)
 }
 
-async fn handle(app: AppState, headers: HeaderMap, params: Vec<(String, String)>) -> Result<Response, AppError> {
+async fn handle(
+    app: AppState,
+    headers: HeaderMap,
+    params: Vec<(String, String)>,
+) -> Result<Response, AppError> {
     let raw = RawParams::parse(&params).map_err(|r| rejection(&app, r, ""))?;
-    let (client_id, redirect_uri) = authorize::client_and_redirect(&raw).map_err(|r| rejection(&app, r, ""))?;
+    let (client_id, redirect_uri) =
+        authorize::client_and_redirect(&raw).map_err(|r| rejection(&app, r, ""))?;
     let sp = app.registry.sp(client_id);
     authorize::check_client(sp.as_deref(), redirect_uri).map_err(|r| rejection(&app, r, ""))?;
-    let Some(sp) = sp else { return Err(AppError::page(ErrorCode::UnknownClient, "unknown client")) };
+    let Some(sp) = sp else {
+        return Err(AppError::page(ErrorCode::UnknownClient, "unknown client"));
+    };
     if !app.settings.sandbox && !redirect_uri.starts_with("https://") {
-        return Err(AppError::page(ErrorCode::RedirectUriNotRegistered, "redirect_uri must use https"));
+        return Err(AppError::page(
+            ErrorCode::RedirectUriNotRegistered,
+            "redirect_uri must use https",
+        ));
     }
-    let request = authorize::validate(&raw, &sp, app.settings.platform).map_err(|r| rejection(&app, r, redirect_uri))?;
+    let request = authorize::validate(&raw, &sp, app.settings.platform)
+        .map_err(|r| rejection(&app, r, redirect_uri))?;
     if let Some(hint) = request.idp_hint.as_deref() {
         if !hint_allowed(&app, &sp, hint) {
             return Err(AppError::ToSp {
@@ -90,22 +116,45 @@ async fn handle(app: AppState, headers: HeaderMap, params: Vec<(String, String)>
         login: None,
         sso: false,
     };
-    app.events.emit(app.login_event(EventKind::FcAuthorizeInitiated, &headers, Some(&session), Some(&interaction)));
+    app.events.emit(app.login_event(
+        EventKind::FcAuthorizeInitiated,
+        &headers,
+        Some(&session),
+        Some(&interaction),
+    ));
 
     let next = if let Some(login) = sso_login(&app, &sp, &interaction.request, &session) {
         interaction.login = Some(login);
         interaction.sso = true;
         interaction.step = InteractionStep::Consent;
-        app.save(&format!("ready:{}", interaction.uid), &true, app.settings.session_ttl_secs).await?;
-        app.events.emit(app.login_event(EventKind::FcSsoInitiated, &headers, Some(&session), Some(&interaction)));
-        app.settings.url(&format!("/api/v2/interaction/{}/consent", interaction.uid))
+        app.save(
+            &format!("ready:{}", interaction.uid),
+            &true,
+            app.settings.session_ttl_secs,
+        )
+        .await?;
+        app.events.emit(app.login_event(
+            EventKind::FcSsoInitiated,
+            &headers,
+            Some(&session),
+            Some(&interaction),
+        ));
+        app.settings
+            .url(&format!("/api/v2/interaction/{}/consent", interaction.uid))
     } else if let Some(hint) = interaction.request.idp_hint.clone() {
         interaction.step = InteractionStep::AtIdp;
-        let url = super::chooser::redirect_to_idp(&app, &headers, &session, &interaction, &hint).await?;
-        app.events.emit(app.login_event(EventKind::FcRedirectedToHintedIdp, &headers, Some(&session), Some(&interaction)));
+        let url =
+            super::chooser::redirect_to_idp(&app, &headers, &session, &interaction, &hint).await?;
+        app.events.emit(app.login_event(
+            EventKind::FcRedirectedToHintedIdp,
+            &headers,
+            Some(&session),
+            Some(&interaction),
+        ));
         url
     } else {
-        app.settings.url(&format!("/api/v2/interaction/{}", interaction.uid))
+        app.settings
+            .url(&format!("/api/v2/interaction/{}", interaction.uid))
     };
     app.save_interaction(&interaction).await?;
     app.save_session(&mut session).await?;

@@ -19,10 +19,17 @@ use relais_oidc::idp_client::{self, AuthorizationRequest};
 use relais_oidc::pkce;
 use serde::Deserialize;
 
-pub async fn show(State(app): State<AppState>, headers: HeaderMap, Path(uid): Path<String>) -> Result<Response, AppError> {
+pub async fn show(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+) -> Result<Response, AppError> {
     let (session, interaction) = app.interaction_for(&headers, &uid).await?;
     if interaction.step == InteractionStep::Done {
-        return Err(AppError::page(ErrorCode::AbnormalNavigation, "login already completed"));
+        return Err(AppError::page(
+            ErrorCode::AbnormalNavigation,
+            "login already completed",
+        ));
     }
     let sp = app
         .registry
@@ -45,11 +52,23 @@ pub async fn show(State(app): State<AppState>, headers: HeaderMap, Path(uid): Pa
             } else {
                 (true, "")
             };
-            IdpButton { id: i.id.clone(), title: i.title.clone(), enabled, reason }
+            IdpButton {
+                id: i.id.clone(),
+                title: i.title.clone(),
+                enabled,
+                reason,
+            }
         })
         .collect();
-    let csrf = app.issue_csrf(&session.id, &format!("chooser:{uid}")).await?;
-    app.events.emit(app.login_event(EventKind::FcShowedIdpChoice, &headers, Some(&session), Some(&interaction)));
+    let csrf = app
+        .issue_csrf(&session.id, &format!("chooser:{uid}"))
+        .await?;
+    app.events.emit(app.login_event(
+        EventKind::FcShowedIdpChoice,
+        &headers,
+        Some(&session),
+        Some(&interaction),
+    ));
     let page = ChooserPage {
         t,
         sp_name: &sp.name,
@@ -76,9 +95,13 @@ pub async fn choose(
 ) -> Result<Response, AppError> {
     let (session, mut interaction) = app.interaction_for(&headers, &uid).await?;
     if interaction.step == InteractionStep::Done {
-        return Err(AppError::page(ErrorCode::AbnormalNavigation, "login already completed"));
+        return Err(AppError::page(
+            ErrorCode::AbnormalNavigation,
+            "login already completed",
+        ));
     }
-    app.check_csrf(form.csrf.as_deref(), &session.id, &format!("chooser:{uid}")).await?;
+    app.check_csrf(form.csrf.as_deref(), &session.id, &format!("chooser:{uid}"))
+        .await?;
     let idp_id = form.idp.unwrap_or_default();
     let url = redirect_to_idp(&app, &headers, &session, &interaction, &idp_id).await?;
     interaction.step = InteractionStep::AtIdp;
@@ -96,25 +119,35 @@ pub async fn redirect_to_idp(
     idp_id: &str,
 ) -> Result<String, AppError> {
     let back = Some(format!("/api/v2/interaction/{}/cancel", interaction.uid));
-    let idp = app
-        .registry
-        .idp(idp_id)
-        .ok_or_else(|| AppError::page(ErrorCode::IdpUnknown, "unknown idp").with_back(back.clone()))?;
+    let idp = app.registry.idp(idp_id).ok_or_else(|| {
+        AppError::page(ErrorCode::IdpUnknown, "unknown idp").with_back(back.clone())
+    })?;
     let sp = app
         .registry
         .sp(&interaction.request.client_id)
         .ok_or_else(|| AppError::page(ErrorCode::UnknownClient, "service removed"))?;
     if !idp.active {
-        let mut e = app.login_event(EventKind::FcIdpDisabled, headers, Some(session), Some(interaction));
+        let mut e = app.login_event(
+            EventKind::FcIdpDisabled,
+            headers,
+            Some(session),
+            Some(interaction),
+        );
         e.idp_id = Some(idp.id.clone());
         app.events.emit(e);
         return Err(AppError::page(ErrorCode::IdpDisabled, "idp disabled").with_back(back));
     }
     if !sp.idp_filter.accepts(&idp.id) {
-        return Err(AppError::page(ErrorCode::IdpExcluded, "idp excluded by the service").with_back(back));
+        return Err(
+            AppError::page(ErrorCode::IdpExcluded, "idp excluded by the service").with_back(back),
+        );
     }
     let acr = acr_for_idp(interaction.request.acr, &idp.allowed_acr).ok_or_else(|| {
-        AppError::page(ErrorCode::IdpAcrTooLow, "idp cannot reach the requested level").with_back(back.clone())
+        AppError::page(
+            ErrorCode::IdpAcrTooLow,
+            "idp cannot reach the requested level",
+        )
+        .with_back(back.clone())
     })?;
     let state = app.random.hex(32);
     let nonce = app.random.hex(32);
@@ -127,8 +160,18 @@ pub async fn redirect_to_idp(
         code_verifier: verifier.clone(),
         acr,
     };
-    app.save(&format!("idp:{state}"), &attempt, app.settings.session_ttl_secs).await?;
-    let mut e = app.login_event(EventKind::IdpChosen, headers, Some(session), Some(interaction));
+    app.save(
+        &format!("idp:{state}"),
+        &attempt,
+        app.settings.session_ttl_secs,
+    )
+    .await?;
+    let mut e = app.login_event(
+        EventKind::IdpChosen,
+        headers,
+        Some(session),
+        Some(interaction),
+    );
     e.idp_id = Some(idp.id.clone());
     app.events.emit(e);
     let callback = app.settings.url("/api/v2/idp/callback");
@@ -145,10 +188,17 @@ pub async fn redirect_to_idp(
 }
 
 /// "Back to the service": `access_denied` to the service's redirect URI.
-pub async fn cancel(State(app): State<AppState>, headers: HeaderMap, Path(uid): Path<String>) -> Result<Response, AppError> {
+pub async fn cancel(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+) -> Result<Response, AppError> {
     let (_, mut interaction) = app.interaction_for(&headers, &uid).await?;
     if interaction.step == InteractionStep::Done {
-        return Err(AppError::page(ErrorCode::AbnormalNavigation, "login already completed"));
+        return Err(AppError::page(
+            ErrorCode::AbnormalNavigation,
+            "login already completed",
+        ));
     }
     interaction.step = InteractionStep::Done;
     app.save_interaction(&interaction).await?;

@@ -25,10 +25,17 @@ use relais_core::ErrorCode;
 use serde::Deserialize;
 use std::sync::Arc;
 
-async fn context(app: &AppState, headers: &HeaderMap, uid: &str) -> Result<(BrowserSession, Interaction, Arc<ServiceProvider>), AppError> {
+async fn context(
+    app: &AppState,
+    headers: &HeaderMap,
+    uid: &str,
+) -> Result<(BrowserSession, Interaction, Arc<ServiceProvider>), AppError> {
     let (session, interaction) = app.interaction_for(headers, uid).await?;
     if interaction.step == InteractionStep::Done || interaction.login.is_none() {
-        return Err(AppError::page(ErrorCode::AbnormalNavigation, "consent step not available"));
+        return Err(AppError::page(
+            ErrorCode::AbnormalNavigation,
+            "consent step not available",
+        ));
     }
     let sp = app
         .registry
@@ -37,10 +44,19 @@ async fn context(app: &AppState, headers: &HeaderMap, uid: &str) -> Result<(Brow
     Ok((session, interaction, sp))
 }
 
-pub async fn show(State(app): State<AppState>, headers: HeaderMap, Path(uid): Path<String>) -> Result<Response, AppError> {
+pub async fn show(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+) -> Result<Response, AppError> {
     let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
     if !sp.allows_prompt("consent") {
-        app.events.emit(app.login_event(EventKind::FcAutoLogin, &headers, Some(&session), Some(&interaction)));
+        app.events.emit(app.login_event(
+            EventKind::FcAutoLogin,
+            &headers,
+            Some(&session),
+            Some(&interaction),
+        ));
         return complete(&app, &headers, &mut session, &mut interaction, &sp).await;
     }
     render(&app, &headers, &session, &interaction, &sp, false).await
@@ -59,7 +75,11 @@ async fn render(
     let Some(login) = interaction.login.as_ref() else {
         return Err(AppError::page(ErrorCode::AbnormalNavigation, "no login"));
     };
-    let idp_title = app.registry.idp(&login.idp_id).map(|i| i.title.clone()).unwrap_or_else(|| login.idp_id.clone());
+    let idp_title = app
+        .registry
+        .idp(&login.idp_id)
+        .map(|i| i.title.clone())
+        .unwrap_or_else(|| login.idp_id.clone());
     let scopes = &interaction.request.scopes;
     let rows = scopes
         .claims()
@@ -67,8 +87,15 @@ async fn render(
         .filter_map(|c| Some((label(t, c), display_value(t, &login.identity, c)?)))
         .collect();
     let data = scopes.data_scopes().into_iter().map(data_label).collect();
-    let csrf = app.issue_csrf(&session.id, &format!("consent:{}", interaction.uid)).await?;
-    app.events.emit(app.login_event(EventKind::FcShowedConsent, headers, Some(session), Some(interaction)));
+    let csrf = app
+        .issue_csrf(&session.id, &format!("consent:{}", interaction.uid))
+        .await?;
+    app.events.emit(app.login_event(
+        EventKind::FcShowedConsent,
+        headers,
+        Some(session),
+        Some(interaction),
+    ));
     let page = ConsentPage {
         t,
         sp_name: &sp.name,
@@ -97,7 +124,8 @@ pub async fn accept(
     Form(form): Form<ConsentForm>,
 ) -> Result<Response, AppError> {
     let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
-    app.check_csrf(form.csrf.as_deref(), &session.id, &format!("consent:{uid}")).await?;
+    app.check_csrf(form.csrf.as_deref(), &session.id, &format!("consent:{uid}"))
+        .await?;
     if sp.consent_required() && form.consent.as_deref() != Some("yes") {
         return render(&app, &headers, &session, &interaction, &sp, true).await;
     }
@@ -114,16 +142,29 @@ async fn complete(
 ) -> Result<Response, AppError> {
     let ready: Option<bool> = app.take(&format!("ready:{}", interaction.uid)).await?;
     if ready.is_none() {
-        return Err(AppError::page(ErrorCode::AbnormalNavigation, "code already issued for this login"));
+        return Err(AppError::page(
+            ErrorCode::AbnormalNavigation,
+            "code already issued for this login",
+        ));
     }
     let Some(login) = interaction.login.clone() else {
         return Err(AppError::page(ErrorCode::AbnormalNavigation, "no login"));
     };
-    let account = app.stores.accounts.get_account(login.identity_hash.as_str()).await?;
+    let account = app
+        .stores
+        .accounts
+        .get_account(login.identity_hash.as_str())
+        .await?;
     let sub = account
         .and_then(|a| a.sub_overrides.get(&sp.entity_id).cloned())
         .map(PairwiseSub::overridden)
-        .unwrap_or_else(|| PairwiseSub::derive(&sp.entity_id, &login.identity_hash, app.settings.sub_secret.as_bytes()));
+        .unwrap_or_else(|| {
+            PairwiseSub::derive(
+                &sp.entity_id,
+                &login.identity_hash,
+                app.settings.sub_secret.as_bytes(),
+            )
+        });
     let req = &interaction.request;
     let grant = CodeGrant {
         client_id: sp.client_id.clone(),
@@ -143,15 +184,25 @@ async fn complete(
     };
     let code = app.random.token(32);
     app.save(&format!("code:{code}"), &grant, CODE_TTL).await?;
-    if !session.issued.iter().any(|(c, s)| *c == sp.client_id && *s == grant.sub) {
-        session.issued.push((sp.client_id.clone(), grant.sub.clone()));
+    if !session
+        .issued
+        .iter()
+        .any(|(c, s)| *c == sp.client_id && *s == grant.sub)
+    {
+        session
+            .issued
+            .push((sp.client_id.clone(), grant.sub.clone()));
     }
     app.save_session(session).await?;
     interaction.step = InteractionStep::Done;
     app.save_interaction(interaction).await?;
 
     let scopes = &req.scopes;
-    let kind = EventKind::datatransfer(sp.consent_required(), scopes.is_anonymous(), !scopes.data_scopes().is_empty());
+    let kind = EventKind::datatransfer(
+        sp.consent_required(),
+        scopes.is_anonymous(),
+        !scopes.data_scopes().is_empty(),
+    );
     let claim_names: Vec<&str> = scopes.claims().into_iter().map(Claim::name).collect();
     for kind in [kind, EventKind::FcRedirectedToSp] {
         let mut e = app.login_event(kind, headers, Some(session), Some(interaction));
@@ -160,7 +211,11 @@ async fn complete(
         app.events.emit(e);
     }
     let iss = app.settings.issuer();
-    let url = with_params(&req.redirect_uri, &[("code", &code), ("state", &req.state), ("iss", &iss)], false);
+    let url = with_params(
+        &req.redirect_uri,
+        &[("code", &code), ("state", &req.state), ("iss", &iss)],
+        false,
+    );
     Ok(Redirect::to(&url).into_response())
 }
 
@@ -191,11 +246,19 @@ fn display_value(t: &Texts, id: &PivotIdentity, c: Claim) -> Option<String> {
 
 fn data_label(scope: &str) -> String {
     match scope {
-        "cnaf_quotient_familial" => "Quotient familial — Caisse d'allocations familiales".to_owned(),
-        "dgfip_rfr" => "Revenu fiscal de référence — Direction générale des Finances publiques".to_owned(),
-        "dgfip_nbpart" => "Nombre de parts fiscales — Direction générale des Finances publiques".to_owned(),
+        "cnaf_quotient_familial" => {
+            "Quotient familial — Caisse d'allocations familiales".to_owned()
+        }
+        "dgfip_rfr" => {
+            "Revenu fiscal de référence — Direction générale des Finances publiques".to_owned()
+        }
+        "dgfip_nbpart" => {
+            "Nombre de parts fiscales — Direction générale des Finances publiques".to_owned()
+        }
         "francetravail_statut" => "Statut de demandeur d'emploi — France Travail".to_owned(),
-        "mesri_statut_etudiant" => "Statut étudiant — Ministère de l'Enseignement supérieur".to_owned(),
+        "mesri_statut_etudiant" => {
+            "Statut étudiant — Ministère de l'Enseignement supérieur".to_owned()
+        }
         "cnous_statut_boursier" => "Statut boursier — Cnous".to_owned(),
         other => other.to_owned(),
     }

@@ -18,14 +18,32 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
         .map(|l| l.as_str())
         .collect();
     let mut scopes: Vec<&str> = vec![
-        "openid", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email",
-        "preferred_username", "profile", "birth", "identite_pivot",
+        "openid",
+        "given_name",
+        "family_name",
+        "birthdate",
+        "gender",
+        "birthplace",
+        "birthcountry",
+        "email",
+        "preferred_username",
+        "profile",
+        "birth",
+        "identite_pivot",
     ];
     if !plus {
         scopes.push("idp_birthdate");
     }
-    let auth_methods: &[&str] = if plus { &["private_key_jwt"] } else { &["client_secret_post", "client_secret_basic"] };
-    let algs: &[&str] = if plus { &["ES256"] } else { &["ES256", "RS256", "HS256"] };
+    let auth_methods: &[&str] = if plus {
+        &["private_key_jwt"]
+    } else {
+        &["client_secret_post", "client_secret_basic"]
+    };
+    let algs: &[&str] = if plus {
+        &["ES256"]
+    } else {
+        &["ES256", "RS256", "HS256"]
+    };
     let doc = json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}/authorize"),
@@ -56,7 +74,10 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
         "ui_locales_supported": ["fr", "en"],
     });
     let mut resp = axum::Json(doc).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=600"),
+    );
     resp
 }
 
@@ -67,7 +88,13 @@ pub async fn jwks(State(app): State<AppState>, headers: HeaderMap) -> Response {
     let keys = app.keys.current();
     let mut resp = keys.jwks_json.clone().into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=600"),
+    );
     resp
 }

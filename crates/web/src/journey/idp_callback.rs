@@ -29,15 +29,18 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-pub async fn callback(State(app): State<AppState>, headers: HeaderMap, Query(q): Query<CallbackQuery>) -> Result<Response, AppError> {
+pub async fn callback(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Result<Response, AppError> {
     let state = q
         .state
         .filter(|s| !s.is_empty() && s.len() <= 128)
         .ok_or_else(|| AppError::page(ErrorCode::IdpCallbackNoState, "callback without state"))?;
-    let session = app
-        .current_session(&headers)
-        .await?
-        .ok_or_else(|| AppError::page(ErrorCode::SessionExpired, "no live session at IdP callback"))?;
+    let session = app.current_session(&headers).await?.ok_or_else(|| {
+        AppError::page(ErrorCode::SessionExpired, "no live session at IdP callback")
+    })?;
     let attempt: IdpAttempt = app
         .take(&format!("idp:{state}"))
         .await?
@@ -45,33 +48,64 @@ pub async fn callback(State(app): State<AppState>, headers: HeaderMap, Query(q):
         .ok_or_else(|| AppError::page(ErrorCode::IdpCallbackWrongState, "unknown state"))?;
     let (_, mut interaction) = app.interaction_for(&headers, &attempt.uid).await?;
     let back = Some(format!("/api/v2/interaction/{}/cancel", interaction.uid));
-    let idp = app
-        .registry
-        .idp(&attempt.idp_id)
-        .ok_or_else(|| AppError::page(ErrorCode::IdpUnknown, "idp removed").with_back(back.clone()))?;
+    let idp = app.registry.idp(&attempt.idp_id).ok_or_else(|| {
+        AppError::page(ErrorCode::IdpUnknown, "idp removed").with_back(back.clone())
+    })?;
 
     if q.error.is_some() {
-        let mut e = app.login_event(EventKind::IdpCalledbackWithError, &headers, Some(&session), Some(&interaction));
+        let mut e = app.login_event(
+            EventKind::IdpCalledbackWithError,
+            &headers,
+            Some(&session),
+            Some(&interaction),
+        );
         e.idp_id = Some(idp.id.clone());
         e.reason = q.error.as_deref().map(|s| s.chars().take(64).collect());
         app.events.emit(e);
         interaction.idp_error = Some(idp.title.clone());
         interaction.step = InteractionStep::Chooser;
         app.save_interaction(&interaction).await?;
-        return Ok(Redirect::to(&app.settings.url(&format!("/api/v2/interaction/{}", interaction.uid))).into_response());
+        return Ok(Redirect::to(
+            &app.settings
+                .url(&format!("/api/v2/interaction/{}", interaction.uid)),
+        )
+        .into_response());
     }
-    let mut e = app.login_event(EventKind::IdpCalledback, &headers, Some(&session), Some(&interaction));
+    let mut e = app.login_event(
+        EventKind::IdpCalledback,
+        &headers,
+        Some(&session),
+        Some(&interaction),
+    );
     e.idp_id = Some(idp.id.clone());
     app.events.emit(e);
     let code = q
         .code
         .filter(|c| !c.is_empty() && c.len() <= 2048)
-        .ok_or_else(|| AppError::page(ErrorCode::IdpCallbackNoCode, "callback without code").with_back(back.clone()))?;
+        .ok_or_else(|| {
+            AppError::page(ErrorCode::IdpCallbackNoCode, "callback without code")
+                .with_back(back.clone())
+        })?;
 
-    let login = match verify_login(&app, &headers, &session, &interaction, &idp, &attempt, &code).await {
+    let login = match verify_login(
+        &app,
+        &headers,
+        &session,
+        &interaction,
+        &idp,
+        &attempt,
+        &code,
+    )
+    .await
+    {
         Ok(l) => l,
         Err((code, reason)) => {
-            let mut e = app.login_event(EventKind::FcLoginRefused, &headers, Some(&session), Some(&interaction));
+            let mut e = app.login_event(
+                EventKind::FcLoginRefused,
+                &headers,
+                Some(&session),
+                Some(&interaction),
+            );
             e.idp_id = Some(idp.id.clone());
             e.error = Some(code.code().to_owned());
             e.reason = Some(reason.clone());
@@ -81,7 +115,10 @@ pub async fn callback(State(app): State<AppState>, headers: HeaderMap, Query(q):
     };
 
     // Anti-fixation: the authenticated session gets a new id.
-    app.stores.ephemeral.delete(&format!("sess:{}", session.id)).await?;
+    app.stores
+        .ephemeral
+        .delete(&format!("sess:{}", session.id))
+        .await?;
     let mut rotated = session.clone();
     rotated.id = app.random.token(32);
     rotated.login = Some(login.clone());
@@ -91,10 +128,24 @@ pub async fn callback(State(app): State<AppState>, headers: HeaderMap, Query(q):
     interaction.step = InteractionStep::Consent;
     interaction.idp_error = None;
     app.save_interaction(&interaction).await?;
-    app.save(&format!("ready:{}", interaction.uid), &true, app.settings.session_ttl_secs).await?;
-    app.events.emit(app.login_event(EventKind::FcVerified, &headers, Some(&rotated), Some(&interaction)));
+    app.save(
+        &format!("ready:{}", interaction.uid),
+        &true,
+        app.settings.session_ttl_secs,
+    )
+    .await?;
+    app.events.emit(app.login_event(
+        EventKind::FcVerified,
+        &headers,
+        Some(&rotated),
+        Some(&interaction),
+    ));
 
-    let mut resp = Redirect::to(&app.settings.url(&format!("/api/v2/interaction/{}/consent", interaction.uid))).into_response();
+    let mut resp = Redirect::to(
+        &app.settings
+            .url(&format!("/api/v2/interaction/{}/consent", interaction.uid)),
+    )
+    .into_response();
     if let Some(c) = app.session_cookie(&rotated) {
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }
@@ -131,12 +182,19 @@ async fn verify_login(
         .await
         .map_err(|e| (ErrorCode::IdpIdTokenInvalid, e.to_string()))?;
     app.events.emit(ev(EventKind::FcRequestedIdpUserinfo));
-    let claims = app.idp_client.userinfo(idp, &tokens.access_token, now).await.map_err(|e| match e {
-        IdpError::SubMismatch => (ErrorCode::IdpUserinfoSubMismatch, e.to_string()),
-        other => (ErrorCode::IdpUserinfoFailed, other.to_string()),
-    })?;
+    let claims = app
+        .idp_client
+        .userinfo(idp, &tokens.access_token, now)
+        .await
+        .map_err(|e| match e {
+            IdpError::SubMismatch => (ErrorCode::IdpUserinfoSubMismatch, e.to_string()),
+            other => (ErrorCode::IdpUserinfoFailed, other.to_string()),
+        })?;
     if claims.get("sub").and_then(Value::as_str) != Some(id_token.sub.as_str()) {
-        return Err((ErrorCode::IdpUserinfoSubMismatch, IdpError::SubMismatch.to_string()));
+        return Err((
+            ErrorCode::IdpUserinfoSubMismatch,
+            IdpError::SubMismatch.to_string(),
+        ));
     }
 
     // Returned level: known, at least what was asked, and allowed for this IdP.
@@ -145,25 +203,40 @@ async fn verify_login(
         Some(l) if l >= interaction.request.acr => l,
         _ => {
             app.events.emit(ev(EventKind::FcIdpInsufficientAcr));
-            return Err((ErrorCode::IdpAcrTooLow, "acr missing, unknown or lower than requested".into()));
+            return Err((
+                ErrorCode::IdpAcrTooLow,
+                "acr missing, unknown or lower than requested".into(),
+            ));
         }
     };
     if !idp.allowed_acr.contains(&idp_acr) {
         app.events.emit(ev(EventKind::FcIdpInsufficientAcr));
-        return Err((ErrorCode::IdpAcrNotAllowed, format!("acr {idp_acr} not allowed for this IdP")));
+        return Err((
+            ErrorCode::IdpAcrNotAllowed,
+            format!("acr {idp_acr} not allowed for this IdP"),
+        ));
     }
     let identity = PivotIdentity::from_claims(&claims, app.settings.platform)
         .map_err(|e| (ErrorCode::PivotInvalid, format!("pivot identity: {e}")))?;
     let identity_hash = IdentityHash::of(&identity);
 
-    if let Some(account) = app.stores.accounts.get_account(identity_hash.as_str()).await.map_err(|e| (ErrorCode::StorageUnavailable, e.to_string()))? {
+    if let Some(account) = app
+        .stores
+        .accounts
+        .get_account(identity_hash.as_str())
+        .await
+        .map_err(|e| (ErrorCode::StorageUnavailable, e.to_string()))?
+    {
         if !account.active {
             return Err((ErrorCode::AccountDisabled, "account disabled".into()));
         }
-        let blocked = account.blocked_idps.iter().any(|b| *b == idp.id);
+        let blocked = account.blocked_idps.contains(&idp.id);
         if blocked {
             app.events.emit(ev(EventKind::FcIdpBlacklisted));
-            return Err((ErrorCode::IdpBlockedByUser, "IdP blocked by the citizen".into()));
+            return Err((
+                ErrorCode::IdpBlockedByUser,
+                "IdP blocked by the citizen".into(),
+            ));
         }
     }
     app.stores
@@ -171,7 +244,11 @@ async fn verify_login(
         .record_connection(identity_hash.as_str(), &idp.id, now)
         .await
         .map_err(|e| (ErrorCode::StorageUnavailable, e.to_string()))?;
-    let amr = id_token.amr.clone().filter(|a| !a.is_empty()).unwrap_or_else(|| idp.amr.clone());
+    let amr = id_token
+        .amr
+        .clone()
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| idp.amr.clone());
     Ok(VerifiedLogin {
         identity,
         identity_hash,

@@ -47,21 +47,31 @@ fn verify_hint(app: &AppState, hint: &str) -> Result<Map<String, Value>, AppErro
     if hint.len() > 8192 {
         return Err(bad_hint("id_token_hint too long"));
     }
-    let header = jose::decode_unverified_header(hint).map_err(|_| bad_hint("id_token_hint malformed"))?;
+    let header =
+        jose::decode_unverified_header(hint).map_err(|_| bad_hint("id_token_hint malformed"))?;
     let claims = match JwsAlg::parse(&header.alg) {
         Some(JwsAlg::HS256) => {
             // Legacy services: the hint is signed with their own secret; find
             // the service from the (not yet trusted) audience, then verify.
             let payload = hint.split('.').nth(1).unwrap_or("");
-            let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
-                .map_err(|_| bad_hint("id_token_hint malformed"))?;
-            let unverified: Map<String, Value> = serde_json::from_slice(&raw).map_err(|_| bad_hint("id_token_hint malformed"))?;
+            let raw =
+                base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                    .map_err(|_| bad_hint("id_token_hint malformed"))?;
+            let unverified: Map<String, Value> =
+                serde_json::from_slice(&raw).map_err(|_| bad_hint("id_token_hint malformed"))?;
             let aud = unverified.get("aud").and_then(Value::as_str).unwrap_or("");
-            let sp = app.registry.sp(aud).ok_or_else(|| bad_hint("unknown audience"))?;
+            let sp = app
+                .registry
+                .sp(aud)
+                .ok_or_else(|| bad_hint("unknown audience"))?;
             if sp.id_token_signed_response_alg != relais_core::partner::SigningAlg::HS256 {
                 return Err(bad_hint("unexpected algorithm"));
             }
-            jose::verify(hint, JwsAlg::HS256, Verifier::Secret(sp.client_secret.as_bytes()))
+            jose::verify(
+                hint,
+                JwsAlg::HS256,
+                Verifier::Secret(sp.client_secret.as_bytes()),
+            )
         }
         Some(alg) => jose::verify(hint, alg, Verifier::Keys(&app.keys.current().jwks)),
         None => return Err(bad_hint("unexpected algorithm")),
@@ -73,15 +83,33 @@ fn verify_hint(app: &AppState, hint: &str) -> Result<Map<String, Value>, AppErro
     Ok(claims)
 }
 
-pub async fn end_session(State(app): State<AppState>, headers: HeaderMap, Query(q): Query<EndSessionQuery>) -> Result<Response, AppError> {
-    let hint = q.id_token_hint.as_deref().filter(|h| !h.is_empty()).ok_or_else(|| bad_hint("id_token_hint missing"))?;
+pub async fn end_session(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<EndSessionQuery>,
+) -> Result<Response, AppError> {
+    let hint = q
+        .id_token_hint
+        .as_deref()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad_hint("id_token_hint missing"))?;
     let claims = verify_hint(&app, hint)?;
-    let client_id = claims.get("aud").and_then(Value::as_str).unwrap_or("").to_owned();
+    let client_id = claims
+        .get("aud")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
-    let sp = app.registry.sp(&client_id).ok_or_else(|| bad_hint("unknown audience"))?;
+    let sp = app
+        .registry
+        .sp(&client_id)
+        .ok_or_else(|| bad_hint("unknown audience"))?;
     if let Some(uri) = &q.post_logout_redirect_uri {
         if !sp.post_logout_redirect_uris.iter().any(|u| u == uri) {
-            return Err(AppError::page(ErrorCode::LogoutRedirectNotRegistered, "post_logout_redirect_uri not registered"));
+            return Err(AppError::page(
+                ErrorCode::LogoutRedirectNotRegistered,
+                "post_logout_redirect_uri not registered",
+            ));
         }
     }
     let session = app
@@ -97,13 +125,29 @@ pub async fn end_session(State(app): State<AppState>, headers: HeaderMap, Query(
     let redirect = q.post_logout_redirect_uri;
 
     if let Some(login) = &session.login {
-        if let Some(idp) = app.registry.idp(&login.idp_id).filter(|i| i.has_end_session()) {
+        if let Some(idp) = app
+            .registry
+            .idp(&login.idp_id)
+            .filter(|i| i.has_end_session())
+        {
             let relay = app.random.hex(32);
-            let pending = PendingLogout { session_id: session.id.clone(), client_id: client_id.clone(), redirect: redirect.clone(), state: state.clone() };
+            let pending = PendingLogout {
+                session_id: session.id.clone(),
+                client_id: client_id.clone(),
+                redirect: redirect.clone(),
+                state: state.clone(),
+            };
             app.save(&format!("logout:{relay}"), &pending, 600).await?;
             let callback = app.settings.url("/api/v2/idp/logout-callback");
-            if let Some(url) = idp_client::end_session_url(&idp, &login.idp_id_token, &callback, &relay) {
-                let mut e = app.login_event(EventKind::FcRequestedLogoutFromIdp, &headers, Some(&session), None);
+            if let Some(url) =
+                idp_client::end_session_url(&idp, &login.idp_id_token, &callback, &relay)
+            {
+                let mut e = app.login_event(
+                    EventKind::FcRequestedLogoutFromIdp,
+                    &headers,
+                    Some(&session),
+                    None,
+                );
                 e.idp_id = Some(idp.id.clone());
                 app.events.emit(e);
                 return Ok(Redirect::to(&url).into_response());
@@ -118,12 +162,32 @@ pub struct LogoutCallbackQuery {
     state: Option<String>,
 }
 
-pub async fn idp_logout_callback(State(app): State<AppState>, headers: HeaderMap, Query(q): Query<LogoutCallbackQuery>) -> Result<Response, AppError> {
-    let relay = q.state.filter(|s| !s.is_empty() && s.len() <= 128).ok_or_else(|| bad_hint("logout callback without state"))?;
-    let pending: PendingLogout = app.take(&format!("logout:{relay}")).await?.ok_or_else(|| bad_hint("unknown logout state"))?;
+pub async fn idp_logout_callback(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LogoutCallbackQuery>,
+) -> Result<Response, AppError> {
+    let relay = q
+        .state
+        .filter(|s| !s.is_empty() && s.len() <= 128)
+        .ok_or_else(|| bad_hint("logout callback without state"))?;
+    let pending: PendingLogout = app
+        .take(&format!("logout:{relay}"))
+        .await?
+        .ok_or_else(|| bad_hint("unknown logout state"))?;
     let session: Option<BrowserSession> = app.load(&format!("sess:{}", pending.session_id)).await?;
     match session {
-        Some(s) => finish(&app, &headers, &s, &pending.client_id, pending.redirect, pending.state).await,
+        Some(s) => {
+            finish(
+                &app,
+                &headers,
+                &s,
+                &pending.client_id,
+                pending.redirect,
+                pending.state,
+            )
+            .await
+        }
         None => Ok(landing(&headers, pending.redirect, pending.state)),
     }
 }
@@ -136,12 +200,18 @@ async fn finish(
     redirect: Option<String>,
     state: Option<String>,
 ) -> Result<Response, AppError> {
-    app.stores.ephemeral.delete(&format!("sess:{}", session.id)).await?;
+    app.stores
+        .ephemeral
+        .delete(&format!("sess:{}", session.id))
+        .await?;
     let mut e = app.login_event(EventKind::FcSessionTerminated, headers, Some(session), None);
     e.sp_id = Some(client_id.to_owned());
     app.events.emit(e);
     let mut resp = landing(headers, redirect, state);
-    if let Some(c) = cookies::clear_cookie(cookies::session_cookie_name(app.settings.sandbox), app.settings.sandbox) {
+    if let Some(c) = cookies::clear_cookie(
+        cookies::session_cookie_name(app.settings.sandbox),
+        app.settings.sandbox,
+    ) {
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }
     Ok(resp)

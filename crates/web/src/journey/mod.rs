@@ -50,7 +50,10 @@ impl AppState {
         if let Some(i) = interaction {
             e.interaction = Some(i.uid.clone());
             e.sp_id = Some(i.request.client_id.clone());
-            e.sp_name = self.registry.sp(&i.request.client_id).map(|sp| sp.name.clone());
+            e.sp_name = self
+                .registry
+                .sp(&i.request.client_id)
+                .map(|sp| sp.name.clone());
             e.sp_acr = Some(i.request.acr.as_str().to_owned());
             e.scopes = Some(i.request.scopes.to_oauth_string());
             if let Some(l) = &i.login {

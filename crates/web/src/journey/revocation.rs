@@ -10,7 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use relais_core::ErrorCode;
 
-pub async fn revoke(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn revoke(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form = super::token::parse_form(&body)?;
     let sp = super::token::authenticate(&app, &headers, &form)?;
     let token = form
@@ -21,7 +25,11 @@ pub async fn revoke(State(app): State<AppState>, headers: HeaderMap, body: Bytes
         let key = format!("at:{token}");
         let grant: Option<AccessGrant> = app.load(&key).await.map_err(AppError::store_json)?;
         if grant.is_some_and(|g| g.client_id == sp.client_id) {
-            app.stores.ephemeral.delete(&key).await.map_err(AppError::store_json)?;
+            app.stores
+                .ephemeral
+                .delete(&key)
+                .await
+                .map_err(AppError::store_json)?;
         }
     }
     Ok(StatusCode::OK.into_response())

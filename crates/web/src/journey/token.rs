@@ -16,7 +16,9 @@ use relais_core::event::EventKind;
 use relais_core::partner::{ServiceProvider, SigningAlg};
 use relais_core::ErrorCode;
 use relais_oidc::jose::{self, Signer};
-use relais_oidc::provider::{presented_client, secret_matches, ClientAuthError, ClientAuthMethod, TokenResponse};
+use relais_oidc::provider::{
+    presented_client, secret_matches, ClientAuthError, ClientAuthMethod, TokenResponse,
+};
 use relais_oidc::JwsAlg;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -27,25 +29,38 @@ fn invalid_request(detail: &str) -> AppError {
 }
 
 /// Authenticates the calling service (basic or post) against its secret.
-pub fn authenticate(app: &AppState, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<Arc<ServiceProvider>, AppError> {
-    let authz = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let presented = presented_client(authz, form.get("client_id").map(String::as_str), form.get("client_secret").map(String::as_str))
-        .map_err(|e| match e {
-            ClientAuthError::Missing => AppError::Json {
-                code: ErrorCode::TokenInvalidClient,
-                detail: "no client credentials".into(),
-                www_authenticate: Some("Basic realm=\"relais\"".into()),
-            },
-            ClientAuthError::Malformed => invalid_request("malformed client credentials"),
-        })?;
+pub fn authenticate(
+    app: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<Arc<ServiceProvider>, AppError> {
+    let authz = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let presented = presented_client(
+        authz,
+        form.get("client_id").map(String::as_str),
+        form.get("client_secret").map(String::as_str),
+    )
+    .map_err(|e| match e {
+        ClientAuthError::Missing => AppError::Json {
+            code: ErrorCode::TokenInvalidClient,
+            detail: "no client credentials".into(),
+            www_authenticate: Some("Basic realm=\"relais\"".into()),
+        },
+        ClientAuthError::Malformed => invalid_request("malformed client credentials"),
+    })?;
     let sp = app.registry.sp(&presented.client_id).filter(|sp| sp.active);
-    let ok = sp.as_ref().is_some_and(|sp| secret_matches(&presented.secret, &sp.client_secret));
+    let ok = sp
+        .as_ref()
+        .is_some_and(|sp| secret_matches(&presented.secret, &sp.client_secret));
     match (sp, ok) {
         (Some(sp), true) => Ok(sp),
         _ => Err(AppError::Json {
             code: ErrorCode::TokenInvalidClient,
             detail: "client authentication failed".into(),
-            www_authenticate: (presented.method == ClientAuthMethod::ClientSecretBasic).then(|| "Basic realm=\"relais\"".into()),
+            www_authenticate: (presented.method == ClientAuthMethod::ClientSecretBasic)
+                .then(|| "Basic realm=\"relais\"".into()),
         }),
     }
 }
@@ -61,38 +76,83 @@ pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, AppError> {
     Ok(map)
 }
 
-pub async fn token(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn token(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form = parse_form(&body)?;
     let sp = authenticate(&app, &headers, &form)?;
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
         None => return Err(invalid_request("grant_type missing")),
-        Some(_) => return Err(AppError::json(ErrorCode::TokenUnsupportedGrantType, "unsupported grant_type")),
+        Some(_) => {
+            return Err(AppError::json(
+                ErrorCode::TokenUnsupportedGrantType,
+                "unsupported grant_type",
+            ))
+        }
     }
-    let code = form.get("code").filter(|c| !c.is_empty() && c.len() <= 128).ok_or_else(|| invalid_request("code missing"))?;
-    let redirect_uri = form.get("redirect_uri").ok_or_else(|| invalid_request("redirect_uri missing"))?;
-    let grant: Option<CodeGrant> = app.take(&format!("code:{code}")).await.map_err(AppError::store_json)?;
+    let code = form
+        .get("code")
+        .filter(|c| !c.is_empty() && c.len() <= 128)
+        .ok_or_else(|| invalid_request("code missing"))?;
+    let redirect_uri = form
+        .get("redirect_uri")
+        .ok_or_else(|| invalid_request("redirect_uri missing"))?;
+    let grant: Option<CodeGrant> = app
+        .take(&format!("code:{code}"))
+        .await
+        .map_err(AppError::store_json)?;
     let Some(grant) = grant else {
         // Reuse: revoke what the first use produced.
-        if let Some(at) = app.take::<String>(&format!("used:{code}")).await.map_err(AppError::store_json)? {
-            app.stores.ephemeral.delete(&format!("at:{at}")).await.map_err(AppError::store_json)?;
+        if let Some(at) = app
+            .take::<String>(&format!("used:{code}"))
+            .await
+            .map_err(AppError::store_json)?
+        {
+            app.stores
+                .ephemeral
+                .delete(&format!("at:{at}"))
+                .await
+                .map_err(AppError::store_json)?;
             tracing::warn!(client = %sp.client_id, "authorization code reused; its access token is revoked");
         }
-        return Err(AppError::json(ErrorCode::TokenInvalidGrant, "code unknown, expired or already used"));
+        return Err(AppError::json(
+            ErrorCode::TokenInvalidGrant,
+            "code unknown, expired or already used",
+        ));
     };
     if grant.client_id != sp.client_id || grant.redirect_uri != *redirect_uri {
-        return Err(AppError::json(ErrorCode::TokenInvalidGrant, "code issued to another client or redirect_uri"));
+        return Err(AppError::json(
+            ErrorCode::TokenInvalidGrant,
+            "code issued to another client or redirect_uri",
+        ));
     }
     match (&grant.code_challenge, form.get("code_verifier")) {
         (Some(challenge), Some(v)) if relais_oidc::pkce::verify_s256(v, challenge) => {}
         (None, None) => {}
-        _ => return Err(AppError::json(ErrorCode::TokenInvalidGrant, "PKCE verification failed")),
+        _ => {
+            return Err(AppError::json(
+                ErrorCode::TokenInvalidGrant,
+                "PKCE verification failed",
+            ))
+        }
     }
 
     let access_token = app.random.token(32);
-    app.save(&format!("at:{access_token}"), &grant, TOKEN_TTL).await.map_err(AppError::store_json)?;
-    app.save(&format!("used:{code}"), &access_token, TOKEN_TTL).await.map_err(AppError::store_json)?;
-    let id_token = sign_for(&app, &sp, sp.id_token_signed_response_alg, &id_token_claims(&app, &grant))?;
+    app.save(&format!("at:{access_token}"), &grant, TOKEN_TTL)
+        .await
+        .map_err(AppError::store_json)?;
+    app.save(&format!("used:{code}"), &access_token, TOKEN_TTL)
+        .await
+        .map_err(AppError::store_json)?;
+    let id_token = sign_for(
+        &app,
+        &sp,
+        sp.id_token_signed_response_alg,
+        &id_token_claims(&app, &grant),
+    )?;
     let mut e = app.event(EventKind::SpRequestedFcToken);
     e.sp_id = Some(sp.client_id.clone());
     e.sp_name = Some(sp.name.clone());
@@ -109,8 +169,10 @@ pub async fn token(State(app): State<AppState>, headers: HeaderMap, body: Bytes)
         scope: grant.scopes.to_oauth_string(),
     };
     let mut resp = axum::Json(body).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(resp)
 }
 
@@ -132,14 +194,18 @@ fn id_token_claims(app: &AppState, g: &AccessGrant) -> Value {
 }
 
 /// Signs claims for a service with its registered algorithm.
-pub fn sign_for(app: &AppState, sp: &ServiceProvider, alg: SigningAlg, claims: &Value) -> Result<String, AppError> {
+pub fn sign_for(
+    app: &AppState,
+    sp: &ServiceProvider,
+    alg: SigningAlg,
+    claims: &Value,
+) -> Result<String, AppError> {
     let signed = match JwsAlg::from(alg) {
         JwsAlg::HS256 => jose::sign(claims, Signer::Secret(sp.client_secret.as_bytes()), None),
         alg => {
-            let key = app
-                .keys
-                .signing_key(alg)
-                .ok_or_else(|| AppError::json(ErrorCode::Internal, "no signing key for the algorithm"))?;
+            let key = app.keys.signing_key(alg).ok_or_else(|| {
+                AppError::json(ErrorCode::Internal, "no signing key for the algorithm")
+            })?;
             jose::sign(claims, Signer::Key(&key), None)
         }
     };

@@ -16,15 +16,23 @@ fn invalid_token(detail: &str) -> AppError {
     AppError::Json {
         code: ErrorCode::UserinfoInvalidToken,
         detail: detail.into(),
-        www_authenticate: Some(format!("Bearer error=\"invalid_token\", error_description=\"{detail}\"")),
+        www_authenticate: Some(format!(
+            "Bearer error=\"invalid_token\", error_description=\"{detail}\""
+        )),
     }
 }
 
-pub async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn userinfo(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= 128)
         .ok_or_else(|| AppError::Json {
@@ -58,7 +66,12 @@ pub async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result
     if let Some(amr) = &grant.amr {
         c.insert("amr".into(), json!(amr));
     }
-    let jwt = super::token::sign_for(&app, &sp, sp.userinfo_signed_response_alg, &Value::Object(c))?;
+    let jwt = super::token::sign_for(
+        &app,
+        &sp,
+        sp.userinfo_signed_response_alg,
+        &Value::Object(c),
+    )?;
     let mut e = app.event(EventKind::SpRequestedFcUserinfo);
     e.sp_id = Some(sp.client_id.clone());
     e.sp_name = Some(sp.name.clone());
@@ -66,11 +79,20 @@ pub async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Result
     e.account_id = Some(grant.account_id.clone());
     e.idp_id = Some(grant.idp_id.clone());
     e.scopes = Some(grant.scopes.to_oauth_string());
-    e.claims = Some(claims.iter().map(|c| c.name()).collect::<Vec<_>>().join(" "));
+    e.claims = Some(
+        claims
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
     app.events.emit(e);
     let mut resp = jwt.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwt"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jwt"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
 }

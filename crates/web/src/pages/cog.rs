@@ -14,7 +14,9 @@ fn index() -> &'static HashMap<&'static str, &'static str> {
         let mut map = HashMap::with_capacity(40_000);
         for line in CSV.lines().skip(1) {
             let mut cols = line.split(',');
-            let (Some(code), Some(name)) = (cols.next(), cols.next()) else { continue };
+            let (Some(code), Some(name)) = (cols.next(), cols.next()) else {
+                continue;
+            };
             map.insert(code, name);
             let former = cols.nth(2).unwrap_or("");
             for old in former.split(' ').filter(|c| !c.is_empty()) {

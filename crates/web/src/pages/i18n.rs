@@ -59,7 +59,8 @@ static FR: Texts = Texts {
     reason_level: "Ce compte n'offre pas un niveau de sécurité suffisant pour ce service.",
     consent_title: "Informations transmises au service",
     consent_lead: "Les informations suivantes vont être transmises à",
-    anonymous_lead: "Aucune donnée personnelle ne sera transmise. Vous allez être connecté de façon anonyme à",
+    anonymous_lead:
+        "Aucune donnée personnelle ne sera transmise. Vous allez être connecté de façon anonyme à",
     data_title: "Données demandées à d'autres administrations",
     via: "Ces informations proviennent de votre compte",
     consent_checkbox: "J'accepte que ces informations soient transmises à",
@@ -71,8 +72,15 @@ static FR: Texts = Texts {
     logged_out_title: "Vous êtes déconnecté",
     logged_out_text: "Votre session Relais est terminée. Vous pouvez fermer cette page.",
     claim_labels: [
-        "Prénom(s)", "Nom de naissance", "Date de naissance", "Sexe", "Lieu de naissance",
-        "Pays de naissance", "Adresse électronique", "Nom d'usage", "Date de naissance (telle que fournie)",
+        "Prénom(s)",
+        "Nom de naissance",
+        "Date de naissance",
+        "Sexe",
+        "Lieu de naissance",
+        "Pays de naissance",
+        "Adresse électronique",
+        "Nom d'usage",
+        "Date de naissance (telle que fournie)",
     ],
     genders: ["Masculin", "Féminin", "Non spécifié"],
     born_abroad: "Né(e) à l'étranger",
@@ -107,8 +115,15 @@ static EN: Texts = Texts {
     logged_out_title: "You are logged out",
     logged_out_text: "Your Relais session has ended. You may close this page.",
     claim_labels: [
-        "Given name(s)", "Birth name", "Date of birth", "Sex", "Place of birth", "Country of birth",
-        "Email address", "Usage name", "Date of birth (as provided)",
+        "Given name(s)",
+        "Birth name",
+        "Date of birth",
+        "Sex",
+        "Place of birth",
+        "Country of birth",
+        "Email address",
+        "Usage name",
+        "Date of birth (as provided)",
     ],
     genders: ["Male", "Female", "Unspecified"],
     born_abroad: "Born abroad",
@@ -126,7 +141,13 @@ impl Locale {
     pub fn negotiate(ui_locales: Option<&str>, headers: &HeaderMap) -> Locale {
         let pick = |list: &str, sep: char| {
             list.split(sep)
-                .map(|l| l.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+                .map(|l| {
+                    l.split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                })
                 .find_map(|l| match l.split('-').next() {
                     Some("fr") => Some(Locale::Fr),
                     Some("en") => Some(Locale::En),
@@ -135,7 +156,12 @@ impl Locale {
         };
         ui_locales
             .and_then(|u| pick(u, ' '))
-            .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(|a| pick(a, ',')))
+            .or_else(|| {
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|a| pick(a, ','))
+            })
             .unwrap_or(Locale::Fr)
     }
 }

@@ -73,7 +73,13 @@ pub fn render<T: Template>(page: &T) -> Html<String> {
 
 pub fn error_page(code: ErrorCode, occurrence: &str, back: Option<&str>) -> Html<String> {
     let t = Locale::Fr.texts();
-    render(&ErrorPage { t, message: code.message_fr(), code: code.code(), occurrence, back })
+    render(&ErrorPage {
+        t,
+        message: code.message_fr(),
+        code: code.code(),
+        occurrence,
+        back,
+    })
 }
 
 pub fn logged_out_page(locale: Locale) -> Html<String> {
