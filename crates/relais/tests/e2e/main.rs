@@ -6,6 +6,7 @@
 
 mod authorize_rules;
 mod browser;
+mod config_serve;
 mod fake_idp;
 mod harness;
 mod misbehaving_idp;

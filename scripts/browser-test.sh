@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Starts `relais demo` on a free port with a throw-away database and runs the
+# headless-Chromium journey against it. Screenshots land in artifacts/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --quiet --bin relais
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+work=$(mktemp -d)
+out="$PWD/artifacts/screenshots"
+rm -rf "$out"
+./target/debug/relais demo --port "$port" --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "http://localhost:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+node tests/browser/journey.mjs "http://localhost:$port" "$out"
