@@ -9,7 +9,10 @@ use relais_core::{ManualClock, SystemRandomness};
 use std::sync::Arc;
 
 fn example_path() -> String {
-    format!("{}/../../docs/relais.example.toml", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/../../docs/relais.example.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 #[tokio::test]
@@ -19,10 +22,22 @@ async fn documented_example_starts_a_node() {
     let db = std::env::temp_dir().join(format!("relais-example-{}.db", std::process::id()));
     cfg.storage.sqlite_path = db.to_string_lossy().into_owned();
     cfg.events.output = "off".into();
-    let spec = NodeSpec { config: cfg, demo: false, clock: Arc::new(ManualClock::starting_now()), random: Arc::new(SystemRandomness) };
+    let spec = NodeSpec {
+        config: cfg,
+        demo: false,
+        clock: Arc::new(ManualClock::starting_now()),
+        random: Arc::new(SystemRandomness),
+    };
     let n = node::start(spec, listener).await.unwrap();
     assert!(n.app.registry.sp("mairie-belleville").is_some());
-    assert_eq!(n.app.registry.idp("my-idp").unwrap().id_token_signed_response_alg, "RS256");
+    assert_eq!(
+        n.app
+            .registry
+            .idp("my-idp")
+            .unwrap()
+            .id_token_signed_response_alg,
+        "RS256"
+    );
     let url = format!("http://{}/api/v2/.well-known/openid-configuration", n.addr);
     let doc: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
     assert_eq!(doc["issuer"], "http://localhost:8080/api/v2");
@@ -37,17 +52,38 @@ async fn bad_configuration_names_the_field() {
     std::fs::write(&path, bad).unwrap();
     let cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let spec = NodeSpec { config: cfg, demo: false, clock: Arc::new(ManualClock::starting_now()), random: Arc::new(SystemRandomness) };
+    let spec = NodeSpec {
+        config: cfg,
+        demo: false,
+        clock: Arc::new(ManualClock::starting_now()),
+        random: Arc::new(SystemRandomness),
+    };
     let e = node::start(spec, listener).await.err().unwrap().to_string();
-    assert_eq!(e, "identity_providers[0].allowed_acr: eidas9 is not eidas1, eidas2 or eidas3");
-    let unknown = config::load(None, [("RELAIS__SERVER__LISTN".to_owned(), "x".to_owned())].into_iter());
+    assert_eq!(
+        e,
+        "identity_providers[0].allowed_acr: eidas9 is not eidas1, eidas2 or eidas3"
+    );
+    let unknown = config::load(
+        None,
+        [("RELAIS__SERVER__LISTN".to_owned(), "x".to_owned())].into_iter(),
+    );
     assert!(unknown.unwrap_err().to_string().contains("listn"));
     // missing secrets outside demo mode
     let mut cfg = config::load(Some(&example_path()), std::iter::empty()).unwrap();
     cfg.secrets.master_key.clear();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let spec = NodeSpec { config: cfg, demo: false, clock: Arc::new(ManualClock::starting_now()), random: Arc::new(SystemRandomness) };
-    assert!(node::start(spec, listener).await.err().unwrap().to_string().starts_with("secrets.master_key"));
+    let spec = NodeSpec {
+        config: cfg,
+        demo: false,
+        clock: Arc::new(ManualClock::starting_now()),
+        random: Arc::new(SystemRandomness),
+    };
+    assert!(node::start(spec, listener)
+        .await
+        .err()
+        .unwrap()
+        .to_string()
+        .starts_with("secrets.master_key"));
 }
 
 #[tokio::test]
@@ -55,10 +91,19 @@ async fn identity_provider_by_discovery() {
     let fed = Fed::start().await;
     let client = relais_oidc::idp_client::IdpClient::new().unwrap();
     let url = format!("{}/idp/laposte/.well-known/openid-configuration", fed.base);
-    let e = client.discover(&url, std::time::Duration::from_secs(2)).await.unwrap();
+    let e = client
+        .discover(&url, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
     assert_eq!(e.issuer, format!("{}/idp/laposte", fed.base));
     assert_eq!(e.token_endpoint, format!("{}/idp/laposte/token", fed.base));
     assert!(e.end_session_endpoint.is_some());
-    let err = client.discover(&format!("{}/nope", fed.base), std::time::Duration::from_secs(2)).await.unwrap_err();
+    let err = client
+        .discover(
+            &format!("{}/nope", fed.base),
+            std::time::Duration::from_secs(2),
+        )
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("404"));
 }
