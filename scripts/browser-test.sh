@@ -8,11 +8,18 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 work=$(mktemp -d)
 out="$PWD/artifacts/screenshots"
 rm -rf "$out"
-./target/debug/relais demo --port "$port" --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+ready=no
 for _ in $(seq 1 100); do
-  curl -fsS "http://localhost:$port/readyz" >/dev/null 2>&1 && break
+  if curl -fsS "http://localhost:$port/readyz" >/dev/null 2>&1; then ready=yes; break; fi
   sleep 0.1
 done
+if [ "$ready" != yes ]; then
+  echo "relais demo did not become ready; its log:" >&2
+  cat "$work/demo.log" >&2
+  echo "browser: 0 passed, 1 failed"
+  exit 1
+fi
 node tests/browser/journey.mjs "http://localhost:$port" "$out"
