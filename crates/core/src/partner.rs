@@ -143,6 +143,11 @@ pub struct IdentityProvider {
     pub timeout_ms: u64,
     /// Scopes Relais asks the IdP for.
     pub scopes: Vec<String>,
+    /// For standard providers that do not speak eIDAS levels: the level
+    /// assumed when the ID token carries no known `acr`. `None` (the
+    /// default) requires a known `acr`, as FranceConnect does.
+    #[serde(default)]
+    pub assumed_acr: Option<AcrLevel>,
 }
 
 impl IdentityProvider {

@@ -129,6 +129,7 @@ impl DemoWorld {
                     end_session: s.end_session,
                     timeout_ms: 6000,
                     scopes: Vec::new(),
+                    assumed_acr: None,
                 }
             })
             .collect()

@@ -212,6 +212,8 @@ pub struct IdpConfig {
     pub timeout_ms: u64,
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// Level assumed when the IdP's ID token has no known eIDAS `acr`.
+    pub assumed_acr: Option<String>,
 }
 
 fn default_idp_alg() -> String {
@@ -390,6 +392,21 @@ impl IdpConfig {
         if allowed.is_empty() {
             return Err(err(f("allowed_acr"), "at least one level is required"));
         }
+        let assumed_acr = match &self.assumed_acr {
+            None => None,
+            Some(a) => {
+                let level = AcrLevel::parse(a).ok_or_else(|| {
+                    err(
+                        f("assumed_acr"),
+                        format!("{a} is not eidas1, eidas2 or eidas3"),
+                    )
+                })?;
+                if !allowed.contains(&level) {
+                    return Err(err(f("assumed_acr"), "must be one of allowed_acr"));
+                }
+                Some(level)
+            }
+        };
         for (k, alg) in [
             (
                 "id_token_signed_response_alg",
@@ -460,6 +477,7 @@ impl IdpConfig {
             userinfo_signed_response_alg: self.userinfo_signed_response_alg.clone(),
             timeout_ms: self.timeout_ms.clamp(100, 60_000),
             scopes: self.scopes.clone(),
+            assumed_acr,
         })
     }
 }

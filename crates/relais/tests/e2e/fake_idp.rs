@@ -112,6 +112,7 @@ impl FakeIdp {
             end_session: false,
             timeout_ms: 500,
             scopes: vec![],
+            assumed_acr: None,
         }
     }
 }

@@ -282,3 +282,21 @@ async fn disabled_accounts_cannot_log_in() {
         (403, Some("Y100011"))
     );
 }
+
+#[tokio::test]
+async fn assumed_acr_lets_a_standard_provider_without_eidas_levels_in() {
+    let (fed, fake) = setup().await;
+    fake.set(Mode::NoAcr);
+    let (_, page) = attempt(&fed).await;
+    assert_eq!(
+        page.error_code().as_deref(),
+        Some("Y100001"),
+        "strict by default"
+    );
+    let mut cfg = fake.config();
+    cfg.assumed_acr = Some(relais_core::AcrLevel::Eidas1);
+    fed.register_idp(cfg).await;
+    let (_, page) = attempt(&fed).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert!(page.location.unwrap().contains("/consent"));
+}

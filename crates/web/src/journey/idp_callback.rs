@@ -198,7 +198,11 @@ async fn verify_login(
     }
 
     // Returned level: known, at least what was asked, and allowed for this IdP.
-    let idp_acr = id_token.acr.as_deref().and_then(AcrLevel::parse);
+    let idp_acr = id_token
+        .acr
+        .as_deref()
+        .and_then(AcrLevel::parse)
+        .or(idp.assumed_acr);
     let idp_acr = match idp_acr {
         Some(l) if l >= interaction.request.acr => l,
         _ => {
