@@ -4,9 +4,11 @@
 //! peer; a token whose header says anything else (including `none`, or `HS256`
 //! against an RSA key) is refused before any cryptography runs.
 
+mod jwe;
 mod jwk;
 mod jws;
 
+pub use jwe::{concat_kdf, decrypt_content, encrypt, DecryptionKey, JweAlg};
 pub use jwk::{Jwk, JwkSet};
 pub use jws::{decode_unverified_header, sign, verify, JwsHeader, Signer, Verifier};
 

@@ -1,0 +1,500 @@
+//! Compact JWE (RFC 7516) for the algorithms FranceConnect+ and data
+//! providers use: key management `RSA-OAEP-256` or `ECDH-ES` (direct key
+//! agreement, Concat KDF of RFC 7518 §4.6), content encryption `A256GCM`.
+//!
+//! Strict by construction: the caller names the one key-management algorithm
+//! it accepts, `enc` must be `A256GCM`, an ephemeral key must be on P-256, the
+//! content key must be 32 bytes, and a wrong tag fails. Nothing else is
+//! negotiated.
+
+use super::{b64, unb64, JoseError, Jwk};
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+use aws_lc_rs::agreement::{self, UnparsedPublicKey, ECDH_P256};
+use aws_lc_rs::digest;
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{
+    KeyPair as RsaKeyPair, KeySize, OaepPrivateDecryptingKey, OaepPublicEncryptingKey,
+    PrivateDecryptingKey, PublicEncryptingKey, PublicKeyComponents, OAEP_SHA256_MGF1SHA256,
+};
+use aws_lc_rs::signature::KeyPair;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+const ENC: &str = "A256GCM";
+
+/// Key-management algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JweAlg {
+    #[serde(rename = "RSA-OAEP-256")]
+    RsaOaep256,
+    #[serde(rename = "ECDH-ES")]
+    EcdhEs,
+}
+
+impl JweAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JweAlg::RsaOaep256 => "RSA-OAEP-256",
+            JweAlg::EcdhEs => "ECDH-ES",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JweAlg> {
+        match s {
+            "RSA-OAEP-256" => Some(JweAlg::RsaOaep256),
+            "ECDH-ES" => Some(JweAlg::EcdhEs),
+            _ => None,
+        }
+    }
+}
+
+fn rand_bytes<const N: usize>() -> Result<[u8; N], JoseError> {
+    let mut b = [0u8; N];
+    aws_lc_rs::rand::fill(&mut b).map_err(|_| JoseError::SigningFailed)?;
+    Ok(b)
+}
+
+/// Concat KDF (NIST SP 800-56A, RFC 7518 §4.6.2) with SHA-256, for outputs of
+/// at most 256 bits (one round).
+pub fn concat_kdf(z: &[u8], alg_id: &str, apu: &[u8], apv: &[u8], key_bits: u32) -> Vec<u8> {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    ctx.update(&1u32.to_be_bytes());
+    ctx.update(z);
+    for part in [alg_id.as_bytes(), apu, apv] {
+        ctx.update(&(part.len() as u32).to_be_bytes());
+        ctx.update(part);
+    }
+    ctx.update(&key_bits.to_be_bytes());
+    let out = ctx.finish();
+    out.as_ref()[..(key_bits as usize / 8).min(32)].to_vec()
+}
+
+fn ec_point(jwk: &Jwk) -> Result<Vec<u8>, JoseError> {
+    if jwk.kty != "EC" || jwk.crv.as_deref() != Some("P-256") {
+        return Err(JoseError::BadKey("key must be an EC P-256 key"));
+    }
+    let x = unb64(jwk.x.as_deref().ok_or(JoseError::BadKey("missing x"))?)?;
+    let y = unb64(jwk.y.as_deref().ok_or(JoseError::BadKey("missing y"))?)?;
+    if x.len() != 32 || y.len() != 32 {
+        return Err(JoseError::BadKey("bad P-256 coordinates"));
+    }
+    let mut p = Vec::with_capacity(65);
+    p.push(4);
+    p.extend_from_slice(&x);
+    p.extend_from_slice(&y);
+    Ok(p)
+}
+
+fn ec_jwk(point: &[u8]) -> Result<Jwk, JoseError> {
+    if point.len() != 65 {
+        return Err(JoseError::BadKey("unexpected EC point encoding"));
+    }
+    Ok(Jwk {
+        kty: "EC".into(),
+        kid: None,
+        use_: None,
+        alg: None,
+        crv: Some("P-256".into()),
+        x: Some(b64(&point[1..33])),
+        y: Some(b64(&point[33..65])),
+        n: None,
+        e: None,
+    })
+}
+
+fn gcm(cek: &[u8]) -> Result<LessSafeKey, JoseError> {
+    if cek.len() != 32 {
+        return Err(JoseError::BadKey("content key must be 32 bytes"));
+    }
+    Ok(LessSafeKey::new(
+        UnboundKey::new(&AES_256_GCM, cek).map_err(|_| JoseError::BadKey("content key"))?,
+    ))
+}
+
+/// Encrypts `plaintext` to the recipient's public key.
+pub fn encrypt(
+    plaintext: &[u8],
+    to: &Jwk,
+    alg: JweAlg,
+    cty: Option<&str>,
+) -> Result<String, JoseError> {
+    let mut header = Map::new();
+    header.insert("alg".into(), json!(alg.as_str()));
+    header.insert("enc".into(), json!(ENC));
+    if let Some(kid) = &to.kid {
+        header.insert("kid".into(), json!(kid));
+    }
+    if let Some(c) = cty {
+        header.insert("cty".into(), json!(c));
+    }
+    let (cek, encrypted_key) = match alg {
+        JweAlg::RsaOaep256 => {
+            if to.kty != "RSA" {
+                return Err(JoseError::BadKey("RSA-OAEP-256 needs an RSA key"));
+            }
+            let n = unb64(to.n.as_deref().ok_or(JoseError::BadKey("missing n"))?)?;
+            let e = unb64(to.e.as_deref().ok_or(JoseError::BadKey("missing e"))?)?;
+            let public: PublicEncryptingKey = PublicKeyComponents {
+                n: n.as_slice(),
+                e: e.as_slice(),
+            }
+            .try_into()
+            .map_err(|_| JoseError::BadKey("invalid RSA public key"))?;
+            if public.key_size_bits() < 2048 {
+                return Err(JoseError::BadKey("RSA key shorter than 2048 bits"));
+            }
+            let oaep =
+                OaepPublicEncryptingKey::new(public).map_err(|_| JoseError::BadKey("RSA key"))?;
+            let cek = rand_bytes::<32>()?;
+            let mut out = vec![0u8; oaep.ciphertext_size()];
+            let wrapped = oaep
+                .encrypt(&OAEP_SHA256_MGF1SHA256, &cek, &mut out, None)
+                .map_err(|_| JoseError::SigningFailed)?
+                .to_vec();
+            (cek.to_vec(), wrapped)
+        }
+        JweAlg::EcdhEs => {
+            let peer = ec_point(to)?;
+            let eph = agreement::PrivateKey::generate(&ECDH_P256)
+                .map_err(|_| JoseError::SigningFailed)?;
+            let eph_pub = eph
+                .compute_public_key()
+                .map_err(|_| JoseError::SigningFailed)?;
+            header.insert(
+                "epk".into(),
+                serde_json::to_value(ec_jwk(eph_pub.as_ref())?)
+                    .map_err(|_| JoseError::SigningFailed)?,
+            );
+            let cek = agreement::agree(
+                &eph,
+                UnparsedPublicKey::new(&ECDH_P256, &peer),
+                JoseError::BadKey("ECDH failed"),
+                |z| Ok(concat_kdf(z, ENC, &[], &[], 256)),
+            )?;
+            (cek, Vec::new())
+        }
+    };
+    let protected =
+        b64(&serde_json::to_vec(&Value::Object(header)).map_err(|_| JoseError::SigningFailed)?);
+    let iv = rand_bytes::<12>()?;
+    let mut buf = plaintext.to_vec();
+    let tag = gcm(&cek)?
+        .seal_in_place_separate_tag(
+            Nonce::assume_unique_for_key(iv),
+            Aad::from(protected.as_bytes()),
+            &mut buf,
+        )
+        .map_err(|_| JoseError::SigningFailed)?;
+    Ok(format!(
+        "{protected}.{}.{}.{}.{}",
+        b64(&encrypted_key),
+        b64(&iv),
+        b64(&buf),
+        b64(tag.as_ref())
+    ))
+}
+
+/// A private key that can decrypt JWEs addressed to it.
+pub enum DecryptionKey {
+    Rsa {
+        key: OaepPrivateDecryptingKey,
+        pkcs8: Vec<u8>,
+        public: Jwk,
+    },
+    Ec {
+        key: agreement::PrivateKey,
+        pkcs8: Vec<u8>,
+        public: Jwk,
+    },
+}
+
+impl DecryptionKey {
+    pub fn generate(alg: JweAlg, kid: &str) -> Result<DecryptionKey, JoseError> {
+        let pkcs8 = match alg {
+            JweAlg::RsaOaep256 => RsaKeyPair::generate(KeySize::Rsa2048)
+                .and_then(|k| k.as_der())
+                .map_err(|_| JoseError::BadKey("RSA generation"))?
+                .as_ref()
+                .to_vec(),
+            JweAlg::EcdhEs => agreement::PrivateKey::generate(&ECDH_P256)
+                .and_then(|k| AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&k))
+                .map_err(|_| JoseError::BadKey("EC generation"))?
+                .as_ref()
+                .to_vec(),
+        };
+        DecryptionKey::from_pkcs8(alg, kid, pkcs8)
+    }
+
+    pub fn from_pkcs8(alg: JweAlg, kid: &str, pkcs8: Vec<u8>) -> Result<DecryptionKey, JoseError> {
+        let mut key = match alg {
+            JweAlg::RsaOaep256 => {
+                let pair = RsaKeyPair::from_pkcs8(&pkcs8)
+                    .map_err(|_| JoseError::BadKey("not an RSA PKCS#8 key"))?;
+                let comps = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
+                let public = Jwk {
+                    kty: "RSA".into(),
+                    kid: None,
+                    use_: Some("enc".into()),
+                    alg: Some(alg.as_str().into()),
+                    crv: None,
+                    x: None,
+                    y: None,
+                    n: Some(b64(&comps.n)),
+                    e: Some(b64(&comps.e)),
+                };
+                let dk = PrivateDecryptingKey::from_pkcs8(&pkcs8)
+                    .map_err(|_| JoseError::BadKey("RSA key"))?;
+                let key =
+                    OaepPrivateDecryptingKey::new(dk).map_err(|_| JoseError::BadKey("RSA key"))?;
+                DecryptionKey::Rsa { key, pkcs8, public }
+            }
+            JweAlg::EcdhEs => {
+                let key = agreement::PrivateKey::from_private_key_der(&ECDH_P256, &pkcs8)
+                    .map_err(|_| JoseError::BadKey("not a P-256 key"))?;
+                let point = key
+                    .compute_public_key()
+                    .map_err(|_| JoseError::BadKey("EC key"))?;
+                let mut public = ec_jwk(point.as_ref())?;
+                public.use_ = Some("enc".into());
+                public.alg = Some(alg.as_str().into());
+                DecryptionKey::Ec { key, pkcs8, public }
+            }
+        };
+        match &mut key {
+            DecryptionKey::Rsa { public, .. } | DecryptionKey::Ec { public, .. } => {
+                public.kid = (!kid.is_empty()).then(|| kid.to_owned());
+            }
+        }
+        Ok(key)
+    }
+
+    /// From a raw P-256 private scalar (test vectors).
+    pub fn ec_from_scalar(d: &[u8]) -> Result<DecryptionKey, JoseError> {
+        let key = agreement::PrivateKey::from_private_key(&ECDH_P256, d)
+            .map_err(|_| JoseError::BadKey("scalar"))?;
+        let pkcs8 = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&key)
+            .map_err(|_| JoseError::BadKey("EC key"))?
+            .as_ref()
+            .to_vec();
+        DecryptionKey::from_pkcs8(JweAlg::EcdhEs, "", pkcs8)
+    }
+
+    pub fn alg(&self) -> JweAlg {
+        match self {
+            DecryptionKey::Rsa { .. } => JweAlg::RsaOaep256,
+            DecryptionKey::Ec { .. } => JweAlg::EcdhEs,
+        }
+    }
+
+    pub fn public_jwk(&self) -> Jwk {
+        match self {
+            DecryptionKey::Rsa { public, .. } | DecryptionKey::Ec { public, .. } => public.clone(),
+        }
+    }
+
+    pub fn pkcs8(&self) -> &[u8] {
+        match self {
+            DecryptionKey::Rsa { pkcs8, .. } | DecryptionKey::Ec { pkcs8, .. } => pkcs8,
+        }
+    }
+
+    /// Decrypts a compact JWE whose `alg` must be this key's and `enc` A256GCM.
+    pub fn decrypt(&self, token: &str) -> Result<Vec<u8>, JoseError> {
+        let parts: Vec<&str> = token.split('.').collect();
+        let [protected, ek, iv, ct, tag] = parts.as_slice() else {
+            return Err(JoseError::Malformed);
+        };
+        let header: Map<String, Value> = match serde_json::from_slice(&unb64(protected)?) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(JoseError::Malformed),
+        };
+        let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
+        if alg != self.alg().as_str() {
+            return Err(JoseError::UnexpectedAlg(alg.chars().take(16).collect()));
+        }
+        let enc = header.get("enc").and_then(Value::as_str).unwrap_or("");
+        if enc != ENC {
+            return Err(JoseError::UnexpectedAlg(enc.chars().take(16).collect()));
+        }
+        if header.contains_key("zip") || header.contains_key("crit") {
+            return Err(JoseError::Malformed);
+        }
+        let ek = unb64(ek)?;
+        let cek = match self {
+            DecryptionKey::Rsa { key, .. } => {
+                let mut out = vec![0u8; key.min_output_size()];
+                let cek = key
+                    .decrypt(&OAEP_SHA256_MGF1SHA256, &ek, &mut out, None)
+                    .map_err(|_| JoseError::BadSignature)?;
+                cek.to_vec()
+            }
+            DecryptionKey::Ec { key, .. } => {
+                if !ek.is_empty() {
+                    return Err(JoseError::Malformed);
+                }
+                let epk: Jwk = header
+                    .get("epk")
+                    .cloned()
+                    .and_then(|v| serde_json::from_value(v).ok())
+                    .ok_or(JoseError::BadKey("missing epk"))?;
+                let point = ec_point(&epk)?;
+                let apu = header
+                    .get("apu")
+                    .and_then(Value::as_str)
+                    .map(unb64)
+                    .transpose()?
+                    .unwrap_or_default();
+                let apv = header
+                    .get("apv")
+                    .and_then(Value::as_str)
+                    .map(unb64)
+                    .transpose()?
+                    .unwrap_or_default();
+                agreement::agree(
+                    key,
+                    UnparsedPublicKey::new(&ECDH_P256, &point),
+                    JoseError::BadKey("epk not on P-256"),
+                    |z| Ok(concat_kdf(z, ENC, &apu, &apv, 256)),
+                )?
+            }
+        };
+        decrypt_content(protected, &cek, &unb64(iv)?, &unb64(ct)?, &unb64(tag)?)
+    }
+}
+
+/// The A256GCM content layer: AAD is the ASCII of the encoded protected header.
+pub fn decrypt_content(
+    protected_b64: &str,
+    cek: &[u8],
+    iv: &[u8],
+    ct: &[u8],
+    tag: &[u8],
+) -> Result<Vec<u8>, JoseError> {
+    if iv.len() != 12 || tag.len() != 16 {
+        return Err(JoseError::Malformed);
+    }
+    let nonce = Nonce::try_assume_unique_for_key(iv).map_err(|_| JoseError::Malformed)?;
+    let mut buf = ct.to_vec();
+    buf.extend_from_slice(tag);
+    let plain = gcm(cek)?
+        .open_in_place(nonce, Aad::from(protected_b64.as_bytes()), &mut buf)
+        .map_err(|_| JoseError::BadSignature)?;
+    Ok(plain.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc7518_appendix_c_concat_kdf() {
+        // ECDH-ES key agreement example of RFC 7518 Appendix C (A128GCM, "Alice", "Bob").
+        let bob = DecryptionKey::ec_from_scalar(
+            &unb64("VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw").unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(
+            bob.public_jwk().x.as_deref(),
+            Some("weNJy2HscCSM6AEDTDg04biOvhFhyyWvOHQfeF_PxMQ")
+        );
+        let alice_pub = Jwk {
+            kty: "EC".into(),
+            kid: None,
+            use_: None,
+            alg: None,
+            crv: Some("P-256".into()),
+            x: Some("gI0GAILBdu7T53akrFmMyGcsF3n5dO7MmwNBHKW5SV0".into()),
+            y: Some("SLW_xSffzlPWrHEVI30DHM_4egVwt3NQqeUD7nMFpps".into()),
+            n: None,
+            e: None,
+        };
+        let DecryptionKey::Ec { key, .. } = &bob else {
+            unreachable!()
+        };
+        let point = ec_point(&alice_pub).unwrap_or_default();
+        let derived = agreement::agree(key, UnparsedPublicKey::new(&ECDH_P256, &point), (), |z| {
+            Ok(concat_kdf(z, "A128GCM", b"Alice", b"Bob", 128))
+        })
+        .unwrap_or_default();
+        assert_eq!(b64(&derived), "VqqN6vgjbSBcIijNcacQGg");
+    }
+
+    #[test]
+    fn rfc7520_5_2_a256gcm_content_layer() {
+        // RFC 7520 §5.2 (RSA-OAEP + A256GCM): decrypt the content with the given CEK.
+        let protected = "eyJhbGciOiJSU0EtT0FFUCIsImtpZCI6InNhbXdpc2UuZ2FtZ2VlQGhvYmJpdG9uLmV4YW1wbGUiLCJlbmMiOiJBMjU2R0NNIn0";
+        let cek = unb64("mYMfsggkTAm0TbvtlFh2hyoXnbEzJQjMxmgLN3d8xXA").unwrap_or_default();
+        let iv = unb64("-nBoKLH0YkLZPSI9").unwrap_or_default();
+        let ct = unb64("o4k2cnGN8rSSw3IDo1YuySkqeS_t2m1GXklSgqBdpACm6UJuJowOHC5ytjqYgRL-I-soPlwqMUf4UgRWWeaOGNw6vGW-xyM01lTYxrXfVzIIaRdhYtEMRBvBWbEwP7ua1DRfvaOjgZv6Ifa3brcAM64d8p5lhhNcizPersuhw5f-pGYzseva-TUaL8iWnctc-sSwy7SQmRkfhDjwbz0fz6kFovEgj64X1I5s7E6GLp5fnbYGLa1QUiML7Cc2GxgvI7zqWo0YIEc7aCflLG1-8BboVWFdZKLK9vNoycrYHumwzKluLWEbSVmaPpOslY2n525DxDfWaVFUfKQxMF56vn4B9QMpWAbnypNimbM8zVOw").unwrap_or_default();
+        let tag = unb64("UCGiqJxhBI3IFVdPalHHvA").unwrap_or_default();
+        let plain = decrypt_content(protected, &cek, &iv, &ct, &tag).unwrap_or_default();
+        assert!(String::from_utf8_lossy(&plain)
+            .starts_with("You can trust us to stick with you through thick and thin"));
+        let mut bad_tag = tag.clone();
+        bad_tag[0] ^= 1;
+        assert_eq!(
+            decrypt_content(protected, &cek, &iv, &ct, &bad_tag),
+            Err(JoseError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn round_trips_and_strictness() {
+        for alg in [JweAlg::RsaOaep256, JweAlg::EcdhEs] {
+            let k = DecryptionKey::generate(alg, "k1").unwrap_or_else(|e| unreachable!("{e}"));
+            let t =
+                encrypt(b"secret payload", &k.public_jwk(), alg, Some("JWT")).unwrap_or_default();
+            assert_eq!(k.decrypt(&t).unwrap_or_default(), b"secret payload");
+            // tampered ciphertext
+            let mut parts: Vec<String> = t.split('.').map(str::to_owned).collect();
+            let mut ct = unb64(&parts[3]).unwrap_or_default();
+            ct[0] ^= 1;
+            parts[3] = b64(&ct);
+            assert!(k.decrypt(&parts.join(".")).is_err());
+            // another key of the other algorithm refuses the token
+            let other = DecryptionKey::generate(
+                if alg == JweAlg::EcdhEs {
+                    JweAlg::RsaOaep256
+                } else {
+                    JweAlg::EcdhEs
+                },
+                "",
+            )
+            .unwrap_or_else(|e| unreachable!("{e}"));
+            assert!(matches!(
+                other.decrypt(&t),
+                Err(JoseError::UnexpectedAlg(_))
+            ));
+            // pkcs8 round trip
+            let again = DecryptionKey::from_pkcs8(alg, "k1", k.pkcs8().to_vec())
+                .unwrap_or_else(|e| unreachable!("{e}"));
+            assert_eq!(again.public_jwk(), k.public_jwk());
+        }
+        // unknown enc is refused
+        let k = DecryptionKey::generate(JweAlg::EcdhEs, "").unwrap_or_else(|e| unreachable!("{e}"));
+        let t = encrypt(b"x", &k.public_jwk(), JweAlg::EcdhEs, None).unwrap_or_default();
+        let header: Value =
+            serde_json::from_slice(&unb64(t.split('.').next().unwrap_or("")).unwrap_or_default())
+                .unwrap_or_default();
+        let mut h = header.clone();
+        h["enc"] = json!("A128CBC-HS256");
+        let forged = format!(
+            "{}.{}",
+            b64(h.to_string().as_bytes()),
+            t.split_once('.').map(|x| x.1).unwrap_or("")
+        );
+        assert!(matches!(
+            k.decrypt(&forged),
+            Err(JoseError::UnexpectedAlg(_))
+        ));
+        // an epk on the wrong curve is refused
+        let mut h = header;
+        h["epk"]["crv"] = json!("P-384");
+        let forged = format!(
+            "{}.{}",
+            b64(h.to_string().as_bytes()),
+            t.split_once('.').map(|x| x.1).unwrap_or("")
+        );
+        assert!(k.decrypt(&forged).is_err());
+    }
+}
