@@ -168,10 +168,13 @@ fn claims_request_amr(claims: &str) -> Result<bool, AuthorizeRejection> {
 }
 
 /// Validates every parameter of a request from a trusted client/redirect.
+/// `is_data_scope` tells which scopes the data-provider registry serves, so
+/// they count as known scopes too.
 pub fn validate(
     raw: &RawParams<'_>,
     sp: &ServiceProvider,
     platform: Platform,
+    is_data_scope: &dyn Fn(&str) -> bool,
 ) -> Result<AuthorizeRequest, AuthorizeRejection> {
     if let Some(k) = raw.0.keys().find(|k| !ALLOWED.contains(k)) {
         return Err(page(
@@ -258,7 +261,10 @@ pub fn validate(
         state: Some(state.clone()),
     };
     // Unknown scopes are ignored; known ones must be registered for the SP.
-    let known: Vec<&str> = scope.split(' ').filter(|s| is_known_scope(s)).collect();
+    let known: Vec<&str> = scope
+        .split(' ')
+        .filter(|s| is_known_scope(s) || is_data_scope(s))
+        .collect();
     if let Some(s) = known.iter().find(|s| !sp.allows_scope(s)) {
         return Err(redirect(
             ErrorCode::InvalidScope,
@@ -346,7 +352,7 @@ mod tests {
     fn run(p: &[(String, String)]) -> Result<AuthorizeRequest, AuthorizeRejection> {
         let raw = RawParams::parse(p)?;
         client_and_redirect(&raw)?;
-        validate(&raw, &sp(), Platform::Standard)
+        validate(&raw, &sp(), Platform::Standard, &|s| s == "dp_only_scope")
     }
 
     fn code_of(r: Result<AuthorizeRequest, AuthorizeRejection>) -> (&'static str, bool) {
@@ -389,6 +395,7 @@ mod tests {
             ("prompt", "login consent", ("ok", false)),
             ("scope", "profile", ("Y030007", false)),
             ("scope", "openid dgfip_rfr", ("Y030011", true)),
+            ("scope", "openid dp_only_scope", ("Y030011", true)),
             ("acr_values", "eidas2", ("Y030012", true)),
             ("acr_values", "foo", ("ok", false)),
             ("claims", "{not json", ("Y030007", false)),

@@ -172,3 +172,31 @@ mod tests {
         assert!(!IdpFilter::Allow(vec![]).accepts("a"));
     }
 }
+
+/// A data provider ("API FranceConnectée"): releases data only against a
+/// valid federation access token, checked through `/checktoken`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataProvider {
+    pub id: String,
+    /// Shown to citizens on the consent page.
+    pub title: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Data scopes it serves.
+    pub scopes: Vec<String>,
+    pub active: bool,
+    /// Signature of the checktoken answer (ES256 or RS256).
+    pub checktoken_signed_response_alg: SigningAlg,
+    /// `RSA-OAEP-256` or `ECDH-ES` (with `A256GCM`); `None`: signed only.
+    pub checktoken_encrypted_response_alg: Option<String>,
+    /// Its public encryption key, inline (a JWK)…
+    pub encryption_jwk: Option<serde_json::Value>,
+    /// …or published at this URL (a JWKS).
+    pub jwks_uri: Option<String>,
+}
+
+impl DataProvider {
+    pub fn serves(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}

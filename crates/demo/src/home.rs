@@ -15,8 +15,10 @@ pub struct HomePage<'a> {
     pub client_secret: &'a str,
     pub redirect_uri: &'a str,
     pub try_url: &'a str,
+    pub canteen: Option<&'a str>,
     pub idps: Vec<(&'static str, &'static str, String)>,
     pub citizens: Vec<(&'static str, &'static str, bool)>,
+    pub dps: Vec<(&'static str, String)>,
 }
 
 impl HomePage<'_> {
@@ -59,5 +61,18 @@ pub fn citizen_rows() -> Vec<(&'static str, &'static str, bool)> {
     CITIZENS
         .iter()
         .map(|c| (c.login, c.description, c.broken))
+        .collect()
+}
+
+/// (title, API URL) of each demo data provider.
+pub fn dp_rows(public_url: &str) -> Vec<(&'static str, String)> {
+    crate::dp::DEMO_DPS
+        .iter()
+        .map(|d| {
+            (
+                d.title,
+                format!("{public_url}/dp/{}/api/{}", d.id, d.resource),
+            )
+        })
         .collect()
 }

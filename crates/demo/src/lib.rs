@@ -3,7 +3,9 @@
 //! login form, test citizens with password `123`), and the test page that
 //! lists them. `relais demo` mounts all of it beside the federation.
 
+pub mod canteen;
 pub mod citizens;
+pub mod dp;
 pub mod home;
 pub mod idp;
 pub mod world;

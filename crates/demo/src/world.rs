@@ -5,7 +5,8 @@
 
 use relais_core::acr::AcrLevel;
 use relais_core::partner::{
-    IdentityProvider, IdpClientAuth, IdpEndpoints, IdpFilter, ServiceProvider, SigningAlg, SpType,
+    DataProvider, IdentityProvider, IdpClientAuth, IdpEndpoints, IdpFilter, ServiceProvider,
+    SigningAlg, SpType,
 };
 use relais_oidc::JwsAlg;
 
@@ -175,6 +176,73 @@ impl DemoWorld {
             .collect(),
             allowed_prompts: vec!["login".into(), "consent".into()],
             amr_entitled: true,
+            idp_hints: Vec::new(),
+            idp_filter: IdpFilter::default(),
+            id_token_signed_response_alg: SigningAlg::ES256,
+            userinfo_signed_response_alg: SigningAlg::ES256,
+        }
+    }
+}
+
+impl DemoWorld {
+    pub fn dp_client_secret(&self, id: &str) -> String {
+        let d = aws_lc_rs_digest(&format!("{}:dp:{id}", self.seed));
+        format!("dp-secret-{}", &d[..24])
+    }
+
+    /// The federation's registrations of the demo data providers.
+    pub fn data_providers(&self) -> Vec<DataProvider> {
+        crate::dp::DEMO_DPS
+            .iter()
+            .map(|d| DataProvider {
+                id: d.id.to_owned(),
+                title: d.title.to_owned(),
+                client_id: format!("dp-{}", d.id),
+                client_secret: self.dp_client_secret(d.id),
+                scopes: d.scopes.iter().map(|s| (*s).to_owned()).collect(),
+                active: true,
+                checktoken_signed_response_alg: match d.signing {
+                    JwsAlg::RS256 => SigningAlg::RS256,
+                    _ => SigningAlg::ES256,
+                },
+                checktoken_encrypted_response_alg: d.encryption.map(|a| a.as_str().to_owned()),
+                encryption_jwk: None,
+                jwks_uri: d
+                    .encryption
+                    .map(|_| format!("{}/dp/{}/jwks", self.public_url, d.id)),
+            })
+            .collect()
+    }
+
+    /// The demo town's canteen service, as registered in the federation.
+    pub fn canteen_service(&self, canteen_url: &str) -> ServiceProvider {
+        let secret = aws_lc_rs_digest(&format!("{}:sp:canteen", self.seed));
+        let base = canteen_url.trim_end_matches('/');
+        ServiceProvider {
+            client_id: "cantine-belleville".to_owned(),
+            entity_id: "commune-belleville-sur-loire".to_owned(),
+            name: "Inscription à la cantine scolaire — Belleville-sur-Loire".to_owned(),
+            active: true,
+            sp_type: SpType::Public,
+            identity_consent: false,
+            client_secret: format!("cantine-secret-{}", &secret[..24]),
+            redirect_uris: vec![format!("{base}/callback")],
+            post_logout_redirect_uris: vec![format!("{base}/")],
+            scopes: [
+                "openid",
+                "identite_pivot",
+                "given_name",
+                "family_name",
+                "birthdate",
+                "email",
+                "preferred_username",
+                "cnaf_quotient_familial",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+            allowed_prompts: vec!["login".into(), "consent".into()],
+            amr_entitled: false,
             idp_hints: Vec::new(),
             idp_filter: IdpFilter::default(),
             id_token_signed_response_alg: SigningAlg::ES256,

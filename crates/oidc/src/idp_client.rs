@@ -215,6 +215,41 @@ impl IdpClient {
         Ok(cached)
     }
 
+    /// A key set published by a partner (e.g. a data provider's encryption
+    /// keys), cached for a minute.
+    pub async fn partner_key_set(&self, url: &str, now_millis: i64) -> Result<JwkSet, IdpError> {
+        let cache_key = format!("url:{url}");
+        if let Some(c) = self
+            .cached_jwks(&cache_key)
+            .filter(|c| now_millis - c.fetched_at < 60_000)
+        {
+            return Ok(c.set.clone());
+        }
+        let resp = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(6))
+            .send()
+            .await
+            .map_err(|e| IdpError::Discovery(format!("JWKS: {}", short(&e))))?;
+        let (status, _, body) = Self::read_body(resp).await.map_err(IdpError::Discovery)?;
+        if status != 200 {
+            return Err(IdpError::Discovery(format!("JWKS: HTTP {status}")));
+        }
+        let set: JwkSet = serde_json::from_slice(&body)
+            .map_err(|_| IdpError::Discovery("JWKS is not a key set".into()))?;
+        if let Ok(mut map) = self.jwks.write() {
+            map.insert(
+                cache_key,
+                Arc::new(CachedJwks {
+                    set: set.clone(),
+                    fetched_at: now_millis,
+                }),
+            );
+        }
+        Ok(set)
+    }
+
     fn cached_jwks(&self, idp_id: &str) -> Option<Arc<CachedJwks>> {
         self.jwks.read().ok().and_then(|m| m.get(idp_id).cloned())
     }

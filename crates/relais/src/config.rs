@@ -7,7 +7,8 @@
 
 use relais_core::acr::AcrLevel;
 use relais_core::partner::{
-    IdentityProvider, IdpClientAuth, IdpEndpoints, IdpFilter, ServiceProvider, SigningAlg, SpType,
+    DataProvider, IdentityProvider, IdpClientAuth, IdpEndpoints, IdpFilter, ServiceProvider,
+    SigningAlg, SpType,
 };
 use relais_core::Platform;
 use serde::Deserialize;
@@ -43,6 +44,8 @@ pub struct Config {
     pub service_providers: Vec<SpConfig>,
     #[serde(default)]
     pub identity_providers: Vec<IdpConfig>,
+    #[serde(default)]
+    pub data_providers: Vec<DpConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -537,5 +540,114 @@ mod tests {
             e,
             "service_providers[3].redirect_uris[0]: must use https outside sandbox mode"
         );
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DpConfig {
+    pub id: String,
+    pub title: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: Vec<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default)]
+    pub checktoken_signed_response_alg: SigningAlg,
+    /// `RSA-OAEP-256` or `ECDH-ES`; unset = signed only.
+    pub checktoken_encrypted_response_alg: Option<String>,
+    /// `A256GCM` (the only content encryption).
+    pub checktoken_encrypted_response_enc: Option<String>,
+    /// Inline public JWK (a TOML table or a JSON string).
+    pub encryption_jwk: Option<toml::Value>,
+    pub jwks_uri: Option<String>,
+}
+
+impl DpConfig {
+    pub fn to_domain(&self, i: usize, sandbox: bool) -> Result<DataProvider, ConfigError> {
+        let f = |k: &str| format!("data_providers[{i}].{k}");
+        check_id(&f("id"), &self.id)?;
+        check_id(&f("client_id"), &self.client_id)?;
+        if self.client_secret.len() < 16 {
+            return Err(err(f("client_secret"), "must be at least 16 characters"));
+        }
+        if self.title.trim().is_empty() {
+            return Err(err(f("title"), "must not be empty"));
+        }
+        if self.scopes.is_empty() {
+            return Err(err(f("scopes"), "at least one data scope is required"));
+        }
+        for s in &self.scopes {
+            if relais_core::scope::claims_of_identity_scope(s).is_some() || s == "amr" {
+                return Err(err(
+                    f("scopes"),
+                    format!("{s} is an identity scope, not a data scope"),
+                ));
+            }
+        }
+        if self.checktoken_signed_response_alg == SigningAlg::HS256 {
+            return Err(err(
+                f("checktoken_signed_response_alg"),
+                "must be ES256 or RS256",
+            ));
+        }
+        if let Some(enc) = &self.checktoken_encrypted_response_enc {
+            if enc != "A256GCM" {
+                return Err(err(
+                    f("checktoken_encrypted_response_enc"),
+                    "only A256GCM is supported",
+                ));
+            }
+        }
+        let encryption_jwk = match &self.encryption_jwk {
+            None => None,
+            Some(toml::Value::String(s)) => Some(
+                serde_json::from_str(s)
+                    .map_err(|e| err(f("encryption_jwk"), format!("not JSON: {e}")))?,
+            ),
+            Some(v) => Some(serde_json::to_value(v).map_err(|e| err(f("encryption_jwk"), e))?),
+        };
+        if let Some(alg) = &self.checktoken_encrypted_response_alg {
+            let kty = match alg.as_str() {
+                "RSA-OAEP-256" => "RSA",
+                "ECDH-ES" => "EC",
+                _ => {
+                    return Err(err(
+                        f("checktoken_encrypted_response_alg"),
+                        "must be RSA-OAEP-256 or ECDH-ES",
+                    ))
+                }
+            };
+            match (&encryption_jwk, &self.jwks_uri) {
+                (Some(jwk), _) => {
+                    if jwk.get("kty").and_then(|v| v.as_str()) != Some(kty) {
+                        return Err(err(
+                            f("encryption_jwk"),
+                            format!("must be an {kty} key for {alg}"),
+                        ));
+                    }
+                }
+                (None, Some(u)) => check_url(&f("jwks_uri"), u, sandbox)?,
+                (None, None) => {
+                    return Err(err(
+                        f("encryption_jwk"),
+                        "an inline key or jwks_uri is required for encryption",
+                    ))
+                }
+            }
+        }
+        Ok(DataProvider {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            scopes: self.scopes.clone(),
+            active: self.active,
+            checktoken_signed_response_alg: self.checktoken_signed_response_alg,
+            checktoken_encrypted_response_alg: self.checktoken_encrypted_response_alg.clone(),
+            encryption_jwk,
+            jwks_uri: self.jwks_uri.clone(),
+        })
     }
 }

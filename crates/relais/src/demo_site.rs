@@ -22,13 +22,15 @@ struct Site {
     app: AppState,
     sp: Arc<ServiceProvider>,
     http: reqwest::Client,
+    canteen_url: Option<String>,
 }
 
-pub fn router(app: AppState, sp: ServiceProvider) -> Router {
+pub fn router(app: AppState, sp: ServiceProvider, canteen_url: Option<String>) -> Router {
     let site = Site {
         app,
         sp: Arc::new(sp),
         http: reqwest::Client::new(),
+        canteen_url,
     };
     Router::new()
         .route("/", get(home))
@@ -66,7 +68,9 @@ async fn home(State(site): State<Site>) -> Response {
         redirect_uri: &redirect_uri,
         try_url: &try_url,
         idps: idp_rows(&s.public_url),
+        canteen: site.canteen_url.as_deref(),
         citizens: citizen_rows(),
+        dps: relais_demo::home::dp_rows(&s.public_url),
     };
     let mut r = page.render_page();
     if let Ok(v) = format!("relais_demo_sp={nonce}; Path=/demo; HttpOnly; SameSite=Lax").parse() {

@@ -37,6 +37,9 @@ enum Command {
         /// Keep ephemeral state in the SQLite file (survives restarts).
         #[arg(long)]
         persistent_sessions: bool,
+        /// Port of the demo canteen service (its own site).
+        #[arg(long, default_value_t = 8001)]
+        canteen_port: u16,
     },
     /// A federation node configured by a TOML file (RELAIS__… env overrides).
     Serve {
@@ -97,17 +100,23 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-async fn run_node(cfg: Config, demo: bool) -> Result<(), String> {
+async fn run_node(
+    cfg: Config,
+    canteen: Option<(tokio::net::TcpListener, String)>,
+) -> Result<(), String> {
+    let demo = canteen.is_some();
     let listen = cfg.server.listen.clone();
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|e| format!("server.listen ({listen}): {e}"))?;
     let public = cfg.server.public_url.clone();
+    let canteen_url = canteen.as_ref().map(|(_, u)| u.clone());
     let spec = NodeSpec {
         config: cfg,
         demo,
         clock: Arc::new(SystemClock),
         random: Arc::new(SystemRandomness),
+        canteen,
     };
     let mut running = node::start(spec, listener)
         .await
@@ -117,6 +126,9 @@ async fn run_node(cfg: Config, demo: bool) -> Result<(), String> {
         let sp = running.app.registry.sp("demo-service");
         println!("Relais demo is running.");
         println!("  Home page (start here): {public}/");
+        if let Some(u) = &canteen_url {
+            println!("  Canteen service:        {u}/   (Inscription à la cantine scolaire, Belleville-sur-Loire)");
+        }
         println!("  Federation issuer:      {issuer}");
         println!("  Discovery:              {issuer}/.well-known/openid-configuration");
         if let Some(sp) = sp {
@@ -183,6 +195,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             db,
             events,
             persistent_sessions,
+            canteen_port,
         } => {
             let mut cfg = load_config(None)?;
             cfg.server.listen = format!("127.0.0.1:{port}");
@@ -194,9 +207,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             if persistent_sessions {
                 cfg.storage.ephemeral = config::EphemeralBackend::Sqlite;
             }
-            run_node(cfg, true).await
+            let canteen = tokio::net::TcpListener::bind(("127.0.0.1", canteen_port))
+                .await
+                .map_err(|e| format!("--canteen-port {canteen_port}: {e}"))?;
+            run_node(
+                cfg,
+                Some((canteen, format!("http://localhost:{canteen_port}"))),
+            )
+            .await
         }
-        Command::Serve { config } => run_node(load_config(config.as_deref())?, false).await,
+        Command::Serve { config } => run_node(load_config(config.as_deref())?, None).await,
         Command::Migrate { config } => {
             let cfg = load_config(config.as_deref())?;
             relais_store::sqlite::SqliteStore::open(

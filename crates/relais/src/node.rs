@@ -7,6 +7,8 @@ use crate::config::{Config, EphemeralBackend};
 use crate::demo_site;
 use axum::Router;
 use relais_core::{Clock, Randomness};
+use relais_demo::canteen::Canteen;
+use relais_demo::dp::{DemoDp, DEMO_DPS};
 use relais_demo::idp::DemoIdp;
 use relais_demo::world::DEMO_IDPS;
 use relais_demo::DemoWorld;
@@ -50,12 +52,18 @@ pub struct NodeSpec {
     pub demo: bool,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Randomness>,
+    /// Demo only: the canteen service's own listener and public URL.
+    pub canteen: Option<(TcpListener, String)>,
 }
 
 pub struct RunningNode {
     pub addr: SocketAddr,
     pub app: AppState,
     pub demo_idps: Vec<Arc<DemoIdp>>,
+    pub demo_dps: Vec<Arc<DemoDp>>,
+    /// Demo only: where the canteen service listens.
+    pub canteen_addr: Option<SocketAddr>,
+    side_tasks: Vec<tokio::task::JoinHandle<()>>,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -67,12 +75,18 @@ impl RunningNode {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        for t in &self.side_tasks {
+            t.abort();
+        }
         self.app.events.shutdown().await;
     }
 
     /// Waits until the server ends (after a signal).
     pub async fn wait(mut self) {
         let _ = (&mut self.task).await;
+        for t in &self.side_tasks {
+            t.abort();
+        }
         self.app.events.shutdown().await;
     }
 
@@ -190,6 +204,13 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
             .await
             .map_err(|e| ne("storing identity providers")(e.to_string()))?;
     }
+    for (i, dp) in cfg.data_providers.iter().enumerate() {
+        let dp = dp.to_domain(i, sandbox).map_err(|e| NodeError(e.0))?;
+        registry
+            .upsert_dp(&dp)
+            .await
+            .map_err(|e| ne("storing data providers")(e.to_string()))?;
+    }
     let world = DemoWorld::new(&public_url, &master);
     if spec.demo {
         for idp in world.identity_providers() {
@@ -202,6 +223,18 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
             .upsert_sp(&world.demo_service())
             .await
             .map_err(|e| ne("demo service")(e.to_string()))?;
+        for dp in world.data_providers() {
+            registry
+                .upsert_dp(&dp)
+                .await
+                .map_err(|e| ne("demo data providers")(e.to_string()))?;
+        }
+        if let Some((_, url)) = &spec.canteen {
+            registry
+                .upsert_sp(&world.canteen_service(url))
+                .await
+                .map_err(|e| ne("canteen service")(e.to_string()))?;
+        }
     }
     registry
         .reload()
@@ -235,6 +268,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
 
     let mut router: Router = relais_web::federation_routes(app.clone());
     let mut demo_idps = Vec::new();
+    let mut demo_dps = Vec::new();
     if spec.demo {
         for s in DEMO_IDPS {
             let idp = Arc::new(
@@ -253,7 +287,52 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
             );
             demo_idps.push(idp);
         }
-        router = router.merge(demo_site::router(app.clone(), world.demo_service()));
+        let issuer = format!("{public_url}/api/v2");
+        for d in DEMO_DPS {
+            let dp = Arc::new(
+                DemoDp::new(
+                    d,
+                    &format!("dp-{}", d.id),
+                    &world.dp_client_secret(d.id),
+                    &issuer,
+                )
+                .map_err(|e| NodeError(format!("demo data provider {}: {e}", d.id)))?,
+            );
+            router = router.nest(
+                &format!("/dp/{}", d.id),
+                relais_demo::dp::router(dp.clone()),
+            );
+            demo_dps.push(dp);
+        }
+        let canteen_url = spec.canteen.as_ref().map(|(_, u)| u.clone());
+        router = router.merge(demo_site::router(
+            app.clone(),
+            world.demo_service(),
+            canteen_url,
+        ));
+    }
+    let mut side_tasks = Vec::new();
+    let mut canteen_addr = None;
+    if let (true, Some((listener, url))) = (spec.demo, spec.canteen) {
+        let sp = world.canteen_service(&url);
+        let canteen = Canteen::new(
+            &url,
+            &format!("{public_url}/api/v2"),
+            &sp.client_id,
+            &sp.client_secret,
+            &format!("{public_url}/dp/caf/api/quotient-familial"),
+            spec.random.clone(),
+            spec.clock.clone(),
+        )
+        .map_err(|e| NodeError(format!("canteen: {e}")))?;
+        canteen_addr = listener.local_addr().ok();
+        let canteen_router =
+            relais_web::with_layers(relais_demo::canteen::router(Arc::new(canteen)), sandbox);
+        side_tasks.push(tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, canteen_router).await {
+                tracing::error!(error = %e, "canteen service stopped");
+            }
+        }));
     }
 
     let router = relais_web::with_layers(router, sandbox);
@@ -277,6 +356,9 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         addr,
         app,
         demo_idps,
+        demo_dps,
+        canteen_addr,
+        side_tasks,
         shutdown: Some(tx),
         task,
     })

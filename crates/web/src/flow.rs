@@ -102,6 +102,9 @@ pub struct CodeGrant {
     pub idp_id: String,
     pub session_id: String,
     pub browsing_session: String,
+    /// Unix seconds when the access token was issued (0 for a code).
+    #[serde(default)]
+    pub issued_at: i64,
 }
 
 pub type AccessGrant = CodeGrant;

@@ -4,7 +4,7 @@
 //! secrets are sealed before they reach the store and opened on load.
 
 use arc_swap::ArcSwap;
-use relais_core::partner::{IdentityProvider, ServiceProvider};
+use relais_core::partner::{DataProvider, IdentityProvider, ServiceProvider};
 use relais_oidc::sealer::Sealer;
 use relais_store::{ConfigKind, ConfigStore, StoreError, StoreResult};
 use std::collections::HashMap;
@@ -15,11 +15,24 @@ pub struct Snapshot {
     pub sps: HashMap<String, Arc<ServiceProvider>>,
     /// In display order.
     pub idps: Vec<Arc<IdentityProvider>>,
+    /// Data providers by client id.
+    pub dps: HashMap<String, Arc<DataProvider>>,
 }
 
 impl Snapshot {
     pub fn idp(&self, id: &str) -> Option<&Arc<IdentityProvider>> {
         self.idps.iter().find(|i| i.id == id)
+    }
+
+    /// The active data provider serving `scope`, if any.
+    pub fn dp_for_scope(&self, scope: &str) -> Option<&Arc<DataProvider>> {
+        let mut dps: Vec<&Arc<DataProvider>> = self
+            .dps
+            .values()
+            .filter(|d| d.active && d.serves(scope))
+            .collect();
+        dps.sort_by(|a, b| a.id.cmp(&b.id));
+        dps.into_iter().next()
     }
 }
 
@@ -97,6 +110,27 @@ impl Registry {
             .await
     }
 
+    pub fn dp(&self, client_id: &str) -> Option<Arc<DataProvider>> {
+        self.current.load().dps.get(client_id).cloned()
+    }
+
+    pub fn is_data_scope(&self, scope: &str) -> bool {
+        self.current.load().dps.values().any(|d| d.serves(scope))
+    }
+
+    pub async fn upsert_dp(&self, dp: &DataProvider) -> StoreResult<()> {
+        let mut doc = serde_json::to_value(dp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        seal_field(
+            &mut doc,
+            "client_secret",
+            &self.sealer,
+            &format!("dp:{}", dp.client_id),
+        )?;
+        self.store
+            .put_config(ConfigKind::DataProvider, &dp.client_id, &doc)
+            .await
+    }
+
     pub async fn upsert_idp(&self, idp: &IdentityProvider) -> StoreResult<()> {
         let mut doc = serde_json::to_value(idp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         seal_field(
@@ -131,7 +165,14 @@ impl Registry {
                 .map_err(|e| StoreError::Corrupt(format!("idp {id}: {e}")))?;
             idps.push(Arc::new(idp));
         }
-        self.current.store(Arc::new(Snapshot { sps, idps }));
+        let mut dps = HashMap::new();
+        for (id, mut doc) in self.store.list_config(ConfigKind::DataProvider).await? {
+            open_field(&mut doc, "client_secret", &self.sealer, &format!("dp:{id}"))?;
+            let dp: DataProvider = serde_json::from_value(doc)
+                .map_err(|e| StoreError::Corrupt(format!("dp {id}: {e}")))?;
+            dps.insert(id, Arc::new(dp));
+        }
+        self.current.store(Arc::new(Snapshot { sps, idps, dps }));
         Ok(())
     }
 }

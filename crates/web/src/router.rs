@@ -4,7 +4,8 @@
 use crate::error::AppError;
 use crate::headers::security_headers;
 use crate::journey::{
-    authorize, chooser, consent, discovery, idp_callback, logout, revocation, token, userinfo,
+    authorize, checktoken, chooser, consent, discovery, idp_callback, logout, revocation, token,
+    userinfo,
 };
 use crate::ops;
 use crate::pages;
@@ -99,6 +100,7 @@ pub fn federation_routes(app: AppState) -> Router {
             get(userinfo::userinfo).post(userinfo::userinfo),
         )
         .route("/api/v2/token/revocation", post(revocation::revoke))
+        .route("/api/v2/checktoken", post(checktoken::checktoken))
         .route("/api/v2/session/end", get(logout::end_session))
         .route(
             "/api/v2/idp/logout-callback",

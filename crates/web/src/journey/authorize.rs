@@ -89,7 +89,8 @@ async fn handle(
             "redirect_uri must use https",
         ));
     }
-    let request = authorize::validate(&raw, &sp, app.settings.platform)
+    let is_data_scope = |s: &str| app.registry.is_data_scope(s);
+    let request = authorize::validate(&raw, &sp, app.settings.platform, &is_data_scope)
         .map_err(|r| rejection(&app, r, redirect_uri))?;
     if let Some(hint) = request.idp_hint.as_deref() {
         if !hint_allowed(&app, &sp, hint) {

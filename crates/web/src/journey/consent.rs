@@ -86,7 +86,18 @@ async fn render(
         .into_iter()
         .filter_map(|c| Some((label(t, c), display_value(t, &login.identity, c)?)))
         .collect();
-    let data = scopes.data_scopes().into_iter().map(data_label).collect();
+    let snapshot = app.registry.snapshot();
+    let data = scopes
+        .data_scopes()
+        .into_iter()
+        .map(|scope| {
+            let label = relais_core::scope::data_scope_label(scope).unwrap_or(scope);
+            match snapshot.dp_for_scope(scope) {
+                Some(dp) => format!("{label} — {}", dp.title),
+                None => label.to_owned(),
+            }
+        })
+        .collect();
     let csrf = app
         .issue_csrf(&session.id, &format!("consent:{}", interaction.uid))
         .await?;
@@ -181,6 +192,7 @@ async fn complete(
         idp_id: login.idp_id.clone(),
         session_id: session.id.clone(),
         browsing_session: session.browsing_session.clone(),
+        issued_at: 0,
     };
     let code = app.random.token(32);
     app.save(&format!("code:{code}"), &grant, CODE_TTL).await?;
@@ -242,24 +254,4 @@ fn display_value(t: &Texts, id: &PivotIdentity, c: Claim) -> Option<String> {
         Claim::Birthcountry => format!("{} ({})", t.born_abroad, id.birthcountry),
         other => id.claim_value(other)?.as_str()?.to_owned(),
     })
-}
-
-fn data_label(scope: &str) -> String {
-    match scope {
-        "cnaf_quotient_familial" => {
-            "Quotient familial — Caisse d'allocations familiales".to_owned()
-        }
-        "dgfip_rfr" => {
-            "Revenu fiscal de référence — Direction générale des Finances publiques".to_owned()
-        }
-        "dgfip_nbpart" => {
-            "Nombre de parts fiscales — Direction générale des Finances publiques".to_owned()
-        }
-        "francetravail_statut" => "Statut de demandeur d'emploi — France Travail".to_owned(),
-        "mesri_statut_etudiant" => {
-            "Statut étudiant — Ministère de l'Enseignement supérieur".to_owned()
-        }
-        "cnous_statut_boursier" => "Statut boursier — Cnous".to_owned(),
-        other => other.to_owned(),
-    }
 }

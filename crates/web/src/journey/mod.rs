@@ -4,6 +4,7 @@
 //! keys) and [`revocation`].
 
 pub mod authorize;
+pub mod checktoken;
 pub mod chooser;
 pub mod consent;
 pub mod discovery;

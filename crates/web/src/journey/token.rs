@@ -141,6 +141,8 @@ pub async fn token(
     }
 
     let access_token = app.random.token(32);
+    let mut grant = grant;
+    grant.issued_at = app.clock.now_secs();
     app.save(&format!("at:{access_token}"), &grant, TOKEN_TTL)
         .await
         .map_err(AppError::store_json)?;

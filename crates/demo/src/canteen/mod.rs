@@ -1,0 +1,408 @@
+//! Demo service "Inscription à la cantine scolaire — Commune de
+//! Belleville-sur-Loire (fictive)": a separate web application on its own
+//! port that integrates Relais exactly as a town hall would. Login through
+//! Relais ([`client`]), then a registration form pre-filled with the
+//! parent's identity and the family quotient fetched from the CAF's API
+//! with the Relais access token, and the price bracket ([`pricing`]).
+
+pub mod client;
+pub mod pricing;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use client::{OidcClient, PendingLogin};
+use relais_core::{Clock, Randomness};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const COOKIE: &str = "cantine_sid";
+const SCOPE: &str = "openid identite_pivot email preferred_username cnaf_quotient_familial";
+const MAX_SESSIONS: usize = 10_000;
+
+/// The family quotient as the CAF returned it.
+#[derive(Clone)]
+pub struct Quotient {
+    pub value: u32,
+    pub month: String,
+}
+
+#[derive(Clone)]
+struct LoggedIn {
+    identity: Map<String, Value>,
+    id_token: String,
+    quotient: Result<Quotient, String>,
+    csrf: String,
+}
+
+#[derive(Clone)]
+enum CanteenSession {
+    Pending(PendingLogin),
+    LoggedIn(Box<LoggedIn>),
+}
+
+pub struct Canteen {
+    pub base_url: String,
+    client: OidcClient,
+    caf_url: String,
+    http: reqwest::Client,
+    sessions: Mutex<HashMap<String, CanteenSession>>,
+    random: Arc<dyn Randomness>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Canteen {
+    pub fn new(
+        base_url: &str,
+        issuer: &str,
+        client_id: &str,
+        client_secret: &str,
+        caf_url: &str,
+        random: Arc<dyn Randomness>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Canteen, String> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(8))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let base = base_url.trim_end_matches('/').to_owned();
+        Ok(Canteen {
+            client: OidcClient::new(
+                issuer,
+                client_id,
+                client_secret,
+                &format!("{base}/callback"),
+                http.clone(),
+            ),
+            base_url: base,
+            caf_url: caf_url.to_owned(),
+            http,
+            sessions: Mutex::new(HashMap::new()),
+            random,
+            clock,
+        })
+    }
+
+    fn session(&self, headers: &HeaderMap) -> Option<(String, CanteenSession)> {
+        let id = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == COOKIE)
+            .map(|(_, v)| v.to_owned())?;
+        let s = self.sessions.lock().ok()?.get(&id).cloned()?;
+        Some((id, s))
+    }
+
+    fn store(&self, id: &str, s: CanteenSession) {
+        if let Ok(mut m) = self.sessions.lock() {
+            if m.len() >= MAX_SESSIONS {
+                m.clear();
+            }
+            m.insert(id.to_owned(), s);
+        }
+    }
+
+    fn forget(&self, id: &str) {
+        if let Ok(mut m) = self.sessions.lock() {
+            m.remove(id);
+        }
+    }
+
+    /// Calls the CAF API with the Relais access token.
+    async fn fetch_quotient(&self, access_token: &str) -> Result<Quotient, String> {
+        let r = self
+            .http
+            .get(&self.caf_url)
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .map_err(|_| "service de la CAF injoignable".to_owned())?;
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        match status {
+            200 => {
+                let value = body
+                    .get("quotient_familial")
+                    .and_then(Value::as_u64)
+                    .ok_or("réponse de la CAF incomplète")?;
+                Ok(Quotient {
+                    value: u32::try_from(value).unwrap_or(u32::MAX),
+                    month: body
+                        .get("mois_reference")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned(),
+                })
+            }
+            404 => Err("aucun dossier allocataire à votre nom".into()),
+            403 => Err("accès au quotient familial non autorisé".into()),
+            _ => Err(format!("la CAF a répondu {status}")),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "canteen_home.html")]
+struct HomePage<'a> {
+    logged_in: bool,
+    message: Option<&'a str>,
+    about: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "canteen_form.html")]
+struct FormPage<'a> {
+    logged_in: bool,
+    csrf: &'a str,
+    family_name: &'a str,
+    usage_name: Option<&'a str>,
+    given_name: &'a str,
+    birthdate: String,
+    email: &'a str,
+    quotient: Option<u32>,
+    qf_month: &'a str,
+    qf_problem: &'a str,
+    bracket: &'static str,
+    price: String,
+    days: [&'static str; 4],
+}
+
+#[derive(Template)]
+#[template(path = "canteen_done.html")]
+struct DonePage<'a> {
+    logged_in: bool,
+    child: &'a str,
+    school: &'a str,
+    days: String,
+    bracket: &'static str,
+    price: String,
+}
+
+fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(s) => Html(s).into_response(),
+        Err(_) => Html(
+            "<!DOCTYPE html><html lang=\"fr\"><title>Erreur</title><h1>Erreur</h1></html>"
+                .to_owned(),
+        )
+        .into_response(),
+    }
+}
+
+fn home_with(message: Option<&str>, canteen: &Canteen) -> Response {
+    let about = format!("{}/.well-known/openid-configuration", canteen.client.issuer);
+    render(&HomePage {
+        logged_in: false,
+        message,
+        about: &about,
+    })
+}
+
+async fn home(State(c): State<Arc<Canteen>>, headers: HeaderMap) -> Response {
+    match c.session(&headers) {
+        Some((_, CanteenSession::LoggedIn(_))) => Redirect::to("/inscription").into_response(),
+        _ => home_with(None, &c),
+    }
+}
+
+async fn login(State(c): State<Arc<Canteen>>) -> Response {
+    let (url, pending) = c.client.start(c.random.as_ref(), SCOPE);
+    let sid = c.random.token(24);
+    c.store(&sid, CanteenSession::Pending(pending));
+    let mut r = Redirect::to(&url).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"))
+    {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+async fn callback(
+    State(c): State<Arc<Canteen>>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let Some((sid, CanteenSession::Pending(pending))) = c.session(&headers) else {
+        return home_with(
+            Some("Votre demande de connexion a expiré. Recommencez."),
+            &c,
+        );
+    };
+    if q.state.as_deref() != Some(pending.state.as_str()) {
+        c.forget(&sid);
+        return home_with(
+            Some("Retour de connexion inattendu (state incorrect). Recommencez."),
+            &c,
+        );
+    }
+    if let Some(e) = q.error {
+        c.forget(&sid);
+        let msg = if e == "access_denied" {
+            "Connexion annulée."
+        } else {
+            "La connexion n'a pas abouti."
+        };
+        return home_with(Some(msg), &c);
+    }
+    let Some(code) = q.code else {
+        return home_with(Some("Aucun code reçu de Relais."), &c);
+    };
+    let tokens = match c.client.finish(&code, &pending, c.clock.now_secs()).await {
+        Ok(t) => t,
+        Err(e) => {
+            c.forget(&sid);
+            tracing::warn!(error = %e, "canteen login failed");
+            return home_with(
+                Some("La connexion n'a pas pu être vérifiée. Recommencez."),
+                &c,
+            );
+        }
+    };
+    let quotient = c.fetch_quotient(&tokens.access_token).await;
+    let _ = &tokens.id_claims;
+    c.store(
+        &sid,
+        CanteenSession::LoggedIn(Box::new(LoggedIn {
+            identity: tokens.userinfo,
+            id_token: tokens.id_token,
+            quotient,
+            csrf: c.random.token(24),
+        })),
+    );
+    Redirect::to("/inscription").into_response()
+}
+
+fn french_date(iso: &str) -> String {
+    relais_core::pivot::BirthDate::parse(iso)
+        .map(|d| d.to_french_words())
+        .unwrap_or_else(|| iso.to_owned())
+}
+
+async fn form(State(c): State<Arc<Canteen>>, headers: HeaderMap) -> Response {
+    let Some((_, CanteenSession::LoggedIn(s))) = c.session(&headers) else {
+        return Redirect::to("/").into_response();
+    };
+    let get = |k: &str| s.identity.get(k).and_then(Value::as_str).unwrap_or("");
+    let (quotient, month, problem, bracket) = match &s.quotient {
+        Ok(q) => (
+            Some(q.value),
+            q.month.as_str(),
+            "",
+            pricing::bracket_for(q.value),
+        ),
+        Err(e) => (None, "", e.as_str(), pricing::Bracket::full_price()),
+    };
+    render(&FormPage {
+        logged_in: true,
+        csrf: &s.csrf,
+        family_name: get("family_name"),
+        usage_name: s.identity.get("preferred_username").and_then(Value::as_str),
+        given_name: get("given_name"),
+        birthdate: french_date(get("birthdate")),
+        email: get("email"),
+        quotient,
+        qf_month: month,
+        qf_problem: problem,
+        bracket: bracket.letter,
+        price: bracket.price_text(),
+        days: ["lundi", "mardi", "jeudi", "vendredi"],
+    })
+}
+
+async fn submit(
+    State(c): State<Arc<Canteen>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some((_, CanteenSession::LoggedIn(s))) = c.session(&headers) else {
+        return Redirect::to("/").into_response();
+    };
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let field = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    if !relais_oidc::provider::secret_matches(&field("csrf"), &s.csrf) {
+        return home_with(Some("Le formulaire a expiré. Reconnectez-vous."), &c);
+    }
+    let child = format!("{} {}", field("enfant_prenom"), field("enfant_nom"));
+    let school = field("ecole");
+    if child.trim().is_empty() || school.is_empty() || child.len() > 200 || school.len() > 200 {
+        return Redirect::to("/inscription").into_response();
+    }
+    let days: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "jours")
+        .map(|(_, v)| v.clone())
+        .take(5)
+        .collect();
+    let bracket = match &s.quotient {
+        Ok(q) => pricing::bracket_for(q.value),
+        Err(_) => pricing::Bracket::full_price(),
+    };
+    render(&DonePage {
+        logged_in: true,
+        child: child.trim(),
+        school: &school,
+        days: days.join(", "),
+        bracket: bracket.letter,
+        price: bracket.price_text(),
+    })
+}
+
+async fn logout(State(c): State<Arc<Canteen>>, headers: HeaderMap) -> Response {
+    match c.session(&headers) {
+        Some((sid, CanteenSession::LoggedIn(s))) => {
+            c.forget(&sid);
+            let url = c.client.logout_url(
+                &s.id_token,
+                &format!("{}/", c.base_url),
+                &c.random.token(12),
+            );
+            Redirect::to(&url).into_response()
+        }
+        _ => Redirect::to("/").into_response(),
+    }
+}
+
+async fn style() -> Response {
+    let mut r = CSS.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r
+}
+
+const CSS: &str = include_str!("canteen.css");
+
+/// The canteen application (serve it on its own port).
+pub fn router(canteen: Arc<Canteen>) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login))
+        .route("/callback", get(callback))
+        .route("/inscription", get(form).post(submit))
+        .route("/logout", get(logout))
+        .route("/style.css", get(style))
+        .with_state(canteen)
+}

@@ -1,0 +1,188 @@
+//! Data providers validate an access token (`POST /checktoken`, DESIGN §6).
+//!
+//! The DP authenticates with its own credentials; the answer is a JWT signed
+//! by Relais (`application/token-introspection+jwt`), encrypted to the DP's
+//! key when it asked for it. It tells the DP whether the token is active, for
+//! which service, under which DP-specific pairwise `sub`, and which of *its*
+//! scopes were granted — never another DP's — plus the pivot identity it
+//! needs to find its records.
+
+use crate::error::AppError;
+use crate::flow::{AccessGrant, TOKEN_TTL};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use relais_core::event::EventKind;
+use relais_core::partner::{DataProvider, SigningAlg};
+use relais_core::scope::Claim;
+use relais_core::subject::{IdentityHash, PairwiseSub};
+use relais_core::ErrorCode;
+use relais_oidc::jose::{self, JweAlg, Jwk, Signer};
+use relais_oidc::provider::secret_matches;
+use relais_oidc::JwsAlg;
+use serde_json::{json, Map, Value};
+
+const PIVOT: [Claim; 6] = [
+    Claim::GivenName,
+    Claim::FamilyName,
+    Claim::Birthdate,
+    Claim::Gender,
+    Claim::Birthplace,
+    Claim::Birthcountry,
+];
+
+fn missing(field: &str) -> AppError {
+    AppError::json(
+        ErrorCode::TokenInvalidRequest,
+        format!("{field} is missing"),
+    )
+}
+
+pub async fn checktoken(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = super::token::parse_form(&body)?;
+    let field = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let token = field("token").ok_or_else(|| missing("token"))?;
+    let client_id = field("client_id").ok_or_else(|| missing("client_id"))?;
+    let secret = field("client_secret").ok_or_else(|| missing("client_secret"))?;
+    let ip = super::client_ip(&headers);
+    let dp = app.registry.dp(client_id).filter(|d| d.active);
+    let Some(dp) = dp.filter(|d| secret_matches(secret, &d.client_secret)) else {
+        let mut e = app.event(EventKind::DpUsedInvalidCredential);
+        e.dp_id = Some(client_id.chars().take(64).collect());
+        e.ip = ip;
+        app.events.emit(e);
+        return Err(AppError::json(
+            ErrorCode::TokenInvalidClient,
+            "unknown data provider or wrong secret",
+        ));
+    };
+    let grant: Option<AccessGrant> = if token.len() <= 128 {
+        app.load(&format!("at:{token}"))
+            .await
+            .map_err(AppError::store_json)?
+    } else {
+        None
+    };
+    let now = app.clock.now_secs();
+    let introspection = match &grant {
+        None => {
+            let mut e = app.event(EventKind::DpUsedInvalidAccessToken);
+            e.dp_id = Some(dp.id.clone());
+            e.ip = ip;
+            app.events.emit(e);
+            json!({"active": false})
+        }
+        Some(g) => {
+            let granted: Vec<&str> = g.scopes.iter().filter(|s| dp.serves(s)).collect();
+            let mut t = Map::new();
+            t.insert("active".into(), json!(true));
+            t.insert("aud".into(), json!(g.client_id));
+            let hash = IdentityHash::from_stored(g.account_id.clone());
+            t.insert(
+                "sub".into(),
+                json!(PairwiseSub::derive(
+                    &format!("dp:{}", dp.id),
+                    &hash,
+                    app.settings.sub_secret.as_bytes()
+                )
+                .as_str()),
+            );
+            t.insert("iat".into(), json!(g.issued_at));
+            t.insert(
+                "exp".into(),
+                json!(g.issued_at + i64::try_from(TOKEN_TTL).unwrap_or(60)),
+            );
+            t.insert("acr".into(), json!(g.acr.as_str()));
+            t.insert("jti".into(), json!(app.random.token(16)));
+            t.insert("scope".into(), json!(granted.join(" ")));
+            if !granted.is_empty() {
+                for c in PIVOT {
+                    if let Some(v) = g.identity.claim_value(c) {
+                        t.insert(c.name().into(), v);
+                    }
+                }
+            }
+            let mut e = app.event(EventKind::DpVerifiedFcChecktoken);
+            e.dp_id = Some(dp.id.clone());
+            e.sp_id = Some(g.client_id.clone());
+            e.account_id = Some(g.account_id.clone());
+            e.scopes = Some(granted.join(" "));
+            e.ip = ip;
+            app.events.emit(e);
+            Value::Object(t)
+        }
+    };
+    let payload = json!({"iss": app.settings.issuer(), "aud": dp.client_id, "iat": now, "token_introspection": introspection});
+    let alg = match dp.checktoken_signed_response_alg {
+        SigningAlg::RS256 => JwsAlg::RS256,
+        _ => JwsAlg::ES256,
+    };
+    let key = app
+        .keys
+        .signing_key(alg)
+        .ok_or_else(|| AppError::json(ErrorCode::Internal, "no signing key"))?;
+    let signed = jose::sign(&payload, Signer::Key(&key), Some("token-introspection+jwt"))
+        .map_err(|e| AppError::json(ErrorCode::Internal, e.to_string()))?;
+    let body = match dp
+        .checktoken_encrypted_response_alg
+        .as_deref()
+        .and_then(JweAlg::parse)
+    {
+        None => signed,
+        Some(jwe_alg) => {
+            let jwk = encryption_key(&app, &dp, jwe_alg).await?;
+            jose::encrypt(signed.as_bytes(), &jwk, jwe_alg, Some("JWT"))
+                .map_err(|e| AppError::json(ErrorCode::Internal, e.to_string()))?
+        }
+    };
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/token-introspection+jwt"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+/// The DP's encryption key: inline, or the first fitting key of its JWKS.
+async fn encryption_key(app: &AppState, dp: &DataProvider, alg: JweAlg) -> Result<Jwk, AppError> {
+    let kty = match alg {
+        JweAlg::RsaOaep256 => "RSA",
+        JweAlg::EcdhEs => "EC",
+    };
+    let fits = |k: &Jwk| k.kty == kty && k.use_.as_deref().is_none_or(|u| u == "enc");
+    if let Some(v) = &dp.encryption_jwk {
+        return serde_json::from_value::<Jwk>(v.clone())
+            .ok()
+            .filter(fits)
+            .ok_or_else(|| {
+                AppError::json(ErrorCode::Internal, "data provider encryption key unusable")
+            });
+    }
+    let url = dp.jwks_uri.as_deref().ok_or_else(|| {
+        AppError::json(ErrorCode::Internal, "data provider has no encryption key")
+    })?;
+    let set = app
+        .idp_client
+        .partner_key_set(url, app.clock.now_millis())
+        .await
+        .map_err(|e| {
+            AppError::json(
+                ErrorCode::StorageUnavailable,
+                format!("data provider keys: {e}"),
+            )
+        })?;
+    set.keys.into_iter().find(fits).ok_or_else(|| {
+        AppError::json(
+            ErrorCode::Internal,
+            "no fitting key in the data provider's JWKS",
+        )
+    })
+}
