@@ -27,6 +27,7 @@ async fn documented_example_starts_a_node() {
         demo: false,
         clock: Arc::new(ManualClock::starting_now()),
         random: Arc::new(SystemRandomness),
+        canteen: None,
     };
     let n = node::start(spec, listener).await.unwrap();
     assert!(n.app.registry.sp("mairie-belleville").is_some());
@@ -57,6 +58,7 @@ async fn bad_configuration_names_the_field() {
         demo: false,
         clock: Arc::new(ManualClock::starting_now()),
         random: Arc::new(SystemRandomness),
+        canteen: None,
     };
     let e = node::start(spec, listener).await.err().unwrap().to_string();
     assert_eq!(
@@ -77,6 +79,7 @@ async fn bad_configuration_names_the_field() {
         demo: false,
         clock: Arc::new(ManualClock::starting_now()),
         random: Arc::new(SystemRandomness),
+        canteen: None,
     };
     assert!(node::start(spec, listener)
         .await

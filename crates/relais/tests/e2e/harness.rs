@@ -31,6 +31,22 @@ fn rand_u64() -> u64 {
 
 impl Fed {
     pub async fn start() -> Fed {
+        Fed::start_with(false).await
+    }
+
+    /// The demo with its canteen service on a port of its own.
+    pub async fn start_with_canteen() -> Fed {
+        Fed::start_with(true).await
+    }
+
+    pub fn canteen_base(&self) -> String {
+        format!(
+            "http://{}",
+            self.node.canteen_addr.expect("canteen started")
+        )
+    }
+
+    async fn start_with(canteen: bool) -> Fed {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let base = format!("http://127.0.0.1:{port}");
@@ -41,11 +57,19 @@ impl Fed {
         config.storage.sqlite_path = temp("relais.db").to_string_lossy().into_owned();
         config.events.output = events_path.to_string_lossy().into_owned();
         let clock = ManualClock::starting_now();
+        let canteen = if canteen {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", l.local_addr().unwrap());
+            Some((l, url))
+        } else {
+            None
+        };
         let spec = NodeSpec {
             config,
             demo: true,
             clock: Arc::new(clock.clone()),
             random: Arc::new(SystemRandomness),
+            canteen,
         };
         let node = node::start(spec, listener).await.unwrap();
         let fed = Fed {

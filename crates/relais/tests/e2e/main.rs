@@ -7,6 +7,7 @@
 mod authorize_rules;
 mod browser;
 mod config_serve;
+mod data_sharing;
 mod fake_idp;
 mod harness;
 mod misbehaving_idp;
