@@ -4,11 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet --bin relais
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+canteen_port=$(free_port)
 work=$(mktemp -d)
 out="$PWD/artifacts/screenshots"
 rm -rf "$out"
-"${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --canteen-port "$canteen_port" --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 ready=no
@@ -22,4 +24,4 @@ if [ "$ready" != yes ]; then
   echo "browser: 0 passed, 1 failed"
   exit 1
 fi
-node tests/browser/journey.mjs "http://localhost:$port" "$out"
+node tests/browser/journey.mjs "http://localhost:$port" "$out" "http://localhost:$canteen_port"

@@ -4,7 +4,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
-const [base, outDir] = process.argv.slice(2);
+const [base, outDir, canteen] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
 let passed = 0;
 let failed = 0;
@@ -64,6 +64,36 @@ try {
     reached = (await page.evaluate(() => document.activeElement?.textContent || '')).includes('impots.gouv.fr');
   }
   check(reached, 'IdP button reachable by keyboard');
+
+  // The canteen service: login through Relais, form pre-filled from the CAF.
+  const citizen = await browser.newContext({ javaScriptEnabled: false, locale: 'fr-FR' });
+  const c = await citizen.newPage();
+  await c.goto(`${canteen}/`);
+  await pageBasics(c, '5-canteen-home');
+  await c.getByRole('link', { name: /S'identifier avec/ }).click();
+  await c.waitForURL(/\/api\/v2\/interaction\//);
+  await c.getByRole('button', { name: /ameli\.fr \(démo\)/ }).click();
+  await c.waitForURL(/\/idp\/ameli\/authorize/);
+  await c.getByLabel('Identifiant').fill('jean');
+  await c.getByLabel('Mot de passe').fill('123');
+  await c.getByRole('button', { name: 'Se connecter' }).click();
+  await c.waitForURL(/\/consent/);
+  await pageBasics(c, '6-canteen-consent');
+  check((await c.textContent('main')).includes("Quotient familial — Caisse d'allocations familiales"), 'consent lists the CAF data');
+  await c.getByRole('button', { name: /Continuer sur/ }).click();
+  await c.waitForURL(/\/inscription/);
+  await pageBasics(c, '7-canteen-form');
+  check(await c.getByLabel('Quotient familial').inputValue() === '612', 'quotient pre-filled from the CAF');
+  check((await c.textContent('main')).includes('fourni par la CAF via Relais'), 'source of the quotient shown');
+  check((await c.textContent('.tarif')).includes('1,60 €'), 'price bracket computed');
+  await c.getByLabel("Prénom de l'enfant").fill('Hugo');
+  await c.getByLabel('École').selectOption('École primaire du Bourg');
+  await c.getByLabel('lundi').check();
+  await c.getByRole('button', { name: 'Inscrire mon enfant' }).click();
+  await pageBasics(c, '8-canteen-done');
+  check((await c.textContent('main')).includes('Hugo DUPONT'), 'registration confirmed');
+  await c.getByRole('link', { name: 'Se déconnecter' }).click();
+  await c.waitForURL(new RegExp(`^${canteen}/`));
   passed += 1;
 } catch (e) {
   console.error(e);

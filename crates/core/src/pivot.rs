@@ -102,6 +102,7 @@ impl BirthDate {
         match (self.month, self.day) {
             (0, _) => format!("{}", self.year),
             (_, 0) => format!("{} {}", month_name, self.year),
+            (_, 1) => format!("1er {} {}", month_name, self.year),
             (_, d) => format!("{} {} {}", d, month_name, self.year),
         }
     }
