@@ -78,6 +78,8 @@ pub static DEMO_IDPS: &[DemoIdpSpec] = &[
 /// Everything `relais demo` registers, for one public URL.
 pub struct DemoWorld {
     pub public_url: String,
+    /// Where the demo IdPs live (the federation's URL unless they run apart).
+    pub idp_base: String,
     pub seed: String,
 }
 
@@ -85,12 +87,19 @@ impl DemoWorld {
     pub fn new(public_url: &str, seed: &str) -> DemoWorld {
         DemoWorld {
             public_url: public_url.trim_end_matches('/').to_owned(),
+            idp_base: public_url.trim_end_matches('/').to_owned(),
             seed: seed.to_owned(),
         }
     }
 
+    /// The demo IdPs run in another process, at `url`.
+    pub fn with_idp_base(mut self, url: &str) -> DemoWorld {
+        self.idp_base = url.trim_end_matches('/').to_owned();
+        self
+    }
+
     pub fn idp_issuer(&self, id: &str) -> String {
-        format!("{}/idp/{id}", self.public_url)
+        format!("{}/idp/{id}", self.idp_base)
     }
 
     pub fn idp_client_secret(&self, id: &str) -> String {

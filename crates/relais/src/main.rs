@@ -37,10 +37,26 @@ enum Command {
         /// Keep ephemeral state in the SQLite file (survives restarts).
         #[arg(long)]
         persistent_sessions: bool,
-        /// Port of the demo canteen service (its own site).
+        /// Port of the demo canteen service (its own site); 0 = no canteen.
         #[arg(long, default_value_t = 8001)]
         canteen_port: u16,
+        /// Use demo IdPs running in another process (`relais idps`) at this URL.
+        #[arg(long)]
+        idps_url: Option<String>,
     },
+    /// The five demo IdPs alone, for a federation running elsewhere.
+    Idps {
+        #[arg(long, default_value_t = 8002)]
+        port: u16,
+        /// The federation's public URL (where IdPs send citizens back).
+        #[arg(long, default_value = "http://localhost:8000")]
+        federation: String,
+        /// Skip the login form and log this test citizen in at once (benchmarks).
+        #[arg(long)]
+        auto_login: Option<String>,
+    },
+    /// Measures complete logins (see docs/benchmarks.md).
+    Bench(relais::bench::BenchArgs),
     /// A federation node configured by a TOML file (RELAIS__… env overrides).
     Serve {
         #[arg(long, short)]
@@ -119,9 +135,10 @@ async fn shutdown_signal() {
 
 async fn run_node(
     cfg: Config,
+    demo: bool,
     canteen: Option<(tokio::net::TcpListener, String)>,
+    idps_url: Option<String>,
 ) -> Result<(), String> {
-    let demo = canteen.is_some();
     let listen = cfg.server.listen.clone();
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -134,6 +151,7 @@ async fn run_node(
         clock: Arc::new(SystemClock),
         random: Arc::new(SystemRandomness),
         canteen,
+        demo_idps_url: idps_url,
     };
     let mut running = node::start(spec, listener)
         .await
@@ -245,6 +263,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             events,
             persistent_sessions,
             canteen_port,
+            idps_url,
         } => {
             let mut cfg = load_config(None)?;
             cfg.server.listen = format!("127.0.0.1:{port}");
@@ -256,16 +275,49 @@ async fn run(cli: Cli) -> Result<(), String> {
             if persistent_sessions {
                 cfg.storage.ephemeral = config::EphemeralBackend::Sqlite;
             }
-            let canteen = tokio::net::TcpListener::bind(("127.0.0.1", canteen_port))
+            let canteen = if canteen_port == 0 {
+                None
+            } else {
+                let l = tokio::net::TcpListener::bind(("127.0.0.1", canteen_port))
+                    .await
+                    .map_err(|e| format!("--canteen-port {canteen_port}: {e}"))?;
+                Some((l, format!("http://localhost:{canteen_port}")))
+            };
+            run_node(cfg, true, canteen, idps_url).await
+        }
+        Command::Idps {
+            port,
+            federation,
+            auto_login,
+        } => {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
                 .await
-                .map_err(|e| format!("--canteen-port {canteen_port}: {e}"))?;
-            run_node(
-                cfg,
-                Some((canteen, format!("http://localhost:{canteen_port}"))),
+                .map_err(|e| format!("--port {port}: {e}"))?;
+            let base = format!(
+                "http://127.0.0.1:{}",
+                listener.local_addr().map_err(|e| e.to_string())?.port()
+            );
+            let task = node::start_demo_idps(
+                listener,
+                &base,
+                &federation,
+                auto_login,
+                Arc::new(SystemClock),
+                Arc::new(SystemRandomness),
             )
             .await
+            .map_err(|e| e.to_string())?;
+            println!("Demo IdPs at {base}/idp/<id> for the federation {federation}");
+            tokio::select! {
+                _ = shutdown_signal() => {},
+                _ = task => {},
+            }
+            Ok(())
         }
-        Command::Serve { config } => run_node(load_config(config.as_deref())?, None).await,
+        Command::Bench(args) => relais::bench::run(args).await,
+        Command::Serve { config } => {
+            run_node(load_config(config.as_deref())?, false, None, None).await
+        }
         Command::Migrate { config } => {
             let cfg = load_config(config.as_deref())?;
             relais_store::sqlite::SqliteStore::open(

@@ -54,6 +54,9 @@ pub struct NodeSpec {
     pub random: Arc<dyn Randomness>,
     /// Demo only: the canteen service's own listener and public URL.
     pub canteen: Option<(TcpListener, String)>,
+    /// Demo only: the demo IdPs run in another process at this URL
+    /// (`relais idps`), e.g. so a benchmark can tell their CPU apart.
+    pub demo_idps_url: Option<String>,
 }
 
 pub struct RunningNode {
@@ -211,7 +214,10 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
             .await
             .map_err(|e| ne("storing data providers")(e.to_string()))?;
     }
-    let world = DemoWorld::new(&public_url, &master);
+    let mut world = DemoWorld::new(&public_url, &master);
+    if let Some(url) = &spec.demo_idps_url {
+        world = world.with_idp_base(url);
+    }
     if spec.demo {
         for idp in world.identity_providers() {
             registry
@@ -270,7 +276,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     let mut demo_idps = Vec::new();
     let mut demo_dps = Vec::new();
     if spec.demo {
-        for s in DEMO_IDPS {
+        for s in DEMO_IDPS.iter().filter(|_| spec.demo_idps_url.is_none()) {
             let idp = Arc::new(
                 DemoIdp::new(
                     s,
@@ -362,4 +368,31 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         shutdown: Some(tx),
         task,
     })
+}
+
+/// The five demo IdPs alone (`relais idps`), for a federation elsewhere.
+pub async fn start_demo_idps(
+    listener: TcpListener,
+    idp_base_url: &str,
+    federation_url: &str,
+    auto_login: Option<String>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Randomness>,
+) -> Result<tokio::task::JoinHandle<()>, NodeError> {
+    let world = DemoWorld::new(federation_url, DEMO_MASTER_KEY).with_idp_base(idp_base_url);
+    let mut router = Router::new();
+    for s in DEMO_IDPS {
+        let mut idp = DemoIdp::new(s, &world, federation_url, clock.clone(), random.clone())
+            .map_err(|e| NodeError(format!("demo IdP {}: {e}", s.id)))?;
+        idp.auto_login = auto_login.clone();
+        router = router.nest(
+            &format!("/idp/{}", s.id),
+            relais_demo::idp::router(Arc::new(idp)),
+        );
+    }
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "demo IdPs stopped");
+        }
+    }))
 }

@@ -28,6 +28,7 @@ async fn documented_example_starts_a_node() {
         clock: Arc::new(ManualClock::starting_now()),
         random: Arc::new(SystemRandomness),
         canteen: None,
+        demo_idps_url: None,
     };
     let n = node::start(spec, listener).await.unwrap();
     assert!(n.app.registry.sp("mairie-belleville").is_some());
@@ -59,6 +60,7 @@ async fn bad_configuration_names_the_field() {
         clock: Arc::new(ManualClock::starting_now()),
         random: Arc::new(SystemRandomness),
         canteen: None,
+        demo_idps_url: None,
     };
     let e = node::start(spec, listener).await.err().unwrap().to_string();
     assert_eq!(
@@ -80,6 +82,7 @@ async fn bad_configuration_names_the_field() {
         clock: Arc::new(ManualClock::starting_now()),
         random: Arc::new(SystemRandomness),
         canteen: None,
+        demo_idps_url: None,
     };
     assert!(node::start(spec, listener)
         .await

@@ -70,6 +70,7 @@ impl Fed {
             clock: Arc::new(clock.clone()),
             random: Arc::new(SystemRandomness),
             canteen,
+            demo_idps_url: None,
         };
         let node = node::start(spec, listener).await.unwrap();
         let fed = Fed {

@@ -1,0 +1,485 @@
+//! `relais bench`: complete logins over real HTTP, measured.
+//!
+//! It either targets a running deployment (`--url`) or spawns one itself —
+//! the federation (`relais demo --idps-url …`) and the demo IdPs (`relais
+//! idps`) as **separate processes**, so the federation's CPU per login is
+//! read alone from `/proc/<pid>/stat` over the measured window (warm-up
+//! excluded). Virtual users each run logins with a fresh cookie jar over
+//! kept-alive connections; every answer is checked (statuses, redirects,
+//! ID token signature and nonce, userinfo claims), so a failure is counted
+//! by step and reason, never as throughput.
+
+mod login;
+mod procstat;
+mod report;
+
+use clap::Args;
+use login::{Failure, Target, Timings, STEPS};
+use relais_oidc::jose::JwkSet;
+use report::{percentiles, ProcessFigures, Report};
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Public URL of a running federation (else one is spawned).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// PID of the federation process when using --url (for CPU figures).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Measured logins (after warm-up); the run stops when reached.
+    #[arg(long, default_value_t = 2000)]
+    pub logins: u64,
+    /// Or stop after this many measured seconds.
+    #[arg(long)]
+    pub duration: Option<u64>,
+    /// Virtual users (closed loop), or the cap on logins in flight (open loop).
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Open loop: start this many logins per second, whatever the latency.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Seconds over which virtual users start.
+    #[arg(long, default_value_t = 1.0)]
+    pub ramp_up: f64,
+    /// Seconds of warm-up excluded from every figure.
+    #[arg(long, default_value_t = 2.0)]
+    pub warmup: f64,
+    #[arg(long, default_value = "impots")]
+    pub idp: String,
+    #[arg(long, default_value = "jean")]
+    pub citizen: String,
+    /// Demo IdPs skip their login form (measures the federation alone more closely).
+    #[arg(long)]
+    pub idp_auto_login: bool,
+    /// Also call the CAF demo API (triggers /checktoken) in each login.
+    #[arg(long)]
+    pub with_dp: bool,
+    /// Spawned deployment: ephemeral store, memory or sqlite.
+    #[arg(long, default_value = "memory")]
+    pub ephemeral: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+struct Spawned {
+    children: Vec<(String, Child)>,
+    _dir: TempDir,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        for (_, c) in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+async fn wait_ready(url: &str) -> Result<(), String> {
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("{url} did not become ready"))
+}
+
+async fn spawn(args: &BenchArgs) -> Result<(String, Spawned), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let dir = std::env::temp_dir().join(format!("relais-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let dir = TempDir(dir);
+    let (fed_port, idp_port) = (free_port()?, free_port()?);
+    let fed = format!("http://127.0.0.1:{fed_port}");
+    let idps = format!("http://127.0.0.1:{idp_port}");
+    let mut idp_cmd = Command::new(&exe);
+    idp_cmd.args([
+        "idps",
+        "--port",
+        &idp_port.to_string(),
+        "--federation",
+        &fed,
+    ]);
+    if args.idp_auto_login {
+        idp_cmd.args(["--auto-login", &args.citizen]);
+    }
+    let mut spawned = Spawned {
+        children: Vec::new(),
+        _dir: dir,
+    };
+    let quiet = |c: &mut Command| {
+        c.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .env("RELAIS_LOG", "warn");
+    };
+    quiet(&mut idp_cmd);
+    spawned.children.push((
+        "idps".into(),
+        idp_cmd.spawn().map_err(|e| format!("spawn idps: {e}"))?,
+    ));
+    let mut fed_cmd = Command::new(&exe);
+    fed_cmd.args([
+        "demo",
+        "--port",
+        &fed_port.to_string(),
+        "--public-url",
+        &fed,
+        "--canteen-port",
+        "0",
+        "--idps-url",
+        &idps,
+        "--events",
+        "off",
+        "--db",
+        &spawned._dir.0.join("bench.db").to_string_lossy(),
+    ]);
+    if args.ephemeral == "sqlite" {
+        fed_cmd.arg("--persistent-sessions");
+    }
+    quiet(&mut fed_cmd);
+    spawned.children.push((
+        "federation".into(),
+        fed_cmd
+            .spawn()
+            .map_err(|e| format!("spawn federation: {e}"))?,
+    ));
+    wait_ready(&format!("{fed}/readyz")).await?;
+    wait_ready(&format!(
+        "{idps}/idp/impots/.well-known/openid-configuration"
+    ))
+    .await?;
+    Ok((fed, spawned))
+}
+
+#[derive(Default)]
+struct Collected {
+    timings: Vec<Timings>,
+    failures: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+struct Shared {
+    target: Target,
+    measuring: AtomicBool,
+    stop: AtomicBool,
+    measured: AtomicU64,
+    goal: u64,
+    seq: AtomicU64,
+    collected: Mutex<Collected>,
+}
+
+impl Shared {
+    fn record(&self, started_measuring: bool, outcome: Result<Timings, Failure>) {
+        if !started_measuring {
+            return;
+        }
+        let Ok(mut c) = self.collected.lock() else {
+            return;
+        };
+        match outcome {
+            Ok(t) => {
+                c.timings.push(t);
+                if self.measured.fetch_add(1, Ordering::SeqCst) + 1 >= self.goal {
+                    self.stop.store(true, Ordering::SeqCst);
+                }
+            }
+            Err(f) => {
+                *c.failures
+                    .entry(f.step.to_owned())
+                    .or_default()
+                    .entry(f.reason)
+                    .or_default() += 1
+            }
+        }
+    }
+
+    async fn one(&self, http: &reqwest::Client) {
+        let measuring = self.measuring.load(Ordering::SeqCst);
+        let seed = self.seq.fetch_add(1, Ordering::Relaxed);
+        let outcome = login::login(http, &self.target, seed).await;
+        self.record(measuring, outcome);
+    }
+}
+
+fn git_commit() -> String {
+    Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub async fn run(args: BenchArgs) -> Result<(), String> {
+    let (base, spawned) = match &args.url {
+        Some(u) => (u.trim_end_matches('/').to_owned(), None),
+        None => {
+            let (u, s) = spawn(&args).await?;
+            (u, Some(s))
+        }
+    };
+    let mut pids: Vec<(String, u32)> = match &spawned {
+        Some(s) => s
+            .children
+            .iter()
+            .map(|(r, c)| (r.clone(), c.id()))
+            .collect(),
+        None => args
+            .server_pid
+            .map(|p| vec![("federation".to_owned(), p)])
+            .unwrap_or_default(),
+    };
+    pids.sort_by_key(|(r, _)| r != "federation");
+    let issuer = format!("{base}/api/v2");
+    let jwks: JwkSet = reqwest::get(format!("{issuer}/jwks"))
+        .await
+        .map_err(|e| format!("cannot reach {issuer}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("JWKS: {e}"))?;
+    let world = relais_demo::DemoWorld::new(&base, crate::node::DEMO_MASTER_KEY);
+    let sp = world.demo_service();
+    let target = Target {
+        issuer: issuer.clone(),
+        client_id: sp.client_id.clone(),
+        client_secret: sp.client_secret.clone(),
+        redirect_uri: "http://localhost:3000/callback".into(),
+        idp: args.idp.clone(),
+        citizen: args.citizen.clone(),
+        scope: if args.with_dp {
+            "openid profile birth email cnaf_quotient_familial"
+        } else {
+            "openid profile birth email"
+        }
+        .into(),
+        jwks,
+        dp_url: args
+            .with_dp
+            .then(|| format!("{base}/dp/caf/api/quotient-familial")),
+    };
+    let goal = if args.duration.is_some() {
+        u64::MAX
+    } else {
+        args.logins.max(1)
+    };
+    let shared = Arc::new(Shared {
+        target,
+        measuring: AtomicBool::new(false),
+        stop: AtomicBool::new(false),
+        measured: AtomicU64::new(0),
+        goal,
+        seq: AtomicU64::new(0),
+        collected: Mutex::new(Collected::default()),
+    });
+
+    let mut tasks = Vec::new();
+    match args.rate {
+        None => {
+            for i in 0..args.concurrency.max(1) {
+                let shared = shared.clone();
+                let delay = Duration::from_secs_f64(
+                    args.ramp_up.max(0.0) * i as f64 / args.concurrency.max(1) as f64,
+                );
+                tasks.push(tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let Ok(http) = login::client() else { return };
+                    while !shared.stop.load(Ordering::SeqCst) {
+                        shared.one(&http).await;
+                    }
+                }));
+            }
+        }
+        Some(rate) => {
+            let shared = shared.clone();
+            let cap = Arc::new(tokio::sync::Semaphore::new(args.concurrency.max(1)));
+            tasks.push(tokio::spawn(async move {
+                let clients: Vec<reqwest::Client> = (0..cap.available_permits())
+                    .filter_map(|_| login::client().ok())
+                    .collect();
+                let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate.max(0.1)));
+                let mut i = 0usize;
+                while !shared.stop.load(Ordering::SeqCst) {
+                    tick.tick().await;
+                    let Ok(permit) = cap.clone().acquire_owned().await else {
+                        break;
+                    };
+                    let (shared, http) =
+                        (shared.clone(), clients[i % clients.len().max(1)].clone());
+                    i += 1;
+                    tokio::spawn(async move {
+                        shared.one(&http).await;
+                        drop(permit);
+                    });
+                }
+            }));
+        }
+    }
+
+    tokio::time::sleep(Duration::from_secs_f64(
+        args.warmup.max(0.0) + args.ramp_up.max(0.0),
+    ))
+    .await;
+    let cpu_before: Vec<Option<procstat::CpuSample>> =
+        pids.iter().map(|(_, p)| procstat::cpu(*p)).collect();
+    let window_start = Instant::now();
+    shared.measuring.store(true, Ordering::SeqCst);
+    let deadline = args.duration.map(|d| window_start + Duration::from_secs(d));
+    loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if shared.stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+    }
+    let measured_seconds = window_start.elapsed().as_secs_f64();
+    let cpu_after: Vec<Option<procstat::CpuSample>> =
+        pids.iter().map(|(_, p)| procstat::cpu(*p)).collect();
+    shared.measuring.store(false, Ordering::SeqCst);
+    shared.stop.store(true, Ordering::SeqCst);
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(20), t).await;
+    }
+
+    let collected = std::mem::take(
+        &mut *shared
+            .collected
+            .lock()
+            .map_err(|_| "stats lock".to_owned())?,
+    );
+    let logins = collected.timings.len() as u64;
+    let mut latency = BTreeMap::new();
+    for (i, step) in STEPS.iter().enumerate() {
+        let v: Vec<u32> = collected
+            .timings
+            .iter()
+            .map(|t| t.micros[i])
+            .filter(|m| *m > 0)
+            .collect();
+        latency.insert((*step).to_owned(), percentiles(v));
+    }
+    let processes = pids
+        .iter()
+        .zip(cpu_before.iter().zip(cpu_after.iter()))
+        .filter_map(|((role, pid), (b, a))| {
+            let cpu = a
+                .as_ref()?
+                .cpu
+                .saturating_sub(b.as_ref()?.cpu)
+                .as_secs_f64();
+            Some(ProcessFigures {
+                role: role.clone(),
+                pid: *pid,
+                cpu_seconds: cpu,
+                cpu_ms_per_login: if logins > 0 {
+                    cpu * 1000.0 / logins as f64
+                } else {
+                    0.0
+                },
+                logins_per_cpu_second: if cpu > 0.0 { logins as f64 / cpu } else { 0.0 },
+                peak_rss_mib: procstat::peak_rss_kib(*pid).unwrap_or(0) as f64 / 1024.0,
+            })
+        })
+        .collect();
+    let mut configuration = BTreeMap::new();
+    configuration.insert(
+        "target".into(),
+        if spawned.is_some() {
+            format!("spawned {base} (federation and IdPs in separate processes)")
+        } else {
+            base.clone()
+        },
+    );
+    configuration.insert(
+        "ephemeral".into(),
+        if spawned.is_some() {
+            args.ephemeral.clone()
+        } else {
+            "as deployed".into()
+        },
+    );
+    configuration.insert("durable".into(), "sqlite".into());
+    configuration.insert("algorithms".into(), "ES256 ID token and userinfo".into());
+    configuration.insert(
+        "mode".into(),
+        match args.rate {
+            Some(r) => format!("open loop {r}/s, ≤{} in flight", args.concurrency),
+            None => format!("closed loop, {} virtual users", args.concurrency),
+        },
+    );
+    configuration.insert(
+        "idp".into(),
+        format!(
+            "{}{}",
+            args.idp,
+            if args.idp_auto_login {
+                " (auto-login)"
+            } else {
+                " (login form)"
+            }
+        ),
+    );
+    configuration.insert(
+        "data_provider".into(),
+        if args.with_dp {
+            "CAF checktoken per login".into()
+        } else {
+            "none".into()
+        },
+    );
+    configuration.insert("git_commit".into(), git_commit());
+    configuration.insert(
+        "cpus".into(),
+        std::thread::available_parallelism()
+            .map(|n| n.get().to_string())
+            .unwrap_or_default(),
+    );
+    let failures = collected.failures.values().flat_map(|m| m.values()).sum();
+    let report = Report {
+        configuration,
+        measured_seconds,
+        logins,
+        logins_per_second: logins as f64 / measured_seconds.max(1e-9),
+        failures,
+        failures_by_step: collected.failures,
+        latency,
+        processes,
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        report.print_table();
+    }
+    drop(spawned);
+    if report.logins == 0 {
+        return Err("no login completed".into());
+    }
+    Ok(())
+}
