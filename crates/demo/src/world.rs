@@ -179,6 +179,7 @@ impl DemoWorld {
                 "birth",
                 "identite_pivot",
                 "idp_birthdate",
+                "cnaf_quotient_familial",
             ]
             .iter()
             .map(|s| (*s).to_owned())

@@ -18,6 +18,9 @@ pub enum EventOutput {
     Off,
 }
 
+/// How often queued events are written (and stored) in one batch.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
 pub struct EventSink {
     tx: Mutex<Option<mpsc::UnboundedSender<BusinessEvent>>>,
     writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -73,17 +76,27 @@ async fn write_loop(
         },
         _ => None,
     };
-    let mut batch = Vec::with_capacity(64);
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
-        while batch.len() < 256 {
+    let mut batch = Vec::with_capacity(256);
+    let mut open = true;
+    while open {
+        // Drain on a tick instead of waking per event: a login emits ~20
+        // events, and a wake-up per event costs more than the event itself.
+        tokio::time::sleep(FLUSH_EVERY).await;
+        loop {
             match rx.try_recv() {
                 Ok(e) => batch.push(e),
-                Err(_) => break,
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    open = false;
+                    break;
+                }
             }
         }
+        if batch.is_empty() {
+            continue;
+        }
         let mut lines = String::new();
-        for e in &batch {
+        for e in batch.iter().filter(|_| !matches!(output, EventOutput::Off)) {
             if let Ok(l) = serde_json::to_string(e) {
                 lines.push_str(&l);
                 lines.push('\n');

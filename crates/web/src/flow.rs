@@ -36,6 +36,9 @@ pub struct VerifiedLogin {
     pub auth_time: i64,
     /// The IdP's ID token, kept only to end the IdP session at logout.
     pub idp_id_token: String,
+    /// Per-organisation sub overrides of the account, read at login.
+    #[serde(default)]
+    pub sub_overrides: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

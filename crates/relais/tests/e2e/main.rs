@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod authorize_rules;
+mod bench_smoke;
 mod browser;
 mod config_serve;
 mod data_sharing;

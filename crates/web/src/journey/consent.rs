@@ -161,21 +161,14 @@ async fn complete(
     let Some(login) = interaction.login.clone() else {
         return Err(AppError::page(ErrorCode::AbnormalNavigation, "no login"));
     };
-    let account = app
-        .stores
-        .accounts
-        .get_account(login.identity_hash.as_str())
-        .await?;
-    let sub = account
-        .and_then(|a| a.sub_overrides.get(&sp.entity_id).cloned())
-        .map(PairwiseSub::overridden)
-        .unwrap_or_else(|| {
-            PairwiseSub::derive(
-                &sp.entity_id,
-                &login.identity_hash,
-                app.settings.sub_secret.as_bytes(),
-            )
-        });
+    let sub = match login.sub_overrides.get(&sp.entity_id) {
+        Some(o) => PairwiseSub::overridden(o.clone()),
+        None => PairwiseSub::derive(
+            &sp.entity_id,
+            &login.identity_hash,
+            app.settings.sub_secret.as_bytes(),
+        ),
+    };
     let req = &interaction.request;
     let grant = CodeGrant {
         client_id: sp.client_id.clone(),

@@ -243,7 +243,8 @@ async fn verify_login(
             ));
         }
     }
-    app.stores
+    let account = app
+        .stores
         .accounts
         .record_connection(identity_hash.as_str(), &idp.id, now)
         .await
@@ -262,5 +263,6 @@ async fn verify_login(
         amr,
         auth_time: now / 1000,
         idp_id_token: id_token.raw,
+        sub_overrides: account.sub_overrides,
     })
 }

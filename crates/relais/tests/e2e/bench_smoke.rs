@@ -1,0 +1,51 @@
+//! `relais bench` end to end: it spawns the federation and the demo IdPs as
+//! separate processes, runs checked logins and reports per-process CPU.
+
+use std::process::Command;
+
+#[test]
+fn bench_runs_checked_logins_and_reports_json() {
+    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "bench",
+            "--logins",
+            "30",
+            "--concurrency",
+            "2",
+            "--warmup",
+            "0.3",
+            "--ramp-up",
+            "0",
+            "--with-dp",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["logins"].as_u64().unwrap() >= 30);
+    assert_eq!(report["failures"], 0, "{report}");
+    assert!(report["latency"]["login"]["p99_ms"].as_f64().unwrap() > 0.0);
+    assert!(
+        report["latency"]["data_provider"]["count"]
+            .as_u64()
+            .unwrap()
+            >= 30
+    );
+    let roles: Vec<&str> = report["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        ["federation", "idps"],
+        "federation and IdPs measured apart"
+    );
+    assert!(report["processes"][0]["peak_rss_mib"].as_f64().unwrap() > 1.0);
+}
