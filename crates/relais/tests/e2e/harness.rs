@@ -142,7 +142,8 @@ impl Fed {
     pub async fn events(&self) -> Vec<serde_json::Value> {
         let mut last = Vec::new();
         for _ in 0..40 {
-            tokio::time::sleep(Duration::from_millis(25)).await;
+            // Events are written in 50 ms batches: stable over 150 ms means flushed.
+            tokio::time::sleep(Duration::from_millis(150)).await;
             let text = std::fs::read_to_string(&self.events_path).unwrap_or_default();
             let now: Vec<serde_json::Value> = text
                 .lines()
