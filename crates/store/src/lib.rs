@@ -13,7 +13,9 @@
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod memory;
+pub mod postgres;
 pub mod records;
+pub mod redis;
 pub mod sqlite;
 
 use async_trait::async_trait;

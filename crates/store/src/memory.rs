@@ -117,7 +117,7 @@ mod tests {
     async fn memory_passes_the_ephemeral_conformance_suite() {
         let clock = ManualClock::starting_now();
         let s = MemoryEphemeral::new(Arc::new(clock.clone()));
-        conformance::ephemeral(&s, &clock).await;
+        conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
         conformance::ephemeral_concurrent_take(Arc::new(s)).await;
     }
 }

@@ -456,7 +456,7 @@ mod tests {
     async fn sqlite_passes_the_conformance_suite() {
         let clock = ManualClock::starting_now();
         let s = fresh(&clock).await;
-        conformance::ephemeral(&s, &clock).await;
+        conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
         conformance::config(&s).await;
         conformance::accounts(&s).await;
         conformance::events(&s).await;

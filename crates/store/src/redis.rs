@@ -1,0 +1,104 @@
+//! Redis / Valkey backend for ephemeral state (fred): sessions, interactions,
+//! codes, tokens and CSRF tokens, each key with a TTL (`SET … PX`), the
+//! single-use take with `GETDEL`, never a `KEYS` scan. Redis expires keys
+//! itself, on its own clock. URLs: `redis://`, `rediss://`,
+//! `redis-sentinel://…?sentinelServiceName=…`, or a cluster URL.
+
+use crate::{EphemeralStore, Health, StoreError, StoreResult};
+use async_trait::async_trait;
+use fred::prelude::*;
+use std::time::Duration;
+
+fn unavailable(e: fred::error::Error) -> StoreError {
+    StoreError::Unavailable(format!("redis: {}", e.details().chars().take(200).collect::<String>()))
+}
+
+#[derive(Clone)]
+pub struct RedisEphemeral {
+    pool: Pool,
+    prefix: String,
+}
+
+impl RedisEphemeral {
+    /// Connects (with automatic reconnection) to `url`; keys are prefixed by `prefix`.
+    pub async fn connect(url: &str, prefix: &str) -> StoreResult<RedisEphemeral> {
+        let config = Config::from_url(url).map_err(|e| StoreError::Unavailable(format!("redis URL: {}", e.details())))?;
+        let pool = Builder::from_config(config)
+            .with_connection_config(|c| {
+                c.connection_timeout = Duration::from_secs(2);
+                c.internal_command_timeout = Duration::from_secs(2);
+                c.max_command_attempts = 2;
+            })
+            .with_performance_config(|p| {
+                p.default_command_timeout = Duration::from_secs(2);
+            })
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+            .build_pool(4)
+            .map_err(unavailable)?;
+        pool.init().await.map_err(unavailable)?;
+        Ok(RedisEphemeral { pool, prefix: prefix.to_owned() })
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+}
+
+#[async_trait]
+impl EphemeralStore for RedisEphemeral {
+    async fn put(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<()> {
+        let ms = i64::try_from(ttl_secs.max(1).saturating_mul(1000)).unwrap_or(i64::MAX);
+        self.pool
+            .set::<(), _, _>(self.key(key), value.to_vec(), Some(Expiration::PX(ms)), None, false)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.pool.get::<Option<Vec<u8>>, _>(self.key(key)).await.map_err(unavailable)
+    }
+
+    async fn take(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.pool.getdel::<Option<Vec<u8>>, _>(self.key(key)).await.map_err(unavailable)
+    }
+
+    async fn delete(&self, key: &str) -> StoreResult<()> {
+        self.pool.del::<i64, _>(self.key(key)).await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Redis expires keys itself.
+    async fn purge_expired(&self) -> StoreResult<u64> {
+        Ok(0)
+    }
+}
+
+#[async_trait]
+impl Health for RedisEphemeral {
+    async fn ping(&self) -> StoreResult<()> {
+        self.pool.next().ping::<String>(None).await.map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conformance;
+    use relais_core::Randomness;
+    use std::sync::Arc;
+
+    /// Redis of the test machine (scripts/install-test-deps.sh starts one).
+    fn url() -> String {
+        std::env::var("RELAIS_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+    }
+
+    #[tokio::test]
+    async fn redis_passes_the_ephemeral_conformance_suite() {
+        let prefix = format!("relais-test-{}:", relais_core::SystemRandomness.hex(6));
+        let s = RedisEphemeral::connect(&url(), &prefix).await.unwrap_or_else(|e| unreachable!("redis: {e}"));
+        s.ping().await.unwrap_or_else(|e| unreachable!("{e}"));
+        conformance::ephemeral(&s, &conformance::Advance::RealTime).await;
+        conformance::ephemeral_concurrent_take(Arc::new(s)).await;
+    }
+}
