@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine, and does nothing
 # when it is already there: Debian's Chromium (browser journey), the npm
-# driver playwright-core, and a running PostgreSQL/Redis are not needed yet.
+# driver playwright-core, Python's jwcrypto, and running PostgreSQL (trust
+# auth on 127.0.0.1, database `test`) and Redis servers for the backend tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,4 +29,35 @@ fi
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   echo "install-test-deps: installing playwright-core (driver only, no browser download)"
   (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+
+# PostgreSQL on 127.0.0.1:5432 with a `test` database.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "install-test-deps: installing postgresql"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+  fi
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  hba=/etc/postgresql/$version/main/pg_hba.conf
+  if ! grep -q "relais-tests" "$hba" 2>/dev/null; then
+    as_root sh -c "printf 'host all all 127.0.0.1/32 trust # relais-tests\nhost all all ::1/128 trust # relais-tests\n' | cat - '$hba' > '$hba.new' && mv '$hba.new' '$hba'"
+  fi
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || as_root pg_ctlcluster "$version" main start
+  for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+fi
+if ! psql -h 127.0.0.1 -U postgres -d test -c 'select 1' >/dev/null 2>&1; then
+  psql -h 127.0.0.1 -U postgres -c 'create database test' >/dev/null 2>&1 || true
+fi
+
+# Redis on 127.0.0.1:6379.
+if ! (command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1); then
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "install-test-deps: installing redis"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
+  fi
+  mkdir -p /tmp/relais-redis
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no --dir /tmp/relais-redis --logfile /tmp/relais-redis/redis.log
+  for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.2; done
 fi

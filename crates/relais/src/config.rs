@@ -91,21 +91,29 @@ pub struct SecretsConfig {
     pub sub_secret: String,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum EphemeralBackend {
-    #[default]
-    Memory,
-    Sqlite,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageConfig {
+    /// Durable tier when `durable` is unset.
     #[serde(default = "default_sqlite")]
     pub sqlite_path: String,
-    #[serde(default)]
-    pub ephemeral: EphemeralBackend,
+    /// `postgres://…` for the durable tier (configuration, accounts, events, keys).
+    pub durable: Option<String>,
+    /// `memory`, `sqlite`, `postgres`, or a `redis://` / `rediss://` /
+    /// `redis-sentinel://` / cluster URL.
+    #[serde(default = "default_ephemeral")]
+    pub ephemeral: String,
+    /// Prefix of every Redis key (several federations can share a Redis).
+    #[serde(default = "default_redis_prefix")]
+    pub redis_prefix: String,
+}
+
+fn default_ephemeral() -> String {
+    "memory".into()
+}
+
+fn default_redis_prefix() -> String {
+    "relais:".into()
 }
 
 fn default_sqlite() -> String {
@@ -116,7 +124,9 @@ impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             sqlite_path: default_sqlite(),
-            ephemeral: EphemeralBackend::Memory,
+            durable: None,
+            ephemeral: default_ephemeral(),
+            redis_prefix: default_redis_prefix(),
         }
     }
 }

@@ -97,6 +97,12 @@ enum Command {
 enum KeysAction {
     /// Lists signing keys (kid, algorithm, dates).
     List,
+    /// Publishes new signing keys now; they sign after `--delay` seconds,
+    /// when the current ones retire (still published until their tokens expire).
+    Rotate {
+        #[arg(long, default_value_t = 60)]
+        delay: u64,
+    },
 }
 
 fn init_logging() {
@@ -228,17 +234,15 @@ async fn run_dp(
         .map_err(|e| e.to_string())
 }
 
+async fn durable_stores(mut cfg: Config) -> Result<relais_store::Stores, String> {
+    cfg.storage.ephemeral = "memory".into();
+    Ok(relais::backends::open(&cfg.storage, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?.stores)
+}
+
 async fn keys_list(cfg: Config) -> Result<(), String> {
-    use relais_store::KeyStore;
-    let store =
-        relais_store::sqlite::SqliteStore::open(&cfg.storage.sqlite_path, Arc::new(SystemClock))
-            .await
-            .map_err(|e| e.to_string())?;
-    let keys = store.list_keys().await.map_err(|e| e.to_string())?;
-    println!(
-        "{:<24} {:<6} {:<26} {:<26} retired",
-        "kid", "alg", "created", "active from"
-    );
+    let stores = durable_stores(cfg).await?;
+    let keys = stores.keys.list_keys().await.map_err(|e| e.to_string())?;
+    println!("{:<24} {:<6} {:<26} {:<26} retired", "kid", "alg", "created", "active from");
     for k in keys {
         println!(
             "{:<24} {:<6} {:<26} {:<26} {}",
@@ -246,11 +250,22 @@ async fn keys_list(cfg: Config) -> Result<(), String> {
             k.alg,
             relais_core::timefmt::rfc3339_millis(k.created_at),
             relais_core::timefmt::rfc3339_millis(k.active_from),
-            k.retired_at
-                .map(relais_core::timefmt::rfc3339_millis)
-                .unwrap_or_else(|| "-".into())
+            k.retired_at.map(relais_core::timefmt::rfc3339_millis).unwrap_or_else(|| "-".into())
         );
     }
+    Ok(())
+}
+
+async fn keys_rotate(cfg: Config, delay: u64) -> Result<(), String> {
+    if cfg.secrets.master_key.len() < 32 {
+        return Err("secrets.master_key: must be at least 32 characters (or set RELAIS__SECRETS__MASTER_KEY)".into());
+    }
+    let sealer = relais_oidc::sealer::Sealer::from_master_secret(cfg.secrets.master_key.as_bytes()).map_err(|e| e.to_string())?;
+    let stores = durable_stores(cfg).await?;
+    let now = relais_core::Clock::now_millis(&SystemClock);
+    let delay_ms = i64::try_from(delay.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
+    let kids = relais_web::keyring::KeyRing::rotate(stores.keys.as_ref(), &sealer, now, delay_ms).await.map_err(|e| e.to_string())?;
+    println!("new keys {} published now; they sign from {} on", kids.join(", "), relais_core::timefmt::rfc3339_millis(now + delay_ms));
     Ok(())
 }
 
@@ -273,7 +288,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             cfg.storage.sqlite_path = db;
             cfg.events.output = events;
             if persistent_sessions {
-                cfg.storage.ephemeral = config::EphemeralBackend::Sqlite;
+                cfg.storage.ephemeral = "sqlite".into();
             }
             let canteen = if canteen_port == 0 {
                 None
@@ -320,13 +335,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Migrate { config } => {
             let cfg = load_config(config.as_deref())?;
-            relais_store::sqlite::SqliteStore::open(
-                &cfg.storage.sqlite_path,
-                Arc::new(SystemClock),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            println!("database {} is up to date", cfg.storage.sqlite_path);
+            let target = cfg.storage.durable.clone().map(|d| d.split('@').next_back().unwrap_or("").to_owned()).unwrap_or_else(|| cfg.storage.sqlite_path.clone());
+            durable_stores(cfg).await?;
+            println!("database {target} is up to date");
             Ok(())
         }
         Command::Dp {
@@ -336,10 +347,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             client_id,
             client_secret,
         } => run_dp(&id, port, &federation, client_id, client_secret).await,
-        Command::Keys {
-            action: KeysAction::List,
-            config,
-        } => keys_list(load_config(config.as_deref())?).await,
+        Command::Keys { action, config } => {
+            let cfg = load_config(config.as_deref())?;
+            match action {
+                KeysAction::List => keys_list(cfg).await,
+                KeysAction::Rotate { delay } => keys_rotate(cfg, delay).await,
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! come through [`start`]; integration tests call it on port 0 with an
 //! injected clock.
 
-use crate::config::{Config, EphemeralBackend};
+use crate::config::Config;
 use crate::demo_site;
 use axum::Router;
 use relais_core::{Clock, Randomness};
@@ -14,9 +14,7 @@ use relais_demo::world::DEMO_IDPS;
 use relais_demo::DemoWorld;
 use relais_oidc::idp_client::IdpClient;
 use relais_oidc::sealer::Sealer;
-use relais_store::memory::MemoryEphemeral;
-use relais_store::sqlite::SqliteStore;
-use relais_store::{EphemeralStore, Health, Stores};
+
 use relais_web::events::{EventOutput, EventSink};
 use relais_web::keyring::KeyRing;
 use relais_web::registry::Registry;
@@ -140,39 +138,9 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     let public_url = cfg.server.public_url.trim_end_matches('/').to_owned();
     url::Url::parse(&public_url).map_err(|e| NodeError(format!("server.public_url: {e}")))?;
 
-    let sqlite = SqliteStore::open(&cfg.storage.sqlite_path, spec.clock.clone())
-        .await
-        .map_err(|e| {
-            NodeError(format!(
-                "storage.sqlite_path ({}): {e}",
-                cfg.storage.sqlite_path
-            ))
-        })?;
-    sqlite.spawn_expiry(Duration::from_secs(30));
-    let ephemeral: Arc<dyn EphemeralStore> = match cfg.storage.ephemeral {
-        EphemeralBackend::Memory => {
-            let m = Arc::new(MemoryEphemeral::new(spec.clock.clone()));
-            let purge = m.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(30));
-                loop {
-                    tick.tick().await;
-                    let _ = purge.purge_expired().await;
-                }
-            });
-            m
-        }
-        EphemeralBackend::Sqlite => Arc::new(sqlite.clone()),
-    };
-    let sqlite = Arc::new(sqlite);
-    let stores = Stores {
-        ephemeral,
-        config: sqlite.clone(),
-        accounts: sqlite.clone(),
-        events: sqlite.clone(),
-        keys: sqlite.clone(),
-        health: vec![sqlite.clone() as Arc<dyn Health>],
-    };
+    let opened = crate::backends::open(&cfg.storage, spec.clock.clone()).await?;
+    let stores = opened.stores;
+    let postgres = opened.postgres;
     let keys = KeyRing::load_or_create(stores.keys.as_ref(), &sealer, spec.clock.as_ref())
         .await
         .map_err(|e| ne("signing keys")(e.to_string()))?;
@@ -259,15 +227,29 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         random: spec.random.clone(),
         events,
     }));
-    // Edits made in the store by another process apply without restart.
+    // Edits made by another node or the CLI apply without restart: at once
+    // on PostgreSQL's NOTIFY, and every 5 seconds in any case.
+    let changed = Arc::new(tokio::sync::Notify::new());
+    if let Some(pg) = &postgres {
+        let n = changed.clone();
+        pg.spawn_config_listener(Arc::new(move || n.notify_one()));
+    }
     let reloader = app.clone();
+    let key_sealer = sealer.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
         tick.tick().await;
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = changed.notified() => {}
+            }
             if let Err(e) = reloader.registry.reload().await {
                 tracing::warn!(error = %e, "registry reload failed");
+            }
+            let now = reloader.clock.now_millis();
+            if let Err(e) = reloader.keys.refresh(reloader.stores.keys.as_ref(), &key_sealer, now).await {
+                tracing::warn!(error = %e, "signing keys reload failed");
             }
         }
     });
