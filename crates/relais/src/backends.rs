@@ -26,9 +26,16 @@ fn is_postgres(url: &str) -> bool {
 }
 
 fn is_redis(url: &str) -> bool {
-    ["redis://", "rediss://", "redis-sentinel://", "rediss-sentinel://", "redis-cluster://", "rediss-cluster://"]
-        .iter()
-        .any(|p| url.starts_with(p))
+    [
+        "redis://",
+        "rediss://",
+        "redis-sentinel://",
+        "rediss-sentinel://",
+        "redis-cluster://",
+        "rediss-cluster://",
+    ]
+    .iter()
+    .any(|p| url.starts_with(p))
 }
 
 pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, NodeError> {
@@ -36,7 +43,9 @@ pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, 
     let durable = cfg.durable.as_deref().filter(|d| !d.is_empty());
     let (sqlite, postgres) = match durable {
         Some(url) if is_postgres(url) => {
-            let pg = PgStore::connect(url, clock.clone()).await.map_err(|e| NodeError(format!("storage.durable: {e}")))?;
+            let pg = PgStore::connect(url, clock.clone())
+                .await
+                .map_err(|e| NodeError(format!("storage.durable: {e}")))?;
             health.push(Arc::new(pg.clone()));
             (None, Some(pg))
         }
@@ -49,7 +58,9 @@ pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, 
         None => {
             let s = SqliteStore::open(&cfg.sqlite_path, clock.clone())
                 .await
-                .map_err(|e| NodeError(format!("storage.sqlite_path ({}): {e}", cfg.sqlite_path)))?;
+                .map_err(|e| {
+                    NodeError(format!("storage.sqlite_path ({}): {e}", cfg.sqlite_path))
+                })?;
             s.spawn_expiry(Duration::from_secs(30));
             health.push(Arc::new(s.clone()));
             (Some(s), None)
@@ -87,19 +98,47 @@ pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, 
     };
     let description = format!(
         "durable {}, ephemeral {}",
-        if postgres.is_some() { "postgres" } else { "sqlite" },
-        if is_redis(eph) { "redis" } else if eph.is_empty() { "memory" } else { eph }
+        if postgres.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        },
+        if is_redis(eph) {
+            "redis"
+        } else if eph.is_empty() {
+            "memory"
+        } else {
+            eph
+        }
     );
     let stores = match (&sqlite, &postgres) {
         (_, Some(pg)) => {
             let pg = Arc::new(pg.clone());
-            Stores { ephemeral, config: pg.clone(), accounts: pg.clone(), events: pg.clone(), keys: pg, health }
+            Stores {
+                ephemeral,
+                config: pg.clone(),
+                accounts: pg.clone(),
+                events: pg.clone(),
+                keys: pg,
+                health,
+            }
         }
         (Some(s), None) => {
             let s = Arc::new(s.clone());
-            Stores { ephemeral, config: s.clone(), accounts: s.clone(), events: s.clone(), keys: s, health }
+            Stores {
+                ephemeral,
+                config: s.clone(),
+                accounts: s.clone(),
+                events: s.clone(),
+                keys: s,
+                health,
+            }
         }
         (None, None) => return Err(NodeError("no durable store".into())),
     };
-    Ok(Opened { stores, postgres, description })
+    Ok(Opened {
+        stores,
+        postgres,
+        description,
+    })
 }

@@ -236,13 +236,19 @@ async fn run_dp(
 
 async fn durable_stores(mut cfg: Config) -> Result<relais_store::Stores, String> {
     cfg.storage.ephemeral = "memory".into();
-    Ok(relais::backends::open(&cfg.storage, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?.stores)
+    Ok(relais::backends::open(&cfg.storage, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?
+        .stores)
 }
 
 async fn keys_list(cfg: Config) -> Result<(), String> {
     let stores = durable_stores(cfg).await?;
     let keys = stores.keys.list_keys().await.map_err(|e| e.to_string())?;
-    println!("{:<24} {:<6} {:<26} {:<26} retired", "kid", "alg", "created", "active from");
+    println!(
+        "{:<24} {:<6} {:<26} {:<26} retired",
+        "kid", "alg", "created", "active from"
+    );
     for k in keys {
         println!(
             "{:<24} {:<6} {:<26} {:<26} {}",
@@ -250,7 +256,9 @@ async fn keys_list(cfg: Config) -> Result<(), String> {
             k.alg,
             relais_core::timefmt::rfc3339_millis(k.created_at),
             relais_core::timefmt::rfc3339_millis(k.active_from),
-            k.retired_at.map(relais_core::timefmt::rfc3339_millis).unwrap_or_else(|| "-".into())
+            k.retired_at
+                .map(relais_core::timefmt::rfc3339_millis)
+                .unwrap_or_else(|| "-".into())
         );
     }
     Ok(())
@@ -260,12 +268,19 @@ async fn keys_rotate(cfg: Config, delay: u64) -> Result<(), String> {
     if cfg.secrets.master_key.len() < 32 {
         return Err("secrets.master_key: must be at least 32 characters (or set RELAIS__SECRETS__MASTER_KEY)".into());
     }
-    let sealer = relais_oidc::sealer::Sealer::from_master_secret(cfg.secrets.master_key.as_bytes()).map_err(|e| e.to_string())?;
+    let sealer = relais_oidc::sealer::Sealer::from_master_secret(cfg.secrets.master_key.as_bytes())
+        .map_err(|e| e.to_string())?;
     let stores = durable_stores(cfg).await?;
     let now = relais_core::Clock::now_millis(&SystemClock);
     let delay_ms = i64::try_from(delay.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
-    let kids = relais_web::keyring::KeyRing::rotate(stores.keys.as_ref(), &sealer, now, delay_ms).await.map_err(|e| e.to_string())?;
-    println!("new keys {} published now; they sign from {} on", kids.join(", "), relais_core::timefmt::rfc3339_millis(now + delay_ms));
+    let kids = relais_web::keyring::KeyRing::rotate(stores.keys.as_ref(), &sealer, now, delay_ms)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "new keys {} published now; they sign from {} on",
+        kids.join(", "),
+        relais_core::timefmt::rfc3339_millis(now + delay_ms)
+    );
     Ok(())
 }
 
@@ -335,7 +350,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Migrate { config } => {
             let cfg = load_config(config.as_deref())?;
-            let target = cfg.storage.durable.clone().map(|d| d.split('@').next_back().unwrap_or("").to_owned()).unwrap_or_else(|| cfg.storage.sqlite_path.clone());
+            let target = cfg
+                .storage
+                .durable
+                .clone()
+                .map(|d| d.split('@').next_back().unwrap_or("").to_owned())
+                .unwrap_or_else(|| cfg.storage.sqlite_path.clone());
             durable_stores(cfg).await?;
             println!("database {target} is up to date");
             Ok(())

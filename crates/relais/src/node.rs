@@ -248,7 +248,11 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
                 tracing::warn!(error = %e, "registry reload failed");
             }
             let now = reloader.clock.now_millis();
-            if let Err(e) = reloader.keys.refresh(reloader.stores.keys.as_ref(), &key_sealer, now).await {
+            if let Err(e) = reloader
+                .keys
+                .refresh(reloader.stores.keys.as_ref(), &key_sealer, now)
+                .await
+            {
                 tracing::warn!(error = %e, "signing keys reload failed");
             }
         }

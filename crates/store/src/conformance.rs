@@ -20,7 +20,9 @@ pub enum Advance<'a> {
 impl Advance<'_> {
     pub async fn by_millis(&self, ms: u64) {
         match self {
-            Advance::Clock(c) => c.advance_secs(i64::try_from(ms.div_ceil(1000)).unwrap_or(i64::MAX)),
+            Advance::Clock(c) => {
+                c.advance_secs(i64::try_from(ms.div_ceil(1000)).unwrap_or(i64::MAX))
+            }
             Advance::RealTime => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
         }
     }
@@ -31,7 +33,11 @@ pub async fn ephemeral<S: EphemeralStore>(s: &S, time: &Advance<'_>) {
     s.put("a", b"one", 30).await.unwrap();
     assert_eq!(s.get("a").await.unwrap().as_deref(), Some(&b"one"[..]));
     s.put("a", b"two", 30).await.unwrap();
-    assert_eq!(s.get("a").await.unwrap().as_deref(), Some(&b"two"[..]), "put replaces");
+    assert_eq!(
+        s.get("a").await.unwrap().as_deref(),
+        Some(&b"two"[..]),
+        "put replaces"
+    );
     assert_eq!(s.take("a").await.unwrap().as_deref(), Some(&b"two"[..]));
     assert_eq!(s.take("a").await.unwrap(), None, "take is single use");
     assert_eq!(s.get("missing").await.unwrap(), None);
@@ -39,13 +45,23 @@ pub async fn ephemeral<S: EphemeralStore>(s: &S, time: &Advance<'_>) {
     s.put("short", b"x", 2).await.unwrap();
     s.put("long", b"y", 120).await.unwrap();
     time.by_millis(1000).await;
-    assert!(s.get("short").await.unwrap().is_some(), "alive before its TTL");
+    assert!(
+        s.get("short").await.unwrap().is_some(),
+        "alive before its TTL"
+    );
     time.by_millis(1500).await;
     assert_eq!(s.get("short").await.unwrap(), None, "expired after its TTL");
-    assert_eq!(s.take("short").await.unwrap(), None, "expired entries cannot be taken");
+    assert_eq!(
+        s.take("short").await.unwrap(),
+        None,
+        "expired entries cannot be taken"
+    );
     assert!(s.get("long").await.unwrap().is_some());
     s.purge_expired().await.unwrap();
-    assert!(s.get("long").await.unwrap().is_some(), "purge keeps live entries");
+    assert!(
+        s.get("long").await.unwrap().is_some(),
+        "purge keeps live entries"
+    );
     s.delete("long").await.unwrap();
     assert_eq!(s.get("long").await.unwrap(), None);
     s.delete("never-existed").await.unwrap();

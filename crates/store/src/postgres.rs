@@ -7,7 +7,10 @@
 //! which [`PgStore::spawn_config_listener`] turns into a reload on every node.
 
 use crate::records::{Account, ConfigKind, StoredKey};
-use crate::{AccountStore, ConfigStore, EphemeralStore, EventStore, Health, KeyStore, StoreError, StoreResult};
+use crate::{
+    AccountStore, ConfigStore, EphemeralStore, EventStore, Health, KeyStore, StoreError,
+    StoreResult,
+};
 use async_trait::async_trait;
 use relais_core::event::BusinessEvent;
 use relais_core::Clock;
@@ -37,7 +40,10 @@ fn unavailable(e: sqlx::Error) -> StoreError {
     StoreError::Unavailable(match e {
         sqlx::Error::PoolTimedOut => "postgres: pool timed out".into(),
         sqlx::Error::Io(_) => "postgres: connection failed".into(),
-        other => format!("postgres: {}", other.to_string().chars().take(200).collect::<String>()),
+        other => format!(
+            "postgres: {}",
+            other.to_string().chars().take(200).collect::<String>()
+        ),
     })
 }
 
@@ -54,10 +60,22 @@ pub struct PgStore {
 /// Start of the month containing `millis`, and of the next one (UTC, ms).
 fn month_bounds(millis: i64) -> (i64, i64, String) {
     let ym = relais_core::timefmt::year_month(millis);
-    let (y, m) = ym.split_once('-').map(|(y, m)| (y.parse::<i64>().unwrap_or(1970), m.parse::<i64>().unwrap_or(1))).unwrap_or((1970, 1));
+    let (y, m) = ym
+        .split_once('-')
+        .map(|(y, m)| {
+            (
+                y.parse::<i64>().unwrap_or(1970),
+                m.parse::<i64>().unwrap_or(1),
+            )
+        })
+        .unwrap_or((1970, 1));
     let start = days_from_civil(y, m, 1) * 86_400_000;
     let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    (start, days_from_civil(ny, nm, 1) * 86_400_000, format!("events_{y:04}_{m:02}"))
+    (
+        start,
+        days_from_civil(ny, nm, 1) * 86_400_000,
+        format!("events_{y:04}_{m:02}"),
+    )
 }
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -77,7 +95,10 @@ impl PgStore {
         PgStore::connect_with(opts, clock).await
     }
 
-    pub async fn connect_with(opts: PgConnectOptions, clock: Arc<dyn Clock>) -> StoreResult<PgStore> {
+    pub async fn connect_with(
+        opts: PgConnectOptions,
+        clock: Arc<dyn Clock>,
+    ) -> StoreResult<PgStore> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(3))
@@ -93,19 +114,26 @@ impl PgStore {
     /// month and the next two.
     pub async fn migrate(&self) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        sqlx::query("SELECT pg_advisory_xact_lock(4242001)").execute(&mut *tx).await.map_err(unavailable)?;
+        sqlx::query("SELECT pg_advisory_xact_lock(4242001)")
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
         for (version, sql) in MIGRATIONS {
-            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
             if done.is_none() {
-                sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(unavailable)?;
+                sqlx::raw_sql(sql)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
                 sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                     .bind(version)
                     .bind(self.clock.now_millis())
@@ -117,12 +145,18 @@ impl PgStore {
         let mut at = self.clock.now_millis();
         for _ in 0..3 {
             let (start, end, name) = month_bounds(at);
-            let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text").bind(&name).fetch_one(&mut *tx).await.map_err(unavailable)?;
+            let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
+                .bind(&name)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?;
             if exists.is_none() {
-                sqlx::raw_sql(&format!("CREATE TABLE {name} PARTITION OF events FOR VALUES FROM ({start}) TO ({end})"))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
+                sqlx::raw_sql(&format!(
+                    "CREATE TABLE {name} PARTITION OF events FOR VALUES FROM ({start}) TO ({end})"
+                ))
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
             }
             at = end;
         }
@@ -170,7 +204,9 @@ impl PgStore {
 }
 
 fn ttl_millis(ttl_secs: u64) -> i64 {
-    i64::try_from(ttl_secs).unwrap_or(i64::MAX / 2000).saturating_mul(1000)
+    i64::try_from(ttl_secs)
+        .unwrap_or(i64::MAX / 2000)
+        .saturating_mul(1000)
 }
 
 #[async_trait]
@@ -196,16 +232,22 @@ impl EphemeralStore for PgStore {
     }
 
     async fn take(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        sqlx::query_scalar("DELETE FROM ephemeral WHERE key = $1 AND expires_at > $2 RETURNING value")
-            .bind(key)
-            .bind(self.clock.now_millis())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)
+        sqlx::query_scalar(
+            "DELETE FROM ephemeral WHERE key = $1 AND expires_at > $2 RETURNING value",
+        )
+        .bind(key)
+        .bind(self.clock.now_millis())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM ephemeral WHERE key = $1").bind(key).execute(&self.pool).await.map_err(unavailable)?;
+        sqlx::query("DELETE FROM ephemeral WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -221,7 +263,12 @@ impl EphemeralStore for PgStore {
 
 #[async_trait]
 impl ConfigStore for PgStore {
-    async fn put_config(&self, kind: ConfigKind, id: &str, doc: &serde_json::Value) -> StoreResult<()> {
+    async fn put_config(
+        &self,
+        kind: ConfigKind,
+        id: &str,
+        doc: &serde_json::Value,
+    ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
         sqlx::query("INSERT INTO config (kind, id, doc, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, id) DO UPDATE SET doc = EXCLUDED.doc, updated_at = EXCLUDED.updated_at")
             .bind(kind.as_str())
@@ -231,18 +278,28 @@ impl ConfigStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        sqlx::query("SELECT pg_notify('relais_config', $1)").bind(format!("{}:{id}", kind.as_str())).execute(&mut *tx).await.map_err(unavailable)?;
+        sqlx::query("SELECT pg_notify('relais_config', $1)")
+            .bind(format!("{}:{id}", kind.as_str()))
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         tx.commit().await.map_err(unavailable)
     }
 
-    async fn get_config(&self, kind: ConfigKind, id: &str) -> StoreResult<Option<serde_json::Value>> {
-        let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM config WHERE kind = $1 AND id = $2")
-            .bind(kind.as_str())
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        doc.map(|d| serde_json::from_str(&d).map_err(|e| corrupt("config document", e))).transpose()
+    async fn get_config(
+        &self,
+        kind: ConfigKind,
+        id: &str,
+    ) -> StoreResult<Option<serde_json::Value>> {
+        let doc: Option<String> =
+            sqlx::query_scalar("SELECT doc FROM config WHERE kind = $1 AND id = $2")
+                .bind(kind.as_str())
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        doc.map(|d| serde_json::from_str(&d).map_err(|e| corrupt("config document", e)))
+            .transpose()
     }
 
     async fn list_config(&self, kind: ConfigKind) -> StoreResult<Vec<(String, serde_json::Value)>> {
@@ -255,7 +312,10 @@ impl ConfigStore for PgStore {
             .map(|r| {
                 let id: String = r.try_get("id").map_err(unavailable)?;
                 let doc: String = r.try_get("doc").map_err(unavailable)?;
-                Ok((id, serde_json::from_str(&doc).map_err(|e| corrupt("config document", e))?))
+                Ok((
+                    id,
+                    serde_json::from_str(&doc).map_err(|e| corrupt("config document", e))?,
+                ))
             })
             .collect()
     }
@@ -268,7 +328,11 @@ impl ConfigStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        sqlx::query("SELECT pg_notify('relais_config', $1)").bind(format!("{}:{id}", kind.as_str())).execute(&mut *tx).await.map_err(unavailable)?;
+        sqlx::query("SELECT pg_notify('relais_config', $1)")
+            .bind(format!("{}:{id}", kind.as_str()))
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         tx.commit().await.map_err(unavailable)?;
         Ok(r.rows_affected() > 0)
     }
@@ -304,11 +368,20 @@ fn prefs_json(a: &Account) -> String {
 #[async_trait]
 impl AccountStore for PgStore {
     async fn get_account(&self, id: &str) -> StoreResult<Option<Account>> {
-        let row = sqlx::query("SELECT * FROM accounts WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(unavailable)?;
+        let row = sqlx::query("SELECT * FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
         row.as_ref().map(account_from_row).transpose()
     }
 
-    async fn record_connection(&self, id: &str, idp_id: &str, now_millis: i64) -> StoreResult<Account> {
+    async fn record_connection(
+        &self,
+        id: &str,
+        idp_id: &str,
+        now_millis: i64,
+    ) -> StoreResult<Account> {
         let fresh = Account::new(id, idp_id, now_millis);
         let row = sqlx::query(
             "INSERT INTO accounts (id, active, created_at, last_connection, last_idp, prefs) VALUES ($1, TRUE, $2, $2, $3, $4)
@@ -349,19 +422,31 @@ impl EventStore for PgStore {
         if events.is_empty() {
             return Ok(());
         }
-        let mut qb = sqlx::QueryBuilder::new("INSERT INTO events (time, event, account_id, sp_id, idp_id, body) ");
+        let mut qb = sqlx::QueryBuilder::new(
+            "INSERT INTO events (time, event, account_id, sp_id, idp_id, body) ",
+        );
         let mut bodies = Vec::with_capacity(events.len());
         for e in events {
             bodies.push(serde_json::to_string(e).map_err(|err| corrupt("event", err))?);
         }
         qb.push_values(events.iter().zip(bodies), |mut b, (e, body)| {
-            b.push_bind(e.time).push_bind(&e.event).push_bind(&e.account_id).push_bind(&e.sp_id).push_bind(&e.idp_id).push_bind(body);
+            b.push_bind(e.time)
+                .push_bind(&e.event)
+                .push_bind(&e.account_id)
+                .push_bind(&e.sp_id)
+                .push_bind(&e.idp_id)
+                .push_bind(body);
         });
         qb.build().execute(&self.pool).await.map_err(unavailable)?;
         Ok(())
     }
 
-    async fn events_for_account(&self, account_id: &str, since_millis: i64, limit: u32) -> StoreResult<Vec<BusinessEvent>> {
+    async fn events_for_account(
+        &self,
+        account_id: &str,
+        since_millis: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<BusinessEvent>> {
         let rows: Vec<String> =
             sqlx::query_scalar("SELECT body FROM events WHERE account_id = $1 AND time >= $2 ORDER BY time DESC, seq DESC LIMIT $3")
                 .bind(account_id)
@@ -370,11 +455,17 @@ impl EventStore for PgStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(unavailable)?;
-        rows.iter().map(|b| serde_json::from_str(b).map_err(|e| corrupt("event", e))).collect()
+        rows.iter()
+            .map(|b| serde_json::from_str(b).map_err(|e| corrupt("event", e)))
+            .collect()
     }
 
     async fn count_events(&self, event: &str) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE event = $1").bind(event).fetch_one(&self.pool).await.map_err(unavailable)?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE event = $1")
+            .bind(event)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(unavailable)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 }
@@ -397,12 +488,18 @@ impl KeyStore for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
-        sqlx::query("SELECT pg_notify('relais_config', 'keys')").execute(&mut *tx).await.map_err(unavailable)?;
+        sqlx::query("SELECT pg_notify('relais_config', 'keys')")
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         tx.commit().await.map_err(unavailable)
     }
 
     async fn list_keys(&self) -> StoreResult<Vec<StoredKey>> {
-        let rows = sqlx::query("SELECT * FROM signing_keys ORDER BY created_at, kid").fetch_all(&self.pool).await.map_err(unavailable)?;
+        let rows = sqlx::query("SELECT * FROM signing_keys ORDER BY created_at, kid")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
         rows.iter()
             .map(|r| {
                 Ok(StoredKey {
@@ -422,20 +519,49 @@ impl KeyStore for PgStore {
 #[async_trait]
 impl Health for PgStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(unavailable)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
+}
+
+/// The test machine's PostgreSQL.
+#[cfg(any(test, feature = "conformance"))]
+pub fn test_url() -> String {
+    std::env::var("RELAIS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Creates a fresh schema for one test; returns its name.
+#[cfg(any(test, feature = "conformance"))]
+pub async fn create_test_schema(url: &str) -> StoreResult<String> {
+    let schema = format!(
+        "relais_test_{}",
+        relais_core::Randomness::hex(&relais_core::SystemRandomness, 6)
+    );
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .map_err(unavailable)?;
+    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .map_err(unavailable)?;
+    admin.close().await;
+    Ok(schema)
 }
 
 /// A fresh schema on the test machine's PostgreSQL, for one test.
 #[cfg(any(test, feature = "conformance"))]
 pub async fn test_store(clock: Arc<dyn Clock>) -> StoreResult<PgStore> {
-    let url = std::env::var("RELAIS_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("relais_test_{}", relais_core::Randomness::hex(&relais_core::SystemRandomness, 6));
-    let admin = PgPoolOptions::new().max_connections(1).connect(&url).await.map_err(unavailable)?;
-    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.map_err(unavailable)?;
-    admin.close().await;
-    let opts = PgConnectOptions::from_str(&url).map_err(unavailable)?.options([("search_path", schema.as_str())]);
+    let url = test_url();
+    let schema = create_test_schema(&url).await?;
+    let opts = PgConnectOptions::from_str(&url)
+        .map_err(unavailable)?
+        .options([("search_path", schema.as_str())]);
     PgStore::connect_with(opts, clock).await
 }
 
@@ -448,7 +574,9 @@ mod tests {
     #[tokio::test]
     async fn postgres_passes_the_conformance_suite() {
         let clock = ManualClock::starting_now();
-        let s = test_store(Arc::new(clock.clone())).await.unwrap_or_else(|e| unreachable!("postgres: {e}"));
+        let s = test_store(Arc::new(clock.clone()))
+            .await
+            .unwrap_or_else(|e| unreachable!("postgres: {e}"));
         conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
         conformance::config(&s).await;
         conformance::accounts(&s).await;
@@ -460,7 +588,9 @@ mod tests {
     #[tokio::test]
     async fn migrations_are_idempotent_and_events_are_partitioned_by_month() {
         let clock = ManualClock::starting_now();
-        let s = test_store(Arc::new(clock.clone())).await.unwrap_or_else(|e| unreachable!("postgres: {e}"));
+        let s = test_store(Arc::new(clock.clone()))
+            .await
+            .unwrap_or_else(|e| unreachable!("postgres: {e}"));
         s.migrate().await.unwrap_or_else(|e| unreachable!("{e}"));
         let (_, _, name) = month_bounds(clock.now_millis());
         let parts: Vec<String> = sqlx::query_scalar("SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events' AND c.relnamespace = p.relnamespace")
@@ -475,10 +605,19 @@ mod tests {
     fn month_bounds_are_calendar_months() {
         let (start, end, name) = month_bounds(1_795_000_000_123);
         assert_eq!(name, "events_2026_11");
-        assert_eq!(relais_core::timefmt::rfc3339_millis(start), "2026-11-01T00:00:00.000Z");
-        assert_eq!(relais_core::timefmt::rfc3339_millis(end), "2026-12-01T00:00:00.000Z");
+        assert_eq!(
+            relais_core::timefmt::rfc3339_millis(start),
+            "2026-11-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            relais_core::timefmt::rfc3339_millis(end),
+            "2026-12-01T00:00:00.000Z"
+        );
         let (_, end, name) = month_bounds(days_from_civil(2026, 12, 15) * 86_400_000);
         assert_eq!(name, "events_2026_12");
-        assert_eq!(relais_core::timefmt::rfc3339_millis(end), "2027-01-01T00:00:00.000Z");
+        assert_eq!(
+            relais_core::timefmt::rfc3339_millis(end),
+            "2027-01-01T00:00:00.000Z"
+        );
     }
 }

@@ -10,7 +10,10 @@ use fred::prelude::*;
 use std::time::Duration;
 
 fn unavailable(e: fred::error::Error) -> StoreError {
-    StoreError::Unavailable(format!("redis: {}", e.details().chars().take(200).collect::<String>()))
+    StoreError::Unavailable(format!(
+        "redis: {}",
+        e.details().chars().take(200).collect::<String>()
+    ))
 }
 
 #[derive(Clone)]
@@ -22,7 +25,8 @@ pub struct RedisEphemeral {
 impl RedisEphemeral {
     /// Connects (with automatic reconnection) to `url`; keys are prefixed by `prefix`.
     pub async fn connect(url: &str, prefix: &str) -> StoreResult<RedisEphemeral> {
-        let config = Config::from_url(url).map_err(|e| StoreError::Unavailable(format!("redis URL: {}", e.details())))?;
+        let config = Config::from_url(url)
+            .map_err(|e| StoreError::Unavailable(format!("redis URL: {}", e.details())))?;
         let pool = Builder::from_config(config)
             .with_connection_config(|c| {
                 c.connection_timeout = Duration::from_secs(2);
@@ -36,7 +40,10 @@ impl RedisEphemeral {
             .build_pool(4)
             .map_err(unavailable)?;
         pool.init().await.map_err(unavailable)?;
-        Ok(RedisEphemeral { pool, prefix: prefix.to_owned() })
+        Ok(RedisEphemeral {
+            pool,
+            prefix: prefix.to_owned(),
+        })
     }
 
     fn key(&self, key: &str) -> String {
@@ -49,21 +56,36 @@ impl EphemeralStore for RedisEphemeral {
     async fn put(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<()> {
         let ms = i64::try_from(ttl_secs.max(1).saturating_mul(1000)).unwrap_or(i64::MAX);
         self.pool
-            .set::<(), _, _>(self.key(key), value.to_vec(), Some(Expiration::PX(ms)), None, false)
+            .set::<(), _, _>(
+                self.key(key),
+                value.to_vec(),
+                Some(Expiration::PX(ms)),
+                None,
+                false,
+            )
             .await
             .map_err(unavailable)
     }
 
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        self.pool.get::<Option<Vec<u8>>, _>(self.key(key)).await.map_err(unavailable)
+        self.pool
+            .get::<Option<Vec<u8>>, _>(self.key(key))
+            .await
+            .map_err(unavailable)
     }
 
     async fn take(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        self.pool.getdel::<Option<Vec<u8>>, _>(self.key(key)).await.map_err(unavailable)
+        self.pool
+            .getdel::<Option<Vec<u8>>, _>(self.key(key))
+            .await
+            .map_err(unavailable)
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {
-        self.pool.del::<i64, _>(self.key(key)).await.map_err(unavailable)?;
+        self.pool
+            .del::<i64, _>(self.key(key))
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
@@ -76,7 +98,11 @@ impl EphemeralStore for RedisEphemeral {
 #[async_trait]
 impl Health for RedisEphemeral {
     async fn ping(&self) -> StoreResult<()> {
-        self.pool.next().ping::<String>(None).await.map_err(unavailable)?;
+        self.pool
+            .next()
+            .ping::<String>(None)
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 }
@@ -96,7 +122,9 @@ mod tests {
     #[tokio::test]
     async fn redis_passes_the_ephemeral_conformance_suite() {
         let prefix = format!("relais-test-{}:", relais_core::SystemRandomness.hex(6));
-        let s = RedisEphemeral::connect(&url(), &prefix).await.unwrap_or_else(|e| unreachable!("redis: {e}"));
+        let s = RedisEphemeral::connect(&url(), &prefix)
+            .await
+            .unwrap_or_else(|e| unreachable!("redis: {e}"));
         s.ping().await.unwrap_or_else(|e| unreachable!("{e}"));
         conformance::ephemeral(&s, &conformance::Advance::RealTime).await;
         conformance::ephemeral_concurrent_take(Arc::new(s)).await;

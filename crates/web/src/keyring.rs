@@ -92,15 +92,26 @@ impl KeyRing {
     }
 
     /// Re-reads the keys (another node may have rotated them).
-    pub async fn refresh(&self, store: &dyn KeyStore, sealer: &Sealer, now: i64) -> StoreResult<()> {
+    pub async fn refresh(
+        &self,
+        store: &dyn KeyStore,
+        sealer: &Sealer,
+        now: i64,
+    ) -> StoreResult<()> {
         let stored = store.list_keys().await?;
-        self.current.store(Arc::new(Self::build(&stored, sealer, now)?));
+        self.current
+            .store(Arc::new(Self::build(&stored, sealer, now)?));
         Ok(())
     }
 
     /// Introduces new keys (ES256 and RS256) published at once and used to
     /// sign `delay_ms` later, when the current keys retire. Returns the new kids.
-    pub async fn rotate(store: &dyn KeyStore, sealer: &Sealer, now: i64, delay_ms: i64) -> StoreResult<Vec<String>> {
+    pub async fn rotate(
+        store: &dyn KeyStore,
+        sealer: &Sealer,
+        now: i64,
+        delay_ms: i64,
+    ) -> StoreResult<Vec<String>> {
         let stored = store.list_keys().await?;
         let switch_at = now + delay_ms.max(0);
         let mut kids = Vec::new();
@@ -111,14 +122,19 @@ impl KeyRing {
                     kid: key.kid().to_owned(),
                     alg: alg.as_str().to_owned(),
                     public_jwk: serde_json::to_string(&key.public_jwk()).map_err(corrupt)?,
-                    sealed_private: sealer.seal(&format!("key:{}", key.kid()), key.pkcs8()).map_err(corrupt)?,
+                    sealed_private: sealer
+                        .seal(&format!("key:{}", key.kid()), key.pkcs8())
+                        .map_err(corrupt)?,
                     created_at: now,
                     active_from: switch_at,
                     retired_at: None,
                 })
                 .await?;
             kids.push(key.kid().to_owned());
-            for old in stored.iter().filter(|k| k.alg == alg.as_str() && k.retired_at.is_none()) {
+            for old in stored
+                .iter()
+                .filter(|k| k.alg == alg.as_str() && k.retired_at.is_none())
+            {
                 let mut retired = old.clone();
                 retired.retired_at = Some(switch_at);
                 store.put_key(&retired).await?;

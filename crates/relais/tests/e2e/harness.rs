@@ -168,6 +168,10 @@ impl Fed {
 
 /// The authorize URL for a test service with sensible defaults.
 pub fn authorize_url(fed: &Fed, client_id: &str, extra: &[(&str, &str)]) -> String {
+    authorize_url_for(&fed.base, client_id, extra)
+}
+
+pub fn authorize_url_for(base: &str, client_id: &str, extra: &[(&str, &str)]) -> String {
     let redirect = format!("http://127.0.0.1:9/{client_id}/cb");
     let mut params: Vec<(String, String)> = vec![
         ("client_id".into(), client_id.into()),
@@ -188,5 +192,5 @@ pub fn authorize_url(fed: &Fed, client_id: &str, extra: &[(&str, &str)]) -> Stri
     let q = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params)
         .finish();
-    format!("{}/authorize?{q}", fed.issuer())
+    format!("{base}/api/v2/authorize?{q}")
 }

@@ -14,5 +14,6 @@ mod harness;
 mod misbehaving_idp;
 mod oidc_client;
 mod pages;
+mod scaleout;
 mod sso_logout;
 mod token_rules;
