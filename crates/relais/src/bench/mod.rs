@@ -59,9 +59,12 @@ pub struct BenchArgs {
     /// Also call the CAF demo API (triggers /checktoken) in each login.
     #[arg(long)]
     pub with_dp: bool,
-    /// Spawned deployment: ephemeral store, memory or sqlite.
+    /// Spawned deployment: ephemeral store — memory, sqlite, postgres, or a redis:// URL.
     #[arg(long, default_value = "memory")]
     pub ephemeral: String,
+    /// Spawned deployment: a postgres:// URL for the durable store (default SQLite).
+    #[arg(long)]
+    pub durable: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -159,8 +162,17 @@ async fn spawn(args: &BenchArgs) -> Result<(String, Spawned), String> {
         "--db",
         &spawned._dir.0.join("bench.db").to_string_lossy(),
     ]);
-    if args.ephemeral == "sqlite" {
-        fed_cmd.arg("--persistent-sessions");
+    match args.ephemeral.as_str() {
+        "memory" => {}
+        "sqlite" => {
+            fed_cmd.arg("--persistent-sessions");
+        }
+        other => {
+            fed_cmd.env("RELAIS__STORAGE__EPHEMERAL", other);
+        }
+    }
+    if let Some(d) = &args.durable {
+        fed_cmd.env("RELAIS__STORAGE__DURABLE", d);
     }
     quiet(&mut fed_cmd);
     spawned.children.push((
@@ -422,7 +434,14 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             "as deployed".into()
         },
     );
-    configuration.insert("durable".into(), "sqlite".into());
+    configuration.insert(
+        "durable".into(),
+        match (&spawned, &args.durable) {
+            (None, _) => "as deployed".into(),
+            (Some(_), Some(d)) => format!("postgres {}", d.split('@').next_back().unwrap_or("")),
+            (Some(_), None) => "sqlite".into(),
+        },
+    );
     configuration.insert("algorithms".into(), "ES256 ID token and userinfo".into());
     configuration.insert(
         "mode".into(),
