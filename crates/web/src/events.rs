@@ -1,14 +1,22 @@
-//! The business-event sink. Steps call [`EventSink::emit`], which never
-//! blocks the request: events go through a channel to one writer task that
-//! appends JSON lines (file or stdout) and stores the durable ones in
-//! batches. [`EventSink::shutdown`] drains the channel so nothing is lost on
-//! graceful shutdown.
+//! The business-event sink.
+//!
+//! Steps call [`EventSink::emit`] for ordinary events: it never blocks the
+//! request — events go through a channel to one writer task that appends
+//! JSON lines (file or stdout) every 50 ms. The events statistics and the
+//! dashboard rely on (`FC_VERIFIED`, `FC_DATATRANSFER_*`,
+//! `FC_REDIRECTED_TO_SP`, `DP_VERIFIED_FC_CHECKTOKEN`) go through
+//! [`EventSink::record`], which writes them to the durable store *before*
+//! the step answers, so a node killed afterwards loses none of them.
+//! [`EventSink::shutdown`] drains the queue on graceful shutdown.
 
 use relais_core::event::{BusinessEvent, EventKind};
 use relais_store::EventStore;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+
+/// How often queued events are written in one batch.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Where JSON lines go.
 #[derive(Debug, Clone)]
@@ -18,46 +26,72 @@ pub enum EventOutput {
     Off,
 }
 
-/// How often queued events are written (and stored) in one batch.
-const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+#[allow(clippy::large_enum_variant)] // events dominate; boxing each would allocate per event
+enum Msg {
+    /// An event, and whether it still has to be stored.
+    Event(BusinessEvent, bool),
+    Close(oneshot::Sender<()>),
+}
 
 pub struct EventSink {
-    tx: Mutex<Option<mpsc::UnboundedSender<BusinessEvent>>>,
-    writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    tx: mpsc::UnboundedSender<Msg>,
+    store: Arc<dyn EventStore>,
+}
+
+fn is_durable_name(name: &str) -> bool {
+    serde_json::from_value::<EventKind>(serde_json::Value::String(name.to_owned()))
+        .map(EventKind::is_durable)
+        .unwrap_or(false)
 }
 
 impl EventSink {
     pub fn start(output: EventOutput, store: Arc<dyn EventStore>) -> EventSink {
         let (tx, rx) = mpsc::unbounded_channel();
-        let writer = tokio::spawn(write_loop(rx, output, store));
-        EventSink {
-            tx: Mutex::new(Some(tx)),
-            writer: Mutex::new(Some(writer)),
-        }
+        tokio::spawn(write_loop(rx, output, store.clone()));
+        EventSink { tx, store }
     }
 
+    /// Queues an event (stored later if it is a durable kind).
     pub fn emit(&self, event: BusinessEvent) {
-        if let Ok(guard) = self.tx.lock() {
-            if let Some(tx) = guard.as_ref() {
-                let _ = tx.send(event);
+        let durable = is_durable_name(&event.event);
+        let _ = self.tx.send(Msg::Event(event, durable));
+    }
+
+    /// Stores the durable events now, then queues all of them for the stream.
+    pub async fn record(&self, events: Vec<BusinessEvent>) {
+        let durable: Vec<BusinessEvent> = events
+            .iter()
+            .filter(|e| is_durable_name(&e.event))
+            .cloned()
+            .collect();
+        let stored = if durable.is_empty() {
+            true
+        } else {
+            match self.store.append_events(&durable).await {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::error!(error = %e, count = durable.len(), "cannot store durable events now; will retry in the background");
+                    false
+                }
             }
+        };
+        for e in events {
+            let pending = !stored && is_durable_name(&e.event);
+            let _ = self.tx.send(Msg::Event(e, pending));
         }
     }
 
     /// Stops accepting events and waits until every queued one is written.
     pub async fn shutdown(&self) {
-        if let Ok(mut g) = self.tx.lock() {
-            g.take();
-        }
-        let handle = self.writer.lock().ok().and_then(|mut g| g.take());
-        if let Some(h) = handle {
-            let _ = h.await;
+        let (ack, done) = oneshot::channel();
+        if self.tx.send(Msg::Close(ack)).is_ok() {
+            let _ = done.await;
         }
     }
 }
 
 async fn write_loop(
-    mut rx: mpsc::UnboundedReceiver<BusinessEvent>,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
     output: EventOutput,
     store: Arc<dyn EventStore>,
 ) {
@@ -76,60 +110,59 @@ async fn write_loop(
         },
         _ => None,
     };
-    let mut batch = Vec::with_capacity(256);
-    let mut open = true;
-    while open {
+    let mut batch: Vec<BusinessEvent> = Vec::with_capacity(256);
+    let mut to_store: Vec<BusinessEvent> = Vec::new();
+    let mut closing: Option<oneshot::Sender<()>> = None;
+    loop {
         // Drain on a tick instead of waking per event: a login emits ~20
         // events, and a wake-up per event costs more than the event itself.
         tokio::time::sleep(FLUSH_EVERY).await;
         loop {
             match rx.try_recv() {
-                Ok(e) => batch.push(e),
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => {
-                    open = false;
-                    break;
+                Ok(Msg::Event(e, pending)) => {
+                    if pending {
+                        to_store.push(e.clone());
+                    }
+                    batch.push(e);
+                }
+                Ok(Msg::Close(ack)) => closing = Some(ack),
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() && !matches!(output, EventOutput::Off) {
+            let mut lines = String::new();
+            for e in &batch {
+                if let Ok(l) = serde_json::to_string(e) {
+                    lines.push_str(&l);
+                    lines.push('\n');
+                }
+            }
+            match file.as_mut() {
+                Some(f) => {
+                    if let Err(e) = f.write_all(lines.as_bytes()).await {
+                        tracing::error!(error = %e, "cannot write events");
+                    }
+                    let _ = f.flush().await;
+                }
+                None => {
+                    let mut out = tokio::io::stdout();
+                    let _ = out.write_all(lines.as_bytes()).await;
+                    let _ = out.flush().await;
                 }
             }
         }
-        if batch.is_empty() {
-            continue;
-        }
-        let mut lines = String::new();
-        for e in batch.iter().filter(|_| !matches!(output, EventOutput::Off)) {
-            if let Ok(l) = serde_json::to_string(e) {
-                lines.push_str(&l);
-                lines.push('\n');
-            }
-        }
-        match (&output, file.as_mut()) {
-            (EventOutput::Off, _) => {}
-            (EventOutput::File(_), Some(f)) => {
-                if let Err(e) = f.write_all(lines.as_bytes()).await {
-                    tracing::error!(error = %e, "cannot write events");
+        batch.clear();
+        if !to_store.is_empty() {
+            match store.append_events(&to_store).await {
+                Ok(()) => to_store.clear(),
+                Err(e) => {
+                    tracing::error!(error = %e, count = to_store.len(), "cannot store durable events; retrying")
                 }
-                let _ = f.flush().await;
-            }
-            _ => {
-                let mut out = tokio::io::stdout();
-                let _ = out.write_all(lines.as_bytes()).await;
-                let _ = out.flush().await;
             }
         }
-        let durable: Vec<BusinessEvent> = batch
-            .drain(..)
-            .filter(|e| is_durable_name(&e.event))
-            .collect();
-        if !durable.is_empty() {
-            if let Err(e) = store.append_events(&durable).await {
-                tracing::error!(error = %e, count = durable.len(), "cannot store durable events");
-            }
+        if let Some(ack) = closing.take() {
+            let _ = ack.send(());
+            return;
         }
     }
-}
-
-fn is_durable_name(name: &str) -> bool {
-    serde_json::from_value::<EventKind>(serde_json::Value::String(name.to_owned()))
-        .map(EventKind::is_durable)
-        .unwrap_or(false)
 }

@@ -8,6 +8,7 @@ mod authorize_rules;
 mod bench_smoke;
 mod browser;
 mod config_serve;
+mod crash;
 mod data_sharing;
 mod fake_idp;
 mod harness;

@@ -70,6 +70,7 @@ pub async fn checktoken(
         None
     };
     let now = app.clock.now_secs();
+    let mut verified = None;
     let introspection = match &grant {
         None => {
             let mut e = app.event(EventKind::DpUsedInvalidAccessToken);
@@ -114,10 +115,13 @@ pub async fn checktoken(
             e.account_id = Some(g.account_id.clone());
             e.scopes = Some(granted.join(" "));
             e.ip = ip;
-            app.events.emit(e);
+            verified = Some(e);
             Value::Object(t)
         }
     };
+    if let Some(e) = verified {
+        app.events.record(vec![e]).await;
+    }
     let payload = json!({"iss": app.settings.issuer(), "aud": dp.client_id, "iat": now, "token_introspection": introspection});
     let alg = match dp.checktoken_signed_response_alg {
         SigningAlg::RS256 => JwsAlg::RS256,

@@ -209,12 +209,14 @@ async fn complete(
         !scopes.data_scopes().is_empty(),
     );
     let claim_names: Vec<&str> = scopes.claims().into_iter().map(Claim::name).collect();
+    let mut durable = Vec::with_capacity(2);
     for kind in [kind, EventKind::FcRedirectedToSp] {
         let mut e = app.login_event(kind, headers, Some(session), Some(interaction));
         e.sp_sub = Some(grant.sub.clone());
         e.claims = Some(claim_names.join(" "));
-        app.events.emit(e);
+        durable.push(e);
     }
+    app.events.record(durable).await;
     let iss = app.settings.issuer();
     let url = with_params(
         &req.redirect_uri,

@@ -134,12 +134,14 @@ pub async fn callback(
         app.settings.session_ttl_secs,
     )
     .await?;
-    app.events.emit(app.login_event(
-        EventKind::FcVerified,
-        &headers,
-        Some(&rotated),
-        Some(&interaction),
-    ));
+    app.events
+        .record(vec![app.login_event(
+            EventKind::FcVerified,
+            &headers,
+            Some(&rotated),
+            Some(&interaction),
+        )])
+        .await;
 
     let mut resp = Redirect::to(
         &app.settings
