@@ -33,9 +33,12 @@ enum Msg {
     Close(oneshot::Sender<()>),
 }
 
+/// Durable events waiting for the group commit, and who waits for them.
+type Commit = (Vec<BusinessEvent>, oneshot::Sender<bool>);
+
 pub struct EventSink {
     tx: mpsc::UnboundedSender<Msg>,
-    store: Arc<dyn EventStore>,
+    commits: mpsc::UnboundedSender<Commit>,
 }
 
 fn is_durable_name(name: &str) -> bool {
@@ -48,7 +51,9 @@ impl EventSink {
     pub fn start(output: EventOutput, store: Arc<dyn EventStore>) -> EventSink {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(write_loop(rx, output, store.clone()));
-        EventSink { tx, store }
+        let (commits, pending) = mpsc::unbounded_channel();
+        tokio::spawn(group_commit(pending, store));
+        EventSink { tx, commits }
     }
 
     /// Queues an event (stored later if it is a durable kind).
@@ -67,13 +72,8 @@ impl EventSink {
         let stored = if durable.is_empty() {
             true
         } else {
-            match self.store.append_events(&durable).await {
-                Ok(()) => true,
-                Err(e) => {
-                    tracing::error!(error = %e, count = durable.len(), "cannot store durable events now; will retry in the background");
-                    false
-                }
-            }
+            let (ack, done) = oneshot::channel();
+            self.commits.send((durable, ack)).is_ok() && done.await.unwrap_or(false)
         };
         for e in events {
             let pending = !stored && is_durable_name(&e.event);
@@ -86,6 +86,35 @@ impl EventSink {
         let (ack, done) = oneshot::channel();
         if self.tx.send(Msg::Close(ack)).is_ok() {
             let _ = done.await;
+        }
+    }
+}
+
+/// Writes durable events as soon as they come, all the events of the
+/// requests waiting at that moment in one transaction (group commit), and
+/// tells each request once its events are stored.
+async fn group_commit(mut pending: mpsc::UnboundedReceiver<Commit>, store: Arc<dyn EventStore>) {
+    while let Some(first) = pending.recv().await {
+        let mut waiting = vec![first];
+        while let Ok(more) = pending.try_recv() {
+            waiting.push(more);
+            if waiting.len() >= 256 {
+                break;
+            }
+        }
+        let events: Vec<BusinessEvent> = waiting
+            .iter()
+            .flat_map(|(e, _)| e.iter().cloned())
+            .collect();
+        let ok = match store.append_events(&events).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, count = events.len(), "cannot store durable events now; will retry in the background");
+                false
+            }
+        };
+        for (_, ack) in waiting {
+            let _ = ack.send(ok);
         }
     }
 }
