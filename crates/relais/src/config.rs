@@ -137,6 +137,9 @@ pub struct EventsConfig {
     /// `stdout`, `off`, or a file path (JSON lines, appended).
     #[serde(default = "default_events")]
     pub output: String,
+    /// Store durable events before each step answers (no loss on a crash).
+    /// Default: true with PostgreSQL, false with SQLite (written within 50 ms).
+    pub store_before_answer: Option<bool>,
 }
 
 fn default_events() -> String {
@@ -147,6 +150,7 @@ impl Default for EventsConfig {
     fn default() -> Self {
         EventsConfig {
             output: default_events(),
+            store_before_answer: None,
         }
     }
 }

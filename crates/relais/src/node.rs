@@ -215,7 +215,11 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         .await
         .map_err(|e| ne("loading the registry")(e.to_string()))?;
 
-    let events = EventSink::start(event_output(&cfg.events.output), stores.events.clone());
+    let events = EventSink::start(
+        event_output(&cfg.events.output),
+        stores.events.clone(),
+        cfg.events.store_before_answer.unwrap_or(postgres.is_some()),
+    );
     let settings = Settings::for_platform(&public_url, cfg.server.platform, sandbox, &sub_secret);
     let app = AppState(Arc::new(Inner {
         settings,

@@ -6,7 +6,9 @@
 //! dashboard rely on (`FC_VERIFIED`, `FC_DATATRANSFER_*`,
 //! `FC_REDIRECTED_TO_SP`, `DP_VERIFIED_FC_CHECKTOKEN`) go through
 //! [`EventSink::record`], which writes them to the durable store *before*
-//! the step answers, so a node killed afterwards loses none of them.
+//! the step answers, so a node killed afterwards loses none of them (the
+//! default on PostgreSQL; on the embedded SQLite store they are written with
+//! the 50 ms batch unless `events.store_before_answer = true`).
 //! [`EventSink::shutdown`] drains the queue on graceful shutdown.
 
 use relais_core::event::{BusinessEvent, EventKind};
@@ -39,6 +41,8 @@ type Commit = (Vec<BusinessEvent>, oneshot::Sender<bool>);
 pub struct EventSink {
     tx: mpsc::UnboundedSender<Msg>,
     commits: mpsc::UnboundedSender<Commit>,
+    /// Store durable events before the step answers (else within 50 ms).
+    store_before_answer: bool,
 }
 
 fn is_durable_name(name: &str) -> bool {
@@ -48,12 +52,20 @@ fn is_durable_name(name: &str) -> bool {
 }
 
 impl EventSink {
-    pub fn start(output: EventOutput, store: Arc<dyn EventStore>) -> EventSink {
+    pub fn start(
+        output: EventOutput,
+        store: Arc<dyn EventStore>,
+        store_before_answer: bool,
+    ) -> EventSink {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(write_loop(rx, output, store.clone()));
         let (commits, pending) = mpsc::unbounded_channel();
         tokio::spawn(group_commit(pending, store));
-        EventSink { tx, commits }
+        EventSink {
+            tx,
+            commits,
+            store_before_answer,
+        }
     }
 
     /// Queues an event (stored later if it is a durable kind).
@@ -62,8 +74,15 @@ impl EventSink {
         let _ = self.tx.send(Msg::Event(event, durable));
     }
 
-    /// Stores the durable events now, then queues all of them for the stream.
+    /// Stores the durable events now (when configured so), then queues all
+    /// of them for the stream.
     pub async fn record(&self, events: Vec<BusinessEvent>) {
+        if !self.store_before_answer {
+            for e in events {
+                self.emit(e);
+            }
+            return;
+        }
         let durable: Vec<BusinessEvent> = events
             .iter()
             .filter(|e| is_durable_name(&e.event))
