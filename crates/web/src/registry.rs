@@ -40,6 +40,8 @@ pub struct Registry {
     store: Arc<dyn ConfigStore>,
     sealer: Arc<Sealer>,
     current: ArcSwap<Snapshot>,
+    /// Serialises reloads, so a slow older reload never overwrites a newer one.
+    reloading: tokio::sync::Mutex<()>,
 }
 
 fn seal_field(
@@ -82,6 +84,7 @@ impl Registry {
             store,
             sealer,
             current: ArcSwap::from_pointee(Snapshot::default()),
+            reloading: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -146,6 +149,7 @@ impl Registry {
 
     /// Re-reads everything from the store and swaps the snapshot.
     pub async fn reload(&self) -> StoreResult<()> {
+        let _one_at_a_time = self.reloading.lock().await;
         let mut sps = HashMap::new();
         for (id, mut doc) in self.store.list_config(ConfigKind::ServiceProvider).await? {
             open_field(&mut doc, "client_secret", &self.sealer, &format!("sp:{id}"))?;
