@@ -121,3 +121,10 @@ pub struct Stores {
     pub keys: Arc<dyn KeyStore>,
     pub health: Vec<Arc<dyn Health>>,
 }
+
+/// A TTL in seconds as milliseconds, saturating instead of overflowing.
+pub(crate) fn ttl_millis(ttl_secs: u64) -> i64 {
+    i64::try_from(ttl_secs)
+        .unwrap_or(i64::MAX / 2000)
+        .saturating_mul(1000)
+}

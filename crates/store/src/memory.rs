@@ -1,7 +1,7 @@
 //! In-process ephemeral store: fastest, lost on restart. Sharded so that
 //! concurrent logins do not contend on one lock.
 
-use crate::{EphemeralStore, StoreResult};
+use crate::{ttl_millis, EphemeralStore, StoreResult};
 use async_trait::async_trait;
 use relais_core::Clock;
 use std::collections::HashMap;
@@ -44,12 +44,6 @@ impl MemoryEphemeral {
         };
         f(&mut guard)
     }
-}
-
-fn ttl_millis(ttl_secs: u64) -> i64 {
-    i64::try_from(ttl_secs)
-        .unwrap_or(i64::MAX / 2000)
-        .saturating_mul(1000)
 }
 
 #[async_trait]

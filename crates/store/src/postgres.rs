@@ -8,8 +8,8 @@
 
 use crate::records::{Account, ConfigKind, StoredKey};
 use crate::{
-    AccountStore, ConfigStore, EphemeralStore, EventStore, Health, KeyStore, StoreError,
-    StoreResult,
+    ttl_millis, AccountStore, ConfigStore, EphemeralStore, EventStore, Health, KeyStore,
+    StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use relais_core::event::BusinessEvent;
@@ -203,12 +203,6 @@ impl PgStore {
     }
 }
 
-fn ttl_millis(ttl_secs: u64) -> i64 {
-    i64::try_from(ttl_secs)
-        .unwrap_or(i64::MAX / 2000)
-        .saturating_mul(1000)
-}
-
 #[async_trait]
 impl EphemeralStore for PgStore {
     async fn put(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<()> {
@@ -338,31 +332,17 @@ impl ConfigStore for PgStore {
     }
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Prefs {
-    blocked_idps: Vec<String>,
-    block_future_idps: bool,
-    sub_overrides: std::collections::BTreeMap<String, String>,
-}
-
 fn account_from_row(r: &sqlx::postgres::PgRow) -> StoreResult<Account> {
     let prefs: String = r.try_get("prefs").map_err(unavailable)?;
-    let prefs: Prefs = serde_json::from_str(&prefs).map_err(|e| corrupt("account prefs", e))?;
-    Ok(Account {
-        id: r.try_get("id").map_err(unavailable)?,
-        active: r.try_get("active").map_err(unavailable)?,
-        created_at: r.try_get("created_at").map_err(unavailable)?,
-        last_connection: r.try_get("last_connection").map_err(unavailable)?,
-        last_idp: r.try_get("last_idp").map_err(unavailable)?,
-        blocked_idps: prefs.blocked_idps,
-        block_future_idps: prefs.block_future_idps,
-        sub_overrides: prefs.sub_overrides,
-    })
-}
-
-fn prefs_json(a: &Account) -> String {
-    serde_json::json!({"blocked_idps": a.blocked_idps, "block_future_idps": a.block_future_idps, "sub_overrides": a.sub_overrides})
-        .to_string()
+    Account::from_columns(
+        r.try_get("id").map_err(unavailable)?,
+        r.try_get("active").map_err(unavailable)?,
+        r.try_get("created_at").map_err(unavailable)?,
+        r.try_get("last_connection").map_err(unavailable)?,
+        r.try_get("last_idp").map_err(unavailable)?,
+        &prefs,
+    )
+    .map_err(|e| StoreError::Corrupt(format!("account prefs: {e}")))
 }
 
 #[async_trait]
@@ -391,7 +371,7 @@ impl AccountStore for PgStore {
         .bind(id)
         .bind(now_millis)
         .bind(idp_id)
-        .bind(prefs_json(&fresh))
+        .bind(fresh.prefs_json())
         .fetch_one(&self.pool)
         .await
         .map_err(unavailable)?;
@@ -408,7 +388,7 @@ impl AccountStore for PgStore {
         .bind(a.created_at)
         .bind(a.last_connection)
         .bind(&a.last_idp)
-        .bind(prefs_json(a))
+        .bind(a.prefs_json())
         .execute(&self.pool)
         .await
         .map_err(unavailable)?;

@@ -64,3 +64,44 @@ pub struct StoredKey {
     /// Not used to sign after this time; published until tokens expire.
     pub retired_at: Option<i64>,
 }
+
+/// An account's preferences as one JSON column (same layout in every backend).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Prefs {
+    pub blocked_idps: Vec<String>,
+    pub block_future_idps: bool,
+    pub sub_overrides: BTreeMap<String, String>,
+}
+
+impl Account {
+    pub(crate) fn prefs_json(&self) -> String {
+        serde_json::json!({
+            "blocked_idps": self.blocked_idps,
+            "block_future_idps": self.block_future_idps,
+            "sub_overrides": self.sub_overrides,
+        })
+        .to_string()
+    }
+
+    /// Rebuilds an account from its columns and its preferences column.
+    pub(crate) fn from_columns(
+        id: String,
+        active: bool,
+        created_at: i64,
+        last_connection: i64,
+        last_idp: String,
+        prefs: &str,
+    ) -> Result<Account, serde_json::Error> {
+        let prefs: Prefs = serde_json::from_str(prefs)?;
+        Ok(Account {
+            id,
+            active,
+            created_at,
+            last_connection,
+            last_idp,
+            blocked_idps: prefs.blocked_idps,
+            block_future_idps: prefs.block_future_idps,
+            sub_overrides: prefs.sub_overrides,
+        })
+    }
+}
