@@ -100,16 +100,46 @@ impl Registry {
         self.current.load().idp(id).cloned()
     }
 
-    pub async fn upsert_sp(&self, sp: &ServiceProvider) -> StoreResult<()> {
-        let mut doc = serde_json::to_value(sp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    /// Stores one partner document with its client secret sealed.
+    async fn upsert<T: serde::Serialize>(
+        &self,
+        kind: ConfigKind,
+        id: &str,
+        value: &T,
+    ) -> StoreResult<()> {
+        let mut doc =
+            serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         seal_field(
             &mut doc,
             "client_secret",
             &self.sealer,
-            &format!("sp:{}", sp.client_id),
+            &format!("{}:{id}", kind.as_str()),
         )?;
-        self.store
-            .put_config(ConfigKind::ServiceProvider, &sp.client_id, &doc)
+        self.store.put_config(kind, id, &doc).await
+    }
+
+    /// Reads every partner document of a kind, secrets opened.
+    async fn load_all<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: ConfigKind,
+    ) -> StoreResult<Vec<(String, T)>> {
+        let mut out = Vec::new();
+        for (id, mut doc) in self.store.list_config(kind).await? {
+            open_field(
+                &mut doc,
+                "client_secret",
+                &self.sealer,
+                &format!("{}:{id}", kind.as_str()),
+            )?;
+            let value = serde_json::from_value(doc)
+                .map_err(|e| StoreError::Corrupt(format!("{} {id}: {e}", kind.as_str())))?;
+            out.push((id, value));
+        }
+        Ok(out)
+    }
+
+    pub async fn upsert_sp(&self, sp: &ServiceProvider) -> StoreResult<()> {
+        self.upsert(ConfigKind::ServiceProvider, &sp.client_id, sp)
             .await
     }
 
@@ -122,60 +152,30 @@ impl Registry {
     }
 
     pub async fn upsert_dp(&self, dp: &DataProvider) -> StoreResult<()> {
-        let mut doc = serde_json::to_value(dp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        seal_field(
-            &mut doc,
-            "client_secret",
-            &self.sealer,
-            &format!("dp:{}", dp.client_id),
-        )?;
-        self.store
-            .put_config(ConfigKind::DataProvider, &dp.client_id, &doc)
+        self.upsert(ConfigKind::DataProvider, &dp.client_id, dp)
             .await
     }
 
     pub async fn upsert_idp(&self, idp: &IdentityProvider) -> StoreResult<()> {
-        let mut doc = serde_json::to_value(idp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        seal_field(
-            &mut doc,
-            "client_secret",
-            &self.sealer,
-            &format!("idp:{}", idp.id),
-        )?;
-        self.store
-            .put_config(ConfigKind::IdentityProvider, &idp.id, &doc)
+        self.upsert(ConfigKind::IdentityProvider, &idp.id, idp)
             .await
     }
 
     /// Re-reads everything from the store and swaps the snapshot.
     pub async fn reload(&self) -> StoreResult<()> {
         let _one_at_a_time = self.reloading.lock().await;
-        let mut sps = HashMap::new();
-        for (id, mut doc) in self.store.list_config(ConfigKind::ServiceProvider).await? {
-            open_field(&mut doc, "client_secret", &self.sealer, &format!("sp:{id}"))?;
-            let sp: ServiceProvider = serde_json::from_value(doc)
-                .map_err(|e| StoreError::Corrupt(format!("sp {id}: {e}")))?;
-            sps.insert(id, Arc::new(sp));
-        }
-        let mut idps = Vec::new();
-        for (id, mut doc) in self.store.list_config(ConfigKind::IdentityProvider).await? {
-            open_field(
-                &mut doc,
-                "client_secret",
-                &self.sealer,
-                &format!("idp:{id}"),
-            )?;
-            let idp: IdentityProvider = serde_json::from_value(doc)
-                .map_err(|e| StoreError::Corrupt(format!("idp {id}: {e}")))?;
-            idps.push(Arc::new(idp));
-        }
-        let mut dps = HashMap::new();
-        for (id, mut doc) in self.store.list_config(ConfigKind::DataProvider).await? {
-            open_field(&mut doc, "client_secret", &self.sealer, &format!("dp:{id}"))?;
-            let dp: DataProvider = serde_json::from_value(doc)
-                .map_err(|e| StoreError::Corrupt(format!("dp {id}: {e}")))?;
-            dps.insert(id, Arc::new(dp));
-        }
+        let sps = self
+            .load_all::<ServiceProvider>(ConfigKind::ServiceProvider)
+            .await?;
+        let idps = self
+            .load_all::<IdentityProvider>(ConfigKind::IdentityProvider)
+            .await?;
+        let dps = self
+            .load_all::<DataProvider>(ConfigKind::DataProvider)
+            .await?;
+        let sps = sps.into_iter().map(|(id, sp)| (id, Arc::new(sp))).collect();
+        let idps = idps.into_iter().map(|(_, idp)| Arc::new(idp)).collect();
+        let dps = dps.into_iter().map(|(id, dp)| (id, Arc::new(dp))).collect();
         self.current.store(Arc::new(Snapshot { sps, idps, dps }));
         Ok(())
     }
