@@ -75,9 +75,12 @@ impl KeyRing {
             jwks.keys.push(jwk);
             let usable = k.active_from <= now && k.retired_at.is_none_or(|r| r > now);
             if usable {
-                let der = sealer
-                    .open(&format!("key:{}", k.kid), &k.sealed_private)
-                    .map_err(corrupt)?;
+                let der = sealer.open(&format!("key:{}", k.kid), &k.sealed_private).map_err(|_| {
+                    StoreError::Corrupt(format!(
+                        "signing key {} was sealed with another master key: every node needs the same secrets.master_key",
+                        k.kid
+                    ))
+                })?;
                 let key = SigningKey::from_pkcs8(alg, &k.kid, der).map_err(corrupt)?;
                 // The newest usable key of each algorithm signs.
                 signing.insert(alg, Arc::new(key));
