@@ -165,6 +165,9 @@ pub struct BusinessEvent {
     /// Short reason for a failure (English, never personal data).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Whether the durable store keeps it (decided once, from its kind).
+    #[serde(skip)]
+    pub durable: bool,
 }
 
 impl BusinessEvent {
@@ -173,6 +176,7 @@ impl BusinessEvent {
             event: kind.name(),
             step: kind.step().to_owned(),
             time: time_millis,
+            durable: kind.is_durable(),
             ..Default::default()
         }
     }

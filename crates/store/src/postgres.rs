@@ -436,7 +436,7 @@ impl EventStore for PgStore {
                 .await
                 .map_err(unavailable)?;
         rows.iter()
-            .map(|b| serde_json::from_str(b).map_err(|e| corrupt("event", e)))
+            .map(|b| crate::records::stored_event(b))
             .collect()
     }
 

@@ -105,3 +105,11 @@ impl Account {
         })
     }
 }
+
+/// An event read back from the durable store (durable by construction).
+pub(crate) fn stored_event(body: &str) -> crate::StoreResult<relais_core::event::BusinessEvent> {
+    let mut e: relais_core::event::BusinessEvent = serde_json::from_str(body)
+        .map_err(|e| crate::StoreError::Corrupt(format!("event: {e}")))?;
+    e.durable = true;
+    Ok(e)
+}

@@ -341,9 +341,7 @@ impl EventStore for SqliteStore {
         .await
         .map_err(unavailable)?;
         rows.iter()
-            .map(|b| {
-                serde_json::from_str(b).map_err(|e| StoreError::Corrupt(format!("event: {e}")))
-            })
+            .map(|b| crate::records::stored_event(b))
             .collect()
     }
 

@@ -11,7 +11,7 @@
 //! the 50 ms batch unless `events.store_before_answer = true`).
 //! [`EventSink::shutdown`] drains the queue on graceful shutdown.
 
-use relais_core::event::{BusinessEvent, EventKind};
+use relais_core::event::BusinessEvent;
 use relais_store::EventStore;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
@@ -45,12 +45,6 @@ pub struct EventSink {
     store_before_answer: bool,
 }
 
-fn is_durable_name(name: &str) -> bool {
-    serde_json::from_value::<EventKind>(serde_json::Value::String(name.to_owned()))
-        .map(EventKind::is_durable)
-        .unwrap_or(false)
-}
-
 impl EventSink {
     pub fn start(
         output: EventOutput,
@@ -70,7 +64,7 @@ impl EventSink {
 
     /// Queues an event (stored later if it is a durable kind).
     pub fn emit(&self, event: BusinessEvent) {
-        let durable = is_durable_name(&event.event);
+        let durable = event.durable;
         let _ = self.tx.send(Msg::Event(event, durable));
     }
 
@@ -83,11 +77,7 @@ impl EventSink {
             }
             return;
         }
-        let durable: Vec<BusinessEvent> = events
-            .iter()
-            .filter(|e| is_durable_name(&e.event))
-            .cloned()
-            .collect();
+        let durable: Vec<BusinessEvent> = events.iter().filter(|e| e.durable).cloned().collect();
         let stored = if durable.is_empty() {
             true
         } else {
@@ -95,7 +85,7 @@ impl EventSink {
             self.commits.send((durable, ack)).is_ok() && done.await.unwrap_or(false)
         };
         for e in events {
-            let pending = !stored && is_durable_name(&e.event);
+            let pending = !stored && e.durable;
             let _ = self.tx.send(Msg::Event(e, pending));
         }
     }
