@@ -1,6 +1,7 @@
 //! One complete login, as a browser and a service would do it, with every
 //! answer checked so errors are counted and never mistaken for throughput.
 
+use super::html::form;
 use relais_oidc::jose::{self, JwkSet, Verifier};
 use relais_oidc::JwsAlg;
 use serde_json::Value;
@@ -52,38 +53,6 @@ pub struct Timings {
     pub micros: [u32; 12],
 }
 
-fn form(body: &str, needle: &str) -> Option<(String, Vec<(String, String)>)> {
-    for chunk in body.split("<form").skip(1) {
-        let action = attr(chunk, "action")?;
-        if !action.contains(needle) {
-            continue;
-        }
-        let end = chunk.find("</form>").unwrap_or(chunk.len());
-        let inputs = chunk[..end]
-            .split("<input")
-            .skip(1)
-            .filter(|i| attr(i, "type").as_deref() == Some("hidden"))
-            .filter_map(|i| Some((attr(i, "name")?, attr(i, "value").unwrap_or_default())))
-            .collect();
-        return Some((action, inputs));
-    }
-    None
-}
-
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let head = &tag[..tag.find('>').unwrap_or(tag.len())];
-    let pat = format!("{name}=\"");
-    let i = head.find(&pat)? + pat.len();
-    let j = head[i..].find('"')? + i;
-    Some(
-        head[i..j]
-            .replace("&#38;", "&")
-            .replace("&amp;", "&")
-            .replace("&#34;", "\"")
-            .replace("&quot;", "\""),
-    )
-}
-
 fn location(r: &reqwest::Response) -> Option<String> {
     r.headers()
         .get(reqwest::header::LOCATION)
@@ -100,19 +69,22 @@ fn absolute(base: &str, url: &str) -> String {
     }
 }
 
+fn transport(step: &'static str, e: &reqwest::Error) -> Failure {
+    fail(
+        step,
+        if e.is_timeout() {
+            "request: timeout"
+        } else {
+            "request: failed"
+        },
+    )
+}
+
 async fn expect_redirect(
     step: &'static str,
     r: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<String, Failure> {
-    let r = r.map_err(|e| {
-        fail(
-            step,
-            format!(
-                "request: {}",
-                if e.is_timeout() { "timeout" } else { "failed" }
-            ),
-        )
-    })?;
+    let r = r.map_err(|e| transport(step, &e))?;
     let status = r.status().as_u16();
     if status != 303 && status != 302 {
         return Err(fail(step, format!("HTTP {status} instead of a redirect")));
@@ -124,15 +96,7 @@ async fn expect_page(
     step: &'static str,
     r: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<String, Failure> {
-    let r = r.map_err(|e| {
-        fail(
-            step,
-            format!(
-                "request: {}",
-                if e.is_timeout() { "timeout" } else { "failed" }
-            ),
-        )
-    })?;
+    let r = r.map_err(|e| transport(step, &e))?;
     let status = r.status().as_u16();
     if status != 200 {
         return Err(fail(step, format!("HTTP {status}")));

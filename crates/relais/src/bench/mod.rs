@@ -9,6 +9,7 @@
 //! ID token signature and nonce, userinfo claims), so a failure is counted
 //! by step and reason, never as throughput.
 
+pub mod html;
 mod login;
 mod procstat;
 mod report;

@@ -31,21 +31,8 @@ impl Page {
 
     /// The first form whose action contains `needle`: (action, hidden inputs).
     pub fn form(&self, needle: &str) -> (String, Vec<(String, String)>) {
-        for chunk in self.body.split("<form").skip(1) {
-            let action = attr(chunk, "action").unwrap_or_default();
-            if !action.contains(needle) {
-                continue;
-            }
-            let end = chunk.find("</form>").unwrap_or(chunk.len());
-            let inputs = chunk[..end]
-                .split("<input")
-                .skip(1)
-                .filter(|i| attr(i, "type").as_deref() == Some("hidden"))
-                .filter_map(|i| Some((attr(i, "name")?, attr(i, "value").unwrap_or_default())))
-                .collect();
-            return (html_unescape(&action), inputs);
-        }
-        panic!("no form with action containing {needle} in:\n{}", self.body);
+        relais::bench::html::form(&self.body, needle)
+            .unwrap_or_else(|| panic!("no form with action containing {needle} in:\n{}", self.body))
     }
 
     pub fn error_code(&self) -> Option<String> {
@@ -55,23 +42,8 @@ impl Page {
     }
 }
 
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let head = &tag[..tag.find('>').unwrap_or(tag.len())];
-    let pat = format!("{name}=\"");
-    let i = head.find(&pat)? + pat.len();
-    let j = head[i..].find('"')? + i;
-    Some(html_unescape(&head[i..j]))
-}
-
 pub fn html_unescape(s: &str) -> String {
-    s.replace("&#38;", "&")
-        .replace("&#34;", "\"")
-        .replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
+    relais::bench::html::unescape(s)
 }
 
 impl Browser {
