@@ -86,6 +86,36 @@ pub struct ServiceProvider {
 }
 
 impl ServiceProvider {
+    /// A public service with the platform's defaults: information page
+    /// shown (prompts login and consent allowed), every IdP accepted, ES256.
+    pub fn public(
+        client_id: &str,
+        entity_id: &str,
+        name: &str,
+        client_secret: &str,
+        redirect_uris: Vec<String>,
+        scopes: &[&str],
+    ) -> Self {
+        ServiceProvider {
+            client_id: client_id.to_owned(),
+            entity_id: entity_id.to_owned(),
+            name: name.to_owned(),
+            active: true,
+            sp_type: SpType::Public,
+            identity_consent: false,
+            client_secret: client_secret.to_owned(),
+            redirect_uris,
+            post_logout_redirect_uris: Vec::new(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            allowed_prompts: vec!["login".into(), "consent".into()],
+            amr_entitled: false,
+            idp_hints: Vec::new(),
+            idp_filter: IdpFilter::default(),
+            id_token_signed_response_alg: SigningAlg::ES256,
+            userinfo_signed_response_alg: SigningAlg::ES256,
+        }
+    }
+
     pub fn allows_scope(&self, scope: &str) -> bool {
         scope == "openid" || self.scopes.iter().any(|s| s == scope)
     }

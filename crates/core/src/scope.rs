@@ -77,6 +77,23 @@ pub fn claims_of_identity_scope(scope: &str) -> Option<&'static [Claim]> {
     })
 }
 
+/// Every identity scope, in the order discovery lists them.
+pub const IDENTITY_SCOPES: &[&str] = &[
+    "openid",
+    "given_name",
+    "family_name",
+    "birthdate",
+    "gender",
+    "birthplace",
+    "birthcountry",
+    "email",
+    "preferred_username",
+    "profile",
+    "birth",
+    "identite_pivot",
+    "idp_birthdate",
+];
+
 /// Scopes that are not identity scopes but are known to the federation.
 pub const KNOWN_SPECIAL_SCOPES: &[&str] = &["amr"];
 

@@ -5,9 +5,9 @@
 
 use relais_core::acr::AcrLevel;
 use relais_core::partner::{
-    DataProvider, IdentityProvider, IdpClientAuth, IdpEndpoints, IdpFilter, ServiceProvider,
-    SigningAlg, SpType,
+    DataProvider, IdentityProvider, IdpClientAuth, IdpEndpoints, ServiceProvider, SigningAlg,
 };
+use relais_core::scope::IDENTITY_SCOPES;
 use relais_oidc::JwsAlg;
 
 #[derive(Debug, Clone)]
@@ -148,49 +148,29 @@ impl DemoWorld {
     /// The demo service registered so any OIDC client can log in at once.
     pub fn demo_service(&self) -> ServiceProvider {
         let secret = aws_lc_rs_digest(&format!("{}:sp:demo", self.seed));
-        ServiceProvider {
-            client_id: "demo-service".to_owned(),
-            entity_id: "demo-service".to_owned(),
-            name: "Service de démonstration".to_owned(),
-            active: true,
-            sp_type: SpType::Public,
-            identity_consent: false,
-            client_secret: format!("demo-secret-{}", &secret[..24]),
-            redirect_uris: vec![
+        let scopes: Vec<&str> = IDENTITY_SCOPES
+            .iter()
+            .copied()
+            .chain(["cnaf_quotient_familial"])
+            .collect();
+        let mut sp = ServiceProvider::public(
+            "demo-service",
+            "demo-service",
+            "Service de démonstration",
+            &format!("demo-secret-{}", &secret[..24]),
+            vec![
                 format!("{}/demo/callback", self.public_url),
                 "http://localhost:3000/callback".to_owned(),
                 "http://127.0.0.1:3000/callback".to_owned(),
             ],
-            post_logout_redirect_uris: vec![
-                format!("{}/demo/logged-out", self.public_url),
-                "http://localhost:3000/".to_owned(),
-            ],
-            scopes: [
-                "openid",
-                "given_name",
-                "family_name",
-                "birthdate",
-                "gender",
-                "birthplace",
-                "birthcountry",
-                "email",
-                "preferred_username",
-                "profile",
-                "birth",
-                "identite_pivot",
-                "idp_birthdate",
-                "cnaf_quotient_familial",
-            ]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-            allowed_prompts: vec!["login".into(), "consent".into()],
-            amr_entitled: true,
-            idp_hints: Vec::new(),
-            idp_filter: IdpFilter::default(),
-            id_token_signed_response_alg: SigningAlg::ES256,
-            userinfo_signed_response_alg: SigningAlg::ES256,
-        }
+            &scopes,
+        );
+        sp.post_logout_redirect_uris = vec![
+            format!("{}/demo/logged-out", self.public_url),
+            "http://localhost:3000/".to_owned(),
+        ];
+        sp.amr_entitled = true;
+        sp
     }
 }
 
@@ -228,17 +208,13 @@ impl DemoWorld {
     pub fn canteen_service(&self, canteen_url: &str) -> ServiceProvider {
         let secret = aws_lc_rs_digest(&format!("{}:sp:canteen", self.seed));
         let base = canteen_url.trim_end_matches('/');
-        ServiceProvider {
-            client_id: "cantine-belleville".to_owned(),
-            entity_id: "commune-belleville-sur-loire".to_owned(),
-            name: "Inscription à la cantine scolaire — Belleville-sur-Loire".to_owned(),
-            active: true,
-            sp_type: SpType::Public,
-            identity_consent: false,
-            client_secret: format!("cantine-secret-{}", &secret[..24]),
-            redirect_uris: vec![format!("{base}/callback")],
-            post_logout_redirect_uris: vec![format!("{base}/")],
-            scopes: [
+        let mut sp = ServiceProvider::public(
+            "cantine-belleville",
+            "commune-belleville-sur-loire",
+            "Inscription à la cantine scolaire — Belleville-sur-Loire",
+            &format!("cantine-secret-{}", &secret[..24]),
+            vec![format!("{base}/callback")],
+            &[
                 "openid",
                 "identite_pivot",
                 "given_name",
@@ -247,17 +223,10 @@ impl DemoWorld {
                 "email",
                 "preferred_username",
                 "cnaf_quotient_familial",
-            ]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-            allowed_prompts: vec!["login".into(), "consent".into()],
-            amr_entitled: false,
-            idp_hints: Vec::new(),
-            idp_filter: IdpFilter::default(),
-            id_token_signed_response_alg: SigningAlg::ES256,
-            userinfo_signed_response_alg: SigningAlg::ES256,
-        }
+            ],
+        );
+        sp.post_logout_redirect_uris = vec![format!("{base}/")];
+        sp
     }
 }
 

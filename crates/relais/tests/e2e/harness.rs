@@ -3,7 +3,7 @@
 
 use relais::config::Config;
 use relais::node::{self, NodeSpec, RunningNode};
-use relais_core::partner::{IdpFilter, ServiceProvider, SigningAlg, SpType};
+use relais_core::partner::{ServiceProvider, SigningAlg};
 use relais_core::{ManualClock, SystemRandomness};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,43 +89,23 @@ impl Fed {
 
     /// A test service: public, every identity scope, redirect to an unused port.
     pub fn sp(client_id: &str, entity: &str) -> ServiceProvider {
-        ServiceProvider {
-            client_id: client_id.into(),
-            entity_id: entity.into(),
-            name: format!("Service {client_id}"),
-            active: true,
-            sp_type: SpType::Public,
-            identity_consent: false,
-            client_secret: SP_SECRET.into(),
-            redirect_uris: vec![format!("http://127.0.0.1:9/{client_id}/cb")],
-            post_logout_redirect_uris: vec![format!("http://127.0.0.1:9/{client_id}/bye")],
-            scopes: [
-                "openid",
-                "given_name",
-                "family_name",
-                "birthdate",
-                "gender",
-                "birthplace",
-                "birthcountry",
-                "email",
-                "preferred_username",
-                "profile",
-                "birth",
-                "identite_pivot",
-                "idp_birthdate",
-                "amr",
-            ]
+        let scopes: Vec<&str> = relais_core::scope::IDENTITY_SCOPES
             .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-            allowed_prompts: vec!["login".into(), "consent".into()],
-            amr_entitled: false,
-            idp_hints: vec![],
-            idp_filter: IdpFilter::default(),
-            id_token_signed_response_alg: SigningAlg::ES256,
-            // openidconnect's userinfo verifier only accepts RS256 by default.
-            userinfo_signed_response_alg: SigningAlg::RS256,
-        }
+            .copied()
+            .chain(["amr"])
+            .collect();
+        let mut sp = ServiceProvider::public(
+            client_id,
+            entity,
+            &format!("Service {client_id}"),
+            SP_SECRET,
+            vec![format!("http://127.0.0.1:9/{client_id}/cb")],
+            &scopes,
+        );
+        sp.post_logout_redirect_uris = vec![format!("http://127.0.0.1:9/{client_id}/bye")];
+        // openidconnect's userinfo verifier only accepts RS256 by default.
+        sp.userinfo_signed_response_alg = SigningAlg::RS256;
+        sp
     }
 
     pub async fn register_sp(&self, sp: ServiceProvider) {

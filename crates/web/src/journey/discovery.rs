@@ -17,23 +17,11 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
         .filter(|l| app.settings.platform.serves(**l))
         .map(|l| l.as_str())
         .collect();
-    let mut scopes: Vec<&str> = vec![
-        "openid",
-        "given_name",
-        "family_name",
-        "birthdate",
-        "gender",
-        "birthplace",
-        "birthcountry",
-        "email",
-        "preferred_username",
-        "profile",
-        "birth",
-        "identite_pivot",
-    ];
-    if !plus {
-        scopes.push("idp_birthdate");
-    }
+    let scopes: Vec<&str> = relais_core::scope::IDENTITY_SCOPES
+        .iter()
+        .copied()
+        .filter(|s| !plus || *s != "idp_birthdate")
+        .collect();
     let auth_methods: &[&str] = if plus {
         &["private_key_jwt"]
     } else {
