@@ -3,8 +3,13 @@
 # when it is already there: Debian's Chromium (browser journey), the npm
 # driver playwright-core, Python's jwcrypto, and running PostgreSQL (trust
 # auth on 127.0.0.1, database `test`) and Redis servers for the backend tests.
+#
+# It never edits PostgreSQL's pg_hba.conf on a developer's machine: only
+# with --ci (what .ci/run passes) does it add trust lines for 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+edit_pg_hba=false
+[ "${1:-}" = "--ci" ] && edit_pg_hba=true
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -40,8 +45,10 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   fi
   version=$(ls /etc/postgresql | sort -V | tail -1)
   hba=/etc/postgresql/$version/main/pg_hba.conf
-  if ! grep -q "relais-tests" "$hba" 2>/dev/null; then
+  if $edit_pg_hba && ! grep -q "relais-tests" "$hba" 2>/dev/null; then
     as_root sh -c "printf 'host all all 127.0.0.1/32 trust # relais-tests\nhost all all ::1/128 trust # relais-tests\n' | cat - '$hba' > '$hba.new' && mv '$hba.new' '$hba'"
+  elif ! $edit_pg_hba; then
+    echo "install-test-deps: PostgreSQL started; the tests connect as postgres@127.0.0.1/test without a password (set RELAIS_TEST_POSTGRES to use other credentials)"
   fi
   as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || as_root pg_ctlcluster "$version" main start
   for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done

@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
+# Here every backend test must run: a missing PostgreSQL or Redis fails
+# instead of being reported as not run (plain `cargo test` reports it).
+export RELAIS_REQUIRE_BACKENDS=1
 cargo fmt --all -- --check
 cargo clippy --all-targets --quiet -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then

@@ -1,4 +1,4 @@
-//! Validation of a service's authorization request (DESIGN §2), as pure
+//! Validation of a service's authorization request (docs/design.md §2), as pure
 //! functions over the raw parameters and the service's registration.
 //!
 //! The order matters for safety: the client and its redirect URI are
@@ -306,7 +306,8 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::partner::{IdpFilter, SigningAlg, SpType};
+    use crate::alg::JwsAlg;
+    use crate::partner::{IdpFilter, SpType};
 
     fn sp() -> ServiceProvider {
         ServiceProvider {
@@ -324,8 +325,8 @@ mod tests {
             amr_entitled: false,
             idp_hints: vec![],
             idp_filter: IdpFilter::default(),
-            id_token_signed_response_alg: SigningAlg::ES256,
-            userinfo_signed_response_alg: SigningAlg::ES256,
+            id_token_signed_response_alg: JwsAlg::ES256,
+            userinfo_signed_response_alg: JwsAlg::ES256,
         }
     }
 
@@ -365,7 +366,7 @@ mod tests {
 
     #[test]
     fn accepts_a_good_request_and_ignores_unknown_scopes() {
-        let r = run(&params(&[], "")).unwrap_or_else(|e| unreachable!("{e:?}"));
+        let r = run(&params(&[], "")).unwrap();
         assert_eq!(r.scopes.to_oauth_string(), "openid profile");
         assert_eq!(r.acr, AcrLevel::Eidas1);
     }
@@ -429,7 +430,7 @@ mod tests {
             .collect();
         match run(&p) {
             Err(AuthorizeRejection::Redirect { in_fragment, .. }) => assert!(in_fragment),
-            other => unreachable!("{other:?}"),
+            other => panic!("{other:?}"),
         }
     }
 

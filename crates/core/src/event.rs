@@ -1,4 +1,4 @@
-//! Business events (DESIGN §8): one typed record per step of a login. They
+//! Business events (docs/design.md §8): one typed record per step of a login. They
 //! carry identifiers and claim *names*, never claim values, tokens or
 //! secrets, so the stream can be shipped to analytics without leaking
 //! personal data. The web layer fills them; the sink writes JSON lines and

@@ -10,6 +10,7 @@
 //! randomness ([`random`]) are injected so that tests control them.
 
 pub mod acr;
+pub mod alg;
 pub mod authorize;
 pub mod clock;
 pub mod error;
@@ -17,11 +18,13 @@ pub mod event;
 pub mod partner;
 pub mod pivot;
 pub mod random;
+pub mod registration;
 pub mod scope;
 pub mod subject;
 pub mod timefmt;
 
 pub use acr::{AcrLevel, Platform};
+pub use alg::{JweAlg, JwsAlg};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ErrorCode;
 pub use random::{Randomness, SystemRandomness};

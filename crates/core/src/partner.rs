@@ -3,27 +3,8 @@
 //! store), so the login journey works on values that are already valid.
 
 use crate::acr::AcrLevel;
+use crate::alg::{JweAlg, JwsAlg};
 use serde::{Deserialize, Serialize};
-
-/// Signature algorithm of ID tokens and userinfo for one service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum SigningAlg {
-    #[default]
-    ES256,
-    RS256,
-    /// Legacy: HMAC with the client secret.
-    HS256,
-}
-
-impl SigningAlg {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SigningAlg::ES256 => "ES256",
-            SigningAlg::RS256 => "RS256",
-            SigningAlg::HS256 => "HS256",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -81,8 +62,8 @@ pub struct ServiceProvider {
     /// `idp_hint` values the service may send; empty = the platform's list.
     pub idp_hints: Vec<String>,
     pub idp_filter: IdpFilter,
-    pub id_token_signed_response_alg: SigningAlg,
-    pub userinfo_signed_response_alg: SigningAlg,
+    pub id_token_signed_response_alg: JwsAlg,
+    pub userinfo_signed_response_alg: JwsAlg,
 }
 
 impl ServiceProvider {
@@ -111,8 +92,8 @@ impl ServiceProvider {
             amr_entitled: false,
             idp_hints: Vec::new(),
             idp_filter: IdpFilter::default(),
-            id_token_signed_response_alg: SigningAlg::ES256,
-            userinfo_signed_response_alg: SigningAlg::ES256,
+            id_token_signed_response_alg: JwsAlg::ES256,
+            userinfo_signed_response_alg: JwsAlg::ES256,
         }
     }
 
@@ -165,9 +146,9 @@ pub struct IdentityProvider {
     pub client_secret: String,
     pub token_endpoint_auth_method: IdpClientAuth,
     /// The one algorithm accepted on its ID tokens.
-    pub id_token_signed_response_alg: String,
+    pub id_token_signed_response_alg: JwsAlg,
     /// `None`: userinfo is plain JSON; otherwise a JWT signed with this alg.
-    pub userinfo_signed_response_alg: Option<String>,
+    pub userinfo_signed_response_alg: Option<JwsAlg>,
     /// Whether Relais chains logout to its end_session endpoint.
     pub end_session: bool,
     pub timeout_ms: u64,
@@ -216,9 +197,9 @@ pub struct DataProvider {
     pub scopes: Vec<String>,
     pub active: bool,
     /// Signature of the checktoken answer (ES256 or RS256).
-    pub checktoken_signed_response_alg: SigningAlg,
+    pub checktoken_signed_response_alg: JwsAlg,
     /// `RSA-OAEP-256` or `ECDH-ES` (with `A256GCM`); `None`: signed only.
-    pub checktoken_encrypted_response_alg: Option<String>,
+    pub checktoken_encrypted_response_alg: Option<JweAlg>,
     /// Its public encryption key, inline (a JWK)…
     pub encryption_jwk: Option<serde_json::Value>,
     /// …or published at this URL (a JWKS).

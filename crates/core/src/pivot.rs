@@ -1,5 +1,5 @@
 //! The pivot identity: the identity every IdP must deliver, validated
-//! strictly before anything is stored or shown (DESIGN §3). Parsing produces
+//! strictly before anything is stored or shown (docs/design.md §3). Parsing produces
 //! a [`PivotIdentity`] whose fields are known to be well formed, so no code
 //! after the IdP callback ever re-checks them.
 

@@ -1,5 +1,5 @@
 //! Scopes a service asks for and the identity claims they release
-//! (DESIGN §5). Data scopes only authorise data-provider access: Relais never
+//! (docs/design.md §5). Data scopes only authorise data-provider access: Relais never
 //! fills them itself.
 
 use serde::{Deserialize, Serialize};

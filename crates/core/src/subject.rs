@@ -95,9 +95,9 @@ mod tests {
             "gender":"male","birthplace":birthplace,"birthcountry":country,"email":"j@d.fr"});
         match v {
             serde_json::Value::Object(m) => PivotIdentity::from_claims(&m, Platform::Standard),
-            _ => unreachable!(),
+            _ => panic!("not the expected shape"),
         }
-        .unwrap_or_else(|e| unreachable!("{e}"))
+        .unwrap()
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The demo world (DESIGN §10): five demo identity providers named after the
+//! The demo world (docs/design.md §10): five demo identity providers named after the
 //! real account families, each a real OpenID provider (own issuer, keys,
 //! login form, test citizens with password `123`), and the test page that
 //! lists them. `relais demo` mounts all of it beside the federation.

@@ -5,7 +5,7 @@
 
 use relais_core::acr::AcrLevel;
 use relais_core::partner::{
-    DataProvider, IdentityProvider, IdpClientAuth, IdpEndpoints, ServiceProvider, SigningAlg,
+    DataProvider, IdentityProvider, IdpClientAuth, IdpEndpoints, ServiceProvider,
 };
 use relais_core::scope::IDENTITY_SCOPES;
 use relais_oidc::JwsAlg;
@@ -132,10 +132,8 @@ impl DemoWorld {
                     client_id: "relais".to_owned(),
                     client_secret: self.idp_client_secret(s.id),
                     token_endpoint_auth_method: s.client_auth,
-                    id_token_signed_response_alg: s.alg.as_str().to_owned(),
-                    userinfo_signed_response_alg: s
-                        .userinfo_signed
-                        .then(|| s.alg.as_str().to_owned()),
+                    id_token_signed_response_alg: s.alg,
+                    userinfo_signed_response_alg: s.userinfo_signed.then_some(s.alg),
                     end_session: s.end_session,
                     timeout_ms: 6000,
                     scopes: Vec::new(),
@@ -192,10 +190,10 @@ impl DemoWorld {
                 scopes: d.scopes.iter().map(|s| (*s).to_owned()).collect(),
                 active: true,
                 checktoken_signed_response_alg: match d.signing {
-                    JwsAlg::RS256 => SigningAlg::RS256,
-                    _ => SigningAlg::ES256,
+                    JwsAlg::RS256 => JwsAlg::RS256,
+                    _ => JwsAlg::ES256,
                 },
-                checktoken_encrypted_response_alg: d.encryption.map(|a| a.as_str().to_owned()),
+                checktoken_encrypted_response_alg: d.encryption,
                 encryption_jwk: None,
                 jwks_uri: d
                     .encryption

@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use relais_core::authorize::{self, RawParams};
-use relais_core::partner::{IdpFilter, ServiceProvider, SigningAlg, SpType};
+use relais_core::partner::{IdpFilter, ServiceProvider, SpType};
 use relais_core::pivot::PivotIdentity;
 use relais_core::subject::{IdentityHash, PairwiseSub};
 use relais_core::{ManualClock, Platform};
@@ -30,8 +30,8 @@ fn sp() -> ServiceProvider {
         amr_entitled: false,
         idp_hints: vec![],
         idp_filter: IdpFilter::default(),
-        id_token_signed_response_alg: SigningAlg::ES256,
-        userinfo_signed_response_alg: SigningAlg::ES256,
+        id_token_signed_response_alg: JwsAlg::ES256,
+        userinfo_signed_response_alg: JwsAlg::ES256,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Storage behind a few narrow traits, one implementation per backend.
 //!
-//! Two tiers (DESIGN §1): *ephemeral* state with a TTL (browser sessions,
+//! Two tiers (docs/design.md §1): *ephemeral* state with a TTL (browser sessions,
 //! interactions, codes, access tokens, CSRF tokens) and *durable* state
 //! (configuration documents, accounts, business events, signing keys).
 //! The web layer only sees the traits in this file; [`memory`] and
@@ -17,6 +17,8 @@ pub mod postgres;
 pub mod records;
 pub mod redis;
 pub mod sqlite;
+#[cfg(any(test, feature = "conformance"))]
+pub mod test_backends;
 
 use async_trait::async_trait;
 pub use records::{Account, ConfigKind, StoredKey};
@@ -31,6 +33,9 @@ pub enum StoreError {
     /// Stored data could not be read back.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The document breaks a rule of the domain; nothing was written.
+    #[error("refused: {0}")]
+    Rejected(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -114,18 +114,21 @@ mod tests {
     use relais_core::Randomness;
     use std::sync::Arc;
 
-    /// Redis of the test machine (scripts/install-test-deps.sh starts one).
-    fn url() -> String {
-        std::env::var("RELAIS_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-    }
+    use crate::test_backends::{available, redis_url as url, Backend};
 
     #[tokio::test]
     async fn redis_passes_the_ephemeral_conformance_suite() {
+        if !available(
+            "redis_passes_the_ephemeral_conformance_suite",
+            &[Backend::Redis],
+        )
+        .await
+        {
+            return;
+        }
         let prefix = format!("relais-test-{}:", relais_core::SystemRandomness.hex(6));
-        let s = RedisEphemeral::connect(&url(), &prefix)
-            .await
-            .unwrap_or_else(|e| unreachable!("redis: {e}"));
-        s.ping().await.unwrap_or_else(|e| unreachable!("{e}"));
+        let s = RedisEphemeral::connect(&url(), &prefix).await.unwrap();
+        s.ping().await.unwrap();
         conformance::ephemeral(&s, &conformance::Advance::RealTime).await;
         conformance::ephemeral_concurrent_take(Arc::new(s)).await;
     }

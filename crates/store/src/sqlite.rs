@@ -101,20 +101,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Deletes expired ephemeral entries every `every`, until the runtime stops.
-    pub fn spawn_expiry(&self, every: Duration) {
-        let store = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                if let Err(e) = store.purge_expired().await {
-                    tracing::warn!(error = %e, "ephemeral expiry failed");
-                }
-            }
-        });
-    }
-
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -421,7 +407,7 @@ mod tests {
         ));
         match SqliteStore::open(&path.to_string_lossy(), Arc::new(clock.clone())).await {
             Ok(s) => s,
-            Err(e) => unreachable!("cannot open {path:?}: {e}"),
+            Err(e) => panic!("cannot open {path:?}: {e}"),
         }
     }
 
@@ -447,18 +433,16 @@ mod tests {
         let p = path.to_string_lossy().to_string();
         let s = SqliteStore::open(&p, Arc::new(clock.clone()))
             .await
-            .unwrap_or_else(|e| unreachable!("{e}"));
+            .unwrap();
         s.put_config(
             ConfigKind::ServiceProvider,
             "a",
             &serde_json::json!({"x": 1}),
         )
         .await
-        .unwrap_or_else(|e| unreachable!("{e}"));
+        .unwrap();
         s.close().await;
-        let s = SqliteStore::open(&p, Arc::new(clock))
-            .await
-            .unwrap_or_else(|e| unreachable!("{e}"));
+        let s = SqliteStore::open(&p, Arc::new(clock)).await.unwrap();
         assert!(s
             .get_config(ConfigKind::ServiceProvider, "a")
             .await

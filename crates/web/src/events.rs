@@ -9,13 +9,18 @@
 //! the step answers, so a node killed afterwards loses none of them (the
 //! default on PostgreSQL; on the embedded SQLite store they are written with
 //! the 50 ms batch unless `events.store_before_answer = true`).
-//! [`EventSink::shutdown`] drains the queue on graceful shutdown.
+//! [`EventSink::flush`] waits until everything emitted so far is written;
+//! the writer also drains the queue when the node's supervisor cancels it
+//! at shutdown (SIGTERM). Both loops run under the node's
+//! [`Supervisor`]: their receivers are shared, so a restarted loop carries
+//! on with the same queue.
 
+use crate::supervisor::{CancellationToken, LoopResult, Supervisor};
 use relais_core::event::BusinessEvent;
 use relais_store::EventStore;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// How often queued events are written in one batch.
 const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
@@ -32,7 +37,8 @@ pub enum EventOutput {
 enum Msg {
     /// An event, and whether it still has to be stored.
     Event(BusinessEvent, bool),
-    Close(oneshot::Sender<()>),
+    /// Answered once everything queued before it is written.
+    Flush(oneshot::Sender<()>),
 }
 
 /// Durable events waiting for the group commit, and who waits for them.
@@ -46,15 +52,24 @@ pub struct EventSink {
 }
 
 impl EventSink {
+    /// Starts the writer and the group commit under `tasks`.
     pub fn start(
         output: EventOutput,
         store: Arc<dyn EventStore>,
         store_before_answer: bool,
+        tasks: &mut Supervisor,
     ) -> EventSink {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(write_loop(rx, output, store.clone()));
+        let rx = Arc::new(Mutex::new(rx));
+        let writer_store = store.clone();
+        tasks.spawn("event writer", move |cancel| {
+            write_loop(rx.clone(), output.clone(), writer_store.clone(), cancel)
+        });
         let (commits, pending) = mpsc::unbounded_channel();
-        tokio::spawn(group_commit(pending, store));
+        let pending = Arc::new(Mutex::new(pending));
+        tasks.spawn("event group commit", move |cancel| {
+            group_commit(pending.clone(), store.clone(), cancel)
+        });
         EventSink {
             tx,
             commits,
@@ -90,10 +105,11 @@ impl EventSink {
         }
     }
 
-    /// Stops accepting events and waits until every queued one is written.
-    pub async fn shutdown(&self) {
+    /// Waits until every event emitted before this call is written (and
+    /// stored, for durable ones, unless the store is down).
+    pub async fn flush(&self) {
         let (ack, done) = oneshot::channel();
-        if self.tx.send(Msg::Close(ack)).is_ok() {
+        if self.tx.send(Msg::Flush(ack)).is_ok() {
             let _ = done.await;
         }
     }
@@ -102,8 +118,22 @@ impl EventSink {
 /// Writes durable events as soon as they come, all the events of the
 /// requests waiting at that moment in one transaction (group commit), and
 /// tells each request once its events are stored.
-async fn group_commit(mut pending: mpsc::UnboundedReceiver<Commit>, store: Arc<dyn EventStore>) {
-    while let Some(first) = pending.recv().await {
+async fn group_commit(
+    pending: Arc<Mutex<mpsc::UnboundedReceiver<Commit>>>,
+    store: Arc<dyn EventStore>,
+    cancel: CancellationToken,
+) -> LoopResult {
+    let mut pending = pending.lock().await;
+    loop {
+        let first = tokio::select! {
+            next = pending.recv() => match next {
+                Some(c) => c,
+                None => return Ok(()),
+            },
+            // Requests still waiting are answered "not stored": the writer
+            // stores their events while it drains.
+            () = cancel.cancelled() => return Ok(()),
+        };
         let mut waiting = vec![first];
         while let Ok(more) = pending.try_recv() {
             waiting.push(more);
@@ -129,10 +159,12 @@ async fn group_commit(mut pending: mpsc::UnboundedReceiver<Commit>, store: Arc<d
 }
 
 async fn write_loop(
-    mut rx: mpsc::UnboundedReceiver<Msg>,
+    rx: Arc<Mutex<mpsc::UnboundedReceiver<Msg>>>,
     output: EventOutput,
     store: Arc<dyn EventStore>,
-) {
+    cancel: CancellationToken,
+) -> LoopResult {
+    let mut rx = rx.lock().await;
     let mut file: Option<tokio::fs::File> = match &output {
         EventOutput::File(p) => match tokio::fs::OpenOptions::new()
             .create(true)
@@ -150,11 +182,14 @@ async fn write_loop(
     };
     let mut batch: Vec<BusinessEvent> = Vec::with_capacity(256);
     let mut to_store: Vec<BusinessEvent> = Vec::new();
-    let mut closing: Option<oneshot::Sender<()>> = None;
+    let mut flushed: Vec<oneshot::Sender<()>> = Vec::new();
     loop {
         // Drain on a tick instead of waking per event: a login emits ~20
         // events, and a wake-up per event costs more than the event itself.
-        tokio::time::sleep(FLUSH_EVERY).await;
+        let stopping = tokio::select! {
+            () = tokio::time::sleep(FLUSH_EVERY) => false,
+            () = cancel.cancelled() => true,
+        };
         loop {
             match rx.try_recv() {
                 Ok(Msg::Event(e, pending)) => {
@@ -163,7 +198,7 @@ async fn write_loop(
                     }
                     batch.push(e);
                 }
-                Ok(Msg::Close(ack)) => closing = Some(ack),
+                Ok(Msg::Flush(ack)) => flushed.push(ack),
                 Err(_) => break,
             }
         }
@@ -198,9 +233,17 @@ async fn write_loop(
                 }
             }
         }
-        if let Some(ack) = closing.take() {
+        for ack in flushed.drain(..) {
             let _ = ack.send(());
-            return;
+        }
+        if stopping {
+            if !to_store.is_empty() {
+                tracing::error!(
+                    count = to_store.len(),
+                    "durable events not stored at shutdown"
+                );
+            }
+            return Ok(());
         }
     }
 }

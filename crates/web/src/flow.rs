@@ -9,7 +9,7 @@
 //! - `code:<code>` [`CodeGrant`], `used:<code>`, `at:<token>` [`AccessGrant`].
 
 use crate::cookies;
-use crate::error::AppError;
+use crate::error::PageError;
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use relais_core::authorize::AuthorizeRequest;
@@ -189,9 +189,9 @@ impl AppState {
         &self,
         headers: &HeaderMap,
         uid: &str,
-    ) -> Result<(BrowserSession, Interaction), AppError> {
+    ) -> Result<(BrowserSession, Interaction), PageError> {
         if uid.len() > 64 {
-            return Err(AppError::page(
+            return Err(PageError::page(
                 ErrorCode::SessionExpired,
                 "interaction id too long",
             ));
@@ -199,13 +199,13 @@ impl AppState {
         let session = self
             .current_session(headers)
             .await?
-            .ok_or_else(|| AppError::page(ErrorCode::SessionExpired, "no live session"))?;
+            .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "no live session"))?;
         let interaction: Interaction = self
             .load(&format!("int:{uid}"))
             .await?
-            .ok_or_else(|| AppError::page(ErrorCode::SessionExpired, "interaction expired"))?;
+            .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "interaction expired"))?;
         if interaction.session_id != session.id {
-            return Err(AppError::page(
+            return Err(PageError::page(
                 ErrorCode::SessionExpired,
                 "interaction of another session",
             ));
@@ -240,17 +240,17 @@ impl AppState {
         token: Option<&str>,
         session_id: &str,
         form: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), PageError> {
         let token = token
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| AppError::page(ErrorCode::CsrfMissing, "no csrf token"))?;
+            .ok_or_else(|| PageError::page(ErrorCode::CsrfMissing, "no csrf token"))?;
         if token.len() > 64 {
-            return Err(AppError::page(ErrorCode::CsrfWrong, "csrf token too long"));
+            return Err(PageError::page(ErrorCode::CsrfWrong, "csrf token too long"));
         }
         let grant: Option<CsrfGrant> = self.take(&format!("csrf:{token}")).await?;
         match grant {
             Some(g) if g.session_id == session_id && g.form == form => Ok(()),
-            _ => Err(AppError::page(
+            _ => Err(PageError::page(
                 ErrorCode::CsrfWrong,
                 "csrf token unknown, used, or for another form",
             )),

@@ -1,4 +1,4 @@
-//! Security headers on every response (DESIGN §4).
+//! Security headers on every response (docs/design.md §4).
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};

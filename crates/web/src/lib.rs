@@ -7,11 +7,13 @@
 //! `logout`. Each step parses its request, calls the domain crate's rules
 //! and the OIDC crate's protocol code, reads/writes the stores through
 //! traits, emits business events, and returns a response or an
-//! [`error::AppError`] — the one type that becomes an HTTP error response.
+//! an error whose type chooses its shape: [`error::PageError`] for pages,
+//! [`error::JsonError`] for back-channel endpoints.
 
 pub mod cookies;
 pub mod error;
 pub mod events;
+pub mod extract;
 pub mod flow;
 pub mod headers;
 pub mod journey;
@@ -22,6 +24,7 @@ pub mod registry;
 pub mod router;
 pub mod settings;
 pub mod state;
+pub mod supervisor;
 
 pub use router::{federation_router, federation_routes, with_layers};
 pub use settings::Settings;

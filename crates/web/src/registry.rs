@@ -2,9 +2,16 @@
 //! the truth, each node keeps an immutable in-memory snapshot (swapped
 //! atomically with arc-swap, so the login path never takes a lock). Client
 //! secrets are sealed before they reach the store and opened on load.
+//!
+//! Every document is checked with the registration rules of
+//! `relais_core::registration` — the ones the configuration file goes
+//! through — when it is written and again when it is read back, so a
+//! document edited by another node or tool cannot put an invalid partner in
+//! the snapshot (it is left out, with an error in the log).
 
 use arc_swap::ArcSwap;
 use relais_core::partner::{DataProvider, IdentityProvider, ServiceProvider};
+use relais_core::registration::RuleResult;
 use relais_oidc::sealer::Sealer;
 use relais_store::{ConfigKind, ConfigStore, StoreError, StoreResult};
 use std::collections::HashMap;
@@ -36,9 +43,39 @@ impl Snapshot {
     }
 }
 
+/// A partner document as the registry handles it: stored under an id and
+/// checked by the domain's registration rules.
+trait Partner: serde::Serialize + serde::de::DeserializeOwned {
+    const KIND: ConfigKind;
+    fn check(&self, sandbox: bool) -> RuleResult;
+}
+
+impl Partner for ServiceProvider {
+    const KIND: ConfigKind = ConfigKind::ServiceProvider;
+    fn check(&self, sandbox: bool) -> RuleResult {
+        ServiceProvider::check(self, sandbox)
+    }
+}
+
+impl Partner for IdentityProvider {
+    const KIND: ConfigKind = ConfigKind::IdentityProvider;
+    fn check(&self, sandbox: bool) -> RuleResult {
+        IdentityProvider::check(self, sandbox)
+    }
+}
+
+impl Partner for DataProvider {
+    const KIND: ConfigKind = ConfigKind::DataProvider;
+    fn check(&self, sandbox: bool) -> RuleResult {
+        DataProvider::check(self, sandbox)
+    }
+}
+
 pub struct Registry {
     store: Arc<dyn ConfigStore>,
     sealer: Arc<Sealer>,
+    /// Plain-http partner URLs are accepted (sandbox platform).
+    sandbox: bool,
     current: ArcSwap<Snapshot>,
     /// Serialises reloads, so a slow older reload never overwrites a newer one.
     reloading: tokio::sync::Mutex<()>,
@@ -79,10 +116,11 @@ fn open_field(
 }
 
 impl Registry {
-    pub fn new(store: Arc<dyn ConfigStore>, sealer: Arc<Sealer>) -> Registry {
+    pub fn new(store: Arc<dyn ConfigStore>, sealer: Arc<Sealer>, sandbox: bool) -> Registry {
         Registry {
             store,
             sealer,
+            sandbox,
             current: ArcSwap::from_pointee(Snapshot::default()),
             reloading: tokio::sync::Mutex::new(()),
         }
@@ -100,13 +138,13 @@ impl Registry {
         self.current.load().idp(id).cloned()
     }
 
-    /// Stores one partner document with its client secret sealed.
-    async fn upsert<T: serde::Serialize>(
-        &self,
-        kind: ConfigKind,
-        id: &str,
-        value: &T,
-    ) -> StoreResult<()> {
+    /// Stores one partner document with its client secret sealed, after
+    /// checking it (nothing is written when a rule is broken).
+    async fn upsert<T: Partner>(&self, id: &str, value: &T) -> StoreResult<()> {
+        let kind = T::KIND;
+        value
+            .check(self.sandbox)
+            .map_err(|v| StoreError::Rejected(format!("{} {id}: {v}", kind.as_str())))?;
         let mut doc =
             serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         seal_field(
@@ -118,11 +156,9 @@ impl Registry {
         self.store.put_config(kind, id, &doc).await
     }
 
-    /// Reads every partner document of a kind, secrets opened.
-    async fn load_all<T: serde::de::DeserializeOwned>(
-        &self,
-        kind: ConfigKind,
-    ) -> StoreResult<Vec<(String, T)>> {
+    /// Reads every valid partner document of a kind, secrets opened.
+    async fn load_all<T: Partner>(&self) -> StoreResult<Vec<(String, T)>> {
+        let kind = T::KIND;
         let mut out = Vec::new();
         for (id, mut doc) in self.store.list_config(kind).await? {
             open_field(
@@ -131,16 +167,20 @@ impl Registry {
                 &self.sealer,
                 &format!("{}:{id}", kind.as_str()),
             )?;
-            let value = serde_json::from_value(doc)
+            let value: T = serde_json::from_value(doc)
                 .map_err(|e| StoreError::Corrupt(format!("{} {id}: {e}", kind.as_str())))?;
-            out.push((id, value));
+            match value.check(self.sandbox) {
+                Ok(()) => out.push((id, value)),
+                Err(v) => {
+                    tracing::error!(kind = kind.as_str(), %id, rule = %v, "stored partner breaks a registration rule; left out")
+                }
+            }
         }
         Ok(out)
     }
 
     pub async fn upsert_sp(&self, sp: &ServiceProvider) -> StoreResult<()> {
-        self.upsert(ConfigKind::ServiceProvider, &sp.client_id, sp)
-            .await
+        self.upsert(&sp.client_id, sp).await
     }
 
     pub fn dp(&self, client_id: &str) -> Option<Arc<DataProvider>> {
@@ -152,27 +192,19 @@ impl Registry {
     }
 
     pub async fn upsert_dp(&self, dp: &DataProvider) -> StoreResult<()> {
-        self.upsert(ConfigKind::DataProvider, &dp.client_id, dp)
-            .await
+        self.upsert(&dp.client_id, dp).await
     }
 
     pub async fn upsert_idp(&self, idp: &IdentityProvider) -> StoreResult<()> {
-        self.upsert(ConfigKind::IdentityProvider, &idp.id, idp)
-            .await
+        self.upsert(&idp.id, idp).await
     }
 
     /// Re-reads everything from the store and swaps the snapshot.
     pub async fn reload(&self) -> StoreResult<()> {
         let _one_at_a_time = self.reloading.lock().await;
-        let sps = self
-            .load_all::<ServiceProvider>(ConfigKind::ServiceProvider)
-            .await?;
-        let idps = self
-            .load_all::<IdentityProvider>(ConfigKind::IdentityProvider)
-            .await?;
-        let dps = self
-            .load_all::<DataProvider>(ConfigKind::DataProvider)
-            .await?;
+        let sps = self.load_all::<ServiceProvider>().await?;
+        let idps = self.load_all::<IdentityProvider>().await?;
+        let dps = self.load_all::<DataProvider>().await?;
         let sps = sps.into_iter().map(|(id, sp)| (id, Arc::new(sp))).collect();
         let idps = idps.into_iter().map(|(_, idp)| Arc::new(idp)).collect();
         let dps = dps.into_iter().map(|(id, dp)| (id, Arc::new(dp))).collect();

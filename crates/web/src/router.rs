@@ -1,7 +1,10 @@
 //! The federation's routes and the layers every request goes through:
-//! body size limit, security headers, and a uniform 404/405/413.
+//! body size limit (enforced by the extractors of [`crate::extract`]),
+//! security headers, catalogue errors for unknown routes (404) and methods
+//! (405), and error pages in the browser's language.
 
-use crate::error::AppError;
+use crate::error::{render_error_pages, PageError};
+use crate::extract::MAX_BODY;
 use crate::headers::security_headers;
 use crate::journey::{
     authorize, checktoken, chooser, consent, discovery, idp_callback, logout, revocation, token,
@@ -10,16 +13,13 @@ use crate::journey::{
 use crate::ops;
 use crate::pages;
 use crate::state::AppState;
-use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use relais_core::ErrorCode;
-use tower_http::limit::RequestBodyLimitLayer;
-
-const MAX_BODY: usize = 64 * 1024;
 
 async fn css() -> Response {
     let mut r = pages::CSS.into_response();
@@ -34,38 +34,15 @@ async fn css() -> Response {
     r
 }
 
-async fn not_found() -> AppError {
-    AppError::page(ErrorCode::NotFound, "no such route")
+async fn not_found() -> PageError {
+    PageError::page(ErrorCode::NotFound, "no such route")
 }
 
-/// Turns framework-level rejections (405, 413, 415, 422…) into catalogue errors.
-async fn uniform_errors(req: Request, next: Next) -> Response {
-    let resp = next.run(req).await;
-    let code = match resp.status() {
-        StatusCode::METHOD_NOT_ALLOWED => Some(ErrorCode::MethodNotAllowed),
-        StatusCode::PAYLOAD_TOO_LARGE => Some(ErrorCode::PayloadTooLarge),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY => {
-            Some(ErrorCode::AuthorizeInvalid)
-        }
-        StatusCode::BAD_REQUEST
-            if resp
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .is_some_and(|c| c.as_bytes().starts_with(b"text/plain")) =>
-        {
-            Some(ErrorCode::AuthorizeInvalid)
-        }
-        _ => None,
-    };
-    match code {
-        Some(c) => {
-            let status = resp.status();
-            let mut r = AppError::page(c, "request rejected").into_response();
-            *r.status_mut() = status;
-            r
-        }
-        None => resp,
-    }
+async fn method_not_allowed() -> PageError {
+    PageError::page(
+        ErrorCode::MethodNotAllowed,
+        "method not allowed on this route",
+    )
 }
 
 /// The federation's routes, without layers (see [`with_layers`]).
@@ -116,8 +93,9 @@ pub fn federation_routes(app: AppState) -> Router {
 pub fn with_layers(router: Router, sandbox: bool) -> Router {
     router
         .fallback(not_found)
-        .layer(middleware::from_fn(uniform_errors))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(render_error_pages))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(move |req, next| {
             security_headers(sandbox, req, next)
         }))

@@ -8,58 +8,13 @@ mod jwe;
 mod jwk;
 mod jws;
 
-pub use jwe::{concat_kdf, decrypt_content, encrypt, DecryptionKey, JweAlg};
+pub use jwe::{concat_kdf, decrypt_content, encrypt, DecryptionKey};
 pub use jwk::{Jwk, JwkSet};
 pub use jws::{decode_unverified_header, sign, verify, JwsHeader, Signer, Verifier};
+pub use relais_core::alg::{JweAlg, JwsAlg};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// Signature algorithms Relais speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum JwsAlg {
-    ES256,
-    RS256,
-    HS256,
-}
-
-impl JwsAlg {
-    pub fn parse(s: &str) -> Option<JwsAlg> {
-        match s {
-            "ES256" => Some(JwsAlg::ES256),
-            "RS256" => Some(JwsAlg::RS256),
-            "HS256" => Some(JwsAlg::HS256),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JwsAlg::ES256 => "ES256",
-            JwsAlg::RS256 => "RS256",
-            JwsAlg::HS256 => "HS256",
-        }
-    }
-}
-
-impl From<relais_core::partner::SigningAlg> for JwsAlg {
-    fn from(a: relais_core::partner::SigningAlg) -> Self {
-        use relais_core::partner::SigningAlg;
-        match a {
-            SigningAlg::ES256 => JwsAlg::ES256,
-            SigningAlg::RS256 => JwsAlg::RS256,
-            SigningAlg::HS256 => JwsAlg::HS256,
-        }
-    }
-}
-
-impl fmt::Display for JwsAlg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JoseError {

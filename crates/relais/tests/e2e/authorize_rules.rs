@@ -1,4 +1,4 @@
-//! Every authorize rule of DESIGN §2, observed from the outside: error pages
+//! Every authorize rule of docs/design.md §2, observed from the outside: error pages
 //! (never a redirect) for untrusted clients and malformed requests, OAuth
 //! error redirects with `state` and `iss` once the client is trusted.
 

@@ -38,7 +38,7 @@ async fn documented_example_starts_a_node() {
             .idp("my-idp")
             .unwrap()
             .id_token_signed_response_alg,
-        "RS256"
+        relais_core::JwsAlg::RS256
     );
     let url = format!("http://{}/api/v2/.well-known/openid-configuration", n.addr);
     let doc: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();

@@ -143,6 +143,9 @@ async fn login(n: &Nodes, steps: [usize; 5], seq: usize) -> Result<String, Strin
 
 #[tokio::test]
 async fn a_killed_node_loses_only_what_it_was_serving() {
+    if !crate::scaleout::backends("a_killed_node_loses_only_what_it_was_serving").await {
+        return;
+    }
     let (durable, redis) = scaleout_urls().await;
     let exe = env!("CARGO_BIN_EXE_relais");
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();

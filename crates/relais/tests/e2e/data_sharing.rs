@@ -1,10 +1,11 @@
-//! Data sharing (DESIGN §6): `/checktoken` for data providers, the demo
+//! Data sharing (docs/design.md §6): `/checktoken` for data providers, the demo
 //! data providers' APIs, and the canteen service's pre-filled form.
 
 use crate::browser::{login, Browser};
 use crate::harness::{authorize_url, Fed, SP_SECRET};
 use crate::sso_logout::exchange;
-use relais_core::partner::{DataProvider, SigningAlg};
+use relais_core::partner::DataProvider;
+use relais_core::JwsAlg;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -51,7 +52,7 @@ fn dp(id: &str, scopes: &[&str]) -> DataProvider {
         client_secret: DP_SECRET.into(),
         scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
         active: true,
-        checktoken_signed_response_alg: SigningAlg::ES256,
+        checktoken_signed_response_alg: JwsAlg::ES256,
         checktoken_encrypted_response_alg: None,
         encryption_jwk: None,
         jwks_uri: None,
@@ -115,12 +116,12 @@ async fn setup() -> (Fed, Value) {
         .await
         .unwrap();
     let mut rsa = dp("rsa", &["dgfip_rfr", "dgfip_nbpart"]);
-    rsa.checktoken_signed_response_alg = SigningAlg::RS256;
-    rsa.checktoken_encrypted_response_alg = Some("RSA-OAEP-256".into());
+    rsa.checktoken_signed_response_alg = JwsAlg::RS256;
+    rsa.checktoken_encrypted_response_alg = Some(relais_core::JweAlg::RsaOaep256);
     rsa.encryption_jwk = Some(keys["rsa"]["public"].clone());
     reg.upsert_dp(&rsa).await.unwrap();
     let mut ec = dp("ec", &["cnaf_quotient_familial"]);
-    ec.checktoken_encrypted_response_alg = Some("ECDH-ES".into());
+    ec.checktoken_encrypted_response_alg = Some(relais_core::JweAlg::EcdhEs);
     ec.encryption_jwk = Some(keys["ec"]["public"].clone());
     reg.upsert_dp(&ec).await.unwrap();
     reg.reload().await.unwrap();

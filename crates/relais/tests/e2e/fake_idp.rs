@@ -107,7 +107,7 @@ impl FakeIdp {
             client_id: "relais".into(),
             client_secret: "fake-secret".into(),
             token_endpoint_auth_method: IdpClientAuth::ClientSecretPost,
-            id_token_signed_response_alg: "ES256".into(),
+            id_token_signed_response_alg: relais_core::JwsAlg::ES256,
             userinfo_signed_response_alg: None,
             end_session: false,
             timeout_ms: 500,

@@ -3,11 +3,11 @@
 
 use relais::config::Config;
 use relais::node::{self, NodeSpec, RunningNode};
-use relais_core::partner::{ServiceProvider, SigningAlg};
+use relais_core::partner::ServiceProvider;
+use relais_core::JwsAlg;
 use relais_core::{ManualClock, SystemRandomness};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub struct Fed {
     pub node: RunningNode,
@@ -104,7 +104,7 @@ impl Fed {
         );
         sp.post_logout_redirect_uris = vec![format!("http://127.0.0.1:9/{client_id}/bye")];
         // openidconnect's userinfo verifier only accepts RS256 by default.
-        sp.userinfo_signed_response_alg = SigningAlg::RS256;
+        sp.userinfo_signed_response_alg = JwsAlg::RS256;
         sp
     }
 
@@ -118,23 +118,15 @@ impl Fed {
         self.node.app.registry.reload().await.unwrap();
     }
 
-    /// Business events written so far (waits briefly for the writer task).
+    /// Business events written so far: the sink is flushed, then the
+    /// events file is read.
     pub async fn events(&self) -> Vec<serde_json::Value> {
-        let mut last = Vec::new();
-        for _ in 0..40 {
-            // Events are written in 50 ms batches: stable over 150 ms means flushed.
-            tokio::time::sleep(Duration::from_millis(150)).await;
-            let text = std::fs::read_to_string(&self.events_path).unwrap_or_default();
-            let now: Vec<serde_json::Value> = text
-                .lines()
-                .filter_map(|l| serde_json::from_str(l).ok())
-                .collect();
-            if !now.is_empty() && now.len() == last.len() {
-                return now;
-            }
-            last = now;
-        }
-        last
+        self.node.app.events.flush().await;
+        std::fs::read_to_string(&self.events_path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     pub async fn event_names(&self) -> Vec<String> {

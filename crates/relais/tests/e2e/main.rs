@@ -16,5 +16,6 @@ mod misbehaving_idp;
 mod oidc_client;
 mod pages;
 mod scaleout;
+mod shutdown;
 mod sso_logout;
 mod token_rules;

@@ -336,13 +336,13 @@ async fn claims_follow_scopes() {
 
 #[tokio::test]
 async fn rs256_and_legacy_hs256_id_tokens() {
-    use relais_core::partner::SigningAlg;
+    use relais_core::JwsAlg;
     let fed = Fed::start().await;
     let mut rs = Fed::sp("sp-rs", "org-rs");
-    rs.id_token_signed_response_alg = SigningAlg::RS256;
+    rs.id_token_signed_response_alg = JwsAlg::RS256;
     fed.register_sp(rs).await;
     let mut hs = Fed::sp("sp-hs", "org-hs");
-    hs.id_token_signed_response_alg = SigningAlg::HS256;
+    hs.id_token_signed_response_alg = JwsAlg::HS256;
     fed.register_sp(hs).await;
     for (sp, alg) in [("sp-rs", "RS256"), ("sp-hs", "HS256")] {
         let b = Browser::new();

@@ -327,3 +327,57 @@ async fn chooser_cancel_headers_cookies_and_locale() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 413);
 }
+
+#[tokio::test]
+async fn error_pages_speak_the_browser_language_and_bad_requests_get_catalogue_codes() {
+    let fed = Fed::start().await;
+    let http = reqwest::Client::new();
+    let page = |lang: &'static str, path: &'static str| {
+        let http = http.clone();
+        let url = format!("{}{path}", fed.base);
+        async move {
+            let r = http
+                .get(url)
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, en) = page("en-GB,en;q=0.8", "/nope").await;
+    assert_eq!(status, 404);
+    assert!(en.contains("<html lang=\"en\">"), "{en}");
+    assert!(
+        en.contains("The page you asked for does not exist."),
+        "{en}"
+    );
+    assert!(en.contains("Y000404"));
+    let (_, fr) = page("fr-FR", "/nope").await;
+    assert!(
+        fr.contains("<html lang=\"fr\">") && fr.contains("La page demandée n"),
+        "{fr}"
+    );
+    // A malformed query on a page: the catalogue's page, not a framework text.
+    let (status, body) = page("en", "/api/v2/idp/callback?state=a&state=b").await;
+    assert!(body.contains("class=\"code\""), "{status} {body}");
+    // Wrong method on a back-channel route.
+    let r = http
+        .get(format!("{}/api/v2/token", fed.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert!(r.text().await.unwrap().contains("Y000405"));
+    // Repeated parameter at the token endpoint: OAuth JSON.
+    let r = http
+        .post(format!("{}/api/v2/token", fed.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=authorization_code&grant_type=authorization_code")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let j: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(j["error"], "invalid_request");
+}

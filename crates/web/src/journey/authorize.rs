@@ -5,10 +5,10 @@
 //! interaction bound to the browser session, then: reuse the session (SSO)
 //! when the rules allow, go straight to a hinted IdP, or show the chooser.
 
-use crate::error::AppError;
+use crate::error::PageError;
+use crate::extract::PageBody;
 use crate::flow::{Interaction, InteractionStep};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,7 +28,11 @@ pub async fn get(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
-pub async fn post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    PageBody(body): PageBody,
+) -> Response {
     let params = parse_pairs(&body);
     handle(app, headers, params)
         .await
@@ -41,15 +45,15 @@ pub fn parse_pairs(raw: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn rejection(app: &AppState, r: AuthorizeRejection, redirect_uri: &str) -> AppError {
+fn rejection(app: &AppState, r: AuthorizeRejection, redirect_uri: &str) -> PageError {
     match r {
-        AuthorizeRejection::Page { code, detail } => AppError::page(code, detail),
+        AuthorizeRejection::Page { code, detail } => PageError::page(code, detail),
         AuthorizeRejection::Redirect {
             code,
             detail,
             in_fragment,
             state,
-        } => AppError::ToSp {
+        } => PageError::ToSp {
             code,
             detail,
             redirect_uri: redirect_uri.to_owned(),
@@ -74,17 +78,17 @@ async fn handle(
     app: AppState,
     headers: HeaderMap,
     params: Vec<(String, String)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let raw = RawParams::parse(&params).map_err(|r| rejection(&app, r, ""))?;
     let (client_id, redirect_uri) =
         authorize::client_and_redirect(&raw).map_err(|r| rejection(&app, r, ""))?;
     let sp = app.registry.sp(client_id);
     authorize::check_client(sp.as_deref(), redirect_uri).map_err(|r| rejection(&app, r, ""))?;
     let Some(sp) = sp else {
-        return Err(AppError::page(ErrorCode::UnknownClient, "unknown client"));
+        return Err(PageError::page(ErrorCode::UnknownClient, "unknown client"));
     };
     if !app.settings.sandbox && !redirect_uri.starts_with("https://") {
-        return Err(AppError::page(
+        return Err(PageError::page(
             ErrorCode::RedirectUriNotRegistered,
             "redirect_uri must use https",
         ));
@@ -94,7 +98,7 @@ async fn handle(
         .map_err(|r| rejection(&app, r, redirect_uri))?;
     if let Some(hint) = request.idp_hint.as_deref() {
         if !hint_allowed(&app, &sp, hint) {
-            return Err(AppError::ToSp {
+            return Err(PageError::ToSp {
                 code: ErrorCode::IdpHintNotAllowed,
                 detail: "idp_hint not allowed".into(),
                 redirect_uri: request.redirect_uri.clone(),
@@ -168,7 +172,7 @@ async fn handle(
     Ok(resp)
 }
 
-/// The session's login, when this request may reuse it (DESIGN §2, SSO).
+/// The session's login, when this request may reuse it (docs/design.md §2, SSO).
 fn sso_login(
     app: &AppState,
     sp: &ServiceProvider,

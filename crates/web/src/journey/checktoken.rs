@@ -1,4 +1,4 @@
-//! Data providers validate an access token (`POST /checktoken`, DESIGN §6).
+//! Data providers validate an access token (`POST /checktoken`, docs/design.md §6).
 //!
 //! The DP authenticates with its own credentials; the answer is a JWT signed
 //! by Relais (`application/token-introspection+jwt`), encrypted to the DP's
@@ -7,15 +7,15 @@
 //! scopes were granted — never another DP's — plus the pivot identity it
 //! needs to find its records.
 
-use crate::error::AppError;
+use crate::error::JsonError;
+use crate::extract::OAuthForm;
 use crate::flow::{AccessGrant, TOKEN_TTL};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use relais_core::event::EventKind;
-use relais_core::partner::{DataProvider, SigningAlg};
+use relais_core::partner::DataProvider;
 use relais_core::scope::Claim;
 use relais_core::subject::{IdentityHash, PairwiseSub};
 use relais_core::ErrorCode;
@@ -33,8 +33,8 @@ const PIVOT: [Claim; 6] = [
     Claim::Birthcountry,
 ];
 
-fn missing(field: &str) -> AppError {
-    AppError::json(
+fn missing(field: &str) -> JsonError {
+    JsonError::new(
         ErrorCode::TokenInvalidRequest,
         format!("{field} is missing"),
     )
@@ -43,9 +43,8 @@ fn missing(field: &str) -> AppError {
 pub async fn checktoken(
     State(app): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, AppError> {
-    let form = super::token::parse_form(&body)?;
+    OAuthForm(form): OAuthForm,
+) -> Result<Response, JsonError> {
     let field = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let token = field("token").ok_or_else(|| missing("token"))?;
     let client_id = field("client_id").ok_or_else(|| missing("client_id"))?;
@@ -57,15 +56,13 @@ pub async fn checktoken(
         e.dp_id = Some(client_id.chars().take(64).collect());
         e.ip = ip;
         app.events.emit(e);
-        return Err(AppError::json(
+        return Err(JsonError::new(
             ErrorCode::TokenInvalidClient,
             "unknown data provider or wrong secret",
         ));
     };
     let grant: Option<AccessGrant> = if token.len() <= 128 {
-        app.load(&format!("at:{token}"))
-            .await
-            .map_err(AppError::store_json)?
+        app.load(&format!("at:{token}")).await?
     } else {
         None
     };
@@ -124,25 +121,21 @@ pub async fn checktoken(
     }
     let payload = json!({"iss": app.settings.issuer(), "aud": dp.client_id, "iat": now, "token_introspection": introspection});
     let alg = match dp.checktoken_signed_response_alg {
-        SigningAlg::RS256 => JwsAlg::RS256,
+        JwsAlg::RS256 => JwsAlg::RS256,
         _ => JwsAlg::ES256,
     };
     let key = app
         .keys
         .signing_key(alg)
-        .ok_or_else(|| AppError::json(ErrorCode::Internal, "no signing key"))?;
+        .ok_or_else(|| JsonError::new(ErrorCode::Internal, "no signing key"))?;
     let signed = jose::sign(&payload, Signer::Key(&key), Some("token-introspection+jwt"))
-        .map_err(|e| AppError::json(ErrorCode::Internal, e.to_string()))?;
-    let body = match dp
-        .checktoken_encrypted_response_alg
-        .as_deref()
-        .and_then(JweAlg::parse)
-    {
+        .map_err(|e| JsonError::new(ErrorCode::Internal, e.to_string()))?;
+    let body = match dp.checktoken_encrypted_response_alg {
         None => signed,
         Some(jwe_alg) => {
             let jwk = encryption_key(&app, &dp, jwe_alg).await?;
             jose::encrypt(signed.as_bytes(), &jwk, jwe_alg, Some("JWT"))
-                .map_err(|e| AppError::json(ErrorCode::Internal, e.to_string()))?
+                .map_err(|e| JsonError::new(ErrorCode::Internal, e.to_string()))?
         }
     };
     let mut resp = body.into_response();
@@ -156,35 +149,32 @@ pub async fn checktoken(
 }
 
 /// The DP's encryption key: inline, or the first fitting key of its JWKS.
-async fn encryption_key(app: &AppState, dp: &DataProvider, alg: JweAlg) -> Result<Jwk, AppError> {
-    let kty = match alg {
-        JweAlg::RsaOaep256 => "RSA",
-        JweAlg::EcdhEs => "EC",
-    };
+async fn encryption_key(app: &AppState, dp: &DataProvider, alg: JweAlg) -> Result<Jwk, JsonError> {
+    let kty = alg.key_type();
     let fits = |k: &Jwk| k.kty == kty && k.use_.as_deref().is_none_or(|u| u == "enc");
     if let Some(v) = &dp.encryption_jwk {
         return serde_json::from_value::<Jwk>(v.clone())
             .ok()
             .filter(fits)
             .ok_or_else(|| {
-                AppError::json(ErrorCode::Internal, "data provider encryption key unusable")
+                JsonError::new(ErrorCode::Internal, "data provider encryption key unusable")
             });
     }
     let url = dp.jwks_uri.as_deref().ok_or_else(|| {
-        AppError::json(ErrorCode::Internal, "data provider has no encryption key")
+        JsonError::new(ErrorCode::Internal, "data provider has no encryption key")
     })?;
     let set = app
         .idp_client
         .partner_key_set(url, app.clock.now_millis())
         .await
         .map_err(|e| {
-            AppError::json(
+            JsonError::new(
                 ErrorCode::StorageUnavailable,
                 format!("data provider keys: {e}"),
             )
         })?;
     set.keys.into_iter().find(fits).ok_or_else(|| {
-        AppError::json(
+        JsonError::new(
             ErrorCode::Internal,
             "no fitting key in the data provider's JWKS",
         )

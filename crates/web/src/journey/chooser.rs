@@ -3,15 +3,15 @@
 //! to the IdP with Relais' own state, nonce and PKCE. Also the "back to the
 //! service" link (`GET /interaction/{uid}/cancel`).
 
-use crate::error::{with_params, AppError};
+use crate::error::{with_params, PageError};
+use crate::extract::{PageForm, PagePath};
 use crate::flow::{BrowserSession, IdpAttempt, Interaction, InteractionStep};
 use crate::pages::i18n::Locale;
 use crate::pages::{self, ChooserPage, IdpButton};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use relais_core::acr::acr_for_idp;
 use relais_core::event::EventKind;
 use relais_core::ErrorCode;
@@ -22,11 +22,11 @@ use serde::Deserialize;
 pub async fn show(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(uid): Path<String>,
-) -> Result<Response, AppError> {
+    PagePath(uid): PagePath<String>,
+) -> Result<Response, PageError> {
     let (session, interaction) = app.interaction_for(&headers, &uid).await?;
     if interaction.step == InteractionStep::Done {
-        return Err(AppError::page(
+        return Err(PageError::page(
             ErrorCode::AbnormalNavigation,
             "login already completed",
         ));
@@ -34,7 +34,7 @@ pub async fn show(
     let sp = app
         .registry
         .sp(&interaction.request.client_id)
-        .ok_or_else(|| AppError::page(ErrorCode::UnknownClient, "service removed"))?;
+        .ok_or_else(|| PageError::page(ErrorCode::UnknownClient, "service removed"))?;
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), &headers);
     let t = locale.texts();
     let snapshot = app.registry.snapshot();
@@ -90,12 +90,12 @@ pub struct ChoiceForm {
 pub async fn choose(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(uid): Path<String>,
-    Form(form): Form<ChoiceForm>,
-) -> Result<Response, AppError> {
+    PagePath(uid): PagePath<String>,
+    PageForm(form): PageForm<ChoiceForm>,
+) -> Result<Response, PageError> {
     let (session, mut interaction) = app.interaction_for(&headers, &uid).await?;
     if interaction.step == InteractionStep::Done {
-        return Err(AppError::page(
+        return Err(PageError::page(
             ErrorCode::AbnormalNavigation,
             "login already completed",
         ));
@@ -117,15 +117,15 @@ pub async fn redirect_to_idp(
     session: &BrowserSession,
     interaction: &Interaction,
     idp_id: &str,
-) -> Result<String, AppError> {
+) -> Result<String, PageError> {
     let back = Some(format!("/api/v2/interaction/{}/cancel", interaction.uid));
     let idp = app.registry.idp(idp_id).ok_or_else(|| {
-        AppError::page(ErrorCode::IdpUnknown, "unknown idp").with_back(back.clone())
+        PageError::page(ErrorCode::IdpUnknown, "unknown idp").with_back(back.clone())
     })?;
     let sp = app
         .registry
         .sp(&interaction.request.client_id)
-        .ok_or_else(|| AppError::page(ErrorCode::UnknownClient, "service removed"))?;
+        .ok_or_else(|| PageError::page(ErrorCode::UnknownClient, "service removed"))?;
     if !idp.active {
         let mut e = app.login_event(
             EventKind::FcIdpDisabled,
@@ -135,15 +135,15 @@ pub async fn redirect_to_idp(
         );
         e.idp_id = Some(idp.id.clone());
         app.events.emit(e);
-        return Err(AppError::page(ErrorCode::IdpDisabled, "idp disabled").with_back(back));
+        return Err(PageError::page(ErrorCode::IdpDisabled, "idp disabled").with_back(back));
     }
     if !sp.idp_filter.accepts(&idp.id) {
         return Err(
-            AppError::page(ErrorCode::IdpExcluded, "idp excluded by the service").with_back(back),
+            PageError::page(ErrorCode::IdpExcluded, "idp excluded by the service").with_back(back),
         );
     }
     let acr = acr_for_idp(interaction.request.acr, &idp.allowed_acr).ok_or_else(|| {
-        AppError::page(
+        PageError::page(
             ErrorCode::IdpAcrTooLow,
             "idp cannot reach the requested level",
         )
@@ -191,11 +191,11 @@ pub async fn redirect_to_idp(
 pub async fn cancel(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(uid): Path<String>,
-) -> Result<Response, AppError> {
+    PagePath(uid): PagePath<String>,
+) -> Result<Response, PageError> {
     let (_, mut interaction) = app.interaction_for(&headers, &uid).await?;
     if interaction.step == InteractionStep::Done {
-        return Err(AppError::page(
+        return Err(PageError::page(
             ErrorCode::AbnormalNavigation,
             "login already completed",
         ));

@@ -6,16 +6,16 @@
 //! double submission, a refresh or a replay gets "step already done"
 //! (`Y420001`) instead of a second code.
 
-use crate::error::{with_params, AppError};
+use crate::error::{with_params, PageError};
+use crate::extract::{PageForm, PagePath};
 use crate::flow::{BrowserSession, CodeGrant, Interaction, InteractionStep, CODE_TTL};
 use crate::pages::cog::commune_name;
 use crate::pages::i18n::{Locale, Texts};
 use crate::pages::{self, ConsentPage};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use relais_core::event::EventKind;
 use relais_core::partner::ServiceProvider;
 use relais_core::pivot::{Gender, PivotIdentity};
@@ -29,10 +29,10 @@ async fn context(
     app: &AppState,
     headers: &HeaderMap,
     uid: &str,
-) -> Result<(BrowserSession, Interaction, Arc<ServiceProvider>), AppError> {
+) -> Result<(BrowserSession, Interaction, Arc<ServiceProvider>), PageError> {
     let (session, interaction) = app.interaction_for(headers, uid).await?;
     if interaction.step == InteractionStep::Done || interaction.login.is_none() {
-        return Err(AppError::page(
+        return Err(PageError::page(
             ErrorCode::AbnormalNavigation,
             "consent step not available",
         ));
@@ -40,15 +40,15 @@ async fn context(
     let sp = app
         .registry
         .sp(&interaction.request.client_id)
-        .ok_or_else(|| AppError::page(ErrorCode::UnknownClient, "service removed"))?;
+        .ok_or_else(|| PageError::page(ErrorCode::UnknownClient, "service removed"))?;
     Ok((session, interaction, sp))
 }
 
 pub async fn show(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(uid): Path<String>,
-) -> Result<Response, AppError> {
+    PagePath(uid): PagePath<String>,
+) -> Result<Response, PageError> {
     let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
     if !sp.allows_prompt("consent") {
         app.events.emit(app.login_event(
@@ -69,11 +69,11 @@ async fn render(
     interaction: &Interaction,
     sp: &ServiceProvider,
     missing_consent: bool,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
     let t = locale.texts();
     let Some(login) = interaction.login.as_ref() else {
-        return Err(AppError::page(ErrorCode::AbnormalNavigation, "no login"));
+        return Err(PageError::page(ErrorCode::AbnormalNavigation, "no login"));
     };
     let idp_title = app
         .registry
@@ -131,9 +131,9 @@ pub struct ConsentForm {
 pub async fn accept(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(uid): Path<String>,
-    Form(form): Form<ConsentForm>,
-) -> Result<Response, AppError> {
+    PagePath(uid): PagePath<String>,
+    PageForm(form): PageForm<ConsentForm>,
+) -> Result<Response, PageError> {
     let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
     app.check_csrf(form.csrf.as_deref(), &session.id, &format!("consent:{uid}"))
         .await?;
@@ -150,16 +150,16 @@ async fn complete(
     session: &mut BrowserSession,
     interaction: &mut Interaction,
     sp: &ServiceProvider,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let ready: Option<bool> = app.take(&format!("ready:{}", interaction.uid)).await?;
     if ready.is_none() {
-        return Err(AppError::page(
+        return Err(PageError::page(
             ErrorCode::AbnormalNavigation,
             "code already issued for this login",
         ));
     }
     let Some(login) = interaction.login.clone() else {
-        return Err(AppError::page(ErrorCode::AbnormalNavigation, "no login"));
+        return Err(PageError::page(ErrorCode::AbnormalNavigation, "no login"));
     };
     let sub = match login.sub_overrides.get(&sp.entity_id) {
         Some(o) => PairwiseSub::overridden(o.clone()),

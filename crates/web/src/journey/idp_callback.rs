@@ -7,10 +7,11 @@
 //! (anti-fixation) and keep the verified login for the consent step. Any
 //! failure shows an error page, stores nothing, and leaves an event saying why.
 
-use crate::error::AppError;
+use crate::error::PageError;
+use crate::extract::PageQuery;
 use crate::flow::{IdpAttempt, Interaction, InteractionStep, VerifiedLogin};
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::event::EventKind;
@@ -32,24 +33,24 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<CallbackQuery>,
-) -> Result<Response, AppError> {
+    PageQuery(q): PageQuery<CallbackQuery>,
+) -> Result<Response, PageError> {
     let state = q
         .state
         .filter(|s| !s.is_empty() && s.len() <= 128)
-        .ok_or_else(|| AppError::page(ErrorCode::IdpCallbackNoState, "callback without state"))?;
+        .ok_or_else(|| PageError::page(ErrorCode::IdpCallbackNoState, "callback without state"))?;
     let session = app.current_session(&headers).await?.ok_or_else(|| {
-        AppError::page(ErrorCode::SessionExpired, "no live session at IdP callback")
+        PageError::page(ErrorCode::SessionExpired, "no live session at IdP callback")
     })?;
     let attempt: IdpAttempt = app
         .take(&format!("idp:{state}"))
         .await?
         .filter(|a: &IdpAttempt| a.session_id == session.id)
-        .ok_or_else(|| AppError::page(ErrorCode::IdpCallbackWrongState, "unknown state"))?;
+        .ok_or_else(|| PageError::page(ErrorCode::IdpCallbackWrongState, "unknown state"))?;
     let (_, mut interaction) = app.interaction_for(&headers, &attempt.uid).await?;
     let back = Some(format!("/api/v2/interaction/{}/cancel", interaction.uid));
     let idp = app.registry.idp(&attempt.idp_id).ok_or_else(|| {
-        AppError::page(ErrorCode::IdpUnknown, "idp removed").with_back(back.clone())
+        PageError::page(ErrorCode::IdpUnknown, "idp removed").with_back(back.clone())
     })?;
 
     if q.error.is_some() {
@@ -83,7 +84,7 @@ pub async fn callback(
         .code
         .filter(|c| !c.is_empty() && c.len() <= 2048)
         .ok_or_else(|| {
-            AppError::page(ErrorCode::IdpCallbackNoCode, "callback without code")
+            PageError::page(ErrorCode::IdpCallbackNoCode, "callback without code")
                 .with_back(back.clone())
         })?;
 
@@ -110,7 +111,7 @@ pub async fn callback(
             e.error = Some(code.code().to_owned());
             e.reason = Some(reason.clone());
             app.events.emit(e);
-            return Err(AppError::page(code, reason).with_back(back));
+            return Err(PageError::page(code, reason).with_back(back));
         }
     };
 

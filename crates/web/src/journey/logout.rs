@@ -8,11 +8,12 @@
 //! "you are logged out" page.
 
 use crate::cookies;
-use crate::error::{with_params, AppError};
+use crate::error::{with_params, PageError};
+use crate::extract::PageQuery;
 use crate::flow::BrowserSession;
 use crate::pages::{self, i18n::Locale};
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::event::EventKind;
@@ -37,13 +38,13 @@ struct PendingLogout {
     state: Option<String>,
 }
 
-fn bad_hint(detail: &str) -> AppError {
-    AppError::page(ErrorCode::LogoutInvalidHint, detail)
+fn bad_hint(detail: &str) -> PageError {
+    PageError::page(ErrorCode::LogoutInvalidHint, detail)
 }
 
 /// Verifies a hint Relais signed (expired hints are fine: only the signature,
 /// issuer and audience matter here).
-fn verify_hint(app: &AppState, hint: &str) -> Result<Map<String, Value>, AppError> {
+fn verify_hint(app: &AppState, hint: &str) -> Result<Map<String, Value>, PageError> {
     if hint.len() > 8192 {
         return Err(bad_hint("id_token_hint too long"));
     }
@@ -64,7 +65,7 @@ fn verify_hint(app: &AppState, hint: &str) -> Result<Map<String, Value>, AppErro
                 .registry
                 .sp(aud)
                 .ok_or_else(|| bad_hint("unknown audience"))?;
-            if sp.id_token_signed_response_alg != relais_core::partner::SigningAlg::HS256 {
+            if sp.id_token_signed_response_alg != relais_core::JwsAlg::HS256 {
                 return Err(bad_hint("unexpected algorithm"));
             }
             jose::verify(
@@ -86,8 +87,8 @@ fn verify_hint(app: &AppState, hint: &str) -> Result<Map<String, Value>, AppErro
 pub async fn end_session(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<EndSessionQuery>,
-) -> Result<Response, AppError> {
+    PageQuery(q): PageQuery<EndSessionQuery>,
+) -> Result<Response, PageError> {
     let hint = q
         .id_token_hint
         .as_deref()
@@ -106,7 +107,7 @@ pub async fn end_session(
         .ok_or_else(|| bad_hint("unknown audience"))?;
     if let Some(uri) = &q.post_logout_redirect_uri {
         if !sp.post_logout_redirect_uris.iter().any(|u| u == uri) {
-            return Err(AppError::page(
+            return Err(PageError::page(
                 ErrorCode::LogoutRedirectNotRegistered,
                 "post_logout_redirect_uri not registered",
             ));
@@ -165,8 +166,8 @@ pub struct LogoutCallbackQuery {
 pub async fn idp_logout_callback(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<LogoutCallbackQuery>,
-) -> Result<Response, AppError> {
+    PageQuery(q): PageQuery<LogoutCallbackQuery>,
+) -> Result<Response, PageError> {
     let relay = q
         .state
         .filter(|s| !s.is_empty() && s.len() <= 128)
@@ -199,7 +200,7 @@ async fn finish(
     client_id: &str,
     redirect: Option<String>,
     state: Option<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     app.stores
         .ephemeral
         .delete(&format!("sess:{}", session.id))

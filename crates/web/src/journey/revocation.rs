@@ -1,10 +1,10 @@
 //! Token revocation (RFC 7009, `POST /token/revocation`): the service
 //! revokes one of its access tokens. Unknown tokens are not an error.
 
-use crate::error::AppError;
+use crate::error::JsonError;
+use crate::extract::OAuthForm;
 use crate::flow::AccessGrant;
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,23 +13,18 @@ use relais_core::ErrorCode;
 pub async fn revoke(
     State(app): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, AppError> {
-    let form = super::token::parse_form(&body)?;
+    OAuthForm(form): OAuthForm,
+) -> Result<Response, JsonError> {
     let sp = super::token::authenticate(&app, &headers, &form)?;
     let token = form
         .get("token")
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| AppError::json(ErrorCode::TokenInvalidRequest, "token missing"))?;
+        .ok_or_else(|| JsonError::new(ErrorCode::TokenInvalidRequest, "token missing"))?;
     if token.len() <= 128 {
         let key = format!("at:{token}");
-        let grant: Option<AccessGrant> = app.load(&key).await.map_err(AppError::store_json)?;
+        let grant: Option<AccessGrant> = app.load(&key).await?;
         if grant.is_some_and(|g| g.client_id == sp.client_id) {
-            app.stores
-                .ephemeral
-                .delete(&key)
-                .await
-                .map_err(AppError::store_json)?;
+            app.stores.ephemeral.delete(&key).await?;
         }
     }
     Ok(StatusCode::OK.into_response())

@@ -5,15 +5,15 @@
 //! A reused code is refused and revokes the access token its first use
 //! produced. The answer has exactly the five keys FranceConnect sends.
 
-use crate::error::AppError;
+use crate::error::JsonError;
+use crate::extract::OAuthForm;
 use crate::flow::{AccessGrant, CodeGrant, TOKEN_TTL};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use relais_core::event::EventKind;
-use relais_core::partner::{ServiceProvider, SigningAlg};
+use relais_core::partner::ServiceProvider;
 use relais_core::ErrorCode;
 use relais_oidc::jose::{self, Signer};
 use relais_oidc::provider::{
@@ -24,8 +24,8 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-fn invalid_request(detail: &str) -> AppError {
-    AppError::json(ErrorCode::TokenInvalidRequest, detail)
+fn invalid_request(detail: &str) -> JsonError {
+    JsonError::new(ErrorCode::TokenInvalidRequest, detail)
 }
 
 /// Authenticates the calling service (basic or post) against its secret.
@@ -33,7 +33,7 @@ pub fn authenticate(
     app: &AppState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
-) -> Result<Arc<ServiceProvider>, AppError> {
+) -> Result<Arc<ServiceProvider>, JsonError> {
     let authz = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -43,7 +43,7 @@ pub fn authenticate(
         form.get("client_secret").map(String::as_str),
     )
     .map_err(|e| match e {
-        ClientAuthError::Missing => AppError::Json {
+        ClientAuthError::Missing => JsonError {
             code: ErrorCode::TokenInvalidClient,
             detail: "no client credentials".into(),
             www_authenticate: Some("Basic realm=\"relais\"".into()),
@@ -56,7 +56,7 @@ pub fn authenticate(
         .is_some_and(|sp| secret_matches(&presented.secret, &sp.client_secret));
     match (sp, ok) {
         (Some(sp), true) => Ok(sp),
-        _ => Err(AppError::Json {
+        _ => Err(JsonError {
             code: ErrorCode::TokenInvalidClient,
             detail: "client authentication failed".into(),
             www_authenticate: (presented.method == ClientAuthMethod::ClientSecretBasic)
@@ -65,29 +65,17 @@ pub fn authenticate(
     }
 }
 
-/// Parses a form body, refusing repeated parameters.
-pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, AppError> {
-    let mut map = HashMap::new();
-    for (k, v) in url::form_urlencoded::parse(body) {
-        if map.insert(k.into_owned(), v.into_owned()).is_some() {
-            return Err(invalid_request("repeated parameter"));
-        }
-    }
-    Ok(map)
-}
-
 pub async fn token(
     State(app): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, AppError> {
-    let form = parse_form(&body)?;
+    OAuthForm(form): OAuthForm,
+) -> Result<Response, JsonError> {
     let sp = authenticate(&app, &headers, &form)?;
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
         None => return Err(invalid_request("grant_type missing")),
         Some(_) => {
-            return Err(AppError::json(
+            return Err(JsonError::new(
                 ErrorCode::TokenUnsupportedGrantType,
                 "unsupported grant_type",
             ))
@@ -100,31 +88,20 @@ pub async fn token(
     let redirect_uri = form
         .get("redirect_uri")
         .ok_or_else(|| invalid_request("redirect_uri missing"))?;
-    let grant: Option<CodeGrant> = app
-        .take(&format!("code:{code}"))
-        .await
-        .map_err(AppError::store_json)?;
+    let grant: Option<CodeGrant> = app.take(&format!("code:{code}")).await?;
     let Some(grant) = grant else {
         // Reuse: revoke what the first use produced.
-        if let Some(at) = app
-            .take::<String>(&format!("used:{code}"))
-            .await
-            .map_err(AppError::store_json)?
-        {
-            app.stores
-                .ephemeral
-                .delete(&format!("at:{at}"))
-                .await
-                .map_err(AppError::store_json)?;
+        if let Some(at) = app.take::<String>(&format!("used:{code}")).await? {
+            app.stores.ephemeral.delete(&format!("at:{at}")).await?;
             tracing::warn!(client = %sp.client_id, "authorization code reused; its access token is revoked");
         }
-        return Err(AppError::json(
+        return Err(JsonError::new(
             ErrorCode::TokenInvalidGrant,
             "code unknown, expired or already used",
         ));
     };
     if grant.client_id != sp.client_id || grant.redirect_uri != *redirect_uri {
-        return Err(AppError::json(
+        return Err(JsonError::new(
             ErrorCode::TokenInvalidGrant,
             "code issued to another client or redirect_uri",
         ));
@@ -133,7 +110,7 @@ pub async fn token(
         (Some(challenge), Some(v)) if relais_oidc::pkce::verify_s256(v, challenge) => {}
         (None, None) => {}
         _ => {
-            return Err(AppError::json(
+            return Err(JsonError::new(
                 ErrorCode::TokenInvalidGrant,
                 "PKCE verification failed",
             ))
@@ -144,11 +121,9 @@ pub async fn token(
     let mut grant = grant;
     grant.issued_at = app.clock.now_secs();
     app.save(&format!("at:{access_token}"), &grant, TOKEN_TTL)
-        .await
-        .map_err(AppError::store_json)?;
+        .await?;
     app.save(&format!("used:{code}"), &access_token, TOKEN_TTL)
-        .await
-        .map_err(AppError::store_json)?;
+        .await?;
     let id_token = sign_for(
         &app,
         &sp,
@@ -199,17 +174,17 @@ fn id_token_claims(app: &AppState, g: &AccessGrant) -> Value {
 pub fn sign_for(
     app: &AppState,
     sp: &ServiceProvider,
-    alg: SigningAlg,
+    alg: JwsAlg,
     claims: &Value,
-) -> Result<String, AppError> {
-    let signed = match JwsAlg::from(alg) {
+) -> Result<String, JsonError> {
+    let signed = match alg {
         JwsAlg::HS256 => jose::sign(claims, Signer::Secret(sp.client_secret.as_bytes()), None),
         alg => {
             let key = app.keys.signing_key(alg).ok_or_else(|| {
-                AppError::json(ErrorCode::Internal, "no signing key for the algorithm")
+                JsonError::new(ErrorCode::Internal, "no signing key for the algorithm")
             })?;
             jose::sign(claims, Signer::Key(&key), None)
         }
     };
-    signed.map_err(|e| AppError::json(ErrorCode::Internal, e.to_string()))
+    signed.map_err(|e| JsonError::new(ErrorCode::Internal, e.to_string()))
 }

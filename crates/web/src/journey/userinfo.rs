@@ -2,7 +2,7 @@
 //! signed with the service's algorithm (`application/jwt`). The access token
 //! carries the identity it was issued for, whatever the browser did since.
 
-use crate::error::AppError;
+use crate::error::JsonError;
 use crate::flow::AccessGrant;
 use crate::state::AppState;
 use axum::extract::State;
@@ -12,8 +12,8 @@ use relais_core::event::EventKind;
 use relais_core::ErrorCode;
 use serde_json::{json, Map, Value};
 
-fn invalid_token(detail: &str) -> AppError {
-    AppError::Json {
+fn invalid_token(detail: &str) -> JsonError {
+    JsonError {
         code: ErrorCode::UserinfoInvalidToken,
         detail: detail.into(),
         www_authenticate: Some(format!(
@@ -25,7 +25,7 @@ fn invalid_token(detail: &str) -> AppError {
 pub async fn userinfo(
     State(app): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, JsonError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -35,15 +35,14 @@ pub async fn userinfo(
         })
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= 128)
-        .ok_or_else(|| AppError::Json {
+        .ok_or_else(|| JsonError {
             code: ErrorCode::UserinfoInvalidToken,
             detail: "no bearer token".into(),
             www_authenticate: Some("Bearer realm=\"relais\"".into()),
         })?;
     let grant: AccessGrant = app
         .load(&format!("at:{token}"))
-        .await
-        .map_err(AppError::store_json)?
+        .await?
         .ok_or_else(|| invalid_token("access token unknown, expired or revoked"))?;
     let sp = app
         .registry

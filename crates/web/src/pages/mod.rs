@@ -71,11 +71,19 @@ pub fn render<T: Template>(page: &T) -> Html<String> {
     }
 }
 
-pub fn error_page(code: ErrorCode, occurrence: &str, back: Option<&str>) -> Html<String> {
-    let t = Locale::Fr.texts();
+pub fn error_page(
+    code: ErrorCode,
+    locale: Locale,
+    occurrence: &str,
+    back: Option<&str>,
+) -> Html<String> {
+    let t = locale.texts();
     render(&ErrorPage {
         t,
-        message: code.message_fr(),
+        message: match locale {
+            Locale::Fr => code.message_fr(),
+            Locale::En => code.message_en(),
+        },
         code: code.code(),
         occurrence,
         back,

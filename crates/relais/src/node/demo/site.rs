@@ -1,17 +1,20 @@
 //! The demo's own pages: the home page (what runs, test citizens, the demo
 //! service's credentials) and a minimal demo service callback that does what
 //! any service does — exchange the code at `/token`, read `/userinfo`,
-//! verify both signatures against Relais' JWKS — and shows the result.
+//! verify both signatures against Relais' JWKS — and shows the result,
+//! rendered with askama (`templates/demo_result.html`) like every page.
 
-use axum::extract::{Query, State};
+use askama::Template;
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use relais_core::partner::ServiceProvider;
 use relais_demo::home::{citizen_rows, idp_rows, HomePage};
 use relais_oidc::jose::{self, Verifier};
 use relais_oidc::JwsAlg;
+use relais_web::extract::PageQuery;
 use relais_web::AppState;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -37,13 +40,6 @@ pub fn router(app: AppState, sp: ServiceProvider, canteen_url: Option<String>) -
         .route("/demo/callback", get(callback))
         .route("/demo/logged-out", get(logged_out))
         .with_state(site)
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 async fn home(State(site): State<Site>) -> Response {
@@ -86,32 +82,49 @@ struct CallbackQuery {
     error_description: Option<String>,
 }
 
-fn demo_page(title: &str, body: &str) -> Response {
-    Html(format!(
-        "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <link rel=\"stylesheet\" href=\"/api/v2/assets/relais.css\"></head><body><main class=\"container\">\
-         <h1>{title}</h1>{body}<p><a href=\"/\">Retour à l'accueil de la démo</a></p></main></body></html>"
-    ))
-    .into_response()
+/// The demo service's result page (askama escapes every value).
+#[derive(Template, Default)]
+#[template(path = "demo_result.html")]
+struct ResultPage<'a> {
+    title: &'a str,
+    /// `error` and `error_description` sent back by Relais.
+    sp_error: Option<(String, String)>,
+    paragraphs: Vec<String>,
+    /// Titled blocks of JSON (ID token, userinfo).
+    sections: Vec<(&'static str, String)>,
+    logout: Option<String>,
+}
+
+impl ResultPage<'_> {
+    fn respond(&self) -> Response {
+        relais_web::pages::render(self).into_response()
+    }
+}
+
+fn message_page(title: &str, paragraph: impl Into<String>) -> Response {
+    ResultPage {
+        title,
+        paragraphs: vec![paragraph.into()],
+        ..ResultPage::default()
+    }
+    .respond()
 }
 
 async fn callback(
     State(site): State<Site>,
     headers: HeaderMap,
-    Query(q): Query<CallbackQuery>,
+    PageQuery(q): PageQuery<CallbackQuery>,
 ) -> Response {
     if let Some(e) = q.error {
-        return demo_page(
-            "Connexion non aboutie",
-            &format!(
-                "<p>Relais a renvoyé <code>{}</code> : {}</p>",
-                escape(&e),
-                escape(&q.error_description.unwrap_or_default())
-            ),
-        );
+        return ResultPage {
+            title: "Connexion non aboutie",
+            sp_error: Some((e, q.error_description.unwrap_or_default())),
+            ..ResultPage::default()
+        }
+        .respond();
     }
     let Some(code) = q.code else {
-        return demo_page("Connexion non aboutie", "<p>Pas de code reçu.</p>");
+        return message_page("Connexion non aboutie", "Pas de code reçu.");
     };
     let s = &site.app.settings;
     let form = [
@@ -135,17 +148,14 @@ async fn callback(
     let token = match token {
         Ok(t) if t.contains_key("id_token") => t,
         Ok(t) => {
-            return demo_page(
-                "Échange du code refusé",
-                &format!("<pre>{}</pre>", escape(&format!("{t:?}"))),
-            )
+            return ResultPage {
+                title: "Échange du code refusé",
+                sections: vec![("Réponse de /token", format!("{t:?}"))],
+                ..ResultPage::default()
+            }
+            .respond()
         }
-        Err(e) => {
-            return demo_page(
-                "Échange du code impossible",
-                &format!("<p>{}</p>", escape(&e)),
-            )
-        }
+        Err(e) => return message_page("Échange du code impossible", e),
     };
     let jwks = site.app.keys.current().jwks.clone();
     let id_token = token.get("id_token").and_then(|v| v.as_str()).unwrap_or("");
@@ -167,29 +177,33 @@ async fn callback(
         jose::verify(text.trim(), JwsAlg::ES256, Verifier::Keys(&jwks)).map_err(|e| e.to_string())
     }
     .await;
-    let mut body = String::new();
+    let mut page = ResultPage {
+        title: "Vous êtes connecté au service de démonstration",
+        ..ResultPage::default()
+    };
+    let pretty = |v: &serde_json::Map<String, serde_json::Value>| {
+        serde_json::to_string_pretty(v).unwrap_or_default()
+    };
     match &id_claims {
         Ok(c) => {
             let nonce_ok = c.get("nonce").and_then(|v| v.as_str()) == Some(nonce_cookie);
-            body.push_str(&format!(
-                "<p>Jeton d'identité vérifié (signature ES256 de Relais){}.</p><h2>ID token</h2><pre>{}</pre>",
-                if nonce_ok { ", nonce conforme" } else { " — nonce différent de celui de cette page (connexion lancée ailleurs)" },
-                escape(&serde_json::to_string_pretty(c).unwrap_or_default())
+            page.paragraphs.push(format!(
+                "Jeton d'identité vérifié (signature ES256 de Relais){}.",
+                if nonce_ok {
+                    ", nonce conforme"
+                } else {
+                    " — nonce différent de celui de cette page (connexion lancée ailleurs)"
+                }
             ));
+            page.sections.push(("ID token", pretty(c)));
         }
-        Err(e) => body.push_str(&format!(
-            "<p>ID token invalide : {}</p>",
-            escape(&e.to_string())
-        )),
+        Err(e) => page.paragraphs.push(format!("ID token invalide : {e}")),
     }
     match &userinfo {
-        Ok(c) => body.push_str(&format!(
-            "<h2>Userinfo</h2><pre>{}</pre>",
-            escape(&serde_json::to_string_pretty(c).unwrap_or_default())
-        )),
-        Err(e) => body.push_str(&format!("<p>Userinfo invalide : {}</p>", escape(e))),
+        Ok(c) => page.sections.push(("Userinfo", pretty(c))),
+        Err(e) => page.paragraphs.push(format!("Userinfo invalide : {e}")),
     }
-    let logout = format!(
+    page.logout = Some(format!(
         "{}/session/end?{}",
         s.issuer(),
         url::form_urlencoded::Serializer::new(String::new())
@@ -197,17 +211,13 @@ async fn callback(
             .append_pair("post_logout_redirect_uri", &s.url("/demo/logged-out"))
             .append_pair("state", &site.app.random.token(12))
             .finish()
-    );
-    body.push_str(&format!(
-        "<p><a class=\"primary\" href=\"{}\">Se déconnecter</a></p>",
-        escape(&logout)
     ));
-    demo_page("Vous êtes connecté au service de démonstration", &body)
+    page.respond()
 }
 
 async fn logged_out() -> Response {
-    demo_page(
+    message_page(
         "Déconnecté",
-        "<p>La session Relais et celle du fournisseur d'identité sont terminées.</p>",
+        "La session Relais et celle du fournisseur d'identité sont terminées.",
     )
 }

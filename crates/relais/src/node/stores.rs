@@ -1,24 +1,73 @@
 //! Opens the storage tiers the configuration names: durable in SQLite (one
 //! file, the embedded default) or PostgreSQL; ephemeral in process memory,
 //! the SQLite file, PostgreSQL, or Redis/Valkey (standalone, Sentinel or
-//! cluster URL).
+//! cluster URL). The upkeep those stores need (expiry purges, event
+//! partitions, the configuration listener) is handed to the node's
+//! supervisor by [`Opened::supervise`].
 
+use super::error::NodeError;
 use crate::config::StorageConfig;
-use crate::node::NodeError;
 use relais_core::Clock;
 use relais_store::memory::MemoryEphemeral;
 use relais_store::postgres::PgStore;
 use relais_store::redis::RedisEphemeral;
 use relais_store::sqlite::SqliteStore;
 use relais_store::{EphemeralStore, Health, Stores};
+use relais_web::supervisor::Supervisor;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How often expired ephemeral entries are deleted (where TTLs are not the
+/// backend's own).
+const PURGE_EVERY: Duration = Duration::from_secs(30);
+/// How often the event partitions ahead are checked.
+const PARTITIONS_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// What was opened; `postgres` is kept to listen for configuration changes.
 pub struct Opened {
     pub stores: Stores,
     pub postgres: Option<PgStore>,
+    /// The ephemeral store to purge, unless it expires entries itself.
+    purge: Option<Arc<dyn EphemeralStore>>,
     pub description: String,
+}
+
+impl Opened {
+    /// Starts the stores' upkeep under `tasks`; `on_config_change` is called
+    /// when another node or tool changes the configuration.
+    pub fn supervise(&self, tasks: &mut Supervisor, on_config_change: Arc<dyn Fn() + Send + Sync>) {
+        if let Some(store) = self.purge.clone() {
+            tasks.every("ephemeral purge", PURGE_EVERY, move || {
+                let store = store.clone();
+                async move {
+                    store
+                        .purge_expired()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                }
+            });
+        }
+        if let Some(pg) = self.postgres.clone() {
+            let parts = pg.clone();
+            tasks.every("event partitions", PARTITIONS_EVERY, move || {
+                let pg = parts.clone();
+                async move { pg.ensure_partitions().await.map_err(|e| e.to_string()) }
+            });
+            tasks.spawn("configuration listener", move |cancel| {
+                let (pg, on_change) = (pg.clone(), on_config_change.clone());
+                async move {
+                    tokio::select! {
+                        r = pg.listen_config(on_change.as_ref()) => {
+                            r.map_err(|e| e.to_string())?;
+                            Err("configuration listener ended".into())
+                        }
+                        () = cancel.cancelled() => Ok(()),
+                    }
+                }
+            });
+        }
+    }
 }
 
 fn is_postgres(url: &str) -> bool {
@@ -61,34 +110,20 @@ pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, 
                 .map_err(|e| {
                     NodeError(format!("storage.sqlite_path ({}): {e}", cfg.sqlite_path))
                 })?;
-            s.spawn_expiry(Duration::from_secs(30));
             health.push(Arc::new(s.clone()));
             (Some(s), None)
         }
     };
     let eph = cfg.ephemeral.as_str();
-    let ephemeral: Arc<dyn EphemeralStore> = match (eph, &sqlite, &postgres) {
-        ("memory" | "", _, _) => {
-            let m = Arc::new(MemoryEphemeral::new(clock.clone()));
-            let purge = m.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(30));
-                loop {
-                    tick.tick().await;
-                    let _ = purge.purge_expired().await;
-                }
-            });
-            m
-        }
-        ("sqlite", Some(s), _) => Arc::new(s.clone()),
-        ("postgres", _, Some(pg)) => {
-            pg.spawn_expiry(Duration::from_secs(30));
-            Arc::new(pg.clone())
-        }
+    let (ephemeral, purge): (Arc<dyn EphemeralStore>, bool) = match (eph, &sqlite, &postgres) {
+        ("memory" | "", _, _) => (Arc::new(MemoryEphemeral::new(clock.clone())), true),
+        ("sqlite", Some(s), _) => (Arc::new(s.clone()), true),
+        ("postgres", _, Some(pg)) => (Arc::new(pg.clone()), true),
         (url, _, _) if is_redis(url) => {
             let r = RedisEphemeral::connect(url, &cfg.redis_prefix).await.map_err(|e| NodeError(format!("storage.ephemeral: {e}")))?;
             health.push(Arc::new(r.clone()));
-            Arc::new(r)
+            // Redis expires keys by itself.
+            (Arc::new(r), false)
         }
         (other, _, _) => {
             return Err(NodeError(format!(
@@ -111,6 +146,7 @@ pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, 
             eph
         }
     );
+    let purge = purge.then(|| ephemeral.clone());
     let stores = match (&sqlite, &postgres) {
         (_, Some(pg)) => {
             let pg = Arc::new(pg.clone());
@@ -139,6 +175,7 @@ pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, 
     Ok(Opened {
         stores,
         postgres,
+        purge,
         description,
     })
 }

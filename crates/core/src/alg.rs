@@ -1,0 +1,114 @@
+//! The JOSE algorithms the federation speaks, as enums from the moment they
+//! are read (configuration file, stored document, peer metadata), so no
+//! layer ever compares algorithm strings.
+//!
+//! [`JwsAlg`] signs ID tokens, userinfo and checktoken answers; [`JweAlg`]
+//! wraps the content key of encrypted answers (content: A256GCM only).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Signature algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum JwsAlg {
+    #[default]
+    ES256,
+    RS256,
+    /// Legacy: HMAC with the client secret.
+    HS256,
+}
+
+impl JwsAlg {
+    pub fn parse(s: &str) -> Option<JwsAlg> {
+        match s {
+            "ES256" => Some(JwsAlg::ES256),
+            "RS256" => Some(JwsAlg::RS256),
+            "HS256" => Some(JwsAlg::HS256),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JwsAlg::ES256 => "ES256",
+            JwsAlg::RS256 => "RS256",
+            JwsAlg::HS256 => "HS256",
+        }
+    }
+
+    /// Asymmetric algorithms, signed with one of the federation's keys.
+    pub fn is_asymmetric(self) -> bool {
+        !matches!(self, JwsAlg::HS256)
+    }
+}
+
+impl fmt::Display for JwsAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Key-management algorithms of encrypted answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JweAlg {
+    #[serde(rename = "RSA-OAEP-256")]
+    RsaOaep256,
+    #[serde(rename = "ECDH-ES")]
+    EcdhEs,
+}
+
+impl JweAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JweAlg::RsaOaep256 => "RSA-OAEP-256",
+            JweAlg::EcdhEs => "ECDH-ES",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JweAlg> {
+        match s {
+            "RSA-OAEP-256" => Some(JweAlg::RsaOaep256),
+            "ECDH-ES" => Some(JweAlg::EcdhEs),
+            _ => None,
+        }
+    }
+
+    /// The JWK key type this algorithm needs.
+    pub fn key_type(self) -> &'static str {
+        match self {
+            JweAlg::RsaOaep256 => "RSA",
+            JweAlg::EcdhEs => "EC",
+        }
+    }
+}
+
+impl fmt::Display for JweAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_as_text_and_json() {
+        for a in [JwsAlg::ES256, JwsAlg::RS256, JwsAlg::HS256] {
+            assert_eq!(JwsAlg::parse(a.as_str()), Some(a));
+            assert_eq!(
+                serde_json::to_value(a).ok(),
+                Some(serde_json::json!(a.as_str()))
+            );
+        }
+        for a in [JweAlg::RsaOaep256, JweAlg::EcdhEs] {
+            assert_eq!(JweAlg::parse(a.as_str()), Some(a));
+            assert_eq!(
+                serde_json::to_value(a).ok(),
+                Some(serde_json::json!(a.as_str()))
+            );
+        }
+        assert_eq!(JwsAlg::parse("none"), None);
+        assert_eq!(JwsAlg::parse("es256"), None);
+    }
+}

@@ -1,0 +1,272 @@
+//! The rules a partner registration must follow, whatever it comes from:
+//! the configuration file, a document re-read from the store (written by
+//! another node or an operator tool), or a test. The configuration layer
+//! parses text into domain values, then calls these checks and prefixes the
+//! field with its place in the file (`service_providers[3].redirect_uris[0]`).
+
+use crate::alg::JwsAlg;
+use crate::partner::{DataProvider, IdentityProvider, IdpFilter, ServiceProvider, SpType};
+use std::fmt;
+
+/// Shortest accepted client secret.
+pub const MIN_SECRET_LEN: usize = 16;
+/// Shortest accepted node secret (master key, pairwise-sub secret).
+pub const MIN_NODE_SECRET_LEN: usize = 32;
+
+/// One broken rule: which field (relative to the registration) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleViolation {
+    pub field: String,
+    pub why: String,
+}
+
+impl fmt::Display for RuleViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.why)
+    }
+}
+
+impl std::error::Error for RuleViolation {}
+
+pub type RuleResult = Result<(), RuleViolation>;
+
+fn violation(field: impl Into<String>, why: impl Into<String>) -> RuleViolation {
+    RuleViolation {
+        field: field.into(),
+        why: why.into(),
+    }
+}
+
+/// Identifiers: 1–128 letters, digits, `-`, `_`, `.`.
+pub fn check_id(field: &str, id: &str) -> RuleResult {
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(violation(
+            field,
+            "must be 1-128 characters among letters, digits, - _ .",
+        ))
+    }
+}
+
+/// Partner URLs: absolute, https (http only in sandbox mode), no fragment.
+pub fn check_url(field: &str, url: &str, sandbox: bool) -> RuleResult {
+    let u = url::Url::parse(url).map_err(|e| violation(field, format!("not a URL ({e})")))?;
+    match u.scheme() {
+        "https" => {}
+        "http" if sandbox => {}
+        "http" => return Err(violation(field, "must use https outside sandbox mode")),
+        _ => return Err(violation(field, "must be an http(s) URL")),
+    }
+    if u.fragment().is_some() {
+        return Err(violation(field, "must not have a fragment"));
+    }
+    Ok(())
+}
+
+pub fn check_secret(field: &str, secret: &str) -> RuleResult {
+    if secret.len() < MIN_SECRET_LEN {
+        return Err(violation(
+            field,
+            format!("must be at least {MIN_SECRET_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn not_blank(field: &str, value: &str) -> RuleResult {
+    if value.trim().is_empty() {
+        return Err(violation(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+impl IdpFilter {
+    /// A service names either the only IdPs it accepts or those it refuses.
+    pub fn from_lists(
+        allow: Option<Vec<String>>,
+        deny: Vec<String>,
+    ) -> Result<IdpFilter, RuleViolation> {
+        match allow {
+            Some(_) if !deny.is_empty() => {
+                Err(violation("idp_allow", "cannot be combined with idp_deny"))
+            }
+            Some(list) => Ok(IdpFilter::Allow(list)),
+            None => Ok(IdpFilter::Deny(deny)),
+        }
+    }
+}
+
+impl ServiceProvider {
+    pub fn check(&self, sandbox: bool) -> RuleResult {
+        check_id("client_id", &self.client_id)?;
+        check_secret("client_secret", &self.client_secret)?;
+        not_blank("name", &self.name)?;
+        if self.redirect_uris.is_empty() {
+            return Err(violation("redirect_uris", "at least one is required"));
+        }
+        for (j, u) in self.redirect_uris.iter().enumerate() {
+            check_url(&format!("redirect_uris[{j}]"), u, sandbox)?;
+        }
+        for (j, u) in self.post_logout_redirect_uris.iter().enumerate() {
+            check_url(&format!("post_logout_redirect_uris[{j}]"), u, sandbox)?;
+        }
+        for p in &self.allowed_prompts {
+            if p != "login" && p != "consent" {
+                return Err(violation(
+                    "allowed_prompts",
+                    format!("{p} is not login or consent"),
+                ));
+            }
+        }
+        if self.identity_consent && self.sp_type != SpType::Private {
+            return Err(violation(
+                "identity_consent",
+                "only private services ask for explicit consent",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl IdentityProvider {
+    pub fn check(&self, sandbox: bool) -> RuleResult {
+        check_id("id", &self.id)?;
+        not_blank("title", &self.title)?;
+        if self.allowed_acr.is_empty() {
+            return Err(violation("allowed_acr", "at least one level is required"));
+        }
+        if let Some(level) = self.assumed_acr {
+            if !self.allowed_acr.contains(&level) {
+                return Err(violation("assumed_acr", "must be one of allowed_acr"));
+            }
+        }
+        if self.client_id.is_empty() {
+            return Err(violation("client_id", "must not be empty"));
+        }
+        let e = &self.endpoints;
+        for (k, u) in [
+            ("authorization_endpoint", &e.authorization_endpoint),
+            ("token_endpoint", &e.token_endpoint),
+            ("userinfo_endpoint", &e.userinfo_endpoint),
+            ("jwks_uri", &e.jwks_uri),
+        ] {
+            check_url(k, u, sandbox)?;
+        }
+        Ok(())
+    }
+}
+
+impl DataProvider {
+    pub fn check(&self, sandbox: bool) -> RuleResult {
+        check_id("id", &self.id)?;
+        check_id("client_id", &self.client_id)?;
+        check_secret("client_secret", &self.client_secret)?;
+        not_blank("title", &self.title)?;
+        if self.scopes.is_empty() {
+            return Err(violation("scopes", "at least one data scope is required"));
+        }
+        for s in &self.scopes {
+            if crate::scope::claims_of_identity_scope(s).is_some() || s == "amr" {
+                return Err(violation(
+                    "scopes",
+                    format!("{s} is an identity scope, not a data scope"),
+                ));
+            }
+        }
+        if self.checktoken_signed_response_alg == JwsAlg::HS256 {
+            return Err(violation(
+                "checktoken_signed_response_alg",
+                "must be ES256 or RS256",
+            ));
+        }
+        if let Some(alg) = self.checktoken_encrypted_response_alg {
+            let kty = alg.key_type();
+            match (&self.encryption_jwk, &self.jwks_uri) {
+                (Some(jwk), _) => {
+                    if jwk.get("kty").and_then(|v| v.as_str()) != Some(kty) {
+                        return Err(violation(
+                            "encryption_jwk",
+                            format!("must be an {kty} key for {alg}"),
+                        ));
+                    }
+                }
+                (None, Some(u)) => check_url("jwks_uri", u, sandbox)?,
+                (None, None) => {
+                    return Err(violation(
+                        "encryption_jwk",
+                        "an inline key or jwks_uri is required for encryption",
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sp() -> ServiceProvider {
+        ServiceProvider::public(
+            "c",
+            "c",
+            "S",
+            "0123456789abcdef",
+            vec!["http://sp.example/cb".into()],
+            &["openid"],
+        )
+    }
+
+    #[test]
+    fn service_rules_name_the_field() {
+        assert!(sp().check(true).is_ok());
+        assert_eq!(
+            sp().check(false).err().map(|v| v.to_string()),
+            Some("redirect_uris[0]: must use https outside sandbox mode".into())
+        );
+        let mut short = sp();
+        short.client_secret = "short".into();
+        assert_eq!(
+            short.check(true).err().map(|v| v.field),
+            Some("client_secret".into())
+        );
+        let mut consent = sp();
+        consent.identity_consent = true;
+        assert_eq!(
+            consent.check(true).err().map(|v| v.field),
+            Some("identity_consent".into())
+        );
+        let mut bad_id = sp();
+        bad_id.client_id = "a b".into();
+        assert!(bad_id.check(true).is_err());
+    }
+
+    #[test]
+    fn allow_and_deny_are_exclusive() {
+        assert_eq!(
+            IdpFilter::from_lists(Some(vec!["a".into()]), vec!["b".into()])
+                .err()
+                .map(|v| v.field),
+            Some("idp_allow".into())
+        );
+        assert_eq!(
+            IdpFilter::from_lists(None, vec!["b".into()]).ok(),
+            Some(IdpFilter::Deny(vec!["b".into()]))
+        );
+    }
+
+    #[test]
+    fn urls() {
+        assert!(check_url("u", "https://a.example/cb", false).is_ok());
+        assert!(check_url("u", "https://a.example/cb#x", false).is_err());
+        assert!(check_url("u", "ftp://a.example/", true).is_err());
+        assert!(check_url("u", "not a url", true).is_err());
+    }
+}

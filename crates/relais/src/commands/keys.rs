@@ -1,0 +1,75 @@
+//! `relais keys …` and `relais migrate`: operations on the durable store
+//! from the command line, without starting a node.
+
+use crate::config::Config;
+use relais_core::registration::MIN_NODE_SECRET_LEN;
+use relais_core::SystemClock;
+use std::sync::Arc;
+
+/// The durable tier alone (the ephemeral one is not needed by the CLI).
+pub async fn durable_stores(mut cfg: Config) -> Result<relais_store::Stores, String> {
+    cfg.storage.ephemeral = "memory".into();
+    Ok(
+        crate::node::open_stores(&cfg.storage, Arc::new(SystemClock))
+            .await
+            .map_err(|e| e.to_string())?
+            .stores,
+    )
+}
+
+/// `relais keys list`.
+pub async fn list(cfg: Config) -> Result<(), String> {
+    let stores = durable_stores(cfg).await?;
+    let keys = stores.keys.list_keys().await.map_err(|e| e.to_string())?;
+    println!(
+        "{:<24} {:<6} {:<26} {:<26} retired",
+        "kid", "alg", "created", "active from"
+    );
+    for k in keys {
+        println!(
+            "{:<24} {:<6} {:<26} {:<26} {}",
+            k.kid,
+            k.alg,
+            relais_core::timefmt::rfc3339_millis(k.created_at),
+            relais_core::timefmt::rfc3339_millis(k.active_from),
+            k.retired_at
+                .map(relais_core::timefmt::rfc3339_millis)
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+    Ok(())
+}
+
+/// `relais keys rotate --delay N`.
+pub async fn rotate(cfg: Config, delay: u64) -> Result<(), String> {
+    if cfg.secrets.master_key.len() < MIN_NODE_SECRET_LEN {
+        return Err(format!("secrets.master_key: must be at least {MIN_NODE_SECRET_LEN} characters (or set RELAIS__SECRETS__MASTER_KEY)"));
+    }
+    let sealer = relais_oidc::sealer::Sealer::from_master_secret(cfg.secrets.master_key.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let stores = durable_stores(cfg).await?;
+    let now = relais_core::Clock::now_millis(&SystemClock);
+    let delay_ms = i64::try_from(delay.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
+    let kids = relais_web::keyring::KeyRing::rotate(stores.keys.as_ref(), &sealer, now, delay_ms)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "new keys {} published now; they sign from {} on",
+        kids.join(", "),
+        relais_core::timefmt::rfc3339_millis(now + delay_ms)
+    );
+    Ok(())
+}
+
+/// `relais migrate`: opens the durable store (which applies migrations).
+pub async fn migrate(cfg: Config) -> Result<(), String> {
+    let target = cfg
+        .storage
+        .durable
+        .clone()
+        .map(|d| d.split('@').next_back().unwrap_or("").to_owned())
+        .unwrap_or_else(|| cfg.storage.sqlite_path.clone());
+    durable_stores(cfg).await?;
+    println!("database {target} is up to date");
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! Wiring of one node: stores, keys, registry, event sink, routers, and the
+//! HTTP server with graceful shutdown. `relais serve` and `relais demo` both
+//! come through [`start`]; integration tests call it on port 0 with an
+//! injected clock.
+//!
+//! The steps, each in its own file: [`stores`] opens the storage tiers the
+//! configuration names; the signing keys are loaded (or created); the
+//! registry is seeded from the file by [`partners`] (and with the demo world
+//! by [`demo`] when `relais demo` runs); then the routes are mounted and
+//! served. Every background loop runs under the node's [`Supervisor`], so
+//! [`RunningNode::stop`] (or SIGTERM) finishes in-flight requests, then
+//! stops the loops — the event writer flushes what it holds — and returns.
+
+pub mod demo;
+mod error;
+mod partners;
+mod stores;
+
+pub use demo::{start_demo_idps, DEMO_MASTER_KEY, DEMO_SUB_SECRET};
+pub use error::NodeError;
+pub use stores::{open as open_stores, Opened};
+
+use crate::config::Config;
+use relais_core::registration::MIN_NODE_SECRET_LEN;
+use relais_core::{Clock, Randomness};
+use relais_demo::dp::DemoDp;
+use relais_demo::idp::DemoIdp;
+use relais_oidc::idp_client::IdpClient;
+use relais_oidc::sealer::Sealer;
+use relais_web::events::{EventOutput, EventSink};
+use relais_web::keyring::KeyRing;
+use relais_web::registry::Registry;
+use relais_web::state::Inner;
+use relais_web::supervisor::Supervisor;
+use relais_web::{AppState, Settings};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// How often the registry and keys are re-read even without a notification.
+const RELOAD_EVERY: Duration = Duration::from_secs(5);
+
+pub struct NodeSpec {
+    pub config: Config,
+    /// Mount the demo world (IdPs, home page, demo service) in this node.
+    pub demo: bool,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Randomness>,
+    /// Demo only: the canteen service's own listener and public URL.
+    pub canteen: Option<(TcpListener, String)>,
+    /// Demo only: the demo IdPs run in another process at this URL
+    /// (`relais idps`), e.g. so a benchmark can tell their CPU apart.
+    pub demo_idps_url: Option<String>,
+}
+
+pub struct RunningNode {
+    pub addr: SocketAddr,
+    pub app: AppState,
+    pub demo_idps: Vec<Arc<DemoIdp>>,
+    pub demo_dps: Vec<Arc<DemoDp>>,
+    /// Demo only: where the canteen service listens.
+    pub canteen_addr: Option<SocketAddr>,
+    tasks: Supervisor,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl RunningNode {
+    /// Graceful stop: finish in-flight requests, stop the background loops
+    /// (events flushed), and return once all of them have.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.wait().await;
+    }
+
+    /// Waits until the server ends (after [`Self::take_shutdown`]'s sender
+    /// fired), then stops the background loops.
+    pub async fn wait(mut self) {
+        let _ = (&mut self.server).await;
+        self.tasks.shutdown().await;
+    }
+
+    pub fn take_shutdown(&mut self) -> Option<oneshot::Sender<()>> {
+        self.shutdown.take()
+    }
+}
+
+fn event_output(s: &str) -> EventOutput {
+    match s {
+        "stdout" | "" => EventOutput::Stdout,
+        "off" => EventOutput::Off,
+        path => EventOutput::File(path.into()),
+    }
+}
+
+/// The master key and the pairwise-sub secret: from the configuration, or
+/// the demo's fixed ones in `relais demo` when unset.
+fn secrets(cfg: &Config, demo: bool) -> Result<(String, String), NodeError> {
+    let pick = |value: &str, demo_value: &str, field: &str, env: &str| {
+        if demo && value.is_empty() {
+            Ok(demo_value.to_owned())
+        } else if !demo && value.len() < MIN_NODE_SECRET_LEN {
+            Err(NodeError(format!(
+                "secrets.{field}: must be at least {MIN_NODE_SECRET_LEN} characters (or set {env})"
+            )))
+        } else {
+            Ok(value.to_owned())
+        }
+    };
+    Ok((
+        pick(
+            &cfg.secrets.master_key,
+            DEMO_MASTER_KEY,
+            "master_key",
+            "RELAIS__SECRETS__MASTER_KEY",
+        )?,
+        pick(
+            &cfg.secrets.sub_secret,
+            DEMO_SUB_SECRET,
+            "sub_secret",
+            "RELAIS__SECRETS__SUB_SECRET",
+        )?,
+    ))
+}
+
+/// Builds everything and starts serving on `listener`.
+pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode, NodeError> {
+    let cfg = &spec.config;
+    let sandbox = cfg.server.sandbox;
+    let (master, sub_secret) = secrets(cfg, spec.demo)?;
+    let sealer = Arc::new(
+        Sealer::from_master_secret(master.as_bytes()).map_err(|e| NodeError(e.to_string()))?,
+    );
+    let public_url = cfg.server.public_url.trim_end_matches('/').to_owned();
+    url::Url::parse(&public_url).map_err(|e| NodeError::during("server.public_url", e))?;
+
+    let opened = stores::open(&cfg.storage, spec.clock.clone()).await?;
+    let keys = KeyRing::load_or_create(opened.stores.keys.as_ref(), &sealer, spec.clock.as_ref())
+        .await
+        .map_err(|e| NodeError::during("signing keys", e))?;
+    let registry = Registry::new(opened.stores.config.clone(), sealer.clone(), sandbox);
+    let idp_client = IdpClient::new().map_err(|e| NodeError(e.to_string()))?;
+    partners::seed(cfg, &registry, &idp_client).await?;
+    let world = if spec.demo {
+        let canteen_url = spec.canteen.as_ref().map(|(_, u)| u.as_str());
+        Some(
+            demo::seed(
+                &registry,
+                &public_url,
+                &master,
+                spec.demo_idps_url.as_deref(),
+                canteen_url,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    registry
+        .reload()
+        .await
+        .map_err(|e| NodeError::during("loading the registry", e))?;
+
+    let mut tasks = Supervisor::new();
+    let events = EventSink::start(
+        event_output(&cfg.events.output),
+        opened.stores.events.clone(),
+        cfg.events
+            .store_before_answer
+            .unwrap_or(opened.postgres.is_some()),
+        &mut tasks,
+    );
+    let settings = Settings::for_platform(&public_url, cfg.server.platform, sandbox, &sub_secret);
+    let app = AppState(Arc::new(Inner {
+        settings,
+        registry,
+        stores: opened.stores.clone(),
+        keys,
+        idp_client,
+        clock: spec.clock.clone(),
+        random: spec.random.clone(),
+        events,
+    }));
+    // Edits made by another node or the CLI apply without restart: at once
+    // on PostgreSQL's NOTIFY, and every few seconds in any case.
+    let changed = Arc::new(tokio::sync::Notify::new());
+    let notify = changed.clone();
+    opened.supervise(&mut tasks, Arc::new(move || notify.notify_one()));
+    supervise_reload(&mut tasks, app.clone(), sealer, changed);
+
+    let router = relais_web::federation_routes(app.clone());
+    let (router, mounted) = match &world {
+        Some(world) => {
+            let canteen = spec
+                .canteen
+                .map(|(listener, url)| demo::CanteenSite { listener, url });
+            let serve_idps = spec.demo_idps_url.is_none();
+            demo::mount(router, &app, world, serve_idps, canteen, &mut tasks)?
+        }
+        None => (router, demo::Mounted::default()),
+    };
+    let router = relais_web::with_layers(router, sandbox);
+    let addr = listener
+        .local_addr()
+        .map_err(|e| NodeError(e.to_string()))?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+    });
+    Ok(RunningNode {
+        addr,
+        app,
+        demo_idps: mounted.idps,
+        demo_dps: mounted.dps,
+        canteen_addr: mounted.canteen_addr,
+        tasks,
+        shutdown: Some(tx),
+        server,
+    })
+}
+
+/// Re-reads the registry and the signing keys every few seconds, and at
+/// once when `changed` is notified.
+fn supervise_reload(
+    tasks: &mut Supervisor,
+    app: AppState,
+    sealer: Arc<Sealer>,
+    changed: Arc<tokio::sync::Notify>,
+) {
+    tasks.spawn("registry reload", move |cancel| {
+        let (app, sealer, changed) = (app.clone(), sealer.clone(), changed.clone());
+        async move {
+            let mut tick = tokio::time::interval(RELOAD_EVERY);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = changed.notified() => {}
+                    () = cancel.cancelled() => return Ok(()),
+                }
+                if let Err(e) = app.registry.reload().await {
+                    tracing::warn!(error = %e, "registry reload failed");
+                }
+                let now = app.clock.now_millis();
+                if let Err(e) = app
+                    .keys
+                    .refresh(app.stores.keys.as_ref(), &sealer, now)
+                    .await
+                {
+                    tracing::warn!(error = %e, "signing keys reload failed");
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,60 @@
+//! Errors of the back-channel endpoints, answered as OAuth JSON.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use relais_core::ErrorCode;
+use relais_store::StoreError;
+
+/// An OAuth error answered as JSON (`error`, `error_description`, `code`).
+#[derive(Debug)]
+pub struct JsonError {
+    pub code: ErrorCode,
+    /// For the log only; never sent.
+    pub detail: String,
+    /// `WWW-Authenticate` challenge, when the client must authenticate.
+    pub www_authenticate: Option<String>,
+}
+
+impl JsonError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> JsonError {
+        JsonError {
+            code,
+            detail: detail.into(),
+            www_authenticate: None,
+        }
+    }
+
+    pub fn with_challenge(mut self, challenge: impl Into<String>) -> JsonError {
+        self.www_authenticate = Some(challenge.into());
+        self
+    }
+}
+
+impl From<StoreError> for JsonError {
+    fn from(e: StoreError) -> JsonError {
+        JsonError::new(ErrorCode::StorageUnavailable, e.to_string())
+    }
+}
+
+impl IntoResponse for JsonError {
+    fn into_response(self) -> Response {
+        let code = self.code;
+        tracing::info!(code = code.code(), detail = %self.detail, "back-channel error");
+        let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let body = serde_json::json!({
+            "error": code.oauth_error().0,
+            "error_description": code.description(),
+            "code": code.code(),
+        });
+        let mut resp = (status, axum::Json(body)).into_response();
+        let h = resp.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(w) = self
+            .www_authenticate
+            .and_then(|w| HeaderValue::from_str(&w).ok())
+        {
+            h.insert(header::WWW_AUTHENTICATE, w);
+        }
+        resp
+    }
+}

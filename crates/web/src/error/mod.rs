@@ -1,0 +1,36 @@
+//! The one place where failures become HTTP responses.
+//!
+//! Each handler's return type says which shape its errors take:
+//! back-channel endpoints (token, userinfo, revocation, checktoken) return
+//! [`JsonError`] — an OAuth JSON body, `Cache-Control: no-store`, and
+//! `WWW-Authenticate` when the client must authenticate; browser pages
+//! return [`PageError`] — an HTML error page in the page's language (code,
+//! plain message, occurrence id, a next step when one is safe), or an OAuth
+//! error redirect to a *trusted* redirect URI (RFC 9207 `iss` included).
+//! Both get their facts (code, status, OAuth error, messages) from the
+//! catalogue in `relais_core::error`, and both have a `From<StoreError>`,
+//! so `?` on a store call gives the right shape by type.
+//!
+//! Rejections of the request itself (bad form, bad query, oversized body,
+//! wrong method) come through the extractors of [`crate::extract`], whose
+//! rejection types are these errors.
+
+mod json;
+mod page;
+
+pub use json::JsonError;
+pub use page::{render_error_pages, PageError};
+
+/// `base?k=v&…` (or `#…`), preserving an existing query.
+pub fn with_params(base: &str, params: &[(&str, &str)], fragment: bool) -> String {
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    if fragment {
+        format!("{base}#{q}")
+    } else if base.contains('?') {
+        format!("{base}&{q}")
+    } else {
+        format!("{base}?{q}")
+    }
+}

@@ -1,0 +1,168 @@
+//! Errors of the pages a browser visits: an error page, or an OAuth error
+//! sent back to the service by redirect.
+//!
+//! The page is rendered in the locale the step knew (the service's
+//! `ui_locales`) or, when it knew none, in the browser's `Accept-Language`:
+//! [`render_error_pages`], a middleware, reads that header on the way in and
+//! renders the page described by the response's [`ErrorPageSpec`] on the
+//! way out.
+
+use super::with_params;
+use crate::pages;
+use crate::pages::i18n::Locale;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use relais_core::{ErrorCode, Randomness};
+use relais_store::StoreError;
+
+#[derive(Debug)]
+pub enum PageError {
+    /// An error page for the citizen.
+    Page {
+        code: ErrorCode,
+        /// For the log only; never shown.
+        detail: String,
+        /// "Back to the service" link, when that is a safe next step.
+        back: Option<String>,
+        /// The page's locale when the step knew it.
+        locale: Option<Locale>,
+    },
+    /// An OAuth error redirect to the service's registered redirect URI.
+    ToSp {
+        code: ErrorCode,
+        detail: String,
+        redirect_uri: String,
+        state: Option<String>,
+        fragment: bool,
+        iss: String,
+    },
+}
+
+impl PageError {
+    pub fn page(code: ErrorCode, detail: impl Into<String>) -> PageError {
+        PageError::Page {
+            code,
+            detail: detail.into(),
+            back: None,
+            locale: None,
+        }
+    }
+
+    /// Adds a "back to the service" link to a page error.
+    pub fn with_back(mut self, url: Option<String>) -> PageError {
+        if let PageError::Page { back, .. } = &mut self {
+            *back = url;
+        }
+        self
+    }
+
+    /// Renders the page in this locale rather than the browser's.
+    pub fn in_locale(mut self, l: Locale) -> PageError {
+        if let PageError::Page { locale, .. } = &mut self {
+            *locale = Some(l);
+        }
+        self
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            PageError::Page { code, .. } | PageError::ToSp { code, .. } => *code,
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> PageError {
+        PageError::page(ErrorCode::StorageUnavailable, e.to_string())
+    }
+}
+
+/// What an error page shows, carried on the response so that
+/// [`render_error_pages`] can render it in the browser's language.
+#[derive(Debug, Clone)]
+pub struct ErrorPageSpec {
+    code: ErrorCode,
+    occurrence: String,
+    back: Option<String>,
+    locale: Option<Locale>,
+}
+
+impl ErrorPageSpec {
+    fn response(&self, status: StatusCode, locale: Locale) -> Response {
+        let mut resp = (
+            status,
+            pages::error_page(self.code, locale, &self.occurrence, self.back.as_deref()),
+        )
+            .into_response();
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Page {
+                code,
+                detail,
+                back,
+                locale,
+            } => {
+                let occurrence = relais_core::SystemRandomness.hex(8);
+                tracing::warn!(code = code.code(), occurrence = %occurrence, detail = %detail, "error page");
+                let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+                // A redirect status means "goes back to the service"; as a
+                // page it is a bad request.
+                let status = if status.is_redirection() {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    status
+                };
+                let spec = ErrorPageSpec {
+                    code,
+                    occurrence,
+                    back,
+                    locale,
+                };
+                let mut resp = spec.response(status, locale.unwrap_or(Locale::Fr));
+                resp.extensions_mut().insert(spec);
+                resp
+            }
+            PageError::ToSp {
+                code,
+                detail,
+                redirect_uri,
+                state,
+                fragment,
+                iss,
+            } => {
+                tracing::info!(code = code.code(), detail = %detail, "error returned to the service");
+                let mut params = vec![
+                    ("error", code.oauth_error().0),
+                    ("error_description", code.description()),
+                ];
+                if let Some(s) = state.as_deref() {
+                    params.push(("state", s));
+                }
+                params.push(("iss", iss.as_str()));
+                Redirect::to(&with_params(&redirect_uri, &params, fragment)).into_response()
+            }
+        }
+    }
+}
+
+/// Renders error pages in the browser's language when the step that failed
+/// did not choose one.
+pub async fn render_error_pages(req: Request, next: Next) -> Response {
+    let browser = Locale::negotiate(None, req.headers());
+    let resp = next.run(req).await;
+    match resp.extensions().get::<ErrorPageSpec>() {
+        Some(spec) if spec.locale.is_none() && browser != Locale::Fr => {
+            spec.response(resp.status(), browser)
+        }
+        _ => resp,
+    }
+}
