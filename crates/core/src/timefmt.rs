@@ -1,4 +1,6 @@
-//! RFC 3339 rendering of Unix times without a calendar dependency.
+//! The one calendar of the workspace, without a calendar dependency:
+//! RFC 3339 rendering of Unix times, and calendar months (monthly
+//! statistics, monthly event partitions).
 
 /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -12,6 +14,44 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Days since 1970-01-01 of a civil date (the inverse of `civil_from_days`).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The calendar month (UTC) containing an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Month {
+    pub year: i64,
+    pub month: u32,
+    /// First millisecond of the month.
+    pub start: i64,
+    /// First millisecond of the next month.
+    pub end: i64,
+}
+
+/// The month containing `millis` (Unix time, UTC).
+pub fn month_bounds(millis: i64) -> Month {
+    let (year, month, _) = civil_from_days(millis.div_euclid(86_400_000));
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    Month {
+        year,
+        month,
+        start: days_from_civil(year, month, 1) * 86_400_000,
+        end: days_from_civil(ny, nm, 1) * 86_400_000,
+    }
 }
 
 /// `2026-11-22T10:00:00.123Z`
@@ -37,6 +77,22 @@ pub fn year_month(millis: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_bounds_are_calendar_months() {
+        // 2026-02-15T12:00:00Z
+        let m = month_bounds(1_771_156_800_000);
+        assert_eq!((m.year, m.month), (2026, 2));
+        assert_eq!(rfc3339_millis(m.start), "2026-02-01T00:00:00.000Z");
+        assert_eq!(rfc3339_millis(m.end), "2026-03-01T00:00:00.000Z");
+        let dec = month_bounds(1_797_000_000_000); // 2026-12-10
+        assert_eq!(dec.month, 12);
+        assert_eq!(rfc3339_millis(dec.end), "2027-01-01T00:00:00.000Z");
+        for days in [-800_000_i64, -1, 0, 59, 11_016, 20_000, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
 
     #[test]
     fn formats_known_instants() {

@@ -16,6 +16,8 @@ pub mod memory;
 pub mod postgres;
 pub mod records;
 pub mod redis;
+mod rows;
+mod sql;
 pub mod sqlite;
 #[cfg(any(test, feature = "conformance"))]
 pub mod test_backends;

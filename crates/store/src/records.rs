@@ -52,7 +52,7 @@ impl Account {
 }
 
 /// A signing key as stored: public JWK in clear, private part sealed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct StoredKey {
     pub kid: String,
     pub alg: String,

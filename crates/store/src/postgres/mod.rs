@@ -1,0 +1,172 @@
+//! PostgreSQL backend (sqlx): the durable tier of a scale-out deployment —
+//! configuration, accounts, business events (partitioned by month, so
+//! retention is a partition drop) and signing keys — and, for setups
+//! without Redis, the ephemeral tier too. Numbered migrations run in one
+//! transaction each under an advisory lock, so several nodes starting at
+//! once migrate exactly once. Configuration writes `NOTIFY relais_config`,
+//! which [`PgStore::listen_config`] turns into a reload on every node. The
+//! schema is in [`migrate`], the tiers in [`ephemeral`] and [`durable`].
+
+mod durable;
+mod ephemeral;
+mod migrate;
+
+use crate::{StoreError, StoreResult};
+use relais_core::Clock;
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use sqlx::PgPool;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn unavailable(e: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(match e {
+        sqlx::Error::PoolTimedOut => "postgres: pool timed out".into(),
+        sqlx::Error::Io(_) => "postgres: connection failed".into(),
+        other => format!(
+            "postgres: {}",
+            other.to_string().chars().take(200).collect::<String>()
+        ),
+    })
+}
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    clock: Arc<dyn Clock>,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`) and migrates.
+    pub async fn connect(url: &str, clock: Arc<dyn Clock>) -> StoreResult<PgStore> {
+        let opts = PgConnectOptions::from_str(url).map_err(unavailable)?;
+        PgStore::connect_with(opts, clock).await
+    }
+
+    pub async fn connect_with(
+        opts: PgConnectOptions,
+        clock: Arc<dyn Clock>,
+    ) -> StoreResult<PgStore> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(opts)
+            .await
+            .map_err(unavailable)?;
+        let store = PgStore { pool, clock };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Calls `on_change` whenever any node changes the configuration
+    /// (LISTEN/NOTIFY), and once when listening starts (whatever changed
+    /// while nobody listened). Returns when the connection is lost; the
+    /// node's supervisor starts it again.
+    pub async fn listen_config(&self, on_change: &(dyn Fn() + Send + Sync)) -> StoreResult<()> {
+        let mut listener = PgListener::connect_with(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        listener
+            .listen("relais_config")
+            .await
+            .map_err(unavailable)?;
+        on_change();
+        loop {
+            listener.recv().await.map_err(unavailable)?;
+            on_change();
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// The test machine's PostgreSQL.
+#[cfg(any(test, feature = "conformance"))]
+pub fn test_url() -> String {
+    crate::test_backends::postgres_url()
+}
+
+/// Creates a fresh schema for one test; returns its name.
+#[cfg(any(test, feature = "conformance"))]
+pub async fn create_test_schema(url: &str) -> StoreResult<String> {
+    let schema = format!(
+        "relais_test_{}",
+        relais_core::Randomness::hex(&relais_core::SystemRandomness, 6)
+    );
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .map_err(unavailable)?;
+    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .map_err(unavailable)?;
+    admin.close().await;
+    Ok(schema)
+}
+
+/// A fresh schema on the test machine's PostgreSQL, for one test.
+#[cfg(any(test, feature = "conformance"))]
+pub async fn test_store(clock: Arc<dyn Clock>) -> StoreResult<PgStore> {
+    let url = test_url();
+    let schema = create_test_schema(&url).await?;
+    let opts = PgConnectOptions::from_str(&url)
+        .map_err(unavailable)?
+        .options([("search_path", schema.as_str())]);
+    PgStore::connect_with(opts, clock).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conformance;
+    use crate::test_backends::{available, Backend};
+    #[allow(unused_imports)]
+    use crate::*;
+    use relais_core::ManualClock;
+
+    #[tokio::test]
+    async fn postgres_passes_the_conformance_suite() {
+        if !available(
+            "postgres_passes_the_conformance_suite",
+            &[Backend::Postgres],
+        )
+        .await
+        {
+            return;
+        }
+        let clock = ManualClock::starting_now();
+        let s = test_store(Arc::new(clock.clone())).await.unwrap();
+        conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
+        conformance::config(&s).await;
+        conformance::accounts(&s).await;
+        conformance::events(&s).await;
+        conformance::keys(&s).await;
+        conformance::ephemeral_concurrent_take(Arc::new(s)).await;
+    }
+
+    #[tokio::test]
+    async fn migrations_are_idempotent_and_events_are_partitioned_by_month() {
+        if !available(
+            "migrations_are_idempotent_and_events_are_partitioned_by_month",
+            &[Backend::Postgres],
+        )
+        .await
+        {
+            return;
+        }
+        let clock = ManualClock::starting_now();
+        let s = test_store(Arc::new(clock.clone())).await.unwrap();
+        s.migrate().await.unwrap();
+        let name = migrate::partition_name(clock.now_millis());
+        let parts: Vec<String> = sqlx::query_scalar("SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events' AND c.relnamespace = p.relnamespace")
+            .fetch_all(s.pool())
+            .await
+            .unwrap_or_default();
+        assert!(parts.contains(&name), "{parts:?}");
+        assert!(parts.len() >= 4, "default + three months: {parts:?}");
+    }
+}

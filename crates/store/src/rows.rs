@@ -1,0 +1,49 @@
+//! Row types shared by the SQL backends: SQLite and PostgreSQL store the
+//! same columns, so one `FromRow` type per table reads both, and the
+//! conversion into records is written once.
+
+use crate::records::Account;
+use crate::{StoreError, StoreResult};
+
+/// One row of `accounts`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    id: String,
+    active: bool,
+    created_at: i64,
+    last_connection: i64,
+    last_idp: String,
+    prefs: String,
+}
+
+impl AccountRow {
+    pub(crate) fn into_account(self) -> StoreResult<Account> {
+        Account::from_columns(
+            self.id,
+            self.active,
+            self.created_at,
+            self.last_connection,
+            self.last_idp,
+            &self.prefs,
+        )
+        .map_err(|e| StoreError::Corrupt(format!("account prefs: {e}")))
+    }
+}
+
+/// `id` and `doc` of one row of `config`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConfigRow {
+    id: String,
+    doc: String,
+}
+
+impl ConfigRow {
+    pub(crate) fn into_pair(self) -> StoreResult<(String, serde_json::Value)> {
+        Ok((self.id, parse_doc(&self.doc)?))
+    }
+}
+
+/// A configuration document as stored (JSON text).
+pub(crate) fn parse_doc(s: &str) -> StoreResult<serde_json::Value> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("config document: {e}")))
+}

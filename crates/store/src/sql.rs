@@ -1,0 +1,324 @@
+//! The SQL the SQLite and PostgreSQL backends share, written once.
+//!
+//! Both backends hold the same tables (see `migrations/`) and both accept
+//! numbered placeholders (`$1`), `ON CONFLICT … DO UPDATE`, `RETURNING` and
+//! multi-row `VALUES`, so every query is the same text on both. What
+//! differs is the concrete sqlx pool type, which sqlx's generic executor
+//! traits make painful to abstract over; these macros instead expand the
+//! one implementation for each backend's store type. Each backend module
+//! provides `self.pool`, `self.clock` and an `unavailable(sqlx::Error)`
+//! mapping (resolved where the macro is invoked). PostgreSQL also names a
+//! statement that announces configuration changes to the other nodes.
+
+/// `EphemeralStore` on the `ephemeral` table.
+macro_rules! sql_ephemeral {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::EphemeralStore for $store {
+            async fn put(&self, key: &str, value: &[u8], ttl_secs: u64) -> $crate::StoreResult<()> {
+                sqlx::query("INSERT INTO ephemeral (key, value, expires_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at")
+                    .bind(key)
+                    .bind(value)
+                    .bind(self.clock.now_millis().saturating_add($crate::ttl_millis(ttl_secs)))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn get(&self, key: &str) -> $crate::StoreResult<Option<Vec<u8>>> {
+                sqlx::query_scalar("SELECT value FROM ephemeral WHERE key = $1 AND expires_at > $2")
+                    .bind(key)
+                    .bind(self.clock.now_millis())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)
+            }
+
+            async fn take(&self, key: &str) -> $crate::StoreResult<Option<Vec<u8>>> {
+                sqlx::query_scalar(
+                    "DELETE FROM ephemeral WHERE key = $1 AND expires_at > $2 RETURNING value",
+                )
+                .bind(key)
+                .bind(self.clock.now_millis())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)
+            }
+
+            async fn delete(&self, key: &str) -> $crate::StoreResult<()> {
+                sqlx::query("DELETE FROM ephemeral WHERE key = $1")
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn purge_expired(&self) -> $crate::StoreResult<u64> {
+                let r = sqlx::query("DELETE FROM ephemeral WHERE expires_at <= $1")
+                    .bind(self.clock.now_millis())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(r.rows_affected())
+            }
+        }
+    };
+}
+
+/// `ConfigStore`, `AccountStore`, `EventStore` and `KeyStore` on the
+/// durable tables. With `notify = "…"`, that statement (one text
+/// parameter: what changed) runs in the same transaction as every
+/// configuration or key change.
+macro_rules! sql_durable {
+    ($store:ty) => {
+        $crate::sql::sql_durable!(@impl $store, None);
+    };
+    ($store:ty, notify = $notify:literal) => {
+        $crate::sql::sql_durable!(@impl $store, Some($notify));
+    };
+    (@impl $store:ty, $notify:expr) => {
+        impl $store {
+            /// The statement announcing a configuration change, if any.
+            const NOTIFY: Option<&'static str> = $notify;
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::ConfigStore for $store {
+            async fn put_config(
+                &self,
+                kind: $crate::ConfigKind,
+                id: &str,
+                doc: &serde_json::Value,
+            ) -> $crate::StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(unavailable)?;
+                sqlx::query("INSERT INTO config (kind, id, doc, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at")
+                    .bind(kind.as_str())
+                    .bind(id)
+                    .bind(doc.to_string())
+                    .bind(self.clock.now_millis())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                if let Some(notify) = Self::NOTIFY {
+                    sqlx::query(notify)
+                        .bind(format!("{}:{id}", kind.as_str()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                }
+                tx.commit().await.map_err(unavailable)
+            }
+
+            async fn get_config(
+                &self,
+                kind: $crate::ConfigKind,
+                id: &str,
+            ) -> $crate::StoreResult<Option<serde_json::Value>> {
+                let doc: Option<String> =
+                    sqlx::query_scalar("SELECT doc FROM config WHERE kind = $1 AND id = $2")
+                        .bind(kind.as_str())
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(unavailable)?;
+                doc.as_deref().map($crate::rows::parse_doc).transpose()
+            }
+
+            async fn list_config(
+                &self,
+                kind: $crate::ConfigKind,
+            ) -> $crate::StoreResult<Vec<(String, serde_json::Value)>> {
+                let rows: Vec<$crate::rows::ConfigRow> =
+                    sqlx::query_as("SELECT id, doc FROM config WHERE kind = $1 ORDER BY id")
+                        .bind(kind.as_str())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(unavailable)?;
+                rows.into_iter().map($crate::rows::ConfigRow::into_pair).collect()
+            }
+
+            async fn delete_config(&self, kind: $crate::ConfigKind, id: &str) -> $crate::StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(unavailable)?;
+                let r = sqlx::query("DELETE FROM config WHERE kind = $1 AND id = $2")
+                    .bind(kind.as_str())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                if let Some(notify) = Self::NOTIFY {
+                    sqlx::query(notify)
+                        .bind(format!("{}:{id}", kind.as_str()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                }
+                tx.commit().await.map_err(unavailable)?;
+                Ok(r.rows_affected() > 0)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::AccountStore for $store {
+            async fn get_account(&self, id: &str) -> $crate::StoreResult<Option<$crate::Account>> {
+                let row: Option<$crate::rows::AccountRow> =
+                    sqlx::query_as("SELECT * FROM accounts WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(unavailable)?;
+                row.map($crate::rows::AccountRow::into_account).transpose()
+            }
+
+            async fn record_connection(
+                &self,
+                id: &str,
+                idp_id: &str,
+                now_millis: i64,
+            ) -> $crate::StoreResult<$crate::Account> {
+                let fresh = $crate::Account::new(id, idp_id, now_millis);
+                let row: $crate::rows::AccountRow = sqlx::query_as(
+                    "INSERT INTO accounts (id, active, created_at, last_connection, last_idp, prefs) VALUES ($1, TRUE, $2, $2, $3, $4)
+                     ON CONFLICT (id) DO UPDATE SET last_connection = excluded.last_connection, last_idp = excluded.last_idp
+                     RETURNING *",
+                )
+                .bind(id)
+                .bind(now_millis)
+                .bind(idp_id)
+                .bind(fresh.prefs_json())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                row.into_account()
+            }
+
+            async fn save_account(&self, a: &$crate::Account) -> $crate::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO accounts (id, active, created_at, last_connection, last_idp, prefs) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (id) DO UPDATE SET active = excluded.active, prefs = excluded.prefs",
+                )
+                .bind(&a.id)
+                .bind(a.active)
+                .bind(a.created_at)
+                .bind(a.last_connection)
+                .bind(&a.last_idp)
+                .bind(a.prefs_json())
+                .execute(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::EventStore for $store {
+            async fn append_events(
+                &self,
+                events: &[relais_core::event::BusinessEvent],
+            ) -> $crate::StoreResult<()> {
+                if events.is_empty() {
+                    return Ok(());
+                }
+                let mut bodies = Vec::with_capacity(events.len());
+                for e in events {
+                    bodies.push(
+                        serde_json::to_string(e)
+                            .map_err(|err| $crate::StoreError::Corrupt(format!("event: {err}")))?,
+                    );
+                }
+                // One multi-row INSERT: the group commit's batch is one statement.
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO events (time, event, account_id, sp_id, idp_id, body) ",
+                );
+                qb.push_values(events.iter().zip(bodies), |mut b, (e, body)| {
+                    b.push_bind(e.time)
+                        .push_bind(&e.event)
+                        .push_bind(&e.account_id)
+                        .push_bind(&e.sp_id)
+                        .push_bind(&e.idp_id)
+                        .push_bind(body);
+                });
+                qb.build().execute(&self.pool).await.map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn events_for_account(
+                &self,
+                account_id: &str,
+                since_millis: i64,
+                limit: u32,
+            ) -> $crate::StoreResult<Vec<relais_core::event::BusinessEvent>> {
+                let rows: Vec<String> = sqlx::query_scalar(
+                    "SELECT body FROM events WHERE account_id = $1 AND time >= $2 ORDER BY time DESC, seq DESC LIMIT $3",
+                )
+                .bind(account_id)
+                .bind(since_millis)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                rows.iter().map(|b| $crate::records::stored_event(b)).collect()
+            }
+
+            async fn count_events(&self, event: &str) -> $crate::StoreResult<u64> {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE event = $1")
+                    .bind(event)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::KeyStore for $store {
+            async fn put_key(&self, k: &$crate::StoredKey) -> $crate::StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(unavailable)?;
+                sqlx::query(
+                    "INSERT INTO signing_keys (kid, alg, public_jwk, sealed_private, created_at, active_from, retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (kid) DO UPDATE SET active_from = excluded.active_from, retired_at = excluded.retired_at",
+                )
+                .bind(&k.kid)
+                .bind(&k.alg)
+                .bind(&k.public_jwk)
+                .bind(&k.sealed_private)
+                .bind(k.created_at)
+                .bind(k.active_from)
+                .bind(k.retired_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                if let Some(notify) = Self::NOTIFY {
+                    sqlx::query(notify)
+                        .bind("keys")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                }
+                tx.commit().await.map_err(unavailable)
+            }
+
+            async fn list_keys(&self) -> $crate::StoreResult<Vec<$crate::StoredKey>> {
+                sqlx::query_as("SELECT * FROM signing_keys ORDER BY created_at, kid")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::Health for $store {
+            async fn ping(&self) -> $crate::StoreResult<()> {
+                sqlx::query("SELECT 1")
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use sql_durable;
+pub(crate) use sql_ephemeral;

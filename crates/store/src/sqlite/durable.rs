@@ -1,0 +1,7 @@
+//! The durable tier in SQLite: configuration documents, accounts, business
+//! events and signing keys, with the queries PostgreSQL runs too
+//! ([`crate::sql`]). A single node has no one to announce changes to.
+
+use super::{unavailable, SqliteStore};
+
+crate::sql::sql_durable!(SqliteStore);

@@ -1,0 +1,120 @@
+//! SQLite backend: the embedded default, one file, WAL mode. Implements every
+//! trait, so a single-node deployment needs nothing else: the schema in
+//! [`migrate`], the ephemeral tier in [`ephemeral`], the durable tier in
+//! [`durable`].
+
+mod durable;
+mod ephemeral;
+mod migrate;
+
+use crate::{StoreError, StoreResult};
+use relais_core::Clock;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn unavailable(e: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(match e {
+        sqlx::Error::PoolTimedOut => "database pool timed out".into(),
+        sqlx::Error::Io(_) => "database I/O error".into(),
+        other => format!(
+            "database error: {}",
+            other.to_string().chars().take(200).collect::<String>()
+        ),
+    })
+}
+
+/// One SQLite file holding both tiers (or only the durable one).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `path` and migrates it.
+    pub async fn open(path: &str, clock: Arc<dyn Clock>) -> StoreResult<SqliteStore> {
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+            .map_err(unavailable)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(opts)
+            .await
+            .map_err(unavailable)?;
+        let store = SqliteStore { pool, clock };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conformance;
+    #[allow(unused_imports)]
+    use crate::*;
+    use relais_core::ManualClock;
+
+    async fn fresh(clock: &ManualClock) -> SqliteStore {
+        let path = std::env::temp_dir().join(format!(
+            "relais-conformance-{}-{}.db",
+            std::process::id(),
+            relais_core::Randomness::hex(&relais_core::SystemRandomness, 8)
+        ));
+        match SqliteStore::open(&path.to_string_lossy(), Arc::new(clock.clone())).await {
+            Ok(s) => s,
+            Err(e) => panic!("cannot open {path:?}: {e}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite_passes_the_conformance_suite() {
+        let clock = ManualClock::starting_now();
+        let s = fresh(&clock).await;
+        conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
+        conformance::config(&s).await;
+        conformance::accounts(&s).await;
+        conformance::events(&s).await;
+        conformance::keys(&s).await;
+        conformance::ephemeral_concurrent_take(Arc::new(s)).await;
+    }
+
+    #[tokio::test]
+    async fn reopening_a_file_keeps_data_and_migrations_are_idempotent() {
+        let clock = ManualClock::starting_now();
+        let path = std::env::temp_dir().join(format!(
+            "relais-reopen-{}.db",
+            relais_core::Randomness::hex(&relais_core::SystemRandomness, 8)
+        ));
+        let p = path.to_string_lossy().to_string();
+        let s = SqliteStore::open(&p, Arc::new(clock.clone()))
+            .await
+            .unwrap();
+        s.put_config(
+            ConfigKind::ServiceProvider,
+            "a",
+            &serde_json::json!({"x": 1}),
+        )
+        .await
+        .unwrap();
+        s.close().await;
+        let s = SqliteStore::open(&p, Arc::new(clock)).await.unwrap();
+        assert!(s
+            .get_config(ConfigKind::ServiceProvider, "a")
+            .await
+            .ok()
+            .flatten()
+            .is_some());
+    }
+}
