@@ -9,6 +9,7 @@ scripts/install-test-deps.sh
 # instead of being reported as not run (plain `cargo test` reports it).
 export RELAIS_REQUIRE_BACKENDS=1
 cargo fmt --all -- --check
+python3 scripts/check-import-cycles.py
 cargo clippy --all-targets --quiet -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast

@@ -1,12 +1,15 @@
 //! Signing keys: generation, PKCS#8 (de)serialisation, public JWK, and the
 //! signature itself. Keys are parsed once when loaded, never per request.
 
-use crate::jose::{b64, JoseError, Jwk, JwsAlg};
+use crate::jose::base64url::b64;
+use crate::jose::error::JoseError;
+use crate::jose::jwk::Jwk;
 use aws_lc_rs::digest;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
+use relais_core::alg::JwsAlg;
 
 enum Inner {
     Ec(EcdsaKeyPair),

@@ -10,6 +10,21 @@
 //! mapping (resolved where the macro is invoked). PostgreSQL also names a
 //! statement that announces configuration changes to the other nodes.
 
+use crate::StoreError;
+
+/// A failed statement as the web layer sees it: retryable, with a short
+/// reason naming the backend (never the query or its values).
+pub(crate) fn unavailable(backend: &str, e: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(match e {
+        sqlx::Error::PoolTimedOut => format!("{backend}: pool timed out"),
+        sqlx::Error::Io(_) => format!("{backend}: connection failed"),
+        other => format!(
+            "{backend}: {}",
+            other.to_string().chars().take(200).collect::<String>()
+        ),
+    })
+}
+
 /// `EphemeralStore` on the `ephemeral` table.
 macro_rules! sql_ephemeral {
     ($store:ty) => {

@@ -1,7 +1,9 @@
 //! Public JSON Web Keys (RFC 7517) for EC P-256 and RSA, and key sets.
 
-use super::{unb64, JoseError, JwsAlg};
+use super::base64url::unb64;
+use super::error::JoseError;
 use aws_lc_rs::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
+use relais_core::alg::JwsAlg;
 use serde::{Deserialize, Serialize};
 
 /// One public key as published in a JWKS. Unknown members are ignored.

@@ -1,8 +1,11 @@
 //! Compact JWS serialisation: sign and verify with a pinned algorithm.
 
-use super::{b64, unb64, JoseError, JwkSet, JwsAlg};
+use super::base64url::{b64, unb64};
+use super::error::JoseError;
+use super::jwk::JwkSet;
 use crate::keys::SigningKey;
 use aws_lc_rs::hmac;
+use relais_core::alg::JwsAlg;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

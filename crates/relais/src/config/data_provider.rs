@@ -1,7 +1,7 @@
 //! `[[data_providers]]`: the APIs that release data against a federation
 //! access token checked at `/checktoken`.
 
-use super::{broken, err, yes, ConfigError};
+use super::error::{broken, err, yes, ConfigError};
 use relais_core::partner::DataProvider;
 use relais_core::{JweAlg, JwsAlg};
 use serde::Deserialize;

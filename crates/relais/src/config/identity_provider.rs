@@ -2,7 +2,7 @@
 //! with. Endpoints come from `discovery_url` (read by the node at start) or
 //! from explicit keys.
 
-use super::{broken, err, yes, ConfigError};
+use super::error::{broken, err, yes, ConfigError};
 use relais_core::acr::AcrLevel;
 use relais_core::partner::{IdentityProvider, IdpClientAuth, IdpEndpoints};
 use relais_core::JwsAlg;

@@ -11,42 +11,19 @@
 //! (`RELAIS__SERVER__PUBLIC_URL`, `RELAIS__SECRETS__MASTER_KEY`…).
 
 mod data_provider;
+mod error;
 mod identity_provider;
 mod server;
 mod service_provider;
 
 pub use data_provider::DpConfig;
+use error::err;
+pub use error::ConfigError;
 pub use identity_provider::IdpConfig;
 pub use server::{EventsConfig, SecretsConfig, ServerConfig, StorageConfig};
 pub use service_provider::SpConfig;
 
-use relais_core::registration::RuleViolation;
 use serde::Deserialize;
-use std::fmt;
-
-#[derive(Debug)]
-pub struct ConfigError(pub String);
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-pub(crate) fn err(field: impl fmt::Display, why: impl fmt::Display) -> ConfigError {
-    ConfigError(format!("{field}: {why}"))
-}
-
-/// A domain rule broken by the entry at `prefix` (`service_providers[2]`).
-pub(crate) fn broken(prefix: &str, v: RuleViolation) -> ConfigError {
-    err(format!("{prefix}.{}", v.field), v.why)
-}
-
-pub(crate) fn yes() -> bool {
-    true
-}
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]

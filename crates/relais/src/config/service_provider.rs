@@ -1,6 +1,6 @@
 //! `[[service_providers]]`: the services (OIDC clients) of the federation.
 
-use super::{broken, yes, ConfigError};
+use super::error::{broken, yes, ConfigError};
 use relais_core::partner::{IdpFilter, ServiceProvider, SpType};
 use relais_core::JwsAlg;
 use serde::Deserialize;

@@ -20,14 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn unavailable(e: sqlx::Error) -> StoreError {
-    StoreError::Unavailable(match e {
-        sqlx::Error::PoolTimedOut => "postgres: pool timed out".into(),
-        sqlx::Error::Io(_) => "postgres: connection failed".into(),
-        other => format!(
-            "postgres: {}",
-            other.to_string().chars().take(200).collect::<String>()
-        ),
-    })
+    crate::sql::unavailable("postgres", e)
 }
 
 #[derive(Clone)]

@@ -16,14 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn unavailable(e: sqlx::Error) -> StoreError {
-    StoreError::Unavailable(match e {
-        sqlx::Error::PoolTimedOut => "database pool timed out".into(),
-        sqlx::Error::Io(_) => "database I/O error".into(),
-        other => format!(
-            "database error: {}",
-            other.to_string().chars().take(200).collect::<String>()
-        ),
-    })
+    crate::sql::unavailable("sqlite", e)
 }
 
 /// One SQLite file holding both tiers (or only the durable one).

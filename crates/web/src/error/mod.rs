@@ -19,18 +19,4 @@ mod json;
 mod page;
 
 pub use json::JsonError;
-pub use page::{render_error_pages, PageError};
-
-/// `base?k=v&…` (or `#…`), preserving an existing query.
-pub fn with_params(base: &str, params: &[(&str, &str)], fragment: bool) -> String {
-    let q = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
-        .finish();
-    if fragment {
-        format!("{base}#{q}")
-    } else if base.contains('?') {
-        format!("{base}&{q}")
-    } else {
-        format!("{base}?{q}")
-    }
-}
+pub use page::{render_error_pages, with_params, PageError};

@@ -7,7 +7,6 @@
 //! renders the page described by the response's [`ErrorPageSpec`] on the
 //! way out.
 
-use super::with_params;
 use crate::pages;
 use crate::pages::i18n::Locale;
 use axum::extract::Request;
@@ -164,5 +163,19 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
             spec.response(resp.status(), browser)
         }
         _ => resp,
+    }
+}
+
+/// `base?k=v&…` (or `#…`), preserving an existing query.
+pub fn with_params(base: &str, params: &[(&str, &str)], fragment: bool) -> String {
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    if fragment {
+        format!("{base}#{q}")
+    } else if base.contains('?') {
+        format!("{base}&{q}")
+    } else {
+        format!("{base}?{q}")
     }
 }

@@ -1,0 +1,153 @@
+//! Unit tests of the parent module.
+use super::*;
+use crate::alg::JwsAlg;
+use crate::partner::{IdpFilter, SpType};
+
+fn sp() -> ServiceProvider {
+    ServiceProvider {
+        client_id: "c1".into(),
+        entity_id: "c1".into(),
+        name: "Test".into(),
+        active: true,
+        sp_type: SpType::Public,
+        identity_consent: false,
+        client_secret: "s".into(),
+        redirect_uris: vec!["https://sp.example/cb".into()],
+        post_logout_redirect_uris: vec![],
+        scopes: vec!["profile".into(), "email".into()],
+        allowed_prompts: vec!["login".into(), "consent".into()],
+        amr_entitled: false,
+        idp_hints: vec![],
+        idp_filter: IdpFilter::default(),
+        id_token_signed_response_alg: JwsAlg::ES256,
+        userinfo_signed_response_alg: JwsAlg::ES256,
+    }
+}
+
+fn params(extra: &[(&str, &str)], drop: &str) -> Vec<(String, String)> {
+    let mut p: Vec<(String, String)> = [
+        ("client_id", "c1"),
+        ("redirect_uri", "https://sp.example/cb"),
+        ("response_type", "code"),
+        ("scope", "openid profile unknown_scope"),
+        ("state", "st"),
+        ("nonce", "n-0123456789012345678901"),
+        ("acr_values", "eidas1"),
+    ]
+    .iter()
+    .chain(extra.iter())
+    .filter(|(k, _)| *k != drop)
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let mut seen = std::collections::HashSet::new();
+    p.retain(|(k, _)| seen.insert(k.clone()) || k == "state");
+    p
+}
+
+fn run(p: &[(String, String)]) -> Result<AuthorizeRequest, AuthorizeRejection> {
+    let raw = RawParams::parse(p)?;
+    client_and_redirect(&raw)?;
+    validate(&raw, &sp(), Platform::Standard, &|s| s == "dp_only_scope")
+}
+
+fn code_of(r: Result<AuthorizeRequest, AuthorizeRejection>) -> (&'static str, bool) {
+    match r {
+        Ok(_) => ("ok", false),
+        Err(AuthorizeRejection::Page { code, .. }) => (code.code(), false),
+        Err(AuthorizeRejection::Redirect { code, .. }) => (code.code(), true),
+    }
+}
+
+#[test]
+fn accepts_a_good_request_and_ignores_unknown_scopes() {
+    let r = run(&params(&[], "")).unwrap();
+    assert_eq!(r.scopes.to_oauth_string(), "openid profile");
+    assert_eq!(r.acr, AcrLevel::Eidas1);
+}
+
+#[test]
+fn missing_required_parameters_are_pages() {
+    for k in [
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "scope",
+        "state",
+        "nonce",
+        "acr_values",
+    ] {
+        assert_eq!(code_of(run(&params(&[], k))), ("Y030007", false), "{k}");
+    }
+}
+
+#[test]
+fn malformed_values() {
+    let cases: &[(&str, &str, (&str, bool))] = &[
+        ("nonce", "short", ("Y030007", false)),
+        ("prompt", "none", ("Y030007", false)),
+        ("prompt", "select_account", ("Y030007", false)),
+        ("prompt", "", ("Y030007", false)),
+        ("prompt", "login consent", ("ok", false)),
+        ("scope", "profile", ("Y030007", false)),
+        ("scope", "openid dgfip_rfr", ("Y030011", true)),
+        ("scope", "openid dp_only_scope", ("Y030011", true)),
+        ("acr_values", "eidas2", ("Y030012", true)),
+        ("acr_values", "foo", ("ok", false)),
+        ("claims", "{not json", ("Y030007", false)),
+        (
+            "claims",
+            r#"{"id_token":{"amr":{"essential":true}}}"#,
+            ("Y100009", false),
+        ),
+        ("response_type", "code id_token", ("Y030010", true)),
+        ("response_type", "token", ("Y030010", true)),
+        ("code_challenge_method", "plain", ("Y030007", false)),
+        ("foo", "bar", ("Y030007", false)),
+    ];
+    for (k, v, expected) in cases {
+        let p: Vec<(String, String)> = params(&[], k)
+            .into_iter()
+            .chain(std::iter::once(((*k).to_owned(), (*v).to_owned())))
+            .collect();
+        assert_eq!(code_of(run(&p)), *expected, "{k}={v}");
+    }
+}
+
+#[test]
+fn hybrid_response_types_go_in_the_fragment() {
+    let p: Vec<_> = params(&[], "response_type")
+        .into_iter()
+        .chain(std::iter::once((
+            "response_type".to_owned(),
+            "code id_token".to_owned(),
+        )))
+        .collect();
+    match run(&p) {
+        Err(AuthorizeRejection::Redirect { in_fragment, .. }) => assert!(in_fragment),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn duplicates_are_refused() {
+    let mut p = params(&[], "");
+    p.push(("nonce".into(), "n-0123456789012345678901".into()));
+    assert_eq!(code_of(run(&p)), ("Y030007", false));
+}
+
+#[test]
+fn unknown_client_and_redirect() {
+    assert_eq!(
+        check_client(None, "x").err().map(|e| matches!(
+            e,
+            AuthorizeRejection::Page {
+                code: ErrorCode::UnknownClient,
+                ..
+            }
+        )),
+        Some(true)
+    );
+    let s = sp();
+    assert!(check_client(Some(&s), "https://sp.example/cb/").is_err());
+    assert!(check_client(Some(&s), "https://sp.example/cb").is_ok());
+}

@@ -1,0 +1,194 @@
+//! The HTTP client Relais uses towards IdPs: discovery, the code exchange,
+//! and the shared error type, timeouts and size cap of every call.
+
+use crate::jose::JwkSet;
+use relais_core::partner::{IdentityProvider, IdpClientAuth, IdpEndpoints};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+pub(super) const MAX_BODY: usize = 256 * 1024;
+/// Minimum time between two JWKS refreshes caused by an unknown `kid`.
+pub(super) const JWKS_REFRESH_MILLIS: i64 = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdpError {
+    #[error("discovery failed: {0}")]
+    Discovery(String),
+    #[error("token request failed: {0}")]
+    Token(String),
+    #[error("ID token rejected: {0}")]
+    IdToken(String),
+    #[error("userinfo request failed: {0}")]
+    Userinfo(String),
+    #[error("userinfo sub differs from the ID token's")]
+    SubMismatch,
+}
+
+/// What a verified ID token tells Relais.
+
+#[derive(Deserialize)]
+struct IdpTokenAnswer {
+    access_token: Option<String>,
+    id_token: Option<String>,
+}
+
+/// Tokens returned by an IdP's token endpoint.
+#[derive(Debug, Clone)]
+pub struct IdpTokens {
+    pub access_token: String,
+    pub id_token: String,
+}
+
+pub(crate) struct CachedJwks {
+    pub(super) set: JwkSet,
+    pub(super) fetched_at: i64,
+}
+
+/// HTTP client for upstream IdPs, with a JWKS cache per IdP.
+pub struct IdpClient {
+    pub(super) http: reqwest::Client,
+    pub(super) jwks: RwLock<HashMap<String, Arc<CachedJwks>>>,
+}
+
+impl IdpClient {
+    pub fn new() -> Result<IdpClient, IdpError> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(64)
+            .user_agent("relais")
+            .build()
+            .map_err(|e| IdpError::Discovery(format!("HTTP client: {e}")))?;
+        Ok(IdpClient {
+            http,
+            jwks: RwLock::new(HashMap::new()),
+        })
+    }
+
+    pub(crate) async fn read_body(
+        resp: reqwest::Response,
+    ) -> Result<(u16, Option<String>, Vec<u8>), String> {
+        let status = resp.status().as_u16();
+        let ctype = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut resp = resp;
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| short(&e))? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err("answer too large".into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, ctype, body))
+    }
+
+    /// Reads an OpenID provider's discovery document.
+    pub async fn discover(&self, url: &str, timeout: Duration) -> Result<IdpEndpoints, IdpError> {
+        let resp = self
+            .http
+            .get(url)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| IdpError::Discovery(short(&e)))?;
+        let (status, _, body) = Self::read_body(resp).await.map_err(IdpError::Discovery)?;
+        if status != 200 {
+            return Err(IdpError::Discovery(format!("HTTP {status}")));
+        }
+        #[derive(Deserialize)]
+        struct Doc {
+            issuer: String,
+            authorization_endpoint: String,
+            token_endpoint: String,
+            userinfo_endpoint: String,
+            jwks_uri: String,
+            end_session_endpoint: Option<String>,
+        }
+        let d: Doc = serde_json::from_slice(&body)
+            .map_err(|e| IdpError::Discovery(format!("invalid document: {e}")))?;
+        Ok(IdpEndpoints {
+            issuer: d.issuer,
+            authorization_endpoint: d.authorization_endpoint,
+            token_endpoint: d.token_endpoint,
+            userinfo_endpoint: d.userinfo_endpoint,
+            jwks_uri: d.jwks_uri,
+            end_session_endpoint: d.end_session_endpoint,
+        })
+    }
+
+    /// Exchanges the authorization code for tokens.
+    pub async fn exchange_code(
+        &self,
+        idp: &IdentityProvider,
+        code: &str,
+        redirect_uri: &str,
+        code_verifier: &str,
+    ) -> Result<IdpTokens, IdpError> {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", code_verifier),
+        ];
+        let mut req = self
+            .http
+            .post(&idp.endpoints.token_endpoint)
+            .timeout(timeout_of(idp));
+        match idp.token_endpoint_auth_method {
+            IdpClientAuth::ClientSecretPost => {
+                form.push(("client_id", &idp.client_id));
+                form.push(("client_secret", &idp.client_secret));
+            }
+            IdpClientAuth::ClientSecretBasic => {
+                let enc = |s: &str| {
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                };
+                req = req.basic_auth(enc(&idp.client_id), Some(enc(&idp.client_secret)));
+            }
+        }
+        let resp = req
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| IdpError::Token(short(&e)))?;
+        let (status, _, body) = Self::read_body(resp).await.map_err(IdpError::Token)?;
+        if status != 200 {
+            return Err(IdpError::Token(format!("HTTP {status}")));
+        }
+        let answer: IdpTokenAnswer = serde_json::from_slice(&body)
+            .map_err(|_| IdpError::Token("answer is not a token response".into()))?;
+        match (answer.access_token, answer.id_token) {
+            (Some(a), Some(i)) if !a.is_empty() && !i.is_empty() => Ok(IdpTokens {
+                access_token: a,
+                id_token: i,
+            }),
+            (_, None) => Err(IdpError::Token("no id_token in the answer".into())),
+            _ => Err(IdpError::Token("no access_token in the answer".into())),
+        }
+    }
+}
+
+pub(crate) fn timeout_of(idp: &IdentityProvider) -> Duration {
+    Duration::from_millis(if idp.timeout_ms == 0 {
+        6000
+    } else {
+        idp.timeout_ms
+    })
+}
+
+/// A reqwest error without URLs (they may carry codes or tokens).
+pub(crate) fn short(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timeout".into()
+    } else if e.is_connect() {
+        "connection failed".into()
+    } else if e.is_body() || e.is_decode() {
+        "bad answer body".into()
+    } else {
+        "request failed".into()
+    }
+}

@@ -1,0 +1,120 @@
+//! The IdPs' signing keys: each IdP's JWKS fetched and cached, refreshed
+//! when a token names an unknown `kid` (at most every few seconds), and the
+//! pinned-algorithm JWS verification every IdP answer goes through.
+
+use super::client::{short, timeout_of, CachedJwks, IdpClient, IdpError, JWKS_REFRESH_MILLIS};
+use crate::jose::{self, JwkSet, JwsAlg, Verifier};
+use relais_core::partner::IdentityProvider;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+impl IdpClient {
+    async fn fetch_jwks(
+        &self,
+        idp: &IdentityProvider,
+        now_millis: i64,
+    ) -> Result<Arc<CachedJwks>, IdpError> {
+        let resp = self
+            .http
+            .get(&idp.endpoints.jwks_uri)
+            .timeout(timeout_of(idp))
+            .send()
+            .await
+            .map_err(|e| IdpError::IdToken(format!("JWKS: {}", short(&e))))?;
+        let (status, _, body) = Self::read_body(resp)
+            .await
+            .map_err(|e| IdpError::IdToken(format!("JWKS: {e}")))?;
+        if status != 200 {
+            return Err(IdpError::IdToken(format!("JWKS: HTTP {status}")));
+        }
+        let set: JwkSet = serde_json::from_slice(&body)
+            .map_err(|_| IdpError::IdToken("JWKS is not a key set".into()))?;
+        let cached = Arc::new(CachedJwks {
+            set,
+            fetched_at: now_millis,
+        });
+        if let Ok(mut map) = self.jwks.write() {
+            map.insert(idp.id.clone(), cached.clone());
+        }
+        Ok(cached)
+    }
+
+    /// A key set published by a partner (e.g. a data provider's encryption
+    /// keys), cached for a minute.
+    pub async fn partner_key_set(&self, url: &str, now_millis: i64) -> Result<JwkSet, IdpError> {
+        let cache_key = format!("url:{url}");
+        if let Some(c) = self
+            .cached_jwks(&cache_key)
+            .filter(|c| now_millis - c.fetched_at < 60_000)
+        {
+            return Ok(c.set.clone());
+        }
+        let resp = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(6))
+            .send()
+            .await
+            .map_err(|e| IdpError::Discovery(format!("JWKS: {}", short(&e))))?;
+        let (status, _, body) = Self::read_body(resp).await.map_err(IdpError::Discovery)?;
+        if status != 200 {
+            return Err(IdpError::Discovery(format!("JWKS: HTTP {status}")));
+        }
+        let set: JwkSet = serde_json::from_slice(&body)
+            .map_err(|_| IdpError::Discovery("JWKS is not a key set".into()))?;
+        if let Ok(mut map) = self.jwks.write() {
+            map.insert(
+                cache_key,
+                Arc::new(CachedJwks {
+                    set: set.clone(),
+                    fetched_at: now_millis,
+                }),
+            );
+        }
+        Ok(set)
+    }
+
+    fn cached_jwks(&self, idp_id: &str) -> Option<Arc<CachedJwks>> {
+        self.jwks.read().ok().and_then(|m| m.get(idp_id).cloned())
+    }
+
+    /// Forgets cached keys (e.g. after an IdP's configuration changed).
+    pub fn forget_keys(&self, idp_id: &str) {
+        if let Ok(mut map) = self.jwks.write() {
+            map.remove(idp_id);
+        }
+    }
+
+    pub(super) async fn verify_jws(
+        &self,
+        idp: &IdentityProvider,
+        token: &str,
+        alg: JwsAlg,
+        now_millis: i64,
+    ) -> Result<Map<String, Value>, jose::JoseError> {
+        if alg == JwsAlg::HS256 {
+            return jose::verify(token, alg, Verifier::Secret(idp.client_secret.as_bytes()));
+        }
+        let keys = match self.cached_jwks(&idp.id) {
+            Some(k) => k,
+            None => self
+                .fetch_jwks(idp, now_millis)
+                .await
+                .map_err(|_| jose::JoseError::UnknownKey)?,
+        };
+        match jose::verify(token, alg, Verifier::Keys(&keys.set)) {
+            Err(jose::JoseError::UnknownKey)
+                if now_millis - keys.fetched_at > JWKS_REFRESH_MILLIS =>
+            {
+                // The IdP may have rotated its keys: refresh once, then retry.
+                let fresh = self
+                    .fetch_jwks(idp, now_millis)
+                    .await
+                    .map_err(|_| jose::JoseError::UnknownKey)?;
+                jose::verify(token, alg, Verifier::Keys(&fresh.set))
+            }
+            other => other,
+        }
+    }
+}

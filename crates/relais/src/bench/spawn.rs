@@ -1,0 +1,126 @@
+//! The deployment `relais bench` measures when no `--url` is given: the
+//! federation and the demo IdPs as separate processes of this binary, on
+//! free ports, with a temporary database removed afterwards.
+
+use super::BenchArgs;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub(super) struct Spawned {
+    pub(super) children: Vec<(String, Child)>,
+    _dir: TempDir,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        for (_, c) in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+pub(super) async fn wait_ready(url: &str) -> Result<(), String> {
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!("{url} did not become ready"))
+}
+
+pub(super) async fn spawn(args: &BenchArgs) -> Result<(String, Spawned), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let dir = std::env::temp_dir().join(format!("relais-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let dir = TempDir(dir);
+    let (fed_port, idp_port) = (free_port()?, free_port()?);
+    let fed = format!("http://127.0.0.1:{fed_port}");
+    let idps = format!("http://127.0.0.1:{idp_port}");
+    let mut idp_cmd = Command::new(&exe);
+    idp_cmd.args([
+        "idps",
+        "--port",
+        &idp_port.to_string(),
+        "--federation",
+        &fed,
+    ]);
+    if args.idp_auto_login {
+        idp_cmd.args(["--auto-login", &args.citizen]);
+    }
+    let mut spawned = Spawned {
+        children: Vec::new(),
+        _dir: dir,
+    };
+    let quiet = |c: &mut Command| {
+        c.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .env("RELAIS_LOG", "warn");
+    };
+    quiet(&mut idp_cmd);
+    spawned.children.push((
+        "idps".into(),
+        idp_cmd.spawn().map_err(|e| format!("spawn idps: {e}"))?,
+    ));
+    let mut fed_cmd = Command::new(&exe);
+    fed_cmd.args([
+        "demo",
+        "--port",
+        &fed_port.to_string(),
+        "--public-url",
+        &fed,
+        "--canteen-port",
+        "0",
+        "--idps-url",
+        &idps,
+        "--events",
+        "off",
+        "--db",
+        &spawned._dir.0.join("bench.db").to_string_lossy(),
+    ]);
+    match args.ephemeral.as_str() {
+        "memory" => {}
+        "sqlite" => {
+            fed_cmd.arg("--persistent-sessions");
+        }
+        other => {
+            fed_cmd.env("RELAIS__STORAGE__EPHEMERAL", other);
+        }
+    }
+    if let Some(d) = &args.durable {
+        fed_cmd.env("RELAIS__STORAGE__DURABLE", d);
+    }
+    quiet(&mut fed_cmd);
+    spawned.children.push((
+        "federation".into(),
+        fed_cmd
+            .spawn()
+            .map_err(|e| format!("spawn federation: {e}"))?,
+    ));
+    wait_ready(&format!("{fed}/readyz")).await?;
+    wait_ready(&format!(
+        "{idps}/idp/impots/.well-known/openid-configuration"
+    ))
+    .await?;
+    Ok((fed, spawned))
+}
