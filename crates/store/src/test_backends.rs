@@ -32,6 +32,13 @@ impl Backend {
         }
     }
 
+    fn variable(self) -> &'static str {
+        match self {
+            Backend::Postgres => "RELAIS_TEST_POSTGRES",
+            Backend::Redis => "RELAIS_TEST_REDIS",
+        }
+    }
+
     fn url(self) -> String {
         match self {
             Backend::Postgres => postgres_url(),
@@ -73,9 +80,9 @@ pub async fn available(test: &str, needs: &[Backend]) -> bool {
         let addr = b.address();
         if let Err(why) = reachable(&addr).await {
             let line = format!(
-                "NOT RUN: {test} — {} not reachable at {addr} ({why}). Start it (scripts/install-test-deps.sh does) or point RELAIS_TEST_{} at one; scripts/test.sh runs everything.",
+                "NOT RUN: {test} — {} not reachable at {addr} ({why}). Start it (scripts/install-test-deps.sh does) or point {} at one; scripts/test.sh runs everything.",
                 b.name(),
-                b.name().to_ascii_uppercase()
+                b.variable()
             );
             assert!(
                 std::env::var_os("RELAIS_REQUIRE_BACKENDS").is_none(),

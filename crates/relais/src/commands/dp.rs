@@ -1,14 +1,31 @@
 //! `relais dp`: one demo data provider alone; its API checks tokens at the
 //! federation named on the command line.
 
-/// `relais dp --id …`: one demo data provider alone.
-pub async fn run(
-    id: &str,
+use clap::Args;
+
+/// `relais dp`'s options.
+#[derive(Args, Debug, Clone)]
+pub struct DpArgs {
+    /// caf, dgfip, francetravail or etudiant.
+    #[arg(long)]
+    id: String,
+    #[arg(long, default_value_t = 9100)]
     port: u16,
-    federation: &str,
+    /// The federation's issuer.
+    #[arg(long, default_value = "http://localhost:8000/api/v2")]
+    federation: String,
+    /// Defaults to the demo's registration (dp-<id>).
+    #[arg(long)]
     client_id: Option<String>,
-    secret: Option<String>,
-) -> Result<(), String> {
+    /// Defaults to the demo's secret for this provider; or RELAIS_DP_SECRET.
+    #[arg(long, env = "RELAIS_DP_SECRET")]
+    client_secret: Option<String>,
+}
+
+/// `relais dp --id …`: one demo data provider alone.
+pub async fn run(a: DpArgs) -> Result<(), String> {
+    let (id, port, federation) = (a.id.as_str(), a.port, a.federation.as_str());
+    let (client_id, secret) = (a.client_id, a.client_secret);
     let spec = relais_demo::dp::spec(id).ok_or_else(|| {
         format!("--id: unknown demo data provider {id} (caf, dgfip, francetravail, etudiant)")
     })?;

@@ -1,10 +1,33 @@
 //! `relais keys …` and `relais migrate`: operations on the durable store
 //! from the command line, without starting a node.
 
+use super::load_config;
 use crate::config::Config;
+use clap::Subcommand;
 use relais_core::registration::MIN_NODE_SECRET_LEN;
 use relais_core::SystemClock;
 use std::sync::Arc;
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum KeysAction {
+    /// Lists signing keys (kid, algorithm, dates).
+    List,
+    /// Publishes new signing keys now; they sign after `--delay` seconds,
+    /// when the current ones retire (still published until their tokens expire).
+    Rotate {
+        #[arg(long, default_value_t = 60)]
+        delay: u64,
+    },
+}
+
+/// `relais keys list|rotate [--config FILE]`.
+pub async fn run(action: KeysAction, config: Option<String>) -> Result<(), String> {
+    let cfg = load_config(config.as_deref())?;
+    match action {
+        KeysAction::List => list(cfg).await,
+        KeysAction::Rotate { delay } => rotate(cfg, delay).await,
+    }
+}
 
 /// The durable tier alone (the ephemeral one is not needed by the CLI).
 pub async fn durable_stores(mut cfg: Config) -> Result<relais_store::Stores, String> {
@@ -62,7 +85,8 @@ pub async fn rotate(cfg: Config, delay: u64) -> Result<(), String> {
 }
 
 /// `relais migrate`: opens the durable store (which applies migrations).
-pub async fn migrate(cfg: Config) -> Result<(), String> {
+pub async fn migrate(config: Option<String>) -> Result<(), String> {
+    let cfg = load_config(config.as_deref())?;
     let target = cfg
         .storage
         .durable

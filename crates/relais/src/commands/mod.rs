@@ -2,6 +2,7 @@
 //! parses the command line and calls in here.
 
 pub mod dp;
+pub mod idps;
 pub mod keys;
 pub mod node;
 

@@ -1,13 +1,68 @@
 //! `relais serve` and `relais demo`: start a node, print where it is, and
 //! stop it gracefully on a signal (requests finished, events flushed).
 
+use super::load_config;
 use crate::config::Config;
 use crate::node::NodeSpec;
+use clap::Args;
 use relais_core::{SystemClock, SystemRandomness};
 use std::sync::Arc;
 
-/// `relais serve` and `relais demo`: a node until Ctrl-C or SIGTERM.
-pub async fn run(
+/// `relais demo`'s options.
+#[derive(Args, Debug, Clone)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Public URL (default http://localhost:PORT).
+    #[arg(long)]
+    public_url: Option<String>,
+    #[arg(long, default_value = "relais-demo.db")]
+    db: String,
+    /// Where business events go: stdout, off, or a file.
+    #[arg(long, default_value = "relais-demo-events.jsonl")]
+    events: String,
+    /// Keep ephemeral state in the SQLite file (survives restarts).
+    #[arg(long)]
+    persistent_sessions: bool,
+    /// Port of the demo canteen service (its own site); 0 = no canteen.
+    #[arg(long, default_value_t = 8001)]
+    canteen_port: u16,
+    /// Use demo IdPs running in another process (`relais idps`) at this URL.
+    #[arg(long)]
+    idps_url: Option<String>,
+}
+
+/// `relais demo`: the embedded defaults, overridden by the options.
+pub async fn demo(a: DemoArgs) -> Result<(), String> {
+    let mut cfg = load_config(None)?;
+    cfg.server.listen = format!("127.0.0.1:{}", a.port);
+    cfg.server.public_url = a
+        .public_url
+        .unwrap_or_else(|| format!("http://localhost:{}", a.port));
+    cfg.server.sandbox = true;
+    cfg.storage.sqlite_path = a.db;
+    cfg.events.output = a.events;
+    if a.persistent_sessions {
+        cfg.storage.ephemeral = "sqlite".into();
+    }
+    let canteen = if a.canteen_port == 0 {
+        None
+    } else {
+        let l = tokio::net::TcpListener::bind(("127.0.0.1", a.canteen_port))
+            .await
+            .map_err(|e| format!("--canteen-port {}: {e}", a.canteen_port))?;
+        Some((l, format!("http://localhost:{}", a.canteen_port)))
+    };
+    run(cfg, true, canteen, a.idps_url).await
+}
+
+/// `relais serve --config FILE`.
+pub async fn serve(config: Option<String>) -> Result<(), String> {
+    run(load_config(config.as_deref())?, false, None, None).await
+}
+
+/// A node until Ctrl-C or SIGTERM.
+async fn run(
     cfg: Config,
     demo: bool,
     canteen: Option<(tokio::net::TcpListener, String)>,

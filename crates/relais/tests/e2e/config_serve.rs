@@ -113,3 +113,51 @@ async fn identity_provider_by_discovery() {
         .unwrap_err();
     assert!(err.to_string().contains("404"));
 }
+
+/// Documents re-read from the store go through the registration rules the
+/// file goes through: an invalid one is refused at write, and one edited
+/// behind the registry's back is left out of the snapshot (the service is
+/// then unknown to authorize), while the others stay.
+#[tokio::test]
+async fn stored_partners_are_checked_by_the_rules_of_the_file() {
+    use crate::browser::Browser;
+    use crate::harness::{authorize_url, Fed};
+    use relais_store::ConfigKind;
+
+    let fed = Fed::start().await;
+    let registry = &fed.node.app.registry;
+    let config = &fed.node.app.stores.config;
+
+    let mut bad = Fed::sp("bad-sp", "org-b");
+    bad.redirect_uris = vec!["ftp://sp.example/cb".into()];
+    let refused = registry.upsert_sp(&bad).await.unwrap_err().to_string();
+    assert!(refused.contains("redirect_uris[0]"), "{refused}");
+    assert!(config
+        .get_config(ConfigKind::ServiceProvider, "bad-sp")
+        .await
+        .unwrap()
+        .is_none());
+
+    fed.register_sp(Fed::sp("sp-edited", "org-e")).await;
+    let b = Browser::new();
+    let ok = b.get(&authorize_url(&fed, "sp-edited", &[])).await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let mut doc = config
+        .get_config(ConfigKind::ServiceProvider, "sp-edited")
+        .await
+        .unwrap()
+        .unwrap();
+    doc["redirect_uris"] = serde_json::json!(["ftp://sp.example/cb"]);
+    config
+        .put_config(ConfigKind::ServiceProvider, "sp-edited", &doc)
+        .await
+        .unwrap();
+    registry.reload().await.unwrap();
+    assert!(registry.sp("sp-edited").is_none());
+    assert!(registry.sp("sp-a").is_some());
+    let page = b.get(&authorize_url(&fed, "sp-edited", &[])).await;
+    assert_eq!(
+        (page.status, page.error_code().as_deref()),
+        (400, Some("Y04EA6EF"))
+    );
+}

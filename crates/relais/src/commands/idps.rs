@@ -1,0 +1,48 @@
+//! `relais idps`: the five demo IdPs alone, for a federation running
+//! elsewhere (a benchmark tells their CPU apart this way).
+
+use clap::Args;
+use relais_core::{SystemClock, SystemRandomness};
+use std::sync::Arc;
+
+/// `relais idps`' options.
+#[derive(Args, Debug, Clone)]
+pub struct IdpsArgs {
+    #[arg(long, default_value_t = 8002)]
+    port: u16,
+    /// The federation's public URL (where IdPs send citizens back).
+    #[arg(long, default_value = "http://localhost:8000")]
+    federation: String,
+    /// Skip the login form and log this test citizen in at once (benchmarks).
+    #[arg(long)]
+    auto_login: Option<String>,
+}
+
+pub async fn run(a: IdpsArgs) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", a.port))
+        .await
+        .map_err(|e| format!("--port {}: {e}", a.port))?;
+    let base = format!(
+        "http://127.0.0.1:{}",
+        listener.local_addr().map_err(|e| e.to_string())?.port()
+    );
+    let task = crate::node::start_demo_idps(
+        listener,
+        &base,
+        &a.federation,
+        a.auto_login,
+        Arc::new(SystemClock),
+        Arc::new(SystemRandomness),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    println!(
+        "Demo IdPs at {base}/idp/<id> for the federation {}",
+        a.federation
+    );
+    tokio::select! {
+        _ = super::shutdown_signal() => {},
+        _ = task => {},
+    }
+    Ok(())
+}
