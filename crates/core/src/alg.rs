@@ -42,6 +42,15 @@ impl JwsAlg {
     }
 }
 
+/// For stored text columns (`signing_keys.alg`).
+impl TryFrom<String> for JwsAlg {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<JwsAlg, String> {
+        JwsAlg::parse(&s).ok_or_else(|| format!("{s} is not ES256, RS256 or HS256"))
+    }
+}
+
 impl fmt::Display for JwsAlg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -194,7 +194,7 @@ pub async fn keys<S: KeyStore>(s: &S) {
     assert!(s.list_keys().await.unwrap().is_empty());
     let k = StoredKey {
         kid: "k1".into(),
-        alg: "ES256".into(),
+        alg: relais_core::JwsAlg::ES256,
         public_jwk: "{}".into(),
         sealed_private: vec![1, 2, 3, 0, 255],
         created_at: 1,

@@ -1,5 +1,6 @@
 //! Records the durable stores hold.
 
+use relais_core::JwsAlg;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -55,7 +56,8 @@ impl Account {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct StoredKey {
     pub kid: String,
-    pub alg: String,
+    #[sqlx(try_from = "String")]
+    pub alg: JwsAlg,
     pub public_jwk: String,
     pub sealed_private: Vec<u8>,
     pub created_at: i64,

@@ -295,7 +295,7 @@ macro_rules! sql_durable {
                      ON CONFLICT (kid) DO UPDATE SET active_from = excluded.active_from, retired_at = excluded.retired_at",
                 )
                 .bind(&k.kid)
-                .bind(&k.alg)
+                .bind(k.alg.as_str())
                 .bind(&k.public_jwk)
                 .bind(&k.sealed_private)
                 .bind(k.created_at)

@@ -39,13 +39,13 @@ impl KeyRing {
         for alg in [JwsAlg::ES256, JwsAlg::RS256] {
             if !stored
                 .iter()
-                .any(|k| k.alg == alg.as_str() && k.retired_at.is_none())
+                .any(|k| k.alg == alg && k.retired_at.is_none())
             {
                 let key = SigningKey::generate(alg, "").map_err(corrupt)?;
                 let now = clock.now_millis();
                 let record = StoredKey {
                     kid: key.kid().to_owned(),
-                    alg: alg.as_str().to_owned(),
+                    alg,
                     public_jwk: serde_json::to_string(&key.public_jwk()).map_err(corrupt)?,
                     sealed_private: sealer
                         .seal(&format!("key:{}", key.kid()), key.pkcs8())
@@ -68,9 +68,7 @@ impl KeyRing {
         let mut signing: HashMap<JwsAlg, Arc<SigningKey>> = HashMap::new();
         let mut jwks = JwkSet::default();
         for k in stored {
-            let Some(alg) = JwsAlg::parse(&k.alg) else {
-                continue;
-            };
+            let alg = k.alg;
             let jwk = serde_json::from_str(&k.public_jwk).map_err(corrupt)?;
             jwks.keys.push(jwk);
             let usable = k.active_from <= now && k.retired_at.is_none_or(|r| r > now);
@@ -123,7 +121,7 @@ impl KeyRing {
             store
                 .put_key(&StoredKey {
                     kid: key.kid().to_owned(),
-                    alg: alg.as_str().to_owned(),
+                    alg,
                     public_jwk: serde_json::to_string(&key.public_jwk()).map_err(corrupt)?,
                     sealed_private: sealer
                         .seal(&format!("key:{}", key.kid()), key.pkcs8())
@@ -136,7 +134,7 @@ impl KeyRing {
             kids.push(key.kid().to_owned());
             for old in stored
                 .iter()
-                .filter(|k| k.alg == alg.as_str() && k.retired_at.is_none())
+                .filter(|k| k.alg == alg && k.retired_at.is_none())
             {
                 let mut retired = old.clone();
                 retired.retired_at = Some(switch_at);

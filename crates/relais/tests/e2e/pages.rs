@@ -380,4 +380,34 @@ async fn error_pages_speak_the_browser_language_and_bad_requests_get_catalogue_c
     assert_eq!(r.status().as_u16(), 400);
     let j: serde_json::Value = r.json().await.unwrap();
     assert_eq!(j["error"], "invalid_request");
+
+    // A refusal at the chooser speaks the language the service asked for,
+    // whatever the browser prefers.
+    let mut sp = Fed::sp("sp-deny", "org-d");
+    sp.idp_filter = relais_core::partner::IdpFilter::Deny(vec!["impots".into()]);
+    fed.register_sp(sp).await;
+    let b = Browser::new();
+    let chooser = b
+        .follow(
+            b.get(&authorize_url(&fed, "sp-deny", &[("ui_locales", "en")]))
+                .await,
+            &fed.base,
+        )
+        .await;
+    let refused = b
+        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+        .await;
+    assert_eq!(refused.error_code().as_deref(), Some("Y020023"));
+    assert!(
+        refused.body.contains("<html lang=\"en\">"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("This service does not accept this login account."),
+        "{}",
+        refused.body
+    );
 }

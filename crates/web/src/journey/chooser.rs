@@ -111,7 +111,21 @@ pub async fn choose(
 }
 
 /// Checks the IdP may be used for this interaction and prepares the redirect.
+/// A refusal is shown in the language the service asked for.
 pub async fn redirect_to_idp(
+    app: &AppState,
+    headers: &HeaderMap,
+    session: &BrowserSession,
+    interaction: &Interaction,
+    idp_id: &str,
+) -> Result<String, PageError> {
+    let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
+    prepare_redirect(app, headers, session, interaction, idp_id)
+        .await
+        .map_err(|e| e.in_locale(locale))
+}
+
+async fn prepare_redirect(
     app: &AppState,
     headers: &HeaderMap,
     session: &BrowserSession,
