@@ -130,6 +130,14 @@ impl ServiceProvider {
                 "only private services ask for explicit consent",
             ));
         }
+        // Auto-login (no `consent` prompt) skips the information page; a
+        // service whose citizens must tick the consent box cannot skip it.
+        if self.consent_required() && !self.allows_prompt("consent") {
+            return Err(violation(
+                "allowed_prompts",
+                "must include consent: identity_consent requires the consent checkbox, which auto-login would skip",
+            ));
+        }
         Ok(())
     }
 }
@@ -242,6 +250,15 @@ mod tests {
         assert_eq!(
             consent.check(true).err().map(|v| v.field),
             Some("identity_consent".into())
+        );
+        let mut auto = sp();
+        auto.sp_type = SpType::Private;
+        auto.identity_consent = true;
+        assert!(auto.check(true).is_ok());
+        auto.allowed_prompts = vec!["login".into()];
+        assert_eq!(
+            auto.check(true).err().map(|v| v.field),
+            Some("allowed_prompts".into())
         );
         let mut bad_id = sp();
         bad_id.client_id = "a b".into();

@@ -52,6 +52,20 @@ impl Account {
     }
 }
 
+impl Account {
+    /// Why this account may not log in with `idp_id` now, if it may not:
+    /// disabled by the operator, or the IdP blocked by the citizen.
+    pub fn refusal(&self, idp_id: &str) -> Option<relais_core::ErrorCode> {
+        if !self.active {
+            Some(relais_core::ErrorCode::AccountDisabled)
+        } else if self.blocked_idps.iter().any(|i| i == idp_id) {
+            Some(relais_core::ErrorCode::IdpBlockedByUser)
+        } else {
+            None
+        }
+    }
+}
+
 /// A signing key as stored: public JWK in clear, private part sealed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct StoredKey {

@@ -48,8 +48,12 @@ pub struct BrowserSession {
     pub login: Option<VerifiedLogin>,
     /// (client_id, sub) pairs issued in this session, for logout hints.
     pub issued: Vec<(String, String)>,
-    /// Unix ms when a fixed-lifetime session ends.
+    /// Unix ms when the session ends (slides on Standard, never past
+    /// `started_at` + the platform's absolute lifetime).
     pub expires_at: i64,
+    /// Unix ms when the session was opened.
+    #[serde(default)]
+    pub started_at: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -158,8 +162,9 @@ impl AppState {
     pub async fn save_session(&self, s: &mut BrowserSession) -> Result<(), StoreError> {
         let now = self.clock.now_millis();
         let ttl_ms = i64::try_from(self.settings.session_ttl_secs).unwrap_or(1800) * 1000;
+        let max_ms = i64::try_from(self.settings.session_max_secs).unwrap_or(43_200) * 1000;
         if self.settings.session_sliding || s.expires_at == 0 {
-            s.expires_at = now + ttl_ms;
+            s.expires_at = (now + ttl_ms).min(s.started_at.saturating_add(max_ms));
         }
         let ttl = u64::try_from((s.expires_at - now).max(1000) / 1000).unwrap_or(1);
         self.save(&format!("sess:{}", s.id), s, ttl).await
@@ -172,6 +177,7 @@ impl AppState {
             login: None,
             issued: Vec::new(),
             expires_at: 0,
+            started_at: self.clock.now_millis(),
         }
     }
 

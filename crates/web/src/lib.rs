@@ -23,6 +23,7 @@ pub mod pages;
 pub mod registry;
 pub mod router;
 pub mod settings;
+pub mod standing;
 pub mod state;
 pub mod supervisor;
 

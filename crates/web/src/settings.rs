@@ -15,6 +15,9 @@ pub struct Settings {
     pub session_ttl_secs: u64,
     /// Whether the session lifetime slides with activity.
     pub session_sliding: bool,
+    /// Absolute lifetime of a browser session, seconds: sliding never
+    /// keeps it alive past this (a stolen cookie dies with it).
+    pub session_max_secs: u64,
 }
 
 impl Settings {
@@ -32,9 +35,9 @@ impl Settings {
         sandbox: bool,
         sub_secret: &str,
     ) -> Settings {
-        let (ttl, sliding) = match platform {
-            Platform::Standard => (30 * 60, true),
-            Platform::Plus => (10 * 60, false),
+        let (ttl, sliding, max) = match platform {
+            Platform::Standard => (30 * 60, true, 12 * 3600),
+            Platform::Plus => (10 * 60, false, 10 * 60),
         };
         Settings {
             public_url: public_url.trim_end_matches('/').to_owned(),
@@ -43,6 +46,7 @@ impl Settings {
             sub_secret: sub_secret.to_owned(),
             session_ttl_secs: ttl,
             session_sliding: sliding,
+            session_max_secs: max,
         }
     }
 }

@@ -161,3 +161,45 @@ async fn stored_partners_are_checked_by_the_rules_of_the_file() {
         (400, Some("Y04EA6EF"))
     );
 }
+
+/// A private service whose citizens must tick the consent box cannot be
+/// configured for auto-login: the node refuses to start and names the field.
+#[tokio::test]
+async fn mandatory_consent_cannot_be_configured_away() {
+    let toml = r#"
+[server]
+public_url = "http://127.0.0.1:9"
+sandbox = true
+
+[[service_providers]]
+client_id = "prive"
+client_secret = "0123456789abcdef0123"
+name = "Service privé"
+type = "private"
+identity_consent = true
+allowed_prompts = ["login"]
+redirect_uris = ["http://127.0.0.1:9/cb"]
+scopes = ["openid", "profile"]
+"#;
+    let path = std::env::temp_dir().join(format!("relais-consent-{}.toml", std::process::id()));
+    std::fs::write(&path, toml).unwrap();
+    let mut cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
+    cfg.storage.sqlite_path = std::env::temp_dir()
+        .join(format!("relais-consent-{}.db", std::process::id()))
+        .to_string_lossy()
+        .into_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let spec = NodeSpec {
+        config: cfg,
+        demo: true,
+        clock: Arc::new(ManualClock::starting_now()),
+        random: Arc::new(SystemRandomness),
+        canteen: None,
+        demo_idps_url: None,
+    };
+    let e = node::start(spec, listener).await.err().unwrap().to_string();
+    assert!(
+        e.starts_with("service_providers[0].allowed_prompts: must include consent"),
+        "{e}"
+    );
+}

@@ -18,4 +18,5 @@ mod pages;
 mod scaleout;
 mod shutdown;
 mod sso_logout;
+mod sso_rules;
 mod token_rules;

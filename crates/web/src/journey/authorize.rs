@@ -128,7 +128,31 @@ async fn handle(
         Some(&interaction),
     ));
 
-    let next = if let Some(login) = sso_login(&app, &sp, &interaction.request, &session) {
+    let reusable = sso_login(&app, &sp, &interaction.request, &session);
+    if let Some(login) = &reusable {
+        if let Some(code) = app
+            .account_refusal(login.identity_hash.as_str(), &login.idp_id)
+            .await?
+        {
+            // The account may not log in any more: its session's login ends.
+            if code == ErrorCode::AccountDisabled {
+                session.login = None;
+                app.save_session(&mut session).await?;
+            }
+            let mut e = app.login_event(
+                EventKind::FcLoginRefused,
+                &headers,
+                Some(&session),
+                Some(&interaction),
+            );
+            e.idp_id = Some(login.idp_id.clone());
+            e.error = Some(code.code().to_owned());
+            e.reason = Some("account refused on SSO".into());
+            app.events.emit(e);
+            return Err(PageError::page(code, "account refused on SSO"));
+        }
+    }
+    let next = if let Some(login) = reusable {
         interaction.login = Some(login);
         interaction.sso = true;
         interaction.step = InteractionStep::Consent;
@@ -181,8 +205,9 @@ fn sso_login(
 ) -> Option<crate::flow::VerifiedLogin> {
     let login = session.login.as_ref()?;
     let idp = app.registry.idp(&login.idp_id)?;
-    let eligible = !req.prompt_login
-        && app.settings.platform.sso_eligible(req.acr)
+    // A service's prompt=login does not disable SSO: FranceConnect services
+    // always send it, and Relais sends its own prompt=login to the IdP.
+    let eligible = app.settings.platform.sso_eligible(req.acr)
         && login.idp_acr >= req.acr
         && idp.active
         && sp.idp_filter.accepts(&login.idp_id)

@@ -50,7 +50,9 @@ pub async fn show(
     PagePath(uid): PagePath<String>,
 ) -> Result<Response, PageError> {
     let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
-    if !sp.allows_prompt("consent") {
+    // Auto-login never skips a consent the service's citizens must give
+    // (registration refuses that combination; this holds whatever is stored).
+    if !sp.allows_prompt("consent") && !sp.consent_required() {
         app.events.emit(app.login_event(
             EventKind::FcAutoLogin,
             &headers,
@@ -151,6 +153,14 @@ async fn complete(
     interaction: &mut Interaction,
     sp: &ServiceProvider,
 ) -> Result<Response, PageError> {
+    if let Some(login) = &interaction.login {
+        if let Some(code) = app
+            .account_refusal(login.identity_hash.as_str(), &login.idp_id)
+            .await?
+        {
+            return Err(PageError::page(code, "account refused at consent"));
+        }
+    }
     let ready: Option<bool> = app.take(&format!("ready:{}", interaction.uid)).await?;
     if ready.is_none() {
         return Err(PageError::page(
@@ -198,6 +208,8 @@ async fn complete(
             .issued
             .push((sp.client_id.clone(), grant.sub.clone()));
     }
+    // A login that reached the service: from now on it may serve SSO.
+    session.login = Some(login.clone());
     app.save_session(session).await?;
     interaction.step = InteractionStep::Done;
     app.save_interaction(interaction).await?;

@@ -120,9 +120,10 @@ pub async fn callback(
         .ephemeral
         .delete(&format!("sess:{}", session.id))
         .await?;
+    // The session gets the login (and with it SSO) only when a code is
+    // issued at consent: a flow abandoned before that opens nothing.
     let mut rotated = session.clone();
     rotated.id = app.random.token(32);
-    rotated.login = Some(login.clone());
     app.save_session(&mut rotated).await?;
     interaction.session_id = rotated.id.clone();
     interaction.login = Some(login);
@@ -227,24 +228,20 @@ async fn verify_login(
         .map_err(|e| (ErrorCode::PivotInvalid, format!("pivot identity: {e}")))?;
     let identity_hash = IdentityHash::of(&identity);
 
-    if let Some(account) = app
-        .stores
-        .accounts
-        .get_account(identity_hash.as_str())
+    match app
+        .account_refusal(identity_hash.as_str(), &idp.id)
         .await
         .map_err(|e| (ErrorCode::StorageUnavailable, e.to_string()))?
     {
-        if !account.active {
-            return Err((ErrorCode::AccountDisabled, "account disabled".into()));
-        }
-        let blocked = account.blocked_idps.contains(&idp.id);
-        if blocked {
+        None => {}
+        Some(ErrorCode::IdpBlockedByUser) => {
             app.events.emit(ev(EventKind::FcIdpBlacklisted));
             return Err((
                 ErrorCode::IdpBlockedByUser,
                 "IdP blocked by the citizen".into(),
             ));
         }
+        Some(code) => return Err((code, "account disabled".into())),
     }
     let account = app
         .stores
