@@ -102,9 +102,11 @@ catalogue! {
         "Ce service n'accepte pas ce compte de connexion. Choisissez un autre compte.",
         "This service does not accept this login account. Choose another account."),
     IdpCallbackNoCode => ("Y020025", 400, None, "identity provider callback without code", IDP_RETURN_FR, IDP_RETURN_EN),
-    IdpTokenFailed => ("Y020026", 502, None, "identity provider token request failed", IDP_FAILED_FR, IDP_FAILED_EN),
+    /// FranceConnect's TOKEN_FAILED: the token call failed, or the ID token
+    /// it returned failed verification (signature, alg, kid, iss, aud, exp,
+    /// nonce) — one code, as openid-client reports both from one step.
+    IdpTokenFailed => ("Y020026", 502, None, "identity provider token request failed or its ID token is invalid", IDP_FAILED_FR, IDP_FAILED_EN),
     IdpUserinfoFailed => ("Y020027", 502, None, "identity provider userinfo request failed", IDP_FAILED_FR, IDP_FAILED_EN),
-    IdpIdTokenInvalid => ("Y020028", 502, None, "identity provider returned an invalid ID token", IDP_FAILED_FR, IDP_FAILED_EN),
     IdpUserinfoSubMismatch => ("Y020029", 502, None, "identity provider userinfo sub differs from ID token sub", IDP_FAILED_FR, IDP_FAILED_EN),
     // 03 provider towards services
     AuthorizeInvalid => ("Y030007", 400, None, "authorization request parameters missing or invalid", BAD_REQUEST_FR, BAD_REQUEST_EN),
@@ -117,6 +119,8 @@ catalogue! {
     UnsupportedResponseType => ("Y030010", 303, Some("unsupported_response_type"), "only response_type=code is supported", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     InvalidScope => ("Y030011", 303, Some("invalid_scope"), "scope not allowed for this service", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     InvalidAcr => ("Y030012", 303, Some("invalid_acr"), "requested acr level not served by this platform", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
+    /// A scope without `openid` from a trusted client and redirect URI.
+    ScopeWithoutOpenid => ("Y030013", 303, Some("invalid_request"), "scope must contain openid", BAD_REQUEST_FR, BAD_REQUEST_EN),
     TokenInvalidRequest => ("Y030101", 400, Some("invalid_request"), "token request missing or invalid parameters", BAD_REQUEST_FR, BAD_REQUEST_EN),
     TokenInvalidClient => ("Y030102", 401, Some("invalid_client"), "client authentication failed", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     TokenInvalidGrant => ("Y030103", 400, Some("invalid_grant"), "authorization code invalid, expired or already used", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
@@ -145,6 +149,10 @@ catalogue! {
     IdpBlockedByUser => ("Y100011", 403, None, "the user blocked this identity provider",
         "Vous avez bloqué ce compte de connexion dans vos préférences.",
         "You blocked this login account in your preferences."),
+    /// Logout whose `id_token_hint` names a session that no longer exists.
+    LogoutSessionNotFound => ("Y100019", 400, None, "no live session for this id_token_hint",
+        "Votre session est déjà terminée : vous êtes déconnecté.",
+        "Your session has already ended: you are logged out."),
     // 18 accounts
     AccountDisabled => ("Y180001", 403, None, "account disabled",
         "Votre compte est désactivé. Contactez le support.",

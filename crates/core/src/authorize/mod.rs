@@ -112,7 +112,16 @@ impl<'a> RawParams<'a> {
 pub fn client_and_redirect<'a>(
     raw: &RawParams<'a>,
 ) -> Result<(&'a str, &'a str), AuthorizeRejection> {
-    Ok((raw.required("client_id")?, raw.required("redirect_uri")?))
+    let client_id = raw.required("client_id")?;
+    let redirect_uri = raw.required("redirect_uri")?;
+    // Not a URL at all is a malformed request, not an unregistered URI.
+    if url::Url::parse(redirect_uri).is_err() {
+        return Err(page(
+            ErrorCode::AuthorizeInvalid,
+            "redirect_uri is not a URL",
+        ));
+    }
+    Ok((client_id, redirect_uri))
 }
 
 /// Whether the registered service accepts this redirect URI (exact match).
@@ -199,11 +208,14 @@ pub fn validate(
     }
     let state = raw.required("state")?.to_owned();
     let scope = raw.required("scope")?;
+    // Client and redirect URI are trusted by now: the service hears of it.
     if !scope.split(' ').any(|s| s == "openid") {
-        return Err(page(
-            ErrorCode::AuthorizeInvalid,
-            "scope must contain openid",
-        ));
+        return Err(AuthorizeRejection::Redirect {
+            code: ErrorCode::ScopeWithoutOpenid,
+            detail: "scope must contain openid".into(),
+            in_fragment: false,
+            state: Some(state),
+        });
     }
     let nonce = raw.required("nonce")?;
     if nonce.chars().count() < platform.min_nonce_len() {

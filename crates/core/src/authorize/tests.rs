@@ -88,7 +88,7 @@ fn malformed_values() {
         ("prompt", "select_account", ("Y030007", false)),
         ("prompt", "", ("Y030007", false)),
         ("prompt", "login consent", ("ok", false)),
-        ("scope", "profile", ("Y030007", false)),
+        ("scope", "profile", ("Y030013", true)),
         ("scope", "openid dgfip_rfr", ("Y030011", true)),
         ("scope", "openid dp_only_scope", ("Y030011", true)),
         ("acr_values", "eidas2", ("Y030012", true)),

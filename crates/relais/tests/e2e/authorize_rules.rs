@@ -35,7 +35,6 @@ async fn missing_or_malformed_parameters_give_an_error_page() {
         ("prompt", "none"),
         ("prompt", "select_account"),
         ("prompt", ""),
-        ("scope", "profile email"),
         ("claims", "{oops"),
         ("code_challenge_method", "plain"),
         ("unexpected", "1"),
@@ -47,6 +46,50 @@ async fn missing_or_malformed_parameters_give_an_error_page() {
             "{k}={v}"
         );
     }
+}
+
+/// FranceConnect's behaviour (issue 9): a redirect_uri that is not a URL is
+/// a malformed request (Y030007, never redirected); a scope without openid
+/// from a trusted client goes back to the service as invalid_request.
+#[tokio::test]
+async fn redirect_uri_not_a_url_and_scope_without_openid() {
+    let fed = Fed::start().await;
+    for uri in ["not a url", "/relative/cb", "sp-a/cb"] {
+        let (status, code, location) = page_error(&fed, &[("redirect_uri", uri)]).await;
+        assert_eq!(
+            (status, code.as_deref(), location),
+            (400, Some("Y030007"), None),
+            "{uri}"
+        );
+    }
+    let (status, _, location) = page_error(&fed, &[("scope", "profile email")]).await;
+    assert_eq!(status, 303);
+    let location = location.unwrap();
+    assert!(
+        location.starts_with("http://127.0.0.1:9/sp-a/cb?"),
+        "{location}"
+    );
+    let params: std::collections::HashMap<String, String> = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(params["error"], "invalid_request");
+    assert_eq!(params["state"], "state-123");
+    assert_eq!(params["iss"], fed.issuer());
+    // Discovery says acr is a claim a service receives.
+    let doc: serde_json::Value =
+        reqwest::get(format!("{}/.well-known/openid-configuration", fed.issuer()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert!(doc["claims_supported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "acr"));
 }
 
 #[tokio::test]

@@ -32,13 +32,13 @@ async fn attempt(fed: &Fed) -> (Browser, Page) {
 async fn every_misbehaviour_is_refused_with_its_code() {
     let (fed, fake) = setup().await;
     let cases = [
-        (Mode::BadSignature, "Y020028"),
-        (Mode::UnknownKid, "Y020028"),
-        (Mode::AlgNone, "Y020028"),
-        (Mode::WrongIss, "Y020028"),
-        (Mode::WrongAud, "Y020028"),
-        (Mode::WrongNonce, "Y020028"),
-        (Mode::Expired, "Y020028"),
+        (Mode::BadSignature, "Y020026"),
+        (Mode::UnknownKid, "Y020026"),
+        (Mode::AlgNone, "Y020026"),
+        (Mode::WrongIss, "Y020026"),
+        (Mode::WrongAud, "Y020026"),
+        (Mode::WrongNonce, "Y020026"),
+        (Mode::Expired, "Y020026"),
         (Mode::MissingIdToken, "Y020026"),
         (Mode::SubMismatch, "Y020029"),
         (Mode::NoAcr, "Y100001"),

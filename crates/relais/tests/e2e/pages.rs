@@ -411,3 +411,46 @@ async fn error_pages_speak_the_browser_language_and_bad_requests_get_catalogue_c
         refused.body
     );
 }
+
+/// The consent step's CSRF error page offers the way back to the service,
+/// which receives access_denied with its state.
+#[tokio::test]
+async fn consent_csrf_error_links_back_to_the_service() {
+    let fed = Fed::start().await;
+    let b = Browser::new();
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
+        .await;
+    let at_idp = b
+        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+        .await;
+    let form = b.follow(at_idp, &fed.base).await;
+    let back = b
+        .submit(
+            &form,
+            &fed.base,
+            "/login",
+            &[("login", "angela"), ("password", "123")],
+        )
+        .await;
+    let consent = b.follow(back, &fed.base).await;
+    let (action, _) = consent.form("/consent");
+    let forged = b
+        .post(
+            &format!("{}{action}", fed.base),
+            &[("csrf".into(), "forged".into())],
+        )
+        .await;
+    assert_eq!(forged.error_code().as_deref(), Some("Y470001"));
+    let link = forged
+        .body
+        .split("class=\"back\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(crate::browser::html_unescape)
+        .unwrap_or_else(|| panic!("no back link: {}", forged.body));
+    let to_sp = b.get(&format!("{}{link}", fed.base)).await;
+    let params = to_sp.location_params();
+    assert_eq!(params["error"], "access_denied");
+    assert_eq!(params["state"], "state-123");
+}

@@ -151,8 +151,9 @@ async fn logout_chains_to_an_idp_with_end_session_and_ends_sso() {
     // the federation session is gone: next login shows the chooser, the hint is dead
     let next = b.get(&authorize_url(&fed, "sp-a", &[])).await;
     assert!(!next.location.unwrap().contains("/consent"));
+    // FranceConnect's code for a hint whose session is gone (issue 9).
     let again = b.get(&format!("{}/session/end?{q}", fed.issuer())).await;
-    assert_eq!(again.error_code().as_deref(), Some("Y030301"));
+    assert_eq!(again.error_code().as_deref(), Some("Y100019"));
 }
 
 #[tokio::test]

@@ -137,8 +137,10 @@ pub async fn accept(
     PageForm(form): PageForm<ConsentForm>,
 ) -> Result<Response, PageError> {
     let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
+    // A stale or replayed form: the page offers the way back to the service.
     app.check_csrf(form.csrf.as_deref(), &session.id, &format!("consent:{uid}"))
-        .await?;
+        .await
+        .map_err(|e| e.with_back(Some(format!("/api/v2/interaction/{uid}/cancel"))))?;
     if sp.consent_required() && form.consent.as_deref() != Some("yes") {
         return render(&app, &headers, &session, &interaction, &sp, true).await;
     }

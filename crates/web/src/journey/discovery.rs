@@ -47,7 +47,7 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
         "subject_types_supported": ["pairwise"],
         "scopes_supported": scopes,
         "claims_supported": ["sub", "given_name", "family_name", "birthdate", "gender", "birthplace",
-            "birthcountry", "email", "preferred_username", "amr", "idp_birthdate"],
+            "birthcountry", "email", "preferred_username", "amr", "idp_birthdate", "acr"],
         "claims_parameter_supported": true,
         "acr_values_supported": acr,
         "prompt_values_supported": ["login", "consent"],

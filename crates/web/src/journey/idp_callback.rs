@@ -184,7 +184,7 @@ async fn verify_login(
         .idp_client
         .verify_id_token(idp, &tokens.id_token, &attempt.nonce, now)
         .await
-        .map_err(|e| (ErrorCode::IdpIdTokenInvalid, e.to_string()))?;
+        .map_err(|e| (ErrorCode::IdpTokenFailed, format!("ID token: {e}")))?;
     app.events.emit(ev(EventKind::FcRequestedIdpUserinfo));
     let claims = app
         .idp_client

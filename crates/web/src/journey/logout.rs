@@ -117,7 +117,12 @@ pub async fn end_session(
         .current_session(&headers)
         .await?
         .filter(|s| s.issued.iter().any(|(c, s2)| *c == client_id && s2 == sub))
-        .ok_or_else(|| bad_hint("no live session for this id_token_hint"))?;
+        .ok_or_else(|| {
+            PageError::page(
+                ErrorCode::LogoutSessionNotFound,
+                "no live session for this id_token_hint",
+            )
+        })?;
     let mut e = app.login_event(EventKind::SpRequestedLogout, &headers, Some(&session), None);
     e.sp_id = Some(client_id.clone());
     e.sp_name = Some(sp.name.clone());
