@@ -69,8 +69,15 @@ impl KeyRing {
         let mut jwks = JwkSet::default();
         for k in stored {
             let alg = k.alg;
-            let jwk = serde_json::from_str(&k.public_jwk).map_err(corrupt)?;
-            jwks.keys.push(jwk);
+            // A retired key stays published while tokens it signed may still
+            // be checked, then leaves the JWKS.
+            let published = k
+                .retired_at
+                .is_none_or(|r| r.saturating_add(PUBLISH_AFTER_RETIREMENT_MS) > now);
+            if published {
+                let jwk = serde_json::from_str(&k.public_jwk).map_err(corrupt)?;
+                jwks.keys.push(jwk);
+            }
             let usable = k.active_from <= now && k.retired_at.is_none_or(|r| r > now);
             if usable {
                 let der = sealer.open(&format!("key:{}", k.kid), &k.sealed_private).map_err(|_| {

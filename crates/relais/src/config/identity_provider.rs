@@ -91,7 +91,29 @@ impl IdpConfig {
             .map(|a| alg(f("userinfo_signed_response_alg"), a))
             .transpose()?;
         let endpoints = match (discovered, &self.discovery_url) {
-            (Some(e), _) => e,
+            (Some(e), discovery_url) => {
+                // The discovered issuer is the one configured, or else the
+                // discovery URL's own prefix (OpenID Connect Discovery §4.3):
+                // a document naming another issuer is not this IdP's.
+                let expected = self.issuer.clone().or_else(|| {
+                    discovery_url.as_deref().map(|u| {
+                        u.trim_end_matches("/.well-known/openid-configuration")
+                            .to_owned()
+                    })
+                });
+                if let Some(expected) = expected {
+                    if e.issuer != expected {
+                        return Err(err(
+                            f("issuer"),
+                            format!(
+                                "the discovery document names issuer {}, not {expected}",
+                                e.issuer
+                            ),
+                        ));
+                    }
+                }
+                e
+            }
             (None, Some(_)) => {
                 return Err(err(
                     f("discovery_url"),

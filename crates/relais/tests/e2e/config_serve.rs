@@ -203,3 +203,70 @@ scopes = ["openid", "profile"]
         "{e}"
     );
 }
+
+/// The issuer a discovery document names must be the one configured (or
+/// the discovery URL's prefix): another one stops the node, naming the field.
+#[tokio::test]
+async fn discovered_issuer_must_be_the_configured_one() {
+    let fed = Fed::start().await;
+    let discovery = format!("{}/idp/laposte/.well-known/openid-configuration", fed.base);
+    let toml = |issuer: &str| {
+        format!(
+            r#"
+[server]
+public_url = "http://127.0.0.1:9"
+sandbox = true
+
+[[identity_providers]]
+id = "laposte-ext"
+title = "La Poste"
+allowed_acr = ["eidas1", "eidas2"]
+discovery_url = "{discovery}"
+{issuer}
+client_id = "relais"
+client_secret = "0123456789abcdef0123"
+"#
+        )
+    };
+    for (issuer_line, ok) in [
+        (String::new(), true),
+        (format!("issuer = \"{}/idp/laposte\"", fed.base), true),
+        (
+            "issuer = \"https://idp.attacker.example\"".to_owned(),
+            false,
+        ),
+    ] {
+        let path = std::env::temp_dir().join(format!(
+            "relais-iss-{}-{ok}-{}.toml",
+            std::process::id(),
+            issuer_line.len()
+        ));
+        std::fs::write(&path, toml(&issuer_line)).unwrap();
+        let mut cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
+        cfg.storage.sqlite_path = path.with_extension("db").to_string_lossy().into_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let spec = NodeSpec {
+            config: cfg,
+            demo: true,
+            clock: Arc::new(ManualClock::starting_now()),
+            random: Arc::new(SystemRandomness),
+            canteen: None,
+            demo_idps_url: None,
+        };
+        match node::start(spec, listener).await {
+            Ok(n) => {
+                assert!(ok, "{issuer_line}: started");
+                n.stop().await;
+            }
+            Err(e) => {
+                assert!(!ok, "{issuer_line}: {e}");
+                assert!(
+                    e.to_string().starts_with(
+                        "identity_providers[0].issuer: the discovery document names issuer"
+                    ),
+                    "{e}"
+                );
+            }
+        }
+    }
+}

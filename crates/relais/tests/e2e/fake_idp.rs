@@ -35,6 +35,10 @@ pub enum Mode {
     UserinfoGarbage,
     SlowToken,
     ErrorAtAuthorize,
+    /// RFC 9207: `iss` on the callback, this IdP's own.
+    CallbackIss,
+    /// RFC 9207: `iss` on the callback naming another IdP (mix-up attack).
+    ForeignCallbackIss,
 }
 
 pub struct FakeState {
@@ -140,7 +144,15 @@ async fn authorize(
             redirect.clone(),
         ),
     );
-    Redirect::to(&format!("{redirect}?code={code}&state={state}")).into_response()
+    let iss = match *s.mode.lock().unwrap() {
+        Mode::CallbackIss => format!(
+            "&iss={}",
+            url::form_urlencoded::byte_serialize(s.issuer.as_bytes()).collect::<String>()
+        ),
+        Mode::ForeignCallbackIss => "&iss=https%3A%2F%2Fidp.attacker.example".to_owned(),
+        _ => String::new(),
+    };
+    Redirect::to(&format!("{redirect}?code={code}&state={state}{iss}")).into_response()
 }
 
 async fn token(State(s): State<Arc<FakeState>>, body: axum::body::Bytes) -> Response {

@@ -300,3 +300,28 @@ async fn assumed_acr_lets_a_standard_provider_without_eidas_levels_in() {
     assert_eq!(page.status, 303, "{}", page.body);
     assert!(page.location.unwrap().contains("/consent"));
 }
+
+/// RFC 9207 mix-up defence: a callback whose `iss` names another IdP than
+/// the one the state was issued for is refused; its own `iss` is accepted.
+#[tokio::test]
+async fn callback_iss_must_be_the_idp_the_state_was_issued_for() {
+    let (fed, fake) = setup().await;
+    fake.set(Mode::ForeignCallbackIss);
+    let (_, page) = attempt(&fed).await;
+    assert_eq!(
+        (page.status, page.error_code().as_deref()),
+        (403, Some("Y020022")),
+        "{}",
+        page.body
+    );
+    assert!(fed
+        .events()
+        .await
+        .iter()
+        .any(|e| e["event"] == "FC_LOGIN_REFUSED" && e["error"] == "Y020022"));
+    fake.set(Mode::CallbackIss);
+    let (b, page) = attempt(&fed).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let consent = b.follow(page, &fed.base).await;
+    assert!(consent.body.contains("/consent"), "{}", consent.body);
+}

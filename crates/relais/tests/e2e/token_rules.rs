@@ -278,3 +278,51 @@ async fn userinfo_with_unknown_expired_or_revoked_tokens() {
     assert_eq!(s, 401);
     assert!(www.contains("invalid_token"));
 }
+
+/// Retired signing keys stay in the JWKS for the publication delay (tokens
+/// they signed may still be checked), then leave it.
+#[tokio::test]
+async fn retired_keys_leave_the_jwks_after_the_publication_delay() {
+    let fed = Fed::start().await;
+    let kids = |fed: &Fed| {
+        let url = format!("{}/jwks", fed.issuer());
+        async move {
+            let v: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            v["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["kid"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let before = kids(&fed).await;
+    let sealer =
+        relais_oidc::sealer::Sealer::from_master_secret(relais::node::DEMO_MASTER_KEY.as_bytes())
+            .unwrap();
+    let store = fed.node.app.stores.keys.clone();
+    let now = relais_core::Clock::now_millis(&fed.clock);
+    let new = relais_web::keyring::KeyRing::rotate(store.as_ref(), &sealer, now, 0)
+        .await
+        .unwrap();
+    fed.node
+        .app
+        .keys
+        .refresh(store.as_ref(), &sealer, now)
+        .await
+        .unwrap();
+    let during = kids(&fed).await;
+    assert!(before.iter().all(|k| during.contains(k)), "{during:?}");
+    assert!(new.iter().all(|k| during.contains(k)), "{during:?}");
+    fed.clock.advance_secs(11 * 60);
+    let later = relais_core::Clock::now_millis(&fed.clock);
+    fed.node
+        .app
+        .keys
+        .refresh(store.as_ref(), &sealer, later)
+        .await
+        .unwrap();
+    let after = kids(&fed).await;
+    assert!(before.iter().all(|k| !after.contains(k)), "{after:?}");
+    assert!(new.iter().all(|k| after.contains(k)), "{after:?}");
+}

@@ -28,6 +28,8 @@ pub struct CallbackQuery {
     state: Option<String>,
     code: Option<String>,
     error: Option<String>,
+    /// RFC 9207: the IdP that answers, when it says so.
+    iss: Option<String>,
 }
 
 pub async fn callback(
@@ -53,6 +55,27 @@ pub async fn callback(
         PageError::page(ErrorCode::IdpUnknown, "idp removed").with_back(back.clone())
     })?;
 
+    // Mix-up defence (RFC 9207): an answer that names another issuer than
+    // the IdP this state was issued for is refused before anything is used.
+    if let Some(iss) = q.iss.as_deref() {
+        if iss != idp.endpoints.issuer {
+            let mut e = app.login_event(
+                EventKind::FcLoginRefused,
+                &headers,
+                Some(&session),
+                Some(&interaction),
+            );
+            e.idp_id = Some(idp.id.clone());
+            e.error = Some(ErrorCode::IdpCallbackWrongState.code().to_owned());
+            e.reason = Some("callback iss names another IdP".into());
+            app.events.emit(e);
+            return Err(PageError::page(
+                ErrorCode::IdpCallbackWrongState,
+                "callback iss names another IdP",
+            )
+            .with_back(back));
+        }
+    }
     if q.error.is_some() {
         let mut e = app.login_event(
             EventKind::IdpCalledbackWithError,
