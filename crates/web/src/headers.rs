@@ -1,4 +1,8 @@
-//! Security headers on every response (docs/design.md §4).
+//! Security headers on every response (docs/design.md §4), and
+//! `Cache-Control: no-store` on every HTML page that does not say otherwise:
+//! pages show personal data (consent, a login's error pages, the demo
+//! services' results and forms), and after logout the browser's Back
+//! button must show none of it.
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};
@@ -19,6 +23,12 @@ pub async fn security_headers(sandbox: bool, req: Request, next: Next) -> Respon
         HeaderValue::from_static("nosniff"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    let html = h
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|c| c.as_bytes().starts_with(b"text/html"));
+    if html && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

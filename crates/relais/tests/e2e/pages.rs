@@ -454,3 +454,43 @@ async fn consent_csrf_error_links_back_to_the_service() {
     assert_eq!(params["error"], "access_denied");
     assert_eq!(params["state"], "state-123");
 }
+
+/// No page showing personal data is kept by the browser: the chooser, the
+/// consent page (the citizen's values) and the demo service's result page
+/// are `no-store`; the stylesheet stays cacheable.
+#[tokio::test]
+async fn pages_with_personal_data_are_not_stored_by_the_browser() {
+    let fed = Fed::start().await;
+    let no_store = |p: &crate::browser::Page| {
+        p.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let b = Browser::new();
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
+        .await;
+    assert_eq!(no_store(&chooser).as_deref(), Some("no-store"));
+    let at_idp = b
+        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+        .await;
+    let form = b.follow(at_idp, &fed.base).await;
+    let back = b
+        .submit(
+            &form,
+            &fed.base,
+            "/login",
+            &[("login", "angela"), ("password", "123")],
+        )
+        .await;
+    let consent = b.follow(back, &fed.base).await;
+    assert!(consent.body.contains("Angela"));
+    assert_eq!(no_store(&consent).as_deref(), Some("no-store"));
+    let home = b.get(&format!("{}/", fed.base)).await;
+    assert_eq!(no_store(&home).as_deref(), Some("no-store"));
+    let css = b
+        .get(&format!("{}/api/v2/assets/relais.css", fed.base))
+        .await;
+    assert_eq!(no_store(&css).as_deref(), Some("public, max-age=3600"));
+}
