@@ -22,6 +22,7 @@ pub mod registration;
 pub mod scope;
 pub mod subject;
 pub mod timefmt;
+pub mod token_digest;
 
 pub use acr::{AcrLevel, Platform};
 pub use alg::{JweAlg, JwsAlg};

@@ -15,6 +15,7 @@ use axum::http::HeaderMap;
 use relais_core::authorize::AuthorizeRequest;
 use relais_core::pivot::PivotIdentity;
 use relais_core::subject::IdentityHash;
+use relais_core::token_digest::stored_key;
 use relais_core::{AcrLevel, ErrorCode};
 use relais_store::StoreError;
 use serde::de::DeserializeOwned;
@@ -232,7 +233,7 @@ impl AppState {
             form: form.to_owned(),
         };
         self.save(
-            &format!("csrf:{token}"),
+            &stored_key("csrf", &token),
             &grant,
             self.settings.session_ttl_secs,
         )
@@ -253,7 +254,7 @@ impl AppState {
         if token.len() > 64 {
             return Err(PageError::page(ErrorCode::CsrfWrong, "csrf token too long"));
         }
-        let grant: Option<CsrfGrant> = self.take(&format!("csrf:{token}")).await?;
+        let grant: Option<CsrfGrant> = self.take(&stored_key("csrf", token)).await?;
         match grant {
             Some(g) if g.session_id == session_id && g.form == form => Ok(()),
             _ => Err(PageError::page(

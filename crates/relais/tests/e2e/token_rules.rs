@@ -326,3 +326,55 @@ async fn retired_keys_leave_the_jwks_after_the_publication_delay() {
     assert!(before.iter().all(|k| !after.contains(k)), "{after:?}");
     assert!(new.iter().all(|k| after.contains(k)), "{after:?}");
 }
+
+/// Codes, access tokens and CSRF tokens are stored under a digest of their
+/// value: the store holds nothing a thief could present, and the tokens
+/// still work for their holders.
+#[tokio::test]
+async fn single_use_secrets_are_stored_under_a_digest() {
+    use relais_core::token_digest::stored_key;
+    let fed = Fed::start().await;
+    let eph = fed.node.app.stores.ephemeral.clone();
+    let b = Browser::new();
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
+        .await;
+    let (_, fields) = chooser.form("/idp");
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert!(eph.get(&format!("csrf:{csrf}")).await.unwrap().is_none());
+    assert!(eph.get(&stored_key("csrf", &csrf)).await.unwrap().is_some());
+
+    let done = login(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "sp-a", &[]),
+        "impots",
+        "angela",
+    )
+    .await;
+    let code = done.location_params()["code"].clone();
+    assert!(eph.get(&format!("code:{code}")).await.unwrap().is_none());
+    assert!(eph.get(&stored_key("code", &code)).await.unwrap().is_some());
+
+    let t = crate::sso_logout::exchange(&fed, "sp-a", &code).await;
+    let at = t["access_token"].as_str().unwrap().to_owned();
+    assert!(eph.get(&format!("at:{at}")).await.unwrap().is_none());
+    assert!(eph.get(&stored_key("at", &at)).await.unwrap().is_some());
+    let reuse = eph.get(&stored_key("used", &code)).await.unwrap().unwrap();
+    assert!(!String::from_utf8_lossy(&reuse).contains(&at));
+
+    let ui = reqwest::Client::new()
+        .get(format!("{}/userinfo", fed.issuer()))
+        .bearer_auth(&at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ui.status().as_u16(), 200);
+    // Reusing the code still revokes the token it produced.
+    crate::sso_logout::exchange(&fed, "sp-a", &code).await;
+    assert!(eph.get(&stored_key("at", &at)).await.unwrap().is_none());
+}

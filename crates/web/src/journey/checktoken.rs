@@ -18,6 +18,7 @@ use relais_core::event::EventKind;
 use relais_core::partner::DataProvider;
 use relais_core::scope::Claim;
 use relais_core::subject::{IdentityHash, PairwiseSub};
+use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 use relais_oidc::jose::{self, JweAlg, Jwk, Signer};
 use relais_oidc::provider::secret_matches;
@@ -62,7 +63,7 @@ pub async fn checktoken(
         ));
     };
     let grant: Option<AccessGrant> = if token.len() <= 128 {
-        app.load(&format!("at:{token}")).await?
+        app.load(&stored_key("at", token)).await?
     } else {
         None
     };

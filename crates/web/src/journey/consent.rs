@@ -21,6 +21,7 @@ use relais_core::partner::ServiceProvider;
 use relais_core::pivot::{Gender, PivotIdentity};
 use relais_core::scope::Claim;
 use relais_core::subject::PairwiseSub;
+use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -200,7 +201,8 @@ async fn complete(
         issued_at: 0,
     };
     let code = app.random.token(32);
-    app.save(&format!("code:{code}"), &grant, CODE_TTL).await?;
+    app.save(&stored_key("code", &code), &grant, CODE_TTL)
+        .await?;
     if !session
         .issued
         .iter()

@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 
 pub async fn revoke(
@@ -21,7 +22,7 @@ pub async fn revoke(
         .filter(|t| !t.is_empty())
         .ok_or_else(|| JsonError::new(ErrorCode::TokenInvalidRequest, "token missing"))?;
     if token.len() <= 128 {
-        let key = format!("at:{token}");
+        let key = stored_key("at", token);
         let grant: Option<AccessGrant> = app.load(&key).await?;
         if grant.is_some_and(|g| g.client_id == sp.client_id) {
             app.stores.ephemeral.delete(&key).await?;

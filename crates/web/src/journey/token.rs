@@ -14,6 +14,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use relais_core::event::EventKind;
 use relais_core::partner::ServiceProvider;
+use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 use relais_oidc::jose::{self, Signer};
 use relais_oidc::provider::{
@@ -88,11 +89,11 @@ pub async fn token(
     let redirect_uri = form
         .get("redirect_uri")
         .ok_or_else(|| invalid_request("redirect_uri missing"))?;
-    let grant: Option<CodeGrant> = app.take(&format!("code:{code}")).await?;
+    let grant: Option<CodeGrant> = app.take(&stored_key("code", code)).await?;
     let Some(grant) = grant else {
         // Reuse: revoke what the first use produced.
-        if let Some(at) = app.take::<String>(&format!("used:{code}")).await? {
-            app.stores.ephemeral.delete(&format!("at:{at}")).await?;
+        if let Some(at_key) = app.take::<String>(&stored_key("used", code)).await? {
+            app.stores.ephemeral.delete(&at_key).await?;
             tracing::warn!(client = %sp.client_id, "authorization code reused; its access token is revoked");
         }
         return Err(JsonError::new(
@@ -120,9 +121,10 @@ pub async fn token(
     let access_token = app.random.token(32);
     let mut grant = grant;
     grant.issued_at = app.clock.now_secs();
-    app.save(&format!("at:{access_token}"), &grant, TOKEN_TTL)
-        .await?;
-    app.save(&format!("used:{code}"), &access_token, TOKEN_TTL)
+    // Reuse of the code revokes this token: remember its key, not its value.
+    let at_key = stored_key("at", &access_token);
+    app.save(&at_key, &grant, TOKEN_TTL).await?;
+    app.save(&stored_key("used", code), &at_key, TOKEN_TTL)
         .await?;
     let id_token = sign_for(
         &app,

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use relais_core::event::EventKind;
+use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 use serde_json::{json, Map, Value};
 
@@ -41,7 +42,7 @@ pub async fn userinfo(
             www_authenticate: Some("Bearer realm=\"relais\"".into()),
         })?;
     let grant: AccessGrant = app
-        .load(&format!("at:{token}"))
+        .load(&stored_key("at", token))
         .await?
         .ok_or_else(|| invalid_token("access token unknown, expired or revoked"))?;
     let sp = app
