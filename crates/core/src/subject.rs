@@ -52,6 +52,29 @@ impl fmt::Display for IdentityHash {
     }
 }
 
+/// How business events name an account: lowercase hex(HMAC-SHA256(platform
+/// secret, "account" ‖ identityHash)). The identity hash is a bare digest of
+/// a civil identity (anyone can compute it for a known person); the event
+/// stream, read by more people and kept longer, carries this keyed value
+/// instead, stable for one platform.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventAccountId(String);
+
+impl EventAccountId {
+    pub fn derive(identity: &IdentityHash, platform_secret: &[u8]) -> EventAccountId {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, platform_secret);
+        let mut ctx = aws_lc_rs::hmac::Context::with_key(&key);
+        ctx.update(b"account");
+        ctx.update(identity.0.as_bytes());
+        EventAccountId(hex::encode(ctx.sign().as_ref()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// lowercase hex(SHA-256(entity_id ‖ identityHash ‖ secret)) + "v1": 66 chars.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -87,6 +110,16 @@ impl fmt::Display for PairwiseSub {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_account_ids_are_keyed_and_stable() {
+        let h = IdentityHash::of(&identity("75107", "99100"));
+        let a = EventAccountId::derive(&h, b"secret-one");
+        assert_eq!(a, EventAccountId::derive(&h, b"secret-one"));
+        assert_ne!(a, EventAccountId::derive(&h, b"secret-two"));
+        assert_ne!(a.as_str(), h.as_str());
+        assert_eq!(a.as_str().len(), 64);
+    }
     use crate::acr::Platform;
     use serde_json::json;
 

@@ -17,17 +17,20 @@ async fn first_login(fed: &Fed, b: &Browser, citizen: &str) -> String {
     )
     .await;
     assert!(done.location_params().contains_key("code"), "{}", done.body);
-    account_of_last_login(fed).await
+    account_of(citizen)
 }
 
-async fn account_of_last_login(fed: &Fed) -> String {
-    fed.events()
-        .await
-        .iter()
-        .rev()
-        .find(|e| e["event"] == "FC_VERIFIED")
-        .and_then(|e| e["account_id"].as_str().map(str::to_owned))
-        .unwrap()
+/// The account key of a demo citizen (the identity hash of their identity).
+fn account_of(citizen: &str) -> String {
+    let claims = (relais_demo::citizens::find(citizen).unwrap().claims)();
+    let identity = relais_core::pivot::PivotIdentity::from_claims(
+        claims.as_object().unwrap(),
+        relais_core::Platform::Standard,
+    )
+    .unwrap();
+    relais_core::subject::IdentityHash::of(&identity)
+        .as_str()
+        .to_owned()
 }
 
 fn goes_to_consent(location: Option<&str>) -> bool {
@@ -161,4 +164,27 @@ async fn a_session_lives_twelve_hours_at_most_even_when_active() {
     fed.clock.advance_secs(25 * 60);
     let p = b.get(&authorize_url(&fed, "sp-b", &[])).await;
     assert!(!goes_to_consent(p.location.as_deref()), "{:?}", p.location);
+}
+
+/// Events name the account with a value keyed by the platform secret, not
+/// the bare hash of the civil identity; it is stable across logins.
+#[tokio::test]
+async fn events_name_accounts_with_a_keyed_value() {
+    let fed = Fed::start().await;
+    let b = Browser::new();
+    let bare = first_login(&fed, &b, "angela").await;
+    let b = Browser::new();
+    first_login(&fed, &b, "angela").await;
+    let ids: Vec<String> = fed
+        .events()
+        .await
+        .iter()
+        .filter(|e| e["event"] == "FC_VERIFIED" || e["event"] == "SP_REQUESTED_FC_TOKEN")
+        .filter_map(|e| e["account_id"].as_str().map(str::to_owned))
+        .collect();
+    assert!(ids.len() >= 2, "{ids:?}");
+    assert!(ids.iter().all(|i| *i == ids[0]), "stable: {ids:?}");
+    assert_ne!(ids[0], bare);
+    assert!(!ids[0].contains(&bare));
+    assert_eq!(ids[0].len(), 64);
 }

@@ -110,7 +110,7 @@ pub async fn checktoken(
             let mut e = app.event(EventKind::DpVerifiedFcChecktoken);
             e.dp_id = Some(dp.id.clone());
             e.sp_id = Some(g.client_id.clone());
-            e.account_id = Some(g.account_id.clone());
+            e.account_id = Some(app.event_account_id(&g.account_id));
             e.scopes = Some(granted.join(" "));
             e.ip = ip;
             verified = Some(e);

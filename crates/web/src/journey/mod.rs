@@ -29,6 +29,15 @@ pub fn client_ip(headers: &HeaderMap) -> Option<String> {
 }
 
 impl AppState {
+    /// How events name the account of `identity_hash` (keyed, see
+    /// `relais_core::subject::EventAccountId`).
+    pub fn event_account_id(&self, identity_hash: &str) -> String {
+        let hash = relais_core::subject::IdentityHash::from_stored(identity_hash.to_owned());
+        relais_core::subject::EventAccountId::derive(&hash, self.settings.sub_secret.as_bytes())
+            .as_str()
+            .to_owned()
+    }
+
     /// A business event stamped with the injected clock.
     pub fn event(&self, kind: EventKind) -> BusinessEvent {
         BusinessEvent::new(kind, self.clock.now_millis())
@@ -58,7 +67,7 @@ impl AppState {
             e.sp_acr = Some(i.request.acr.as_str().to_owned());
             e.scopes = Some(i.request.scopes.to_oauth_string());
             if let Some(l) = &i.login {
-                e.account_id = Some(l.identity_hash.as_str().to_owned());
+                e.account_id = Some(self.event_account_id(l.identity_hash.as_str()));
                 e.idp_id = Some(l.idp_id.clone());
                 e.idp_acr = Some(l.idp_acr.as_str().to_owned());
                 e.idp_sub = Some(l.idp_sub.clone());

@@ -136,7 +136,7 @@ pub async fn token(
     e.sp_id = Some(sp.client_id.clone());
     e.sp_name = Some(sp.name.clone());
     e.sp_sub = Some(grant.sub.clone());
-    e.account_id = Some(grant.account_id.clone());
+    e.account_id = Some(app.event_account_id(&grant.account_id));
     e.idp_id = Some(grant.idp_id.clone());
     e.browsing_session = Some(grant.browsing_session.clone());
     app.events.emit(e);

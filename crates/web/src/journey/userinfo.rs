@@ -76,7 +76,7 @@ pub async fn userinfo(
     e.sp_id = Some(sp.client_id.clone());
     e.sp_name = Some(sp.name.clone());
     e.sp_sub = Some(grant.sub.clone());
-    e.account_id = Some(grant.account_id.clone());
+    e.account_id = Some(app.event_account_id(&grant.account_id));
     e.idp_id = Some(grant.idp_id.clone());
     e.scopes = Some(grant.scopes.to_oauth_string());
     e.claims = Some(
