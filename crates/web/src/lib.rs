@@ -16,6 +16,7 @@ pub mod events;
 pub mod extract;
 pub mod flow;
 pub mod headers;
+pub mod idp_health;
 pub mod journey;
 pub mod keyring;
 pub mod ops;

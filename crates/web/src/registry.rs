@@ -183,6 +183,11 @@ impl Registry {
         self.upsert(&sp.client_id, sp).await
     }
 
+    /// Whether the store holds a document of this kind and id.
+    pub async fn stored(&self, kind: ConfigKind, id: &str) -> StoreResult<bool> {
+        Ok(self.store.get_config(kind, id).await?.is_some())
+    }
+
     pub fn dp(&self, client_id: &str) -> Option<Arc<DataProvider>> {
         self.current.load().dps.get(client_id).cloned()
     }

@@ -1,6 +1,7 @@
 //! Shared state of a node: settings, registry, stores, keys, clients, sinks.
 
 use crate::events::EventSink;
+use crate::idp_health::IdpHealth;
 use crate::keyring::KeyRing;
 use crate::registry::Registry;
 use crate::settings::Settings;
@@ -21,6 +22,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Randomness>,
     pub events: EventSink,
+    /// IdPs this node cannot use right now (discovery failed).
+    pub idp_health: IdpHealth,
 }
 
 impl std::ops::Deref for AppState {

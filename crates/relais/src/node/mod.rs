@@ -144,7 +144,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         .map_err(|e| NodeError::during("signing keys", e))?;
     let registry = Registry::new(opened.stores.config.clone(), sealer.clone(), sandbox);
     let idp_client = IdpClient::new().map_err(|e| NodeError(e.to_string()))?;
-    partners::seed(cfg, &registry, &idp_client).await?;
+    let pending_discovery = partners::seed(cfg, &registry, &idp_client).await?;
     let world = if spec.demo {
         let canteen_url = spec.canteen.as_ref().map(|(_, u)| u.as_str());
         Some(
@@ -184,6 +184,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         clock: spec.clock.clone(),
         random: spec.random.clone(),
         events,
+        idp_health: relais_web::idp_health::IdpHealth::default(),
     }));
     // Edits made by another node or the CLI apply without restart: at once
     // on PostgreSQL's NOTIFY, and every few seconds in any case.
@@ -191,6 +192,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     let notify = changed.clone();
     opened.supervise(&mut tasks, Arc::new(move || notify.notify_one()));
     supervise_reload(&mut tasks, app.clone(), sealer, changed);
+    partners::retry_discovery(&mut tasks, app.clone(), pending_discovery);
 
     let router = relais_web::federation_routes(app.clone());
     let (router, mounted) = match &world {

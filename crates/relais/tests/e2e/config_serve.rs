@@ -270,3 +270,86 @@ client_secret = "0123456789abcdef0123"
         }
     }
 }
+
+/// An IdP whose discovery fails at start does not stop the node: it is
+/// registered unavailable, `/readyz` names it, and once its discovery
+/// document answers (retried in the background) it becomes available.
+#[tokio::test]
+async fn an_idp_down_at_start_is_retried_in_the_background() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let idp_base = format!("http://127.0.0.1:{port}");
+    let toml = format!(
+        r#"
+[server]
+public_url = "http://127.0.0.1:9"
+sandbox = true
+
+[[identity_providers]]
+id = "late"
+title = "Arrive plus tard"
+allowed_acr = ["eidas1"]
+discovery_url = "{idp_base}/.well-known/openid-configuration"
+client_id = "relais"
+client_secret = "0123456789abcdef0123"
+"#
+    );
+    let path = std::env::temp_dir().join(format!("relais-late-{}.toml", std::process::id()));
+    std::fs::write(&path, toml).unwrap();
+    let mut cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
+    cfg.storage.sqlite_path = path.with_extension("db").to_string_lossy().into_owned();
+    let _ = std::fs::remove_file(&cfg.storage.sqlite_path);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let spec = NodeSpec {
+        config: cfg,
+        demo: true,
+        clock: Arc::new(ManualClock::starting_now()),
+        random: Arc::new(SystemRandomness),
+        canteen: None,
+        demo_idps_url: None,
+    };
+    let n = node::start(spec, listener).await.unwrap();
+    let readyz = format!("http://{}/readyz", n.addr);
+    let r = reqwest::get(&readyz).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("identity provider unavailable: late"),
+        "{body}"
+    );
+    assert!(!n.app.registry.idp("late").unwrap().active);
+
+    // The IdP comes up.
+    let doc = serde_json::json!({
+        "issuer": idp_base,
+        "authorization_endpoint": format!("{idp_base}/authorize"),
+        "token_endpoint": format!("{idp_base}/token"),
+        "userinfo_endpoint": format!("{idp_base}/userinfo"),
+        "jwks_uri": format!("{idp_base}/jwks"),
+    });
+    let app = axum::Router::new().route(
+        "/.well-known/openid-configuration",
+        axum::routing::get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc) }
+        }),
+    );
+    let idp_listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    tokio::spawn(async move { axum::serve(idp_listener, app).await });
+    let mut up = false;
+    for _ in 0..80 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let body = reqwest::get(&readyz).await.unwrap().text().await.unwrap();
+        if !body.contains("late") && n.app.registry.idp("late").is_some_and(|i| i.active) {
+            up = true;
+            break;
+        }
+    }
+    assert!(up, "the IdP became available after its discovery answered");
+    n.stop().await;
+}
