@@ -115,7 +115,15 @@ impl Browser {
 
 /// A full login through the chooser, a demo IdP's form and the consent page.
 /// Returns the final redirect (to the service) page.
-pub async fn login(b: &Browser, base: &str, authorize_url: &str, idp: &str, citizen: &str) -> Page {
+/// Authorize → chooser → IdP form → back: the page after the IdP (the
+/// consent page on a normal login).
+pub async fn to_consent(
+    b: &Browser,
+    base: &str,
+    authorize_url: &str,
+    idp: &str,
+    citizen: &str,
+) -> Page {
     let chooser = b.follow(b.get(authorize_url).await, base).await;
     assert_eq!(chooser.status, 200, "chooser expected: {}", chooser.body);
     let at_idp = b.submit(&chooser, base, "/idp", &[("idp", idp)]).await;
@@ -130,7 +138,12 @@ pub async fn login(b: &Browser, base: &str, authorize_url: &str, idp: &str, citi
             &[("login", citizen), ("password", "123")],
         )
         .await;
-    let consent = b.follow(back, base).await;
+    b.follow(back, base).await
+}
+
+/// A whole login: up to consent, then consent given.
+pub async fn login(b: &Browser, base: &str, authorize_url: &str, idp: &str, citizen: &str) -> Page {
+    let consent = to_consent(b, base, authorize_url, idp, citizen).await;
     if consent.status != 200 || !consent.body.contains("/consent") {
         return consent;
     }

@@ -15,22 +15,30 @@ fn example_path() -> String {
     )
 }
 
-#[tokio::test]
-async fn documented_example_starts_a_node() {
-    let mut cfg = config::load(Some(&example_path()), std::iter::empty()).unwrap();
+/// Starts a node on port 0 from `config` (with the demo world when `demo`).
+async fn start_node(
+    config: relais::config::Config,
+    demo: bool,
+) -> Result<node::RunningNode, node::NodeError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let db = std::env::temp_dir().join(format!("relais-example-{}.db", std::process::id()));
-    cfg.storage.sqlite_path = db.to_string_lossy().into_owned();
-    cfg.events.output = "off".into();
     let spec = NodeSpec {
-        config: cfg,
-        demo: false,
+        config,
+        demo,
         clock: Arc::new(ManualClock::starting_now()),
         random: Arc::new(SystemRandomness),
         canteen: None,
         demo_idps_url: None,
     };
-    let n = node::start(spec, listener).await.unwrap();
+    node::start(spec, listener).await
+}
+
+#[tokio::test]
+async fn documented_example_starts_a_node() {
+    let mut cfg = config::load(Some(&example_path()), std::iter::empty()).unwrap();
+    let db = std::env::temp_dir().join(format!("relais-example-{}.db", std::process::id()));
+    cfg.storage.sqlite_path = db.to_string_lossy().into_owned();
+    cfg.events.output = "off".into();
+    let n = start_node(cfg, false).await.unwrap();
     assert!(n.app.registry.sp("mairie-belleville").is_some());
     assert_eq!(
         n.app
@@ -53,16 +61,7 @@ async fn bad_configuration_names_the_field() {
     let path = std::env::temp_dir().join(format!("relais-bad-{}.toml", std::process::id()));
     std::fs::write(&path, bad).unwrap();
     let cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let spec = NodeSpec {
-        config: cfg,
-        demo: false,
-        clock: Arc::new(ManualClock::starting_now()),
-        random: Arc::new(SystemRandomness),
-        canteen: None,
-        demo_idps_url: None,
-    };
-    let e = node::start(spec, listener).await.err().unwrap().to_string();
+    let e = start_node(cfg, false).await.err().unwrap().to_string();
     assert_eq!(
         e,
         "identity_providers[0].allowed_acr: eidas9 is not eidas1, eidas2 or eidas3"
@@ -75,16 +74,7 @@ async fn bad_configuration_names_the_field() {
     // missing secrets outside demo mode
     let mut cfg = config::load(Some(&example_path()), std::iter::empty()).unwrap();
     cfg.secrets.master_key.clear();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let spec = NodeSpec {
-        config: cfg,
-        demo: false,
-        clock: Arc::new(ManualClock::starting_now()),
-        random: Arc::new(SystemRandomness),
-        canteen: None,
-        demo_idps_url: None,
-    };
-    assert!(node::start(spec, listener)
+    assert!(start_node(cfg, false)
         .await
         .err()
         .unwrap()
@@ -188,16 +178,7 @@ scopes = ["openid", "profile"]
         .join(format!("relais-consent-{}.db", std::process::id()))
         .to_string_lossy()
         .into_owned();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let spec = NodeSpec {
-        config: cfg,
-        demo: true,
-        clock: Arc::new(ManualClock::starting_now()),
-        random: Arc::new(SystemRandomness),
-        canteen: None,
-        demo_idps_url: None,
-    };
-    let e = node::start(spec, listener).await.err().unwrap().to_string();
+    let e = start_node(cfg, true).await.err().unwrap().to_string();
     assert!(
         e.starts_with("service_providers[0].allowed_prompts: must include consent"),
         "{e}"
@@ -244,16 +225,7 @@ client_secret = "0123456789abcdef0123"
         std::fs::write(&path, toml(&issuer_line)).unwrap();
         let mut cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
         cfg.storage.sqlite_path = path.with_extension("db").to_string_lossy().into_owned();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let spec = NodeSpec {
-            config: cfg,
-            demo: true,
-            clock: Arc::new(ManualClock::starting_now()),
-            random: Arc::new(SystemRandomness),
-            canteen: None,
-            demo_idps_url: None,
-        };
-        match node::start(spec, listener).await {
+        match start_node(cfg, true).await {
             Ok(n) => {
                 assert!(ok, "{issuer_line}: started");
                 n.stop().await;
@@ -302,16 +274,7 @@ client_secret = "0123456789abcdef0123"
     let mut cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
     cfg.storage.sqlite_path = path.with_extension("db").to_string_lossy().into_owned();
     let _ = std::fs::remove_file(&cfg.storage.sqlite_path);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let spec = NodeSpec {
-        config: cfg,
-        demo: true,
-        clock: Arc::new(ManualClock::starting_now()),
-        random: Arc::new(SystemRandomness),
-        canteen: None,
-        demo_idps_url: None,
-    };
-    let n = node::start(spec, listener).await.unwrap();
+    let n = start_node(cfg, true).await.unwrap();
     let readyz = format!("http://{}/readyz", n.addr);
     let r = reqwest::get(&readyz).await.unwrap();
     assert_eq!(r.status().as_u16(), 200);

@@ -1,7 +1,7 @@
 //! What citizens see and how the pages hold up: CSRF, replays, expiry,
 //! consent variants, greyed IdPs, headers, cookies, locales, error pages.
 
-use crate::browser::{login, Browser};
+use crate::browser::{login, to_consent, Browser};
 use crate::harness::{authorize_url, Fed};
 use relais_core::partner::SpType;
 
@@ -418,22 +418,14 @@ async fn error_pages_speak_the_browser_language_and_bad_requests_get_catalogue_c
 async fn consent_csrf_error_links_back_to_the_service() {
     let fed = Fed::start().await;
     let b = Browser::new();
-    let chooser = b
-        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
-        .await;
-    let at_idp = b
-        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
-        .await;
-    let form = b.follow(at_idp, &fed.base).await;
-    let back = b
-        .submit(
-            &form,
-            &fed.base,
-            "/login",
-            &[("login", "angela"), ("password", "123")],
-        )
-        .await;
-    let consent = b.follow(back, &fed.base).await;
+    let consent = to_consent(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "sp-a", &[]),
+        "impots",
+        "angela",
+    )
+    .await;
     let (action, _) = consent.form("/consent");
     let forged = b
         .post(

@@ -3,7 +3,7 @@
 //! only a finished login opens SSO, every reuse re-checks the account, and
 //! a session has an absolute lifetime.
 
-use crate::browser::{login, Browser};
+use crate::browser::{login, to_consent, Browser};
 use crate::harness::{authorize_url, Fed};
 
 /// Logs `citizen` in to sp-a through impots; returns the account id.
@@ -55,22 +55,14 @@ async fn a_flow_abandoned_at_consent_opens_no_sso() {
     fed.register_sp(Fed::sp("sp-b", "org-b")).await;
     let b = Browser::new();
     // Up to the consent page, never submitted.
-    let chooser = b
-        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
-        .await;
-    let at_idp = b
-        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
-        .await;
-    let form = b.follow(at_idp, &fed.base).await;
-    let back = b
-        .submit(
-            &form,
-            &fed.base,
-            "/login",
-            &[("login", "angela"), ("password", "123")],
-        )
-        .await;
-    let consent = b.follow(back, &fed.base).await;
+    let consent = to_consent(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "sp-a", &[]),
+        "impots",
+        "angela",
+    )
+    .await;
     assert!(consent.body.contains("/consent"), "{}", consent.body);
     // Another service in the same browser: chooser, not SSO.
     let p = b.get(&authorize_url(&fed, "sp-b", &[])).await;
@@ -125,22 +117,14 @@ async fn sso_and_consent_recheck_the_account() {
     account.active = true;
     accounts.save_account(&account).await.unwrap();
     let b = Browser::new();
-    let chooser = b
-        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
-        .await;
-    let at_idp = b
-        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
-        .await;
-    let form = b.follow(at_idp, &fed.base).await;
-    let back = b
-        .submit(
-            &form,
-            &fed.base,
-            "/login",
-            &[("login", "angela"), ("password", "123")],
-        )
-        .await;
-    let consent = b.follow(back, &fed.base).await;
+    let consent = to_consent(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "sp-a", &[]),
+        "impots",
+        "angela",
+    )
+    .await;
     account.active = false;
     accounts.save_account(&account).await.unwrap();
     let refused = b.submit(&consent, &fed.base, "/consent", &[]).await;
