@@ -44,6 +44,8 @@ pub struct IdpTokens {
 pub(crate) struct CachedJwks {
     pub(super) set: JwkSet,
     pub(super) fetched_at: i64,
+    /// Where it was fetched from: a changed `jwks_uri` is not served stale.
+    pub(super) uri: String,
 }
 
 /// HTTP client for upstream IdPs, with a JWKS cache per IdP.

@@ -1,6 +1,8 @@
-//! The IdPs' signing keys: each IdP's JWKS fetched and cached, refreshed
-//! when a token names an unknown `kid` (at most every few seconds), and the
-//! pinned-algorithm JWS verification every IdP answer goes through.
+//! The IdPs' signing keys: each IdP's JWKS fetched and cached for an hour at
+//! most (an IdP may replace a key under the same `kid`), refreshed at once
+//! when the IdP's `jwks_uri` changes and when a token names an unknown `kid`
+//! (at most every few seconds), and the pinned-algorithm JWS verification
+//! every IdP answer goes through.
 
 use super::client::{short, timeout_of, CachedJwks, IdpClient, IdpError, JWKS_REFRESH_MILLIS};
 use crate::jose::{self, JwkSet, JwsAlg, Verifier};
@@ -8,6 +10,9 @@ use relais_core::partner::IdentityProvider;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Longest time an IdP's key set is used without fetching it again.
+const JWKS_TTL_MILLIS: i64 = 3_600_000;
 
 impl IdpClient {
     async fn fetch_jwks(
@@ -33,6 +38,7 @@ impl IdpClient {
         let cached = Arc::new(CachedJwks {
             set,
             fetched_at: now_millis,
+            uri: idp.endpoints.jwks_uri.clone(),
         });
         if let Ok(mut map) = self.jwks.write() {
             map.insert(idp.id.clone(), cached.clone());
@@ -69,6 +75,7 @@ impl IdpClient {
                 Arc::new(CachedJwks {
                     set: set.clone(),
                     fetched_at: now_millis,
+                    uri: url.to_owned(),
                 }),
             );
         }
@@ -96,7 +103,10 @@ impl IdpClient {
         if alg == JwsAlg::HS256 {
             return jose::verify(token, alg, Verifier::Secret(idp.client_secret.as_bytes()));
         }
-        let keys = match self.cached_jwks(&idp.id) {
+        let fresh_enough = |k: &Arc<CachedJwks>| {
+            now_millis - k.fetched_at < JWKS_TTL_MILLIS && k.uri == idp.endpoints.jwks_uri
+        };
+        let keys = match self.cached_jwks(&idp.id).filter(fresh_enough) {
             Some(k) => k,
             None => self
                 .fetch_jwks(idp, now_millis)

@@ -35,6 +35,9 @@ pub enum Mode {
     UserinfoGarbage,
     SlowToken,
     ErrorAtAuthorize,
+    /// The IdP replaced its key under the same kid: it publishes and signs
+    /// with the new one.
+    RotatedKey,
     /// RFC 9207: `iss` on the callback, this IdP's own.
     CallbackIss,
     /// RFC 9207: `iss` on the callback naming another IdP (mix-up attack).
@@ -188,7 +191,9 @@ async fn token(State(s): State<Arc<FakeState>>, body: axum::body::Bytes) -> Resp
         _ => {}
     }
     let id_token = match mode {
-        Mode::BadSignature => jose::sign(&claims, Signer::Key(&s.other_key), None).unwrap(),
+        Mode::BadSignature | Mode::RotatedKey => {
+            jose::sign(&claims, Signer::Key(&s.other_key), None).unwrap()
+        }
         Mode::UnknownKid => {
             let k = SigningKey::generate(JwsAlg::ES256, "unknown-kid").unwrap();
             jose::sign(&claims, Signer::Key(&k), None).unwrap()
@@ -227,7 +232,11 @@ async fn userinfo(State(s): State<Arc<FakeState>>) -> Response {
 
 async fn jwks(State(s): State<Arc<FakeState>>) -> Response {
     axum::Json(JwkSet {
-        keys: vec![s.key.public_jwk()],
+        keys: vec![if *s.mode.lock().unwrap() == Mode::RotatedKey {
+            s.other_key.public_jwk()
+        } else {
+            s.key.public_jwk()
+        }],
     })
     .into_response()
 }

@@ -325,3 +325,23 @@ async fn callback_iss_must_be_the_idp_the_state_was_issued_for() {
     let consent = b.follow(page, &fed.base).await;
     assert!(consent.body.contains("/consent"), "{}", consent.body);
 }
+
+/// An IdP's key set is not trusted forever: after the IdP replaces its key
+/// under the same kid, logins fail on the cached set until it is an hour
+/// old, then the set is fetched again and logins work.
+#[tokio::test]
+async fn idp_keys_are_fetched_again_after_an_hour() {
+    let (fed, fake) = setup().await;
+    let (_, page) = attempt(&fed).await;
+    assert_eq!(
+        page.status, 303,
+        "first login caches the keys: {}",
+        page.body
+    );
+    fake.set(Mode::RotatedKey);
+    let (_, page) = attempt(&fed).await;
+    assert_eq!(page.error_code().as_deref(), Some("Y020026"));
+    fed.clock.advance_secs(61 * 60);
+    let (_, page) = attempt(&fed).await;
+    assert_eq!(page.status, 303, "keys fetched again: {}", page.body);
+}
