@@ -139,16 +139,14 @@ async fn handle(
                 session.login = None;
                 app.save_session(&mut session).await?;
             }
-            let mut e = app.login_event(
-                EventKind::FcLoginRefused,
+            app.emit_refusal(
                 &headers,
-                Some(&session),
-                Some(&interaction),
+                &session,
+                &interaction,
+                &login.idp_id,
+                code,
+                "account refused on SSO",
             );
-            e.idp_id = Some(login.idp_id.clone());
-            e.error = Some(code.code().to_owned());
-            e.reason = Some("account refused on SSO".into());
-            app.events.emit(e);
             return Err(PageError::page(code, "account refused on SSO"));
         }
     }

@@ -59,16 +59,14 @@ pub async fn callback(
     // the IdP this state was issued for is refused before anything is used.
     if let Some(iss) = q.iss.as_deref() {
         if iss != idp.endpoints.issuer {
-            let mut e = app.login_event(
-                EventKind::FcLoginRefused,
+            app.emit_refusal(
                 &headers,
-                Some(&session),
-                Some(&interaction),
+                &session,
+                &interaction,
+                &idp.id,
+                ErrorCode::IdpCallbackWrongState,
+                "callback iss names another IdP",
             );
-            e.idp_id = Some(idp.id.clone());
-            e.error = Some(ErrorCode::IdpCallbackWrongState.code().to_owned());
-            e.reason = Some("callback iss names another IdP".into());
-            app.events.emit(e);
             return Err(PageError::page(
                 ErrorCode::IdpCallbackWrongState,
                 "callback iss names another IdP",
@@ -124,16 +122,7 @@ pub async fn callback(
     {
         Ok(l) => l,
         Err((code, reason)) => {
-            let mut e = app.login_event(
-                EventKind::FcLoginRefused,
-                &headers,
-                Some(&session),
-                Some(&interaction),
-            );
-            e.idp_id = Some(idp.id.clone());
-            e.error = Some(code.code().to_owned());
-            e.reason = Some(reason.clone());
-            app.events.emit(e);
+            app.emit_refusal(&headers, &session, &interaction, &idp.id, code, &reason);
             return Err(PageError::page(code, reason).with_back(back));
         }
     };

@@ -43,6 +43,29 @@ impl AppState {
         BusinessEvent::new(kind, self.clock.now_millis())
     }
 
+    /// Emits `FC_LOGIN_REFUSED` for a login stopped at `idp_id` with `code`
+    /// and a reason (never personal data).
+    pub fn emit_refusal(
+        &self,
+        headers: &HeaderMap,
+        session: &BrowserSession,
+        interaction: &Interaction,
+        idp_id: &str,
+        code: relais_core::ErrorCode,
+        reason: &str,
+    ) {
+        let mut e = self.login_event(
+            EventKind::FcLoginRefused,
+            headers,
+            Some(session),
+            Some(interaction),
+        );
+        e.idp_id = Some(idp_id.to_owned());
+        e.error = Some(code.code().to_owned());
+        e.reason = Some(reason.to_owned());
+        self.events.emit(e);
+    }
+
     /// An event carrying the session, interaction and service of a login.
     pub fn login_event(
         &self,
