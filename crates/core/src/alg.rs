@@ -35,11 +35,6 @@ impl JwsAlg {
             JwsAlg::HS256 => "HS256",
         }
     }
-
-    /// Asymmetric algorithms, signed with one of the federation's keys.
-    pub fn is_asymmetric(self) -> bool {
-        !matches!(self, JwsAlg::HS256)
-    }
 }
 
 /// For stored text columns (`signing_keys.alg`).

@@ -93,6 +93,17 @@ macro_rules! sql_durable {
     ($store:ty, notify = $notify:literal) => {
         $crate::sql::sql_durable!(@impl $store, Some($notify));
     };
+    // Announces a change inside the transaction `$tx`, where the backend
+    // has a statement for it.
+    (@notify $tx:ident, $what:expr) => {
+        if let Some(notify) = Self::NOTIFY {
+            sqlx::query(notify)
+                .bind($what)
+                .execute(&mut *$tx)
+                .await
+                .map_err(unavailable)?;
+        }
+    };
     (@impl $store:ty, $notify:expr) => {
         impl $store {
             /// The statement announcing a configuration change, if any.
@@ -116,13 +127,7 @@ macro_rules! sql_durable {
                     .execute(&mut *tx)
                     .await
                     .map_err(unavailable)?;
-                if let Some(notify) = Self::NOTIFY {
-                    sqlx::query(notify)
-                        .bind(format!("{}:{id}", kind.as_str()))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(unavailable)?;
-                }
+                $crate::sql::sql_durable!(@notify tx, format!("{}:{id}", kind.as_str()));
                 tx.commit().await.map_err(unavailable)
             }
 
@@ -162,13 +167,7 @@ macro_rules! sql_durable {
                     .execute(&mut *tx)
                     .await
                     .map_err(unavailable)?;
-                if let Some(notify) = Self::NOTIFY {
-                    sqlx::query(notify)
-                        .bind(format!("{}:{id}", kind.as_str()))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(unavailable)?;
-                }
+                $crate::sql::sql_durable!(@notify tx, format!("{}:{id}", kind.as_str()));
                 tx.commit().await.map_err(unavailable)?;
                 Ok(r.rows_affected() > 0)
             }
@@ -304,13 +303,7 @@ macro_rules! sql_durable {
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
-                if let Some(notify) = Self::NOTIFY {
-                    sqlx::query(notify)
-                        .bind("keys")
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(unavailable)?;
-                }
+                $crate::sql::sql_durable!(@notify tx, "keys");
                 tx.commit().await.map_err(unavailable)
             }
 

@@ -40,11 +40,6 @@ impl Supervisor {
         }
     }
 
-    /// The token cancelled at shutdown.
-    pub fn token(&self) -> CancellationToken {
-        self.cancel.clone()
-    }
-
     /// Runs `attempt` until it returns `Ok` or the node stops, restarting it
     /// after an error or a panic.
     pub fn spawn<F, Fut>(&mut self, name: &'static str, attempt: F)

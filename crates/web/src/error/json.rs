@@ -23,11 +23,6 @@ impl JsonError {
             www_authenticate: None,
         }
     }
-
-    pub fn with_challenge(mut self, challenge: impl Into<String>) -> JsonError {
-        self.www_authenticate = Some(challenge.into());
-        self
-    }
 }
 
 impl From<StoreError> for JsonError {

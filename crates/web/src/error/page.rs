@@ -64,12 +64,6 @@ impl PageError {
         }
         self
     }
-
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            PageError::Page { code, .. } | PageError::ToSp { code, .. } => *code,
-        }
-    }
 }
 
 impl From<StoreError> for PageError {
