@@ -61,10 +61,27 @@ impl fmt::Display for IdentityHash {
 #[serde(transparent)]
 pub struct EventAccountId(String);
 
+/// The platform secret prepared once as an HMAC key (a login names its
+/// account in a dozen events).
+#[derive(Debug, Clone)]
+pub struct EventAccountKey(aws_lc_rs::hmac::Key);
+
+impl EventAccountKey {
+    pub fn new(platform_secret: &[u8]) -> EventAccountKey {
+        EventAccountKey(aws_lc_rs::hmac::Key::new(
+            aws_lc_rs::hmac::HMAC_SHA256,
+            platform_secret,
+        ))
+    }
+}
+
 impl EventAccountId {
     pub fn derive(identity: &IdentityHash, platform_secret: &[u8]) -> EventAccountId {
-        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, platform_secret);
-        let mut ctx = aws_lc_rs::hmac::Context::with_key(&key);
+        Self::derive_with(identity, &EventAccountKey::new(platform_secret))
+    }
+
+    pub fn derive_with(identity: &IdentityHash, key: &EventAccountKey) -> EventAccountId {
+        let mut ctx = aws_lc_rs::hmac::Context::with_key(&key.0);
         ctx.update(b"account");
         ctx.update(identity.0.as_bytes());
         EventAccountId(hex::encode(ctx.sign().as_ref()))

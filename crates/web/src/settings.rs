@@ -11,6 +11,8 @@ pub struct Settings {
     pub sandbox: bool,
     /// Secret mixed into pairwise subs (never changes for a federation).
     pub sub_secret: String,
+    /// The same secret as the key naming accounts in events.
+    pub event_account_key: relais_core::subject::EventAccountKey,
     /// Browser session and interaction lifetime, seconds.
     pub session_ttl_secs: u64,
     /// Whether the session lifetime slides with activity.
@@ -44,6 +46,7 @@ impl Settings {
             platform,
             sandbox,
             sub_secret: sub_secret.to_owned(),
+            event_account_key: relais_core::subject::EventAccountKey::new(sub_secret.as_bytes()),
             session_ttl_secs: ttl,
             session_sliding: sliding,
             session_max_secs: max,

@@ -33,7 +33,7 @@ impl AppState {
     /// `relais_core::subject::EventAccountId`).
     pub fn event_account_id(&self, identity_hash: &str) -> String {
         let hash = relais_core::subject::IdentityHash::from_stored(identity_hash.to_owned());
-        relais_core::subject::EventAccountId::derive(&hash, self.settings.sub_secret.as_bytes())
+        relais_core::subject::EventAccountId::derive_with(&hash, &self.settings.event_account_key)
             .as_str()
             .to_owned()
     }
