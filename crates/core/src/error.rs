@@ -83,6 +83,17 @@ catalogue! {
         "La page demandée n'existe pas.", "The page you asked for does not exist."),
     MethodNotAllowed => ("Y000405", 405, None, "method not allowed", BAD_REQUEST_FR, BAD_REQUEST_EN),
     PayloadTooLarge => ("Y000413", 413, None, "request too large", BAD_REQUEST_FR, BAD_REQUEST_EN),
+    RequestTimeout => ("Y000408", 408, None, "request body not received in time", BAD_REQUEST_FR, BAD_REQUEST_EN),
+    UriTooLong => ("Y000414", 414, None, "request URI too long", BAD_REQUEST_FR, BAD_REQUEST_EN),
+    HeadersTooLarge => ("Y000431", 431, None, "request headers too large", BAD_REQUEST_FR, BAD_REQUEST_EN),
+    /// A rate limit of the client IP (pages) or of the client (back channel).
+    RateLimited => ("Y000429", 429, Some("temporarily_unavailable"), "too many requests; retry after the delay given",
+        "Trop de demandes ont été reçues depuis votre connexion. Patientez quelques instants puis réessayez.",
+        "Too many requests came from your connection. Wait a moment, then try again."),
+    /// Too many requests in flight on this node: shed, not queued.
+    Overloaded => ("Y000529", 503, Some("temporarily_unavailable"), "node overloaded; retry shortly",
+        "Le service est très sollicité. Réessayez dans quelques instants.",
+        "The service is very busy. Try again in a few moments."),
     Internal => ("Y000500", 500, Some("server_error"), "internal error",
         "Une erreur technique est survenue. Veuillez réessayer plus tard.",
         "A technical error occurred. Please try again later."),
@@ -125,6 +136,8 @@ catalogue! {
     TokenInvalidClient => ("Y030102", 401, Some("invalid_client"), "client authentication failed", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     TokenInvalidGrant => ("Y030103", 400, Some("invalid_grant"), "authorization code invalid, expired or already used", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     TokenUnsupportedGrantType => ("Y030104", 400, Some("unsupported_grant_type"), "only grant_type=authorization_code is supported", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
+    /// Too many failed client authentications from this IP for this client.
+    ClientLockedOut => ("Y030106", 429, Some("invalid_client"), "too many failed client authentications; locked out for a while", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     TokenUnauthorizedClient => ("Y030105", 400, Some("unauthorized_client"), "client authentication method not allowed for this client", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     UserinfoInvalidToken => ("Y030201", 401, Some("invalid_token"), "access token unknown, expired or revoked", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     LogoutInvalidHint => ("Y030301", 400, None, "id_token_hint does not match a live session",

@@ -43,6 +43,9 @@ pub enum EventKind {
     /// Not in FranceConnect's catalogue: a login refused after the IdP
     /// answered (bad token, invalid identity…), with the error code.
     FcLoginRefused,
+    /// A service (`sp_id`) or data provider (`dp_id`) locked out from `ip`
+    /// after repeated failed client authentications.
+    FcClientLockedOut,
 }
 
 impl EventKind {
@@ -81,6 +84,7 @@ impl EventKind {
             SpRequestedLogout => "8.0",
             FcRequestedLogoutFromIdp => "8.1",
             FcSessionTerminated => "8.2",
+            FcClientLockedOut => "9.0",
         }
     }
 

@@ -212,3 +212,30 @@ pub async fn keys<S: KeyStore>(s: &S) {
     let list = s.list_keys().await.unwrap();
     assert_eq!(list, vec![retired, k2]);
 }
+
+/// Rate-limit counters: each key counts on its own, concurrent hits are all
+/// counted (atomic increments), and a key lives no longer than its TTL.
+pub async fn hit_counter<C: crate::HitCounter>(c: Arc<C>, time: &Advance<'_>) {
+    assert_eq!(c.hit("rl:a", 60).await.unwrap(), 1);
+    assert_eq!(c.hit("rl:a", 60).await.unwrap(), 2);
+    assert_eq!(c.hit("rl:b", 60).await.unwrap(), 1);
+    let handles: Vec<_> = (0..20)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.hit("rl:c", 60).await.unwrap() })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for h in handles {
+        counts.push(h.await.unwrap());
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=20).collect::<Vec<u64>>());
+    assert_eq!(c.hit("rl:short", 1).await.unwrap(), 1);
+    time.by_millis(2100).await;
+    assert_eq!(
+        c.hit("rl:short", 1).await.unwrap(),
+        1,
+        "a window ends with its TTL"
+    );
+}

@@ -57,6 +57,15 @@ pub trait EphemeralStore: Send + Sync + 'static {
     async fn purge_expired(&self) -> StoreResult<u64>;
 }
 
+/// Counters shared by every node of a federation, for rate limits: each
+/// key counts hits and disappears `ttl_secs` after its first hit (the
+/// caller puts the window's number in the key: fixed windows).
+#[async_trait]
+pub trait HitCounter: Send + Sync + 'static {
+    /// Adds one hit to `key` and returns the count, this hit included.
+    async fn hit(&self, key: &str, ttl_secs: u64) -> StoreResult<u64>;
+}
+
 /// Configuration documents (services, identity providers, data providers).
 #[async_trait]
 pub trait ConfigStore: Send + Sync + 'static {
@@ -127,6 +136,9 @@ pub struct Stores {
     pub events: Arc<dyn EventStore>,
     pub keys: Arc<dyn KeyStore>,
     pub health: Vec<Arc<dyn Health>>,
+    /// Rate-limit counters every node shares (Redis); `None`: each node
+    /// counts in its own memory.
+    pub counters: Option<Arc<dyn HitCounter>>,
 }
 
 /// A TTL in seconds as milliseconds, saturating instead of overflowing.

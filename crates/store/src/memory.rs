@@ -1,14 +1,25 @@
 //! In-process ephemeral store: fastest, lost on restart. Sharded so that
 //! concurrent logins do not contend on one lock.
+//!
+//! Bounded: a flood of unauthenticated requests must not grow the process
+//! without limit, so each shard holds at most its share of `max_entries`.
+//! When a shard is full, expired entries go first, then the entries closest
+//! to expiry (the oldest of a kind, since one kind shares one TTL) in one
+//! batch of 1/16 of the shard, so eviction costs little per insert. Every
+//! evicted live entry is counted in the counter given at construction
+//! (exported as a metric).
 
-use crate::{ttl_millis, EphemeralStore, StoreResult};
+use crate::{ttl_millis, EphemeralStore, HitCounter, StoreResult};
 use async_trait::async_trait;
 use relais_core::Clock;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 const SHARDS: usize = 32;
+/// Default bound: about 1 KB per entry, so ~2 GB at most.
+pub const DEFAULT_MAX_ENTRIES: usize = 2_000_000;
 
 struct Entry {
     value: Vec<u8>,
@@ -19,15 +30,44 @@ pub struct MemoryEphemeral {
     shards: Vec<Mutex<HashMap<String, Entry>>>,
     hasher: RandomState,
     clock: Arc<dyn Clock>,
+    per_shard: usize,
+    evicted: Arc<AtomicU64>,
 }
 
 impl MemoryEphemeral {
     pub fn new(clock: Arc<dyn Clock>) -> MemoryEphemeral {
+        MemoryEphemeral::bounded(clock, DEFAULT_MAX_ENTRIES, Arc::default())
+    }
+
+    /// A store holding at most about `max_entries` entries; live entries
+    /// evicted to make room are counted in `evicted`.
+    pub fn bounded(
+        clock: Arc<dyn Clock>,
+        max_entries: usize,
+        evicted: Arc<AtomicU64>,
+    ) -> MemoryEphemeral {
         MemoryEphemeral {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: RandomState::new(),
             clock,
+            per_shard: max_entries.div_ceil(SHARDS).max(1),
+            evicted,
         }
+    }
+
+    /// Entries held now, live or not yet purged.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| match s.lock() {
+                Ok(g) => g.len(),
+                Err(p) => p.into_inner().len(),
+            })
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn shard(&self, key: &str) -> &Mutex<HashMap<String, Entry>> {
@@ -50,15 +90,25 @@ impl MemoryEphemeral {
 impl EphemeralStore for MemoryEphemeral {
     async fn put(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<()> {
         let expires_at = self.clock.now_millis().saturating_add(ttl_millis(ttl_secs));
-        self.with_shard(key, |m| {
+        let now = self.clock.now_millis();
+        let evicted = self.with_shard(key, |m| {
+            let evicted = if m.len() >= self.per_shard && !m.contains_key(key) {
+                make_room(m, now, self.per_shard)
+            } else {
+                0
+            };
             m.insert(
                 key.to_owned(),
                 Entry {
                     value: value.to_vec(),
                     expires_at,
                 },
-            )
+            );
+            evicted
         });
+        if evicted > 0 {
+            self.evicted.fetch_add(evicted, Ordering::Relaxed);
+        }
         Ok(())
     }
 
@@ -101,6 +151,67 @@ impl EphemeralStore for MemoryEphemeral {
     }
 }
 
+#[async_trait]
+impl HitCounter for MemoryEphemeral {
+    /// The count lives in the entry's value (8 bytes, little endian),
+    /// incremented under the shard's lock.
+    async fn hit(&self, key: &str, ttl_secs: u64) -> StoreResult<u64> {
+        let now = self.clock.now_millis();
+        let (count, evicted) = self.with_shard(key, |m| {
+            if let Some(e) = m.get_mut(key).filter(|e| e.expires_at > now) {
+                let mut n = [0u8; 8];
+                if e.value.len() == 8 {
+                    n.copy_from_slice(&e.value);
+                }
+                let count = u64::from_le_bytes(n).saturating_add(1);
+                e.value = count.to_le_bytes().to_vec();
+                return (count, 0);
+            }
+            let evicted = if m.len() >= self.per_shard && !m.contains_key(key) {
+                make_room(m, now, self.per_shard)
+            } else {
+                0
+            };
+            m.insert(
+                key.to_owned(),
+                Entry {
+                    value: 1u64.to_le_bytes().to_vec(),
+                    expires_at: now.saturating_add(ttl_millis(ttl_secs.max(1))),
+                },
+            );
+            (1, evicted)
+        });
+        if evicted > 0 {
+            self.evicted.fetch_add(evicted, Ordering::Relaxed);
+        }
+        Ok(count)
+    }
+}
+
+/// Frees room in a full shard: expired entries, then the batch closest to
+/// expiry. Returns how many *live* entries were evicted.
+fn make_room(m: &mut HashMap<String, Entry>, now: i64, cap: usize) -> u64 {
+    m.retain(|_, e| e.expires_at > now);
+    if m.len() < cap {
+        return 0;
+    }
+    let batch = (cap / 16).max(1);
+    let mut expiries: Vec<i64> = m.values().map(|e| e.expires_at).collect();
+    let (_, threshold, _) = expiries.select_nth_unstable(batch - 1);
+    let threshold = *threshold;
+    let before = m.len();
+    let mut budget = batch;
+    m.retain(|_, e| {
+        if budget > 0 && e.expires_at <= threshold {
+            budget -= 1;
+            false
+        } else {
+            true
+        }
+    });
+    (before - m.len()) as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +223,30 @@ mod tests {
         let clock = ManualClock::starting_now();
         let s = MemoryEphemeral::new(Arc::new(clock.clone()));
         conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
-        conformance::ephemeral_concurrent_take(Arc::new(s)).await;
+        let s = Arc::new(s);
+        conformance::hit_counter(s.clone(), &conformance::Advance::Clock(&clock)).await;
+        conformance::ephemeral_concurrent_take(s).await;
+    }
+
+    #[tokio::test]
+    async fn a_full_store_evicts_the_entries_closest_to_expiry_and_counts_them() {
+        let clock = ManualClock::starting_now();
+        let evicted = Arc::new(AtomicU64::new(0));
+        let s = MemoryEphemeral::bounded(Arc::new(clock.clone()), 64 * SHARDS, evicted.clone());
+        s.put("keep", b"v", 3600).await.unwrap();
+        for i in 0..20_000 {
+            s.put(&format!("flood-{i}"), b"x", 60).await.unwrap();
+        }
+        assert!(s.len() <= 64 * SHARDS, "{} entries", s.len());
+        assert!(evicted.load(Ordering::Relaxed) >= 20_000 - 64 * SHARDS as u64);
+        // The long-lived entry outlives the short-lived flood.
+        assert_eq!(s.get("keep").await.unwrap().as_deref(), Some(&b"v"[..]));
+        // Expired entries make room before any live one is evicted.
+        let before = evicted.load(Ordering::Relaxed);
+        clock.advance_secs(61);
+        for i in 0..64 {
+            s.put(&format!("after-{i}"), b"y", 60).await.unwrap();
+        }
+        assert_eq!(evicted.load(Ordering::Relaxed), before);
     }
 }

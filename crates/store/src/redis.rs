@@ -4,7 +4,7 @@
 //! itself, on its own clock. URLs: `redis://`, `rediss://`,
 //! `redis-sentinel://…?sentinelServiceName=…`, or a cluster URL.
 
-use crate::{EphemeralStore, Health, StoreError, StoreResult};
+use crate::{EphemeralStore, Health, HitCounter, StoreError, StoreResult};
 use async_trait::async_trait;
 use fred::prelude::*;
 use std::time::Duration;
@@ -96,6 +96,25 @@ impl EphemeralStore for RedisEphemeral {
 }
 
 #[async_trait]
+impl HitCounter for RedisEphemeral {
+    /// `INCR`, then `EXPIRE … NX` so the first hit fixes the window's end:
+    /// two round trips at most, atomic per command, no script to load.
+    async fn hit(&self, key: &str, ttl_secs: u64) -> StoreResult<u64> {
+        let key = self.key(key);
+        let client = self.pool.next();
+        let count: i64 = client.incr(&key).await.map_err(unavailable)?;
+        if count == 1 {
+            let secs = i64::try_from(ttl_secs.max(1)).unwrap_or(i64::MAX);
+            client
+                .expire::<i64, _>(&key, secs, Some(fred::types::ExpireOptions::NX))
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+}
+
+#[async_trait]
 impl Health for RedisEphemeral {
     async fn ping(&self) -> StoreResult<()> {
         self.pool
@@ -130,6 +149,8 @@ mod tests {
         let s = RedisEphemeral::connect(&url(), &prefix).await.unwrap();
         s.ping().await.unwrap();
         conformance::ephemeral(&s, &conformance::Advance::RealTime).await;
-        conformance::ephemeral_concurrent_take(Arc::new(s)).await;
+        let s = Arc::new(s);
+        conformance::hit_counter(s.clone(), &conformance::Advance::RealTime).await;
+        conformance::ephemeral_concurrent_take(s).await;
     }
 }

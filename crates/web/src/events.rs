@@ -9,12 +9,17 @@
 //! the step answers, so a node killed afterwards loses none of them (the
 //! default on PostgreSQL; on the embedded SQLite store they are written with
 //! the 50 ms batch unless `events.store_before_answer = true`).
+//! The queues are bounded: an ordinary event that finds the queue full is
+//! dropped and counted (`relais_events_dropped_total`) rather than growing
+//! the process without limit; durable events wait for room (back-pressure
+//! on the step) instead, since statistics must not lose them.
 //! [`EventSink::flush`] waits until everything emitted so far is written;
 //! the writer also drains the queue when the node's supervisor cancels it
 //! at shutdown (SIGTERM). Both loops run under the node's
 //! [`Supervisor`]: their receivers are shared, so a restarted loop carries
 //! on with the same queue.
 
+use crate::metrics::Metrics;
 use crate::supervisor::{CancellationToken, LoopResult, Supervisor};
 use relais_core::event::BusinessEvent;
 use relais_store::EventStore;
@@ -24,6 +29,11 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// How often queued events are written in one batch.
 const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+/// Events waiting for the writer (a login emits ~20; a node writes tens of
+/// thousands per second).
+const QUEUE: usize = 65_536;
+/// Requests waiting for the group commit.
+const COMMITS: usize = 4_096;
 
 /// Where JSON lines go.
 #[derive(Debug, Clone)]
@@ -45,8 +55,9 @@ enum Msg {
 type Commit = (Vec<BusinessEvent>, oneshot::Sender<bool>);
 
 pub struct EventSink {
-    tx: mpsc::UnboundedSender<Msg>,
-    commits: mpsc::UnboundedSender<Commit>,
+    tx: mpsc::Sender<Msg>,
+    commits: mpsc::Sender<Commit>,
+    metrics: Arc<Metrics>,
     /// Store durable events before the step answers (else within 50 ms).
     store_before_answer: bool,
 }
@@ -57,15 +68,16 @@ impl EventSink {
         output: EventOutput,
         store: Arc<dyn EventStore>,
         store_before_answer: bool,
+        metrics: Arc<Metrics>,
         tasks: &mut Supervisor,
     ) -> EventSink {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
         let writer_store = store.clone();
         tasks.spawn("event writer", move |cancel| {
             write_loop(rx.clone(), output.clone(), writer_store.clone(), cancel)
         });
-        let (commits, pending) = mpsc::unbounded_channel();
+        let (commits, pending) = mpsc::channel(COMMITS);
         let pending = Arc::new(Mutex::new(pending));
         tasks.spawn("event group commit", move |cancel| {
             group_commit(pending.clone(), store.clone(), cancel)
@@ -73,14 +85,20 @@ impl EventSink {
         EventSink {
             tx,
             commits,
+            metrics,
             store_before_answer,
         }
     }
 
-    /// Queues an event (stored later if it is a durable kind).
+    /// Queues an event (stored later if it is a durable kind); dropped and
+    /// counted when the queue is full.
     pub fn emit(&self, event: BusinessEvent) {
         let durable = event.durable;
-        let _ = self.tx.send(Msg::Event(event, durable));
+        if let Err(mpsc::error::TrySendError::Full(_)) =
+            self.tx.try_send(Msg::Event(event, durable))
+        {
+            Metrics::bump(&self.metrics.events_dropped);
+        }
     }
 
     /// Stores the durable events now (when configured so), then queues all
@@ -88,7 +106,12 @@ impl EventSink {
     pub async fn record(&self, events: Vec<BusinessEvent>) {
         if !self.store_before_answer {
             for e in events {
-                self.emit(e);
+                let durable = e.durable;
+                if durable {
+                    let _ = self.tx.send(Msg::Event(e, true)).await;
+                } else {
+                    self.emit(e);
+                }
             }
             return;
         }
@@ -97,11 +120,15 @@ impl EventSink {
             true
         } else {
             let (ack, done) = oneshot::channel();
-            self.commits.send((durable, ack)).is_ok() && done.await.unwrap_or(false)
+            self.commits.send((durable, ack)).await.is_ok() && done.await.unwrap_or(false)
         };
         for e in events {
             let pending = !stored && e.durable;
-            let _ = self.tx.send(Msg::Event(e, pending));
+            if e.durable {
+                let _ = self.tx.send(Msg::Event(e, pending)).await;
+            } else {
+                self.emit(e);
+            }
         }
     }
 
@@ -109,7 +136,7 @@ impl EventSink {
     /// stored, for durable ones, unless the store is down).
     pub async fn flush(&self) {
         let (ack, done) = oneshot::channel();
-        if self.tx.send(Msg::Flush(ack)).is_ok() {
+        if self.tx.send(Msg::Flush(ack)).await.is_ok() {
             let _ = done.await;
         }
     }
@@ -119,7 +146,7 @@ impl EventSink {
 /// requests waiting at that moment in one transaction (group commit), and
 /// tells each request once its events are stored.
 async fn group_commit(
-    pending: Arc<Mutex<mpsc::UnboundedReceiver<Commit>>>,
+    pending: Arc<Mutex<mpsc::Receiver<Commit>>>,
     store: Arc<dyn EventStore>,
     cancel: CancellationToken,
 ) -> LoopResult {
@@ -159,7 +186,7 @@ async fn group_commit(
 }
 
 async fn write_loop(
-    rx: Arc<Mutex<mpsc::UnboundedReceiver<Msg>>>,
+    rx: Arc<Mutex<mpsc::Receiver<Msg>>>,
     output: EventOutput,
     store: Arc<dyn EventStore>,
     cancel: CancellationToken,

@@ -19,6 +19,28 @@ use std::collections::HashMap;
 
 /// The largest request body any route reads.
 pub const MAX_BODY: usize = 64 * 1024;
+/// How long a request body may take to arrive (a slow-body client holds a
+/// connection and an in-flight slot; ours are a few KB).
+pub const BODY_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The body, read within [`BODY_WITHIN`]: `Err(None)` when too slow.
+async fn body_in_time<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<Bytes, Option<BytesRejection>> {
+    match tokio::time::timeout(BODY_WITHIN, Bytes::from_request(req, state)).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(r)) => Err(Some(r)),
+        Err(_) => Err(None),
+    }
+}
+
+fn page_body_error(r: Option<BytesRejection>) -> PageError {
+    match r {
+        Some(r) => page_rejection(r.status(), r.body_text()),
+        None => PageError::page(ErrorCode::RequestTimeout, "request body too slow"),
+    }
+}
 
 fn too_large(status: StatusCode) -> bool {
     status == StatusCode::PAYLOAD_TOO_LARGE
@@ -39,9 +61,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        match axum::Form::<T>::from_request(req, state).await {
-            Ok(axum::Form(v)) => Ok(PageForm(v)),
-            Err(r) => Err(page_rejection(r.status(), r.body_text())),
+        match tokio::time::timeout(BODY_WITHIN, axum::Form::<T>::from_request(req, state)).await {
+            Ok(Ok(axum::Form(v))) => Ok(PageForm(v)),
+            Ok(Err(r)) => Err(page_rejection(r.status(), r.body_text())),
+            Err(_) => Err(page_body_error(None)),
         }
     }
 }
@@ -53,10 +76,10 @@ impl<S: Send + Sync> FromRequest<S> for PageBody {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        Bytes::from_request(req, state)
+        body_in_time(req, state)
             .await
             .map(PageBody)
-            .map_err(|r: BytesRejection| page_rejection(r.status(), r.body_text()))
+            .map_err(page_body_error)
     }
 }
 
@@ -95,12 +118,12 @@ impl<S: Send + Sync> FromRequest<S> for OAuthForm {
     type Rejection = JsonError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, JsonError> {
-        let body = Bytes::from_request(req, state).await.map_err(|r| {
-            if too_large(r.status()) {
+        let body = body_in_time(req, state).await.map_err(|r| match r {
+            Some(r) if too_large(r.status()) => {
                 JsonError::new(ErrorCode::PayloadTooLarge, r.body_text())
-            } else {
-                JsonError::new(ErrorCode::TokenInvalidRequest, r.body_text())
             }
+            Some(r) => JsonError::new(ErrorCode::TokenInvalidRequest, r.body_text()),
+            None => JsonError::new(ErrorCode::RequestTimeout, "request body too slow"),
         })?;
         parse_form(&body).map(OAuthForm)
     }

@@ -10,6 +10,7 @@
 //! an error whose type chooses its shape: [`error::PageError`] for pages,
 //! [`error::JsonError`] for back-channel endpoints.
 
+pub mod abuse;
 pub mod cookies;
 pub mod error;
 pub mod events;
@@ -19,15 +20,17 @@ pub mod headers;
 pub mod idp_health;
 pub mod journey;
 pub mod keyring;
+pub mod metrics;
 pub mod ops;
 pub mod pages;
 pub mod registry;
 pub mod router;
+pub mod server;
 pub mod settings;
 pub mod standing;
 pub mod state;
 pub mod supervisor;
 
-pub use router::{federation_router, federation_routes, with_layers};
+pub use router::{federation_router, federation_routes, with_federation_layers, with_layers};
 pub use settings::Settings;
 pub use state::AppState;

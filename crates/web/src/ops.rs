@@ -5,6 +5,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
+/// Counters of what the node refused, dropped or evicted (Prometheus text).
+pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+}
+
 pub async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, "ok")
 }

@@ -3,6 +3,7 @@
 //! security headers, catalogue errors for unknown routes (404) and methods
 //! (405), and error pages in the browser's language.
 
+use crate::abuse;
 use crate::error::{render_error_pages, PageError};
 use crate::extract::MAX_BODY;
 use crate::headers::security_headers;
@@ -48,8 +49,7 @@ async fn method_not_allowed() -> PageError {
 /// The federation's routes, without layers (see [`with_layers`]).
 /// The federation alone, ready to serve.
 pub fn federation_router(app: AppState) -> Router {
-    let sandbox = app.settings.sandbox;
-    with_layers(federation_routes(app), sandbox)
+    with_federation_layers(federation_routes(app.clone()), &app)
 }
 
 pub fn federation_routes(app: AppState) -> Router {
@@ -86,14 +86,31 @@ pub fn federation_routes(app: AppState) -> Router {
         .route("/api/v2/assets/relais.css", get(css))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .with_state(app)
+}
+
+/// The federation's layers: the abuse guard (sizes, client IP, rate
+/// limits, in-flight bound; its refusals rendered like any error page),
+/// then those of [`with_layers`]. Call once, on the final router of a node.
+pub fn with_federation_layers(router: Router, app: &AppState) -> Router {
+    finish(router, app.settings.sandbox, Some(app))
 }
 
 /// Adds what every response goes through; call once, on the final router.
 pub fn with_layers(router: Router, sandbox: bool) -> Router {
-    router
+    finish(router, sandbox, None)
+}
+
+fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Router {
+    let router = router
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    let router = match guarded_by {
+        Some(app) => router.layer(middleware::from_fn_with_state(app.clone(), abuse::guard)),
+        None => router,
+    };
+    router
         .layer(middleware::from_fn(render_error_pages))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(move |req, next| {

@@ -24,6 +24,9 @@ pub struct Inner {
     pub events: EventSink,
     /// IdPs this node cannot use right now (discovery failed).
     pub idp_health: IdpHealth,
+    /// Rate limits, lockouts and request bounds.
+    pub abuse: crate::abuse::Abuse,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl std::ops::Deref for AppState {

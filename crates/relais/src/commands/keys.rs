@@ -33,7 +33,7 @@ pub async fn run(action: KeysAction, config: Option<String>) -> Result<(), Strin
 pub async fn durable_stores(mut cfg: Config) -> Result<relais_store::Stores, String> {
     cfg.storage.ephemeral = "memory".into();
     Ok(
-        crate::node::open_stores(&cfg.storage, Arc::new(SystemClock))
+        crate::node::open_stores(&cfg.storage, Arc::new(SystemClock), Arc::default())
             .await
             .map_err(|e| e.to_string())?
             .stores,

@@ -13,6 +13,7 @@
 mod data_provider;
 mod error;
 mod identity_provider;
+mod limits;
 mod server;
 mod service_provider;
 
@@ -20,6 +21,7 @@ pub use data_provider::DpConfig;
 use error::err;
 pub use error::ConfigError;
 pub use identity_provider::IdpConfig;
+pub use limits::{BudgetConfig, LimitsConfig};
 pub use server::{EventsConfig, SecretsConfig, ServerConfig, StorageConfig};
 pub use service_provider::SpConfig;
 
@@ -36,6 +38,8 @@ pub struct Config {
     pub storage: StorageConfig,
     #[serde(default)]
     pub events: EventsConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
     #[serde(default)]
     pub service_providers: Vec<SpConfig>,
     #[serde(default)]

@@ -63,6 +63,14 @@ pub struct StorageConfig {
     /// Prefix of every Redis key (several federations can share a Redis).
     #[serde(default = "default_redis_prefix")]
     pub redis_prefix: String,
+    /// Bound of the in-memory ephemeral store (about 1 KB each); past it
+    /// the entries closest to expiry are evicted and counted in /metrics.
+    #[serde(default = "default_memory_max_entries")]
+    pub memory_max_entries: usize,
+}
+
+fn default_memory_max_entries() -> usize {
+    relais_store::memory::DEFAULT_MAX_ENTRIES
 }
 
 fn default_ephemeral() -> String {
@@ -84,6 +92,7 @@ impl Default for StorageConfig {
             durable: None,
             ephemeral: default_ephemeral(),
             redis_prefix: default_redis_prefix(),
+            memory_max_entries: default_memory_max_entries(),
         }
     }
 }

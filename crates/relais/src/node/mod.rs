@@ -11,6 +11,7 @@
 //! [`RunningNode::stop`] (or SIGTERM) finishes in-flight requests, then
 //! stops the loops — the event writer flushes what it holds — and returns.
 
+mod abuse;
 pub mod demo;
 mod error;
 mod partners;
@@ -138,7 +139,14 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     let public_url = cfg.server.public_url.trim_end_matches('/').to_owned();
     url::Url::parse(&public_url).map_err(|e| NodeError::during("server.public_url", e))?;
 
-    let opened = stores::open(&cfg.storage, spec.clock.clone()).await?;
+    let metrics = Arc::new(relais_web::metrics::Metrics::default());
+    let opened = stores::open(
+        &cfg.storage,
+        spec.clock.clone(),
+        metrics.ephemeral_evicted.clone(),
+    )
+    .await?;
+    let (abuse, server_limits) = abuse::build(cfg, &opened.stores, spec.clock.clone(), &metrics)?;
     let keys = KeyRing::load_or_create(opened.stores.keys.as_ref(), &sealer, spec.clock.as_ref())
         .await
         .map_err(|e| NodeError::during("signing keys", e))?;
@@ -172,6 +180,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         cfg.events
             .store_before_answer
             .unwrap_or(opened.postgres.is_some()),
+        metrics.clone(),
         &mut tasks,
     );
     let settings = Settings::for_platform(&public_url, cfg.server.platform, sandbox, &sub_secret);
@@ -185,7 +194,10 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         random: spec.random.clone(),
         events,
         idp_health: relais_web::idp_health::IdpHealth::default(),
+        abuse,
+        metrics: metrics.clone(),
     }));
+    abuse::supervise(&mut tasks, app.clone());
     // Edits made by another node or the CLI apply without restart: at once
     // on PostgreSQL's NOTIFY, and every few seconds in any case.
     let changed = Arc::new(tokio::sync::Notify::new());
@@ -205,23 +217,20 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         }
         None => (router, demo::Mounted::default()),
     };
-    let router = relais_web::with_layers(router, sandbox);
+    let router = relais_web::with_federation_layers(router, &app);
     let addr = listener
         .local_addr()
         .map_err(|e| NodeError(e.to_string()))?;
     let (tx, rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let server = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+    let server = tokio::spawn(relais_web::server::serve(
+        listener,
+        router,
+        server_limits,
+        metrics,
+        async move {
             let _ = rx.await;
-        });
-        if let Err(e) = server.await {
-            tracing::error!(error = %e, "server stopped with an error");
-        }
-    });
+        },
+    ));
     Ok(RunningNode {
         addr,
         app,

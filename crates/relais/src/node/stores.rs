@@ -12,8 +12,9 @@ use relais_store::memory::MemoryEphemeral;
 use relais_store::postgres::PgStore;
 use relais_store::redis::RedisEphemeral;
 use relais_store::sqlite::SqliteStore;
-use relais_store::{EphemeralStore, Health, Stores};
+use relais_store::{EphemeralStore, Health, HitCounter, Stores};
 use relais_web::supervisor::Supervisor;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -87,7 +88,13 @@ fn is_redis(url: &str) -> bool {
     .any(|p| url.starts_with(p))
 }
 
-pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, NodeError> {
+/// `evicted` counts live entries the bounded in-memory ephemeral store had
+/// to drop to stay under `storage.memory_max_entries`.
+pub async fn open(
+    cfg: &StorageConfig,
+    clock: Arc<dyn Clock>,
+    evicted: Arc<AtomicU64>,
+) -> Result<Opened, NodeError> {
     let mut health: Vec<Arc<dyn Health>> = Vec::new();
     let durable = cfg.durable.as_deref().filter(|d| !d.is_empty());
     let (sqlite, postgres) = match durable {
@@ -115,13 +122,22 @@ pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, 
         }
     };
     let eph = cfg.ephemeral.as_str();
+    let mut counters: Option<Arc<dyn HitCounter>> = None;
     let (ephemeral, purge): (Arc<dyn EphemeralStore>, bool) = match (eph, &sqlite, &postgres) {
-        ("memory" | "", _, _) => (Arc::new(MemoryEphemeral::new(clock.clone())), true),
+        ("memory" | "", _, _) => (
+            Arc::new(MemoryEphemeral::bounded(
+                clock.clone(),
+                cfg.memory_max_entries,
+                evicted,
+            )),
+            true,
+        ),
         ("sqlite", Some(s), _) => (Arc::new(s.clone()), true),
         ("postgres", _, Some(pg)) => (Arc::new(pg.clone()), true),
         (url, _, _) if is_redis(url) => {
             let r = RedisEphemeral::connect(url, &cfg.redis_prefix).await.map_err(|e| NodeError(format!("storage.ephemeral: {e}")))?;
             health.push(Arc::new(r.clone()));
+            counters = Some(Arc::new(r.clone()));
             // Redis expires keys by itself.
             (Arc::new(r), false)
         }
@@ -157,6 +173,7 @@ pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, 
                 events: pg.clone(),
                 keys: pg,
                 health,
+                counters,
             }
         }
         (Some(s), None) => {
@@ -168,6 +185,7 @@ pub async fn open(cfg: &StorageConfig, clock: Arc<dyn Clock>) -> Result<Opened, 
                 events: s.clone(),
                 keys: s,
                 health,
+                counters,
             }
         }
         (None, None) => return Err(NodeError("no durable store".into())),

@@ -11,6 +11,8 @@ pub struct JsonError {
     pub code: ErrorCode,
     /// For the log only; never sent.
     pub detail: String,
+    /// `Retry-After` seconds, for a refusal that ends by itself (429, 503).
+    pub retry_after: Option<u64>,
     /// `WWW-Authenticate` challenge, when the client must authenticate.
     pub www_authenticate: Option<String>,
 }
@@ -20,8 +22,17 @@ impl JsonError {
         JsonError {
             code,
             detail: detail.into(),
+            retry_after: None,
             www_authenticate: None,
         }
+    }
+}
+
+impl JsonError {
+    /// Says when the client may try again.
+    pub fn retry_after(mut self, secs: u64) -> JsonError {
+        self.retry_after = Some(secs.max(1));
+        self
     }
 }
 
@@ -44,6 +55,9 @@ impl IntoResponse for JsonError {
         let mut resp = (status, axum::Json(body)).into_response();
         let h = resp.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(secs) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if let Some(w) = self
             .www_authenticate
             .and_then(|w| HeaderValue::from_str(&w).ok())

@@ -7,6 +7,8 @@
 //! scopes were granted — never another DP's — plus the pivot identity it
 //! needs to find its records.
 
+use super::token;
+use crate::abuse::ClientIp;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
 use crate::flow::{AccessGrant, TOKEN_TTL};
@@ -51,17 +53,21 @@ pub async fn checktoken(
     let client_id = field("client_id").ok_or_else(|| missing("client_id"))?;
     let secret = field("client_secret").ok_or_else(|| missing("client_secret"))?;
     let ip = super::client_ip(&headers);
+    let peer = ClientIp::from_headers(&headers).unwrap_or(ClientIp::UNKNOWN);
+    token::refuse_if_locked(&app, client_id, peer).await?;
     let dp = app.registry.dp(client_id).filter(|d| d.active);
     let Some(dp) = dp.filter(|d| secret_matches(secret, &d.client_secret)) else {
         let mut e = app.event(EventKind::DpUsedInvalidCredential);
         e.dp_id = Some(client_id.chars().take(64).collect());
         e.ip = ip;
         app.events.emit(e);
-        return Err(JsonError::new(
+        let refusal = JsonError::new(
             ErrorCode::TokenInvalidClient,
             "unknown data provider or wrong secret",
-        ));
+        );
+        return Err(token::failed_authentication(&app, client_id, peer, true, refusal).await);
     };
+    token::guard_client(&app, &dp.id).await?;
     let grant: Option<AccessGrant> = if token.len() <= 128 {
         app.load(&stored_key("at", token)).await?
     } else {

@@ -20,12 +20,9 @@ use axum::http::HeaderMap;
 use relais_core::event::{BusinessEvent, EventKind};
 
 /// The client address, from the proxy header when present.
+/// The client's IP as the guard resolved it (trusted proxies only).
 pub fn client_ip(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().chars().take(45).collect())
+    crate::abuse::ClientIp::from_headers(headers).map(|ip| ip.0.to_string())
 }
 
 impl AppState {

@@ -16,7 +16,7 @@ pub async fn revoke(
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, JsonError> {
-    let sp = super::token::authenticate(&app, &headers, &form)?;
+    let sp = super::token::authenticate(&app, &headers, &form).await?;
     let token = form
         .get("token")
         .filter(|t| !t.is_empty())

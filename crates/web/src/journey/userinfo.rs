@@ -17,6 +17,7 @@ fn invalid_token(detail: &str) -> JsonError {
     JsonError {
         code: ErrorCode::UserinfoInvalidToken,
         detail: detail.into(),
+        retry_after: None,
         www_authenticate: Some(format!(
             "Bearer error=\"invalid_token\", error_description=\"{detail}\""
         )),
@@ -39,6 +40,7 @@ pub async fn userinfo(
         .ok_or_else(|| JsonError {
             code: ErrorCode::UserinfoInvalidToken,
             detail: "no bearer token".into(),
+            retry_after: None,
             www_authenticate: Some("Bearer realm=\"relais\"".into()),
         })?;
     let grant: AccessGrant = app

@@ -1,0 +1,106 @@
+//! Which address a request comes from.
+//!
+//! The TCP peer, unless the peer is one of the configured proxies: then the
+//! right-most `X-Forwarded-For` entry that is not itself a trusted proxy
+//! (entries further left were written by the client and prove nothing).
+//! The guard stores the answer in [`CLIENT_IP_HEADER`] after removing any
+//! value the client sent under that name, so the steps read one trusted
+//! value.
+
+use axum::http::HeaderMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// The internal header carrying the resolved client IP to the steps.
+pub const CLIENT_IP_HEADER: &str = "x-relais-client-ip";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    pub const UNKNOWN: ClientIp = ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+
+    pub fn resolve(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> ClientIp {
+        let Some(peer) = peer else {
+            return ClientIp::UNKNOWN;
+        };
+        if !trusted.contains(&peer) {
+            return ClientIp(peer);
+        }
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        for hop in forwarded.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if trusted.contains(&ip) => continue,
+                Ok(ip) => return ClientIp(ip),
+                // A malformed hop: stop believing the chain there.
+                Err(_) => return ClientIp(peer),
+            }
+        }
+        ClientIp(peer)
+    }
+
+    /// The rate-limit key: the address, or its /64 for IPv6 (one
+    /// subscriber gets a whole /64 and can rotate inside it at will).
+    pub fn rate_key(&self) -> String {
+        match self.0 {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        }
+    }
+
+    /// What the steps read back (`None` when the guard did not run).
+    pub fn from_headers(headers: &HeaderMap) -> Option<ClientIp> {
+        headers
+            .get(CLIENT_IP_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .map(ClientIp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn xff(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let client: IpAddr = "203.0.113.7".parse().unwrap();
+        let h = xff("198.51.100.1, 203.0.113.7");
+        assert_eq!(ClientIp::resolve(Some(client), &h, &[proxy]).0, client);
+        // Through the proxy: the right-most hop the proxy wrote, not the
+        // spoofed left-most one.
+        assert_eq!(ClientIp::resolve(Some(proxy), &h, &[proxy]).0, client);
+        let h = xff("203.0.113.7, 10.0.0.1");
+        assert_eq!(ClientIp::resolve(Some(proxy), &h, &[proxy]).0, client);
+        let h = xff("nonsense");
+        assert_eq!(ClientIp::resolve(Some(proxy), &h, &[proxy]).0, proxy);
+        assert_eq!(ClientIp::resolve(None, &h, &[]), ClientIp::UNKNOWN);
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_per_64() {
+        let a = ClientIp("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = ClientIp("2001:db8:1:2:bbbb::9".parse().unwrap());
+        assert_eq!(a.rate_key(), b.rate_key());
+        assert_eq!(
+            ClientIp("192.0.2.1".parse().unwrap()).rate_key(),
+            "192.0.2.1"
+        );
+    }
+}

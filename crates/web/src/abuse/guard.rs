@@ -1,0 +1,121 @@
+//! The middleware every federation request goes through first (see the
+//! module docs of [`crate::abuse`] for the order of the checks).
+
+use super::client_ip::{ClientIp, CLIENT_IP_HEADER};
+use super::rate::{Decision, LimitClass};
+use crate::error::{JsonError, PageError};
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use relais_core::ErrorCode;
+use std::net::SocketAddr;
+
+/// Which budget a route charges and which shape its errors take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteClass {
+    /// `/authorize`: a page that also starts a login flow.
+    Flow,
+    /// Pages a browser visits.
+    Page,
+    /// Server-to-server endpoints answering OAuth JSON.
+    Backchannel,
+    /// Metadata, keys, assets and probes: cheap, cacheable, never limited.
+    Free,
+}
+
+impl RouteClass {
+    pub fn of(path: &str) -> RouteClass {
+        match path {
+            "/api/v2/authorize" => RouteClass::Flow,
+            "/api/v2/token"
+            | "/api/v2/userinfo"
+            | "/api/v2/token/revocation"
+            | "/api/v2/checktoken" => RouteClass::Backchannel,
+            "/api/v2/jwks" | "/healthz" | "/readyz" | "/metrics" => RouteClass::Free,
+            p if p.starts_with("/api/v2/.well-known/") || p.starts_with("/api/v2/assets/") => {
+                RouteClass::Free
+            }
+            _ => RouteClass::Page,
+        }
+    }
+
+    /// The refusal in this route's shape.
+    pub fn refuse(self, code: ErrorCode, detail: &str, retry_after: Option<u64>) -> Response {
+        if self == RouteClass::Backchannel {
+            let mut e = JsonError::new(code, detail);
+            e.retry_after = retry_after.map(|s| s.max(1));
+            return e.into_response();
+        }
+        let mut resp = PageError::page(code, detail).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        resp
+    }
+}
+
+fn header_bytes(req: &Request) -> usize {
+    req.headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum()
+}
+
+pub async fn guard(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+    let class = RouteClass::of(req.uri().path());
+    let policy = &app.abuse.policy;
+    let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri_len > policy.max_uri_bytes {
+        return class.refuse(ErrorCode::UriTooLong, "request URI over the limit", None);
+    }
+    if header_bytes(&req) > policy.max_header_bytes {
+        return class.refuse(
+            ErrorCode::HeadersTooLarge,
+            "request headers over the limit",
+            None,
+        );
+    }
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let ip = ClientIp::resolve(peer, req.headers(), &policy.trusted_proxies);
+    let headers = req.headers_mut();
+    headers.remove(CLIENT_IP_HEADER);
+    if let Ok(v) = HeaderValue::from_str(&ip.0.to_string()) {
+        headers.insert(CLIENT_IP_HEADER, v);
+    }
+    if policy.rate_limits {
+        let key = ip.rate_key();
+        let classes: &[LimitClass] = match class {
+            RouteClass::Flow => &[LimitClass::Pages, LimitClass::Flows],
+            RouteClass::Page => &[LimitClass::Pages],
+            RouteClass::Backchannel => &[LimitClass::BackchannelIp],
+            RouteClass::Free => &[],
+        };
+        for c in classes {
+            if let Decision::Limited { retry_after_secs } = app.abuse.rate.check(*c, &key).await {
+                Metrics::bump(&app.metrics.rate_limited);
+                tracing::info!(class = ?c, "rate limit reached");
+                return class.refuse(
+                    ErrorCode::RateLimited,
+                    "rate limit of this client IP",
+                    Some(retry_after_secs),
+                );
+            }
+        }
+    }
+    let Ok(_slot) = app.abuse.in_flight.clone().try_acquire_owned() else {
+        Metrics::bump(&app.metrics.requests_shed);
+        return class.refuse(
+            ErrorCode::Overloaded,
+            "too many requests in flight",
+            Some(1),
+        );
+    };
+    next.run(req).await
+}

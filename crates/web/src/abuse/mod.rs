@@ -1,0 +1,48 @@
+//! Abuse resistance on the request path: who the client is, how much it
+//! may ask, and what happens when it asks too much.
+//!
+//! Every request goes through [`guard`] (a middleware of the router):
+//! its shape is checked first (URI and header sizes, answered 414/431
+//! through the catalogue), then the client's IP is resolved
+//! ([`ClientIp`], trusting `X-Forwarded-For` only from the configured
+//! proxies), then the rate budget of its route class is charged
+//! ([`RateLimiter`]: governor in process, or counters in Redis that every
+//! node shares), then it takes an in-flight slot (shed with 503 when the
+//! node is saturated, never queued without bound). The token, revocation
+//! and checktoken steps also ask [`Lockout`] before checking a client's
+//! secret, and tell it about each failure: failures slow the answer down,
+//! then lock that client out from that IP for a while.
+
+mod client_ip;
+mod guard;
+mod lockout;
+mod policy;
+mod rate;
+
+pub use client_ip::{ClientIp, CLIENT_IP_HEADER};
+pub use guard::{guard, RouteClass};
+pub use lockout::{Failure, Lockout};
+pub use policy::{AbusePolicy, Budget, LockoutPolicy};
+pub use rate::{Decision, LimitClass, RateLimiter};
+
+use tokio::sync::Semaphore;
+
+/// Everything the guard and the client-authenticating steps share.
+pub struct Abuse {
+    pub policy: AbusePolicy,
+    pub rate: RateLimiter,
+    pub lockout: Lockout,
+    in_flight: std::sync::Arc<Semaphore>,
+}
+
+impl Abuse {
+    pub fn new(policy: AbusePolicy, rate: RateLimiter, lockout: Lockout) -> Abuse {
+        let slots = policy.max_in_flight.max(1);
+        Abuse {
+            policy,
+            rate,
+            lockout,
+            in_flight: std::sync::Arc::new(Semaphore::new(slots)),
+        }
+    }
+}
