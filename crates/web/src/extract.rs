@@ -19,16 +19,29 @@ use std::collections::HashMap;
 
 /// The largest request body any route reads.
 pub const MAX_BODY: usize = 64 * 1024;
-/// How long a request body may take to arrive (a slow-body client holds a
-/// connection and an in-flight slot; ours are a few KB).
+/// How long a request body may take to arrive when the guard set no
+/// [`BodyDeadline`] (a slow-body client holds a connection and an in-flight
+/// slot; our bodies are a few KB).
 pub const BODY_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The body, read within [`BODY_WITHIN`]: `Err(None)` when too slow.
+/// The body timeout of this request (`limits.body_timeout_secs`), set by
+/// the abuse guard.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub std::time::Duration);
+
+fn body_deadline(req: &Request) -> std::time::Duration {
+    req.extensions()
+        .get::<BodyDeadline>()
+        .map_or(BODY_WITHIN, |d| d.0)
+}
+
+/// The body, read within its deadline: `Err(None)` when too slow.
 async fn body_in_time<S: Send + Sync>(
     req: Request,
     state: &S,
 ) -> Result<Bytes, Option<BytesRejection>> {
-    match tokio::time::timeout(BODY_WITHIN, Bytes::from_request(req, state)).await {
+    let within = body_deadline(&req);
+    match tokio::time::timeout(within, Bytes::from_request(req, state)).await {
         Ok(Ok(b)) => Ok(b),
         Ok(Err(r)) => Err(Some(r)),
         Err(_) => Err(None),
@@ -61,7 +74,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        match tokio::time::timeout(BODY_WITHIN, axum::Form::<T>::from_request(req, state)).await {
+        let within = body_deadline(&req);
+        match tokio::time::timeout(within, axum::Form::<T>::from_request(req, state)).await {
             Ok(Ok(axum::Form(v))) => Ok(PageForm(v)),
             Ok(Err(r)) => Err(page_rejection(r.status(), r.body_text())),
             Err(_) => Err(page_body_error(None)),

@@ -41,6 +41,7 @@ pub struct LimitsConfig {
     pub max_connections: Option<usize>,
     pub header_read_timeout_secs: Option<u64>,
     pub idle_timeout_secs: Option<u64>,
+    pub body_timeout_secs: Option<u64>,
 }
 
 fn budget(field: &str, b: Option<BudgetConfig>, default: Budget) -> Result<Budget, ConfigError> {
@@ -122,6 +123,11 @@ impl LimitsConfig {
                 self.max_header_bytes,
                 d.max_header_bytes,
             )?,
+            body_timeout: Duration::from_secs(positive(
+                "body_timeout_secs",
+                self.body_timeout_secs,
+                d.body_timeout.as_secs(),
+            )?),
         })
     }
 
@@ -141,5 +147,46 @@ impl LimitsConfig {
             )?),
             drain_within: d.drain_within,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(toml_text: &str) -> LimitsConfig {
+        toml::from_str(toml_text).unwrap()
+    }
+
+    #[test]
+    fn defaults_apply_and_bad_values_name_their_field() {
+        let d = parse("").abuse_policy().unwrap();
+        assert_eq!(d, AbusePolicy::default());
+        let p =
+            parse("pages_per_ip = { hits = 10, per_secs = 1 }\ntrusted_proxies = [\"10.0.0.1\"]")
+                .abuse_policy()
+                .unwrap();
+        assert_eq!(
+            p.pages_per_ip,
+            Budget {
+                hits: 10,
+                per_secs: 1
+            }
+        );
+        assert_eq!(
+            p.trusted_proxies,
+            vec!["10.0.0.1".parse::<IpAddr>().unwrap()]
+        );
+        let e = parse("flows_per_ip = { hits = 0, per_secs = 60 }")
+            .abuse_policy()
+            .unwrap_err();
+        assert!(e.0.starts_with("limits.flows_per_ip:"), "{e}");
+        let e = parse("trusted_proxies = [\"proxy.example\"]")
+            .abuse_policy()
+            .unwrap_err();
+        assert!(e.0.contains("limits.trusted_proxies"), "{e}");
+        let e = parse("max_connections = 0").server_limits().unwrap_err();
+        assert!(e.0.contains("limits.max_connections"), "{e}");
+        assert!(toml::from_str::<LimitsConfig>("max_conections = 3").is_err());
     }
 }

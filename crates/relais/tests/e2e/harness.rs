@@ -47,6 +47,11 @@ impl Fed {
     }
 
     async fn start_with(canteen: bool) -> Fed {
+        Fed::start_configured(canteen, |_| {}).await
+    }
+
+    /// The demo, with `edit` applied to its configuration first.
+    pub async fn start_configured(canteen: bool, edit: impl FnOnce(&mut Config)) -> Fed {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let base = format!("http://127.0.0.1:{port}");
@@ -56,6 +61,7 @@ impl Fed {
         config.server.sandbox = true;
         config.storage.sqlite_path = temp("relais.db").to_string_lossy().into_owned();
         config.events.output = events_path.to_string_lossy().into_owned();
+        edit(&mut config);
         let clock = ManualClock::starting_now();
         let canteen = if canteen {
             let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

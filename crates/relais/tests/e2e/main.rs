@@ -4,6 +4,7 @@
 //! link time down.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod abuse;
 mod authorize_rules;
 mod bench_smoke;
 mod browser;

@@ -79,6 +79,8 @@ pub async fn guard(State(app): State<AppState>, mut req: Request, next: Next) ->
             None,
         );
     }
+    req.extensions_mut()
+        .insert(crate::extract::BodyDeadline(policy.body_timeout));
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

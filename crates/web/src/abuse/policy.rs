@@ -48,6 +48,8 @@ pub struct AbusePolicy {
     pub max_uri_bytes: usize,
     /// All header names and values together.
     pub max_header_bytes: usize,
+    /// How long a request body may take to arrive.
+    pub body_timeout: std::time::Duration,
 }
 
 impl Default for AbusePolicy {
@@ -81,6 +83,7 @@ impl Default for AbusePolicy {
             max_in_flight: 2_048,
             max_uri_bytes: 8 * 1024,
             max_header_bytes: 16 * 1024,
+            body_timeout: std::time::Duration::from_secs(10),
         }
     }
 }

@@ -3,10 +3,10 @@
 //! One accept loop owns the table of open connections ([`Connections`]);
 //! each connection is served by hyper on its own task. What keeps a flood
 //! of sockets from starving real requests:
-//! - a request's headers must arrive within `header_read_timeout` (hyper
-//!   closes a slowloris connection), and a connection that carries no
-//!   request closes after `header_read_timeout` when it never sent one and
-//!   `idle_timeout` between keep-alive requests;
+//! - a new connection's first request must have arrived (all its headers)
+//!   within `header_read_timeout`, and a keep-alive connection's next one
+//!   within `idle_timeout` of the last answer: slowloris connections and
+//!   idle sockets are closed;
 //! - at most `max_connections` are open: past it, the oldest *idle*
 //!   connection (no request in progress) is closed to make room, so a new
 //!   client always gets in while the flood's sockets go first; only when
@@ -70,8 +70,12 @@ pub async fn serve(
 ) {
     let mut table = Connections::new(limits.max_connections.max(1), metrics.clone());
     let mut http = hyper::server::conn::http1::Builder::new();
+    // hyper's header timer also runs while a keep-alive connection waits
+    // for its next request, so it is set to the longer of the two bounds;
+    // the connection's own watchdog closes a connection whose first request
+    // has not arrived within `header_read_timeout`.
     http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
+        .header_read_timeout(limits.header_read_timeout.max(limits.idle_timeout))
         .max_buf_size(MAX_BUF)
         .keep_alive(true);
     tokio::pin!(shutdown);
