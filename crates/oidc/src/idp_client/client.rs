@@ -161,16 +161,21 @@ impl IdpClient {
         if status != 200 {
             return Err(IdpError::Token(format!("HTTP {status}")));
         }
-        let answer: IdpTokenAnswer = serde_json::from_slice(&body)
-            .map_err(|_| IdpError::Token("answer is not a token response".into()))?;
-        match (answer.access_token, answer.id_token) {
-            (Some(a), Some(i)) if !a.is_empty() && !i.is_empty() => Ok(IdpTokens {
-                access_token: a,
-                id_token: i,
-            }),
-            (_, None) => Err(IdpError::Token("no id_token in the answer".into())),
-            _ => Err(IdpError::Token("no access_token in the answer".into())),
-        }
+        parse_token_answer(&body)
+    }
+}
+
+/// The tokens in an IdP's token-endpoint answer (both required).
+pub fn parse_token_answer(body: &[u8]) -> Result<IdpTokens, IdpError> {
+    let answer: IdpTokenAnswer = serde_json::from_slice(body)
+        .map_err(|_| IdpError::Token("answer is not a token response".into()))?;
+    match (answer.access_token, answer.id_token) {
+        (Some(a), Some(i)) if !a.is_empty() && !i.is_empty() => Ok(IdpTokens {
+            access_token: a,
+            id_token: i,
+        }),
+        (_, None) => Err(IdpError::Token("no id_token in the answer".into())),
+        _ => Err(IdpError::Token("no access_token in the answer".into())),
     }
 }
 

@@ -13,6 +13,6 @@ mod keys;
 mod urls;
 mod verify;
 
-pub use client::{IdpClient, IdpError, IdpTokens};
+pub use client::{parse_token_answer, IdpClient, IdpError, IdpTokens};
 pub use urls::{authorization_url, end_session_url, AuthorizationRequest};
-pub use verify::VerifiedIdToken;
+pub use verify::{check_id_token_claims, parse_userinfo_json, VerifiedIdToken};

@@ -29,59 +29,7 @@ impl IdpClient {
             .verify_jws(idp, id_token, alg, now_millis)
             .await
             .map_err(|e| IdpError::IdToken(e.to_string()))?;
-        let now = now_millis / 1000;
-        let str_claim = |k: &str| claims.get(k).and_then(Value::as_str);
-        if str_claim("iss") != Some(idp.endpoints.issuer.as_str()) {
-            return Err(IdpError::IdToken("wrong iss".into()));
-        }
-        let aud_ok = match claims.get("aud") {
-            Some(Value::String(a)) => *a == idp.client_id,
-            Some(Value::Array(list)) => {
-                list.iter()
-                    .any(|a| a.as_str() == Some(idp.client_id.as_str()))
-                    && (list.len() == 1 || str_claim("azp") == Some(idp.client_id.as_str()))
-            }
-            _ => false,
-        };
-        if !aud_ok {
-            return Err(IdpError::IdToken("wrong aud".into()));
-        }
-        match claims.get("exp").and_then(Value::as_i64) {
-            Some(exp) if exp + 60 >= now => {}
-            Some(_) => return Err(IdpError::IdToken("expired".into())),
-            None => return Err(IdpError::IdToken("no exp".into())),
-        }
-        if claims
-            .get("iat")
-            .and_then(Value::as_i64)
-            .is_some_and(|iat| iat > now + 60)
-        {
-            return Err(IdpError::IdToken("issued in the future".into()));
-        }
-        let nonce_ok = str_claim("nonce").is_some_and(|n| {
-            bool::from(subtle::ConstantTimeEq::ct_eq(
-                n.as_bytes(),
-                expected_nonce.as_bytes(),
-            ))
-        });
-        if !nonce_ok {
-            return Err(IdpError::IdToken("wrong nonce".into()));
-        }
-        let sub = str_claim("sub")
-            .filter(|s| !s.is_empty() && s.len() <= 255)
-            .ok_or_else(|| IdpError::IdToken("no sub".into()))?;
-        let amr = claims.get("amr").and_then(Value::as_array).map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        });
-        Ok(VerifiedIdToken {
-            sub: sub.to_owned(),
-            acr: str_claim("acr").map(str::to_owned),
-            amr,
-            raw: id_token.to_owned(),
-        })
+        check_id_token_claims(idp, &claims, id_token, expected_nonce, now_millis)
     }
 
     /// Fetches userinfo (JSON, or a JWT signed with the IdP's pinned alg).
@@ -123,10 +71,80 @@ impl IdpClient {
                 Ok(claims)
             }
             (Some(_), false) => Err(IdpError::Userinfo("expected a signed userinfo".into())),
-            (None, _) => match serde_json::from_slice(&body) {
-                Ok(Value::Object(m)) => Ok(m),
-                _ => Err(IdpError::Userinfo("answer is not a JSON object".into())),
-            },
+            (None, _) => parse_userinfo_json(&body),
         }
+    }
+}
+
+/// The claim checks of an IdP ID token whose signature has been verified:
+/// `iss`, `aud` (and `azp`), `exp` (60 s leeway), `iat`, `nonce` (constant
+/// time), a `sub` of 1 to 255 characters.
+pub fn check_id_token_claims(
+    idp: &IdentityProvider,
+    claims: &Map<String, Value>,
+    id_token: &str,
+    expected_nonce: &str,
+    now_millis: i64,
+) -> Result<VerifiedIdToken, IdpError> {
+    let now = now_millis / 1000;
+    let str_claim = |k: &str| claims.get(k).and_then(Value::as_str);
+    if str_claim("iss") != Some(idp.endpoints.issuer.as_str()) {
+        return Err(IdpError::IdToken("wrong iss".into()));
+    }
+    let aud_ok = match claims.get("aud") {
+        Some(Value::String(a)) => *a == idp.client_id,
+        Some(Value::Array(list)) => {
+            list.iter()
+                .any(|a| a.as_str() == Some(idp.client_id.as_str()))
+                && (list.len() == 1 || str_claim("azp") == Some(idp.client_id.as_str()))
+        }
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(IdpError::IdToken("wrong aud".into()));
+    }
+    match claims.get("exp").and_then(Value::as_i64) {
+        Some(exp) if exp + 60 >= now => {}
+        Some(_) => return Err(IdpError::IdToken("expired".into())),
+        None => return Err(IdpError::IdToken("no exp".into())),
+    }
+    if claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .is_some_and(|iat| iat > now + 60)
+    {
+        return Err(IdpError::IdToken("issued in the future".into()));
+    }
+    let nonce_ok = str_claim("nonce").is_some_and(|n| {
+        bool::from(subtle::ConstantTimeEq::ct_eq(
+            n.as_bytes(),
+            expected_nonce.as_bytes(),
+        ))
+    });
+    if !nonce_ok {
+        return Err(IdpError::IdToken("wrong nonce".into()));
+    }
+    let sub = str_claim("sub")
+        .filter(|s| !s.is_empty() && s.len() <= 255)
+        .ok_or_else(|| IdpError::IdToken("no sub".into()))?;
+    let amr = claims.get("amr").and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    });
+    Ok(VerifiedIdToken {
+        sub: sub.to_owned(),
+        acr: str_claim("acr").map(str::to_owned),
+        amr,
+        raw: id_token.to_owned(),
+    })
+}
+
+/// A userinfo answer sent as plain JSON: an object, nothing else.
+pub fn parse_userinfo_json(body: &[u8]) -> Result<Map<String, Value>, IdpError> {
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(IdpError::Userinfo("answer is not a JSON object".into())),
     }
 }

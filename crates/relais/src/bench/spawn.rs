@@ -110,6 +110,9 @@ pub(super) async fn spawn(args: &BenchArgs) -> Result<(String, Spawned), String>
     if let Some(d) = &args.durable {
         fed_cmd.env("RELAIS__STORAGE__DURABLE", d);
     }
+    // Every simulated citizen comes from 127.0.0.1: the per-IP budgets
+    // would measure the limiter, not the federation.
+    fed_cmd.env("RELAIS__LIMITS__RATE_LIMITS", "false");
     quiet(&mut fed_cmd);
     spawned.children.push((
         "federation".into(),
