@@ -69,7 +69,7 @@ async fn run(
     idps_url: Option<String>,
 ) -> Result<(), String> {
     let listen = cfg.server.listen.clone();
-    let listener = tokio::net::TcpListener::bind(&listen)
+    let listener = relais_web::server::bind(&listen)
         .await
         .map_err(|e| format!("server.listen ({listen}): {e}"))?;
     let public = cfg.server.public_url.clone();

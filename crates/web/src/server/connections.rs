@@ -151,7 +151,10 @@ impl Connections {
     /// Asks the oldest idle connection to close; the new one is admitted
     /// at once (the count dips back when the evicted task ends).
     fn evict_one(&mut self) -> bool {
-        for _ in 0..EVICTION_SCAN.min(self.order.len()) {
+        // Entries of closed connections are dropped on the way without
+        // counting: only busy ones, put back at the end, use the budget.
+        let mut budget = EVICTION_SCAN;
+        while budget > 0 {
             let Some(c) = self.order.pop_front() else {
                 return false;
             };
@@ -164,6 +167,7 @@ impl Connections {
                 return true;
             }
             self.order.push_back(c);
+            budget -= 1;
         }
         false
     }

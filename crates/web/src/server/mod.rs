@@ -60,6 +60,28 @@ impl Default for ServerLimits {
 /// (smaller) answers through the catalogue, hyper's only past this.
 const MAX_BUF: usize = 256 * 1024;
 
+/// Connections the kernel queues before they are accepted: a burst of
+/// thousands of connects must not overflow into SYN retries (1 s each).
+const BACKLOG: u32 = 4096;
+
+/// A listener on `addr` (`host:port`) with a backlog sized for bursts.
+pub async fn bind(addr: &str) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for a in tokio::net::lookup_host(addr).await? {
+        let socket = if a.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(a).and_then(|()| socket.listen(BACKLOG)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no address to listen on")))
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
