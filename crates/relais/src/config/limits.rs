@@ -4,7 +4,7 @@
 //! differs.
 
 use super::error::err;
-use super::ConfigError;
+use super::error::ConfigError;
 use relais_web::abuse::{AbusePolicy, Budget, LockoutPolicy};
 use relais_web::server::ServerLimits;
 use serde::Deserialize;
