@@ -10,6 +10,10 @@ cd "$(dirname "$0")/../fuzz"
 secs="${1:-1800}"
 runs=10000000
 if [ "$#" -gt 0 ]; then runs=-1; fi  # short run: time-bound only
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  echo "NOT RUN: fuzz targets — no nightly toolchain (cargo-fuzz needs it)" >&2
+  exit 0
+fi
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --version 0.13.2
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit + integration tests (the
 # real server on port 0, a third-party OIDC client, a fake IdP), then one
-# journey in headless Chromium.
+# journey in headless Chromium, then a short run of every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
@@ -17,3 +17,4 @@ else
   cargo test --workspace --no-fail-fast
 fi
 scripts/browser-test.sh
+scripts/fuzz.sh 10
