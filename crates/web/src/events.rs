@@ -274,3 +274,47 @@ async fn write_loop(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use relais_core::event::EventKind;
+    use relais_core::ManualClock;
+    use relais_store::sqlite::SqliteStore;
+    use std::sync::atomic::Ordering;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_full_queue_drops_ordinary_events_and_counts_them() {
+        let path = std::env::temp_dir().join(format!(
+            "relais-events-queue-{}-{}.db",
+            std::process::id(),
+            relais_core::Randomness::hex(&relais_core::SystemRandomness, 4)
+        ));
+        let clock = ManualClock::starting_now();
+        let store = SqliteStore::open(&path.to_string_lossy(), Arc::new(clock.clone()))
+            .await
+            .unwrap();
+        let metrics = Arc::new(Metrics::default());
+        let mut tasks = Supervisor::new();
+        let sink = EventSink::start(
+            EventOutput::Off,
+            Arc::new(store),
+            false,
+            metrics.clone(),
+            &mut tasks,
+        );
+        // No await in the loop: on this one-thread runtime the writer cannot
+        // drain meanwhile, so the queue fills.
+        let extra = 1_000;
+        for _ in 0..QUEUE + extra {
+            sink.emit(BusinessEvent::new(EventKind::FcShowedIdpChoice, 0));
+        }
+        assert_eq!(metrics.events_dropped.load(Ordering::Relaxed), extra as u64);
+        // Once drained, events are accepted again.
+        sink.flush().await;
+        sink.emit(BusinessEvent::new(EventKind::FcShowedIdpChoice, 0));
+        assert_eq!(metrics.events_dropped.load(Ordering::Relaxed), extra as u64);
+        tasks.shutdown().await;
+        let _ = std::fs::remove_file(&path);
+    }
+}
