@@ -70,6 +70,17 @@ impl MemoryEphemeral {
         self.len() == 0
     }
 
+    /// Inserts into a shard, making room first when it is full.
+    fn insert_bounded(&self, m: &mut HashMap<String, Entry>, key: &str, entry: Entry, now: i64) {
+        if m.len() >= self.per_shard && !m.contains_key(key) {
+            let evicted = make_room(m, now, self.per_shard);
+            if evicted > 0 {
+                self.evicted.fetch_add(evicted, Ordering::Relaxed);
+            }
+        }
+        m.insert(key.to_owned(), entry);
+    }
+
     fn shard(&self, key: &str) -> &Mutex<HashMap<String, Entry>> {
         let i = (self.hasher.hash_one(key) as usize) % SHARDS;
         &self.shards[i]
@@ -89,26 +100,12 @@ impl MemoryEphemeral {
 #[async_trait]
 impl EphemeralStore for MemoryEphemeral {
     async fn put(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<()> {
-        let expires_at = self.clock.now_millis().saturating_add(ttl_millis(ttl_secs));
         let now = self.clock.now_millis();
-        let evicted = self.with_shard(key, |m| {
-            let evicted = if m.len() >= self.per_shard && !m.contains_key(key) {
-                make_room(m, now, self.per_shard)
-            } else {
-                0
-            };
-            m.insert(
-                key.to_owned(),
-                Entry {
-                    value: value.to_vec(),
-                    expires_at,
-                },
-            );
-            evicted
-        });
-        if evicted > 0 {
-            self.evicted.fetch_add(evicted, Ordering::Relaxed);
-        }
+        let entry = Entry {
+            value: value.to_vec(),
+            expires_at: now.saturating_add(ttl_millis(ttl_secs)),
+        };
+        self.with_shard(key, |m| self.insert_bounded(m, key, entry, now));
         Ok(())
     }
 
@@ -157,7 +154,7 @@ impl HitCounter for MemoryEphemeral {
     /// incremented under the shard's lock.
     async fn hit(&self, key: &str, ttl_secs: u64) -> StoreResult<u64> {
         let now = self.clock.now_millis();
-        let (count, evicted) = self.with_shard(key, |m| {
+        Ok(self.with_shard(key, |m| {
             if let Some(e) = m.get_mut(key).filter(|e| e.expires_at > now) {
                 let mut n = [0u8; 8];
                 if e.value.len() == 8 {
@@ -165,26 +162,15 @@ impl HitCounter for MemoryEphemeral {
                 }
                 let count = u64::from_le_bytes(n).saturating_add(1);
                 e.value = count.to_le_bytes().to_vec();
-                return (count, 0);
+                return count;
             }
-            let evicted = if m.len() >= self.per_shard && !m.contains_key(key) {
-                make_room(m, now, self.per_shard)
-            } else {
-                0
+            let entry = Entry {
+                value: 1u64.to_le_bytes().to_vec(),
+                expires_at: now.saturating_add(ttl_millis(ttl_secs.max(1))),
             };
-            m.insert(
-                key.to_owned(),
-                Entry {
-                    value: 1u64.to_le_bytes().to_vec(),
-                    expires_at: now.saturating_add(ttl_millis(ttl_secs.max(1))),
-                },
-            );
-            (1, evicted)
-        });
-        if evicted > 0 {
-            self.evicted.fetch_add(evicted, Ordering::Relaxed);
-        }
-        Ok(count)
+            self.insert_bounded(m, key, entry, now);
+            1
+        }))
     }
 }
 
