@@ -3,7 +3,9 @@
 # headless-Chromium journey against it. Screenshots land in artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --quiet --bin relais
+# The binary as the test build makes it (same features as the tests, so
+# after `cargo nextest run` nothing is compiled again).
+cargo build --quiet --workspace --tests
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 canteen_port=$(free_port)
