@@ -66,6 +66,10 @@ pub struct BenchArgs {
     /// Spawned deployment: a postgres:// URL for the durable store (default SQLite).
     #[arg(long)]
     pub durable: Option<String>,
+    /// A fresh HTTP client (new TCP connections, no pool) for each login,
+    /// as a population of browsers does, instead of keep-alive clients.
+    #[arg(long)]
+    pub new_connections: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -84,6 +88,7 @@ struct Shared {
     measured: AtomicU64,
     goal: u64,
     seq: AtomicU64,
+    new_connections: bool,
     collected: Mutex<Collected>,
 }
 
@@ -112,12 +117,44 @@ impl Shared {
         }
     }
 
-    async fn one(&self, http: &reqwest::Client) {
+    async fn one(&self, pooled: &reqwest::Client) {
         let measuring = self.measuring.load(Ordering::SeqCst);
         let seed = self.seq.fetch_add(1, Ordering::Relaxed);
+        // A browser arriving: its own connections, closed when it leaves.
+        let fresh = if self.new_connections {
+            match login::client() {
+                Ok(c) => Some(c),
+                Err(reason) => {
+                    self.record(
+                        measuring,
+                        Err(login::Failure {
+                            step: "client",
+                            reason,
+                        }),
+                    );
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let http = fresh.as_ref().unwrap_or(pooled);
         let outcome = login::login(http, &self.target, seed).await;
         self.record(measuring, outcome);
     }
+}
+
+/// `relais_connections_accepted_total` of the federation's `/metrics`.
+async fn accepted_connections(base: &str) -> Option<u64> {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("relais_connections_accepted_total "))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 fn git_commit() -> String {
@@ -189,6 +226,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         measured: AtomicU64::new(0),
         goal,
         seq: AtomicU64::new(0),
+        new_connections: args.new_connections,
         collected: Mutex::new(Collected::default()),
     });
 
@@ -241,6 +279,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     .await;
     let cpu_before: Vec<Option<procstat::CpuSample>> =
         pids.iter().map(|(_, p)| procstat::cpu(*p)).collect();
+    let accepted_before = accepted_connections(&base).await;
     let window_start = Instant::now();
     shared.measuring.store(true, Ordering::SeqCst);
     let deadline = args.duration.map(|d| window_start + Duration::from_secs(d));
@@ -253,6 +292,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     let measured_seconds = window_start.elapsed().as_secs_f64();
     let cpu_after: Vec<Option<procstat::CpuSample>> =
         pids.iter().map(|(_, p)| procstat::cpu(*p)).collect();
+    let accepted_after = accepted_connections(&base).await;
     shared.measuring.store(false, Ordering::SeqCst);
     shared.stop.store(true, Ordering::SeqCst);
     for t in tasks {
@@ -326,6 +366,14 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     );
     configuration.insert("algorithms".into(), "ES256 ID token and userinfo".into());
     configuration.insert(
+        "connections".into(),
+        if args.new_connections {
+            "new per login (a fresh client each, as browsers)".into()
+        } else {
+            "keep-alive (one pooled client per virtual user)".into()
+        },
+    );
+    configuration.insert(
         "mode".into(),
         match args.rate {
             Some(r) => format!("open loop {r}/s, ≤{} in flight", args.concurrency),
@@ -369,6 +417,10 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         failures_by_step: collected.failures,
         latency,
         processes,
+        federation_connections_per_login: match (accepted_before, accepted_after) {
+            (Some(b), Some(a)) if logins > 0 => Some(a.saturating_sub(b) as f64 / logins as f64),
+            _ => None,
+        },
     };
     if args.json {
         println!(

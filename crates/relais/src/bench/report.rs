@@ -51,6 +51,9 @@ pub struct Report {
     pub failures_by_step: BTreeMap<String, BTreeMap<String, u64>>,
     pub latency: BTreeMap<String, Percentiles>,
     pub processes: Vec<ProcessFigures>,
+    /// TCP connections the federation accepted per measured login (from its
+    /// `/metrics`), when it could be read.
+    pub federation_connections_per_login: Option<f64>,
 }
 
 impl Report {
@@ -68,6 +71,9 @@ impl Report {
             for (reason, n) in reasons {
                 println!("  failed at {step}: {reason} ×{n}");
             }
+        }
+        if let Some(c) = self.federation_connections_per_login {
+            println!("federation connections accepted per login: {c:.1}");
         }
         println!();
         println!(

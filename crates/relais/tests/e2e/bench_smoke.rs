@@ -3,8 +3,7 @@
 
 use std::process::Command;
 
-#[test]
-fn bench_runs_checked_logins_and_reports_json() {
+fn bench(extra: &[&str]) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_relais"))
         .args([
             "bench",
@@ -19,6 +18,7 @@ fn bench_runs_checked_logins_and_reports_json() {
             "--with-dp",
             "--json",
         ])
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -26,7 +26,12 @@ fn bench_runs_checked_logins_and_reports_json() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn bench_runs_checked_logins_and_reports_json() {
+    let report = bench(&[]);
     assert!(report["logins"].as_u64().unwrap() >= 30);
     assert_eq!(report["failures"], 0, "{report}");
     assert!(report["latency"]["login"]["p99_ms"].as_f64().unwrap() > 0.0);
@@ -48,4 +53,20 @@ fn bench_runs_checked_logins_and_reports_json() {
         "federation and IdPs measured apart"
     );
     assert!(report["processes"][0]["peak_rss_mib"].as_f64().unwrap() > 1.0);
+}
+
+#[test]
+fn bench_can_open_new_connections_for_each_login_as_browsers_do() {
+    let pooled = bench(&[]);
+    let fresh = bench(&["--new-connections"]);
+    assert_eq!(fresh["failures"], 0, "{fresh}");
+    let per_login = |r: &serde_json::Value| r["federation_connections_per_login"].as_f64().unwrap();
+    // Keep-alive: a handful of connections for the whole run; fresh clients:
+    // at least one new connection per login.
+    assert!(per_login(&pooled) < 0.5, "{pooled}");
+    assert!(per_login(&fresh) >= 1.0, "{fresh}");
+    assert!(fresh["configuration"]["connections"]
+        .as_str()
+        .unwrap()
+        .starts_with("new per login"));
 }
