@@ -24,6 +24,10 @@ fn behind_proxy(c: &mut Config) {
     c.limits.trusted_proxies = vec!["127.0.0.1".into()];
 }
 
+fn budget(hits: u32, per_secs: u64) -> Option<BudgetConfig> {
+    Some(BudgetConfig { hits, per_secs })
+}
+
 async fn get_as(url: &str, ip: &str) -> reqwest::Response {
     client()
         .get(url)
@@ -67,10 +71,7 @@ async fn metric(fed: &Fed, name: &str) -> u64 {
 async fn pages_are_limited_per_client_ip_with_retry_after_and_a_code() {
     let fed = Fed::start_configured(false, |c| {
         behind_proxy(c);
-        c.limits.pages_per_ip = Some(BudgetConfig {
-            hits: 5,
-            per_secs: 60,
-        });
+        c.limits.pages_per_ip = budget(5, 60);
     })
     .await;
     let url = authorize_url(&fed, "sp-a", &[]);
@@ -117,10 +118,7 @@ async fn pages_are_limited_per_client_ip_with_retry_after_and_a_code() {
 async fn login_flows_per_ip_are_capped_so_one_address_cannot_pin_memory() {
     let fed = Fed::start_configured(false, |c| {
         behind_proxy(c);
-        c.limits.flows_per_ip = Some(BudgetConfig {
-            hits: 3,
-            per_secs: 1800,
-        });
+        c.limits.flows_per_ip = budget(3, 1800);
     })
     .await;
     let url = authorize_url(&fed, "sp-a", &[]);
@@ -143,14 +141,8 @@ async fn login_flows_per_ip_are_capped_so_one_address_cannot_pin_memory() {
 async fn the_back_channel_is_limited_per_ip_and_per_client_in_oauth_json() {
     let fed = Fed::start_configured(false, |c| {
         behind_proxy(c);
-        c.limits.backchannel_per_ip = Some(BudgetConfig {
-            hits: 3,
-            per_secs: 60,
-        });
-        c.limits.backchannel_per_client = Some(BudgetConfig {
-            hits: 4,
-            per_secs: 60,
-        });
+        c.limits.backchannel_per_ip = budget(3, 60);
+        c.limits.backchannel_per_client = budget(4, 60);
     })
     .await;
     for _ in 0..3 {
@@ -538,10 +530,7 @@ async fn with_redis_every_node_charges_the_same_budget() {
         behind_proxy(c);
         c.storage.ephemeral = redis_url();
         c.storage.redis_prefix = prefix.clone();
-        c.limits.pages_per_ip = Some(BudgetConfig {
-            hits: 4,
-            per_secs: 3600,
-        });
+        c.limits.pages_per_ip = budget(4, 3600);
     };
     let a = Fed::start_configured(false, configure).await;
     let b = Fed::start_configured(false, configure).await;
