@@ -56,7 +56,8 @@ impl MemoryEphemeral {
     }
 
     /// Entries held now, live or not yet purged.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.shards
             .iter()
             .map(|s| match s.lock() {
@@ -64,10 +65,6 @@ impl MemoryEphemeral {
                 Err(p) => p.into_inner().len(),
             })
             .sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Inserts into a shard, making room first when it is full.

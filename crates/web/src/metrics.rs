@@ -38,66 +38,67 @@ impl Metrics {
 
     /// The Prometheus text exposition of every counter.
     pub fn render(&self) -> String {
+        let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let rows: [(&str, &str, &str, u64); 10] = [
             (
                 "relais_ephemeral_evicted_total",
                 "counter",
                 "live in-memory ephemeral entries evicted to stay under the bound",
-                self.ephemeral_evicted.load(Ordering::Relaxed),
+                n(&self.ephemeral_evicted),
             ),
             (
                 "relais_events_dropped_total",
                 "counter",
                 "business events dropped because the event queue was full",
-                self.events_dropped.load(Ordering::Relaxed),
+                n(&self.events_dropped),
             ),
             (
                 "relais_rate_limited_total",
                 "counter",
                 "requests refused by a rate limit",
-                self.rate_limited.load(Ordering::Relaxed),
+                n(&self.rate_limited),
             ),
             (
                 "relais_clients_locked_out_total",
                 "counter",
                 "client authentications refused during a lockout",
-                self.clients_locked_out.load(Ordering::Relaxed),
+                n(&self.clients_locked_out),
             ),
             (
                 "relais_requests_shed_total",
                 "counter",
                 "requests refused because too many were in flight",
-                self.requests_shed.load(Ordering::Relaxed),
+                n(&self.requests_shed),
             ),
             (
                 "relais_connections_open",
                 "gauge",
                 "connections open now",
-                self.connections_open.load(Ordering::Relaxed),
+                n(&self.connections_open),
             ),
             (
                 "relais_connections_accepted_total",
                 "counter",
                 "connections accepted",
-                self.connections_accepted.load(Ordering::Relaxed),
+                n(&self.connections_accepted),
             ),
             (
                 "relais_connections_evicted_total",
                 "counter",
                 "idle connections closed to make room",
-                self.connections_evicted.load(Ordering::Relaxed),
+                n(&self.connections_evicted),
             ),
             (
                 "relais_connections_refused_total",
                 "counter",
                 "connections refused, every slot busy",
-                self.connections_refused.load(Ordering::Relaxed),
+                n(&self.connections_refused),
             ),
             (
                 "relais_connections_timed_out_total",
                 "counter",
                 "connections closed for sending nothing in time",
-                self.connections_timed_out.load(Ordering::Relaxed),
+                n(&self.connections_timed_out),
             ),
         ];
         let mut out = String::with_capacity(2048);

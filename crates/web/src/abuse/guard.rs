@@ -45,9 +45,12 @@ impl RouteClass {
     /// The refusal in this route's shape.
     pub fn refuse(self, code: ErrorCode, detail: &str, retry_after: Option<u64>) -> Response {
         if self == RouteClass::Backchannel {
-            let mut e = JsonError::new(code, detail);
-            e.retry_after = retry_after.map(|s| s.max(1));
-            return e.into_response();
+            let e = JsonError::new(code, detail);
+            return match retry_after {
+                Some(secs) => e.retry_after(secs),
+                None => e,
+            }
+            .into_response();
         }
         let mut resp = PageError::page(code, detail).into_response();
         if let Some(secs) = retry_after {

@@ -9,10 +9,12 @@
 //! ([`RateLimiter`]: governor in process, or counters in Redis that every
 //! node shares), then it takes an in-flight slot (shed with 503 when the
 //! node is saturated, never queued without bound). The token, revocation
-//! and checktoken steps also ask [`Lockout`] before checking a client's
-//! secret, and tell it about each failure: failures slow the answer down,
-//! then lock that client out from that IP for a while.
+//! and checktoken steps go through [`client_auth`] around a client's
+//! secret: [`Lockout`] is asked first and told about each failure (failures
+//! slow the answer down, then lock that client out from that IP for a
+//! while), and an authenticated client is charged its own budget.
 
+pub mod client_auth;
 mod client_ip;
 mod guard;
 mod lockout;

@@ -159,7 +159,8 @@ impl RateLimiter {
     }
 
     /// Keys held in process now, all classes together.
-    pub fn tracked_keys(&self) -> usize {
+    #[cfg(test)]
+    fn tracked_keys(&self) -> usize {
         self.local.iter().map(|l| l.len()).sum()
     }
 }

@@ -7,7 +7,7 @@
 //! scopes were granted — never another DP's — plus the pivot identity it
 //! needs to find its records.
 
-use super::token;
+use crate::abuse::client_auth::{self, Caller};
 use crate::abuse::ClientIp;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
@@ -52,9 +52,10 @@ pub async fn checktoken(
     let token = field("token").ok_or_else(|| missing("token"))?;
     let client_id = field("client_id").ok_or_else(|| missing("client_id"))?;
     let secret = field("client_secret").ok_or_else(|| missing("client_secret"))?;
-    let ip = super::client_ip(&headers);
-    let peer = ClientIp::from_headers(&headers).unwrap_or(ClientIp::UNKNOWN);
-    token::refuse_if_locked(&app, client_id, peer).await?;
+    let peer = ClientIp::from_headers(&headers);
+    let ip = peer.map(|p| p.0.to_string());
+    let peer = peer.unwrap_or(ClientIp::UNKNOWN);
+    client_auth::refuse_if_locked(&app, client_id, peer).await?;
     let dp = app.registry.dp(client_id).filter(|d| d.active);
     let Some(dp) = dp.filter(|d| secret_matches(secret, &d.client_secret)) else {
         let mut e = app.event(EventKind::DpUsedInvalidCredential);
@@ -65,9 +66,11 @@ pub async fn checktoken(
             ErrorCode::TokenInvalidClient,
             "unknown data provider or wrong secret",
         );
-        return Err(token::failed_authentication(&app, client_id, peer, true, refusal).await);
+        return Err(
+            client_auth::failed(&app, client_id, peer, Caller::DataProvider, refusal).await,
+        );
     };
-    token::guard_client(&app, &dp.id).await?;
+    client_auth::charge_budget(&app, &dp.id).await?;
     let grant: Option<AccessGrant> = if token.len() <= 128 {
         app.load(&stored_key("at", token)).await?
     } else {

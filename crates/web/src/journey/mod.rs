@@ -19,7 +19,6 @@ use crate::state::AppState;
 use axum::http::HeaderMap;
 use relais_core::event::{BusinessEvent, EventKind};
 
-/// The client address, from the proxy header when present.
 /// The client's IP as the guard resolved it (trusted proxies only).
 pub fn client_ip(headers: &HeaderMap) -> Option<String> {
     crate::abuse::ClientIp::from_headers(headers).map(|ip| ip.0.to_string())

@@ -5,11 +5,11 @@
 //! A reused code is refused and revokes the access token its first use
 //! produced. The answer has exactly the five keys FranceConnect sends.
 
-use crate::abuse::{ClientIp, Decision, LimitClass};
+use crate::abuse::client_auth::{self, Caller};
+use crate::abuse::ClientIp;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
 use crate::flow::{AccessGrant, CodeGrant, TOKEN_TTL};
-use crate::metrics::Metrics;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -32,8 +32,8 @@ fn invalid_request(detail: &str) -> JsonError {
 }
 
 /// Authenticates the calling service (basic or post) against its secret,
-/// under the lockout of [`crate::abuse::Lockout`] and the per-client
-/// budget (see [`guard_client`]).
+/// under the lockout and the per-client budget of
+/// [`crate::abuse::client_auth`].
 pub async fn authenticate(
     app: &AppState,
     headers: &HeaderMap,
@@ -57,14 +57,14 @@ pub async fn authenticate(
         ClientAuthError::Malformed => invalid_request("malformed client credentials"),
     })?;
     let ip = ClientIp::from_headers(headers).unwrap_or(ClientIp::UNKNOWN);
-    refuse_if_locked(app, &presented.client_id, ip).await?;
+    client_auth::refuse_if_locked(app, &presented.client_id, ip).await?;
     let sp = app.registry.sp(&presented.client_id).filter(|sp| sp.active);
     let ok = sp
         .as_ref()
         .is_some_and(|sp| secret_matches(&presented.secret, &sp.client_secret));
     match (sp, ok) {
         (Some(sp), true) => {
-            guard_client(app, &sp.client_id).await?;
+            client_auth::charge_budget(app, &sp.client_id).await?;
             Ok(sp)
         }
         _ => {
@@ -75,82 +75,9 @@ pub async fn authenticate(
                 www_authenticate: (presented.method == ClientAuthMethod::ClientSecretBasic)
                     .then(|| "Basic realm=\"relais\"".into()),
             };
-            Err(failed_authentication(app, &presented.client_id, ip, false, refusal).await)
+            Err(client_auth::failed(app, &presented.client_id, ip, Caller::Service, refusal).await)
         }
     }
-}
-
-/// Refuses a client locked out from this IP, before its secret is looked at.
-pub async fn refuse_if_locked(
-    app: &AppState,
-    client_id: &str,
-    ip: ClientIp,
-) -> Result<(), JsonError> {
-    if let Some(left) = app.abuse.lockout.locked(client_id, ip).await? {
-        Metrics::bump(&app.metrics.clients_locked_out);
-        return Err(JsonError::new(
-            ErrorCode::ClientLockedOut,
-            "locked out after repeated failed authentications",
-        )
-        .retry_after(left));
-    }
-    Ok(())
-}
-
-/// Counts a failed authentication: answers late past a few failures, and
-/// locks the client out from this IP (with an event) past more.
-pub async fn failed_authentication(
-    app: &AppState,
-    client_id: &str,
-    ip: ClientIp,
-    is_data_provider: bool,
-    refusal: JsonError,
-) -> JsonError {
-    let failure = match app.abuse.lockout.failed(client_id, ip).await {
-        Ok(f) => f,
-        Err(e) => return e.into(),
-    };
-    if let Some(secs) = failure.locked_for {
-        tracing::warn!(
-            lock_secs = secs,
-            "client locked out after repeated failed authentications"
-        );
-        let mut e = app.event(EventKind::FcClientLockedOut);
-        let who: String = client_id.chars().take(64).collect();
-        if is_data_provider {
-            e.dp_id = Some(who);
-        } else {
-            e.sp_id = Some(who);
-        }
-        e.ip = Some(ip.0.to_string());
-        e.error = Some(ErrorCode::ClientLockedOut.code().to_owned());
-        app.events.emit(e);
-    }
-    if !failure.delay.is_zero() {
-        tokio::time::sleep(failure.delay).await;
-    }
-    refusal
-}
-
-/// The per-client budget of the back channel, charged once the client is
-/// authenticated (so nobody can spend another client's budget).
-pub async fn guard_client(app: &AppState, client_id: &str) -> Result<(), JsonError> {
-    if !app.abuse.policy.rate_limits {
-        return Ok(());
-    }
-    if let Decision::Limited { retry_after_secs } = app
-        .abuse
-        .rate
-        .check(LimitClass::BackchannelClient, client_id)
-        .await
-    {
-        Metrics::bump(&app.metrics.rate_limited);
-        return Err(
-            JsonError::new(ErrorCode::RateLimited, "rate limit of this client")
-                .retry_after(retry_after_secs),
-        );
-    }
-    Ok(())
 }
 
 pub async fn token(

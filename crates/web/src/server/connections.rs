@@ -87,6 +87,13 @@ impl ConnState {
         Metrics::bump(&self.metrics.connections_timed_out);
     }
 
+    /// Counts the connection as gone now (its slot is reused at once) and
+    /// asks its task to close it.
+    fn done_by_eviction(&self) {
+        self.finished();
+        self.close.notify_one();
+    }
+
     pub fn finished(&self) {
         if !self.done.swap(true, Ordering::AcqRel) {
             self.metrics
@@ -186,14 +193,5 @@ impl Connections {
             }
             wait.await;
         }
-    }
-}
-
-impl ConnState {
-    /// Counts the connection as gone now (its slot is reused at once) and
-    /// asks its task to close it.
-    fn done_by_eviction(&self) {
-        self.finished();
-        self.close.notify_one();
     }
 }

@@ -1,0 +1,95 @@
+//! The defences around a client's secret, shared by the steps that
+//! authenticate a service (token, revocation) or a data provider
+//! (checktoken): a locked-out client is refused before its secret is looked
+//! at, each failure is counted (slowed down, then locked out, with an
+//! event), and an authenticated client is charged its own budget.
+
+use super::client_ip::ClientIp;
+use super::rate::{Decision, LimitClass};
+use crate::error::JsonError;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use relais_core::event::EventKind;
+use relais_core::ErrorCode;
+
+/// Who failed to authenticate: named in the lockout event accordingly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Service,
+    DataProvider,
+}
+
+/// Refuses a client locked out from this IP, before its secret is looked at.
+pub async fn refuse_if_locked(
+    app: &AppState,
+    client_id: &str,
+    ip: ClientIp,
+) -> Result<(), JsonError> {
+    if let Some(left) = app.abuse.lockout.locked(client_id, ip).await? {
+        Metrics::bump(&app.metrics.clients_locked_out);
+        return Err(JsonError::new(
+            ErrorCode::ClientLockedOut,
+            "locked out after repeated failed authentications",
+        )
+        .retry_after(left));
+    }
+    Ok(())
+}
+
+/// Counts a failed authentication and returns `refusal` once its cost is
+/// paid: held back past a few failures, the client locked out from this IP
+/// (with an event) past more.
+pub async fn failed(
+    app: &AppState,
+    client_id: &str,
+    ip: ClientIp,
+    caller: Caller,
+    refusal: JsonError,
+) -> JsonError {
+    let failure = match app.abuse.lockout.failed(client_id, ip).await {
+        Ok(f) => f,
+        Err(e) => return e.into(),
+    };
+    if let Some(secs) = failure.locked_for {
+        tracing::warn!(
+            lock_secs = secs,
+            "client locked out after repeated failed authentications"
+        );
+        let mut e = app.event(EventKind::FcClientLockedOut);
+        let who: String = client_id.chars().take(64).collect();
+        match caller {
+            Caller::Service => e.sp_id = Some(who),
+            Caller::DataProvider => e.dp_id = Some(who),
+        }
+        e.ip = Some(ip.0.to_string());
+        e.error = Some(ErrorCode::ClientLockedOut.code().to_owned());
+        app.events.emit(e);
+    }
+    if !failure.delay.is_zero() {
+        tokio::time::sleep(failure.delay).await;
+    }
+    refusal
+}
+
+/// The per-client budget of the back channel, charged once the client is
+/// authenticated (so nobody can spend another client's budget).
+pub async fn charge_budget(app: &AppState, client_id: &str) -> Result<(), JsonError> {
+    if !app.abuse.policy.rate_limits {
+        return Ok(());
+    }
+    match app
+        .abuse
+        .rate
+        .check(LimitClass::BackchannelClient, client_id)
+        .await
+    {
+        Decision::Allowed => Ok(()),
+        Decision::Limited { retry_after_secs } => {
+            Metrics::bump(&app.metrics.rate_limited);
+            Err(
+                JsonError::new(ErrorCode::RateLimited, "rate limit of this client")
+                    .retry_after(retry_after_secs),
+            )
+        }
+    }
+}
