@@ -92,6 +92,24 @@ impl fmt::Display for JweAlg {
     }
 }
 
+/// Content encryption of encrypted answers: `A256GCM`, the only one
+/// FranceConnect+ uses (a service registering anything else is refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum JweEnc {
+    #[default]
+    A256GCM,
+}
+
+impl JweEnc {
+    pub fn as_str(self) -> &'static str {
+        "A256GCM"
+    }
+
+    pub fn parse(s: &str) -> Option<JweEnc> {
+        (s == "A256GCM").then_some(JweEnc::A256GCM)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

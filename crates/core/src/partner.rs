@@ -3,7 +3,7 @@
 //! store), so the login journey works on values that are already valid.
 
 use crate::acr::AcrLevel;
-use crate::alg::{JweAlg, JwsAlg};
+use crate::alg::{JweAlg, JweEnc, JwsAlg};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -37,6 +37,42 @@ impl IdpFilter {
     }
 }
 
+/// How a service authenticates at the token, revocation and PAR endpoints
+/// (OpenID client metadata `token_endpoint_auth_method`). A service
+/// registered with a secret may present it in the body or as Basic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SpAuthMethod {
+    #[default]
+    ClientSecretPost,
+    ClientSecretBasic,
+    /// RFC 7523 assertion signed with a key of the service's JWKS.
+    PrivateKeyJwt,
+}
+
+impl SpAuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpAuthMethod::ClientSecretPost => "client_secret_post",
+            SpAuthMethod::ClientSecretBasic => "client_secret_basic",
+            SpAuthMethod::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+
+    pub fn uses_secret(self) -> bool {
+        self != SpAuthMethod::PrivateKeyJwt
+    }
+}
+
+/// Encryption of an answer (ID token or userinfo) to the service's key:
+/// key management `alg`, content `enc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerEncryption {
+    pub alg: JweAlg,
+    #[serde(default)]
+    pub enc: JweEnc,
+}
+
 /// A service provider: one OIDC client of the federation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceProvider {
@@ -64,6 +100,27 @@ pub struct ServiceProvider {
     pub idp_filter: IdpFilter,
     pub id_token_signed_response_alg: JwsAlg,
     pub userinfo_signed_response_alg: JwsAlg,
+    #[serde(default)]
+    pub token_endpoint_auth_method: SpAuthMethod,
+    /// The service's public keys, inline (a JWKS document)…
+    #[serde(default)]
+    pub jwks: Option<serde_json::Value>,
+    /// …or published at this URL: signing keys for `private_key_jwt`,
+    /// `use=enc` keys for encrypted answers.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// `None`: the ID token is a plain signed JWT.
+    #[serde(default)]
+    pub id_token_encryption: Option<AnswerEncryption>,
+    /// `None`: userinfo is a plain signed JWT.
+    #[serde(default)]
+    pub userinfo_encryption: Option<AnswerEncryption>,
+    /// Authorization requests must be pushed first (RFC 9126).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
+    /// Access tokens are bound to a DPoP key (RFC 9449).
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
 }
 
 impl ServiceProvider {
@@ -94,6 +151,13 @@ impl ServiceProvider {
             idp_filter: IdpFilter::default(),
             id_token_signed_response_alg: JwsAlg::ES256,
             userinfo_signed_response_alg: JwsAlg::ES256,
+            token_endpoint_auth_method: SpAuthMethod::default(),
+            jwks: None,
+            jwks_uri: None,
+            id_token_encryption: None,
+            userinfo_encryption: None,
+            require_pushed_authorization_requests: false,
+            dpop_bound_access_tokens: false,
         }
     }
 

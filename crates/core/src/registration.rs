@@ -4,8 +4,12 @@
 //! parses text into domain values, then calls these checks and prefixes the
 //! field with its place in the file (`service_providers[3].redirect_uris[0]`).
 
+use crate::acr::Platform;
 use crate::alg::JwsAlg;
-use crate::partner::{DataProvider, IdentityProvider, IdpFilter, ServiceProvider, SpType};
+use crate::partner::{
+    AnswerEncryption, DataProvider, IdentityProvider, IdpFilter, ServiceProvider, SpAuthMethod,
+    SpType,
+};
 use std::fmt;
 
 /// Shortest accepted client secret.
@@ -102,10 +106,157 @@ impl IdpFilter {
     }
 }
 
+/// Where a registration is checked: the platform it will run on (Plus has
+/// stricter rules) and whether plain-http URLs are accepted (sandbox).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationContext {
+    pub platform: Platform,
+    pub sandbox: bool,
+}
+
+impl RegistrationContext {
+    pub fn standard_sandbox() -> RegistrationContext {
+        RegistrationContext {
+            platform: Platform::Standard,
+            sandbox: true,
+        }
+    }
+}
+
+/// A JWKS document given inline: `{"keys": [ {...}, ... ]}`.
+fn inline_keys<'a>(
+    field: &str,
+    jwks: &'a serde_json::Value,
+) -> Result<&'a Vec<serde_json::Value>, RuleViolation> {
+    match jwks.get("keys").and_then(|k| k.as_array()) {
+        Some(keys) if !keys.is_empty() => Ok(keys),
+        _ => Err(violation(
+            field,
+            "must be a JWKS document with at least one key",
+        )),
+    }
+}
+
+fn key_is(key: &serde_json::Value, kty: &str, use_: &str) -> bool {
+    key.get("kty").and_then(|v| v.as_str()) == Some(kty)
+        && key
+            .get("use")
+            .and_then(|v| v.as_str())
+            .is_none_or(|u| u == use_)
+}
+
 impl ServiceProvider {
-    pub fn check(&self, sandbox: bool) -> RuleResult {
+    /// Where its keys come from, checked: exactly one of `jwks`, `jwks_uri`.
+    fn check_key_source(&self, sandbox: bool) -> RuleResult {
+        match (&self.jwks, &self.jwks_uri) {
+            (Some(_), Some(_)) => Err(violation("jwks", "cannot be combined with jwks_uri")),
+            (Some(jwks), None) => inline_keys("jwks", jwks).map(|_| ()),
+            (None, Some(u)) => check_url("jwks_uri", u, sandbox),
+            (None, None) => Ok(()),
+        }
+    }
+
+    fn has_key_source(&self) -> bool {
+        self.jwks.is_some() || self.jwks_uri.is_some()
+    }
+
+    fn check_encryption(&self, field: &str, enc: Option<AnswerEncryption>) -> RuleResult {
+        let Some(enc) = enc else { return Ok(()) };
+        if !self.has_key_source() {
+            return Err(violation(
+                field,
+                "an encryption key is needed: give jwks or jwks_uri",
+            ));
+        }
+        if let Some(jwks) = &self.jwks {
+            let kty = enc.alg.key_type();
+            if !inline_keys("jwks", jwks)?
+                .iter()
+                .any(|k| key_is(k, kty, "enc"))
+            {
+                return Err(violation(
+                    "jwks",
+                    format!("has no {kty} key with use=enc for {}", enc.alg),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// What the Plus platform adds: private_key_jwt, ES256, both answers
+    /// encrypted.
+    fn check_plus(&self) -> RuleResult {
+        if self.token_endpoint_auth_method != SpAuthMethod::PrivateKeyJwt {
+            return Err(violation(
+                "token_endpoint_auth_method",
+                "must be private_key_jwt on the Plus platform",
+            ));
+        }
+        for (field, alg) in [
+            (
+                "id_token_signed_response_alg",
+                self.id_token_signed_response_alg,
+            ),
+            (
+                "userinfo_signed_response_alg",
+                self.userinfo_signed_response_alg,
+            ),
+        ] {
+            if alg != JwsAlg::ES256 {
+                return Err(violation(field, "must be ES256 on the Plus platform"));
+            }
+        }
+        if self.id_token_encryption.is_none() {
+            return Err(violation(
+                "id_token_encrypted_response_alg",
+                "is required on the Plus platform (RSA-OAEP-256 or ECDH-ES)",
+            ));
+        }
+        if self.userinfo_encryption.is_none() {
+            return Err(violation(
+                "userinfo_encrypted_response_alg",
+                "is required on the Plus platform (RSA-OAEP-256 or ECDH-ES)",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn check(&self, ctx: RegistrationContext) -> RuleResult {
+        let sandbox = ctx.sandbox;
         check_id("client_id", &self.client_id)?;
-        check_secret("client_secret", &self.client_secret)?;
+        if self.token_endpoint_auth_method.uses_secret() {
+            check_secret("client_secret", &self.client_secret)?;
+        } else {
+            if !self.has_key_source() {
+                return Err(violation(
+                    "token_endpoint_auth_method",
+                    "private_key_jwt needs the service's keys: give jwks or jwks_uri",
+                ));
+            }
+            for (field, alg) in [
+                (
+                    "id_token_signed_response_alg",
+                    self.id_token_signed_response_alg,
+                ),
+                (
+                    "userinfo_signed_response_alg",
+                    self.userinfo_signed_response_alg,
+                ),
+            ] {
+                if alg == JwsAlg::HS256 {
+                    return Err(violation(
+                        field,
+                        "HS256 needs a client secret; a private_key_jwt service has none",
+                    ));
+                }
+            }
+        }
+        self.check_key_source(sandbox)?;
+        self.check_encryption("id_token_encrypted_response_alg", self.id_token_encryption)?;
+        self.check_encryption("userinfo_encrypted_response_alg", self.userinfo_encryption)?;
+        if ctx.platform == Platform::Plus {
+            self.check_plus()?;
+        }
         not_blank("name", &self.name)?;
         if self.redirect_uris.is_empty() {
             return Err(violation("redirect_uris", "at least one is required"));
@@ -143,7 +294,8 @@ impl ServiceProvider {
 }
 
 impl IdentityProvider {
-    pub fn check(&self, sandbox: bool) -> RuleResult {
+    pub fn check(&self, ctx: RegistrationContext) -> RuleResult {
+        let sandbox = ctx.sandbox;
         check_id("id", &self.id)?;
         not_blank("title", &self.title)?;
         if self.allowed_acr.is_empty() {
@@ -171,7 +323,8 @@ impl IdentityProvider {
 }
 
 impl DataProvider {
-    pub fn check(&self, sandbox: bool) -> RuleResult {
+    pub fn check(&self, ctx: RegistrationContext) -> RuleResult {
+        let sandbox = ctx.sandbox;
         check_id("id", &self.id)?;
         check_id("client_id", &self.client_id)?;
         check_secret("client_secret", &self.client_secret)?;
@@ -220,6 +373,75 @@ impl DataProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alg::{JweAlg, JweEnc};
+
+    const SANDBOX: RegistrationContext = RegistrationContext {
+        platform: Platform::Standard,
+        sandbox: true,
+    };
+    const PRODUCTION: RegistrationContext = RegistrationContext {
+        platform: Platform::Standard,
+        sandbox: false,
+    };
+    const PLUS: RegistrationContext = RegistrationContext {
+        platform: Platform::Plus,
+        sandbox: true,
+    };
+
+    fn plus_sp() -> ServiceProvider {
+        let mut s = sp();
+        s.client_secret = String::new();
+        s.token_endpoint_auth_method = SpAuthMethod::PrivateKeyJwt;
+        s.jwks = Some(serde_json::json!({"keys": [
+            {"kty": "EC", "crv": "P-256", "use": "sig", "x": "x", "y": "y"},
+            {"kty": "RSA", "use": "enc", "n": "n", "e": "AQAB"}
+        ]}));
+        let enc = AnswerEncryption {
+            alg: JweAlg::RsaOaep256,
+            enc: JweEnc::A256GCM,
+        };
+        s.id_token_encryption = Some(enc);
+        s.userinfo_encryption = Some(enc);
+        s
+    }
+
+    #[test]
+    fn plus_services_need_keys_es256_and_encryption() {
+        assert_eq!(plus_sp().check(PLUS), Ok(()));
+        let field = |s: ServiceProvider| s.check(PLUS).err().map(|v| v.field);
+        let mut secret = sp();
+        secret.id_token_encryption = plus_sp().id_token_encryption;
+        assert_eq!(
+            field(secret),
+            Some("id_token_encrypted_response_alg".into()),
+            "encryption without keys"
+        );
+        let mut secret = plus_sp();
+        secret.token_endpoint_auth_method = SpAuthMethod::ClientSecretPost;
+        secret.client_secret = "0123456789abcdef".into();
+        assert_eq!(field(secret), Some("token_endpoint_auth_method".into()));
+        let mut rs = plus_sp();
+        rs.id_token_signed_response_alg = JwsAlg::RS256;
+        assert_eq!(field(rs), Some("id_token_signed_response_alg".into()));
+        let mut clear = plus_sp();
+        clear.userinfo_encryption = None;
+        assert_eq!(field(clear), Some("userinfo_encrypted_response_alg".into()));
+        let mut no_ec_key = plus_sp();
+        no_ec_key.id_token_encryption = Some(AnswerEncryption {
+            alg: JweAlg::EcdhEs,
+            enc: JweEnc::A256GCM,
+        });
+        assert_eq!(field(no_ec_key), Some("jwks".into()));
+        let mut both = plus_sp();
+        both.jwks_uri = Some("https://sp.example/jwks".into());
+        assert_eq!(field(both), Some("jwks".into()));
+        let mut no_keys = plus_sp();
+        no_keys.jwks = None;
+        assert_eq!(field(no_keys), Some("token_endpoint_auth_method".into()));
+        // The same registration is fine on Standard; a secret one is not on Plus.
+        assert_eq!(plus_sp().check(SANDBOX), Ok(()));
+        assert!(sp().check(PLUS).is_err());
+    }
 
     fn sp() -> ServiceProvider {
         ServiceProvider::public(
@@ -234,35 +456,35 @@ mod tests {
 
     #[test]
     fn service_rules_name_the_field() {
-        assert!(sp().check(true).is_ok());
+        assert!(sp().check(SANDBOX).is_ok());
         assert_eq!(
-            sp().check(false).err().map(|v| v.to_string()),
+            sp().check(PRODUCTION).err().map(|v| v.to_string()),
             Some("redirect_uris[0]: must use https outside sandbox mode".into())
         );
         let mut short = sp();
         short.client_secret = "short".into();
         assert_eq!(
-            short.check(true).err().map(|v| v.field),
+            short.check(SANDBOX).err().map(|v| v.field),
             Some("client_secret".into())
         );
         let mut consent = sp();
         consent.identity_consent = true;
         assert_eq!(
-            consent.check(true).err().map(|v| v.field),
+            consent.check(SANDBOX).err().map(|v| v.field),
             Some("identity_consent".into())
         );
         let mut auto = sp();
         auto.sp_type = SpType::Private;
         auto.identity_consent = true;
-        assert!(auto.check(true).is_ok());
+        assert!(auto.check(SANDBOX).is_ok());
         auto.allowed_prompts = vec!["login".into()];
         assert_eq!(
-            auto.check(true).err().map(|v| v.field),
+            auto.check(SANDBOX).err().map(|v| v.field),
             Some("allowed_prompts".into())
         );
         let mut bad_id = sp();
         bad_id.client_id = "a b".into();
-        assert!(bad_id.check(true).is_err());
+        assert!(bad_id.check(SANDBOX).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use relais_core::authorize::{self, RawParams};
-use relais_core::partner::{IdpFilter, ServiceProvider, SpType};
+use relais_core::partner::ServiceProvider;
 use relais_core::pivot::PivotIdentity;
 use relais_core::subject::{IdentityHash, PairwiseSub};
 use relais_core::{ManualClock, Platform};
@@ -15,24 +15,14 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 fn sp() -> ServiceProvider {
-    ServiceProvider {
-        client_id: "sp".into(),
-        entity_id: "sp".into(),
-        name: "Service".into(),
-        active: true,
-        sp_type: SpType::Public,
-        identity_consent: false,
-        client_secret: "secret-0123456789".into(),
-        redirect_uris: vec!["https://sp.example/cb".into()],
-        post_logout_redirect_uris: vec![],
-        scopes: vec!["profile".into(), "birth".into(), "email".into()],
-        allowed_prompts: vec!["login".into(), "consent".into()],
-        amr_entitled: false,
-        idp_hints: vec![],
-        idp_filter: IdpFilter::default(),
-        id_token_signed_response_alg: JwsAlg::ES256,
-        userinfo_signed_response_alg: JwsAlg::ES256,
-    }
+    ServiceProvider::public(
+        "sp",
+        "sp",
+        "Service",
+        "secret-0123456789",
+        vec!["https://sp.example/cb".into()],
+        &["profile", "birth", "email"],
+    )
 }
 
 fn jose_benches(c: &mut Criterion) {

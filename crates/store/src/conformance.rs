@@ -66,14 +66,41 @@ pub async fn ephemeral<S: EphemeralStore>(s: &S, time: &Advance<'_>) {
     assert_eq!(s.get("long").await.unwrap(), None);
     s.delete("never-existed").await.unwrap();
 
+    // put_new writes only where no live entry is.
+    assert!(s.put_new("once", b"1", 2).await.unwrap());
+    assert!(
+        !s.put_new("once", b"2", 2).await.unwrap(),
+        "second put_new refused"
+    );
+    assert_eq!(s.get("once").await.unwrap().as_deref(), Some(&b"1"[..]));
+    time.by_millis(2500).await;
+    assert!(
+        s.put_new("once", b"3", 2).await.unwrap(),
+        "an expired entry no longer blocks put_new"
+    );
+    assert_eq!(s.get("once").await.unwrap().as_deref(), Some(&b"3"[..]));
+
     // Binary values survive unchanged.
     let bin: Vec<u8> = (0..=255u8).collect();
     s.put("bin", &bin, 10).await.unwrap();
     assert_eq!(s.get("bin").await.unwrap(), Some(bin));
 }
 
-/// Of many concurrent takers of one key, exactly one wins.
+/// Of many concurrent takers of one key, exactly one wins; of many
+/// concurrent `put_new` of one key, exactly one writes.
 pub async fn ephemeral_concurrent_take<S: EphemeralStore>(s: Arc<S>) {
+    let mut handles = Vec::new();
+    for i in 0..16u8 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            s.put_new("jti-race", &[i], 30).await.unwrap()
+        }));
+    }
+    let mut writers = 0;
+    for h in handles {
+        writers += usize::from(h.await.unwrap());
+    }
+    assert_eq!(writers, 1, "exactly one concurrent put_new writes");
     for round in 0..5 {
         let key = format!("race-{round}");
         s.put(&key, b"v", 30).await.unwrap();

@@ -47,6 +47,10 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait EphemeralStore: Send + Sync + 'static {
     /// Stores `value` under `key` for `ttl_secs`, replacing any previous value.
     async fn put(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<()>;
+    /// Stores `value` under `key` only if no live entry has it; returns
+    /// whether it was stored. Of concurrent writers of one key, exactly one
+    /// succeeds (single-use identifiers: assertion `jti`s, DPoP proofs).
+    async fn put_new(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<bool>;
     /// Reads a live entry.
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Reads and deletes a live entry atomically: of concurrent takers, exactly

@@ -106,6 +106,21 @@ impl EphemeralStore for MemoryEphemeral {
         Ok(())
     }
 
+    async fn put_new(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<bool> {
+        let now = self.clock.now_millis();
+        Ok(self.with_shard(key, |m| {
+            if m.get(key).is_some_and(|e| e.expires_at > now) {
+                return false;
+            }
+            let entry = Entry {
+                value: value.to_vec(),
+                expires_at: now.saturating_add(ttl_millis(ttl_secs)),
+            };
+            self.insert_bounded(m, key, entry, now);
+            true
+        }))
+    }
+
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         let now = self.clock.now_millis();
         Ok(self.with_shard(key, |m| {

@@ -67,6 +67,23 @@ impl EphemeralStore for RedisEphemeral {
             .map_err(unavailable)
     }
 
+    async fn put_new(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<bool> {
+        let ms = i64::try_from(ttl_secs.max(1).saturating_mul(1000)).unwrap_or(i64::MAX);
+        // SET NX answers OK when it wrote, nil when the key existed.
+        let written: Option<String> = self
+            .pool
+            .set(
+                self.key(key),
+                value.to_vec(),
+                Some(Expiration::PX(ms)),
+                Some(SetOptions::NX),
+                false,
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(written.is_some())
+    }
+
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         self.pool
             .get::<Option<Vec<u8>>, _>(self.key(key))

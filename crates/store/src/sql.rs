@@ -41,6 +41,20 @@ macro_rules! sql_ephemeral {
                 Ok(())
             }
 
+            async fn put_new(&self, key: &str, value: &[u8], ttl_secs: u64) -> $crate::StoreResult<bool> {
+                // An expired entry counts as absent: it is replaced.
+                let now = self.clock.now_millis();
+                let r = sqlx::query("INSERT INTO ephemeral (key, value, expires_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at WHERE ephemeral.expires_at <= $4")
+                    .bind(key)
+                    .bind(value)
+                    .bind(now.saturating_add($crate::ttl_millis(ttl_secs)))
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(r.rows_affected() == 1)
+            }
+
             async fn get(&self, key: &str) -> $crate::StoreResult<Option<Vec<u8>>> {
                 sqlx::query_scalar("SELECT value FROM ephemeral WHERE key = $1 AND expires_at > $2")
                     .bind(key)

@@ -11,7 +11,7 @@
 
 use arc_swap::ArcSwap;
 use relais_core::partner::{DataProvider, IdentityProvider, ServiceProvider};
-use relais_core::registration::RuleResult;
+use relais_core::registration::{RegistrationContext, RuleResult};
 use relais_oidc::sealer::Sealer;
 use relais_store::{ConfigKind, ConfigStore, StoreError, StoreResult};
 use std::collections::HashMap;
@@ -47,35 +47,36 @@ impl Snapshot {
 /// checked by the domain's registration rules.
 trait Partner: serde::Serialize + serde::de::DeserializeOwned {
     const KIND: ConfigKind;
-    fn check(&self, sandbox: bool) -> RuleResult;
+    fn check(&self, ctx: RegistrationContext) -> RuleResult;
 }
 
 impl Partner for ServiceProvider {
     const KIND: ConfigKind = ConfigKind::ServiceProvider;
-    fn check(&self, sandbox: bool) -> RuleResult {
-        ServiceProvider::check(self, sandbox)
+    fn check(&self, ctx: RegistrationContext) -> RuleResult {
+        ServiceProvider::check(self, ctx)
     }
 }
 
 impl Partner for IdentityProvider {
     const KIND: ConfigKind = ConfigKind::IdentityProvider;
-    fn check(&self, sandbox: bool) -> RuleResult {
-        IdentityProvider::check(self, sandbox)
+    fn check(&self, ctx: RegistrationContext) -> RuleResult {
+        IdentityProvider::check(self, ctx)
     }
 }
 
 impl Partner for DataProvider {
     const KIND: ConfigKind = ConfigKind::DataProvider;
-    fn check(&self, sandbox: bool) -> RuleResult {
-        DataProvider::check(self, sandbox)
+    fn check(&self, ctx: RegistrationContext) -> RuleResult {
+        DataProvider::check(self, ctx)
     }
 }
 
 pub struct Registry {
     store: Arc<dyn ConfigStore>,
     sealer: Arc<Sealer>,
-    /// Plain-http partner URLs are accepted (sandbox platform).
-    sandbox: bool,
+    /// The platform's rules and whether plain-http partner URLs are
+    /// accepted (sandbox).
+    context: RegistrationContext,
     current: ArcSwap<Snapshot>,
     /// Serialises reloads, so a slow older reload never overwrites a newer one.
     reloading: tokio::sync::Mutex<()>,
@@ -116,14 +117,22 @@ fn open_field(
 }
 
 impl Registry {
-    pub fn new(store: Arc<dyn ConfigStore>, sealer: Arc<Sealer>, sandbox: bool) -> Registry {
+    pub fn new(
+        store: Arc<dyn ConfigStore>,
+        sealer: Arc<Sealer>,
+        context: RegistrationContext,
+    ) -> Registry {
         Registry {
             store,
             sealer,
-            sandbox,
+            context,
             current: ArcSwap::from_pointee(Snapshot::default()),
             reloading: tokio::sync::Mutex::new(()),
         }
+    }
+
+    pub fn context(&self) -> RegistrationContext {
+        self.context
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -143,7 +152,7 @@ impl Registry {
     async fn upsert<T: Partner>(&self, id: &str, value: &T) -> StoreResult<()> {
         let kind = T::KIND;
         value
-            .check(self.sandbox)
+            .check(self.context)
             .map_err(|v| StoreError::Rejected(format!("{} {id}: {v}", kind.as_str())))?;
         let mut doc =
             serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -169,7 +178,7 @@ impl Registry {
             )?;
             let value: T = serde_json::from_value(doc)
                 .map_err(|e| StoreError::Corrupt(format!("{} {id}: {e}", kind.as_str())))?;
-            match value.check(self.sandbox) {
+            match value.check(self.context) {
                 Ok(()) => out.push((id, value)),
                 Err(v) => {
                     tracing::error!(kind = kind.as_str(), %id, rule = %v, "stored partner breaks a registration rule; left out")

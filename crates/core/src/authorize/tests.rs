@@ -4,24 +4,18 @@ use crate::alg::JwsAlg;
 use crate::partner::{IdpFilter, SpType};
 
 fn sp() -> ServiceProvider {
-    ServiceProvider {
-        client_id: "c1".into(),
-        entity_id: "c1".into(),
-        name: "Test".into(),
-        active: true,
-        sp_type: SpType::Public,
-        identity_consent: false,
-        client_secret: "s".into(),
-        redirect_uris: vec!["https://sp.example/cb".into()],
-        post_logout_redirect_uris: vec![],
-        scopes: vec!["profile".into(), "email".into()],
-        allowed_prompts: vec!["login".into(), "consent".into()],
-        amr_entitled: false,
-        idp_hints: vec![],
-        idp_filter: IdpFilter::default(),
-        id_token_signed_response_alg: JwsAlg::ES256,
-        userinfo_signed_response_alg: JwsAlg::ES256,
-    }
+    let mut sp = ServiceProvider::public(
+        "c1",
+        "c1",
+        "Test",
+        "s",
+        vec!["https://sp.example/cb".into()],
+        &["profile", "email"],
+    );
+    sp.idp_filter = IdpFilter::default();
+    sp.sp_type = SpType::Public;
+    sp.id_token_signed_response_alg = JwsAlg::ES256;
+    sp
 }
 
 fn params(extra: &[(&str, &str)], drop: &str) -> Vec<(String, String)> {

@@ -1,9 +1,11 @@
 //! `[[data_providers]]`: the APIs that release data against a federation
 //! access token checked at `/checktoken`.
 
-use super::error::{broken, err, yes, ConfigError};
+use super::error::{broken, yes, ConfigError};
+use super::jose_fields::{encryption, json_document};
 use relais_core::partner::DataProvider;
-use relais_core::{JweAlg, JwsAlg};
+use relais_core::registration::RegistrationContext;
+use relais_core::JwsAlg;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -29,37 +31,20 @@ pub struct DpConfig {
 
 impl DpConfig {
     /// The domain value, checked by the registration rules.
-    pub fn to_domain(&self, i: usize, sandbox: bool) -> Result<DataProvider, ConfigError> {
+    pub fn to_domain(
+        &self,
+        i: usize,
+        ctx: RegistrationContext,
+    ) -> Result<DataProvider, ConfigError> {
         let at = format!("data_providers[{i}]");
         let f = |k: &str| format!("{at}.{k}");
-        if let Some(enc) = &self.checktoken_encrypted_response_enc {
-            if enc != "A256GCM" {
-                return Err(err(
-                    f("checktoken_encrypted_response_enc"),
-                    "only A256GCM is supported",
-                ));
-            }
-        }
-        let encrypted_alg = self
-            .checktoken_encrypted_response_alg
-            .as_deref()
-            .map(|a| {
-                JweAlg::parse(a).ok_or_else(|| {
-                    err(
-                        f("checktoken_encrypted_response_alg"),
-                        "must be RSA-OAEP-256 or ECDH-ES",
-                    )
-                })
-            })
-            .transpose()?;
-        let encryption_jwk = match &self.encryption_jwk {
-            None => None,
-            Some(toml::Value::String(s)) => Some(
-                serde_json::from_str(s)
-                    .map_err(|e| err(f("encryption_jwk"), format!("not JSON: {e}")))?,
-            ),
-            Some(v) => Some(serde_json::to_value(v).map_err(|e| err(f("encryption_jwk"), e))?),
-        };
+        let encrypted = encryption(
+            &f("checktoken_encrypted_response_alg"),
+            self.checktoken_encrypted_response_alg.as_deref(),
+            &f("checktoken_encrypted_response_enc"),
+            self.checktoken_encrypted_response_enc.as_deref(),
+        )?;
+        let encryption_jwk = json_document(&f("encryption_jwk"), self.encryption_jwk.as_ref())?;
         let dp = DataProvider {
             id: self.id.clone(),
             title: self.title.clone(),
@@ -68,11 +53,11 @@ impl DpConfig {
             scopes: self.scopes.clone(),
             active: self.active,
             checktoken_signed_response_alg: self.checktoken_signed_response_alg,
-            checktoken_encrypted_response_alg: encrypted_alg,
+            checktoken_encrypted_response_alg: encrypted.map(|e| e.alg),
             encryption_jwk,
             jwks_uri: self.jwks_uri.clone(),
         };
-        dp.check(sandbox).map_err(|v| broken(&at, v))?;
+        dp.check(ctx).map_err(|v| broken(&at, v))?;
         Ok(dp)
     }
 }

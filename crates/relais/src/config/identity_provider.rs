@@ -5,6 +5,7 @@
 use super::error::{broken, err, yes, ConfigError};
 use relais_core::acr::AcrLevel;
 use relais_core::partner::{IdentityProvider, IdpClientAuth, IdpEndpoints};
+use relais_core::registration::RegistrationContext;
 use relais_core::JwsAlg;
 use serde::Deserialize;
 
@@ -66,7 +67,7 @@ impl IdpConfig {
     pub fn to_domain(
         &self,
         i: usize,
-        sandbox: bool,
+        ctx: RegistrationContext,
         discovered: Option<IdpEndpoints>,
     ) -> Result<IdentityProvider, ConfigError> {
         let at = format!("identity_providers[{i}]");
@@ -157,7 +158,7 @@ impl IdpConfig {
             scopes: self.scopes.clone(),
             assumed_acr,
         };
-        idp.check(sandbox).map_err(|v| broken(&at, v))?;
+        idp.check(ctx).map_err(|v| broken(&at, v))?;
         Ok(idp)
     }
 }

@@ -13,6 +13,7 @@
 mod data_provider;
 mod error;
 mod identity_provider;
+mod jose_fields;
 mod limits;
 mod server;
 mod service_provider;

@@ -2,6 +2,7 @@
 //! its secrets (`[secrets]`), its stores (`[storage]`) and where business
 //! events go (`[events]`).
 
+use relais_core::registration::RegistrationContext;
 use relais_core::Platform;
 use serde::Deserialize;
 
@@ -24,6 +25,16 @@ fn default_listen() -> String {
 }
 fn default_public_url() -> String {
     "http://localhost:8000".into()
+}
+
+impl ServerConfig {
+    /// The rules partner registrations of this node follow.
+    pub fn registration_context(&self) -> RegistrationContext {
+        RegistrationContext {
+            platform: self.platform,
+            sandbox: self.sandbox,
+        }
+    }
 }
 
 impl Default for ServerConfig {

@@ -1,7 +1,9 @@
 //! `[[service_providers]]`: the services (OIDC clients) of the federation.
 
 use super::error::{broken, yes, ConfigError};
-use relais_core::partner::{IdpFilter, ServiceProvider, SpType};
+use super::jose_fields::{encryption, json_document};
+use relais_core::partner::{IdpFilter, ServiceProvider, SpAuthMethod, SpType};
+use relais_core::registration::RegistrationContext;
 use relais_core::JwsAlg;
 use serde::Deserialize;
 
@@ -9,6 +11,8 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct SpConfig {
     pub client_id: String,
+    /// Required unless `token_endpoint_auth_method = "private_key_jwt"`.
+    #[serde(default)]
     pub client_secret: String,
     pub name: String,
     pub entity_id: Option<String>,
@@ -36,6 +40,20 @@ pub struct SpConfig {
     pub id_token_signed_response_alg: JwsAlg,
     #[serde(default)]
     pub userinfo_signed_response_alg: JwsAlg,
+    #[serde(default)]
+    pub token_endpoint_auth_method: SpAuthMethod,
+    /// The service's public keys inline (a JWKS, as a TOML table or JSON text)…
+    pub jwks: Option<toml::Value>,
+    /// …or where it publishes them.
+    pub jwks_uri: Option<String>,
+    pub id_token_encrypted_response_alg: Option<String>,
+    pub id_token_encrypted_response_enc: Option<String>,
+    pub userinfo_encrypted_response_alg: Option<String>,
+    pub userinfo_encrypted_response_enc: Option<String>,
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
 }
 
 fn default_prompts() -> Vec<String> {
@@ -44,10 +62,27 @@ fn default_prompts() -> Vec<String> {
 
 impl SpConfig {
     /// The domain value, checked by the registration rules.
-    pub fn to_domain(&self, i: usize, sandbox: bool) -> Result<ServiceProvider, ConfigError> {
+    pub fn to_domain(
+        &self,
+        i: usize,
+        ctx: RegistrationContext,
+    ) -> Result<ServiceProvider, ConfigError> {
         let at = format!("service_providers[{i}]");
+        let f = |k: &str| format!("{at}.{k}");
         let idp_filter = IdpFilter::from_lists(self.idp_allow.clone(), self.idp_deny.clone())
             .map_err(|v| broken(&at, v))?;
+        let id_token_encryption = encryption(
+            &f("id_token_encrypted_response_alg"),
+            self.id_token_encrypted_response_alg.as_deref(),
+            &f("id_token_encrypted_response_enc"),
+            self.id_token_encrypted_response_enc.as_deref(),
+        )?;
+        let userinfo_encryption = encryption(
+            &f("userinfo_encrypted_response_alg"),
+            self.userinfo_encrypted_response_alg.as_deref(),
+            &f("userinfo_encrypted_response_enc"),
+            self.userinfo_encrypted_response_enc.as_deref(),
+        )?;
         let sp = ServiceProvider {
             client_id: self.client_id.clone(),
             entity_id: self
@@ -68,8 +103,15 @@ impl SpConfig {
             idp_filter,
             id_token_signed_response_alg: self.id_token_signed_response_alg,
             userinfo_signed_response_alg: self.userinfo_signed_response_alg,
+            token_endpoint_auth_method: self.token_endpoint_auth_method,
+            jwks: json_document(&f("jwks"), self.jwks.as_ref())?,
+            jwks_uri: self.jwks_uri.clone(),
+            id_token_encryption,
+            userinfo_encryption,
+            require_pushed_authorization_requests: self.require_pushed_authorization_requests,
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens,
         };
-        sp.check(sandbox).map_err(|v| broken(&at, v))?;
+        sp.check(ctx).map_err(|v| broken(&at, v))?;
         Ok(sp)
     }
 }
@@ -98,10 +140,27 @@ mod tests {
             idp_deny: vec![],
             id_token_signed_response_alg: JwsAlg::ES256,
             userinfo_signed_response_alg: JwsAlg::ES256,
+            token_endpoint_auth_method: SpAuthMethod::ClientSecretPost,
+            jwks: None,
+            jwks_uri: None,
+            id_token_encrypted_response_alg: None,
+            id_token_encrypted_response_enc: None,
+            userinfo_encrypted_response_alg: None,
+            userinfo_encrypted_response_enc: None,
+            require_pushed_authorization_requests: false,
+            dpop_bound_access_tokens: false,
         };
-        assert!(sp.to_domain(0, true).is_ok());
+        assert!(sp
+            .to_domain(0, RegistrationContext::standard_sandbox())
+            .is_ok());
         let e = sp
-            .to_domain(3, false)
+            .to_domain(
+                3,
+                RegistrationContext {
+                    platform: relais_core::Platform::Standard,
+                    sandbox: false,
+                },
+            )
             .err()
             .map(|e| e.0)
             .unwrap_or_default();
@@ -115,7 +174,9 @@ mod tests {
             ..sp
         };
         assert_eq!(
-            both.to_domain(1, true).err().map(|e| e.0),
+            both.to_domain(1, RegistrationContext::standard_sandbox())
+                .err()
+                .map(|e| e.0),
             Some("service_providers[1].idp_allow: cannot be combined with idp_deny".into())
         );
     }

@@ -150,7 +150,11 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     let keys = KeyRing::load_or_create(opened.stores.keys.as_ref(), &sealer, spec.clock.as_ref())
         .await
         .map_err(|e| NodeError::during("signing keys", e))?;
-    let registry = Registry::new(opened.stores.config.clone(), sealer.clone(), sandbox);
+    let registry = Registry::new(
+        opened.stores.config.clone(),
+        sealer.clone(),
+        cfg.server.registration_context(),
+    );
     let idp_client = IdpClient::new().map_err(|e| NodeError(e.to_string()))?;
     let pending_discovery = partners::seed(cfg, &registry, &idp_client).await?;
     let world = if spec.demo {

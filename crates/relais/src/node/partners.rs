@@ -11,6 +11,7 @@
 use super::error::NodeError;
 use crate::config::{Config, IdpConfig};
 use relais_core::partner::IdpEndpoints;
+use relais_core::registration::RegistrationContext;
 use relais_oidc::idp_client::IdpClient;
 use relais_store::ConfigKind;
 use relais_web::registry::Registry;
@@ -48,9 +49,9 @@ pub async fn seed(
     registry: &Registry,
     idp_client: &IdpClient,
 ) -> Result<Vec<PendingDiscovery>, NodeError> {
-    let sandbox = cfg.server.sandbox;
+    let ctx = cfg.server.registration_context();
     for (i, sp) in cfg.service_providers.iter().enumerate() {
-        let sp = sp.to_domain(i, sandbox).map_err(|e| NodeError(e.0))?;
+        let sp = sp.to_domain(i, ctx).map_err(|e| NodeError(e.0))?;
         registry
             .upsert_sp(&sp)
             .await
@@ -64,7 +65,7 @@ pub async fn seed(
                 Err(e) => {
                     let reason = format!("discovery: {e}");
                     tracing::warn!(idp = %idp.id, %reason, "identity provider unavailable at start; retrying in the background");
-                    register_unavailable(registry, i, idp, sandbox).await?;
+                    register_unavailable(registry, i, idp, ctx).await?;
                     pending.push(PendingDiscovery {
                         index: i,
                         config: idp.clone(),
@@ -76,7 +77,7 @@ pub async fn seed(
             None => None,
         };
         let idp = idp
-            .to_domain(i, sandbox, discovered)
+            .to_domain(i, ctx, discovered)
             .map_err(|e| NodeError(e.0))?;
         registry
             .upsert_idp(&idp)
@@ -84,7 +85,7 @@ pub async fn seed(
             .map_err(|e| NodeError::during("storing identity providers", e))?;
     }
     for (i, dp) in cfg.data_providers.iter().enumerate() {
-        let dp = dp.to_domain(i, sandbox).map_err(|e| NodeError(e.0))?;
+        let dp = dp.to_domain(i, ctx).map_err(|e| NodeError(e.0))?;
         registry
             .upsert_dp(&dp)
             .await
@@ -100,7 +101,7 @@ async fn register_unavailable(
     registry: &Registry,
     i: usize,
     idp: &IdpConfig,
-    sandbox: bool,
+    ctx: RegistrationContext,
 ) -> Result<(), NodeError> {
     if registry
         .stored(ConfigKind::IdentityProvider, &idp.id)
@@ -125,7 +126,7 @@ async fn register_unavailable(
         issuer,
     };
     let mut domain = idp
-        .to_domain(i, sandbox, Some(placeholder))
+        .to_domain(i, ctx, Some(placeholder))
         .map_err(|e| NodeError(e.0))?;
     domain.active = false;
     registry
@@ -159,7 +160,7 @@ pub fn retry_discovery(tasks: &mut Supervisor, app: AppState, pending: Vec<Pendi
                         Ok(endpoints) => {
                             let domain = p
                                 .config
-                                .to_domain(p.index, app.settings.sandbox, Some(endpoints))
+                                .to_domain(p.index, app.registry.context(), Some(endpoints))
                                 .map_err(|e| e.0)?;
                             app.registry
                                 .upsert_idp(&domain)
