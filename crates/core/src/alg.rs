@@ -92,6 +92,37 @@ impl fmt::Display for JweAlg {
     }
 }
 
+/// What a key of Relais' own key ring does: sign (ID tokens, userinfo,
+/// checktoken answers, client assertions to IdPs) or receive encrypted
+/// answers from IdPs (`use=enc`). Stored as the algorithm's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KeyAlg {
+    Sig(JwsAlg),
+    Enc(JweAlg),
+}
+
+impl KeyAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyAlg::Sig(a) => a.as_str(),
+            KeyAlg::Enc(a) => a.as_str(),
+        }
+    }
+}
+
+/// For stored text columns (`signing_keys.alg`).
+impl TryFrom<String> for KeyAlg {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<KeyAlg, String> {
+        JwsAlg::parse(&s)
+            .map(KeyAlg::Sig)
+            .or_else(|| JweAlg::parse(&s).map(KeyAlg::Enc))
+            .ok_or_else(|| format!("{s} is not ES256, RS256, HS256, RSA-OAEP-256 or ECDH-ES"))
+    }
+}
+
 /// Content encryption of encrypted answers: `A256GCM`, the only one
 /// FranceConnect+ uses (a service registering anything else is refused).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]

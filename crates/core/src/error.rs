@@ -140,6 +140,19 @@ catalogue! {
     ClientLockedOut => ("Y030106", 429, Some("invalid_client"), "too many failed client authentications; locked out for a while", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     TokenUnauthorizedClient => ("Y030105", 400, Some("unauthorized_client"), "client authentication method not allowed for this client", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     UserinfoInvalidToken => ("Y030201", 401, Some("invalid_token"), "access token unknown, expired or revoked", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
+    /// RFC 7523 assertion refused: signature, key, algorithm, iss/sub or jti.
+    ClientAssertionInvalid => ("Y030107", 401, Some("invalid_client"), "client assertion invalid (signature, key, issuer or claims)", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
+    ClientAssertionExpired => ("Y030108", 401, Some("invalid_client"), "client assertion expired, not yet valid, or valid for more than five minutes", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
+    ClientAssertionWrongAudience => ("Y030109", 401, Some("invalid_client"), "client assertion audience is not this endpoint or the issuer", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
+    ClientAssertionReplayed => ("Y030110", 401, Some("invalid_client"), "client assertion already used (jti)", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
+    /// A private_key_jwt service (every service on Plus) presented a secret.
+    ClientSecretRefused => ("Y030111", 401, Some("invalid_client"), "this client authenticates with private_key_jwt; client secrets are refused", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
+    /// RFC 9449: the DPoP proof at the token endpoint is missing or invalid.
+    DpopProofInvalid => ("Y030112", 400, Some("invalid_dpop_proof"), "DPoP proof missing or invalid", BAD_REQUEST_FR, BAD_REQUEST_EN),
+    /// The service's encryption key cannot be had (its jwks_uri fails, or has no fitting key).
+    ServiceEncryptionKeyUnavailable => ("Y030115", 502, Some("server_error"), "the service's encryption key cannot be fetched or none fits", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
+    /// RFC 9449 at userinfo / checktoken: a DPoP-bound token without a matching proof.
+    UserinfoInvalidDpop => ("Y030202", 401, Some("invalid_dpop_proof"), "DPoP proof missing, invalid or not bound to this access token", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     LogoutInvalidHint => ("Y030301", 400, None, "id_token_hint does not match a live session",
         "Votre session est déjà terminée ou la demande de déconnexion est incorrecte.",
         "Your session has already ended, or the logout request is incorrect."),

@@ -181,6 +181,9 @@ pub enum IdpClientAuth {
     #[default]
     ClientSecretPost,
     ClientSecretBasic,
+    /// An RFC 7523 assertion signed with Relais' ES256 key (the IdP reads
+    /// Relais' JWKS).
+    PrivateKeyJwt,
 }
 
 /// Endpoints of an upstream OpenID provider.
@@ -223,6 +226,14 @@ pub struct IdentityProvider {
     /// default) requires a known `acr`, as FranceConnect does.
     #[serde(default)]
     pub assumed_acr: Option<AcrLevel>,
+    /// The IdP encrypts its ID token to Relais' `use=enc` key with this
+    /// algorithm (A256GCM); `None`: signed only. Pinned: an answer in the
+    /// other form is refused.
+    #[serde(default)]
+    pub id_token_encrypted_response_alg: Option<JweAlg>,
+    /// The same for a (signed) userinfo answer.
+    #[serde(default)]
+    pub userinfo_encrypted_response_alg: Option<JweAlg>,
 }
 
 impl IdentityProvider {

@@ -3,7 +3,8 @@
 //! use them. Client secrets are derived from a per-installation seed so a
 //! restarted demo keeps working with the same database.
 
-use relais_core::acr::AcrLevel;
+use relais_core::acr::{AcrLevel, Platform};
+use relais_core::alg::JweAlg;
 use relais_core::partner::{
     DataProvider, IdentityProvider, IdpClientAuth, IdpEndpoints, ServiceProvider,
 };
@@ -20,6 +21,8 @@ pub struct DemoIdpSpec {
     pub allowed_acr: &'static [AcrLevel],
     pub amr: &'static [&'static str],
     pub client_auth: IdpClientAuth,
+    /// ID token and userinfo encrypted to Relais' `use=enc` key.
+    pub encrypts_to_relais: Option<JweAlg>,
 }
 
 pub static DEMO_IDPS: &[DemoIdpSpec] = &[
@@ -32,6 +35,7 @@ pub static DEMO_IDPS: &[DemoIdpSpec] = &[
         allowed_acr: &[AcrLevel::Eidas1],
         amr: &["pwd"],
         client_auth: IdpClientAuth::ClientSecretPost,
+        encrypts_to_relais: None,
     },
     DemoIdpSpec {
         id: "ameli",
@@ -42,6 +46,7 @@ pub static DEMO_IDPS: &[DemoIdpSpec] = &[
         allowed_acr: &[AcrLevel::Eidas1],
         amr: &["pwd"],
         client_auth: IdpClientAuth::ClientSecretBasic,
+        encrypts_to_relais: None,
     },
     DemoIdpSpec {
         id: "laposte",
@@ -52,6 +57,7 @@ pub static DEMO_IDPS: &[DemoIdpSpec] = &[
         allowed_acr: &[AcrLevel::Eidas1, AcrLevel::Eidas2],
         amr: &["pop", "mfa"],
         client_auth: IdpClientAuth::ClientSecretPost,
+        encrypts_to_relais: None,
     },
     DemoIdpSpec {
         id: "mobileconnect",
@@ -62,6 +68,7 @@ pub static DEMO_IDPS: &[DemoIdpSpec] = &[
         allowed_acr: &[AcrLevel::Eidas1],
         amr: &["pop"],
         client_auth: IdpClientAuth::ClientSecretPost,
+        encrypts_to_relais: None,
     },
     DemoIdpSpec {
         id: "msa",
@@ -72,6 +79,36 @@ pub static DEMO_IDPS: &[DemoIdpSpec] = &[
         allowed_acr: &[AcrLevel::Eidas1],
         amr: &["pwd"],
         client_auth: IdpClientAuth::ClientSecretBasic,
+        encrypts_to_relais: None,
+    },
+];
+
+/// The demo IdPs of the Plus platform (eIDAS substantial and high), as
+/// FranceConnect+ has them: an identity app at `eidas2`/`eidas3` that
+/// authenticates Relais with `private_key_jwt` and encrypts its ID token
+/// and userinfo to Relais, and a postal identity at `eidas2`.
+pub static DEMO_PLUS_IDPS: &[DemoIdpSpec] = &[
+    DemoIdpSpec {
+        id: "franceidentite",
+        title: "France Identité (démo)",
+        alg: JwsAlg::ES256,
+        userinfo_signed: true,
+        end_session: true,
+        allowed_acr: &[AcrLevel::Eidas2, AcrLevel::Eidas3],
+        amr: &["pop", "mfa"],
+        client_auth: IdpClientAuth::PrivateKeyJwt,
+        encrypts_to_relais: Some(JweAlg::RsaOaep256),
+    },
+    DemoIdpSpec {
+        id: "laposte",
+        title: "L'Identité Numérique La Poste (démo)",
+        alg: JwsAlg::ES256,
+        userinfo_signed: true,
+        end_session: true,
+        allowed_acr: &[AcrLevel::Eidas2],
+        amr: &["pop", "mfa"],
+        client_auth: IdpClientAuth::ClientSecretPost,
+        encrypts_to_relais: Some(JweAlg::EcdhEs),
     },
 ];
 
@@ -81,6 +118,8 @@ pub struct DemoWorld {
     /// Where the demo IdPs live (the federation's URL unless they run apart).
     pub idp_base: String,
     pub seed: String,
+    /// Standard (the five everyday accounts) or Plus (high-assurance IdPs).
+    pub platform: Platform,
 }
 
 impl DemoWorld {
@@ -89,6 +128,21 @@ impl DemoWorld {
             public_url: public_url.trim_end_matches('/').to_owned(),
             idp_base: public_url.trim_end_matches('/').to_owned(),
             seed: seed.to_owned(),
+            platform: Platform::Standard,
+        }
+    }
+
+    /// The demo world of a Plus node.
+    pub fn on_platform(mut self, platform: Platform) -> DemoWorld {
+        self.platform = platform;
+        self
+    }
+
+    /// The demo IdPs of this world's platform.
+    pub fn idp_specs(&self) -> &'static [DemoIdpSpec] {
+        match self.platform {
+            Platform::Standard => DEMO_IDPS,
+            Platform::Plus => DEMO_PLUS_IDPS,
         }
     }
 
@@ -109,7 +163,7 @@ impl DemoWorld {
 
     /// The federation's view of each demo IdP (explicit endpoints).
     pub fn identity_providers(&self) -> Vec<IdentityProvider> {
-        DEMO_IDPS
+        self.idp_specs()
             .iter()
             .map(|s| {
                 let iss = self.idp_issuer(s.id);
@@ -134,6 +188,8 @@ impl DemoWorld {
                     token_endpoint_auth_method: s.client_auth,
                     id_token_signed_response_alg: s.alg,
                     userinfo_signed_response_alg: s.userinfo_signed.then_some(s.alg),
+                    id_token_encrypted_response_alg: s.encrypts_to_relais,
+                    userinfo_encrypted_response_alg: s.encrypts_to_relais,
                     end_session: s.end_session,
                     timeout_ms: 6000,
                     scopes: Vec::new(),

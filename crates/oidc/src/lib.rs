@@ -6,11 +6,13 @@
 //! - [`keys`]: signing key pairs, their generation and serialisation.
 //! - [`sealer`]: encryption at rest of private keys and client secrets.
 //! - [`pkce`]: RFC 7636 S256.
+//! - [`client_assertion`]: RFC 7523 `private_key_jwt` assertions.
 //! - [`provider`]: building blocks of an OpenID provider (client
 //!   authentication, discovery document, ID token claims) used both by the
 //!   federation towards services and by the demo identity providers.
 //! - [`idp_client`]: Relais as a client of an upstream identity provider.
 
+pub mod client_assertion;
 pub mod idp_client;
 pub mod jose;
 pub mod keys;

@@ -221,7 +221,7 @@ pub async fn keys<S: KeyStore>(s: &S) {
     assert!(s.list_keys().await.unwrap().is_empty());
     let k = StoredKey {
         kid: "k1".into(),
-        alg: relais_core::JwsAlg::ES256,
+        alg: relais_core::alg::KeyAlg::Sig(relais_core::JwsAlg::ES256),
         public_jwk: "{}".into(),
         sealed_private: vec![1, 2, 3, 0, 255],
         created_at: 1,

@@ -1,6 +1,6 @@
 //! Records the durable stores hold.
 
-use relais_core::JwsAlg;
+use relais_core::alg::KeyAlg;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -71,7 +71,7 @@ impl Account {
 pub struct StoredKey {
     pub kid: String,
     #[sqlx(try_from = "String")]
-    pub alg: JwsAlg,
+    pub alg: KeyAlg,
     pub public_jwk: String,
     pub sealed_private: Vec<u8>,
     pub created_at: i64,

@@ -1,10 +1,13 @@
-//! The federation's signing keys: loaded from the key store (private parts
-//! sealed), generated on first start (one ES256, one RS256), parsed once,
-//! and published as a JWKS document rendered once.
+//! The federation's keys: loaded from the key store (private parts
+//! sealed), generated on first start — signing keys (one ES256, one RS256)
+//! and encryption keys that IdPs encrypt their answers to (one
+//! RSA-OAEP-256, one ECDH-ES, `use=enc`) — parsed once, and published as a
+//! JWKS document rendered once. Both kinds rotate together.
 
 use arc_swap::ArcSwap;
-use relais_core::Clock;
-use relais_oidc::jose::{JwkSet, JwsAlg};
+use relais_core::alg::KeyAlg;
+use relais_core::{Clock, JweAlg};
+use relais_oidc::jose::{DecryptionKey, JwkSet, JwsAlg};
 use relais_oidc::sealer::Sealer;
 use relais_oidc::SigningKey;
 use relais_store::{KeyStore, StoreError, StoreResult, StoredKey};
@@ -13,12 +16,51 @@ use std::sync::Arc;
 
 pub struct KeySet {
     signing: HashMap<JwsAlg, Arc<SigningKey>>,
+    /// Every published encryption key, newest first: an IdP may encrypt
+    /// to any key it read from the JWKS.
+    pub decryption: Vec<Arc<DecryptionKey>>,
     pub jwks: JwkSet,
     pub jwks_json: String,
 }
 
 /// How long a retired key stays in the JWKS.
 pub const PUBLISH_AFTER_RETIREMENT_MS: i64 = 10 * 60 * 1000;
+
+/// The keys every node has one current of.
+const KEY_ALGS: [KeyAlg; 4] = [
+    KeyAlg::Sig(JwsAlg::ES256),
+    KeyAlg::Sig(JwsAlg::RS256),
+    KeyAlg::Enc(JweAlg::RsaOaep256),
+    KeyAlg::Enc(JweAlg::EcdhEs),
+];
+
+/// A fresh key of `alg`, its private part sealed, ready to store.
+fn new_key(alg: KeyAlg, sealer: &Sealer, now: i64, active_from: i64) -> StoreResult<StoredKey> {
+    let (kid, public, pkcs8) = match alg {
+        KeyAlg::Sig(a) => {
+            let k = SigningKey::generate(a, "").map_err(corrupt)?;
+            (k.kid().to_owned(), k.public_jwk(), k.pkcs8().to_vec())
+        }
+        KeyAlg::Enc(a) => {
+            let k = DecryptionKey::generate(a, "").map_err(corrupt)?;
+            let mut public = k.public_jwk();
+            let kid = format!("enc-{}", &relais_oidc::keys::thumbprint(&public)[..16]);
+            public.kid = Some(kid.clone());
+            (kid, public, k.pkcs8().to_vec())
+        }
+    };
+    Ok(StoredKey {
+        public_jwk: serde_json::to_string(&public).map_err(corrupt)?,
+        sealed_private: sealer
+            .seal(&format!("key:{kid}"), &pkcs8)
+            .map_err(corrupt)?,
+        kid,
+        alg,
+        created_at: now,
+        active_from,
+        retired_at: None,
+    })
+}
 
 pub struct KeyRing {
     current: ArcSwap<KeySet>,
@@ -36,24 +78,13 @@ impl KeyRing {
         clock: &dyn Clock,
     ) -> StoreResult<KeyRing> {
         let mut stored = store.list_keys().await?;
-        for alg in [JwsAlg::ES256, JwsAlg::RS256] {
+        for alg in KEY_ALGS {
             if !stored
                 .iter()
                 .any(|k| k.alg == alg && k.retired_at.is_none())
             {
-                let key = SigningKey::generate(alg, "").map_err(corrupt)?;
                 let now = clock.now_millis();
-                let record = StoredKey {
-                    kid: key.kid().to_owned(),
-                    alg,
-                    public_jwk: serde_json::to_string(&key.public_jwk()).map_err(corrupt)?,
-                    sealed_private: sealer
-                        .seal(&format!("key:{}", key.kid()), key.pkcs8())
-                        .map_err(corrupt)?,
-                    created_at: now,
-                    active_from: now,
-                    retired_at: None,
-                };
+                let record = new_key(alg, sealer, now, now)?;
                 store.put_key(&record).await?;
                 stored.push(record);
             }
@@ -66,9 +97,9 @@ impl KeyRing {
 
     fn build(stored: &[StoredKey], sealer: &Sealer, now: i64) -> StoreResult<KeySet> {
         let mut signing: HashMap<JwsAlg, Arc<SigningKey>> = HashMap::new();
+        let mut decryption: Vec<(i64, Arc<DecryptionKey>)> = Vec::new();
         let mut jwks = JwkSet::default();
         for k in stored {
-            let alg = k.alg;
             // A retired key stays published while tokens it signed may still
             // be checked, then leaves the JWKS.
             let published = k
@@ -79,21 +110,32 @@ impl KeyRing {
                 jwks.keys.push(jwk);
             }
             let usable = k.active_from <= now && k.retired_at.is_none_or(|r| r > now);
-            if usable {
-                let der = sealer.open(&format!("key:{}", k.kid), &k.sealed_private).map_err(|_| {
+            let open = || {
+                sealer.open(&format!("key:{}", k.kid), &k.sealed_private).map_err(|_| {
                     StoreError::Corrupt(format!(
-                        "signing key {} was sealed with another master key: every node needs the same secrets.master_key",
+                        "key {} was sealed with another master key: every node needs the same secrets.master_key",
                         k.kid
                     ))
-                })?;
-                let key = SigningKey::from_pkcs8(alg, &k.kid, der).map_err(corrupt)?;
-                // The newest usable key of each algorithm signs.
-                signing.insert(alg, Arc::new(key));
+                })
+            };
+            match k.alg {
+                KeyAlg::Sig(alg) if usable => {
+                    let key = SigningKey::from_pkcs8(alg, &k.kid, open()?).map_err(corrupt)?;
+                    // The newest usable key of each algorithm signs.
+                    signing.insert(alg, Arc::new(key));
+                }
+                KeyAlg::Enc(alg) if published => {
+                    let key = DecryptionKey::from_pkcs8(alg, &k.kid, open()?).map_err(corrupt)?;
+                    decryption.push((k.created_at, Arc::new(key)));
+                }
+                _ => {}
             }
         }
+        decryption.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
         let jwks_json = serde_json::to_string(&jwks).map_err(corrupt)?;
         Ok(KeySet {
             signing,
+            decryption: decryption.into_iter().map(|(_, k)| k).collect(),
             jwks,
             jwks_json,
         })
@@ -112,8 +154,9 @@ impl KeyRing {
         Ok(())
     }
 
-    /// Introduces new keys (ES256 and RS256) published at once and used to
-    /// sign `delay_ms` later, when the current keys retire. Returns the new kids.
+    /// Introduces new keys (ES256, RS256 and the two encryption keys)
+    /// published at once and used `delay_ms` later, when the current keys
+    /// retire. Returns the new kids.
     pub async fn rotate(
         store: &dyn KeyStore,
         sealer: &Sealer,
@@ -123,22 +166,10 @@ impl KeyRing {
         let stored = store.list_keys().await?;
         let switch_at = now + delay_ms.max(0);
         let mut kids = Vec::new();
-        for alg in [JwsAlg::ES256, JwsAlg::RS256] {
-            let key = SigningKey::generate(alg, "").map_err(corrupt)?;
-            store
-                .put_key(&StoredKey {
-                    kid: key.kid().to_owned(),
-                    alg,
-                    public_jwk: serde_json::to_string(&key.public_jwk()).map_err(corrupt)?,
-                    sealed_private: sealer
-                        .seal(&format!("key:{}", key.kid()), key.pkcs8())
-                        .map_err(corrupt)?,
-                    created_at: now,
-                    active_from: switch_at,
-                    retired_at: None,
-                })
-                .await?;
-            kids.push(key.kid().to_owned());
+        for alg in KEY_ALGS {
+            let record = new_key(alg, sealer, now, switch_at)?;
+            store.put_key(&record).await?;
+            kids.push(record.kid);
             for old in stored
                 .iter()
                 .filter(|k| k.alg == alg && k.retired_at.is_none())

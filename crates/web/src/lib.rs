@@ -23,6 +23,7 @@ pub mod keyring;
 pub mod metrics;
 pub mod ops;
 pub mod pages;
+pub mod partner_keys;
 pub mod registry;
 pub mod router;
 pub mod server;

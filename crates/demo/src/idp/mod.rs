@@ -6,6 +6,7 @@
 //! Routes, relative to its issuer: discovery, `jwks`, `authorize` (login
 //! form), `login` (form POST), `token`, `userinfo`, `session/end`.
 
+mod federation_keys;
 mod login;
 mod token;
 
@@ -15,6 +16,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use relais_core::partner::IdpClientAuth;
 use relais_core::{Clock, Randomness};
 use relais_oidc::jose::JwkSet;
 use relais_oidc::SigningKey;
@@ -38,6 +40,9 @@ pub struct DemoIdp {
     random: Arc<dyn Randomness>,
     /// Bench mode: skip the form and log this citizen in at once.
     pub auto_login: Option<String>,
+    /// The federation's base URL (its JWKS, for Plus IdPs).
+    federation_url: String,
+    federation_keys: federation_keys::FederationKeys,
 }
 
 impl DemoIdp {
@@ -67,6 +72,8 @@ impl DemoIdp {
             clock,
             random,
             auto_login: None,
+            federation_url: fed.to_owned(),
+            federation_keys: Default::default(),
         })
     }
 
@@ -104,7 +111,11 @@ async fn discovery(State(idp): State<Arc<DemoIdp>>) -> Response {
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [idp.spec.alg.as_str()],
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "token_endpoint_auth_methods_supported": [match idp.spec.client_auth {
+            IdpClientAuth::PrivateKeyJwt => "private_key_jwt",
+            IdpClientAuth::ClientSecretBasic => "client_secret_basic",
+            IdpClientAuth::ClientSecretPost => "client_secret_post",
+        }],
         "code_challenge_methods_supported": ["S256"],
         "acr_values_supported": idp.spec.allowed_acr.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "scopes_supported": ["openid", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email", "preferred_username"],
@@ -114,6 +125,12 @@ async fn discovery(State(idp): State<Arc<DemoIdp>>) -> Response {
     }
     if idp.spec.userinfo_signed {
         doc["userinfo_signing_alg_values_supported"] = json!([idp.spec.alg.as_str()]);
+    }
+    if let Some(alg) = idp.spec.encrypts_to_relais {
+        for k in ["id_token", "userinfo"] {
+            doc[format!("{k}_encryption_alg_values_supported")] = json!([alg.as_str()]);
+            doc[format!("{k}_encryption_enc_values_supported")] = json!(["A256GCM"]);
+        }
     }
     axum::Json(doc).into_response()
 }

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use relais_core::partner::IdpClientAuth;
 use relais_oidc::jose::{self, Signer};
 use relais_oidc::provider::{presented_client, secret_matches};
 use serde::{Deserialize, Serialize};
@@ -37,9 +38,12 @@ pub(super) async fn token(
         form.get("client_id").map(String::as_str),
         form.get("client_secret").map(String::as_str),
     );
-    let authenticated = client.is_ok_and(|c| {
-        c.client_id == idp.client_id && secret_matches(&c.secret, &idp.client_secret)
-    });
+    let authenticated = match idp.spec.client_auth {
+        IdpClientAuth::PrivateKeyJwt => idp.client_assertion_ok(&form).await,
+        _ => client.is_ok_and(|c| {
+            c.client_id == idp.client_id && secret_matches(&c.secret, &idp.client_secret)
+        }),
+    };
     if !authenticated {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
@@ -67,7 +71,12 @@ pub(super) async fn token(
         "exp": now + 60, "iat": now, "nonce": issued.nonce, "acr": issued.acr.as_str(),
         "amr": idp.spec.amr, "auth_time": issued.auth_time,
     });
-    let Ok(id_token) = jose::sign(&claims, Signer::Key(&idp.key), None) else {
+    let signed = jose::sign(&claims, Signer::Key(&idp.key), None).map_err(|e| e.to_string());
+    let id_token = match signed {
+        Ok(s) => idp.seal_for_federation(s).await,
+        Err(e) => Err(e),
+    };
+    let Ok(id_token) = id_token else {
         return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
     };
     let access_token = idp.random.token(32);
@@ -121,7 +130,12 @@ pub(super) async fn userinfo(State(idp): State<Arc<DemoIdp>>, headers: HeaderMap
         }
     }
     if idp.spec.userinfo_signed {
-        return match jose::sign(&claims, Signer::Key(&idp.key), None) {
+        let signed = jose::sign(&claims, Signer::Key(&idp.key), None).map_err(|e| e.to_string());
+        let sealed = match signed {
+            Ok(s) => idp.seal_for_federation(s).await,
+            Err(e) => Err(e),
+        };
+        return match sealed {
             Ok(jwt) => {
                 let mut r = jwt.into_response();
                 r.headers_mut().insert(

@@ -1,6 +1,8 @@
 //! The HTTP client Relais uses towards IdPs: discovery, the code exchange,
 //! and the shared error type, timeouts and size cap of every call.
 
+use super::own_keys::{client_assertion, OwnKeys};
+use crate::client_assertion::JWT_BEARER;
 use crate::jose::JwkSet;
 use relais_core::partner::{IdentityProvider, IdpClientAuth, IdpEndpoints};
 use serde::Deserialize;
@@ -34,6 +36,17 @@ struct IdpTokenAnswer {
     id_token: Option<String>,
 }
 
+/// One code exchange: what the callback brought and Relais kept, plus a
+/// fresh `jti` and the time for a client assertion.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeExchange<'a> {
+    pub code: &'a str,
+    pub redirect_uri: &'a str,
+    pub code_verifier: &'a str,
+    pub assertion_jti: &'a str,
+    pub now_secs: i64,
+}
+
 /// Tokens returned by an IdP's token endpoint.
 #[derive(Debug, Clone)]
 pub struct IdpTokens {
@@ -42,10 +55,20 @@ pub struct IdpTokens {
 }
 
 pub(crate) struct CachedJwks {
-    pub(super) set: JwkSet,
+    pub(super) shared_set: Arc<JwkSet>,
     pub(super) fetched_at: i64,
     /// Where it was fetched from: a changed `jwks_uri` is not served stale.
     pub(super) uri: String,
+}
+
+impl CachedJwks {
+    pub(super) fn new(set: JwkSet, fetched_at: i64, uri: &str) -> CachedJwks {
+        CachedJwks {
+            shared_set: Arc::new(set),
+            fetched_at,
+            uri: uri.to_owned(),
+        }
+    }
 }
 
 /// HTTP client for upstream IdPs, with a JWKS cache per IdP.
@@ -126,15 +149,15 @@ impl IdpClient {
     pub async fn exchange_code(
         &self,
         idp: &IdentityProvider,
-        code: &str,
-        redirect_uri: &str,
-        code_verifier: &str,
+        x: CodeExchange<'_>,
+        own: OwnKeys<'_>,
     ) -> Result<IdpTokens, IdpError> {
+        let assertion;
         let mut form = vec![
             ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", redirect_uri),
-            ("code_verifier", code_verifier),
+            ("code", x.code),
+            ("redirect_uri", x.redirect_uri),
+            ("code_verifier", x.code_verifier),
         ];
         let mut req = self
             .http
@@ -150,6 +173,16 @@ impl IdpClient {
                     url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
                 };
                 req = req.basic_auth(enc(&idp.client_id), Some(enc(&idp.client_secret)));
+            }
+            IdpClientAuth::PrivateKeyJwt => {
+                let key = own
+                    .signing
+                    .ok_or_else(|| IdpError::Token("no ES256 key to sign the assertion".into()))?;
+                assertion = client_assertion(idp, key, x.assertion_jti, x.now_secs)
+                    .map_err(|e| IdpError::Token(format!("client assertion: {e}")))?;
+                form.push(("client_id", &idp.client_id));
+                form.push(("client_assertion_type", JWT_BEARER));
+                form.push(("client_assertion", &assertion));
             }
         }
         let resp = req

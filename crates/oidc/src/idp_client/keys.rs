@@ -35,26 +35,28 @@ impl IdpClient {
         }
         let set: JwkSet = serde_json::from_slice(&body)
             .map_err(|_| IdpError::IdToken("JWKS is not a key set".into()))?;
-        let cached = Arc::new(CachedJwks {
-            set,
-            fetched_at: now_millis,
-            uri: idp.endpoints.jwks_uri.clone(),
-        });
+        let cached = Arc::new(CachedJwks::new(set, now_millis, &idp.endpoints.jwks_uri));
         if let Ok(mut map) = self.jwks.write() {
             map.insert(idp.id.clone(), cached.clone());
         }
         Ok(cached)
     }
 
-    /// A key set published by a partner (e.g. a data provider's encryption
-    /// keys), cached for a minute.
-    pub async fn partner_key_set(&self, url: &str, now_millis: i64) -> Result<JwkSet, IdpError> {
+    /// A key set published by a partner (a data provider's or a service's
+    /// keys), cached for a minute; `refresh` fetches it again at once (a
+    /// token names a `kid` the cached set lacks), at most every few seconds.
+    pub async fn partner_key_set(
+        &self,
+        url: &str,
+        now_millis: i64,
+        refresh: bool,
+    ) -> Result<Arc<JwkSet>, IdpError> {
         let cache_key = format!("url:{url}");
-        if let Some(c) = self
-            .cached_jwks(&cache_key)
-            .filter(|c| now_millis - c.fetched_at < 60_000)
-        {
-            return Ok(c.set.clone());
+        if let Some(c) = self.cached_jwks(&cache_key).filter(|c| {
+            let age = now_millis - c.fetched_at;
+            age < 60_000 && (!refresh || age <= JWKS_REFRESH_MILLIS)
+        }) {
+            return Ok(c.shared_set.clone());
         }
         let resp = self
             .http
@@ -69,17 +71,11 @@ impl IdpClient {
         }
         let set: JwkSet = serde_json::from_slice(&body)
             .map_err(|_| IdpError::Discovery("JWKS is not a key set".into()))?;
+        let cached = Arc::new(CachedJwks::new(set, now_millis, url));
         if let Ok(mut map) = self.jwks.write() {
-            map.insert(
-                cache_key,
-                Arc::new(CachedJwks {
-                    set: set.clone(),
-                    fetched_at: now_millis,
-                    uri: url.to_owned(),
-                }),
-            );
+            map.insert(cache_key, cached.clone());
         }
-        Ok(set)
+        Ok(cached.shared_set.clone())
     }
 
     fn cached_jwks(&self, idp_id: &str) -> Option<Arc<CachedJwks>> {
@@ -113,7 +109,7 @@ impl IdpClient {
                 .await
                 .map_err(|_| jose::JoseError::UnknownKey)?,
         };
-        match jose::verify(token, alg, Verifier::Keys(&keys.set)) {
+        match jose::verify(token, alg, Verifier::Keys(&keys.shared_set)) {
             Err(jose::JoseError::UnknownKey)
                 if now_millis - keys.fetched_at > JWKS_REFRESH_MILLIS =>
             {
@@ -122,7 +118,7 @@ impl IdpClient {
                     .fetch_jwks(idp, now_millis)
                     .await
                     .map_err(|_| jose::JoseError::UnknownKey)?;
-                jose::verify(token, alg, Verifier::Keys(&fresh.set))
+                jose::verify(token, alg, Verifier::Keys(&fresh.shared_set))
             }
             other => other,
         }

@@ -3,6 +3,7 @@
 //! userinfo (JSON, or a JWT signed with the pinned algorithm, same `sub`).
 
 use super::client::{short, timeout_of, IdpClient, IdpError};
+use super::own_keys::{open_answer, OwnKeys};
 use relais_core::partner::IdentityProvider;
 use serde_json::{Map, Value};
 
@@ -23,13 +24,20 @@ impl IdpClient {
         id_token: &str,
         expected_nonce: &str,
         now_millis: i64,
+        own: OwnKeys<'_>,
     ) -> Result<VerifiedIdToken, IdpError> {
         let alg = idp.id_token_signed_response_alg;
+        let signed = open_answer(
+            id_token,
+            idp.id_token_encrypted_response_alg,
+            own.decryption,
+        )
+        .map_err(IdpError::IdToken)?;
         let claims = self
-            .verify_jws(idp, id_token, alg, now_millis)
+            .verify_jws(idp, &signed, alg, now_millis)
             .await
             .map_err(|e| IdpError::IdToken(e.to_string()))?;
-        check_id_token_claims(idp, &claims, id_token, expected_nonce, now_millis)
+        check_id_token_claims(idp, &claims, &signed, expected_nonce, now_millis)
     }
 
     /// Fetches userinfo (JSON, or a JWT signed with the IdP's pinned alg).
@@ -38,6 +46,7 @@ impl IdpClient {
         idp: &IdentityProvider,
         access_token: &str,
         now_millis: i64,
+        own: OwnKeys<'_>,
     ) -> Result<Map<String, Value>, IdpError> {
         let resp = self
             .http
@@ -59,8 +68,14 @@ impl IdpClient {
                 let alg = *alg;
                 let text = std::str::from_utf8(&body)
                     .map_err(|_| IdpError::Userinfo("not text".into()))?;
+                let signed = open_answer(
+                    text.trim(),
+                    idp.userinfo_encrypted_response_alg,
+                    own.decryption,
+                )
+                .map_err(|e| IdpError::Userinfo(format!("userinfo: {e}")))?;
                 let claims = self
-                    .verify_jws(idp, text.trim(), alg, now_millis)
+                    .verify_jws(idp, &signed, alg, now_millis)
                     .await
                     .map_err(|e| IdpError::Userinfo(format!("signed userinfo: {e}")))?;
                 if let Some(iss) = claims.get("iss").and_then(Value::as_str) {

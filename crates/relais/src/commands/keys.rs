@@ -45,14 +45,14 @@ pub async fn list(cfg: Config) -> Result<(), String> {
     let stores = durable_stores(cfg).await?;
     let keys = stores.keys.list_keys().await.map_err(|e| e.to_string())?;
     println!(
-        "{:<24} {:<6} {:<26} {:<26} retired",
+        "{:<24} {:<12} {:<26} {:<26} retired",
         "kid", "alg", "created", "active from"
     );
     for k in keys {
         println!(
-            "{:<24} {:<6} {:<26} {:<26} {}",
+            "{:<24} {:<12} {:<26} {:<26} {}",
             k.kid,
-            k.alg,
+            k.alg.as_str(),
             relais_core::timefmt::rfc3339_millis(k.created_at),
             relais_core::timefmt::rfc3339_millis(k.active_from),
             k.retired_at

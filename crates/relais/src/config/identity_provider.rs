@@ -3,6 +3,7 @@
 //! from explicit keys.
 
 use super::error::{broken, err, yes, ConfigError};
+use super::jose_fields::encryption;
 use relais_core::acr::AcrLevel;
 use relais_core::partner::{IdentityProvider, IdpClientAuth, IdpEndpoints};
 use relais_core::registration::RegistrationContext;
@@ -29,6 +30,8 @@ pub struct IdpConfig {
     pub jwks_uri: Option<String>,
     pub end_session_endpoint: Option<String>,
     pub client_id: String,
+    /// Unused with `token_endpoint_auth_method = "private_key_jwt"`.
+    #[serde(default)]
     pub client_secret: String,
     #[serde(default)]
     pub token_endpoint_auth_method: IdpClientAuth,
@@ -44,6 +47,11 @@ pub struct IdpConfig {
     pub scopes: Vec<String>,
     /// Level assumed when the IdP's ID token has no known eIDAS `acr`.
     pub assumed_acr: Option<String>,
+    /// The IdP encrypts its ID token / userinfo to Relais' `use=enc` key.
+    pub id_token_encrypted_response_alg: Option<String>,
+    pub id_token_encrypted_response_enc: Option<String>,
+    pub userinfo_encrypted_response_alg: Option<String>,
+    pub userinfo_encrypted_response_enc: Option<String>,
 }
 
 fn default_idp_alg() -> String {
@@ -139,6 +147,18 @@ impl IdpConfig {
                 }
             }
         };
+        let id_token_encryption = encryption(
+            &f("id_token_encrypted_response_alg"),
+            self.id_token_encrypted_response_alg.as_deref(),
+            &f("id_token_encrypted_response_enc"),
+            self.id_token_encrypted_response_enc.as_deref(),
+        )?;
+        let userinfo_encryption = encryption(
+            &f("userinfo_encrypted_response_alg"),
+            self.userinfo_encrypted_response_alg.as_deref(),
+            &f("userinfo_encrypted_response_enc"),
+            self.userinfo_encrypted_response_enc.as_deref(),
+        )?;
         let idp = IdentityProvider {
             id: self.id.clone(),
             title: self.title.clone(),
@@ -157,6 +177,8 @@ impl IdpConfig {
             timeout_ms: self.timeout_ms.clamp(100, 60_000),
             scopes: self.scopes.clone(),
             assumed_acr,
+            id_token_encrypted_response_alg: id_token_encryption.map(|e| e.alg),
+            userinfo_encrypted_response_alg: userinfo_encryption.map(|e| e.alg),
         };
         idp.check(ctx).map_err(|v| broken(&at, v))?;
         Ok(idp)

@@ -166,6 +166,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
                 &master,
                 spec.demo_idps_url.as_deref(),
                 canteen_url,
+                cfg.server.platform,
             )
             .await?,
         )

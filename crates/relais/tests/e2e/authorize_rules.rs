@@ -328,9 +328,15 @@ async fn authorize_by_post_and_discovery() {
     let j = b.get(&format!("{}/jwks", fed.issuer())).await;
     let jwks: serde_json::Value = serde_json::from_str(&j.body).unwrap();
     let keys = jwks["keys"].as_array().unwrap();
-    assert!(keys
-        .iter()
-        .all(|k| k["use"] == "sig" && k["kid"].is_string() && k.get("d").is_none()));
+    // Signing keys for services, encryption keys for IdPs that encrypt to
+    // Relais; never a private part.
+    assert!(keys.iter().all(|k| k["kid"].is_string()
+        && ["d", "p", "q", "dp", "dq", "qi"]
+            .iter()
+            .all(|private| k.get(*private).is_none())));
+    let uses: Vec<&str> = keys.iter().map(|k| k["use"].as_str().unwrap()).collect();
+    assert_eq!(uses.iter().filter(|u| **u == "sig").count(), 2, "{jwks}");
+    assert_eq!(uses.iter().filter(|u| **u == "enc").count(), 2, "{jwks}");
     assert!(j
         .headers
         .get("cache-control")

@@ -120,6 +120,8 @@ impl FakeIdp {
             timeout_ms: 500,
             scopes: vec![],
             assumed_acr: None,
+            id_token_encrypted_response_alg: None,
+            userinfo_encrypted_response_alg: None,
         }
     }
 }

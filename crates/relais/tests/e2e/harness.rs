@@ -62,6 +62,7 @@ impl Fed {
         config.storage.sqlite_path = temp("relais.db").to_string_lossy().into_owned();
         config.events.output = events_path.to_string_lossy().into_owned();
         edit(&mut config);
+        let plus = config.server.platform == relais_core::Platform::Plus;
         let clock = ManualClock::starting_now();
         let canteen = if canteen {
             let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -85,12 +86,20 @@ impl Fed {
             clock,
             events_path,
         };
-        fed.register_sp(Fed::sp("sp-a", "org-a")).await;
+        // A secret-authenticated service cannot exist on Plus.
+        if !plus {
+            fed.register_sp(Fed::sp("sp-a", "org-a")).await;
+        }
         fed
     }
 
     pub fn issuer(&self) -> String {
         format!("{}/api/v2", self.base)
+    }
+
+    /// The demo on the Plus platform (its own demo IdPs, no services).
+    pub async fn start_plus() -> Fed {
+        Fed::start_configured(false, |c| c.server.platform = relais_core::Platform::Plus).await
     }
 
     /// A test service: public, every identity scope, redirect to an unused port.

@@ -16,6 +16,7 @@ mod harness;
 mod misbehaving_idp;
 mod oidc_client;
 mod pages;
+mod plus;
 mod scaleout;
 mod shutdown;
 mod sso_logout;

@@ -12,17 +12,17 @@ use crate::abuse::ClientIp;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
 use crate::flow::{AccessGrant, TOKEN_TTL};
+use crate::partner_keys::{self, KeySource};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use relais_core::event::EventKind;
-use relais_core::partner::DataProvider;
 use relais_core::scope::Claim;
 use relais_core::subject::{IdentityHash, PairwiseSub};
 use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
-use relais_oidc::jose::{self, JweAlg, Jwk, Signer};
+use relais_oidc::jose::{self, Signer};
 use relais_oidc::provider::secret_matches;
 use relais_oidc::JwsAlg;
 use serde_json::{json, Map, Value};
@@ -143,7 +143,10 @@ pub async fn checktoken(
     let body = match dp.checktoken_encrypted_response_alg {
         None => signed,
         Some(jwe_alg) => {
-            let jwk = encryption_key(&app, &dp, jwe_alg).await?;
+            let source = KeySource::of(dp.encryption_jwk.as_ref(), dp.jwks_uri.as_deref());
+            let jwk = partner_keys::encryption_key(&app, source, jwe_alg)
+                .await
+                .map_err(|e| JsonError::new(ErrorCode::Internal, e))?;
             jose::encrypt(signed.as_bytes(), &jwk, jwe_alg, Some("JWT"))
                 .map_err(|e| JsonError::new(ErrorCode::Internal, e.to_string()))?
         }
@@ -156,37 +159,4 @@ pub async fn checktoken(
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
-}
-
-/// The DP's encryption key: inline, or the first fitting key of its JWKS.
-async fn encryption_key(app: &AppState, dp: &DataProvider, alg: JweAlg) -> Result<Jwk, JsonError> {
-    let kty = alg.key_type();
-    let fits = |k: &Jwk| k.kty == kty && k.use_.as_deref().is_none_or(|u| u == "enc");
-    if let Some(v) = &dp.encryption_jwk {
-        return serde_json::from_value::<Jwk>(v.clone())
-            .ok()
-            .filter(fits)
-            .ok_or_else(|| {
-                JsonError::new(ErrorCode::Internal, "data provider encryption key unusable")
-            });
-    }
-    let url = dp.jwks_uri.as_deref().ok_or_else(|| {
-        JsonError::new(ErrorCode::Internal, "data provider has no encryption key")
-    })?;
-    let set = app
-        .idp_client
-        .partner_key_set(url, app.clock.now_millis())
-        .await
-        .map_err(|e| {
-            JsonError::new(
-                ErrorCode::StorageUnavailable,
-                format!("data provider keys: {e}"),
-            )
-        })?;
-    set.keys.into_iter().find(fits).ok_or_else(|| {
-        JsonError::new(
-            ErrorCode::Internal,
-            "no fitting key in the data provider's JWKS",
-        )
-    })
 }

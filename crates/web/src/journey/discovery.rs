@@ -22,10 +22,16 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
         .copied()
         .filter(|s| !plus || *s != "idp_birthdate")
         .collect();
+    // Plus: keys only. Standard also offers private_key_jwt to services
+    // that want it.
     let auth_methods: &[&str] = if plus {
         &["private_key_jwt"]
     } else {
-        &["client_secret_post", "client_secret_basic"]
+        &[
+            "client_secret_post",
+            "client_secret_basic",
+            "private_key_jwt",
+        ]
     };
     let algs: &[&str] = if plus {
         &["ES256"]
@@ -54,6 +60,11 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
         "id_token_signing_alg_values_supported": algs,
         "userinfo_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": auth_methods,
+        "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
+        "id_token_encryption_alg_values_supported": ["RSA-OAEP-256", "ECDH-ES"],
+        "id_token_encryption_enc_values_supported": ["A256GCM"],
+        "userinfo_encryption_alg_values_supported": ["RSA-OAEP-256", "ECDH-ES"],
+        "userinfo_encryption_enc_values_supported": ["A256GCM"],
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,

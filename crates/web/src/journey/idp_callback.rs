@@ -19,7 +19,7 @@ use relais_core::partner::IdentityProvider;
 use relais_core::pivot::PivotIdentity;
 use relais_core::subject::IdentityHash;
 use relais_core::{AcrLevel, ErrorCode};
-use relais_oidc::idp_client::IdpError;
+use relais_oidc::idp_client::{CodeExchange, IdpError, OwnKeys};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -187,20 +187,37 @@ async fn verify_login(
         e
     };
     app.events.emit(ev(EventKind::FcRequestedIdpToken));
+    let keys = app.keys.current();
+    let es256 = app.keys.signing_key(relais_oidc::JwsAlg::ES256);
+    let own = OwnKeys {
+        signing: es256.as_deref(),
+        decryption: &keys.decryption,
+    };
+    let jti = app.random.token(16);
     let tokens = app
         .idp_client
-        .exchange_code(idp, code, &callback, &attempt.code_verifier)
+        .exchange_code(
+            idp,
+            CodeExchange {
+                code,
+                redirect_uri: &callback,
+                code_verifier: &attempt.code_verifier,
+                assertion_jti: &jti,
+                now_secs: app.clock.now_secs(),
+            },
+            own,
+        )
         .await
         .map_err(|e| (ErrorCode::IdpTokenFailed, e.to_string()))?;
     let id_token = app
         .idp_client
-        .verify_id_token(idp, &tokens.id_token, &attempt.nonce, now)
+        .verify_id_token(idp, &tokens.id_token, &attempt.nonce, now, own)
         .await
         .map_err(|e| (ErrorCode::IdpTokenFailed, format!("ID token: {e}")))?;
     app.events.emit(ev(EventKind::FcRequestedIdpUserinfo));
     let claims = app
         .idp_client
-        .userinfo(idp, &tokens.access_token, now)
+        .userinfo(idp, &tokens.access_token, now, own)
         .await
         .map_err(|e| match e {
             IdpError::SubMismatch => (ErrorCode::IdpUserinfoSubMismatch, e.to_string()),

@@ -3,6 +3,7 @@
 //! [`token`] → [`userinfo`] → [`logout`]; plus [`discovery`] (metadata and
 //! keys) and [`revocation`].
 
+pub mod answer;
 pub mod authorize;
 pub mod checktoken;
 pub mod chooser;
@@ -11,6 +12,7 @@ pub mod discovery;
 pub mod idp_callback;
 pub mod logout;
 pub mod revocation;
+pub mod service_auth;
 pub mod token;
 pub mod userinfo;
 

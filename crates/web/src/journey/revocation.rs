@@ -16,7 +16,13 @@ pub async fn revoke(
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, JsonError> {
-    let sp = super::token::authenticate(&app, &headers, &form).await?;
+    let sp = super::service_auth::authenticate(
+        &app,
+        &headers,
+        &form,
+        &app.settings.url("/api/v2/token/revocation"),
+    )
+    .await?;
     let token = form
         .get("token")
         .filter(|t| !t.is_empty())

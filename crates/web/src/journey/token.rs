@@ -1,12 +1,13 @@
 //! Step 5 — the service exchanges its code (`POST /token`).
 //!
-//! Client authentication (secret in constant time), then the code is taken
+//! Client authentication ([`super::service_auth`]: a secret, or a
+//! `private_key_jwt` assertion), then the code is taken
 //! atomically (single use, 30 s, bound to client, redirect URI and PKCE).
 //! A reused code is refused and revokes the access token its first use
 //! produced. The answer has exactly the five keys FranceConnect sends.
 
-use crate::abuse::client_auth::{self, Caller};
-use crate::abuse::ClientIp;
+use super::answer;
+use super::service_auth::authenticate;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
 use crate::flow::{AccessGrant, CodeGrant, TOKEN_TTL};
@@ -15,69 +16,13 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use relais_core::event::EventKind;
-use relais_core::partner::ServiceProvider;
 use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
-use relais_oidc::jose::{self, Signer};
-use relais_oidc::provider::{
-    presented_client, secret_matches, ClientAuthError, ClientAuthMethod, TokenResponse,
-};
-use relais_oidc::JwsAlg;
+use relais_oidc::provider::TokenResponse;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
 
 fn invalid_request(detail: &str) -> JsonError {
     JsonError::new(ErrorCode::TokenInvalidRequest, detail)
-}
-
-/// Authenticates the calling service (basic or post) against its secret,
-/// under the lockout and the per-client budget of
-/// [`crate::abuse::client_auth`].
-pub async fn authenticate(
-    app: &AppState,
-    headers: &HeaderMap,
-    form: &HashMap<String, String>,
-) -> Result<Arc<ServiceProvider>, JsonError> {
-    let authz = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let presented = presented_client(
-        authz,
-        form.get("client_id").map(String::as_str),
-        form.get("client_secret").map(String::as_str),
-    )
-    .map_err(|e| match e {
-        ClientAuthError::Missing => JsonError {
-            code: ErrorCode::TokenInvalidClient,
-            detail: "no client credentials".into(),
-            retry_after: None,
-            www_authenticate: Some("Basic realm=\"relais\"".into()),
-        },
-        ClientAuthError::Malformed => invalid_request("malformed client credentials"),
-    })?;
-    let ip = ClientIp::from_headers(headers).unwrap_or(ClientIp::UNKNOWN);
-    client_auth::refuse_if_locked(app, &presented.client_id, ip).await?;
-    let sp = app.registry.sp(&presented.client_id).filter(|sp| sp.active);
-    let ok = sp
-        .as_ref()
-        .is_some_and(|sp| secret_matches(&presented.secret, &sp.client_secret));
-    match (sp, ok) {
-        (Some(sp), true) => {
-            client_auth::charge_budget(app, &sp.client_id).await?;
-            Ok(sp)
-        }
-        _ => {
-            let refusal = JsonError {
-                code: ErrorCode::TokenInvalidClient,
-                detail: "client authentication failed".into(),
-                retry_after: None,
-                www_authenticate: (presented.method == ClientAuthMethod::ClientSecretBasic)
-                    .then(|| "Basic realm=\"relais\"".into()),
-            };
-            Err(client_auth::failed(app, &presented.client_id, ip, Caller::Service, refusal).await)
-        }
-    }
 }
 
 pub async fn token(
@@ -85,7 +30,7 @@ pub async fn token(
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, JsonError> {
-    let sp = authenticate(&app, &headers, &form).await?;
+    let sp = authenticate(&app, &headers, &form, &app.settings.url("/api/v2/token")).await?;
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
         None => return Err(invalid_request("grant_type missing")),
@@ -140,12 +85,13 @@ pub async fn token(
     app.save(&at_key, &grant, TOKEN_TTL).await?;
     app.save(&stored_key("used", code), &at_key, TOKEN_TTL)
         .await?;
-    let id_token = sign_for(
+    let id_token = answer::sign_for(
         &app,
         &sp,
         sp.id_token_signed_response_alg,
         &id_token_claims(&app, &grant),
     )?;
+    let id_token = answer::encrypt_for(&app, &sp, sp.id_token_encryption, id_token).await?;
     let mut e = app.event(EventKind::SpRequestedFcToken);
     e.sp_id = Some(sp.client_id.clone());
     e.sp_name = Some(sp.name.clone());
@@ -184,23 +130,4 @@ fn id_token_claims(app: &AppState, g: &AccessGrant) -> Value {
         c.insert("amr".into(), json!(amr));
     }
     Value::Object(c)
-}
-
-/// Signs claims for a service with its registered algorithm.
-pub fn sign_for(
-    app: &AppState,
-    sp: &ServiceProvider,
-    alg: JwsAlg,
-    claims: &Value,
-) -> Result<String, JsonError> {
-    let signed = match alg {
-        JwsAlg::HS256 => jose::sign(claims, Signer::Secret(sp.client_secret.as_bytes()), None),
-        alg => {
-            let key = app.keys.signing_key(alg).ok_or_else(|| {
-                JsonError::new(ErrorCode::Internal, "no signing key for the algorithm")
-            })?;
-            jose::sign(claims, Signer::Key(&key), None)
-        }
-    };
-    signed.map_err(|e| JsonError::new(ErrorCode::Internal, e.to_string()))
 }

@@ -68,12 +68,13 @@ pub async fn userinfo(
     if let Some(amr) = &grant.amr {
         c.insert("amr".into(), json!(amr));
     }
-    let jwt = super::token::sign_for(
+    let jwt = super::answer::sign_for(
         &app,
         &sp,
         sp.userinfo_signed_response_alg,
         &Value::Object(c),
     )?;
+    let jwt = super::answer::encrypt_for(&app, &sp, sp.userinfo_encryption, jwt).await?;
     let mut e = app.event(EventKind::SpRequestedFcUserinfo);
     e.sp_id = Some(sp.client_id.clone());
     e.sp_name = Some(sp.name.clone());

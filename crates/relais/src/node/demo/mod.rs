@@ -9,7 +9,7 @@ mod site;
 
 use super::error::NodeError;
 use axum::Router;
-use relais_core::{Clock, Randomness};
+use relais_core::{Clock, Platform, Randomness};
 use relais_demo::canteen::Canteen;
 use relais_demo::dp::{DemoDp, DEMO_DPS};
 use relais_demo::idp::DemoIdp;
@@ -46,8 +46,9 @@ pub async fn seed(
     master: &str,
     idps_url: Option<&str>,
     canteen_url: Option<&str>,
+    platform: Platform,
 ) -> Result<DemoWorld, NodeError> {
-    let mut world = DemoWorld::new(public_url, master);
+    let mut world = DemoWorld::new(public_url, master).on_platform(platform);
     if let Some(url) = idps_url {
         world = world.with_idp_base(url);
     }
@@ -57,10 +58,14 @@ pub async fn seed(
             .await
             .map_err(|e| NodeError::during("demo identity providers", e))?;
     }
-    registry
-        .upsert_sp(&world.demo_service())
-        .await
-        .map_err(|e| NodeError::during("demo service", e))?;
+    // The demo service authenticates with a secret: Standard only (the
+    // Plus demo service is the registered-letter service).
+    if platform == Platform::Standard {
+        registry
+            .upsert_sp(&world.demo_service())
+            .await
+            .map_err(|e| NodeError::during("demo service", e))?;
+    }
     for dp in world.data_providers() {
         registry
             .upsert_dp(&dp)
@@ -88,7 +93,7 @@ pub fn mount(
     let public_url = app.settings.public_url.clone();
     let issuer = app.settings.issuer();
     let mut mounted = Mounted::default();
-    for s in DEMO_IDPS.iter().filter(|_| serve_idps) {
+    for s in world.idp_specs().iter().filter(|_| serve_idps) {
         let idp = Arc::new(
             DemoIdp::new(s, world, &public_url, app.clock.clone(), app.random.clone())
                 .map_err(|e| NodeError(format!("demo IdP {}: {e}", s.id)))?,
@@ -116,7 +121,9 @@ pub fn mount(
         mounted.dps.push(dp);
     }
     let canteen_url = canteen.as_ref().map(|c| c.url.clone());
-    router = router.merge(site::router(app.clone(), world.demo_service(), canteen_url));
+    if app.settings.platform == Platform::Standard {
+        router = router.merge(site::router(app.clone(), world.demo_service(), canteen_url));
+    }
     if let Some(site) = canteen {
         mounted.canteen_addr = site.listener.local_addr().ok();
         serve_canteen(app, world, site, tasks)?;

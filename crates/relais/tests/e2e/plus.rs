@@ -1,0 +1,413 @@
+//! The Plus platform (FranceConnect+): an independent client written with
+//! jwcrypto (`tests/interop/plus_rp.py`, no Relais code) completes a login
+//! with `private_key_jwt` and encrypted answers, and each refusal of the
+//! platform has its test.
+
+use crate::browser::{login, Browser};
+use crate::fake_idp::{FakeIdp, Mode};
+use crate::harness::{authorize_url, Fed};
+use relais_core::partner::{AnswerEncryption, ServiceProvider, SpAuthMethod};
+use relais_core::{AcrLevel, JweAlg, JwsAlg};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+pub const PLUS_NONCE: &str = "nonce-plus-0123456789abcdefghijklmnop";
+
+/// Runs the independent client (`tests/interop/plus_rp.py`) off the
+/// runtime's thread, so the node keeps answering it.
+pub async fn plus_rp(args: &[&str], stdin: Option<&Value>) -> Value {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let stdin = stdin.cloned();
+    tokio::task::spawn_blocking(move || run_plus_rp(&args, stdin.as_ref()))
+        .await
+        .unwrap()
+}
+
+fn run_plus_rp(args: &[String], stdin: Option<&Value>) -> Value {
+    let script = format!(
+        "{}/../../tests/interop/plus_rp.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut child = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 with jwcrypto (scripts/install-test-deps.sh)");
+    let input = stdin.map(Value::to_string).unwrap_or_default();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "independent client failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A Plus service whose keys the independent client holds: ID token to its
+/// RSA key, userinfo to its EC key.
+pub fn plus_sp(client_id: &str, keys: &Value) -> ServiceProvider {
+    let mut sp = Fed::sp(client_id, client_id);
+    sp.client_secret = String::new();
+    sp.token_endpoint_auth_method = SpAuthMethod::PrivateKeyJwt;
+    sp.jwks = Some(keys["jwks"].clone());
+    sp.id_token_signed_response_alg = JwsAlg::ES256;
+    sp.userinfo_signed_response_alg = JwsAlg::ES256;
+    sp.id_token_encryption = Some(AnswerEncryption {
+        alg: JweAlg::RsaOaep256,
+        enc: Default::default(),
+    });
+    sp.userinfo_encryption = Some(AnswerEncryption {
+        alg: JweAlg::EcdhEs,
+        enc: Default::default(),
+    });
+    sp.scopes.retain(|s| s != "idp_birthdate");
+    sp
+}
+
+fn plus_authorize(fed: &Fed, client_id: &str, acr: &str) -> String {
+    authorize_url(
+        fed,
+        client_id,
+        &[
+            ("acr_values", acr),
+            ("nonce", PLUS_NONCE),
+            ("scope", "openid identite_pivot email"),
+        ],
+    )
+}
+
+/// Logs `citizen` in at `idp` for `client_id`; returns the code.
+pub async fn plus_code(fed: &Fed, client_id: &str, acr: &str, idp: &str) -> String {
+    let b = Browser::new();
+    let back = login(
+        &b,
+        &fed.base,
+        &plus_authorize(fed, client_id, acr),
+        idp,
+        "angela",
+    )
+    .await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let params = back.location_params();
+    params
+        .get("code")
+        .cloned()
+        .unwrap_or_else(|| panic!("no code: {:?}", back.location))
+}
+
+fn redirect_of(client_id: &str) -> String {
+    format!("http://127.0.0.1:9/{client_id}/cb")
+}
+
+#[tokio::test]
+async fn an_independent_client_completes_a_plus_login_with_keys_and_encryption() {
+    let fed = Fed::start_plus().await;
+    let keys = plus_rp(&["keys"], None).await;
+    fed.register_sp(plus_sp("sp-plus", &keys)).await;
+
+    // Discovery says exactly what the platform accepts.
+    let disco: Value = reqwest::get(format!("{}/.well-known/openid-configuration", fed.issuer()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(disco["acr_values_supported"], json!(["eidas2", "eidas3"]));
+    assert_eq!(
+        disco["token_endpoint_auth_methods_supported"],
+        json!(["private_key_jwt"])
+    );
+    assert_eq!(
+        disco["id_token_signing_alg_values_supported"],
+        json!(["ES256"])
+    );
+    assert_eq!(
+        disco["id_token_encryption_alg_values_supported"],
+        json!(["RSA-OAEP-256", "ECDH-ES"])
+    );
+    assert_eq!(
+        disco["userinfo_encryption_enc_values_supported"],
+        json!(["A256GCM"])
+    );
+    // Relais publishes encryption keys for the IdPs that encrypt to it.
+    let jwks: Value = reqwest::get(disco["jwks_uri"].as_str().unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let enc: Vec<&Value> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["use"] == "enc")
+        .collect();
+    assert_eq!(enc.len(), 2, "one RSA-OAEP-256 and one ECDH-ES key: {jwks}");
+
+    // The consent page has the checkbox FranceConnect+ shows.
+    let b = Browser::new();
+    let consent = crate::browser::to_consent(
+        &b,
+        &fed.base,
+        &plus_authorize(&fed, "sp-plus", "eidas3"),
+        "franceidentite",
+        "angela",
+    )
+    .await;
+    assert!(
+        consent.body.contains("type=\"checkbox\""),
+        "consent checkbox on Plus: {}",
+        consent.body
+    );
+    let unticked = b.submit(&consent, &fed.base, "/consent", &[]).await;
+    assert_ne!(unticked.status, 303, "no code without the box ticked");
+
+    // France Identité (démo) authenticates Relais with private_key_jwt and
+    // encrypts to it; the service gets eidas3.
+    let code = plus_code(&fed, "sp-plus", "eidas3", "franceidentite").await;
+    let out = plus_rp(
+        &["token"],
+        Some(
+            &json!({"issuer": fed.issuer(), "client_id": "sp-plus", "code": code,
+            "redirect_uri": redirect_of("sp-plus"), "keys": keys, "nonce": PLUS_NONCE,
+            "id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES"}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        out["token_keys"],
+        json!([
+            "access_token",
+            "expires_in",
+            "id_token",
+            "scope",
+            "token_type"
+        ])
+    );
+    assert_eq!(out["id_token"]["acr"], "eidas3");
+    assert_eq!(out["id_token_sig_alg"], "ES256");
+    assert_eq!(out["id_token_enc"], json!(["RSA-OAEP-256", "A256GCM"]));
+    assert_eq!(out["userinfo_enc"], json!(["ECDH-ES", "A256GCM"]));
+    assert_eq!(out["userinfo"]["given_name"], "Angela Claire Louise");
+    assert!(out["userinfo_content_type"]
+        .as_str()
+        .unwrap()
+        .starts_with("application/jwt"));
+
+    // La Poste (démo) encrypts with ECDH-ES and serves eidas2 only; an
+    // eidas2 request gets eidas2.
+    let code = plus_code(&fed, "sp-plus", "eidas2", "laposte").await;
+    let out = plus_rp(
+        &["token"],
+        Some(
+            &json!({"issuer": fed.issuer(), "client_id": "sp-plus", "code": code,
+            "redirect_uri": redirect_of("sp-plus"), "keys": keys, "nonce": PLUS_NONCE,
+            "id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES"}),
+        ),
+    )
+    .await;
+    assert_eq!(out["id_token"]["acr"], "eidas2", "{out}");
+}
+
+async fn token_call(fed: &Fed, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/token", fed.issuer()))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn with_assertion(fed: &Fed, assertion: &str) -> (u16, Value) {
+    let redirect = redirect_of("sp-plus");
+    token_call(
+        fed,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", "not-a-real-code"),
+            ("redirect_uri", &redirect),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", assertion),
+        ],
+    )
+    .await
+}
+
+async fn assertion(keys: &Value, extra: Value) -> String {
+    let mut req = json!({"client_id": "sp-plus", "keys": keys});
+    for (k, v) in extra.as_object().unwrap() {
+        req[k] = v.clone();
+    }
+    plus_rp(&["assertion"], Some(&req)).await["assertion"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_client_authentication_refusal_of_plus_has_its_code() {
+    let fed = Fed::start_plus().await;
+    let keys = plus_rp(&["keys"], None).await;
+    fed.register_sp(plus_sp("sp-plus", &keys)).await;
+    let token_endpoint = format!("{}/token", fed.issuer());
+
+    // A good assertion authenticates: the (fake) code is what fails.
+    let good = assertion(&keys, json!({"aud": token_endpoint})).await;
+    let (status, body) = with_assertion(&fed, &good).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("Y030103")),
+        "{body}"
+    );
+    // The same assertion again: replay.
+    let (status, body) = with_assertion(&fed, &good).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    assert_eq!(body["code"], "Y030110", "replayed jti");
+    // The issuer as audience is fine too.
+    let to_issuer = assertion(&keys, json!({"aud": fed.issuer()})).await;
+    assert_eq!(with_assertion(&fed, &to_issuer).await.1["code"], "Y030103");
+
+    let cases = [
+        (
+            json!({"aud": token_endpoint, "lifetime": -10}),
+            "Y030108",
+            "expired",
+        ),
+        (
+            json!({"aud": token_endpoint, "lifetime": 3600}),
+            "Y030108",
+            "lives an hour",
+        ),
+        (
+            json!({"aud": "https://elsewhere.example/token"}),
+            "Y030109",
+            "wrong aud",
+        ),
+    ];
+    for (extra, code, why) in cases {
+        let (status, body) = with_assertion(&fed, &assertion(&keys, extra).await).await;
+        assert_eq!(status, 401, "{why}: {body}");
+        assert_eq!(body["error"], "invalid_client", "{why}");
+        assert_eq!(body["code"], code, "{why}: {body}");
+    }
+    // Signed with a key the service never registered.
+    let stranger = plus_rp(&["keys"], None).await;
+    let mut req = json!({"client_id": "sp-plus", "keys": stranger, "aud": token_endpoint});
+    req["keys"]["private"]["sig"]["kid"] = json!("sp-sig-unknown");
+    let unknown = plus_rp(&["assertion"], Some(&req)).await["assertion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = with_assertion(&fed, &unknown).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("Y030107")),
+        "unknown kid"
+    );
+
+    // A secret is refused on Plus, even presented as Basic.
+    let (status, body) = token_call(
+        &fed,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", "x"),
+            ("redirect_uri", &redirect_of("sp-plus")),
+            ("client_id", "sp-plus"),
+            ("client_secret", "any-secret-0123456789"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    assert_eq!(body["code"], "Y030111");
+}
+
+#[tokio::test]
+async fn plus_refuses_what_it_does_not_serve() {
+    let fed = Fed::start_plus().await;
+    let keys = plus_rp(&["keys"], None).await;
+    fed.register_sp(plus_sp("sp-plus", &keys)).await;
+
+    // RS256, an unencrypted service, a secret service: refused at registration.
+    let registry = &fed.node.app.registry;
+    let mut rs = plus_sp("sp-rs", &keys);
+    rs.id_token_signed_response_alg = JwsAlg::RS256;
+    let e = registry.upsert_sp(&rs).await.unwrap_err().to_string();
+    assert!(
+        e.contains("id_token_signed_response_alg: must be ES256"),
+        "{e}"
+    );
+    let mut clear = plus_sp("sp-clear", &keys);
+    clear.id_token_encryption = None;
+    let e = registry.upsert_sp(&clear).await.unwrap_err().to_string();
+    assert!(e.contains("id_token_encrypted_response_alg"), "{e}");
+    let e = registry
+        .upsert_sp(&Fed::sp("sp-secret", "org"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("token_endpoint_auth_method"), "{e}");
+
+    let b = Browser::new();
+    // eidas1 asked: not served here.
+    let page = b
+        .get(&authorize_url(
+            &fed,
+            "sp-plus",
+            &[("acr_values", "eidas1"), ("nonce", PLUS_NONCE)],
+        ))
+        .await;
+    assert_eq!(
+        page.location_params().get("error").map(String::as_str),
+        Some("invalid_acr")
+    );
+    // A 22-character nonce is enough on Standard, not on Plus.
+    let page = b
+        .get(&authorize_url(&fed, "sp-plus", &[("acr_values", "eidas3")]))
+        .await;
+    assert_eq!(page.status, 400, "short nonce refused: {}", page.body);
+    assert_eq!(page.error_code().as_deref(), Some("Y030007"));
+
+    // An IdP that answers eidas1 to an eidas3 request is refused.
+    let fake = FakeIdp::start(fed.clock.clone()).await;
+    let mut cfg = fake.config();
+    cfg.allowed_acr = vec![AcrLevel::Eidas1, AcrLevel::Eidas3];
+    fed.register_idp(cfg).await;
+    fake.set(Mode::Good);
+    let chooser = b
+        .follow(
+            b.get(&plus_authorize(&fed, "sp-plus", "eidas3")).await,
+            &fed.base,
+        )
+        .await;
+    let to_idp = b
+        .submit(&chooser, &fed.base, "/idp", &[("idp", "fake")])
+        .await;
+    let at_fake = b.get(to_idp.location.as_deref().unwrap()).await;
+    let back = b.get(at_fake.location.as_deref().unwrap()).await;
+    assert_eq!(
+        back.error_code().as_deref(),
+        Some("Y100001"),
+        "{}",
+        back.body
+    );
+}

@@ -1,0 +1,187 @@
+//! How a service proves who it is on the back channel (token, revocation,
+//! PAR): a client secret (`client_secret_post` / `client_secret_basic`,
+//! compared in constant time) or an RFC 7523 assertion (`private_key_jwt`)
+//! signed with a key of its registered JWKS. A service registered for
+//! `private_key_jwt` — every service on Plus — is refused with a secret.
+//!
+//! Either way the defences of [`crate::abuse::client_auth`] apply: a
+//! locked-out client is refused first, each failure is counted, and an
+//! authenticated client is charged its budget. An assertion's `jti` is
+//! single use across nodes (`put_new` in the ephemeral store, kept until
+//! the assertion expires).
+
+use crate::abuse::client_auth::{self, Caller};
+use crate::abuse::ClientIp;
+use crate::error::JsonError;
+use crate::partner_keys::{self, KeySource};
+use crate::state::AppState;
+use axum::http::{header, HeaderMap};
+use relais_core::partner::{ServiceProvider, SpAuthMethod};
+use relais_core::token_digest::stored_key;
+use relais_core::ErrorCode;
+use relais_oidc::client_assertion::{self, AssertionError, JWT_BEARER};
+use relais_oidc::jose::JoseError;
+use relais_oidc::provider::{presented_client, secret_matches, ClientAuthError, ClientAuthMethod};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+fn invalid_request(detail: &str) -> JsonError {
+    JsonError::new(ErrorCode::TokenInvalidRequest, detail)
+}
+
+fn basic_challenge(code: ErrorCode, detail: &str) -> JsonError {
+    JsonError {
+        code,
+        detail: detail.into(),
+        retry_after: None,
+        www_authenticate: Some("Basic realm=\"relais\"".into()),
+    }
+}
+
+/// Authenticates the calling service at `endpoint` (the URL it called:
+/// an assertion's `aud` may name it, the token endpoint or the issuer).
+pub async fn authenticate(
+    app: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    endpoint: &str,
+) -> Result<Arc<ServiceProvider>, JsonError> {
+    let ip = ClientIp::from_headers(headers).unwrap_or(ClientIp::UNKNOWN);
+    if form.contains_key("client_assertion") || form.contains_key("client_assertion_type") {
+        return by_assertion(app, headers, form, endpoint, ip).await;
+    }
+    let authz = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let presented = presented_client(
+        authz,
+        form.get("client_id").map(String::as_str),
+        form.get("client_secret").map(String::as_str),
+    )
+    .map_err(|e| match e {
+        ClientAuthError::Missing => {
+            basic_challenge(ErrorCode::TokenInvalidClient, "no client credentials")
+        }
+        ClientAuthError::Malformed => invalid_request("malformed client credentials"),
+    })?;
+    client_auth::refuse_if_locked(app, &presented.client_id, ip).await?;
+    let sp = app.registry.sp(&presented.client_id).filter(|sp| sp.active);
+    let basic = presented.method == ClientAuthMethod::ClientSecretBasic;
+    let refusal = |code: ErrorCode, detail: &str| JsonError {
+        code,
+        detail: detail.into(),
+        retry_after: None,
+        www_authenticate: basic.then(|| "Basic realm=\"relais\"".into()),
+    };
+    let failure = match sp {
+        Some(sp) if !sp.token_endpoint_auth_method.uses_secret() => refusal(
+            ErrorCode::ClientSecretRefused,
+            "secret presented by a private_key_jwt client",
+        ),
+        Some(sp) if secret_matches(&presented.secret, &sp.client_secret) => {
+            client_auth::charge_budget(app, &sp.client_id).await?;
+            return Ok(sp);
+        }
+        _ => refusal(
+            ErrorCode::TokenInvalidClient,
+            "client authentication failed",
+        ),
+    };
+    Err(client_auth::failed(app, &presented.client_id, ip, Caller::Service, failure).await)
+}
+
+async fn by_assertion(
+    app: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    endpoint: &str,
+    ip: ClientIp,
+) -> Result<Arc<ServiceProvider>, JsonError> {
+    if form.get("client_assertion_type").map(String::as_str) != Some(JWT_BEARER) {
+        return Err(invalid_request("client_assertion_type must be jwt-bearer"));
+    }
+    if headers.contains_key(header::AUTHORIZATION) || form.contains_key("client_secret") {
+        return Err(invalid_request(
+            "more than one client authentication method",
+        ));
+    }
+    let assertion = form
+        .get("client_assertion")
+        .ok_or_else(|| invalid_request("client_assertion missing"))?;
+    let client_id = client_assertion::claimed_issuer(assertion)
+        .map_err(|e| JsonError::new(ErrorCode::ClientAssertionInvalid, e.to_string()))?;
+    if form.get("client_id").is_some_and(|c| *c != client_id) {
+        return Err(JsonError::new(
+            ErrorCode::ClientAssertionInvalid,
+            "client_id differs from the assertion's iss",
+        ));
+    }
+    client_auth::refuse_if_locked(app, &client_id, ip).await?;
+    match verify_assertion(app, &client_id, assertion, endpoint).await {
+        Ok(sp) => {
+            client_auth::charge_budget(app, &sp.client_id).await?;
+            Ok(sp)
+        }
+        Err(refusal) => {
+            Err(client_auth::failed(app, &client_id, ip, Caller::Service, refusal).await)
+        }
+    }
+}
+
+fn refused(e: AssertionError) -> JsonError {
+    let code = match e {
+        AssertionError::Expired | AssertionError::TooLong => ErrorCode::ClientAssertionExpired,
+        AssertionError::WrongAudience => ErrorCode::ClientAssertionWrongAudience,
+        _ => ErrorCode::ClientAssertionInvalid,
+    };
+    JsonError::new(code, e.to_string())
+}
+
+async fn verify_assertion(
+    app: &AppState,
+    client_id: &str,
+    assertion: &str,
+    endpoint: &str,
+) -> Result<Arc<ServiceProvider>, JsonError> {
+    let sp = app
+        .registry
+        .sp(client_id)
+        .filter(|sp| sp.active)
+        .ok_or_else(|| JsonError::new(ErrorCode::TokenInvalidClient, "unknown client"))?;
+    if sp.token_endpoint_auth_method != SpAuthMethod::PrivateKeyJwt {
+        return Err(JsonError::new(
+            ErrorCode::TokenInvalidClient,
+            "client not registered for private_key_jwt",
+        ));
+    }
+    let source = KeySource::of(sp.jwks.as_ref(), sp.jwks_uri.as_deref());
+    let keys = partner_keys::key_set(app, source, false)
+        .await
+        .map_err(|e| JsonError::new(ErrorCode::ClientAssertionInvalid, e))?;
+    let claims = match client_assertion::verify_signature(assertion, &keys) {
+        Err(AssertionError::Signature(JoseError::UnknownKey)) if source.is_published() => {
+            // The service may have rotated its keys: ask its JWKS again.
+            let fresh = partner_keys::key_set(app, source, true)
+                .await
+                .map_err(|e| JsonError::new(ErrorCode::ClientAssertionInvalid, e))?;
+            client_assertion::verify_signature(assertion, &fresh)
+        }
+        other => other,
+    }
+    .map_err(refused)?;
+    let issuer = app.settings.issuer();
+    let token_endpoint = format!("{issuer}/token");
+    let audiences = [issuer.as_str(), token_endpoint.as_str(), endpoint];
+    let now = app.clock.now_secs();
+    let checked =
+        client_assertion::check_claims(&claims, client_id, &audiences, now).map_err(refused)?;
+    let ttl = u64::try_from(checked.exp - now).unwrap_or(1).max(1);
+    let replay_key = stored_key("jti", &format!("{client_id}\u{0}{}", checked.jti));
+    if !app.stores.ephemeral.put_new(&replay_key, b"", ttl).await? {
+        return Err(JsonError::new(
+            ErrorCode::ClientAssertionReplayed,
+            "client assertion jti already used",
+        ));
+    }
+    Ok(sp)
+}
