@@ -7,6 +7,7 @@ Relais' tests to prove a Plus login works for a service built elsewhere.
                            and ECDH-ES encryption (public JWKS + private JWKs)
   plus_rp.py assertion  <- {client_id, aud, keys, lifetime?, jti?, alg?, iat?}
                            -> {"assertion": "..."} (RFC 7523, private_key_jwt)
+  plus_rp.py seal       <- {public, alg, payload} -> {"jwe": compact JWE}
   plus_rp.py token      <- {issuer, client_id, code, redirect_uri, keys,
                             nonce, code_verifier?, dpop?}
                            discovery, token call with private_key_jwt,
@@ -138,5 +139,15 @@ def token():
     }))
 
 
+def seal():
+    """Encrypts {payload} to {public} (a JWK) with {alg} and A256GCM."""
+    r = json.load(sys.stdin)
+    key = jwk.JWK(**r["public"])
+    header = {"alg": r["alg"], "enc": "A256GCM", "kid": r["public"].get("kid"), "cty": "JWT"}
+    token = jwe.JWE(r["payload"].encode(), protected=json.dumps(header))
+    token.add_recipient(key)
+    print(json.dumps({"jwe": token.serialize(compact=True)}))
+
+
 if __name__ == "__main__":
-    {"keys": keys, "assertion": assertion, "token": token}[sys.argv[1]]()
+    {"keys": keys, "assertion": assertion, "token": token, "seal": seal}[sys.argv[1]]()

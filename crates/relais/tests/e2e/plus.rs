@@ -411,3 +411,54 @@ async fn plus_refuses_what_it_does_not_serve() {
         back.body
     );
 }
+
+#[tokio::test]
+async fn jwe_interoperates_with_jwcrypto_in_both_directions() {
+    use relais_oidc::jose::{self, DecryptionKey, Jwk};
+    // jwcrypto encrypts to Relais' keys; Relais opens.
+    for alg in [JweAlg::RsaOaep256, JweAlg::EcdhEs] {
+        let key = DecryptionKey::generate(alg, "relais-enc").unwrap();
+        let out = plus_rp(
+            &["seal"],
+            Some(&json!({"public": key.public_jwk(), "alg": alg.as_str(), "payload": "a.b.c"})),
+        )
+        .await;
+        let plain = key.decrypt(out["jwe"].as_str().unwrap()).unwrap();
+        assert_eq!(plain, b"a.b.c", "{alg}");
+    }
+    // Relais encrypts to jwcrypto's keys; jwcrypto opens (and checks the
+    // inner signature) — what every Plus service does with our answers.
+    let keys = plus_rp(&["keys"], None).await;
+    let signer = relais_oidc::SigningKey::generate(JwsAlg::ES256, "sig").unwrap();
+    let jws = jose::sign(&json!({"sub": "x"}), jose::Signer::Key(&signer), None).unwrap();
+    for (alg, name) in [(JweAlg::RsaOaep256, "rsa"), (JweAlg::EcdhEs, "ec")] {
+        let public: Jwk = serde_json::from_value(keys["private"][name].clone()).unwrap();
+        let token = jose::encrypt(jws.as_bytes(), &public, alg, Some("JWT")).unwrap();
+        let script = format!(
+            "{}/../../tests/interop/jose_check.py",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let req = json!({"token": token, "private": keys["private"][name],
+            "jwks": {"keys": [signer.public_jwk()]}, "alg": "ES256"});
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new("python3")
+                .args([script.as_str(), "open"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(req.to_string().as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(out.status.success(), "{alg}");
+        let opened: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(opened["payload"]["sub"], "x", "{alg}");
+    }
+}
