@@ -8,6 +8,7 @@ pub mod citizens;
 pub mod dp;
 pub mod home;
 pub mod idp;
+pub mod lettre;
 pub mod world;
 
 pub use world::{DemoIdpSpec, DemoWorld};

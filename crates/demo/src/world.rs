@@ -6,7 +6,8 @@
 use relais_core::acr::{AcrLevel, Platform};
 use relais_core::alg::JweAlg;
 use relais_core::partner::{
-    DataProvider, IdentityProvider, IdpClientAuth, IdpEndpoints, ServiceProvider,
+    AnswerEncryption, DataProvider, IdentityProvider, IdpClientAuth, IdpEndpoints, ServiceProvider,
+    SpAuthMethod,
 };
 use relais_core::scope::IDENTITY_SCOPES;
 use relais_oidc::JwsAlg;
@@ -280,6 +281,35 @@ impl DemoWorld {
             ],
         );
         sp.post_logout_redirect_uris = vec![format!("{base}/")];
+        sp
+    }
+}
+
+impl DemoWorld {
+    /// The Plus demo service "Envoi de lettre recommandée électronique",
+    /// registered as FranceConnect+ requires: private_key_jwt with the keys
+    /// it publishes, ES256, ID token and userinfo encrypted to it.
+    pub fn lettre_service(&self, lettre_url: &str) -> ServiceProvider {
+        let base = lettre_url.trim_end_matches('/');
+        let mut sp = ServiceProvider::public(
+            "lettre-recommandee",
+            "lettre-recommandee",
+            "Envoi de lettre recommandée électronique (démo)",
+            "",
+            vec![format!("{base}/callback")],
+            &["openid", "identite_pivot", "email"],
+        );
+        sp.post_logout_redirect_uris = vec![format!("{base}/")];
+        sp.token_endpoint_auth_method = SpAuthMethod::PrivateKeyJwt;
+        sp.jwks_uri = Some(format!("{base}/jwks"));
+        sp.id_token_encryption = Some(AnswerEncryption {
+            alg: JweAlg::RsaOaep256,
+            enc: Default::default(),
+        });
+        sp.userinfo_encryption = Some(AnswerEncryption {
+            alg: JweAlg::EcdhEs,
+            enc: Default::default(),
+        });
         sp
     }
 }

@@ -1,17 +1,68 @@
-//! The canteen's OpenID Connect client: what any service integrating Relais
-//! writes. Code flow with state, nonce and PKCE; the ID token and the
-//! userinfo JWT are verified against the federation's published keys.
+//! The demo services' OpenID Connect client: what any service integrating
+//! Relais writes. Code flow with state, nonce and PKCE; the ID token and the
+//! userinfo JWT are verified against the federation's published keys. The
+//! canteen authenticates with its secret on Standard; a Plus service (the
+//! registered-letter demo) signs a `private_key_jwt` assertion and opens
+//! the ID token and userinfo Relais encrypted to its own keys.
 
-use relais_core::Randomness;
-use relais_oidc::jose::{self, JwkSet, Verifier};
-use relais_oidc::JwsAlg;
-use serde_json::{Map, Value};
-use std::sync::RwLock;
+use relais_core::{JweAlg, Randomness};
+use relais_oidc::client_assertion::JWT_BEARER;
+use relais_oidc::idp_client::open_answer;
+use relais_oidc::jose::{self, DecryptionKey, JwkSet, Signer, Verifier};
+use relais_oidc::{JwsAlg, SigningKey};
+use serde_json::{json, Map, Value};
+use std::sync::{Arc, RwLock};
+
+#[derive(Clone, Copy)]
+enum Answer {
+    IdToken,
+    Userinfo,
+}
+
+/// How the service proves who it is, and what it can open.
+pub enum ClientAuth {
+    Secret(String),
+    Keys(Arc<ServiceKeys>),
+}
+
+/// A Plus service's own keys: one ES256 signing key for its assertions,
+/// RSA-OAEP-256 (ID token) and ECDH-ES (userinfo) keys to receive answers.
+pub struct ServiceKeys {
+    pub signing: SigningKey,
+    pub id_token_key: Arc<DecryptionKey>,
+    pub userinfo_key: Arc<DecryptionKey>,
+}
+
+impl ServiceKeys {
+    pub fn generate() -> Result<ServiceKeys, String> {
+        let e = |e: relais_oidc::JoseError| e.to_string();
+        Ok(ServiceKeys {
+            signing: SigningKey::generate(JwsAlg::ES256, "").map_err(e)?,
+            id_token_key: Arc::new(
+                DecryptionKey::generate(JweAlg::RsaOaep256, "enc-rsa").map_err(e)?,
+            ),
+            userinfo_key: Arc::new(DecryptionKey::generate(JweAlg::EcdhEs, "enc-ec").map_err(e)?),
+        })
+    }
+
+    /// The public half, as the service publishes it at its `jwks_uri`.
+    pub fn jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: vec![
+                self.signing.public_jwk(),
+                self.id_token_key.public_jwk(),
+                self.userinfo_key.public_jwk(),
+            ],
+        }
+    }
+}
 
 pub struct OidcClient {
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub auth: ClientAuth,
+    /// `acr_values` sent (Standard `eidas1`; Plus `eidas2 eidas3`, say).
+    pub acr_values: String,
     pub redirect_uri: String,
     http: reqwest::Client,
     keys: RwLock<Option<JwkSet>>,
@@ -43,7 +94,8 @@ impl OidcClient {
         OidcClient {
             issuer: issuer.trim_end_matches('/').to_owned(),
             client_id: client_id.to_owned(),
-            client_secret: client_secret.to_owned(),
+            auth: ClientAuth::Secret(client_secret.to_owned()),
+            acr_values: "eidas1".into(),
             redirect_uri: redirect_uri.to_owned(),
             http,
             keys: RwLock::new(None),
@@ -63,7 +115,7 @@ impl OidcClient {
             .append_pair("scope", scope)
             .append_pair("state", &pending.state)
             .append_pair("nonce", &pending.nonce)
-            .append_pair("acr_values", "eidas1")
+            .append_pair("acr_values", &self.acr_values)
             .append_pair(
                 "code_challenge",
                 &relais_oidc::pkce::s256_challenge(&pending.verifier),
@@ -112,16 +164,29 @@ impl OidcClient {
         pending: &PendingLogin,
         now_secs: i64,
     ) -> Result<Tokens, String> {
-        let resp = self
-            .http
-            .post(format!("{}/token", self.issuer))
-            .basic_auth(&self.client_id, Some(&self.client_secret))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", &self.redirect_uri),
-                ("code_verifier", &pending.verifier),
-            ])
+        let token_endpoint = format!("{}/token", self.issuer);
+        let mut form = vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.to_owned()),
+            ("redirect_uri", self.redirect_uri.clone()),
+            ("code_verifier", pending.verifier.clone()),
+        ];
+        let mut req = self.http.post(&token_endpoint);
+        match &self.auth {
+            ClientAuth::Secret(secret) => req = req.basic_auth(&self.client_id, Some(secret)),
+            ClientAuth::Keys(keys) => {
+                let claims = json!({"iss": self.client_id, "sub": self.client_id,
+                    "aud": token_endpoint, "iat": now_secs, "exp": now_secs + 60,
+                    "jti": format!("{}-{now_secs}", pending.state)});
+                let assertion = jose::sign(&claims, Signer::Key(&keys.signing), None)
+                    .map_err(|e| format!("assertion : {e}"))?;
+                form.push(("client_id", self.client_id.clone()));
+                form.push(("client_assertion_type", JWT_BEARER.to_owned()));
+                form.push(("client_assertion", assertion));
+            }
+        }
+        let resp = req
+            .form(&form)
             .send()
             .await
             .map_err(|_| "Relais injoignable".to_owned())?;
@@ -142,7 +207,7 @@ impl OidcClient {
             .and_then(Value::as_str)
             .ok_or("pas de jeton d'accès")?
             .to_owned();
-        let id_claims = self.verify(&id_token).await?;
+        let id_claims = self.verify(&self.open(&id_token, Answer::IdToken)?).await?;
         let s = |k: &str| id_claims.get(k).and_then(Value::as_str);
         if s("iss") != Some(self.issuer.as_str()) || s("aud") != Some(self.client_id.as_str()) {
             return Err("jeton d'identité destiné à un autre service".into());
@@ -167,13 +232,12 @@ impl OidcClient {
         if !ui.status().is_success() {
             return Err(format!("userinfo refusé ({})", ui.status()));
         }
+        let body = ui
+            .text()
+            .await
+            .map_err(|_| "userinfo illisible".to_owned())?;
         let userinfo = self
-            .verify(
-                ui.text()
-                    .await
-                    .map_err(|_| "userinfo illisible".to_owned())?
-                    .trim(),
-            )
+            .verify(&self.open(body.trim(), Answer::Userinfo)?)
             .await?;
         if userinfo.get("sub") != id_claims.get("sub")
             || userinfo.get("aud").and_then(Value::as_str) != Some(self.client_id.as_str())
@@ -186,6 +250,22 @@ impl OidcClient {
             id_claims,
             userinfo,
         })
+    }
+
+    /// The signed JWT of an answer: decrypted with the service's key of
+    /// that answer when it has keys (pinned: a plain JWS is refused then).
+    fn open(&self, token: &str, which: Answer) -> Result<String, String> {
+        match &self.auth {
+            ClientAuth::Secret(_) => Ok(token.to_owned()),
+            ClientAuth::Keys(keys) => {
+                let key = match which {
+                    Answer::IdToken => &keys.id_token_key,
+                    Answer::Userinfo => &keys.userinfo_key,
+                };
+                open_answer(token, Some(key.alg()), std::slice::from_ref(key))
+                    .map_err(|e| format!("réponse chiffrée illisible : {e}"))
+            }
+        }
     }
 
     pub fn logout_url(&self, id_token: &str, post_logout: &str, state: &str) -> String {

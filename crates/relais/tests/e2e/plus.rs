@@ -462,3 +462,52 @@ async fn jwe_interoperates_with_jwcrypto_in_both_directions() {
         assert_eq!(opened["payload"]["sub"], "x", "{alg}");
     }
 }
+
+#[tokio::test]
+async fn the_registered_letter_demo_logs_in_through_plus() {
+    let fed =
+        Fed::start_configured(true, |c| c.server.platform = relais_core::Platform::Plus).await;
+    let site = fed.canteen_base();
+    let b = Browser::new();
+    let home = b.get(&format!("{site}/")).await;
+    assert!(
+        home.body.contains("S'identifier avec Relais+"),
+        "{}",
+        home.body
+    );
+    let jwks: Value = reqwest::get(format!("{site}/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        jwks["keys"].as_array().unwrap().len(),
+        3,
+        "signing + two encryption keys"
+    );
+    let to_relais = b.get(&format!("{site}/login")).await;
+    let authorize = to_relais.location.clone().unwrap();
+    assert!(
+        authorize.contains("acr_values=eidas2+eidas3"),
+        "{authorize}"
+    );
+    let back = login(&b, &fed.base, &authorize, "franceidentite", "angela").await;
+    let callback = back.location.clone().unwrap();
+    assert!(callback.starts_with(&site), "{callback}");
+    let after = b.get(&callback).await;
+    assert_eq!(after.location.as_deref(), Some("/"), "{}", after.body);
+    let landed = b.get(&format!("{site}/")).await;
+    assert_eq!(landed.status, 200);
+    assert!(
+        landed.body.contains("Votre identité est vérifiée"),
+        "{}",
+        landed.body
+    );
+    assert!(
+        landed.body.contains("<strong>eidas2</strong>"),
+        "{}",
+        landed.body
+    );
+    assert!(landed.body.contains("Angela Claire Louise"));
+}

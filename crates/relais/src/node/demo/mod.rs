@@ -72,11 +72,17 @@ pub async fn seed(
             .await
             .map_err(|e| NodeError::during("demo data providers", e))?;
     }
+    // The demo's own service site: the canteen on Standard, the
+    // registered-letter service on Plus.
     if let Some(url) = canteen_url {
+        let sp = match platform {
+            Platform::Standard => world.canteen_service(url),
+            Platform::Plus => world.lettre_service(url),
+        };
         registry
-            .upsert_sp(&world.canteen_service(url))
+            .upsert_sp(&sp)
             .await
-            .map_err(|e| NodeError::during("canteen service", e))?;
+            .map_err(|e| NodeError::during("demo service site", e))?;
     }
     Ok(world)
 }
@@ -126,21 +132,41 @@ pub fn mount(
     }
     if let Some(site) = canteen {
         mounted.canteen_addr = site.listener.local_addr().ok();
-        serve_canteen(app, world, site, tasks)?;
+        let router = match app.settings.platform {
+            Platform::Standard => canteen_router(app, world, &site.url)?,
+            Platform::Plus => lettre_router(app, world, &site.url)?,
+        };
+        serve_site(site, router, tasks);
     }
     Ok((router, mounted))
 }
 
-fn serve_canteen(
-    app: &AppState,
-    world: &DemoWorld,
-    site: CanteenSite,
-    tasks: &mut Supervisor,
-) -> Result<(), NodeError> {
-    let sp = world.canteen_service(&site.url);
+fn lettre_router(app: &AppState, world: &DemoWorld, url: &str) -> Result<Router, NodeError> {
+    let sp = world.lettre_service(url);
+    let keys = Arc::new(
+        relais_demo::canteen::client::ServiceKeys::generate()
+            .map_err(|e| NodeError(format!("registered-letter service keys: {e}")))?,
+    );
+    let lettre = relais_demo::lettre::Lettre::new(
+        url,
+        &app.settings.issuer(),
+        &sp.client_id,
+        keys,
+        app.random.clone(),
+        app.clock.clone(),
+    )
+    .map_err(|e| NodeError(format!("registered-letter service: {e}")))?;
+    Ok(relais_web::with_layers(
+        relais_demo::lettre::router(Arc::new(lettre)),
+        app.settings.sandbox,
+    ))
+}
+
+fn canteen_router(app: &AppState, world: &DemoWorld, url: &str) -> Result<Router, NodeError> {
+    let sp = world.canteen_service(url);
     let public_url = &app.settings.public_url;
     let canteen = Canteen::new(
-        &site.url,
+        url,
         &app.settings.issuer(),
         &sp.client_id,
         &sp.client_secret,
@@ -149,28 +175,32 @@ fn serve_canteen(
         app.clock.clone(),
     )
     .map_err(|e| NodeError(format!("canteen: {e}")))?;
-    let router = relais_web::with_layers(
+    Ok(relais_web::with_layers(
         relais_demo::canteen::router(Arc::new(canteen)),
         app.settings.sandbox,
-    );
+    ))
+}
+
+/// Serves the demo's service site on its own listener, under the node's
+/// supervisor.
+fn serve_site(site: CanteenSite, router: Router, tasks: &mut Supervisor) {
     // The listener is taken by the first attempt; a failed server is not
     // restarted (its port is gone with it), which the log says.
     let listener = Arc::new(std::sync::Mutex::new(Some(site.listener)));
-    tasks.spawn("canteen service", move |cancel| {
+    tasks.spawn("demo service site", move |cancel| {
         let taken = listener.lock().ok().and_then(|mut l| l.take());
         let router = router.clone();
         async move {
             let Some(listener) = taken else {
-                tracing::error!("canteen service stopped and cannot listen again");
+                tracing::error!("demo service site stopped and cannot listen again");
                 return Ok(());
             };
             axum::serve(listener, router)
                 .with_graceful_shutdown(async move { cancel.cancelled().await })
                 .await
-                .map_err(|e| format!("canteen service stopped: {e}"))
+                .map_err(|e| format!("demo service site stopped: {e}"))
         }
     });
-    Ok(())
 }
 
 /// The five demo IdPs alone (`relais idps`), for a federation elsewhere.

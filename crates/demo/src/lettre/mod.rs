@@ -1,0 +1,283 @@
+//! Demo sensitive service "Envoi de lettre recommandée électronique
+//! (démo)": a separate web application on its own port that integrates the
+//! Plus platform exactly as a bank or a hospital would — it publishes its
+//! keys at `/jwks`, authenticates with `private_key_jwt`, asks for
+//! `eidas2`/`eidas3`, opens the ID token and userinfo Relais encrypted to
+//! it, verifies their ES256 signatures, and shows the level reached.
+
+use crate::canteen::client::{ClientAuth, OidcClient, PendingLogin, ServiceKeys};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use relais_core::{AcrLevel, Clock, Randomness};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const COOKIE: &str = "lettre_sid";
+const SCOPE: &str = "openid identite_pivot email";
+const MAX_SESSIONS: usize = 10_000;
+
+#[derive(Clone)]
+enum LettreSession {
+    Pending(PendingLogin),
+    LoggedIn {
+        claims: Vec<(String, String)>,
+        level: AcrLevel,
+        id_token: String,
+    },
+}
+
+pub struct Lettre {
+    pub base_url: String,
+    client: OidcClient,
+    keys: Arc<ServiceKeys>,
+    sessions: Mutex<HashMap<String, LettreSession>>,
+    random: Arc<dyn Randomness>,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Template)]
+#[template(path = "lettre_page.html")]
+struct Page<'a> {
+    title: &'a str,
+    message: Option<&'a str>,
+    logged_in: bool,
+    level: &'a str,
+    level_name: &'a str,
+    claims: &'a [(String, String)],
+    encryption: &'a str,
+    about: &'a str,
+}
+
+impl Lettre {
+    pub fn new(
+        base_url: &str,
+        issuer: &str,
+        client_id: &str,
+        keys: Arc<ServiceKeys>,
+        random: Arc<dyn Randomness>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Lettre, String> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(8))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let base = base_url.trim_end_matches('/').to_owned();
+        let mut client = OidcClient::new(issuer, client_id, "", &format!("{base}/callback"), http);
+        client.auth = ClientAuth::Keys(keys.clone());
+        client.acr_values = "eidas2 eidas3".into();
+        Ok(Lettre {
+            base_url: base,
+            client,
+            keys,
+            sessions: Mutex::new(HashMap::new()),
+            random,
+            clock,
+        })
+    }
+
+    fn session(&self, headers: &HeaderMap) -> Option<(String, LettreSession)> {
+        let id = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == COOKIE)
+            .map(|(_, v)| v.to_owned())?;
+        let s = self.sessions.lock().ok()?.get(&id).cloned()?;
+        Some((id, s))
+    }
+
+    fn store(&self, id: &str, s: LettreSession) {
+        if let Ok(mut m) = self.sessions.lock() {
+            if m.len() >= MAX_SESSIONS {
+                m.clear();
+            }
+            m.insert(id.to_owned(), s);
+        }
+    }
+
+    fn forget(&self, id: &str) {
+        if let Ok(mut m) = self.sessions.lock() {
+            m.remove(id);
+        }
+    }
+
+    fn page(&self, message: Option<&str>, session: Option<&LettreSession>) -> Response {
+        let about = format!("{}/.well-known/openid-configuration", self.client.issuer);
+        let (claims, level) = match session {
+            Some(LettreSession::LoggedIn { claims, level, .. }) => {
+                (claims.as_slice(), Some(*level))
+            }
+            _ => (&[][..], None),
+        };
+        let page = Page {
+            title: if level.is_some() {
+                "Votre identité est vérifiée"
+            } else {
+                "Envoyer une lettre recommandée électronique"
+            },
+            message,
+            logged_in: level.is_some(),
+            level: level.map(AcrLevel::as_str).unwrap_or(""),
+            level_name: match level {
+                Some(AcrLevel::Eidas3) => "élevé",
+                Some(AcrLevel::Eidas2) => "substantiel",
+                _ => "",
+            },
+            claims,
+            encryption: "RSA-OAEP-256 pour le jeton d'identité, ECDH-ES pour les informations d'utilisateur, contenu A256GCM",
+            about: &about,
+        };
+        let html = page.render().unwrap_or_else(|_| {
+            "<!DOCTYPE html><html lang=\"fr\"><title>Erreur</title><h1>Erreur</h1></html>".into()
+        });
+        let mut r = Html(html).into_response();
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
+    }
+}
+
+async fn home(State(l): State<Arc<Lettre>>, headers: HeaderMap) -> Response {
+    let session = l.session(&headers).map(|(_, s)| s);
+    l.page(None, session.as_ref())
+}
+
+async fn login(State(l): State<Arc<Lettre>>) -> Response {
+    let (url, pending) = l.client.start(l.random.as_ref(), SCOPE);
+    let sid = l.random.token(24);
+    l.store(&sid, LettreSession::Pending(pending));
+    let mut r = Redirect::to(&url).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"))
+    {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+async fn callback(
+    State(l): State<Arc<Lettre>>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let Some((sid, LettreSession::Pending(pending))) = l.session(&headers) else {
+        return l.page(
+            Some("Votre demande de connexion a expiré. Recommencez."),
+            None,
+        );
+    };
+    if q.state.as_deref() != Some(pending.state.as_str()) {
+        l.forget(&sid);
+        return l.page(Some("Retour de connexion inattendu. Recommencez."), None);
+    }
+    if q.error.is_some() {
+        l.forget(&sid);
+        return l.page(Some("La connexion n'a pas abouti."), None);
+    }
+    let Some(code) = q.code else {
+        return l.page(Some("Aucun code reçu de Relais+."), None);
+    };
+    let tokens = match l.client.finish(&code, &pending, l.clock.now_secs()).await {
+        Ok(t) => t,
+        Err(e) => {
+            l.forget(&sid);
+            tracing::warn!(error = %e, "registered-letter login failed");
+            return l.page(
+                Some("La connexion n'a pas pu être vérifiée. Recommencez."),
+                None,
+            );
+        }
+    };
+    let level = tokens
+        .id_claims
+        .get("acr")
+        .and_then(Value::as_str)
+        .and_then(AcrLevel::parse)
+        .filter(|a| *a >= AcrLevel::Eidas2);
+    let Some(level) = level else {
+        l.forget(&sid);
+        return l.page(
+            Some("Niveau de garantie insuffisant pour ce service."),
+            None,
+        );
+    };
+    let claims = ["given_name", "family_name", "birthdate", "email"]
+        .iter()
+        .filter_map(|k| {
+            tokens
+                .userinfo
+                .get(*k)
+                .and_then(Value::as_str)
+                .map(|v| ((*k).to_owned(), v.to_owned()))
+        })
+        .collect();
+    l.store(
+        &sid,
+        LettreSession::LoggedIn {
+            claims,
+            level,
+            id_token: tokens.id_token,
+        },
+    );
+    Redirect::to("/").into_response()
+}
+
+async fn logout(State(l): State<Arc<Lettre>>, headers: HeaderMap) -> Response {
+    match l.session(&headers) {
+        Some((sid, LettreSession::LoggedIn { id_token, .. })) => {
+            l.forget(&sid);
+            let url =
+                l.client
+                    .logout_url(&id_token, &format!("{}/", l.base_url), &l.random.token(12));
+            Redirect::to(&url).into_response()
+        }
+        _ => Redirect::to("/").into_response(),
+    }
+}
+
+async fn jwks(State(l): State<Arc<Lettre>>) -> Response {
+    let mut r = axum::Json(l.keys.jwks()).into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    r
+}
+
+async fn style() -> Response {
+    let mut r = CSS.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    r
+}
+
+const CSS: &str = include_str!("../canteen/canteen.css");
+
+/// The registered-letter application (serve it on its own port).
+pub fn router(lettre: Arc<Lettre>) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login))
+        .route("/callback", get(callback))
+        .route("/logout", get(logout))
+        .route("/jwks", get(jwks))
+        .route("/style.css", get(style))
+        .with_state(lettre)
+}
