@@ -12,7 +12,7 @@ canteen_port=$(free_port)
 work=$(mktemp -d)
 out="$PWD/artifacts/screenshots"
 rm -rf "$out"
-"${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --canteen-port "$canteen_port" --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --canteen-port "$canteen_port" --plus-port 0 --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 ready=no

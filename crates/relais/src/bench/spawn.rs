@@ -91,6 +91,8 @@ pub(super) async fn spawn(args: &BenchArgs) -> Result<(String, Spawned), String>
         &fed,
         "--canteen-port",
         "0",
+        "--plus-port",
+        "0",
         "--idps-url",
         &idps,
         "--events",

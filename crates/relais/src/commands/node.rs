@@ -30,6 +30,13 @@ pub struct DemoArgs {
     /// Use demo IdPs running in another process (`relais idps`) at this URL.
     #[arg(long)]
     idps_url: Option<String>,
+    /// Port of the Plus platform (FranceConnect+, eidas2/eidas3, its own
+    /// issuer and demo IdPs); 0 = Standard only.
+    #[arg(long, default_value_t = 8002)]
+    plus_port: u16,
+    /// Port of the Plus demo service (registered electronic letter).
+    #[arg(long, default_value_t = 8003)]
+    letter_port: u16,
 }
 
 /// `relais demo`: the embedded defaults, overridden by the options.
@@ -53,12 +60,61 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
             .map_err(|e| format!("--canteen-port {}: {e}", a.canteen_port))?;
         Some((l, format!("http://localhost:{}", a.canteen_port)))
     };
-    run(cfg, true, canteen, a.idps_url).await
+    let plus = if a.plus_port == 0 {
+        None
+    } else {
+        Some(start_plus_demo(&cfg, a.plus_port, a.letter_port).await?)
+    };
+    run(cfg, true, canteen, a.idps_url, plus).await
+}
+
+/// The Plus platform of `relais demo`: a second node with its own issuer,
+/// database file, demo IdPs and the registered-letter service.
+async fn start_plus_demo(
+    standard: &Config,
+    port: u16,
+    letter_port: u16,
+) -> Result<crate::node::RunningNode, String> {
+    let mut cfg = standard.clone();
+    cfg.server.platform = relais_core::Platform::Plus;
+    cfg.server.listen = format!("127.0.0.1:{port}");
+    cfg.server.public_url = format!("http://localhost:{port}");
+    cfg.storage.sqlite_path = sibling(&standard.storage.sqlite_path, "plus");
+    if !matches!(cfg.events.output.as_str(), "stdout" | "off") {
+        cfg.events.output = sibling(&standard.events.output, "plus");
+    }
+    let listener = relais_web::server::bind(&cfg.server.listen)
+        .await
+        .map_err(|e| format!("--plus-port {port}: {e}"))?;
+    let letter = tokio::net::TcpListener::bind(("127.0.0.1", letter_port))
+        .await
+        .map_err(|e| format!("--letter-port {letter_port}: {e}"))?;
+    let spec = NodeSpec {
+        config: cfg,
+        demo: true,
+        clock: Arc::new(SystemClock),
+        random: Arc::new(SystemRandomness),
+        canteen: Some((letter, format!("http://localhost:{letter_port}"))),
+        demo_idps_url: None,
+    };
+    crate::node::start(spec, listener)
+        .await
+        .map_err(|e| format!("Plus platform: {e}"))
+}
+
+/// `relais-demo.db` → `relais-demo-plus.db`.
+fn sibling(path: &str, tag: &str) -> String {
+    match path.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && !ext.contains('/') => {
+            format!("{stem}-{tag}.{ext}")
+        }
+        _ => format!("{path}-{tag}"),
+    }
 }
 
 /// `relais serve --config FILE`.
 pub async fn serve(config: Option<String>) -> Result<(), String> {
-    run(load_config(config.as_deref())?, false, None, None).await
+    run(load_config(config.as_deref())?, false, None, None, None).await
 }
 
 /// A node until Ctrl-C or SIGTERM.
@@ -67,6 +123,7 @@ async fn run(
     demo: bool,
     canteen: Option<(tokio::net::TcpListener, String)>,
     idps_url: Option<String>,
+    mut plus: Option<crate::node::RunningNode>,
 ) -> Result<(), String> {
     let listen = cfg.server.listen.clone();
     let listener = relais_web::server::bind(&listen)
@@ -111,6 +168,22 @@ async fn run(
         );
         println!("  Test citizens (password 123): jean, angela, marie (usage name), pascal (Corsica), amina (born abroad),");
         println!("                                louis (presumed date), camille (unspecified gender); broken: sans-genre, mauvais-cog, sans-email");
+        if let Some(p) = &plus {
+            let url = &p.app.settings.public_url;
+            println!("Plus platform (FranceConnect+: eidas2/eidas3, private_key_jwt, encrypted answers):");
+            println!("  Federation issuer:      {url}/api/v2");
+            if let Some(a) = p.canteen_addr {
+                println!("  Registered-letter demo: http://localhost:{}/   (Envoi de lettre recommandée électronique)", a.port());
+            }
+            println!(
+                "  Demo IdPs:              {}",
+                p.demo_idps
+                    .iter()
+                    .map(|i| i.spec.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         println!("Press Ctrl-C to stop.");
     } else {
         tracing::info!(%issuer, listen = %listen, "relais node started");
@@ -121,6 +194,12 @@ async fn run(
     if let Some(tx) = stop {
         let _ = tx.send(());
     }
+    if let Some(tx) = plus.as_mut().and_then(|p| p.take_shutdown()) {
+        let _ = tx.send(());
+    }
     running.wait().await;
+    if let Some(p) = plus {
+        p.wait().await;
+    }
     Ok(())
 }

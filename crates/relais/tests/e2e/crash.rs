@@ -179,6 +179,8 @@ async fn a_killed_node_loses_only_what_it_was_serving() {
                     &public,
                     "--canteen-port",
                     "0",
+                    "--plus-port",
+                    "0",
                 ])
                 .args([
                     "--idps-url",
