@@ -7,9 +7,14 @@ Relais' tests to prove a Plus login works for a service built elsewhere.
                            and ECDH-ES encryption (public JWKS + private JWKs)
   plus_rp.py assertion  <- {client_id, aud, keys, lifetime?, jti?, alg?, iat?}
                            -> {"assertion": "..."} (RFC 7523, private_key_jwt)
+  plus_rp.py par        <- {issuer, client_id, keys, params} -> {status, body}
+                           (RFC 9126 pushed request, private_key_jwt)
   plus_rp.py seal       <- {public, alg, payload} -> {"jwe": compact JWE}
   plus_rp.py token      <- {issuer, client_id, code, redirect_uri, keys,
                             nonce, code_verifier?, dpop?}
+                           with dpop: RFC 9449 proofs at token and userinfo,
+                           and the refusals (as Bearer, other key, no ath,
+                           replayed proof) as HTTP statuses
                            discovery, token call with private_key_jwt,
                            decrypts and verifies the ID token (ES256 pinned,
                            iss, aud, exp, nonce), calls userinfo, decrypts
@@ -86,6 +91,34 @@ def open_nested(token, private, relais_jwks, expect_enc_alg):
     return json.loads(sig.payload), sig.jose_header, header
 
 
+def dpop_proof(key, htm, htu, access_token=None):
+    """An RFC 9449 proof signed by `key` (jwcrypto), for one request."""
+    import base64
+    import hashlib
+    claims = {"htm": htm, "htu": htu, "iat": int(time.time()), "jti": str(uuid.uuid4())}
+    if access_token is not None:
+        claims["ath"] = base64.urlsafe_b64encode(
+            hashlib.sha256(access_token.encode()).digest()).rstrip(b"=").decode()
+    header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": json.loads(key.export_public())}
+    token = jwt.JWT(header=header, claims=claims)
+    token.make_signed_token(key)
+    return token.serialize()
+
+
+def par():
+    """Pushes an authorization request (RFC 9126) with private_key_jwt."""
+    r = json.load(sys.stdin)
+    issuer = r["issuer"]
+    _, _, body = http("GET", issuer + "/.well-known/openid-configuration")
+    disco = json.loads(body)
+    form = dict(r["params"])
+    form["client_id"] = r["client_id"]
+    form["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    form["client_assertion"] = make_assertion(r["client_id"], issuer, r["keys"]["private"]["sig"])
+    status, _, body = http("POST", disco["pushed_authorization_request_endpoint"], form)
+    print(json.dumps({"status": status, "body": json.loads(body)}))
+
+
 def token():
     r = json.load(sys.stdin)
     issuer = r["issuer"]
@@ -105,7 +138,11 @@ def token():
     }
     if r.get("code_verifier"):
         form["code_verifier"] = r["code_verifier"]
-    status, _, body = http("POST", disco["token_endpoint"], form)
+    dpop_key = jwk.JWK.generate(kty="EC", crv="P-256") if r.get("dpop") else None
+    token_headers = {}
+    if dpop_key is not None:
+        token_headers["DPoP"] = dpop_proof(dpop_key, "POST", disco["token_endpoint"])
+    status, _, body = http("POST", disco["token_endpoint"], form, token_headers)
     if status != 200:
         print(json.dumps({"token_status": status, "token_error": json.loads(body)}))
         return
@@ -117,8 +154,24 @@ def token():
         raise SystemExit(f"ID token iss/aud wrong: {id_claims}")
     if id_claims["exp"] < now - 30 or id_claims["nonce"] != r["nonce"]:
         raise SystemExit(f"ID token expired or nonce wrong: {id_claims}")
-    status, headers, body = http("GET", disco["userinfo_endpoint"],
-                                 headers={"Authorization": "Bearer " + answer["access_token"]})
+    at = answer["access_token"]
+    extra = {}
+    if dpop_key is not None:
+        ui = disco["userinfo_endpoint"]
+        # The refusals first: as Bearer, by another key, a replayed proof.
+        extra["as_bearer"] = http("GET", ui, headers={"Authorization": "Bearer " + at})[0]
+        other = jwk.JWK.generate(kty="EC", crv="P-256")
+        extra["other_key"] = http("GET", ui, headers={
+            "Authorization": "DPoP " + at, "DPoP": dpop_proof(other, "GET", ui, at)})[0]
+        extra["no_ath"] = http("GET", ui, headers={
+            "Authorization": "DPoP " + at, "DPoP": dpop_proof(dpop_key, "GET", ui)})[0]
+        proof = dpop_proof(dpop_key, "GET", ui, at)
+        status, headers, body = http("GET", ui, headers={"Authorization": "DPoP " + at, "DPoP": proof})
+        extra["replayed"] = http("GET", ui, headers={"Authorization": "DPoP " + at, "DPoP": proof})[0]
+        extra["jkt"] = dpop_key.thumbprint()
+    else:
+        status, headers, body = http("GET", disco["userinfo_endpoint"],
+                                     headers={"Authorization": "Bearer " + at})
     if status != 200:
         raise SystemExit(f"userinfo {status}: {body}")
     ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
@@ -136,6 +189,7 @@ def token():
         "userinfo": ui_claims,
         "userinfo_content_type": ctype,
         "userinfo_enc": [ui_enc_header["alg"], ui_enc_header["enc"]],
+        "dpop": extra,
     }))
 
 
@@ -150,4 +204,4 @@ def seal():
 
 
 if __name__ == "__main__":
-    {"keys": keys, "assertion": assertion, "token": token, "seal": seal}[sys.argv[1]]()
+    {"keys": keys, "assertion": assertion, "token": token, "seal": seal, "par": par}[sys.argv[1]]()

@@ -149,6 +149,11 @@ catalogue! {
     ClientSecretRefused => ("Y030111", 401, Some("invalid_client"), "this client authenticates with private_key_jwt; client secrets are refused", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     /// RFC 9449: the DPoP proof at the token endpoint is missing or invalid.
     DpopProofInvalid => ("Y030112", 400, Some("invalid_dpop_proof"), "DPoP proof missing or invalid", BAD_REQUEST_FR, BAD_REQUEST_EN),
+    /// RFC 9126: a pushed authorization request that breaks a rule of /authorize.
+    ParInvalidRequest => ("Y030113", 400, Some("invalid_request"), "pushed authorization request invalid", BAD_REQUEST_FR, BAD_REQUEST_EN),
+    /// A service registered with require_pushed_authorization_requests sent its parameters in the URL.
+    ParRequired => ("Y030114", 400, None, "this service must push its authorization requests (PAR) first", BAD_REQUEST_FR, BAD_REQUEST_EN),
+    ParRequestUriUnknown => ("Y030116", 400, None, "request_uri unknown, expired, already used or pushed by another client", BAD_REQUEST_FR, BAD_REQUEST_EN),
     /// The service's encryption key cannot be had (its jwks_uri fails, or has no fitting key).
     ServiceEncryptionKeyUnavailable => ("Y030115", 502, Some("server_error"), "the service's encryption key cannot be fetched or none fits", NOT_ALLOWED_FR, NOT_ALLOWED_EN),
     /// RFC 9449 at userinfo / checktoken: a DPoP-bound token without a matching proof.

@@ -7,12 +7,14 @@
 //! - [`sealer`]: encryption at rest of private keys and client secrets.
 //! - [`pkce`]: RFC 7636 S256.
 //! - [`client_assertion`]: RFC 7523 `private_key_jwt` assertions.
+//! - [`dpop`]: RFC 9449 DPoP proofs (sender-constrained access tokens).
 //! - [`provider`]: building blocks of an OpenID provider (client
 //!   authentication, discovery document, ID token claims) used both by the
 //!   federation towards services and by the demo identity providers.
 //! - [`idp_client`]: Relais as a client of an upstream identity provider.
 
 pub mod client_assertion;
+pub mod dpop;
 pub mod idp_client;
 pub mod jose;
 pub mod keys;

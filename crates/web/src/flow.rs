@@ -113,6 +113,9 @@ pub struct CodeGrant {
     /// Unix seconds when the access token was issued (0 for a code).
     #[serde(default)]
     pub issued_at: i64,
+    /// The access token is DPoP-bound to the key of this thumbprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 pub type AccessGrant = CodeGrant;

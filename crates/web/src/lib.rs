@@ -12,6 +12,7 @@
 
 pub mod abuse;
 pub mod cookies;
+pub mod dpop;
 pub mod error;
 pub mod events;
 pub mod extract;

@@ -8,8 +8,8 @@ use crate::error::{render_error_pages, PageError};
 use crate::extract::MAX_BODY;
 use crate::headers::security_headers;
 use crate::journey::{
-    authorize, checktoken, chooser, consent, discovery, idp_callback, logout, revocation, token,
-    userinfo,
+    authorize, checktoken, chooser, consent, discovery, idp_callback, logout, par, revocation,
+    token, userinfo,
 };
 use crate::ops;
 use crate::pages;
@@ -78,6 +78,7 @@ pub fn federation_routes(app: AppState) -> Router {
         )
         .route("/api/v2/token/revocation", post(revocation::revoke))
         .route("/api/v2/checktoken", post(checktoken::checktoken))
+        .route("/api/v2/par", post(par::push))
         .route("/api/v2/session/end", get(logout::end_session))
         .route(
             "/api/v2/idp/logout-callback",

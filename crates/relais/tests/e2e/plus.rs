@@ -249,6 +249,7 @@ async fn with_assertion(fed: &Fed, assertion: &str) -> (u16, Value) {
 
 async fn assertion(keys: &Value, extra: Value) -> String {
     let mut req = json!({"client_id": "sp-plus", "keys": keys});
+    // `extra` may name another client.
     for (k, v) in extra.as_object().unwrap() {
         req[k] = v.clone();
     }
@@ -510,4 +511,148 @@ async fn the_registered_letter_demo_logs_in_through_plus() {
         landed.body
     );
     assert!(landed.body.contains("Angela Claire Louise"));
+}
+
+#[tokio::test]
+async fn par_and_dpop_with_an_independent_client() {
+    let fed = Fed::start_plus().await;
+    let keys = plus_rp(&["keys"], None).await;
+    let mut sp = plus_sp("sp-fapi", &keys);
+    sp.require_pushed_authorization_requests = true;
+    sp.dpop_bound_access_tokens = true;
+    sp.scopes.push("test_data".into());
+    fed.register_sp(sp).await;
+    let dp_secret = "dp-secret-0123456789abcdef";
+    let dp = relais_core::partner::DataProvider {
+        id: "testdp".into(),
+        title: "Données de test".into(),
+        client_id: "dp-test".into(),
+        client_secret: dp_secret.into(),
+        scopes: vec!["test_data".into()],
+        active: true,
+        checktoken_signed_response_alg: JwsAlg::ES256,
+        checktoken_encrypted_response_alg: None,
+        encryption_jwk: None,
+        jwks_uri: None,
+    };
+    fed.node.app.registry.upsert_dp(&dp).await.unwrap();
+    fed.node.app.registry.reload().await.unwrap();
+
+    // This service must push its requests: parameters in the URL are refused.
+    let b = Browser::new();
+    let page = b.get(&plus_authorize(&fed, "sp-fapi", "eidas3")).await;
+    assert_eq!(
+        page.error_code().as_deref(),
+        Some("Y030114"),
+        "{}",
+        page.body
+    );
+
+    let params = json!({"redirect_uri": redirect_of("sp-fapi"), "response_type": "code",
+        "scope": "openid identite_pivot email test_data", "state": "st-par",
+        "nonce": PLUS_NONCE, "acr_values": "eidas3"});
+    let pushed = plus_rp(
+        &["par"],
+        Some(&json!({"issuer": fed.issuer(), "client_id": "sp-fapi", "keys": keys, "params": params})),
+    )
+    .await;
+    assert_eq!(pushed["status"], 201, "{pushed}");
+    assert_eq!(pushed["body"]["expires_in"], 60);
+    let request_uri = pushed["body"]["request_uri"].as_str().unwrap().to_owned();
+    assert!(request_uri.starts_with("urn:ietf:params:oauth:request_uri:"));
+    // A pushed request is checked by the rules of /authorize.
+    let mut bad = params.clone();
+    bad["acr_values"] = json!("eidas1");
+    let refused = plus_rp(
+        &["par"],
+        Some(&json!({"issuer": fed.issuer(), "client_id": "sp-fapi", "keys": keys, "params": bad})),
+    )
+    .await;
+    assert_eq!(refused["status"], 400, "{refused}");
+    assert_eq!(refused["body"]["code"], "Y030113");
+
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", "sp-fapi")
+        .append_pair("request_uri", &request_uri)
+        .finish();
+    let authorize = format!("{}/authorize?{q}", fed.issuer());
+    let back = login(&b, &fed.base, &authorize, "franceidentite", "angela").await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let params_back = back.location_params();
+    assert_eq!(params_back.get("state").map(String::as_str), Some("st-par"));
+    let code = params_back["code"].clone();
+    // A request_uri is used once.
+    let again = Browser::new().get(&authorize).await;
+    assert_eq!(
+        again.error_code().as_deref(),
+        Some("Y030116"),
+        "{}",
+        again.body
+    );
+
+    // Without a DPoP proof, a DPoP-bound client gets no token.
+    let no_proof = assertion(
+        &keys,
+        json!({"client_id": "sp-fapi", "aud": format!("{}/token", fed.issuer())}),
+    )
+    .await;
+    let (status, body) = token_call(
+        &fed,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect_of("sp-fapi")),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &no_proof),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("Y030112")),
+        "{body}"
+    );
+
+    let out = plus_rp(
+        &["token"],
+        Some(
+            &json!({"issuer": fed.issuer(), "client_id": "sp-fapi", "code": code,
+            "redirect_uri": redirect_of("sp-fapi"), "keys": keys, "nonce": PLUS_NONCE,
+            "id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES", "dpop": true}),
+        ),
+    )
+    .await;
+    assert_eq!(out["token_type"], "DPoP", "{out}");
+    assert_eq!(out["userinfo"]["family_name"], "DUBOIS", "{out}");
+    for refusal in ["as_bearer", "other_key", "no_ath", "replayed"] {
+        assert_eq!(out["dpop"][refusal], 401, "{refusal}: {out}");
+    }
+    // The data provider learns the key the token is bound to.
+    let r = reqwest::Client::new()
+        .post(format!("{}/checktoken", fed.issuer()))
+        .form(&[
+            ("token", out["access_token"].as_str().unwrap()),
+            ("client_id", "dp-test"),
+            ("client_secret", dp_secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let jwt = r.text().await.unwrap();
+    let payload = jwt.split('.').nth(1).unwrap();
+    use base64::Engine;
+    let payload: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        payload["token_introspection"]["cnf"]["jkt"], out["dpop"]["jkt"],
+        "{payload}"
+    );
 }

@@ -33,6 +33,7 @@ impl RouteClass {
             "/api/v2/token"
             | "/api/v2/userinfo"
             | "/api/v2/token/revocation"
+            | "/api/v2/par"
             | "/api/v2/checktoken" => RouteClass::Backchannel,
             "/api/v2/jwks" | "/healthz" | "/readyz" | "/metrics" => RouteClass::Free,
             p if p.starts_with("/api/v2/.well-known/") || p.starts_with("/api/v2/assets/") => {

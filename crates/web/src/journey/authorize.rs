@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::authorize::{self, AuthorizeRejection, AuthorizeRequest, RawParams};
 use relais_core::event::EventKind;
 use relais_core::partner::ServiceProvider;
+use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 
 pub async fn get(
@@ -74,11 +75,50 @@ fn hint_allowed(app: &AppState, sp: &ServiceProvider, hint: &str) -> bool {
     listed && app.registry.idp(hint).is_some_and(|i| i.active) && sp.idp_filter.accepts(hint)
 }
 
+/// The parameters of the request: the pushed ones when the browser brings
+/// a `request_uri` (RFC 9126; single use, bound to its client), else those
+/// of the URL — refused for a service that must push its requests.
+async fn pushed_or_given(
+    app: &AppState,
+    params: Vec<(String, String)>,
+) -> Result<Vec<(String, String)>, PageError> {
+    let find = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let Some(request_uri) = find("request_uri") else {
+        if find("client_id")
+            .and_then(|c| app.registry.sp(c))
+            .is_some_and(|sp| sp.require_pushed_authorization_requests)
+        {
+            return Err(PageError::page(
+                ErrorCode::ParRequired,
+                "parameters sent without a pushed request",
+            ));
+        }
+        return Ok(params);
+    };
+    let unknown = || PageError::page(ErrorCode::ParRequestUriUnknown, "request_uri refused");
+    if request_uri.len() > 256 || !request_uri.starts_with(super::par::REQUEST_URI_PREFIX) {
+        return Err(unknown());
+    }
+    let client_id = find("client_id").ok_or_else(unknown)?;
+    let pushed: Option<super::par::PushedRequest> =
+        app.take(&stored_key("par", request_uri)).await?;
+    match pushed {
+        Some(p) if p.client_id == client_id => Ok(p.params),
+        _ => Err(unknown()),
+    }
+}
+
 async fn handle(
     app: AppState,
     headers: HeaderMap,
     params: Vec<(String, String)>,
 ) -> Result<Response, PageError> {
+    let params = pushed_or_given(&app, params).await?;
     let raw = RawParams::parse(&params).map_err(|r| rejection(&app, r, ""))?;
     let (client_id, redirect_uri) =
         authorize::client_and_redirect(&raw).map_err(|r| rejection(&app, r, ""))?;

@@ -109,6 +109,10 @@ pub async fn checktoken(
             t.insert("acr".into(), json!(g.acr.as_str()));
             t.insert("jti".into(), json!(app.random.token(16)));
             t.insert("scope".into(), json!(granted.join(" ")));
+            // RFC 9449 §6.2: the DP checks the service's proof against this key.
+            if let Some(jkt) = &g.dpop_jkt {
+                t.insert("cnf".into(), json!({ "jkt": jkt }));
+            }
             if !granted.is_empty() {
                 for c in PIVOT {
                     if let Some(v) = g.identity.claim_value(c) {

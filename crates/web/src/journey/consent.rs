@@ -184,6 +184,7 @@ async fn complete(
     };
     let req = &interaction.request;
     let grant = CodeGrant {
+        dpop_jkt: None,
         client_id: sp.client_id.clone(),
         redirect_uri: req.redirect_uri.clone(),
         code_challenge: req.code_challenge.clone(),

@@ -11,6 +11,7 @@ pub mod consent;
 pub mod discovery;
 pub mod idp_callback;
 pub mod logout;
+pub mod par;
 pub mod revocation;
 pub mod service_auth;
 pub mod token;

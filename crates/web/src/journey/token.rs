@@ -8,6 +8,7 @@
 
 use super::answer;
 use super::service_auth::authenticate;
+use crate::dpop::DpopRefusal;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
 use crate::flow::{AccessGrant, CodeGrant, TOKEN_TTL};
@@ -30,7 +31,21 @@ pub async fn token(
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, JsonError> {
-    let sp = authenticate(&app, &headers, &form, &app.settings.url("/api/v2/token")).await?;
+    let token_url = app.settings.url("/api/v2/token");
+    let sp = authenticate(&app, &headers, &form, &token_url).await?;
+    // A bad proof must not spend the code: checked first.
+    let dpop = crate::dpop::proof(&app, &headers, "POST", &token_url, None)
+        .await
+        .map_err(|r| match r {
+            DpopRefusal::Invalid(why) => JsonError::new(ErrorCode::DpopProofInvalid, why),
+            DpopRefusal::Store(e) => e.into(),
+        })?;
+    if sp.dpop_bound_access_tokens && dpop.is_none() {
+        return Err(JsonError::new(
+            ErrorCode::DpopProofInvalid,
+            "this client's access tokens are DPoP-bound: a DPoP proof is required",
+        ));
+    }
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
         None => return Err(invalid_request("grant_type missing")),
@@ -80,6 +95,12 @@ pub async fn token(
     let access_token = app.random.token(32);
     let mut grant = grant;
     grant.issued_at = app.clock.now_secs();
+    grant.dpop_jkt = dpop.map(|p| p.jkt);
+    let token_type = if grant.dpop_jkt.is_some() {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
     // Reuse of the code revokes this token: remember its key, not its value.
     let at_key = stored_key("at", &access_token);
     app.save(&at_key, &grant, TOKEN_TTL).await?;
@@ -102,7 +123,7 @@ pub async fn token(
     app.events.emit(e);
     let body = TokenResponse {
         access_token,
-        token_type: "Bearer".into(),
+        token_type: token_type.into(),
         expires_in: TOKEN_TTL,
         id_token,
         scope: grant.scopes.to_oauth_string(),

@@ -2,11 +2,12 @@
 //! signed with the service's algorithm (`application/jwt`). The access token
 //! carries the identity it was issued for, whatever the browser did since.
 
+use crate::dpop::DpopRefusal;
 use crate::error::JsonError;
 use crate::flow::AccessGrant;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use relais_core::event::EventKind;
 use relais_core::token_digest::stored_key;
@@ -24,29 +25,61 @@ fn invalid_token(detail: &str) -> JsonError {
     }
 }
 
+fn invalid_dpop(detail: &str) -> JsonError {
+    JsonError {
+        code: ErrorCode::UserinfoInvalidDpop,
+        detail: detail.into(),
+        retry_after: None,
+        www_authenticate: Some("DPoP error=\"invalid_dpop_proof\", algs=\"ES256 RS256\"".into()),
+    }
+}
+
+/// The access token and whether it came with the `DPoP` scheme.
+fn presented_token(headers: &HeaderMap) -> Option<(&str, bool)> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (token, dpop) = match v.split_once(' ')? {
+        (scheme, t) if scheme.eq_ignore_ascii_case("bearer") => (t, false),
+        (scheme, t) if scheme.eq_ignore_ascii_case("dpop") => (t, true),
+        _ => return None,
+    };
+    let token = token.trim();
+    (!token.is_empty() && token.len() <= 128).then_some((token, dpop))
+}
+
 pub async fn userinfo(
     State(app): State<AppState>,
+    method: Method,
     headers: HeaderMap,
 ) -> Result<Response, JsonError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty() && t.len() <= 128)
-        .ok_or_else(|| JsonError {
-            code: ErrorCode::UserinfoInvalidToken,
-            detail: "no bearer token".into(),
-            retry_after: None,
-            www_authenticate: Some("Bearer realm=\"relais\"".into()),
-        })?;
+    let (token, dpop_scheme) = presented_token(&headers).ok_or_else(|| JsonError {
+        code: ErrorCode::UserinfoInvalidToken,
+        detail: "no bearer token".into(),
+        retry_after: None,
+        www_authenticate: Some("Bearer realm=\"relais\"".into()),
+    })?;
     let grant: AccessGrant = app
         .load(&stored_key("at", token))
         .await?
         .ok_or_else(|| invalid_token("access token unknown, expired or revoked"))?;
+    // A DPoP-bound token is only good with a proof by its key (RFC 9449).
+    match (&grant.dpop_jkt, dpop_scheme) {
+        (Some(jkt), true) => {
+            let url = app.settings.url("/api/v2/userinfo");
+            let proof = crate::dpop::proof(&app, &headers, method.as_str(), &url, Some(token))
+                .await
+                .map_err(|r| match r {
+                    DpopRefusal::Invalid(why) => invalid_dpop(&why),
+                    DpopRefusal::Store(e) => e.into(),
+                })?
+                .ok_or_else(|| invalid_dpop("DPoP proof missing"))?;
+            if proof.jkt != *jkt {
+                return Err(invalid_dpop("DPoP proof by another key than the token's"));
+            }
+        }
+        (Some(_), false) => return Err(invalid_dpop("DPoP-bound token presented as Bearer")),
+        (None, true) => return Err(invalid_token("token is not DPoP-bound")),
+        (None, false) => {}
+    }
     let sp = app
         .registry
         .sp(&grant.client_id)
