@@ -30,7 +30,7 @@ def open_token():
         enc = jwe.JWE()
         enc.deserialize(token, key=key)
         header = json.loads(enc.objects["protected"]) if isinstance(enc.objects.get("protected"), str) else enc.jose_header
-        if header.get("enc") != "A256GCM" or header.get("alg") not in ("RSA-OAEP-256", "ECDH-ES"):
+        if header.get("enc") != "A256GCM" or header.get("alg") not in ("RSA-OAEP-256", "RSA-OAEP", "ECDH-ES"):
             raise SystemExit(f"unexpected JWE header {header}")
         token = enc.payload.decode()
     keyset = jwk.JWKSet.from_json(json.dumps(req["jwks"]))

@@ -33,7 +33,9 @@ from jwcrypto import jwe, jwk, jws, jwt
 
 def keys():
     sig = jwk.JWK.generate(kty="EC", crv="P-256", kid="sp-sig-1", use="sig", alg="ES256")
-    rsa = jwk.JWK.generate(kty="RSA", size=2048, kid="sp-enc-rsa", use="enc", alg="RSA-OAEP-256")
+    # No alg on the RSA key: it receives RSA-OAEP-256 or RSA-OAEP, whichever
+    # the service registered.
+    rsa = jwk.JWK.generate(kty="RSA", size=2048, kid="sp-enc-rsa", use="enc")
     ec = jwk.JWK.generate(kty="EC", crv="P-256", kid="sp-enc-ec", use="enc", alg="ECDH-ES")
     public = {"keys": [json.loads(k.export_public()) for k in (sig, rsa, ec)]}
     private = {name: json.loads(k.export_private()) for name, k in (("sig", sig), ("rsa", rsa), ("ec", ec))}
@@ -82,7 +84,7 @@ def open_nested(token, private, relais_jwks, expect_enc_alg):
         raise SystemExit(f"unexpected JWE header {header}")
     if header.get("cty") != "JWT":
         raise SystemExit(f"JWE cty is not JWT: {header}")
-    key = jwk.JWK(**(private["rsa"] if expect_enc_alg == "RSA-OAEP-256" else private["ec"]))
+    key = jwk.JWK(**(private["rsa"] if expect_enc_alg.startswith("RSA") else private["ec"]))
     enc.decrypt(key)
     inner = enc.payload.decode()
     sig = jws.JWS()

@@ -57,6 +57,10 @@ impl fmt::Display for JwsAlg {
 pub enum JweAlg {
     #[serde(rename = "RSA-OAEP-256")]
     RsaOaep256,
+    /// RSA-OAEP with SHA-1 (RFC 7518 §4.3): what FranceConnect+ itself uses
+    /// (with ECDH-ES); kept for services written against it.
+    #[serde(rename = "RSA-OAEP")]
+    RsaOaep,
     #[serde(rename = "ECDH-ES")]
     EcdhEs,
 }
@@ -65,6 +69,7 @@ impl JweAlg {
     pub fn as_str(self) -> &'static str {
         match self {
             JweAlg::RsaOaep256 => "RSA-OAEP-256",
+            JweAlg::RsaOaep => "RSA-OAEP",
             JweAlg::EcdhEs => "ECDH-ES",
         }
     }
@@ -72,6 +77,7 @@ impl JweAlg {
     pub fn parse(s: &str) -> Option<JweAlg> {
         match s {
             "RSA-OAEP-256" => Some(JweAlg::RsaOaep256),
+            "RSA-OAEP" => Some(JweAlg::RsaOaep),
             "ECDH-ES" => Some(JweAlg::EcdhEs),
             _ => None,
         }
@@ -80,7 +86,7 @@ impl JweAlg {
     /// The JWK key type this algorithm needs.
     pub fn key_type(self) -> &'static str {
         match self {
-            JweAlg::RsaOaep256 => "RSA",
+            JweAlg::RsaOaep256 | JweAlg::RsaOaep => "RSA",
             JweAlg::EcdhEs => "EC",
         }
     }
@@ -154,7 +160,7 @@ mod tests {
                 Some(serde_json::json!(a.as_str()))
             );
         }
-        for a in [JweAlg::RsaOaep256, JweAlg::EcdhEs] {
+        for a in [JweAlg::RsaOaep256, JweAlg::RsaOaep, JweAlg::EcdhEs] {
             assert_eq!(JweAlg::parse(a.as_str()), Some(a));
             assert_eq!(
                 serde_json::to_value(a).ok(),

@@ -71,15 +71,17 @@ pub fn claimed_issuer(assertion: &str) -> Result<String, AssertionError> {
 }
 
 /// Verifies the signature with the service's keys. The algorithm is the
-/// header's only if it is ES256 or RS256 (never `none` or HS256: a
-/// private_key_jwt service has no shared secret); the key must fit it.
+/// header's only if it is one of `allowed` and asymmetric (never `none` or
+/// HS256: a private_key_jwt service has no shared secret); the key must fit
+/// it.
 pub fn verify_signature(
     assertion: &str,
     keys: &JwkSet,
+    allowed: &[JwsAlg],
 ) -> Result<Map<String, Value>, AssertionError> {
     let header = jose::decode_unverified_header(assertion).map_err(AssertionError::Signature)?;
     let alg = match JwsAlg::parse(&header.alg) {
-        Some(a @ (JwsAlg::ES256 | JwsAlg::RS256)) => a,
+        Some(a) if a != JwsAlg::HS256 && allowed.contains(&a) => a,
         _ => {
             return Err(AssertionError::Signature(JoseError::UnexpectedAlg(
                 header.alg.chars().take(16).collect(),
@@ -148,6 +150,7 @@ mod tests {
     use crate::SigningKey;
     use serde_json::json;
 
+    const ALGS: &[JwsAlg] = &[JwsAlg::ES256, JwsAlg::RS256];
     const AUD: &[&str] = &[
         "https://relais.example/api/v2/token",
         "https://relais.example/api/v2",
@@ -209,16 +212,20 @@ mod tests {
         };
         let t = jose::sign(&good(1), Signer::Key(&es), None).unwrap();
         assert_eq!(claimed_issuer(&t).ok().as_deref(), Some("sp"));
-        assert!(verify_signature(&t, &set).is_ok());
+        assert!(verify_signature(&t, &set, ALGS).is_ok());
+        assert!(
+            verify_signature(&t, &set, &[JwsAlg::RS256]).is_err(),
+            "ES256 not allowed there"
+        );
         let hs = jose::sign(&good(1), Signer::Secret(b"guess"), None).unwrap();
         assert!(matches!(
-            verify_signature(&hs, &set),
+            verify_signature(&hs, &set, &[JwsAlg::HS256, JwsAlg::ES256]),
             Err(AssertionError::Signature(JoseError::UnexpectedAlg(_)))
         ));
         let other = SigningKey::generate(JwsAlg::ES256, "k2").unwrap();
         let t = jose::sign(&good(1), Signer::Key(&other), None).unwrap();
         assert_eq!(
-            verify_signature(&t, &set).err(),
+            verify_signature(&t, &set, ALGS).err(),
             Some(AssertionError::Signature(JoseError::UnknownKey))
         );
         assert_eq!(claimed_issuer("a.b"), Err(AssertionError::Malformed));

@@ -46,6 +46,11 @@ fn new_key(alg: KeyAlg, sealer: &Sealer, now: i64, active_from: i64) -> StoreRes
             let mut public = k.public_jwk();
             let kid = format!("enc-{}", &relais_oidc::keys::thumbprint(&public)[..16]);
             public.kid = Some(kid.clone());
+            // The RSA key opens RSA-OAEP-256 and RSA-OAEP (FranceConnect+'s
+            // own choice): published without `alg`, so an IdP may use either.
+            if public.kty == "RSA" {
+                public.alg = None;
+            }
             (kid, public, k.pkcs8().to_vec())
         }
     };

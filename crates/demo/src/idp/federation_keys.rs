@@ -6,7 +6,7 @@
 use super::DemoIdp;
 use relais_core::alg::JweAlg;
 use relais_oidc::client_assertion;
-use relais_oidc::jose::{self, Jwk, JwkSet};
+use relais_oidc::jose::{self, Jwk, JwkSet, JwsAlg};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +56,8 @@ impl DemoIdp {
         let Ok(keys) = self.federation_jwks().await else {
             return false;
         };
-        let Ok(claims) = client_assertion::verify_signature(assertion, &keys) else {
+        let Ok(claims) = client_assertion::verify_signature(assertion, &keys, &[JwsAlg::ES256])
+        else {
             return false;
         };
         let token_endpoint = format!("{}/token", self.issuer);

@@ -72,14 +72,14 @@ pub fn open_answer(
         .and_then(|h| h.get("kid").and_then(|k| k.as_str()).map(str::to_owned));
     let candidates = keys
         .iter()
-        .filter(|k| k.alg() == alg)
+        .filter(|k| k.alg().key_type() == alg.key_type())
         .filter(|k| match &kid {
             Some(kid) => k.public_jwk().kid.as_deref() == Some(kid.as_str()),
             None => true,
         });
     let mut last = "no key of Relais can open it (unknown kid)".to_owned();
     for key in candidates {
-        match key.decrypt(token) {
+        match key.decrypt_as(token, alg) {
             Ok(plain) => {
                 return String::from_utf8(plain).map_err(|_| "plaintext is not text".into())
             }

@@ -23,7 +23,7 @@ pub fn encryption(
     };
     JweAlg::parse(alg)
         .map(|alg| Some(AnswerEncryption { alg, enc }))
-        .ok_or_else(|| err(alg_field, "must be RSA-OAEP-256 or ECDH-ES"))
+        .ok_or_else(|| err(alg_field, "must be RSA-OAEP-256, RSA-OAEP or ECDH-ES"))
 }
 
 /// A JSON document given as a TOML table or as a JSON string.

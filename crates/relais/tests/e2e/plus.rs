@@ -133,7 +133,11 @@ async fn an_independent_client_completes_a_plus_login_with_keys_and_encryption()
     );
     assert_eq!(
         disco["id_token_encryption_alg_values_supported"],
-        json!(["RSA-OAEP-256", "ECDH-ES"])
+        json!(["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"])
+    );
+    assert_eq!(
+        disco["token_endpoint_auth_signing_alg_values_supported"],
+        json!(["ES256"])
     );
     assert_eq!(
         disco["userinfo_encryption_enc_values_supported"],
@@ -205,18 +209,26 @@ async fn an_independent_client_completes_a_plus_login_with_keys_and_encryption()
         .starts_with("application/jwt"));
 
     // La Poste (démo) encrypts with ECDH-ES and serves eidas2 only; an
-    // eidas2 request gets eidas2.
+    // eidas2 request gets eidas2. The service now registers RSA-OAEP for
+    // its ID token, as services written for FranceConnect+ do.
+    let mut fc_plus_style = plus_sp("sp-plus", &keys);
+    fc_plus_style.id_token_encryption = Some(AnswerEncryption {
+        alg: JweAlg::RsaOaep,
+        enc: Default::default(),
+    });
+    fed.register_sp(fc_plus_style).await;
     let code = plus_code(&fed, "sp-plus", "eidas2", "laposte").await;
     let out = plus_rp(
         &["token"],
         Some(
             &json!({"issuer": fed.issuer(), "client_id": "sp-plus", "code": code,
             "redirect_uri": redirect_of("sp-plus"), "keys": keys, "nonce": PLUS_NONCE,
-            "id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES"}),
+            "id_token_enc_alg": "RSA-OAEP", "userinfo_enc_alg": "ECDH-ES"}),
         ),
     )
     .await;
     assert_eq!(out["id_token"]["acr"], "eidas2", "{out}");
+    assert_eq!(out["id_token_enc"], json!(["RSA-OAEP", "A256GCM"]));
 }
 
 async fn token_call(fed: &Fed, form: &[(&str, &str)]) -> (u16, Value) {
@@ -417,7 +429,7 @@ async fn plus_refuses_what_it_does_not_serve() {
 async fn jwe_interoperates_with_jwcrypto_in_both_directions() {
     use relais_oidc::jose::{self, DecryptionKey, Jwk};
     // jwcrypto encrypts to Relais' keys; Relais opens.
-    for alg in [JweAlg::RsaOaep256, JweAlg::EcdhEs] {
+    for alg in [JweAlg::RsaOaep256, JweAlg::RsaOaep, JweAlg::EcdhEs] {
         let key = DecryptionKey::generate(alg, "relais-enc").unwrap();
         let out = plus_rp(
             &["seal"],
@@ -432,7 +444,11 @@ async fn jwe_interoperates_with_jwcrypto_in_both_directions() {
     let keys = plus_rp(&["keys"], None).await;
     let signer = relais_oidc::SigningKey::generate(JwsAlg::ES256, "sig").unwrap();
     let jws = jose::sign(&json!({"sub": "x"}), jose::Signer::Key(&signer), None).unwrap();
-    for (alg, name) in [(JweAlg::RsaOaep256, "rsa"), (JweAlg::EcdhEs, "ec")] {
+    for (alg, name) in [
+        (JweAlg::RsaOaep256, "rsa"),
+        (JweAlg::RsaOaep, "rsa"),
+        (JweAlg::EcdhEs, "ec"),
+    ] {
         let public: Jwk = serde_json::from_value(keys["private"][name].clone()).unwrap();
         let token = jose::encrypt(jws.as_bytes(), &public, alg, Some("JWT")).unwrap();
         let script = format!(

@@ -38,6 +38,10 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
     } else {
         &["ES256", "RS256", "HS256"]
     };
+    let assertion_algs: Vec<&str> = assertion_algs(app.settings.platform)
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
     let doc = json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}/authorize"),
@@ -60,10 +64,10 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
         "id_token_signing_alg_values_supported": algs,
         "userinfo_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": auth_methods,
-        "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
-        "id_token_encryption_alg_values_supported": ["RSA-OAEP-256", "ECDH-ES"],
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        "id_token_encryption_alg_values_supported": ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"],
         "id_token_encryption_enc_values_supported": ["A256GCM"],
-        "userinfo_encryption_alg_values_supported": ["RSA-OAEP-256", "ECDH-ES"],
+        "userinfo_encryption_alg_values_supported": ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"],
         "userinfo_encryption_enc_values_supported": ["A256GCM"],
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
@@ -81,6 +85,15 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
         HeaderValue::from_static("public, max-age=600"),
     );
     resp
+}
+
+/// Algorithms of `private_key_jwt` assertions: ES256 on Plus (as on
+/// FranceConnect+), ES256 or RS256 on Standard.
+pub fn assertion_algs(platform: Platform) -> &'static [relais_oidc::JwsAlg] {
+    match platform {
+        Platform::Plus => &[relais_oidc::JwsAlg::ES256],
+        Platform::Standard => &[relais_oidc::JwsAlg::ES256, relais_oidc::JwsAlg::RS256],
+    }
 }
 
 pub async fn jwks(State(app): State<AppState>, headers: HeaderMap) -> Response {

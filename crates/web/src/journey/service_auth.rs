@@ -158,13 +158,14 @@ async fn verify_assertion(
     let keys = partner_keys::key_set(app, source, false)
         .await
         .map_err(|e| JsonError::new(ErrorCode::ClientAssertionInvalid, e))?;
-    let claims = match client_assertion::verify_signature(assertion, &keys) {
+    let algs = super::discovery::assertion_algs(app.settings.platform);
+    let claims = match client_assertion::verify_signature(assertion, &keys, algs) {
         Err(AssertionError::Signature(JoseError::UnknownKey)) if source.is_published() => {
             // The service may have rotated its keys: ask its JWKS again.
             let fresh = partner_keys::key_set(app, source, true)
                 .await
                 .map_err(|e| JsonError::new(ErrorCode::ClientAssertionInvalid, e))?;
-            client_assertion::verify_signature(assertion, &fresh)
+            client_assertion::verify_signature(assertion, &fresh, algs)
         }
         other => other,
     }

@@ -1,6 +1,7 @@
 //! Compact JWE (RFC 7516) for the algorithms FranceConnect+ and data
-//! providers use: key management `RSA-OAEP-256` or `ECDH-ES` (direct key
-//! agreement, Concat KDF of RFC 7518 §4.6), content encryption `A256GCM`.
+//! providers use: key management `RSA-OAEP-256`, `RSA-OAEP` (SHA-1, what
+//! FranceConnect+ itself offers) or `ECDH-ES` (direct key agreement, Concat
+//! KDF of RFC 7518 §4.6), content encryption `A256GCM`.
 //!
 //! Strict by construction: the caller names the one key-management algorithm
 //! it accepts, `enc` must be `A256GCM`, an ephemeral key must be on P-256, the
@@ -15,8 +16,9 @@ use aws_lc_rs::agreement::{self, UnparsedPublicKey, ECDH_P256};
 use aws_lc_rs::digest;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{
-    KeyPair as RsaKeyPair, KeySize, OaepPrivateDecryptingKey, OaepPublicEncryptingKey,
-    PrivateDecryptingKey, PublicEncryptingKey, PublicKeyComponents, OAEP_SHA256_MGF1SHA256,
+    KeyPair as RsaKeyPair, KeySize, OaepAlgorithm, OaepPrivateDecryptingKey,
+    OaepPublicEncryptingKey, PrivateDecryptingKey, PublicEncryptingKey, PublicKeyComponents,
+    OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256,
 };
 use aws_lc_rs::signature::KeyPair;
 use relais_core::alg::JweAlg;
@@ -78,6 +80,14 @@ fn ec_jwk(point: &[u8]) -> Result<Jwk, JoseError> {
     })
 }
 
+/// The OAEP hash of an RSA key-management algorithm.
+fn oaep_padding(alg: JweAlg) -> &'static OaepAlgorithm {
+    match alg {
+        JweAlg::RsaOaep => &OAEP_SHA1_MGF1SHA1,
+        _ => &OAEP_SHA256_MGF1SHA256,
+    }
+}
+
 fn gcm(cek: &[u8]) -> Result<LessSafeKey, JoseError> {
     if cek.len() != 32 {
         return Err(JoseError::BadKey("content key must be 32 bytes"));
@@ -104,9 +114,9 @@ pub fn encrypt(
         header.insert("cty".into(), json!(c));
     }
     let (cek, encrypted_key) = match alg {
-        JweAlg::RsaOaep256 => {
+        JweAlg::RsaOaep256 | JweAlg::RsaOaep => {
             if to.kty != "RSA" {
-                return Err(JoseError::BadKey("RSA-OAEP-256 needs an RSA key"));
+                return Err(JoseError::BadKey("RSA-OAEP needs an RSA key"));
             }
             let n = unb64(to.n.as_deref().ok_or(JoseError::BadKey("missing n"))?)?;
             let e = unb64(to.e.as_deref().ok_or(JoseError::BadKey("missing e"))?)?;
@@ -124,7 +134,7 @@ pub fn encrypt(
             let cek = rand_bytes::<32>()?;
             let mut out = vec![0u8; oaep.ciphertext_size()];
             let wrapped = oaep
-                .encrypt(&OAEP_SHA256_MGF1SHA256, &cek, &mut out, None)
+                .encrypt(oaep_padding(alg), &cek, &mut out, None)
                 .map_err(|_| JoseError::SigningFailed)?
                 .to_vec();
             (cek.to_vec(), wrapped)
@@ -176,6 +186,8 @@ pub enum DecryptionKey {
         key: OaepPrivateDecryptingKey,
         pkcs8: Vec<u8>,
         public: Jwk,
+        /// RSA-OAEP-256 or RSA-OAEP: what it answers to by default.
+        alg: JweAlg,
     },
     Ec {
         key: agreement::PrivateKey,
@@ -187,7 +199,7 @@ pub enum DecryptionKey {
 impl DecryptionKey {
     pub fn generate(alg: JweAlg, kid: &str) -> Result<DecryptionKey, JoseError> {
         let pkcs8 = match alg {
-            JweAlg::RsaOaep256 => RsaKeyPair::generate(KeySize::Rsa2048)
+            JweAlg::RsaOaep256 | JweAlg::RsaOaep => RsaKeyPair::generate(KeySize::Rsa2048)
                 .and_then(|k| k.as_der())
                 .map_err(|_| JoseError::BadKey("RSA generation"))?
                 .as_ref()
@@ -203,7 +215,7 @@ impl DecryptionKey {
 
     pub fn from_pkcs8(alg: JweAlg, kid: &str, pkcs8: Vec<u8>) -> Result<DecryptionKey, JoseError> {
         let mut key = match alg {
-            JweAlg::RsaOaep256 => {
+            JweAlg::RsaOaep256 | JweAlg::RsaOaep => {
                 let pair = RsaKeyPair::from_pkcs8(&pkcs8)
                     .map_err(|_| JoseError::BadKey("not an RSA PKCS#8 key"))?;
                 let comps = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
@@ -222,7 +234,12 @@ impl DecryptionKey {
                     .map_err(|_| JoseError::BadKey("RSA key"))?;
                 let key =
                     OaepPrivateDecryptingKey::new(dk).map_err(|_| JoseError::BadKey("RSA key"))?;
-                DecryptionKey::Rsa { key, pkcs8, public }
+                DecryptionKey::Rsa {
+                    key,
+                    pkcs8,
+                    public,
+                    alg,
+                }
             }
             JweAlg::EcdhEs => {
                 let key = agreement::PrivateKey::from_private_key_der(&ECDH_P256, &pkcs8)
@@ -257,7 +274,7 @@ impl DecryptionKey {
 
     pub fn alg(&self) -> JweAlg {
         match self {
-            DecryptionKey::Rsa { .. } => JweAlg::RsaOaep256,
+            DecryptionKey::Rsa { alg, .. } => *alg,
             DecryptionKey::Ec { .. } => JweAlg::EcdhEs,
         }
     }
@@ -276,6 +293,16 @@ impl DecryptionKey {
 
     /// Decrypts a compact JWE whose `alg` must be this key's and `enc` A256GCM.
     pub fn decrypt(&self, token: &str) -> Result<Vec<u8>, JoseError> {
+        self.decrypt_as(token, self.alg())
+    }
+
+    /// Decrypts a compact JWE whose `alg` must be `expected` (pinned by the
+    /// caller, of this key's type: an RSA key opens RSA-OAEP-256 and
+    /// RSA-OAEP) and `enc` A256GCM.
+    pub fn decrypt_as(&self, token: &str, expected: JweAlg) -> Result<Vec<u8>, JoseError> {
+        if expected.key_type() != self.alg().key_type() {
+            return Err(JoseError::UnexpectedAlg(expected.as_str().into()));
+        }
         let parts: Vec<&str> = token.split('.').collect();
         let [protected, ek, iv, ct, tag] = parts.as_slice() else {
             return Err(JoseError::Malformed);
@@ -285,7 +312,7 @@ impl DecryptionKey {
             _ => return Err(JoseError::Malformed),
         };
         let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
-        if alg != self.alg().as_str() {
+        if alg != expected.as_str() {
             return Err(JoseError::UnexpectedAlg(alg.chars().take(16).collect()));
         }
         let enc = header.get("enc").and_then(Value::as_str).unwrap_or("");
@@ -300,7 +327,7 @@ impl DecryptionKey {
             DecryptionKey::Rsa { key, .. } => {
                 let mut out = vec![0u8; key.min_output_size()];
                 let cek = key
-                    .decrypt(&OAEP_SHA256_MGF1SHA256, &ek, &mut out, None)
+                    .decrypt(oaep_padding(expected), &ek, &mut out, None)
                     .map_err(|_| JoseError::BadSignature)?;
                 cek.to_vec()
             }
