@@ -18,7 +18,7 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --version 0.13.2
 fi
 # FUZZ_TARGETS="jws jwe" runs only those (e.g. two runners on two cores).
-read -r -a targets <<< "${FUZZ_TARGETS:-authorize_params jws jwe jwk idp_response}"
+read -r -a targets <<< "${FUZZ_TARGETS:-authorize_params jws jwe jwk idp_response client_proofs}"
 cargo +nightly fuzz build -O
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"

@@ -16,6 +16,9 @@ pub struct HomePage<'a> {
     pub redirect_uri: &'a str,
     pub try_url: &'a str,
     pub canteen: Option<&'a str>,
+    /// The Plus platform beside this demo, and its registered-letter service.
+    pub plus_issuer: Option<&'a str>,
+    pub plus_letter: Option<&'a str>,
     pub idps: Vec<(&'static str, &'static str, String)>,
     pub citizens: Vec<(&'static str, &'static str, bool)>,
     pub dps: Vec<(&'static str, String)>,

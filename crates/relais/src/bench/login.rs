@@ -2,9 +2,13 @@
 //! answer checked so errors are counted and never mistaken for throughput.
 
 use super::html::form;
+use relais_demo::canteen::client::ServiceKeys;
+use relais_oidc::client_assertion::JWT_BEARER;
+use relais_oidc::idp_client::open_answer;
 use relais_oidc::jose::{self, JwkSet, Verifier};
 use relais_oidc::JwsAlg;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The steps of a login, in order (names used in the report).
@@ -27,6 +31,10 @@ pub struct Target {
     pub issuer: String,
     pub client_id: String,
     pub client_secret: String,
+    /// Plus: the service's keys (private_key_jwt, encrypted answers).
+    pub plus_keys: Option<Arc<ServiceKeys>>,
+    /// `acr_values` sent (`eidas1`, or `eidas3` on Plus).
+    pub acr: &'static str,
     pub redirect_uri: String,
     pub idp: String,
     pub citizen: String,
@@ -172,7 +180,8 @@ pub async fn login(
         *since = Instant::now();
     };
     let state = format!("bench-state-{nonce_seed}");
-    let nonce = format!("bench-nonce-{nonce_seed:016x}-0123456789");
+    // At least 32 characters: enough on Plus too.
+    let nonce = format!("bench-nonce-{nonce_seed:016x}-0123456789abcdef");
     let q = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("client_id", &t.client_id)
         .append_pair("redirect_uri", &t.redirect_uri)
@@ -180,7 +189,7 @@ pub async fn login(
         .append_pair("scope", &t.scope)
         .append_pair("state", &state)
         .append_pair("nonce", &nonce)
-        .append_pair("acr_values", "eidas1")
+        .append_pair("acr_values", t.acr)
         .finish();
     let chooser_url = expect_redirect(
         "authorize",
@@ -245,8 +254,12 @@ pub async fn login(
         jar.send(http.get(absolute(&t.issuer, &consent_url))).await,
     )
     .await?;
-    let (action, fields) =
+    let (action, mut fields) =
         form(&page, "/consent").ok_or_else(|| fail("consent_page", "no consent form"))?;
+    if t.plus_keys.is_some() {
+        // Plus: the citizen ticks the consent box.
+        fields.push(("consent".into(), "yes".into()));
+    }
     lap(6, &mut step_start);
     let back = expect_redirect(
         "consent_post",
@@ -264,14 +277,23 @@ pub async fn login(
     }
     let code = query_param(&back, "code").ok_or_else(|| fail("consent_post", "no code"))?;
     lap(7, &mut step_start);
-    let r = http
-        .post(format!("{}/token", t.issuer))
-        .basic_auth(&t.client_id, Some(&t.client_secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &t.redirect_uri),
-        ])
+    let token_url = format!("{}/token", t.issuer);
+    let mut token_form = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code),
+        ("redirect_uri", t.redirect_uri.clone()),
+    ];
+    let mut rb = http.post(&token_url);
+    match &t.plus_keys {
+        None => rb = rb.basic_auth(&t.client_id, Some(&t.client_secret)),
+        Some(keys) => {
+            let assertion = client_assertion(t, keys, &token_url, nonce_seed)?;
+            token_form.push(("client_assertion_type", JWT_BEARER.to_owned()));
+            token_form.push(("client_assertion", assertion));
+        }
+    }
+    let r = rb
+        .form(&token_form)
         .send()
         .await
         .map_err(|_| fail("token", "request failed"))?;
@@ -286,7 +308,8 @@ pub async fn login(
         .as_str()
         .ok_or_else(|| fail("token", "no access_token"))?
         .to_owned();
-    let claims = jose::verify(id_token, JwsAlg::ES256, Verifier::Keys(&t.jwks))
+    let id_token = opened(t, id_token, Answer::IdToken).map_err(|e| fail("token", e))?;
+    let claims = jose::verify(&id_token, JwsAlg::ES256, Verifier::Keys(&t.jwks))
         .map_err(|e| fail("token", format!("ID token: {e}")))?;
     if claims.get("nonce").and_then(Value::as_str) != Some(nonce.as_str())
         || claims.get("aud").and_then(Value::as_str) != Some(t.client_id.as_str())
@@ -304,7 +327,8 @@ pub async fn login(
         return Err(fail("userinfo", format!("HTTP {}", r.status().as_u16())));
     }
     let jwt = r.text().await.map_err(|_| fail("userinfo", "unreadable"))?;
-    let info = jose::verify(jwt.trim(), JwsAlg::ES256, Verifier::Keys(&t.jwks))
+    let jwt = opened(t, jwt.trim(), Answer::Userinfo).map_err(|e| fail("userinfo", e))?;
+    let info = jose::verify(&jwt, JwsAlg::ES256, Verifier::Keys(&t.jwks))
         .map_err(|e| fail("userinfo", format!("signature: {e}")))?;
     if info.get("sub") != claims.get("sub")
         || info
@@ -332,6 +356,42 @@ pub async fn login(
     }
     micros[11] = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
     Ok(Timings { micros })
+}
+
+#[derive(Clone, Copy)]
+enum Answer {
+    IdToken,
+    Userinfo,
+}
+
+/// The signed JWT of an answer: on Plus, opened with the service's key of
+/// that answer first (a plain JWS is refused there).
+fn opened(t: &Target, token: &str, which: Answer) -> Result<String, String> {
+    let Some(keys) = &t.plus_keys else {
+        return Ok(token.to_owned());
+    };
+    let key = match which {
+        Answer::IdToken => &keys.id_token_key,
+        Answer::Userinfo => &keys.userinfo_key,
+    };
+    open_answer(token, Some(key.alg()), std::slice::from_ref(key))
+}
+
+/// A private_key_jwt assertion for the token endpoint (one per login).
+fn client_assertion(
+    t: &Target,
+    keys: &ServiceKeys,
+    token_url: &str,
+    seed: u64,
+) -> Result<String, Failure> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
+        .unwrap_or(0);
+    let claims = serde_json::json!({"iss": t.client_id, "sub": t.client_id, "aud": token_url,
+        "iat": now, "exp": now + 60, "jti": format!("bench-{seed:016x}-{now}")});
+    jose::sign(&claims, jose::Signer::Key(&keys.signing), None)
+        .map_err(|e| fail("token", format!("assertion: {e}")))
 }
 
 pub fn client() -> Result<reqwest::Client, String> {

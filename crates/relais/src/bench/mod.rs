@@ -17,6 +17,7 @@ mod spawn;
 
 use clap::Args;
 use login::{Failure, Target, Timings, STEPS};
+use relais_demo::canteen::client::ServiceKeys;
 use relais_oidc::jose::JwkSet;
 use report::{percentiles, ProcessFigures, Report};
 use std::collections::BTreeMap;
@@ -70,6 +71,16 @@ pub struct BenchArgs {
     /// as a population of browsers does, instead of keep-alive clients.
     #[arg(long)]
     pub new_connections: bool,
+    /// Measure the Plus platform (spawned deployment only): a service with
+    /// private_key_jwt and encrypted ID token and userinfo, at eidas3,
+    /// through France Identité (démo) — which itself authenticates Relais
+    /// with private_key_jwt and encrypts to it.
+    #[arg(long)]
+    pub plus: bool,
+    /// `acr_values` sent (default: eidas1, or eidas3 with --plus; La Poste
+    /// (démo) on Plus serves eidas2 only).
+    #[arg(long)]
+    pub acr: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -167,11 +178,22 @@ fn git_commit() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-pub async fn run(args: BenchArgs) -> Result<(), String> {
+pub async fn run(mut args: BenchArgs) -> Result<(), String> {
+    let plus_keys = if args.plus {
+        if args.url.is_some() {
+            return Err("--plus measures a spawned deployment (its service keys are the bench's); drop --url".into());
+        }
+        if args.idp == "impots" {
+            args.idp = "franceidentite".into();
+        }
+        Some(Arc::new(ServiceKeys::generate()?))
+    } else {
+        None
+    };
     let (base, spawned) = match &args.url {
         Some(u) => (u.trim_end_matches('/').to_owned(), None),
         None => {
-            let (u, s) = spawn::spawn(&args).await?;
+            let (u, s) = spawn::spawn(&args, plus_keys.as_deref()).await?;
             (u, Some(s))
         }
     };
@@ -198,8 +220,21 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     let sp = world.demo_service();
     let target = Target {
         issuer: issuer.clone(),
-        client_id: sp.client_id.clone(),
+        client_id: if plus_keys.is_some() {
+            spawn::PLUS_CLIENT_ID.to_owned()
+        } else {
+            sp.client_id.clone()
+        },
         client_secret: sp.client_secret.clone(),
+        acr: match (args.acr.as_deref(), plus_keys.is_some()) {
+            (Some("eidas1"), _) => "eidas1",
+            (Some("eidas2"), _) => "eidas2",
+            (Some("eidas3"), _) => "eidas3",
+            (Some(other), _) => return Err(format!("--acr {other}: eidas1, eidas2 or eidas3")),
+            (None, true) => "eidas3",
+            (None, false) => "eidas1",
+        },
+        plus_keys,
         redirect_uri: "http://localhost:3000/callback".into(),
         idp: args.idp.clone(),
         citizen: args.citizen.clone(),
@@ -364,7 +399,15 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             (Some(_), None) => "sqlite".into(),
         },
     );
-    configuration.insert("algorithms".into(), "ES256 ID token and userinfo".into());
+    configuration.insert(
+        "algorithms".into(),
+        if args.plus {
+            "Plus: private_key_jwt (ES256); ID token ES256 in RSA-OAEP-256/A256GCM, userinfo ES256 in ECDH-ES/A256GCM"
+        } else {
+            "ES256 ID token and userinfo"
+        }
+        .into(),
+    );
     configuration.insert(
         "connections".into(),
         if args.new_connections {

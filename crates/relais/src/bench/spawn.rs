@@ -3,6 +3,7 @@
 //! free ports, with a temporary database removed afterwards.
 
 use super::BenchArgs;
+use relais_demo::canteen::client::ServiceKeys;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -49,7 +50,40 @@ pub(super) async fn wait_ready(url: &str) -> Result<(), String> {
     Err(format!("{url} did not become ready"))
 }
 
-pub(super) async fn spawn(args: &BenchArgs) -> Result<(String, Spawned), String> {
+/// The bench's own service on a Plus deployment.
+pub(super) const PLUS_CLIENT_ID: &str = "bench-plus";
+
+/// A configuration file registering the bench's Plus service: its public
+/// keys inline, private_key_jwt, ID token to its RSA key, userinfo to its
+/// EC key.
+fn plus_config(keys: &ServiceKeys) -> Result<String, String> {
+    let jwks = serde_json::to_string(&keys.jwks()).map_err(|e| e.to_string())?;
+    if jwks.contains('\'') {
+        return Err("service keys cannot be written as a TOML literal".into());
+    }
+    Ok(format!(
+        r#"[server]
+platform = "plus"
+
+[[service_providers]]
+client_id = "{PLUS_CLIENT_ID}"
+name = "relais bench (Plus)"
+redirect_uris = ["http://localhost:3000/callback"]
+scopes = ["openid", "profile", "birth", "email"]
+token_endpoint_auth_method = "private_key_jwt"
+jwks = '{jwks}'
+id_token_encrypted_response_alg = "{}"
+userinfo_encrypted_response_alg = "{}"
+"#,
+        keys.id_token_key.alg(),
+        keys.userinfo_key.alg()
+    ))
+}
+
+pub(super) async fn spawn(
+    args: &BenchArgs,
+    plus: Option<&ServiceKeys>,
+) -> Result<(String, Spawned), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let dir = std::env::temp_dir().join(format!("relais-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -67,6 +101,9 @@ pub(super) async fn spawn(args: &BenchArgs) -> Result<(String, Spawned), String>
     ]);
     if args.idp_auto_login {
         idp_cmd.args(["--auto-login", &args.citizen]);
+    }
+    if plus.is_some() {
+        idp_cmd.arg("--plus");
     }
     let mut spawned = Spawned {
         children: Vec::new(),
@@ -100,6 +137,11 @@ pub(super) async fn spawn(args: &BenchArgs) -> Result<(String, Spawned), String>
         "--db",
         &spawned._dir.0.join("bench.db").to_string_lossy(),
     ]);
+    if let Some(keys) = plus {
+        let path = spawned._dir.0.join("plus.toml");
+        std::fs::write(&path, plus_config(keys)?).map_err(|e| e.to_string())?;
+        fed_cmd.args(["--config", &path.to_string_lossy()]);
+    }
     match args.ephemeral.as_str() {
         "memory" => {}
         "sqlite" => {
@@ -123,8 +165,13 @@ pub(super) async fn spawn(args: &BenchArgs) -> Result<(String, Spawned), String>
             .map_err(|e| format!("spawn federation: {e}"))?,
     ));
     wait_ready(&format!("{fed}/readyz")).await?;
+    let first_idp = if plus.is_some() {
+        "franceidentite"
+    } else {
+        "impots"
+    };
     wait_ready(&format!(
-        "{idps}/idp/impots/.well-known/openid-configuration"
+        "{idps}/idp/{first_idp}/.well-known/openid-configuration"
     ))
     .await?;
     Ok((fed, spawned))

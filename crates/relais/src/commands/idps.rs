@@ -1,8 +1,9 @@
-//! `relais idps`: the five demo IdPs alone, for a federation running
-//! elsewhere (a benchmark tells their CPU apart this way).
+//! `relais idps`: the demo IdPs alone (the five of Standard, or with
+//! `--plus` those of the Plus platform), for a federation running elsewhere
+//! (a benchmark tells their CPU apart this way).
 
 use clap::Args;
-use relais_core::{SystemClock, SystemRandomness};
+use relais_core::{Platform, SystemClock, SystemRandomness};
 use std::sync::Arc;
 
 /// `relais idps`' options.
@@ -16,6 +17,9 @@ pub struct IdpsArgs {
     /// Skip the login form and log this test citizen in at once (benchmarks).
     #[arg(long)]
     auto_login: Option<String>,
+    /// The demo IdPs of the Plus platform (eidas2/eidas3) instead.
+    #[arg(long)]
+    plus: bool,
 }
 
 pub async fn run(a: IdpsArgs) -> Result<(), String> {
@@ -31,6 +35,11 @@ pub async fn run(a: IdpsArgs) -> Result<(), String> {
         &base,
         &a.federation,
         a.auto_login,
+        if a.plus {
+            Platform::Plus
+        } else {
+            Platform::Standard
+        },
         Arc::new(SystemClock),
         Arc::new(SystemRandomness),
     )

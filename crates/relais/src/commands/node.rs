@@ -37,11 +37,16 @@ pub struct DemoArgs {
     /// Port of the Plus demo service (registered electronic letter).
     #[arg(long, default_value_t = 8003)]
     letter_port: u16,
+    /// A configuration file whose partners (your own services, IdPs, data
+    /// providers) join the demo's; `[server] platform = "plus"` makes the
+    /// demo a Plus node.
+    #[arg(long)]
+    config: Option<String>,
 }
 
 /// `relais demo`: the embedded defaults, overridden by the options.
 pub async fn demo(a: DemoArgs) -> Result<(), String> {
-    let mut cfg = load_config(None)?;
+    let mut cfg = load_config(a.config.as_deref())?;
     cfg.server.listen = format!("127.0.0.1:{}", a.port);
     cfg.server.public_url = a
         .public_url
@@ -60,7 +65,8 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
             .map_err(|e| format!("--canteen-port {}: {e}", a.canteen_port))?;
         Some((l, format!("http://localhost:{}", a.canteen_port)))
     };
-    let plus = if a.plus_port == 0 {
+    // A demo that is already Plus has no second platform beside it.
+    let plus = if a.plus_port == 0 || cfg.server.platform == relais_core::Platform::Plus {
         None
     } else {
         Some(start_plus_demo(&cfg, a.plus_port, a.letter_port).await?)
@@ -77,6 +83,10 @@ async fn start_plus_demo(
 ) -> Result<crate::node::RunningNode, String> {
     let mut cfg = standard.clone();
     cfg.server.platform = relais_core::Platform::Plus;
+    // The file's partners are the Standard node's; Plus has its own demo.
+    cfg.service_providers.clear();
+    cfg.identity_providers.clear();
+    cfg.data_providers.clear();
     cfg.server.listen = format!("127.0.0.1:{port}");
     cfg.server.public_url = format!("http://localhost:{port}");
     cfg.storage.sqlite_path = sibling(&standard.storage.sqlite_path, "plus");
@@ -96,6 +106,7 @@ async fn start_plus_demo(
         random: Arc::new(SystemRandomness),
         canteen: Some((letter, format!("http://localhost:{letter_port}"))),
         demo_idps_url: None,
+        plus_demo: None,
     };
     crate::node::start(spec, listener)
         .await
@@ -138,6 +149,12 @@ async fn run(
         random: Arc::new(SystemRandomness),
         canteen,
         demo_idps_url: idps_url,
+        plus_demo: plus.as_ref().map(|p| crate::node::PlusDemoLinks {
+            issuer: p.app.settings.issuer(),
+            letter: p
+                .canteen_addr
+                .map(|a| format!("http://localhost:{}/", a.port())),
+        }),
     };
     let mut running = crate::node::start(spec, listener)
         .await

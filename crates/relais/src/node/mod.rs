@@ -54,6 +54,17 @@ pub struct NodeSpec {
     /// Demo only: the demo IdPs run in another process at this URL
     /// (`relais idps`), e.g. so a benchmark can tell their CPU apart.
     pub demo_idps_url: Option<String>,
+    /// Demo only: where the Plus platform runs beside this Standard demo
+    /// (the home page links to it).
+    pub plus_demo: Option<PlusDemoLinks>,
+}
+
+/// The Plus platform of `relais demo`, as the Standard home page shows it.
+#[derive(Debug, Clone)]
+pub struct PlusDemoLinks {
+    pub issuer: String,
+    /// The registered-letter service.
+    pub letter: Option<String>,
 }
 
 pub struct RunningNode {
@@ -218,7 +229,11 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
                 .canteen
                 .map(|(listener, url)| demo::CanteenSite { listener, url });
             let serve_idps = spec.demo_idps_url.is_none();
-            demo::mount(router, &app, world, serve_idps, canteen, &mut tasks)?
+            let sites = demo::Sites {
+                canteen,
+                plus: spec.plus_demo.clone(),
+            };
+            demo::mount(router, &app, world, serve_idps, sites, &mut tasks)?
         }
         None => (router, demo::Mounted::default()),
     };

@@ -70,3 +70,34 @@ fn bench_can_open_new_connections_for_each_login_as_browsers_do() {
         .unwrap()
         .starts_with("new per login"));
 }
+
+#[test]
+fn bench_measures_the_plus_platform_with_keys_and_encryption() {
+    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "bench",
+            "--plus",
+            "--logins",
+            "20",
+            "--concurrency",
+            "2",
+            "--warmup",
+            "0.3",
+            "--ramp-up",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Every login: private_key_jwt at the token endpoint, the ID token and
+    // userinfo decrypted and verified by the bench, France Identité
+    // authenticating Relais with private_key_jwt and encrypting to it.
+    assert!(report["logins"].as_u64().unwrap() >= 20, "{report}");
+    assert_eq!(report["failures"], 0, "{report}");
+}

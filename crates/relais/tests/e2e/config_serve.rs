@@ -28,6 +28,7 @@ async fn start_node(
         random: Arc::new(SystemRandomness),
         canteen: None,
         demo_idps_url: None,
+        plus_demo: None,
     };
     node::start(spec, listener).await
 }
@@ -315,4 +316,54 @@ client_secret = "0123456789abcdef0123"
     }
     assert!(up, "the IdP became available after its discovery answered");
     n.stop().await;
+}
+
+/// A Plus node refuses, at start, a service that would get its answers in
+/// clear or authenticate with a secret — naming the field.
+#[tokio::test]
+async fn a_plus_node_refuses_unencrypted_or_secret_services_at_load() {
+    let jwks = r#"{"keys":[{"kty":"EC","crv":"P-256","use":"sig","x":"WKn-ZIGevcwGIyyrzFoZNBdaq9_TsqzGl96oc0CWuis","y":"y77t-RvAHRKTsSGdIYUfweuOvwrvDD-Q3Hv5J0fSKbE"}]}"#;
+    let entry = |extra: &str| {
+        format!(
+            r#"
+[server]
+public_url = "http://127.0.0.1:9"
+sandbox = true
+platform = "plus"
+
+[[service_providers]]
+client_id = "banque"
+name = "Banque"
+redirect_uris = ["http://127.0.0.1:9/cb"]
+scopes = ["openid", "profile"]
+{extra}
+"#
+        )
+    };
+    let cases = [
+        (
+            format!("token_endpoint_auth_method = \"private_key_jwt\"\njwks = '{jwks}'"),
+            "service_providers[0].id_token_encrypted_response_alg: is required on the Plus platform",
+        ),
+        (
+            "client_secret = \"0123456789abcdef0123\"".to_owned(),
+            "service_providers[0].token_endpoint_auth_method: must be private_key_jwt on the Plus platform",
+        ),
+        (
+            format!("token_endpoint_auth_method = \"private_key_jwt\"\njwks = '{jwks}'\nid_token_encrypted_response_alg = \"RSA-OAEP-256\"\nuserinfo_encrypted_response_alg = \"RSA-OAEP-256\""),
+            "service_providers[0].jwks: has no RSA key with use=enc for RSA-OAEP-256",
+        ),
+    ];
+    for (i, (extra, expected)) in cases.iter().enumerate() {
+        let path =
+            std::env::temp_dir().join(format!("relais-plus-{}-{i}.toml", std::process::id()));
+        std::fs::write(&path, entry(extra)).unwrap();
+        let mut cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
+        cfg.storage.sqlite_path = std::env::temp_dir()
+            .join(format!("relais-plus-{}-{i}.db", std::process::id()))
+            .to_string_lossy()
+            .into_owned();
+        let e = start_node(cfg, true).await.err().unwrap().to_string();
+        assert!(e.starts_with(expected), "{e}");
+    }
 }

@@ -78,6 +78,7 @@ impl Fed {
             random: Arc::new(SystemRandomness),
             canteen,
             demo_idps_url: None,
+            plus_demo: None,
         };
         let node = node::start(spec, listener).await.unwrap();
         let fed = Fed {

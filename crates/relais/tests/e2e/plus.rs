@@ -672,3 +672,87 @@ async fn par_and_dpop_with_an_independent_client() {
         "{payload}"
     );
 }
+
+#[tokio::test]
+async fn plus_sessions_last_ten_minutes_and_sso_serves_eidas2_only() {
+    let fed = Fed::start_plus().await;
+    let keys = plus_rp(&["keys"], None).await;
+    fed.register_sp(plus_sp("sp-one", &keys)).await;
+    fed.register_sp(plus_sp("sp-two", &keys)).await;
+    let b = Browser::new();
+    let first = login(
+        &b,
+        &fed.base,
+        &plus_authorize(&fed, "sp-one", "eidas2"),
+        "franceidentite",
+        "angela",
+    )
+    .await;
+    assert_eq!(first.status, 303, "{}", first.body);
+
+    // SSO at eidas2: a second service gets the identity without the chooser,
+    // and sees eidas2.
+    let second = b
+        .follow(
+            b.get(&plus_authorize(&fed, "sp-two", "eidas2")).await,
+            &fed.base,
+        )
+        .await;
+    assert!(
+        second.body.contains("/consent"),
+        "no chooser under SSO: {}",
+        second.body
+    );
+    let back = b
+        .submit(&second, &fed.base, "/consent", &[("consent", "yes")])
+        .await;
+    let code = back.location_params()["code"].clone();
+    let out = plus_rp(
+        &["token"],
+        Some(
+            &json!({"issuer": fed.issuer(), "client_id": "sp-two", "code": code,
+            "redirect_uri": redirect_of("sp-two"), "keys": keys, "nonce": PLUS_NONCE,
+            "id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES"}),
+        ),
+    )
+    .await;
+    assert_eq!(out["id_token"]["acr"], "eidas2", "{out}");
+
+    // No SSO at eidas3: the chooser again.
+    let high = b
+        .follow(
+            b.get(&plus_authorize(&fed, "sp-two", "eidas3")).await,
+            &fed.base,
+        )
+        .await;
+    assert!(
+        high.body.contains("name=\"idp\""),
+        "chooser at eidas3: {}",
+        high.body
+    );
+
+    // Ten minutes, not sliding: activity at 9 minutes does not extend it.
+    fed.clock.advance_secs(9 * 60);
+    let active = b
+        .follow(
+            b.get(&plus_authorize(&fed, "sp-two", "eidas2")).await,
+            &fed.base,
+        )
+        .await;
+    assert!(
+        active.body.contains("/consent"),
+        "still in the session at 9 min"
+    );
+    fed.clock.advance_secs(2 * 60);
+    let expired = b
+        .follow(
+            b.get(&plus_authorize(&fed, "sp-two", "eidas2")).await,
+            &fed.base,
+        )
+        .await;
+    assert!(
+        expired.body.contains("name=\"idp\""),
+        "session over after 10 min despite activity: {}",
+        expired.body
+    );
+}

@@ -98,6 +98,7 @@ impl Cluster {
             &idp_base,
             &public,
             None,
+            relais_core::Platform::Standard,
             clock.clone(),
             Arc::new(SystemRandomness),
         )
@@ -118,6 +119,7 @@ impl Cluster {
                 random: Arc::new(SystemRandomness),
                 canteen: None,
                 demo_idps_url: Some(idp_base.clone()),
+                plus_demo: None,
             };
             nodes.push(node::start(spec, l).await.unwrap());
         }

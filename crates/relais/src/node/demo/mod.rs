@@ -13,7 +13,6 @@ use relais_core::{Clock, Platform, Randomness};
 use relais_demo::canteen::Canteen;
 use relais_demo::dp::{DemoDp, DEMO_DPS};
 use relais_demo::idp::DemoIdp;
-use relais_demo::world::DEMO_IDPS;
 use relais_demo::DemoWorld;
 use relais_web::registry::Registry;
 use relais_web::supervisor::Supervisor;
@@ -29,6 +28,14 @@ pub const DEMO_SUB_SECRET: &str = "relais-demo-sub-secret-not-for-production";
 pub struct CanteenSite {
     pub listener: TcpListener,
     pub url: String,
+}
+
+/// The demo's web sites beside the federation: its service site (canteen
+/// on Standard, registered letter on Plus) and, on a Standard demo, where
+/// the Plus platform runs.
+pub struct Sites {
+    pub canteen: Option<CanteenSite>,
+    pub plus: Option<crate::node::PlusDemoLinks>,
 }
 
 /// What the demo mounted in the node.
@@ -93,9 +100,10 @@ pub fn mount(
     app: &AppState,
     world: &DemoWorld,
     serve_idps: bool,
-    canteen: Option<CanteenSite>,
+    sites: Sites,
     tasks: &mut Supervisor,
 ) -> Result<(Router, Mounted), NodeError> {
+    let canteen = sites.canteen;
     let public_url = app.settings.public_url.clone();
     let issuer = app.settings.issuer();
     let mut mounted = Mounted::default();
@@ -128,7 +136,12 @@ pub fn mount(
     }
     let canteen_url = canteen.as_ref().map(|c| c.url.clone());
     if app.settings.platform == Platform::Standard {
-        router = router.merge(site::router(app.clone(), world.demo_service(), canteen_url));
+        router = router.merge(site::router(
+            app.clone(),
+            world.demo_service(),
+            canteen_url,
+            sites.plus,
+        ));
     }
     if let Some(site) = canteen {
         mounted.canteen_addr = site.listener.local_addr().ok();
@@ -203,18 +216,21 @@ fn serve_site(site: CanteenSite, router: Router, tasks: &mut Supervisor) {
     });
 }
 
-/// The five demo IdPs alone (`relais idps`), for a federation elsewhere.
+/// The demo IdPs alone (`relais idps`), for a federation elsewhere.
 pub async fn start_demo_idps(
     listener: TcpListener,
     idp_base_url: &str,
     federation_url: &str,
     auto_login: Option<String>,
+    platform: Platform,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Randomness>,
 ) -> Result<tokio::task::JoinHandle<()>, NodeError> {
-    let world = DemoWorld::new(federation_url, DEMO_MASTER_KEY).with_idp_base(idp_base_url);
+    let world = DemoWorld::new(federation_url, DEMO_MASTER_KEY)
+        .with_idp_base(idp_base_url)
+        .on_platform(platform);
     let mut router = Router::new();
-    for s in DEMO_IDPS {
+    for s in world.idp_specs() {
         let mut idp = DemoIdp::new(s, &world, federation_url, clock.clone(), random.clone())
             .map_err(|e| NodeError(format!("demo IdP {}: {e}", s.id)))?;
         idp.auto_login = auto_login.clone();

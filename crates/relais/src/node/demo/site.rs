@@ -26,14 +26,21 @@ struct Site {
     sp: Arc<ServiceProvider>,
     http: reqwest::Client,
     canteen_url: Option<String>,
+    plus: Option<crate::node::PlusDemoLinks>,
 }
 
-pub fn router(app: AppState, sp: ServiceProvider, canteen_url: Option<String>) -> Router {
+pub fn router(
+    app: AppState,
+    sp: ServiceProvider,
+    canteen_url: Option<String>,
+    plus: Option<crate::node::PlusDemoLinks>,
+) -> Router {
     let site = Site {
         app,
         sp: Arc::new(sp),
         http: reqwest::Client::new(),
         canteen_url,
+        plus,
     };
     Router::new()
         .route("/", get(home))
@@ -65,6 +72,8 @@ async fn home(State(site): State<Site>) -> Response {
         try_url: &try_url,
         idps: idp_rows(&s.public_url),
         canteen: site.canteen_url.as_deref(),
+        plus_issuer: site.plus.as_ref().map(|p| p.issuer.as_str()),
+        plus_letter: site.plus.as_ref().and_then(|p| p.letter.as_deref()),
         citizens: citizen_rows(),
         dps: relais_demo::home::dp_rows(&s.public_url),
     };
