@@ -9,15 +9,18 @@ cargo build --quiet --workspace --tests
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 canteen_port=$(free_port)
+plus_port=$(free_port)
+letter_port=$(free_port)
 work=$(mktemp -d)
 out="$PWD/artifacts/screenshots"
 rm -rf "$out"
-"${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --canteen-port "$canteen_port" --plus-port 0 --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --canteen-port "$canteen_port" --plus-port "$plus_port" --letter-port "$letter_port" --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 ready=no
 for _ in $(seq 1 100); do
-  if curl -fsS "http://localhost:$port/readyz" >/dev/null 2>&1; then ready=yes; break; fi
+  if curl -fsS "http://localhost:$port/readyz" >/dev/null 2>&1 \
+    && curl -fsS "http://localhost:$plus_port/readyz" >/dev/null 2>&1; then ready=yes; break; fi
   sleep 0.1
 done
 if [ "$ready" != yes ]; then
@@ -26,4 +29,4 @@ if [ "$ready" != yes ]; then
   echo "browser: 0 passed, 1 failed"
   exit 1
 fi
-node tests/browser/journey.mjs "http://localhost:$port" "$out" "http://localhost:$canteen_port"
+node tests/browser/journey.mjs "http://localhost:$port" "$out" "http://localhost:$canteen_port" "http://localhost:$letter_port"

@@ -4,7 +4,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
-const [base, outDir, canteen] = process.argv.slice(2);
+const [base, outDir, canteen, letter] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
 let passed = 0;
 let failed = 0;
@@ -94,6 +94,30 @@ try {
   check((await c.textContent('main')).includes('Hugo DUPONT'), 'registration confirmed');
   await c.getByRole('link', { name: 'Se déconnecter' }).click();
   await c.waitForURL(new RegExp(`^${canteen}/`));
+
+  // The Plus platform: the registered-letter service, France Identité at
+  // eidas2/eidas3, the consent box to tick, the level shown.
+  const plus = await browser.newContext({ javaScriptEnabled: false, locale: 'fr-FR' });
+  const l = await plus.newPage();
+  await l.goto(`${letter}/`);
+  await pageBasics(l, '9-letter-home');
+  await l.getByRole('link', { name: /S'identifier avec Relais\+/ }).click();
+  await l.waitForURL(/\/api\/v2\/interaction\//);
+  await pageBasics(l, '10-plus-chooser');
+  await l.getByRole('button', { name: /France Identité \(démo\)/ }).click();
+  await l.waitForURL(/\/idp\/franceidentite\/authorize/);
+  await l.getByLabel('Identifiant').fill('angela');
+  await l.getByLabel('Mot de passe').fill('123');
+  await l.getByRole('button', { name: 'Se connecter' }).click();
+  await l.waitForURL(/\/consent/);
+  await pageBasics(l, '11-plus-consent');
+  await l.getByLabel(/J'accepte que ces informations soient transmises/).check();
+  await l.getByRole('button', { name: /Continuer sur/ }).click();
+  await l.waitForURL(new RegExp(`^${letter}/`));
+  await pageBasics(l, '12-letter-verified');
+  const verified = await l.textContent('main');
+  check(verified.includes('Votre identité est vérifiée') && verified.includes('eidas2'), 'level reached shown');
+  check(verified.includes('Angela Claire Louise'), 'identity decrypted by the service');
   passed += 1;
 } catch (e) {
   console.error(e);

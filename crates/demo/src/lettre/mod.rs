@@ -216,16 +216,21 @@ async fn callback(
             None,
         );
     };
-    let claims = ["given_name", "family_name", "birthdate", "email"]
-        .iter()
-        .filter_map(|k| {
-            tokens
-                .userinfo
-                .get(*k)
-                .and_then(Value::as_str)
-                .map(|v| ((*k).to_owned(), v.to_owned()))
-        })
-        .collect();
+    let claims = [
+        ("given_name", "Prénom(s)"),
+        ("family_name", "Nom de naissance"),
+        ("birthdate", "Date de naissance"),
+        ("email", "Adresse électronique"),
+    ]
+    .iter()
+    .filter_map(|(k, label)| {
+        tokens
+            .userinfo
+            .get(*k)
+            .and_then(Value::as_str)
+            .map(|v| ((*label).to_owned(), v.to_owned()))
+    })
+    .collect();
     l.store(
         &sid,
         LettreSession::LoggedIn {
