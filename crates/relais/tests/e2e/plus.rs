@@ -756,3 +756,95 @@ async fn plus_sessions_last_ten_minutes_and_sso_serves_eidas2_only() {
         expired.body
     );
 }
+
+#[tokio::test]
+async fn standard_offers_private_key_jwt_to_services_that_want_it() {
+    let fed = Fed::start().await;
+    let keys = plus_rp(&["keys"], None).await;
+    let mut sp = plus_sp("sp-keys", &keys);
+    // On Standard a key-authenticated service may keep its answers signed only.
+    sp.id_token_encryption = None;
+    sp.userinfo_encryption = None;
+    fed.register_sp(sp).await;
+    let disco: Value = reqwest::get(format!("{}/.well-known/openid-configuration", fed.issuer()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        disco["token_endpoint_auth_methods_supported"],
+        json!([
+            "client_secret_post",
+            "client_secret_basic",
+            "private_key_jwt"
+        ])
+    );
+    let b = Browser::new();
+    let back = login(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "sp-keys", &[("scope", "openid identite_pivot email")]),
+        "impots",
+        "angela",
+    )
+    .await;
+    let code = back.location_params()["code"].clone();
+    let out = plus_rp(
+        &["token"],
+        Some(
+            &json!({"issuer": fed.issuer(), "client_id": "sp-keys", "code": code,
+            "redirect_uri": redirect_of("sp-keys"), "keys": keys,
+            "nonce": "nonce-0123456789abcdefghijkl",
+            "id_token_enc_alg": null, "userinfo_enc_alg": null}),
+        ),
+    )
+    .await;
+    assert_eq!(out["id_token"]["acr"], "eidas1", "{out}");
+    assert_eq!(out["userinfo"]["family_name"], "DUBOIS");
+    // Its secret-less registration cannot be used with a secret.
+    let (status, body) = token_call(
+        &fed,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", "x"),
+            ("redirect_uri", &redirect_of("sp-keys")),
+            ("client_id", "sp-keys"),
+            ("client_secret", "anything-0123456789"),
+        ],
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("Y030111")));
+}
+
+/// Two Plus nodes sharing one Redis: an assertion spent on one is refused
+/// by the other.
+#[tokio::test]
+async fn an_assertion_is_single_use_across_nodes() {
+    use relais_store::test_backends::{available, redis_url, Backend};
+    if !available("an_assertion_is_single_use_across_nodes", &[Backend::Redis]).await {
+        return;
+    }
+    let prefix = format!("relais-jti-{}:", std::process::id());
+    let node = || {
+        let prefix = prefix.clone();
+        Fed::start_configured(false, move |c| {
+            c.server.platform = relais_core::Platform::Plus;
+            c.storage.ephemeral = redis_url();
+            c.storage.redis_prefix = prefix;
+        })
+    };
+    let (a, b) = (node().await, node().await);
+    let keys = plus_rp(&["keys"], None).await;
+    a.register_sp(plus_sp("sp-plus", &keys)).await;
+    b.register_sp(plus_sp("sp-plus", &keys)).await;
+    // Here each node has its own URL: the assertion names both issuers (a
+    // load balancer would give them one).
+    let both = assertion(&keys, json!({"aud": [a.issuer(), b.issuer()]})).await;
+    assert_eq!(with_assertion(&a, &both).await.1["code"], "Y030103");
+    assert_eq!(
+        with_assertion(&b, &both).await.1["code"],
+        "Y030110",
+        "replay seen by the other node"
+    );
+}
