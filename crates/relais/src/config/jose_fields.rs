@@ -58,7 +58,7 @@ mod tests {
             encryption("x.alg", Some("RSA1_5"), "e", None)
                 .err()
                 .map(|e| e.0),
-            Some("x.alg: must be RSA-OAEP-256 or ECDH-ES".into())
+            Some("x.alg: must be RSA-OAEP-256, RSA-OAEP or ECDH-ES".into())
         );
         assert_eq!(
             encryption("a", Some("ECDH-ES"), "x.enc", Some("A128CBC-HS256"))
