@@ -9,6 +9,7 @@ pub mod dp;
 pub mod home;
 pub mod idp;
 pub mod lettre;
+pub mod site_sessions;
 pub mod world;
 
 pub use world::{DemoIdpSpec, DemoWorld};

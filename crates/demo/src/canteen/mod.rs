@@ -8,6 +8,7 @@
 pub mod client;
 pub mod pricing;
 
+use crate::site_sessions::SiteSessions;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -18,13 +19,11 @@ use client::{OidcClient, PendingLogin};
 use relais_core::{Clock, Randomness};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 const COOKIE: &str = "cantine_sid";
 const SCOPE: &str = "openid identite_pivot email preferred_username cnaf_quotient_familial";
-const MAX_SESSIONS: usize = 10_000;
 
 /// The family quotient as the CAF returned it.
 #[derive(Clone)]
@@ -52,7 +51,7 @@ pub struct Canteen {
     client: OidcClient,
     caf_url: String,
     http: reqwest::Client,
-    sessions: Mutex<HashMap<String, CanteenSession>>,
+    sessions: SiteSessions<CanteenSession>,
     random: Arc<dyn Randomness>,
     clock: Arc<dyn Clock>,
 }
@@ -83,38 +82,22 @@ impl Canteen {
             base_url: base,
             caf_url: caf_url.to_owned(),
             http,
-            sessions: Mutex::new(HashMap::new()),
+            sessions: SiteSessions::new(COOKIE),
             random,
             clock,
         })
     }
 
     fn session(&self, headers: &HeaderMap) -> Option<(String, CanteenSession)> {
-        let id = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == COOKIE)
-            .map(|(_, v)| v.to_owned())?;
-        let s = self.sessions.lock().ok()?.get(&id).cloned()?;
-        Some((id, s))
+        self.sessions.of(headers)
     }
 
     fn store(&self, id: &str, s: CanteenSession) {
-        if let Ok(mut m) = self.sessions.lock() {
-            if m.len() >= MAX_SESSIONS {
-                m.clear();
-            }
-            m.insert(id.to_owned(), s);
-        }
+        self.sessions.store(id, s)
     }
 
     fn forget(&self, id: &str) {
-        if let Ok(mut m) = self.sessions.lock() {
-            m.remove(id);
-        }
+        self.sessions.forget(id)
     }
 
     /// Calls the CAF API with the Relais access token.
@@ -219,8 +202,7 @@ async fn login(State(c): State<Arc<Canteen>>) -> Response {
     let sid = c.random.token(24);
     c.store(&sid, CanteenSession::Pending(pending));
     let mut r = Redirect::to(&url).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"))
-    {
+    if let Some(v) = c.sessions.cookie_for(&sid) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r

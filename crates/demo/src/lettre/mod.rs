@@ -6,6 +6,7 @@
 //! it, verifies their ES256 signatures, and shows the level reached.
 
 use crate::canteen::client::{ClientAuth, OidcClient, PendingLogin, ServiceKeys};
+use crate::site_sessions::SiteSessions;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -15,13 +16,11 @@ use axum::Router;
 use relais_core::{AcrLevel, Clock, Randomness};
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 const COOKIE: &str = "lettre_sid";
 const SCOPE: &str = "openid identite_pivot email";
-const MAX_SESSIONS: usize = 10_000;
 
 #[derive(Clone)]
 enum LettreSession {
@@ -37,7 +36,7 @@ pub struct Lettre {
     pub base_url: String,
     client: OidcClient,
     keys: Arc<ServiceKeys>,
-    sessions: Mutex<HashMap<String, LettreSession>>,
+    sessions: SiteSessions<LettreSession>,
     random: Arc<dyn Randomness>,
     clock: Arc<dyn Clock>,
 }
@@ -76,38 +75,22 @@ impl Lettre {
             base_url: base,
             client,
             keys,
-            sessions: Mutex::new(HashMap::new()),
+            sessions: SiteSessions::new(COOKIE),
             random,
             clock,
         })
     }
 
     fn session(&self, headers: &HeaderMap) -> Option<(String, LettreSession)> {
-        let id = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == COOKIE)
-            .map(|(_, v)| v.to_owned())?;
-        let s = self.sessions.lock().ok()?.get(&id).cloned()?;
-        Some((id, s))
+        self.sessions.of(headers)
     }
 
     fn store(&self, id: &str, s: LettreSession) {
-        if let Ok(mut m) = self.sessions.lock() {
-            if m.len() >= MAX_SESSIONS {
-                m.clear();
-            }
-            m.insert(id.to_owned(), s);
-        }
+        self.sessions.store(id, s)
     }
 
     fn forget(&self, id: &str) {
-        if let Ok(mut m) = self.sessions.lock() {
-            m.remove(id);
-        }
+        self.sessions.forget(id)
     }
 
     fn page(&self, message: Option<&str>, session: Option<&LettreSession>) -> Response {
@@ -156,8 +139,7 @@ async fn login(State(l): State<Arc<Lettre>>) -> Response {
     let sid = l.random.token(24);
     l.store(&sid, LettreSession::Pending(pending));
     let mut r = Redirect::to(&url).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"))
-    {
+    if let Some(v) = l.sessions.cookie_for(&sid) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     r

@@ -3,7 +3,7 @@
 //! from explicit keys.
 
 use super::error::{broken, err, yes, ConfigError};
-use super::jose_fields::encryption;
+use super::jose_fields::answer_encryptions;
 use relais_core::acr::AcrLevel;
 use relais_core::partner::{IdentityProvider, IdpClientAuth, IdpEndpoints};
 use relais_core::registration::RegistrationContext;
@@ -147,17 +147,16 @@ impl IdpConfig {
                 }
             }
         };
-        let id_token_encryption = encryption(
-            &f("id_token_encrypted_response_alg"),
-            self.id_token_encrypted_response_alg.as_deref(),
-            &f("id_token_encrypted_response_enc"),
-            self.id_token_encrypted_response_enc.as_deref(),
-        )?;
-        let userinfo_encryption = encryption(
-            &f("userinfo_encrypted_response_alg"),
-            self.userinfo_encrypted_response_alg.as_deref(),
-            &f("userinfo_encrypted_response_enc"),
-            self.userinfo_encrypted_response_enc.as_deref(),
+        let (id_token_encryption, userinfo_encryption) = answer_encryptions(
+            &at,
+            [
+                self.id_token_encrypted_response_alg.as_deref(),
+                self.id_token_encrypted_response_enc.as_deref(),
+            ],
+            [
+                self.userinfo_encrypted_response_alg.as_deref(),
+                self.userinfo_encrypted_response_enc.as_deref(),
+            ],
         )?;
         let idp = IdentityProvider {
             id: self.id.clone(),

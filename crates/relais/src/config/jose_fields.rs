@@ -26,6 +26,25 @@ pub fn encryption(
         .ok_or_else(|| err(alg_field, "must be RSA-OAEP-256, RSA-OAEP or ECDH-ES"))
 }
 
+/// Both answers' encryptions of the entry at `at`
+/// (`id_token_encrypted_response_{alg,enc}`,
+/// `userinfo_encrypted_response_{alg,enc}`), each `[alg, enc]` as written.
+pub fn answer_encryptions(
+    at: &str,
+    id_token: [Option<&str>; 2],
+    userinfo: [Option<&str>; 2],
+) -> Result<(Option<AnswerEncryption>, Option<AnswerEncryption>), ConfigError> {
+    let one = |answer: &str, [alg, enc]: [Option<&str>; 2]| {
+        encryption(
+            &format!("{at}.{answer}_encrypted_response_alg"),
+            alg,
+            &format!("{at}.{answer}_encrypted_response_enc"),
+            enc,
+        )
+    };
+    Ok((one("id_token", id_token)?, one("userinfo", userinfo)?))
+}
+
 /// A JSON document given as a TOML table or as a JSON string.
 pub fn json_document(
     field: &str,

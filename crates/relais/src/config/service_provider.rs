@@ -1,7 +1,7 @@
 //! `[[service_providers]]`: the services (OIDC clients) of the federation.
 
 use super::error::{broken, yes, ConfigError};
-use super::jose_fields::{encryption, json_document};
+use super::jose_fields::{answer_encryptions, json_document};
 use relais_core::partner::{IdpFilter, ServiceProvider, SpAuthMethod, SpType};
 use relais_core::registration::RegistrationContext;
 use relais_core::JwsAlg;
@@ -71,17 +71,16 @@ impl SpConfig {
         let f = |k: &str| format!("{at}.{k}");
         let idp_filter = IdpFilter::from_lists(self.idp_allow.clone(), self.idp_deny.clone())
             .map_err(|v| broken(&at, v))?;
-        let id_token_encryption = encryption(
-            &f("id_token_encrypted_response_alg"),
-            self.id_token_encrypted_response_alg.as_deref(),
-            &f("id_token_encrypted_response_enc"),
-            self.id_token_encrypted_response_enc.as_deref(),
-        )?;
-        let userinfo_encryption = encryption(
-            &f("userinfo_encrypted_response_alg"),
-            self.userinfo_encrypted_response_alg.as_deref(),
-            &f("userinfo_encrypted_response_enc"),
-            self.userinfo_encrypted_response_enc.as_deref(),
+        let (id_token_encryption, userinfo_encryption) = answer_encryptions(
+            &at,
+            [
+                self.id_token_encrypted_response_alg.as_deref(),
+                self.id_token_encrypted_response_enc.as_deref(),
+            ],
+            [
+                self.userinfo_encrypted_response_alg.as_deref(),
+                self.userinfo_encrypted_response_enc.as_deref(),
+            ],
         )?;
         let sp = ServiceProvider {
             client_id: self.client_id.clone(),

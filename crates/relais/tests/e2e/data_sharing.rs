@@ -7,41 +7,11 @@ use crate::sso_logout::exchange;
 use relais_core::partner::DataProvider;
 use relais_core::JwsAlg;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 const DP_SECRET: &str = "dp-test-secret-0123456789";
 
 fn python(args: &[&str], stdin: Option<&Value>) -> Value {
-    let script = format!(
-        "{}/../../tests/interop/jose_check.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut child = Command::new("python3")
-        .arg(script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 with jwcrypto (scripts/install-test-deps.sh)");
-    if let Some(v) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(v.to_string().as_bytes())
-            .unwrap();
-    } else {
-        drop(child.stdin.take());
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "jwcrypto failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::interop::run("jose_check.py", args, stdin)
 }
 
 fn dp(id: &str, scopes: &[&str]) -> DataProvider {

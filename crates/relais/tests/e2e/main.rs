@@ -13,6 +13,7 @@ mod crash;
 mod data_sharing;
 mod fake_idp;
 mod harness;
+mod interop;
 mod misbehaving_idp;
 mod oidc_client;
 mod pages;

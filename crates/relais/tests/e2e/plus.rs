@@ -9,48 +9,12 @@ use crate::harness::{authorize_url, Fed};
 use relais_core::partner::{AnswerEncryption, ServiceProvider, SpAuthMethod};
 use relais_core::{AcrLevel, JweAlg, JwsAlg};
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 pub const PLUS_NONCE: &str = "nonce-plus-0123456789abcdefghijklmnop";
 
-/// Runs the independent client (`tests/interop/plus_rp.py`) off the
-/// runtime's thread, so the node keeps answering it.
+/// Runs the independent client (`tests/interop/plus_rp.py`).
 pub async fn plus_rp(args: &[&str], stdin: Option<&Value>) -> Value {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let stdin = stdin.cloned();
-    tokio::task::spawn_blocking(move || run_plus_rp(&args, stdin.as_ref()))
-        .await
-        .unwrap()
-}
-
-fn run_plus_rp(args: &[String], stdin: Option<&Value>) -> Value {
-    let script = format!(
-        "{}/../../tests/interop/plus_rp.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut child = Command::new("python3")
-        .arg(script)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 with jwcrypto (scripts/install-test-deps.sh)");
-    let input = stdin.map(Value::to_string).unwrap_or_default();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "independent client failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::interop::run_async("plus_rp.py", args, stdin).await
 }
 
 /// A Plus service whose keys the independent client holds: ID token to its
@@ -103,6 +67,18 @@ pub async fn plus_code(fed: &Fed, client_id: &str, acr: &str, idp: &str) -> Stri
         .get("code")
         .cloned()
         .unwrap_or_else(|| panic!("no code: {:?}", back.location))
+}
+
+/// The independent client's code exchange, token to userinfo, for
+/// `client_id`; `with` adds or overrides request fields (the expected
+/// encryptions, `dpop`, another `nonce`).
+async fn plus_token(fed: &Fed, client_id: &str, code: &str, keys: &Value, with: Value) -> Value {
+    let mut req = json!({"issuer": fed.issuer(), "client_id": client_id, "code": code,
+        "redirect_uri": redirect_of(client_id), "keys": keys, "nonce": PLUS_NONCE});
+    for (k, v) in with.as_object().into_iter().flatten() {
+        req[k] = v.clone();
+    }
+    plus_rp(&["token"], Some(&req)).await
 }
 
 fn redirect_of(client_id: &str) -> String {
@@ -179,13 +155,12 @@ async fn an_independent_client_completes_a_plus_login_with_keys_and_encryption()
     // France Identité (démo) authenticates Relais with private_key_jwt and
     // encrypts to it; the service gets eidas3.
     let code = plus_code(&fed, "sp-plus", "eidas3", "franceidentite").await;
-    let out = plus_rp(
-        &["token"],
-        Some(
-            &json!({"issuer": fed.issuer(), "client_id": "sp-plus", "code": code,
-            "redirect_uri": redirect_of("sp-plus"), "keys": keys, "nonce": PLUS_NONCE,
-            "id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES"}),
-        ),
+    let out = plus_token(
+        &fed,
+        "sp-plus",
+        &code,
+        &keys,
+        json!({"id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES"}),
     )
     .await;
     assert_eq!(
@@ -218,13 +193,12 @@ async fn an_independent_client_completes_a_plus_login_with_keys_and_encryption()
     });
     fed.register_sp(fc_plus_style).await;
     let code = plus_code(&fed, "sp-plus", "eidas2", "laposte").await;
-    let out = plus_rp(
-        &["token"],
-        Some(
-            &json!({"issuer": fed.issuer(), "client_id": "sp-plus", "code": code,
-            "redirect_uri": redirect_of("sp-plus"), "keys": keys, "nonce": PLUS_NONCE,
-            "id_token_enc_alg": "RSA-OAEP", "userinfo_enc_alg": "ECDH-ES"}),
-        ),
+    let out = plus_token(
+        &fed,
+        "sp-plus",
+        &code,
+        &keys,
+        json!({"id_token_enc_alg": "RSA-OAEP", "userinfo_enc_alg": "ECDH-ES"}),
     )
     .await;
     assert_eq!(out["id_token"]["acr"], "eidas2", "{out}");
@@ -451,31 +425,9 @@ async fn jwe_interoperates_with_jwcrypto_in_both_directions() {
     ] {
         let public: Jwk = serde_json::from_value(keys["private"][name].clone()).unwrap();
         let token = jose::encrypt(jws.as_bytes(), &public, alg, Some("JWT")).unwrap();
-        let script = format!(
-            "{}/../../tests/interop/jose_check.py",
-            env!("CARGO_MANIFEST_DIR")
-        );
         let req = json!({"token": token, "private": keys["private"][name],
             "jwks": {"keys": [signer.public_jwk()]}, "alg": "ES256"});
-        let out = tokio::task::spawn_blocking(move || {
-            let mut child = Command::new("python3")
-                .args([script.as_str(), "open"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(req.to_string().as_bytes())
-                .unwrap();
-            child.wait_with_output().unwrap()
-        })
-        .await
-        .unwrap();
-        assert!(out.status.success(), "{alg}");
-        let opened: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let opened = crate::interop::run_async("jose_check.py", &["open"], Some(&req)).await;
         assert_eq!(opened["payload"]["sub"], "x", "{alg}");
     }
 }
@@ -632,13 +584,12 @@ async fn par_and_dpop_with_an_independent_client() {
         "{body}"
     );
 
-    let out = plus_rp(
-        &["token"],
-        Some(
-            &json!({"issuer": fed.issuer(), "client_id": "sp-fapi", "code": code,
-            "redirect_uri": redirect_of("sp-fapi"), "keys": keys, "nonce": PLUS_NONCE,
-            "id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES", "dpop": true}),
-        ),
+    let out = plus_token(
+        &fed,
+        "sp-fapi",
+        &code,
+        &keys,
+        json!({"id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES", "dpop": true}),
     )
     .await;
     assert_eq!(out["token_type"], "DPoP", "{out}");
@@ -707,13 +658,12 @@ async fn plus_sessions_last_ten_minutes_and_sso_serves_eidas2_only() {
         .submit(&second, &fed.base, "/consent", &[("consent", "yes")])
         .await;
     let code = back.location_params()["code"].clone();
-    let out = plus_rp(
-        &["token"],
-        Some(
-            &json!({"issuer": fed.issuer(), "client_id": "sp-two", "code": code,
-            "redirect_uri": redirect_of("sp-two"), "keys": keys, "nonce": PLUS_NONCE,
-            "id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES"}),
-        ),
+    let out = plus_token(
+        &fed,
+        "sp-two",
+        &code,
+        &keys,
+        json!({"id_token_enc_alg": "RSA-OAEP-256", "userinfo_enc_alg": "ECDH-ES"}),
     )
     .await;
     assert_eq!(out["id_token"]["acr"], "eidas2", "{out}");
@@ -790,16 +740,7 @@ async fn standard_offers_private_key_jwt_to_services_that_want_it() {
     )
     .await;
     let code = back.location_params()["code"].clone();
-    let out = plus_rp(
-        &["token"],
-        Some(
-            &json!({"issuer": fed.issuer(), "client_id": "sp-keys", "code": code,
-            "redirect_uri": redirect_of("sp-keys"), "keys": keys,
-            "nonce": "nonce-0123456789abcdefghijkl",
-            "id_token_enc_alg": null, "userinfo_enc_alg": null}),
-        ),
-    )
-    .await;
+    let out = plus_token(&fed, "sp-keys", &code, &keys, json!({"nonce": "nonce-0123456789abcdefghijkl", "id_token_enc_alg": null, "userinfo_enc_alg": null})).await;
     assert_eq!(out["id_token"]["acr"], "eidas1", "{out}");
     assert_eq!(out["userinfo"]["family_name"], "DUBOIS");
     // Its secret-less registration cannot be used with a secret.

@@ -1,0 +1,52 @@
+//! The independent implementations the tests check Relais against:
+//! Python scripts written with jwcrypto and the standard library only
+//! (`tests/interop/`), run as child processes that read JSON on stdin and
+//! print JSON.
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Runs `tests/interop/<script> <args…>` with `stdin` as JSON; its JSON output.
+pub fn run(script: &str, args: &[&str], stdin: Option<&Value>) -> Value {
+    let path = format!(
+        "{}/../../tests/interop/{script}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut child = Command::new("python3")
+        .arg(path)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 with jwcrypto (scripts/install-test-deps.sh)");
+    let input = stdin.map(Value::to_string).unwrap_or_default();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The same off the runtime's thread, so a node in the test keeps
+/// answering the script.
+pub async fn run_async(script: &str, args: &[&str], stdin: Option<&Value>) -> Value {
+    let script = script.to_owned();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let stdin = stdin.cloned();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&script, &args, stdin.as_ref())
+    })
+    .await
+    .unwrap()
+}
