@@ -789,3 +789,52 @@ async fn an_assertion_is_single_use_across_nodes() {
         "replay seen by the other node"
     );
 }
+
+/// A service publishing its keys at a `jwks_uri` rotates its signing key:
+/// Relais fetches the set again when an assertion names an unknown `kid`.
+#[tokio::test]
+async fn a_services_jwks_uri_is_fetched_again_when_it_rotates_its_key() {
+    use axum::{routing::get, Json, Router};
+    use std::sync::{Arc, Mutex};
+    let fed = Fed::start_plus().await;
+    let old = plus_rp(&["keys"], None).await;
+    let mut new = plus_rp(&["keys"], None).await;
+    new["private"]["sig"]["kid"] = json!("sp-sig-2");
+    new["jwks"]["keys"][0]["kid"] = json!("sp-sig-2");
+    let published = Arc::new(Mutex::new(old["jwks"].clone()));
+    let served = published.clone();
+    let app = Router::new().route(
+        "/jwks",
+        get(move || {
+            let keys = served.lock().unwrap().clone();
+            async move { Json(keys) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_uri = format!("http://{}/jwks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut sp = plus_sp("sp-plus", &old);
+    sp.jwks = None;
+    sp.jwks_uri = Some(jwks_uri);
+    fed.register_sp(sp).await;
+
+    let aud = format!("{}/token", fed.issuer());
+    let first = assertion(&old, json!({"aud": aud})).await;
+    assert_eq!(
+        with_assertion(&fed, &first).await.1["code"],
+        "Y030103",
+        "old key accepted"
+    );
+    *published.lock().unwrap() = new["jwks"].clone();
+    fed.clock.advance_secs(11);
+    let rotated = assertion(&new, json!({"aud": aud})).await;
+    let (status, body) = with_assertion(&fed, &rotated).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("Y030103")),
+        "new key fetched: {body}"
+    );
+    // The old key is gone from the service's set now.
+    let stale = assertion(&old, json!({"aud": aud})).await;
+    assert_eq!(with_assertion(&fed, &stale).await.1["code"], "Y030107");
+}
