@@ -9,7 +9,7 @@ use std::sync::Arc;
 /// `relais idps`' options.
 #[derive(Args, Debug, Clone)]
 pub struct IdpsArgs {
-    #[arg(long, default_value_t = 8002)]
+    #[arg(long, default_value_t = 8010)]
     port: u16,
     /// The federation's public URL (where IdPs send citizens back).
     #[arg(long, default_value = "http://localhost:8000")]
