@@ -311,6 +311,12 @@ async fn retired_keys_leave_the_jwks_after_the_publication_delay() {
         .refresh(store.as_ref(), &sealer, now)
         .await
         .unwrap();
+    assert_eq!(
+        new.len(),
+        4,
+        "ES256, RS256 and both encryption keys (use=enc) rotate together"
+    );
+    assert_eq!(new.iter().filter(|k| k.starts_with("enc-")).count(), 2);
     let during = kids(&fed).await;
     assert!(before.iter().all(|k| during.contains(k)), "{during:?}");
     assert!(new.iter().all(|k| during.contains(k)), "{during:?}");
