@@ -9,6 +9,7 @@
 //! ID token signature and nonce, userinfo claims), so a failure is counted
 //! by step and reason, never as throughput.
 
+mod crypto_floor;
 pub mod html;
 mod login;
 mod procstat;
@@ -451,7 +452,9 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
             .unwrap_or_default(),
     );
     let failures = collected.failures.values().flat_map(|m| m.values()).sum();
+    let floor = crypto_floor::measure(args.plus, args.idp == "franceidentite")?;
     let report = Report {
+        crypto_floor: floor,
         configuration,
         measured_seconds,
         logins,

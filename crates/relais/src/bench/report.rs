@@ -54,6 +54,8 @@ pub struct Report {
     /// TCP connections the federation accepted per measured login (from its
     /// `/metrics`), when it could be read.
     pub federation_connections_per_login: Option<f64>,
+    /// What the cryptography of one login costs on this machine.
+    pub crypto_floor: super::crypto_floor::CryptoFloor,
 }
 
 impl Report {
@@ -75,6 +77,17 @@ impl Report {
         if let Some(c) = self.federation_connections_per_login {
             println!("federation connections accepted per login: {c:.1}");
         }
+        let floor = &self.crypto_floor;
+        println!(
+            "cryptography floor: {:.3} ms per login ({})",
+            floor.per_login_ms,
+            floor
+                .operations
+                .iter()
+                .map(|o| format!("{} × {} µs {}", o.per_login, o.micros.round(), o.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         println!();
         println!(
             "{:<14} {:>8} {:>9} {:>9} {:>9} {:>9}",

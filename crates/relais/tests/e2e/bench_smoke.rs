@@ -53,6 +53,11 @@ fn bench_runs_checked_logins_and_reports_json() {
         "federation and IdPs measured apart"
     );
     assert!(report["processes"][0]["peak_rss_mib"].as_f64().unwrap() > 1.0);
+    // The cryptography floor beside the figure: ES256 signatures and the
+    // IdP's ID token verified.
+    let floor = &report["crypto_floor"];
+    assert!(floor["per_login_ms"].as_f64().unwrap() > 0.0, "{floor}");
+    assert_eq!(floor["operations"].as_array().unwrap().len(), 2, "{floor}");
 }
 
 #[test]
@@ -100,4 +105,14 @@ fn bench_measures_the_plus_platform_with_keys_and_encryption() {
     // authenticating Relais with private_key_jwt and encrypting to it.
     assert!(report["logins"].as_u64().unwrap() >= 20, "{report}");
     assert_eq!(report["failures"], 0, "{report}");
+    let names: Vec<&str> = report["crypto_floor"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"RSA-OAEP-256 decrypt (from the IdP)"),
+        "{names:?}"
+    );
 }
