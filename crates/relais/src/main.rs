@@ -24,7 +24,7 @@ enum Command {
     /// The five demo IdPs alone, for a federation running elsewhere.
     Idps(commands::idps::IdpsArgs),
     /// Measures complete logins (see docs/benchmarks.md).
-    Bench(relais::bench::BenchArgs),
+    Bench(relais::bench::args::BenchArgs),
     /// A federation node configured by a TOML file (RELAIS__… env overrides).
     Serve {
         #[arg(long, short)]

@@ -9,6 +9,7 @@
 //! ID token signature and nonce, userinfo claims), so a failure is counted
 //! by step and reason, never as throughput.
 
+pub mod args;
 mod crypto_floor;
 pub mod html;
 mod login;
@@ -16,7 +17,7 @@ mod procstat;
 mod report;
 mod spawn;
 
-use clap::Args;
+use args::BenchArgs;
 use login::{Failure, Target, Timings, STEPS};
 use relais_demo::canteen::client::ServiceKeys;
 use relais_oidc::jose::JwkSet;
@@ -25,67 +26,6 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-#[derive(Args, Debug, Clone)]
-pub struct BenchArgs {
-    /// Public URL of a running federation (else one is spawned).
-    #[arg(long)]
-    pub url: Option<String>,
-    /// PID of the federation process when using --url (for CPU figures).
-    #[arg(long)]
-    pub server_pid: Option<u32>,
-    /// Measured logins (after warm-up); the run stops when reached.
-    #[arg(long, default_value_t = 2000)]
-    pub logins: u64,
-    /// Or stop after this many measured seconds.
-    #[arg(long)]
-    pub duration: Option<u64>,
-    /// Virtual users (closed loop), or the cap on logins in flight (open loop).
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
-    /// Open loop: start this many logins per second, whatever the latency.
-    #[arg(long)]
-    pub rate: Option<f64>,
-    /// Seconds over which virtual users start.
-    #[arg(long, default_value_t = 1.0)]
-    pub ramp_up: f64,
-    /// Seconds of warm-up excluded from every figure.
-    #[arg(long, default_value_t = 2.0)]
-    pub warmup: f64,
-    #[arg(long, default_value = "impots")]
-    pub idp: String,
-    #[arg(long, default_value = "jean")]
-    pub citizen: String,
-    /// Demo IdPs skip their login form (measures the federation alone more closely).
-    #[arg(long)]
-    pub idp_auto_login: bool,
-    /// Also call the CAF demo API (triggers /checktoken) in each login.
-    #[arg(long)]
-    pub with_dp: bool,
-    /// Spawned deployment: ephemeral store — memory, sqlite, postgres, or a redis:// URL.
-    #[arg(long, default_value = "memory")]
-    pub ephemeral: String,
-    /// Spawned deployment: a postgres:// URL for the durable store (default SQLite).
-    #[arg(long)]
-    pub durable: Option<String>,
-    /// A fresh HTTP client (new TCP connections, no pool) for each login,
-    /// as a population of browsers does, instead of keep-alive clients.
-    #[arg(long)]
-    pub new_connections: bool,
-    /// Measure the Plus platform (spawned deployment only): a service with
-    /// private_key_jwt and encrypted ID token and userinfo, at eidas3,
-    /// through France Identité (démo) — which itself authenticates Relais
-    /// with private_key_jwt and encrypts to it.
-    #[arg(long)]
-    pub plus: bool,
-    /// `acr_values` sent (default: eidas1, or eidas3 with --plus; La Poste
-    /// (démo) on Plus serves eidas2 only).
-    #[arg(long)]
-    pub acr: Option<String>,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
 
 #[derive(Default)]
 struct Collected {

@@ -2,7 +2,7 @@
 //! federation and the demo IdPs as separate processes of this binary, on
 //! free ports, with a temporary database removed afterwards.
 
-use super::BenchArgs;
+use super::args::BenchArgs;
 use relais_demo::canteen::client::ServiceKeys;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
