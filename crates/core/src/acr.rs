@@ -66,6 +66,16 @@ impl Platform {
         }
     }
 
+    /// Algorithms a service may sign its `private_key_jwt` assertions with:
+    /// ES256 on Plus (as on FranceConnect+), ES256 or RS256 on Standard.
+    pub fn client_assertion_algs(self) -> &'static [crate::alg::JwsAlg] {
+        use crate::alg::JwsAlg;
+        match self {
+            Platform::Plus => &[JwsAlg::ES256],
+            Platform::Standard => &[JwsAlg::ES256, JwsAlg::RS256],
+        }
+    }
+
     /// Minimum `nonce` length a service must send.
     pub fn min_nonce_len(self) -> usize {
         match self {

@@ -114,15 +114,6 @@ pub struct RegistrationContext {
     pub sandbox: bool,
 }
 
-impl RegistrationContext {
-    pub fn standard_sandbox() -> RegistrationContext {
-        RegistrationContext {
-            platform: Platform::Standard,
-            sandbox: true,
-        }
-    }
-}
-
 /// A JWKS document given inline: `{"keys": [ {...}, ... ]}`.
 fn inline_keys<'a>(
     field: &str,

@@ -1,13 +1,14 @@
 //! Demo service "Inscription à la cantine scolaire — Commune de
 //! Belleville-sur-Loire (fictive)": a separate web application on its own
 //! port that integrates Relais exactly as a town hall would. Login through
-//! Relais ([`client`]), then a registration form pre-filled with the
+//! Relais ([`crate::service_client`]), then a registration form pre-filled with the
 //! parent's identity and the family quotient fetched from the CAF's API
 //! with the Relais access token, and the price bracket ([`pricing`]).
 
-pub mod client;
 pub mod pricing;
 
+use crate::service_client::{OidcClient, PendingLogin};
+use crate::service_login::{self, CallbackQuery, Returned};
 use crate::site_sessions::SiteSessions;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -15,9 +16,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use client::{OidcClient, PendingLogin};
 use relais_core::{Clock, Randomness};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -198,21 +197,13 @@ async fn home(State(c): State<Arc<Canteen>>, headers: HeaderMap) -> Response {
 }
 
 async fn login(State(c): State<Arc<Canteen>>) -> Response {
-    let (url, pending) = c.client.start(c.random.as_ref(), SCOPE);
-    let sid = c.random.token(24);
-    c.store(&sid, CanteenSession::Pending(pending));
-    let mut r = Redirect::to(&url).into_response();
-    if let Some(v) = c.sessions.cookie_for(&sid) {
-        r.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    r
-}
-
-#[derive(Deserialize)]
-struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
+    service_login::start(
+        &c.sessions,
+        &c.client,
+        c.random.as_ref(),
+        SCOPE,
+        CanteenSession::Pending,
+    )
 }
 
 async fn callback(
@@ -220,31 +211,15 @@ async fn callback(
     headers: HeaderMap,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
-    let Some((sid, CanteenSession::Pending(pending))) = c.session(&headers) else {
-        return home_with(
-            Some("Votre demande de connexion a expiré. Recommencez."),
-            &c,
-        );
+    let pending_of = |s| match s {
+        CanteenSession::Pending(p) => Some(p),
+        CanteenSession::LoggedIn(_) => None,
     };
-    if q.state.as_deref() != Some(pending.state.as_str()) {
-        c.forget(&sid);
-        return home_with(
-            Some("Retour de connexion inattendu (state incorrect). Recommencez."),
-            &c,
-        );
-    }
-    if let Some(e) = q.error {
-        c.forget(&sid);
-        let msg = if e == "access_denied" {
-            "Connexion annulée."
-        } else {
-            "La connexion n'a pas abouti."
+    let Returned { sid, pending, code } =
+        match service_login::returned(&c.sessions, &headers, q, pending_of) {
+            Ok(r) => r,
+            Err(msg) => return home_with(Some(msg), &c),
         };
-        return home_with(Some(msg), &c);
-    }
-    let Some(code) = q.code else {
-        return home_with(Some("Aucun code reçu de Relais."), &c);
-    };
     let tokens = match c.client.finish(&code, &pending, c.clock.now_secs()).await {
         Ok(t) => t,
         Err(e) => {

@@ -5,7 +5,8 @@
 //! `eidas2`/`eidas3`, opens the ID token and userinfo Relais encrypted to
 //! it, verifies their ES256 signatures, and shows the level reached.
 
-use crate::canteen::client::{ClientAuth, OidcClient, PendingLogin, ServiceKeys};
+use crate::service_client::{ClientAuth, OidcClient, PendingLogin, ServiceKeys};
+use crate::service_login::{self, CallbackQuery, Returned};
 use crate::site_sessions::SiteSessions;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -14,7 +15,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use relais_core::{AcrLevel, Clock, Randomness};
-use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,21 +135,13 @@ async fn home(State(l): State<Arc<Lettre>>, headers: HeaderMap) -> Response {
 }
 
 async fn login(State(l): State<Arc<Lettre>>) -> Response {
-    let (url, pending) = l.client.start(l.random.as_ref(), SCOPE);
-    let sid = l.random.token(24);
-    l.store(&sid, LettreSession::Pending(pending));
-    let mut r = Redirect::to(&url).into_response();
-    if let Some(v) = l.sessions.cookie_for(&sid) {
-        r.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    r
-}
-
-#[derive(Deserialize)]
-struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
+    service_login::start(
+        &l.sessions,
+        &l.client,
+        l.random.as_ref(),
+        SCOPE,
+        LettreSession::Pending,
+    )
 }
 
 async fn callback(
@@ -157,23 +149,15 @@ async fn callback(
     headers: HeaderMap,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
-    let Some((sid, LettreSession::Pending(pending))) = l.session(&headers) else {
-        return l.page(
-            Some("Votre demande de connexion a expiré. Recommencez."),
-            None,
-        );
+    let pending_of = |s| match s {
+        LettreSession::Pending(p) => Some(p),
+        LettreSession::LoggedIn { .. } => None,
     };
-    if q.state.as_deref() != Some(pending.state.as_str()) {
-        l.forget(&sid);
-        return l.page(Some("Retour de connexion inattendu. Recommencez."), None);
-    }
-    if q.error.is_some() {
-        l.forget(&sid);
-        return l.page(Some("La connexion n'a pas abouti."), None);
-    }
-    let Some(code) = q.code else {
-        return l.page(Some("Aucun code reçu de Relais+."), None);
-    };
+    let Returned { sid, pending, code } =
+        match service_login::returned(&l.sessions, &headers, q, pending_of) {
+            Ok(r) => r,
+            Err(msg) => return l.page(Some(msg), None),
+        };
     let tokens = match l.client.finish(&code, &pending, l.clock.now_secs()).await {
         Ok(t) => t,
         Err(e) => {

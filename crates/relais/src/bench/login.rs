@@ -2,7 +2,7 @@
 //! answer checked so errors are counted and never mistaken for throughput.
 
 use super::html::form;
-use relais_demo::canteen::client::ServiceKeys;
+use relais_demo::service_client::ServiceKeys;
 use relais_oidc::client_assertion::JWT_BEARER;
 use relais_oidc::idp_client::open_answer;
 use relais_oidc::jose::{self, JwkSet, Verifier};

@@ -19,7 +19,7 @@ mod spawn;
 
 use args::BenchArgs;
 use login::{Failure, Target, Timings, STEPS};
-use relais_demo::canteen::client::ServiceKeys;
+use relais_demo::service_client::ServiceKeys;
 use relais_oidc::jose::JwkSet;
 use report::{percentiles, ProcessFigures, Report};
 use std::collections::BTreeMap;

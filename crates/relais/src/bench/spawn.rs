@@ -3,7 +3,7 @@
 //! free ports, with a temporary database removed afterwards.
 
 use super::args::BenchArgs;
-use relais_demo::canteen::client::ServiceKeys;
+use relais_demo::service_client::ServiceKeys;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 

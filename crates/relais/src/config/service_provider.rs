@@ -119,6 +119,11 @@ impl SpConfig {
 mod tests {
     use super::*;
 
+    const SANDBOX: RegistrationContext = RegistrationContext {
+        platform: relais_core::Platform::Standard,
+        sandbox: true,
+    };
+
     #[test]
     fn sp_validation_names_the_field() {
         let sp = SpConfig {
@@ -149,9 +154,7 @@ mod tests {
             require_pushed_authorization_requests: false,
             dpop_bound_access_tokens: false,
         };
-        assert!(sp
-            .to_domain(0, RegistrationContext::standard_sandbox())
-            .is_ok());
+        assert!(sp.to_domain(0, SANDBOX).is_ok());
         let e = sp
             .to_domain(
                 3,
@@ -173,9 +176,7 @@ mod tests {
             ..sp
         };
         assert_eq!(
-            both.to_domain(1, RegistrationContext::standard_sandbox())
-                .err()
-                .map(|e| e.0),
+            both.to_domain(1, SANDBOX).err().map(|e| e.0),
             Some("service_providers[1].idp_allow: cannot be combined with idp_deny".into())
         );
     }

@@ -38,7 +38,10 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
     } else {
         &["ES256", "RS256", "HS256"]
     };
-    let assertion_algs: Vec<&str> = assertion_algs(app.settings.platform)
+    let assertion_algs: Vec<&str> = app
+        .settings
+        .platform
+        .client_assertion_algs()
         .iter()
         .map(|a| a.as_str())
         .collect();
@@ -85,15 +88,6 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
         HeaderValue::from_static("public, max-age=600"),
     );
     resp
-}
-
-/// Algorithms of `private_key_jwt` assertions: ES256 on Plus (as on
-/// FranceConnect+), ES256 or RS256 on Standard.
-pub fn assertion_algs(platform: Platform) -> &'static [relais_oidc::JwsAlg] {
-    match platform {
-        Platform::Plus => &[relais_oidc::JwsAlg::ES256],
-        Platform::Standard => &[relais_oidc::JwsAlg::ES256, relais_oidc::JwsAlg::RS256],
-    }
 }
 
 pub async fn jwks(State(app): State<AppState>, headers: HeaderMap) -> Response {

@@ -158,7 +158,7 @@ async fn verify_assertion(
     let keys = partner_keys::key_set(app, source, false)
         .await
         .map_err(|e| JsonError::new(ErrorCode::ClientAssertionInvalid, e))?;
-    let algs = super::discovery::assertion_algs(app.settings.platform);
+    let algs = app.settings.platform.client_assertion_algs();
     let claims = match client_assertion::verify_signature(assertion, &keys, algs) {
         Err(AssertionError::Signature(JoseError::UnknownKey)) if source.is_published() => {
             // The service may have rotated its keys: ask its JWKS again.

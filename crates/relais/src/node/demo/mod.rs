@@ -157,7 +157,7 @@ pub fn mount(
 fn lettre_router(app: &AppState, world: &DemoWorld, url: &str) -> Result<Router, NodeError> {
     let sp = world.lettre_service(url);
     let keys = Arc::new(
-        relais_demo::canteen::client::ServiceKeys::generate()
+        relais_demo::service_client::ServiceKeys::generate()
             .map_err(|e| NodeError(format!("registered-letter service keys: {e}")))?,
     );
     let lettre = relais_demo::lettre::Lettre::new(
