@@ -2,7 +2,7 @@
 //! identity providers (IdPs). Parsed once at the boundary (config file, CLI,
 //! store), so the login journey works on values that are already valid.
 
-use crate::acr::AcrLevel;
+use crate::acr::{AcrLevel, Platform};
 use crate::alg::{JweAlg, JweEnc, JwsAlg};
 use serde::{Deserialize, Serialize};
 
@@ -169,8 +169,11 @@ impl ServiceProvider {
         self.allowed_prompts.iter().any(|p| p == prompt)
     }
 
-    pub fn consent_required(&self) -> bool {
-        self.sp_type == SpType::Private && self.identity_consent
+    /// Whether the citizen must tick the consent box: on a private service
+    /// that registered for it, and on every service of Plus (as on
+    /// FranceConnect+).
+    pub fn consent_required(&self, platform: Platform) -> bool {
+        platform == Platform::Plus || (self.sp_type == SpType::Private && self.identity_consent)
     }
 }
 

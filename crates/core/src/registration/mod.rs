@@ -274,11 +274,13 @@ impl ServiceProvider {
         }
         // Auto-login (no `consent` prompt) skips the information page; a
         // service whose citizens must tick the consent box cannot skip it.
-        if self.consent_required() && !self.allows_prompt("consent") {
-            return Err(violation(
-                "allowed_prompts",
-                "must include consent: identity_consent requires the consent checkbox, which auto-login would skip",
-            ));
+        if self.consent_required(ctx.platform) && !self.allows_prompt("consent") {
+            let why = if ctx.platform == Platform::Plus {
+                "must include consent: every Plus login asks for the consent checkbox, which auto-login would skip"
+            } else {
+                "must include consent: identity_consent requires the consent checkbox, which auto-login would skip"
+            };
+            return Err(violation("allowed_prompts", why));
         }
         Ok(())
     }

@@ -65,6 +65,18 @@ fn plus_services_need_keys_es256_and_encryption() {
     let mut no_keys = plus_sp();
     no_keys.jwks = None;
     assert_eq!(field(no_keys), Some("token_endpoint_auth_method".into()));
+    let mut auto_login = plus_sp();
+    auto_login.allowed_prompts = vec!["login".into()];
+    assert_eq!(
+        field(auto_login.clone()),
+        Some("allowed_prompts".into()),
+        "Plus always asks for the consent box: no auto-login"
+    );
+    assert_eq!(
+        auto_login.check(SANDBOX),
+        Ok(()),
+        "auto-login is fine on Standard"
+    );
     // The same registration is fine on Standard; a secret one is not on Plus.
     assert_eq!(plus_sp().check(SANDBOX), Ok(()));
     assert!(sp().check(PLUS).is_err());

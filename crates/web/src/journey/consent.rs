@@ -53,7 +53,7 @@ pub async fn show(
     let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
     // Auto-login never skips a consent the service's citizens must give
     // (registration refuses that combination; this holds whatever is stored).
-    if !sp.allows_prompt("consent") && !checkbox_required(&app, &sp) {
+    if !sp.allows_prompt("consent") && !sp.consent_required(app.settings.platform) {
         app.events.emit(app.login_event(
             EventKind::FcAutoLogin,
             &headers,
@@ -119,7 +119,7 @@ async fn render(
         data,
         action: format!("/api/v2/interaction/{}/consent", interaction.uid),
         csrf,
-        consent_required: checkbox_required(app, sp),
+        consent_required: sp.consent_required(app.settings.platform),
         missing_consent,
     };
     Ok(pages::render(&page).into_response())
@@ -142,7 +142,7 @@ pub async fn accept(
     app.check_csrf(form.csrf.as_deref(), &session.id, &format!("consent:{uid}"))
         .await
         .map_err(|e| e.with_back(Some(format!("/api/v2/interaction/{uid}/cancel"))))?;
-    if checkbox_required(&app, &sp) && form.consent.as_deref() != Some("yes") {
+    if sp.consent_required(app.settings.platform) && form.consent.as_deref() != Some("yes") {
         return render(&app, &headers, &session, &interaction, &sp, true).await;
     }
     complete(&app, &headers, &mut session, &mut interaction, &sp).await
@@ -221,7 +221,7 @@ async fn complete(
 
     let scopes = &req.scopes;
     let kind = EventKind::datatransfer(
-        checkbox_required(app, sp),
+        sp.consent_required(app.settings.platform),
         scopes.is_anonymous(),
         !scopes.data_scopes().is_empty(),
     );
@@ -266,10 +266,4 @@ fn display_value(t: &Texts, id: &PivotIdentity, c: Claim) -> Option<String> {
         Claim::Birthcountry => format!("{} ({})", t.born_abroad, id.birthcountry),
         other => id.claim_value(other)?.as_str()?.to_owned(),
     })
-}
-
-/// Whether the citizen must tick the consent box: a private service that
-/// registered for it, and every service on Plus (as FranceConnect+ does).
-fn checkbox_required(app: &AppState, sp: &ServiceProvider) -> bool {
-    sp.consent_required() || app.settings.platform == relais_core::Platform::Plus
 }
