@@ -11,10 +11,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The federation's key set, as last fetched.
+/// The federation's key set, as last fetched, and the client that fetches it.
 #[derive(Default)]
 pub struct FederationKeys {
     cached: std::sync::RwLock<Option<(i64, Arc<JwkSet>)>>,
+    http: reqwest::Client,
 }
 
 impl DemoIdp {
@@ -26,7 +27,9 @@ impl DemoIdp {
             }
         }
         let url = format!("{}/api/v2/jwks", self.federation_url);
-        let set: JwkSet = reqwest::Client::new()
+        let set: JwkSet = self
+            .federation_keys
+            .http
             .get(&url)
             .timeout(Duration::from_secs(5))
             .send()
