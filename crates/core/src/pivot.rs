@@ -79,32 +79,9 @@ impl BirthDate {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
 
-    /// "14 juillet 1962", "juillet 1962", "1962" for pages.
-    pub fn to_french_words(&self) -> String {
-        const MONTHS: [&str; 12] = [
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
-        ];
-        let month_name = MONTHS
-            .get(usize::from(self.month).wrapping_sub(1))
-            .copied()
-            .unwrap_or("");
-        match (self.month, self.day) {
-            (0, _) => format!("{}", self.year),
-            (_, 0) => format!("{} {}", month_name, self.year),
-            (_, 1) => format!("1er {} {}", month_name, self.year),
-            (_, d) => format!("{} {} {}", d, month_name, self.year),
-        }
+    /// (year, month, day); month and day are 0 when unknown (presumed dates).
+    pub fn parts(&self) -> (u16, u8, u8) {
+        (self.year, self.month, self.day)
     }
 }
 
@@ -387,14 +364,14 @@ mod tests {
     }
 
     #[test]
-    fn french_words() {
+    fn parts_of_presumed_dates() {
         assert_eq!(
-            BirthDate::parse("1962-08-24").map(|d| d.to_french_words()),
-            Some("24 août 1962".into())
+            BirthDate::parse("1962-08-24").map(|d| d.parts()),
+            Some((1962, 8, 24))
         );
         assert_eq!(
-            BirthDate::parse("1962-00-00").map(|d| d.to_french_words()),
-            Some("1962".into())
+            BirthDate::parse("1962-00-00").map(|d| d.parts()),
+            Some((1962, 0, 0))
         );
     }
 }

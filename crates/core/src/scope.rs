@@ -107,19 +107,6 @@ pub const KNOWN_DATA_SCOPES: &[&str] = &[
     "mesri_statut_etudiant",
 ];
 
-/// What a data scope is, in plain French, for the consent page.
-pub fn data_scope_label(scope: &str) -> Option<&'static str> {
-    Some(match scope {
-        "cnaf_quotient_familial" => "Quotient familial",
-        "dgfip_rfr" => "Revenu fiscal de référence",
-        "dgfip_nbpart" => "Nombre de parts fiscales",
-        "francetravail_statut" => "Statut de demandeur d'emploi",
-        "mesri_statut_etudiant" => "Statut étudiant",
-        "cnous_statut_boursier" => "Statut boursier",
-        _ => return None,
-    })
-}
-
 pub fn is_known_scope(scope: &str) -> bool {
     claims_of_identity_scope(scope).is_some()
         || KNOWN_SPECIAL_SCOPES.contains(&scope)

@@ -68,6 +68,48 @@ pub fn rfc3339_millis(millis: i64) -> String {
     )
 }
 
+/// A wall-clock time in France (metropolitan): what a citizen reads in
+/// their history and e-mails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParisTime {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+}
+
+/// The last Sunday of a month at 01:00 UTC, when European summer time
+/// starts (March) or ends (October).
+fn eu_switch(year: i64, month: u32) -> i64 {
+    let first_next = if month == 12 {
+        days_from_civil(year + 1, 1, 1)
+    } else {
+        days_from_civil(year, month + 1, 1)
+    };
+    let last = first_next - 1;
+    // 1970-01-01 was a Thursday: weekday 0 = Sunday is (days + 4) mod 7.
+    let sunday = last - (last + 4).rem_euclid(7);
+    sunday * 86_400_000 + 3_600_000
+}
+
+/// Paris time of an instant: UTC+1, UTC+2 in European summer time.
+pub fn paris_time(millis: i64) -> ParisTime {
+    let (year, _, _) = civil_from_days(millis.div_euclid(86_400_000));
+    let summer = millis >= eu_switch(year, 3) && millis < eu_switch(year, 10);
+    let local = millis + if summer { 7_200_000 } else { 3_600_000 };
+    let days = local.div_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
+    let minutes = local.rem_euclid(86_400_000) / 60_000;
+    ParisTime {
+        year,
+        month,
+        day,
+        hour: (minutes / 60) as u32,
+        minute: (minutes % 60) as u32,
+    }
+}
+
 /// `2026-11` for monthly statistics.
 pub fn year_month(millis: i64) -> String {
     let (y, m, _) = civil_from_days(millis.div_euclid(1000).div_euclid(86_400));
@@ -77,6 +119,34 @@ pub fn year_month(millis: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paris_time_follows_european_summer_time() {
+        // 2026-03-29 00:59 UTC is 01:59 in Paris; a minute later, 03:00.
+        let before = days_from_civil(2026, 3, 29) * 86_400_000 + 59 * 60_000;
+        assert_eq!(
+            (paris_time(before).hour, paris_time(before).minute),
+            (1, 59)
+        );
+        assert_eq!(paris_time(before + 60_000).hour, 3);
+        // 2026-10-25 00:59 UTC is 02:59 summer time; at 01:00 UTC, 02:00.
+        let autumn = days_from_civil(2026, 10, 25) * 86_400_000 + 59 * 60_000;
+        assert_eq!(paris_time(autumn).hour, 2);
+        assert_eq!(
+            (
+                paris_time(autumn + 60_000).hour,
+                paris_time(autumn + 60_000).minute
+            ),
+            (2, 0)
+        );
+        // New Year's Eve 23:30 UTC is already next year in Paris.
+        let nye = days_from_civil(2026, 12, 31) * 86_400_000 + 23 * 3_600_000 + 30 * 60_000;
+        let t = paris_time(nye);
+        assert_eq!(
+            (t.year, t.month, t.day, t.hour, t.minute),
+            (2027, 1, 1, 0, 30)
+        );
+    }
 
     #[test]
     fn month_bounds_are_calendar_months() {

@@ -96,7 +96,8 @@ fn domain_benches(c: &mut Criterion) {
 }
 
 fn page_benches(c: &mut Criterion) {
-    use relais_web::pages::{self, i18n::Locale, ChooserPage, IdpButton};
+    use relais_i18n::{Locale, Tr};
+    use relais_web::pages::{self, ChooserPage, IdpButton};
     let idps: Vec<(String, String)> = ["impots", "ameli", "laposte", "mobileconnect", "msa"]
         .iter()
         .map(|i| ((*i).to_owned(), format!("{i} (démo)")))
@@ -104,7 +105,7 @@ fn page_benches(c: &mut Criterion) {
     c.bench_function("render chooser page", |b| {
         b.iter(|| {
             let page = ChooserPage {
-                t: Locale::Fr.texts(),
+                t: Tr::new(Locale::Fr, "/api/v2/interaction/abc"),
                 sp_name: "Service de démonstration",
                 banner: None,
                 action: "/api/v2/interaction/abc/idp".into(),
@@ -115,7 +116,7 @@ fn page_benches(c: &mut Criterion) {
                         id: id.clone(),
                         title: t.clone(),
                         enabled: true,
-                        reason: "",
+                        reason: std::borrow::Cow::Borrowed(""),
                     })
                     .collect(),
                 cancel: "/api/v2/interaction/abc/cancel".into(),

@@ -84,6 +84,7 @@ pub fn federation_routes(app: AppState) -> Router {
             "/api/v2/idp/logout-callback",
             get(logout::idp_logout_callback),
         )
+        .route(pages::LOGGED_OUT_PATH, get(logout::logged_out))
         .route("/api/v2/assets/relais.css", get(css))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -113,6 +114,7 @@ fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Route
     };
     router
         .layer(middleware::from_fn(render_error_pages))
+        .layer(middleware::from_fn(relais_i18n::switch::remember_language))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(move |req, next| {
             security_headers(sandbox, req, next)

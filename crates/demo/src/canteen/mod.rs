@@ -247,7 +247,7 @@ async fn callback(
 
 fn french_date(iso: &str) -> String {
     relais_core::pivot::BirthDate::parse(iso)
-        .map(|d| d.to_french_words())
+        .map(|d| relais_i18n::Locale::Fr.birth_date(&d))
         .unwrap_or_else(|| iso.to_owned())
 }
 

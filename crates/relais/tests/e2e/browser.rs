@@ -87,6 +87,14 @@ impl Browser {
                 Some(loc) if (300..400).contains(&page.status) && loc.starts_with(base) => {
                     page = self.get(&loc.clone()).await;
                 }
+                // A relative redirect, as browsers resolve it.
+                Some(loc)
+                    if (300..400).contains(&page.status)
+                        && loc.starts_with('/')
+                        && !loc.starts_with("//") =>
+                {
+                    page = self.get(&format!("{base}{loc}")).await;
+                }
                 _ => return page,
             }
         }

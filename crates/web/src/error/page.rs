@@ -1,19 +1,19 @@
 //! Errors of the pages a browser visits: an error page, or an OAuth error
 //! sent back to the service by redirect.
 //!
-//! The page is rendered in the locale the step knew (the service's
-//! `ui_locales`) or, when it knew none, in the browser's `Accept-Language`:
-//! [`render_error_pages`], a middleware, reads that header on the way in and
+//! The page is rendered in the locale the step knew (the citizen's choice,
+//! the service's `ui_locales`) or, when it knew none, in the browser's:
+//! [`render_error_pages`], a middleware, reads the request on the way in and
 //! renders the page described by the response's [`ErrorPageSpec`] on the
-//! way out.
+//! way out, with the request's own address behind the language switch.
 
 use crate::pages;
-use crate::pages::i18n::Locale;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::{ErrorCode, Randomness};
+use relais_i18n::{Locale, Tr};
 use relais_store::StoreError;
 
 #[derive(Debug)]
@@ -83,10 +83,10 @@ pub struct ErrorPageSpec {
 }
 
 impl ErrorPageSpec {
-    fn response(&self, status: StatusCode, locale: Locale) -> Response {
+    fn response(&self, status: StatusCode, t: Tr) -> Response {
         let mut resp = (
             status,
-            pages::error_page(self.code, locale, &self.occurrence, self.back.as_deref()),
+            pages::error_page(self.code, t, &self.occurrence, self.back.as_deref()),
         )
             .into_response();
         resp.headers_mut()
@@ -120,7 +120,7 @@ impl IntoResponse for PageError {
                     back,
                     locale,
                 };
-                let mut resp = spec.response(status, locale.unwrap_or(Locale::Fr));
+                let mut resp = spec.response(status, Tr::new(locale.unwrap_or(Locale::Fr), "/"));
                 resp.extensions_mut().insert(spec);
                 resp
             }
@@ -151,12 +151,22 @@ impl IntoResponse for PageError {
 /// did not choose one.
 pub async fn render_error_pages(req: Request, next: Next) -> Response {
     let browser = Locale::negotiate(None, req.headers());
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".to_owned());
     let resp = next.run(req).await;
     match resp.extensions().get::<ErrorPageSpec>() {
-        Some(spec) if spec.locale.is_none() && browser != Locale::Fr => {
-            spec.response(resp.status(), browser)
+        Some(spec) => {
+            let locale = spec.locale.unwrap_or(browser);
+            let page = spec.response(resp.status(), Tr::new(locale, &here));
+            // Same status and headers (Retry-After, cookies…), new body.
+            let (mut parts, _) = resp.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, page.into_body())
         }
-        _ => resp,
+        None => resp,
     }
 }
 

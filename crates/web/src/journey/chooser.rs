@@ -6,7 +6,6 @@
 use crate::error::{with_params, PageError};
 use crate::extract::{PageForm, PagePath};
 use crate::flow::{BrowserSession, IdpAttempt, Interaction, InteractionStep};
-use crate::pages::i18n::Locale;
 use crate::pages::{self, ChooserPage, IdpButton};
 use crate::state::AppState;
 use axum::extract::State;
@@ -15,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::acr::acr_for_idp;
 use relais_core::event::EventKind;
 use relais_core::ErrorCode;
+use relais_i18n::{Locale, Tr};
 use relais_oidc::idp_client::{self, AuthorizationRequest};
 use relais_oidc::pkce;
 use serde::Deserialize;
@@ -36,7 +36,7 @@ pub async fn show(
         .sp(&interaction.request.client_id)
         .ok_or_else(|| PageError::page(ErrorCode::UnknownClient, "service removed"))?;
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), &headers);
-    let t = locale.texts();
+    let t = Tr::new(locale, &format!("/api/v2/interaction/{uid}"));
     let snapshot = app.registry.snapshot();
     let idps = snapshot
         .idps
@@ -44,13 +44,13 @@ pub async fn show(
         .filter(|i| i.display)
         .map(|i| {
             let (enabled, reason) = if !i.active {
-                (false, t.reason_inactive)
+                (false, t.text("reason-inactive"))
             } else if !sp.idp_filter.accepts(&i.id) {
-                (false, t.reason_excluded)
+                (false, t.text("reason-excluded"))
             } else if acr_for_idp(interaction.request.acr, &i.allowed_acr).is_none() {
-                (false, t.reason_level)
+                (false, t.text("reason-level"))
             } else {
-                (true, "")
+                (true, std::borrow::Cow::Borrowed(""))
             };
             IdpButton {
                 id: i.id.clone(),

@@ -10,7 +10,6 @@ use crate::error::{with_params, PageError};
 use crate::extract::{PageForm, PagePath};
 use crate::flow::{BrowserSession, CodeGrant, Interaction, InteractionStep, CODE_TTL};
 use crate::pages::cog::commune_name;
-use crate::pages::i18n::{Locale, Texts};
 use crate::pages::{self, ConsentPage};
 use crate::state::AppState;
 use axum::extract::State;
@@ -23,7 +22,9 @@ use relais_core::scope::Claim;
 use relais_core::subject::PairwiseSub;
 use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
+use relais_i18n::{Locale, Tr};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 async fn context(
@@ -74,7 +75,10 @@ async fn render(
     missing_consent: bool,
 ) -> Result<Response, PageError> {
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
-    let t = locale.texts();
+    let t = Tr::new(
+        locale,
+        &format!("/api/v2/interaction/{}/consent", interaction.uid),
+    );
     let Some(login) = interaction.login.as_ref() else {
         return Err(PageError::page(ErrorCode::AbnormalNavigation, "no login"));
     };
@@ -87,14 +91,19 @@ async fn render(
     let rows = scopes
         .claims()
         .into_iter()
-        .filter_map(|c| Some((label(t, c), display_value(t, &login.identity, c)?)))
+        .filter_map(|c| Some((label(locale, c), display_value(locale, &login.identity, c)?)))
         .collect();
     let snapshot = app.registry.snapshot();
     let data = scopes
         .data_scopes()
         .into_iter()
         .map(|scope| {
-            let label = relais_core::scope::data_scope_label(scope).unwrap_or(scope);
+            let id = format!("scope-{scope}");
+            let label = if relais_i18n::catalog::has(locale, &id) {
+                locale.text(&id).into_owned()
+            } else {
+                scope.to_owned()
+            };
             match snapshot.dp_for_scope(scope) {
                 Some(dp) => format!("{label} — {}", dp.title),
                 None => label.to_owned(),
@@ -121,6 +130,7 @@ async fn render(
         csrf,
         consent_required: sp.consent_required(app.settings.platform),
         missing_consent,
+        refuse: format!("/api/v2/interaction/{}/cancel", interaction.uid),
     };
     Ok(pages::render(&page).into_response())
 }
@@ -243,27 +253,26 @@ async fn complete(
     Ok(Redirect::to(&url).into_response())
 }
 
-fn label(t: &Texts, c: Claim) -> &'static str {
-    let i = Claim::ALL.iter().position(|x| *x == c).unwrap_or(0);
-    t.claim_labels.get(i).copied().unwrap_or("")
+fn label(locale: Locale, c: Claim) -> Cow<'static, str> {
+    locale.text(&format!("claim-{}", c.name()))
 }
 
-fn display_value(t: &Texts, id: &PivotIdentity, c: Claim) -> Option<String> {
+fn display_value(locale: Locale, id: &PivotIdentity, c: Claim) -> Option<String> {
     Some(match c {
-        Claim::Birthdate | Claim::IdpBirthdate => id.birthdate.to_french_words(),
+        Claim::Birthdate | Claim::IdpBirthdate => locale.birth_date(&id.birthdate),
         Claim::Gender => match id.gender {
-            Gender::Male => t.genders[0],
-            Gender::Female => t.genders[1],
-            Gender::Unspecified => t.genders[2],
+            Gender::Male => locale.text("gender-male"),
+            Gender::Female => locale.text("gender-female"),
+            Gender::Unspecified => locale.text("gender-unspecified"),
         }
-        .to_owned(),
-        Claim::Birthplace if !id.born_in_france() => t.born_abroad.to_owned(),
+        .into_owned(),
+        Claim::Birthplace if !id.born_in_france() => locale.text("born-abroad").into_owned(),
         Claim::Birthplace => match commune_name(&id.birthplace) {
             Some(name) => format!("{name} ({})", id.birthplace),
             None => id.birthplace.clone(),
         },
         Claim::Birthcountry if id.born_in_france() => "France".to_owned(),
-        Claim::Birthcountry => format!("{} ({})", t.born_abroad, id.birthcountry),
+        Claim::Birthcountry => format!("{} ({})", locale.text("born-abroad"), id.birthcountry),
         other => id.claim_value(other)?.as_str()?.to_owned(),
     })
 }

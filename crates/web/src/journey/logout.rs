@@ -11,13 +11,14 @@ use crate::cookies;
 use crate::error::{with_params, PageError};
 use crate::extract::PageQuery;
 use crate::flow::BrowserSession;
-use crate::pages::{self, i18n::Locale};
+use crate::pages;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::event::EventKind;
 use relais_core::ErrorCode;
+use relais_i18n::Locale;
 use relais_oidc::jose::{self, Verifier};
 use relais_oidc::{idp_client, JwsAlg};
 use serde::{Deserialize, Serialize};
@@ -234,4 +235,9 @@ fn landing(headers: &HeaderMap, redirect: Option<String>, state: Option<String>)
         }
         None => pages::logged_out_page(Locale::negotiate(None, headers)).into_response(),
     }
+}
+
+/// The logged-out page on its own address (the language switch shows it again).
+pub async fn logged_out(headers: HeaderMap) -> Response {
+    pages::logged_out_page(Locale::negotiate(None, &headers)).into_response()
 }

@@ -1,0 +1,1 @@
+# Citizen space and connection e-mails.

@@ -1,0 +1,1 @@
+# The demo services (canteen, registered letters, demo IdPs).
