@@ -174,6 +174,7 @@ pub async fn accounts<S: AccountStore>(s: &S) {
     a.blocked_idps = vec!["idp-c".into()];
     a.block_future_idps = true;
     a.sub_overrides.insert("org".into(), "legacy-sub".into());
+    a.known_idps = vec!["idp-a".into(), "idp-b".into()];
     s.save_account(&a).await.unwrap();
     let back = s.get_account("h1").await.unwrap().unwrap();
     assert_eq!(back, a);
@@ -186,6 +187,10 @@ pub async fn accounts<S: AccountStore>(s: &S) {
     let other = Account::new("h2", "idp-a", 5);
     s.save_account(&other).await.unwrap();
     assert_eq!(s.get_account("h2").await.unwrap(), Some(other));
+    // Retention: accounts unused since an instant are deleted, others kept.
+    assert_eq!(s.delete_accounts_unused_since(1_000).await.unwrap(), 1);
+    assert_eq!(s.get_account("h2").await.unwrap(), None);
+    assert!(s.get_account("h1").await.unwrap().is_some());
 }
 
 pub async fn events<S: EventStore>(s: &S) {
@@ -204,7 +209,15 @@ pub async fn events<S: EventStore>(s: &S) {
     ])
     .await
     .unwrap();
-    let got = s.events_for_account("a", 0, 10).await.unwrap();
+    let page = |since, limit| crate::AccountEvents {
+        account_id: "a",
+        since_millis: since,
+        kinds: &[],
+        sp_id: None,
+        offset: 0,
+        limit,
+    };
+    let got = s.events_for_account(&page(0, 10)).await.unwrap();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].time, 20, "newest first");
     assert_eq!(
@@ -212,8 +225,33 @@ pub async fn events<S: EventStore>(s: &S) {
         mk(EventKind::FcVerified, 10, "a"),
         "events round-trip"
     );
-    assert_eq!(s.events_for_account("a", 15, 10).await.unwrap().len(), 1);
-    assert_eq!(s.events_for_account("a", 0, 1).await.unwrap().len(), 1);
+    assert_eq!(s.events_for_account(&page(15, 10)).await.unwrap().len(), 1);
+    assert_eq!(s.events_for_account(&page(0, 1)).await.unwrap().len(), 1);
+    // A citizen's history: kinds, one service, pages.
+    let mut other_sp = mk(EventKind::FcVerified, 40, "a");
+    other_sp.sp_id = Some("sp-other".into());
+    s.append_events(&[other_sp]).await.unwrap();
+    let only = crate::AccountEvents {
+        kinds: &["FC_VERIFIED"],
+        ..page(0, 10)
+    };
+    let verified = s.events_for_account(&only).await.unwrap();
+    assert_eq!(verified.iter().map(|e| e.time).collect::<Vec<_>>(), vec![40, 10]);
+    let one_sp = crate::AccountEvents {
+        sp_id: Some("sp-other"),
+        ..page(0, 10)
+    };
+    assert_eq!(s.events_for_account(&one_sp).await.unwrap().len(), 1);
+    let second_page = crate::AccountEvents {
+        offset: 1,
+        ..page(0, 1)
+    };
+    assert_eq!(s.events_for_account(&second_page).await.unwrap()[0].time, 20);
+    assert_eq!(s.count_events("FC_VERIFIED").await.unwrap(), 3);
+    // Retention: events before an instant go, the others stay.
+    assert_eq!(s.purge_events_before(25).await.unwrap(), 2);
+    let left = s.events_for_account(&page(0, 10)).await.unwrap();
+    assert_eq!(left.iter().map(|e| e.time).collect::<Vec<_>>(), vec![40]);
     assert_eq!(s.count_events("FC_VERIFIED").await.unwrap(), 2);
 }
 

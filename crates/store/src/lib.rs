@@ -23,7 +23,7 @@ pub mod sqlite;
 pub mod test_backends;
 
 use async_trait::async_trait;
-pub use records::{Account, ConfigKind, StoredKey};
+pub use records::{Account, AccountEvents, ConfigKind, StoredKey};
 use relais_core::event::BusinessEvent;
 use std::sync::Arc;
 
@@ -102,20 +102,21 @@ pub trait AccountStore: Send + Sync + 'static {
     ) -> StoreResult<Account>;
     /// Replaces preferences and the active flag.
     async fn save_account(&self, account: &Account) -> StoreResult<()>;
+    /// Deletes the accounts whose last connection is older than
+    /// `before_millis` (the retention job); returns how many.
+    async fn delete_accounts_unused_since(&self, before_millis: i64) -> StoreResult<u64>;
 }
 
 /// Business events kept for the dashboard and statistics.
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
     async fn append_events(&self, events: &[BusinessEvent]) -> StoreResult<()>;
-    /// Newest first.
-    async fn events_for_account(
-        &self,
-        account_id: &str,
-        since_millis: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<BusinessEvent>>;
+    /// One page of an account's events, newest first.
+    async fn events_for_account(&self, query: &AccountEvents<'_>) -> StoreResult<Vec<BusinessEvent>>;
     async fn count_events(&self, event: &str) -> StoreResult<u64>;
+    /// Deletes the events older than `before_millis` (the retention job);
+    /// returns how many.
+    async fn purge_events_before(&self, before_millis: i64) -> StoreResult<u64>;
 }
 
 /// Signing keys (private parts sealed by the caller).

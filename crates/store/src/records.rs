@@ -35,6 +35,9 @@ pub struct Account {
     pub block_future_idps: bool,
     /// Per-organisation `sub` overrides (entity id → sub).
     pub sub_overrides: BTreeMap<String, String>,
+    /// The IdPs that existed when the citizen chose to block future ones:
+    /// any other IdP is refused while `block_future_idps` holds.
+    pub known_idps: Vec<String>,
 }
 
 impl Account {
@@ -48,6 +51,7 @@ impl Account {
             blocked_idps: Vec::new(),
             block_future_idps: false,
             sub_overrides: BTreeMap::new(),
+            known_idps: Vec::new(),
         }
     }
 }
@@ -58,7 +62,9 @@ impl Account {
     pub fn refusal(&self, idp_id: &str) -> Option<relais_core::ErrorCode> {
         if !self.active {
             Some(relais_core::ErrorCode::AccountDisabled)
-        } else if self.blocked_idps.iter().any(|i| i == idp_id) {
+        } else if self.blocked_idps.iter().any(|i| i == idp_id)
+            || (self.block_future_idps && !self.known_idps.iter().any(|i| i == idp_id))
+        {
             Some(relais_core::ErrorCode::IdpBlockedByUser)
         } else {
             None
@@ -87,6 +93,8 @@ pub(crate) struct Prefs {
     pub blocked_idps: Vec<String>,
     pub block_future_idps: bool,
     pub sub_overrides: BTreeMap<String, String>,
+    #[serde(default)]
+    pub known_idps: Vec<String>,
 }
 
 impl Account {
@@ -95,6 +103,7 @@ impl Account {
             "blocked_idps": self.blocked_idps,
             "block_future_idps": self.block_future_idps,
             "sub_overrides": self.sub_overrides,
+            "known_idps": self.known_idps,
         })
         .to_string()
     }
@@ -118,8 +127,24 @@ impl Account {
             blocked_idps: prefs.blocked_idps,
             block_future_idps: prefs.block_future_idps,
             sub_overrides: prefs.sub_overrides,
+            known_idps: prefs.known_idps,
         })
     }
+}
+
+/// Which events of an account to read: a citizen's history page.
+#[derive(Debug, Clone)]
+pub struct AccountEvents<'a> {
+    /// The account as events name it (`EventAccountId`).
+    pub account_id: &'a str,
+    /// Oldest instant included (Unix ms).
+    pub since_millis: i64,
+    /// Only these event kinds (`FC_VERIFIED`…); empty: every kind.
+    pub kinds: &'a [&'a str],
+    /// Only this service (`sp_id`).
+    pub sp_id: Option<&'a str>,
+    pub offset: u32,
+    pub limit: u32,
 }
 
 /// An event read back from the durable store (durable by construction).
@@ -128,4 +153,24 @@ pub(crate) fn stored_event(body: &str) -> crate::StoreResult<relais_core::event:
         .map_err(|e| crate::StoreError::Corrupt(format!("event: {e}")))?;
     e.durable = true;
     Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use relais_core::ErrorCode;
+
+    #[test]
+    fn blocked_and_future_idps_are_refused() {
+        let mut a = Account::new("h", "impots", 0);
+        assert_eq!(a.refusal("ameli"), None);
+        a.blocked_idps = vec!["ameli".into()];
+        assert_eq!(a.refusal("ameli"), Some(ErrorCode::IdpBlockedByUser));
+        a.block_future_idps = true;
+        a.known_idps = vec!["impots".into(), "ameli".into()];
+        assert_eq!(a.refusal("impots"), None);
+        assert_eq!(a.refusal("newcomer"), Some(ErrorCode::IdpBlockedByUser));
+        a.active = false;
+        assert_eq!(a.refusal("impots"), Some(ErrorCode::AccountDisabled));
+    }
 }

@@ -237,6 +237,15 @@ macro_rules! sql_durable {
                 .map_err(unavailable)?;
                 Ok(())
             }
+
+            async fn delete_accounts_unused_since(&self, before_millis: i64) -> $crate::StoreResult<u64> {
+                let r = sqlx::query("DELETE FROM accounts WHERE last_connection < $1")
+                    .bind(before_millis)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(r.rows_affected())
+            }
         }
 
         #[async_trait::async_trait]
@@ -273,20 +282,40 @@ macro_rules! sql_durable {
 
             async fn events_for_account(
                 &self,
-                account_id: &str,
-                since_millis: i64,
-                limit: u32,
+                q: &$crate::AccountEvents<'_>,
             ) -> $crate::StoreResult<Vec<relais_core::event::BusinessEvent>> {
-                let rows: Vec<String> = sqlx::query_scalar(
-                    "SELECT body FROM events WHERE account_id = $1 AND time >= $2 ORDER BY time DESC, seq DESC LIMIT $3",
-                )
-                .bind(account_id)
-                .bind(since_millis)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(unavailable)?;
+                let mut qb = sqlx::QueryBuilder::new("SELECT body FROM events WHERE account_id = ");
+                qb.push_bind(q.account_id).push(" AND time >= ").push_bind(q.since_millis);
+                if !q.kinds.is_empty() {
+                    qb.push(" AND event IN (");
+                    let mut list = qb.separated(", ");
+                    for k in q.kinds {
+                        list.push_bind(*k);
+                    }
+                    qb.push(")");
+                }
+                if let Some(sp) = q.sp_id {
+                    qb.push(" AND sp_id = ").push_bind(sp);
+                }
+                qb.push(" ORDER BY time DESC, seq DESC LIMIT ")
+                    .push_bind(i64::from(q.limit))
+                    .push(" OFFSET ")
+                    .push_bind(i64::from(q.offset));
+                let rows: Vec<String> = qb
+                    .build_query_scalar()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
                 rows.iter().map(|b| $crate::records::stored_event(b)).collect()
+            }
+
+            async fn purge_events_before(&self, before_millis: i64) -> $crate::StoreResult<u64> {
+                let r = sqlx::query("DELETE FROM events WHERE time < $1")
+                    .bind(before_millis)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(r.rows_affected())
             }
 
             async fn count_events(&self, event: &str) -> $crate::StoreResult<u64> {
