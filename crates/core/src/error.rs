@@ -6,7 +6,7 @@
 //! Codes are FranceConnect's where the condition is the same; Relais-specific
 //! ones keep the same module numbering (00 generic, 02 IdP, 03 OIDC provider,
 //! 04 configuration, 10 levels/identity, 18 account, 19 session, 42
-//! navigation, 47 CSRF, 60 pivot identity).
+//! navigation, 47 CSRF, 50 citizen space, 60 pivot identity).
 //!
 //! The catalogue is one table: the `catalogue!` invocation below declares
 //! each [`ErrorCode`] variant together with all of its facts, so adding a
@@ -150,6 +150,9 @@ catalogue! {
     // 47 CSRF
     CsrfWrong => ("Y470001", 401, None, "CSRF token wrong or already used"),
     CsrfMissing => ("Y470002", 400, None, "CSRF token missing"),
+    // 50 citizen space
+    /// The space's own login through the federation failed (state, code, tokens).
+    SpaceLoginFailed => ("Y500001", 400, None, "the citizen space could not complete its login"),
     // 60 pivot identity
     PivotInvalid => ("Y600006", 400, None, "identity from the identity provider failed validation"),
 }

@@ -112,6 +112,18 @@ impl EventKind {
         )
     }
 
+    /// What a citizen's history shows: each login that reached a service
+    /// (one data-transfer event per login) and each data exchange.
+    pub const CITIZEN_HISTORY: [EventKind; 7] = [
+        EventKind::FcDatatransferConsentIdentity,
+        EventKind::FcDatatransferConsentAnonymous,
+        EventKind::FcDatatransferConsentData,
+        EventKind::FcDatatransferInformationIdentity,
+        EventKind::FcDatatransferInformationAnonymous,
+        EventKind::FcDatatransferInformationData,
+        EventKind::DpVerifiedFcChecktoken,
+    ];
+
     /// Data-transfer event for the consent step.
     pub fn datatransfer(consent_required: bool, anonymous: bool, has_data: bool) -> EventKind {
         use EventKind::*;

@@ -236,7 +236,10 @@ pub async fn events<S: EventStore>(s: &S) {
         ..page(0, 10)
     };
     let verified = s.events_for_account(&only).await.unwrap();
-    assert_eq!(verified.iter().map(|e| e.time).collect::<Vec<_>>(), vec![40, 10]);
+    assert_eq!(
+        verified.iter().map(|e| e.time).collect::<Vec<_>>(),
+        vec![40, 10]
+    );
     let one_sp = crate::AccountEvents {
         sp_id: Some("sp-other"),
         ..page(0, 10)
@@ -246,7 +249,10 @@ pub async fn events<S: EventStore>(s: &S) {
         offset: 1,
         ..page(0, 1)
     };
-    assert_eq!(s.events_for_account(&second_page).await.unwrap()[0].time, 20);
+    assert_eq!(
+        s.events_for_account(&second_page).await.unwrap()[0].time,
+        20
+    );
     assert_eq!(s.count_events("FC_VERIFIED").await.unwrap(), 3);
     // Retention: events before an instant go, the others stay.
     assert_eq!(s.purge_events_before(25).await.unwrap(), 2);

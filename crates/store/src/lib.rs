@@ -112,7 +112,10 @@ pub trait AccountStore: Send + Sync + 'static {
 pub trait EventStore: Send + Sync + 'static {
     async fn append_events(&self, events: &[BusinessEvent]) -> StoreResult<()>;
     /// One page of an account's events, newest first.
-    async fn events_for_account(&self, query: &AccountEvents<'_>) -> StoreResult<Vec<BusinessEvent>>;
+    async fn events_for_account(
+        &self,
+        query: &AccountEvents<'_>,
+    ) -> StoreResult<Vec<BusinessEvent>>;
     async fn count_events(&self, event: &str) -> StoreResult<u64>;
     /// Deletes the events older than `before_millis` (the retention job);
     /// returns how many.

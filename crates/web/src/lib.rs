@@ -11,6 +11,7 @@
 //! [`error::JsonError`] for back-channel endpoints.
 
 pub mod abuse;
+pub mod citizen_space;
 pub mod cookies;
 pub mod dpop;
 pub mod error;

@@ -53,7 +53,12 @@ pub fn federation_router(app: AppState) -> Router {
 }
 
 pub fn federation_routes(app: AppState) -> Router {
-    Router::new()
+    let space = if app.settings.citizen_space {
+        crate::citizen_space::routes()
+    } else {
+        Router::new()
+    };
+    space
         .route(
             "/api/v2/.well-known/openid-configuration",
             get(discovery::openid_configuration),

@@ -20,6 +20,9 @@ pub struct Settings {
     /// Absolute lifetime of a browser session, seconds: sliding never
     /// keeps it alive past this (a stolen cookie dies with it).
     pub session_max_secs: u64,
+    /// Whether this node serves the citizen space (`/espace`), a service of
+    /// the federation itself. On by default on the Standard platform.
+    pub citizen_space: bool,
 }
 
 impl Settings {
@@ -50,6 +53,7 @@ impl Settings {
             session_ttl_secs: ttl,
             session_sliding: sliding,
             session_max_secs: max,
+            citizen_space: platform == Platform::Standard,
         }
     }
 }

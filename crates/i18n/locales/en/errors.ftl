@@ -67,3 +67,4 @@ error-Y420001 = This step was already completed. Go back to the service to conti
 error-Y470001 = { error-shared-csrf }
 error-Y470002 = { error-shared-csrf }
 error-Y600006 = The information sent by your login account is incomplete or invalid. Choose another account.
+error-Y500001 = Logging in to your space did not succeed. Try again from your space's home page.

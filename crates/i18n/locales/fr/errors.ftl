@@ -67,3 +67,4 @@ error-Y420001 = Cette étape a déjà été effectuée. Retournez sur le service
 error-Y470001 = { error-shared-csrf }
 error-Y470002 = { error-shared-csrf }
 error-Y600006 = Les informations transmises par votre compte de connexion sont incomplètes ou invalides. Choisissez un autre compte.
+error-Y500001 = La connexion à votre espace n'a pas abouti. Réessayez depuis la page d'accueil de votre espace.

@@ -18,6 +18,10 @@ pub struct ServerConfig {
     /// Plain-http sandbox (local development, demos).
     #[serde(default)]
     pub sandbox: bool,
+    /// Serve the citizen space (`/espace`); default: on the Standard
+    /// platform only.
+    #[serde(default)]
+    pub citizen_space: Option<bool>,
 }
 
 fn default_listen() -> String {
@@ -44,6 +48,7 @@ impl Default for ServerConfig {
             public_url: default_public_url(),
             platform: Platform::Standard,
             sandbox: false,
+            citizen_space: None,
         }
     }
 }

@@ -199,7 +199,11 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         metrics.clone(),
         &mut tasks,
     );
-    let settings = Settings::for_platform(&public_url, cfg.server.platform, sandbox, &sub_secret);
+    let mut settings =
+        Settings::for_platform(&public_url, cfg.server.platform, sandbox, &sub_secret);
+    if let Some(on) = cfg.server.citizen_space {
+        settings.citizen_space = on;
+    }
     let app = AppState(Arc::new(Inner {
         settings,
         registry,
@@ -213,6 +217,15 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         abuse,
         metrics: metrics.clone(),
     }));
+    if app.settings.citizen_space {
+        // The citizen space is a service of the federation itself.
+        app.registry
+            .upsert_sp(&relais_web::citizen_space::provider::registration(
+                &app.settings,
+            ))
+            .await
+            .map_err(|e| NodeError::during("registering the citizen space", e))?;
+    }
     abuse::supervise(&mut tasks, app.clone());
     // Edits made by another node or the CLI apply without restart: at once
     // on PostgreSQL's NOTIFY, and every few seconds in any case.

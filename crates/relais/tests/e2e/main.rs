@@ -8,6 +8,7 @@ mod abuse;
 mod authorize_rules;
 mod bench_smoke;
 mod browser;
+mod citizen_space;
 mod config_serve;
 mod crash;
 mod data_sharing;
