@@ -27,6 +27,7 @@ pub mod ops;
 pub mod pages;
 pub mod partner_keys;
 pub mod registry;
+pub mod retention;
 pub mod router;
 pub mod server;
 pub mod settings;

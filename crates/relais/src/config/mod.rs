@@ -10,6 +10,7 @@
 //! Environment variables `RELAIS__SECTION__KEY=value` override any key
 //! (`RELAIS__SERVER__PUBLIC_URL`, `RELAIS__SECRETS__MASTER_KEY`…).
 
+mod citizen;
 mod data_provider;
 mod error;
 mod identity_provider;
@@ -18,6 +19,7 @@ mod limits;
 mod server;
 mod service_provider;
 
+pub use citizen::RetentionConfig;
 pub use data_provider::DpConfig;
 use error::err;
 pub use error::ConfigError;
@@ -41,6 +43,8 @@ pub struct Config {
     pub events: EventsConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
+    #[serde(default)]
+    pub retention: RetentionConfig,
     #[serde(default)]
     pub service_providers: Vec<SpConfig>,
     #[serde(default)]
@@ -70,6 +74,7 @@ pub fn load(
     let cfg: Config = toml::Value::Table(value)
         .try_into()
         .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+    cfg.retention.check().map_err(ConfigError)?;
     Ok(cfg)
 }
 

@@ -227,6 +227,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
             .map_err(|e| NodeError::during("registering the citizen space", e))?;
     }
     abuse::supervise(&mut tasks, app.clone());
+    supervise_retention(&mut tasks, app.clone(), &cfg.retention);
     // Edits made by another node or the CLI apply without restart: at once
     // on PostgreSQL's NOTIFY, and every few seconds in any case.
     let changed = Arc::new(tokio::sync::Notify::new());
@@ -307,6 +308,28 @@ fn supervise_reload(
                     tracing::warn!(error = %e, "signing keys reload failed");
                 }
             }
+        }
+    });
+}
+
+/// The retention job, every few hours (and once soon after start).
+fn supervise_retention(
+    tasks: &mut Supervisor,
+    app: AppState,
+    cfg: &crate::config::RetentionConfig,
+) {
+    let policy = relais_web::retention::RetentionPolicy {
+        events_days: cfg.events_days,
+        accounts_days: cfg.accounts_days,
+    };
+    let every = std::time::Duration::from_secs(u64::from(cfg.every_hours) * 3600);
+    tasks.every("retention", every, move || {
+        let app = app.clone();
+        async move {
+            relais_web::retention::purge(&app, policy)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         }
     });
 }

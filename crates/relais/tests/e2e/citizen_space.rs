@@ -208,3 +208,35 @@ async fn the_space_refuses_forged_callbacks_and_shows_nothing_without_login() {
     let posted = b.post(&format!("{}/espace/choix", fed.base), &[]).await;
     assert_eq!(posted.location.as_deref(), Some("/espace"));
 }
+
+/// Events outlive the six months of the space only as long as the
+/// retention period says; accounts unused for three years are deleted.
+#[tokio::test]
+async fn retention_deletes_old_events_and_unused_accounts() {
+    use relais_web::retention::{purge, RetentionPolicy};
+    let fed = Fed::start().await;
+    let b = Browser::new();
+    let done = crate::browser::login(
+        &b,
+        &fed.base,
+        &crate::harness::authorize_url(&fed, "sp-a", &[]),
+        "impots",
+        "angela",
+    )
+    .await;
+    assert_eq!(done.status, 303);
+    fed.events().await;
+    let app = &fed.node.app;
+    let stored = || async { app.stores.events.count_events("FC_VERIFIED").await.unwrap() };
+    assert_eq!(stored().await, 1);
+    let policy = RetentionPolicy::default();
+    let nothing = purge(app, policy).await.unwrap();
+    assert_eq!((nothing.events, nothing.accounts), (0, 0));
+    fed.clock.advance_secs(401 * 86_400);
+    let old = purge(app, policy).await.unwrap();
+    assert!(old.events >= 1 && old.accounts == 0, "{old:?}");
+    assert_eq!(stored().await, 0);
+    fed.clock.advance_secs(3 * 365 * 86_400);
+    let unused = purge(app, policy).await.unwrap();
+    assert_eq!(unused.accounts, 1);
+}

@@ -15,6 +15,7 @@ mod data_sharing;
 mod fake_idp;
 mod harness;
 mod interop;
+mod languages;
 mod misbehaving_idp;
 mod oidc_client;
 mod pages;

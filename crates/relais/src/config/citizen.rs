@@ -1,0 +1,72 @@
+//! What the node keeps and tells citizens: `[retention]` periods.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Business events are deleted after this many days (≥ 183: the citizen
+    /// space shows six months).
+    #[serde(default = "default_events_days")]
+    pub events_days: u32,
+    /// Accounts unused for this many days are deleted.
+    #[serde(default = "default_accounts_days")]
+    pub accounts_days: u32,
+    /// How often the job runs, in hours.
+    #[serde(default = "default_every_hours")]
+    pub every_hours: u32,
+}
+
+fn default_events_days() -> u32 {
+    400
+}
+fn default_accounts_days() -> u32 {
+    3 * 365
+}
+fn default_every_hours() -> u32 {
+    6
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            events_days: default_events_days(),
+            accounts_days: default_accounts_days(),
+            every_hours: default_every_hours(),
+        }
+    }
+}
+
+impl RetentionConfig {
+    /// Periods too short to serve the citizen space are refused.
+    pub fn check(&self) -> Result<(), String> {
+        if self.events_days < 183 {
+            return Err(format!(
+                "retention.events_days: {} is shorter than the six months (183 days) the citizen space shows",
+                self.events_days
+            ));
+        }
+        if self.accounts_days < 30 || self.every_hours == 0 || self.every_hours > 24 * 7 {
+            return Err(
+                "retention: accounts_days must be ≥ 30 and every_hours between 1 and 168".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn periods_shorter_than_the_space_shows_are_refused() {
+        let cfg = super::RetentionConfig::default();
+        assert!(cfg.check().is_ok());
+        let short = super::RetentionConfig {
+            events_days: 90,
+            ..cfg
+        };
+        assert!(short
+            .check()
+            .is_err_and(|e| e.contains("retention.events_days")));
+    }
+}
