@@ -11,10 +11,11 @@ port=$(free_port)
 canteen_port=$(free_port)
 plus_port=$(free_port)
 letter_port=$(free_port)
+mail_port=$(free_port)
 work=$(mktemp -d)
 out="$PWD/artifacts/screenshots"
 rm -rf "$out"
-"${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --canteen-port "$canteen_port" --plus-port "$plus_port" --letter-port "$letter_port" --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --canteen-port "$canteen_port" --plus-port "$plus_port" --letter-port "$letter_port" --mail-port "$mail_port" --mail-dir "$work/mail" --db "$work/demo.db" --events "$work/events.jsonl" >"$work/demo.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 ready=no

@@ -20,7 +20,7 @@ EXE = os.path.join(ROOT, "target", "release", "relais")
 def start(port, env_extra):
     d = tempfile.mkdtemp(prefix="relais-measure-")
     env = dict(os.environ, RELAIS_LOG="warn", **env_extra)
-    p = subprocess.Popen([EXE, "demo", "--port", str(port), "--canteen-port", "0", "--plus-port", "0",
+    p = subprocess.Popen([EXE, "demo", "--port", str(port), "--canteen-port", "0", "--plus-port", "0", "--mail-port", "0",
                           "--events", "off", "--db", os.path.join(d, "m.db")],
                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):

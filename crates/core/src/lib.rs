@@ -13,6 +13,7 @@ pub mod acr;
 pub mod alg;
 pub mod authorize;
 pub mod clock;
+pub mod connection_mail;
 pub mod error;
 pub mod event;
 pub mod partner;

@@ -9,6 +9,8 @@ pub mod dp;
 pub mod home;
 pub mod idp;
 pub mod lettre;
+pub mod mail_catcher;
+pub mod mailbox_page;
 pub mod service_client;
 pub mod service_login;
 pub mod site_sessions;

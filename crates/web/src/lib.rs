@@ -22,6 +22,7 @@ pub mod headers;
 pub mod idp_health;
 pub mod journey;
 pub mod keyring;
+pub mod mail;
 pub mod metrics;
 pub mod ops;
 pub mod pages;

@@ -27,6 +27,8 @@ pub struct Inner {
     /// Rate limits, lockouts and request bounds.
     pub abuse: crate::abuse::Abuse,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Connection e-mails (none when the node has no SMTP server).
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 impl std::ops::Deref for AppState {

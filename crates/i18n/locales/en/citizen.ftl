@@ -26,3 +26,17 @@ space-export-title = Export my data
 space-export-lead = Download your history and the pseudonymous identifiers sent to each organisation (right of access, GDPR).
 space-export-json = Download as JSON
 space-export-csv = Download as CSV
+
+mail-connection-subject = Login to { $service } with Relais
+mail-connection-body =
+    Hello,
+
+    You logged in to { $service } on { $when } with { $idp }.
+
+    If this was you, there is nothing to do.
+    If not, change the password of your { $idp } account and block that account in your Relais space:
+    { $space }
+
+    Your space also shows the history of your logins and of the data shared in your name.
+
+    — Relais, identity federation. This message is sent automatically; do not reply.

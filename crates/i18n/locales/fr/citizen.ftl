@@ -26,3 +26,17 @@ space-export-title = Exporter mes données
 space-export-lead = Téléchargez votre historique et les identifiants pseudonymes transmis à chaque organisation (droit d'accès, RGPD).
 space-export-json = Télécharger au format JSON
 space-export-csv = Télécharger au format CSV
+
+mail-connection-subject = Connexion à { $service } avec Relais
+mail-connection-body =
+    Bonjour,
+
+    Vous vous êtes connecté(e) à { $service } le { $when } avec { $idp }.
+
+    Si vous êtes à l'origine de cette connexion, vous n'avez rien à faire.
+    Sinon, changez le mot de passe de votre compte { $idp } et bloquez ce compte dans votre espace Relais :
+    { $space }
+
+    Votre espace montre aussi l'historique de vos connexions et des données transmises en votre nom.
+
+    — Relais, fédération d'identité. Ce message est envoyé automatiquement, n'y répondez pas.

@@ -130,6 +130,8 @@ pub(super) async fn spawn(
         "0",
         "--plus-port",
         "0",
+        "--mail-port",
+        "0",
         "--idps-url",
         &idps,
         "--events",

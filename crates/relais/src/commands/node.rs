@@ -42,6 +42,13 @@ pub struct DemoArgs {
     /// demo a Plus node.
     #[arg(long)]
     config: Option<String>,
+    /// Port of the demo's mail catcher (a local SMTP server that keeps the
+    /// connection e-mails; read them at /demo/courriels); 0 = none.
+    #[arg(long, default_value_t = 8025)]
+    mail_port: u16,
+    /// Where the mail catcher also writes each e-mail as an .eml file.
+    #[arg(long, default_value = "relais-demo-mail")]
+    mail_dir: String,
 }
 
 /// `relais demo`: the embedded defaults, overridden by the options.
@@ -65,13 +72,34 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
             .map_err(|e| format!("--canteen-port {}: {e}", a.canteen_port))?;
         Some((l, format!("http://localhost:{}", a.canteen_port)))
     };
+    // The demo's e-mails go to its own catcher unless the file names a server.
+    let catcher = if a.mail_port == 0 || cfg.mail.smtp_url.is_some() {
+        None
+    } else {
+        let l = tokio::net::TcpListener::bind(("127.0.0.1", a.mail_port))
+            .await
+            .map_err(|e| format!("--mail-port {}: {e}", a.mail_port))?;
+        let c = relais_demo::mail_catcher::MailCatcher::start(l, Some(a.mail_dir.clone().into()))
+            .map_err(|e| format!("mail catcher: {e}"))?;
+        cfg.mail.smtp_url = Some(c.smtp_url());
+        Some(c)
+    };
     // A demo that is already Plus has no second platform beside it.
     let plus = if a.plus_port == 0 || cfg.server.platform == relais_core::Platform::Plus {
         None
     } else {
         Some(start_plus_demo(&cfg, a.plus_port, a.letter_port).await?)
     };
-    run(cfg, true, canteen, a.idps_url, plus).await
+    let inbox = catcher.as_ref().map(|c| c.inbox.clone());
+    let outcome = run(cfg, true, canteen, a.idps_url, plus, inbox).await;
+    if let Some(c) = &catcher {
+        println!(
+            "E-mails caught by the demo: {} (also in {}/)",
+            c.inbox.messages().len(),
+            a.mail_dir
+        );
+    }
+    outcome
 }
 
 /// The Plus platform of `relais demo`: a second node with its own issuer,
@@ -107,6 +135,7 @@ async fn start_plus_demo(
         canteen: Some((letter, format!("http://localhost:{letter_port}"))),
         demo_idps_url: None,
         plus_demo: None,
+        mail_inbox: None,
     };
     crate::node::start(spec, listener)
         .await
@@ -125,7 +154,15 @@ fn sibling(path: &str, tag: &str) -> String {
 
 /// `relais serve --config FILE`.
 pub async fn serve(config: Option<String>) -> Result<(), String> {
-    run(load_config(config.as_deref())?, false, None, None, None).await
+    run(
+        load_config(config.as_deref())?,
+        false,
+        None,
+        None,
+        None,
+        None,
+    )
+    .await
 }
 
 /// A node until Ctrl-C or SIGTERM.
@@ -135,7 +172,9 @@ async fn run(
     canteen: Option<(tokio::net::TcpListener, String)>,
     idps_url: Option<String>,
     mut plus: Option<crate::node::RunningNode>,
+    mail_inbox: Option<relais_demo::mail_catcher::Inbox>,
 ) -> Result<(), String> {
+    let catching = mail_inbox.is_some();
     let listen = cfg.server.listen.clone();
     let listener = relais_web::server::bind(&listen)
         .await
@@ -155,6 +194,7 @@ async fn run(
                 .canteen_addr
                 .map(|a| format!("http://localhost:{}/", a.port())),
         }),
+        mail_inbox,
     };
     let mut running = crate::node::start(spec, listener)
         .await
@@ -166,6 +206,10 @@ async fn run(
         println!("  Home page (start here): {public}/");
         if let Some(u) = &canteen_url {
             println!("  Canteen service:        {u}/   (Inscription à la cantine scolaire, Belleville-sur-Loire)");
+        }
+        println!("  Citizen space:          {public}/espace");
+        if catching {
+            println!("  E-mails sent:           {public}/demo/courriels");
         }
         println!("  Federation issuer:      {issuer}");
         println!("  Discovery:              {issuer}/.well-known/openid-configuration");

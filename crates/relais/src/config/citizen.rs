@@ -1,6 +1,38 @@
-//! What the node keeps and tells citizens: `[retention]` periods.
+//! What the node keeps and tells citizens: `[retention]` periods and
+//! `[mail]`, the SMTP server of the connection e-mails.
 
+use relais_core::connection_mail::MailPolicy;
+use relais_core::Platform;
 use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://host:port`, `smtp://host:587?tls=required`,
+    /// `smtps://user:password@host:465`. Unset: no e-mails (the demo
+    /// starts its own mail catcher).
+    pub smtp_url: Option<String>,
+    /// The sender, `Relais <ne-pas-repondre@relais.example>`.
+    pub from: Option<String>,
+    /// `new_device` (FranceConnect's rule, the Standard default),
+    /// `always` (the Plus default) or `off`.
+    pub connection_emails: Option<MailPolicy>,
+}
+
+impl MailConfig {
+    pub fn policy(&self, platform: Platform) -> MailPolicy {
+        self.connection_emails.unwrap_or(match platform {
+            Platform::Standard => MailPolicy::NewDevice,
+            Platform::Plus => MailPolicy::Always,
+        })
+    }
+
+    pub fn sender(&self) -> String {
+        self.from
+            .clone()
+            .unwrap_or_else(|| "Relais <ne-pas-repondre@relais.localhost>".to_owned())
+    }
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -19,7 +19,7 @@ mod limits;
 mod server;
 mod service_provider;
 
-pub use citizen::RetentionConfig;
+pub use citizen::{MailConfig, RetentionConfig};
 pub use data_provider::DpConfig;
 use error::err;
 pub use error::ConfigError;
@@ -45,6 +45,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     #[serde(default)]
     pub retention: RetentionConfig,
+    #[serde(default)]
+    pub mail: MailConfig,
     #[serde(default)]
     pub service_providers: Vec<SpConfig>,
     #[serde(default)]

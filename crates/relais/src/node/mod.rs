@@ -14,6 +14,7 @@
 mod abuse;
 pub mod demo;
 mod error;
+mod mail;
 mod partners;
 mod stores;
 
@@ -57,6 +58,8 @@ pub struct NodeSpec {
     /// Demo only: where the Plus platform runs beside this Standard demo
     /// (the home page links to it).
     pub plus_demo: Option<PlusDemoLinks>,
+    /// Demo only: the mail catcher's inbox, shown at `/demo/courriels`.
+    pub mail_inbox: Option<relais_demo::mail_catcher::Inbox>,
 }
 
 /// The Plus platform of `relais demo`, as the Standard home page shows it.
@@ -204,6 +207,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     if let Some(on) = cfg.server.citizen_space {
         settings.citizen_space = on;
     }
+    let mailer = mail::start(&cfg.mail, cfg.server.platform, &mut tasks)?;
     let app = AppState(Arc::new(Inner {
         settings,
         registry,
@@ -216,6 +220,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         idp_health: relais_web::idp_health::IdpHealth::default(),
         abuse,
         metrics: metrics.clone(),
+        mailer,
     }));
     if app.settings.citizen_space {
         // The citizen space is a service of the federation itself.
@@ -246,6 +251,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
             let sites = demo::Sites {
                 canteen,
                 plus: spec.plus_demo.clone(),
+                mail_inbox: spec.mail_inbox.clone(),
             };
             demo::mount(router, &app, world, serve_idps, sites, &mut tasks)?
         }

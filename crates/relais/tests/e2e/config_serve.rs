@@ -29,6 +29,7 @@ async fn start_node(
         canteen: None,
         demo_idps_url: None,
         plus_demo: None,
+        mail_inbox: None,
     };
     node::start(spec, listener).await
 }

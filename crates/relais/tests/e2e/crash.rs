@@ -181,6 +181,8 @@ async fn a_killed_node_loses_only_what_it_was_serving() {
                     "0",
                     "--plus-port",
                     "0",
+                    "--mail-port",
+                    "0",
                 ])
                 .args([
                     "--idps-url",

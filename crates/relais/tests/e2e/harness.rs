@@ -18,7 +18,7 @@ pub struct Fed {
 
 pub const SP_SECRET: &str = "test-secret-0123456789abcdef";
 
-fn temp(name: &str) -> PathBuf {
+pub fn temp(name: &str) -> PathBuf {
     let r: u64 = rand_u64();
     std::env::temp_dir().join(format!("relais-e2e-{}-{r:x}-{name}", std::process::id()))
 }
@@ -52,6 +52,29 @@ impl Fed {
 
     /// The demo, with `edit` applied to its configuration first.
     pub async fn start_configured(canteen: bool, edit: impl FnOnce(&mut Config)) -> Fed {
+        Fed::start_full(canteen, edit, None).await
+    }
+
+    /// A demo node whose e-mails go to a mail catcher (a real SMTP server),
+    /// also shown at `/demo/courriels`.
+    pub async fn start_with_mail(canteen: bool) -> (Fed, relais_demo::mail_catcher::MailCatcher) {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let catcher = relais_demo::mail_catcher::MailCatcher::start(l, None).unwrap();
+        let url = catcher.smtp_url();
+        let fed = Fed::start_full(
+            canteen,
+            |c| c.mail.smtp_url = Some(url),
+            Some(catcher.inbox.clone()),
+        )
+        .await;
+        (fed, catcher)
+    }
+
+    async fn start_full(
+        canteen: bool,
+        edit: impl FnOnce(&mut Config),
+        mail_inbox: Option<relais_demo::mail_catcher::Inbox>,
+    ) -> Fed {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let base = format!("http://127.0.0.1:{port}");
@@ -79,6 +102,7 @@ impl Fed {
             canteen,
             demo_idps_url: None,
             plus_demo: None,
+            mail_inbox,
         };
         let node = node::start(spec, listener).await.unwrap();
         let fed = Fed {

@@ -10,6 +10,7 @@ mod bench_smoke;
 mod browser;
 mod citizen_space;
 mod config_serve;
+mod connection_mail;
 mod crash;
 mod data_sharing;
 mod fake_idp;

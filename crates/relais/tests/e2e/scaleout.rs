@@ -120,6 +120,7 @@ impl Cluster {
                 canteen: None,
                 demo_idps_url: Some(idp_base.clone()),
                 plus_demo: None,
+                mail_inbox: None,
             };
             nodes.push(node::start(spec, l).await.unwrap());
         }

@@ -9,6 +9,7 @@
 use crate::error::{with_params, PageError};
 use crate::extract::{PageForm, PagePath};
 use crate::flow::{BrowserSession, CodeGrant, Interaction, InteractionStep, CODE_TTL};
+use crate::mail::connection::ConnectionFacts;
 use crate::pages::cog::commune_name;
 use crate::pages::{self, ConsentPage};
 use crate::state::AppState;
@@ -214,6 +215,8 @@ async fn complete(
     let code = app.random.token(32);
     app.save(&stored_key("code", &code), &grant, CODE_TTL)
         .await?;
+    let sso_same_service =
+        interaction.sso && session.issued.iter().any(|(c, _)| *c == sp.client_id);
     if !session
         .issued
         .iter()
@@ -244,13 +247,36 @@ async fn complete(
         durable.push(e);
     }
     app.events.record(durable).await;
+    let idp_title = app
+        .registry
+        .idp(&login.idp_id)
+        .map(|i| i.title.clone())
+        .unwrap_or_else(|| login.idp_id.clone());
+    let device_cookie = crate::mail::connection::after_login(
+        app,
+        headers,
+        Locale::negotiate(req.ui_locales.as_deref(), headers),
+        ConnectionFacts {
+            email: &login.identity.email,
+            identity_hash: login.identity_hash.as_str(),
+            service: &sp.name,
+            idp: &idp_title,
+            when_millis: app.clock.now_millis(),
+            sso_same_service,
+        },
+    )
+    .await;
     let iss = app.settings.issuer();
     let url = with_params(
         &req.redirect_uri,
         &[("code", &code), ("state", &req.state), ("iss", &iss)],
         false,
     );
-    Ok(Redirect::to(&url).into_response())
+    let mut resp = Redirect::to(&url).into_response();
+    if let Some(c) = device_cookie {
+        resp.headers_mut().append(axum::http::header::SET_COOKIE, c);
+    }
+    Ok(resp)
 }
 
 fn label(locale: Locale, c: Claim) -> Cow<'static, str> {

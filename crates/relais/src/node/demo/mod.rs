@@ -36,6 +36,7 @@ pub struct CanteenSite {
 pub struct Sites {
     pub canteen: Option<CanteenSite>,
     pub plus: Option<crate::node::PlusDemoLinks>,
+    pub mail_inbox: Option<relais_demo::mail_catcher::Inbox>,
 }
 
 /// What the demo mounted in the node.
@@ -141,6 +142,7 @@ pub fn mount(
             world.demo_service(),
             canteen_url,
             sites.plus,
+            sites.mail_inbox,
         ));
     }
     if let Some(site) = canteen {

@@ -27,6 +27,7 @@ struct Site {
     http: reqwest::Client,
     canteen_url: Option<String>,
     plus: Option<crate::node::PlusDemoLinks>,
+    mail_inbox: Option<relais_demo::mail_catcher::Inbox>,
 }
 
 pub fn router(
@@ -34,6 +35,7 @@ pub fn router(
     sp: ServiceProvider,
     canteen_url: Option<String>,
     plus: Option<crate::node::PlusDemoLinks>,
+    mail_inbox: Option<relais_demo::mail_catcher::Inbox>,
 ) -> Router {
     let site = Site {
         app,
@@ -41,12 +43,25 @@ pub fn router(
         http: reqwest::Client::new(),
         canteen_url,
         plus,
+        mail_inbox,
     };
     Router::new()
         .route("/", get(home))
         .route("/demo/callback", get(callback))
         .route("/demo/logged-out", get(logged_out))
+        .route("/demo/courriels", get(mailbox))
         .with_state(site)
+}
+
+/// The e-mails the demo's mail catcher received, newest first.
+async fn mailbox(State(site): State<Site>, headers: HeaderMap) -> Response {
+    let locale = relais_i18n::Locale::negotiate(None, &headers);
+    let mails = site
+        .mail_inbox
+        .as_ref()
+        .map(|i| i.messages())
+        .unwrap_or_default();
+    relais_demo::mailbox_page::render(locale, &mails)
 }
 
 async fn home(State(site): State<Site>) -> Response {
