@@ -4,7 +4,7 @@
 //! Fluent files (`crates/i18n/locales/{fr,en}/errors.ftl`, id
 //! `error-<code>`); a test of the i18n crate checks every code has one.
 //! Codes are FranceConnect's where the condition is the same; Relais-specific
-//! ones keep the same module numbering (00 generic, 02 IdP, 03 OIDC provider,
+//! ones keep the same module numbering (00 generic, 01 civil register, 02 IdP, 03 OIDC provider,
 //! 04 configuration, 10 levels/identity, 18 account, 19 session, 42
 //! navigation, 47 CSRF, 50 citizen space, 60 pivot identity).
 //!
@@ -81,6 +81,13 @@ catalogue! {
     Overloaded => ("Y000529", 503, Some("temporarily_unavailable"), "node overloaded; retry shortly"),
     Internal => ("Y000500", 500, Some("server_error"), "internal error"),
     StorageUnavailable => ("Y000503", 503, Some("temporarily_unavailable"), "storage temporarily unavailable"),
+    // 01 civil register (FranceConnect's RNIPP codes)
+    RegisterNoMatchClose => ("Y010004", 403, Some("access_denied"), "the civil register found a person, but not close enough to the identity"),
+    RegisterAmbiguous => ("Y010006", 403, Some("access_denied"), "the civil register found several persons for the identity"),
+    RegisterUnknown => ("Y010008", 403, Some("access_denied"), "the civil register does not know the identity"),
+    RegisterTimeout => ("Y010011", 503, Some("temporarily_unavailable"), "the civil register did not answer in time"),
+    RegisterUnavailable => ("Y010012", 503, Some("temporarily_unavailable"), "the civil register is unavailable"),
+    RegisterDeceased => ("Y010015", 403, Some("access_denied"), "the civil register reports the person deceased"),
     // 02 identity providers
     IdpDisabled => ("Y020017", 500, None, "the chosen identity provider is disabled"),
     IdpUnknown => ("Y020019", 500, None, "the chosen identity provider is unknown"),
@@ -185,7 +192,11 @@ impl ErrorCode {
             | IdpAcrTooLow
             | IdpAcrNotAllowed
             | IdpBlockedByUser
-            | PivotInvalid => NextStep::AnotherAccount,
+            | PivotInvalid
+            | RegisterNoMatchClose
+            | RegisterAmbiguous
+            | RegisterUnknown
+            | RegisterDeceased => NextStep::AnotherAccount,
             NotFound | MethodNotAllowed => NextStep::Home,
             _ => NextStep::BackToService,
         }

@@ -43,6 +43,9 @@ pub enum EventKind {
     /// Not in FranceConnect's catalogue: a login refused after the IdP
     /// answered (bad token, invalid identity…), with the error code.
     FcLoginRefused,
+    /// The civil register could not answer (timeout, outage); `error` says
+    /// which, `reason` whether the login was refused or went on unchecked.
+    FcRegisterUnavailable,
     /// A service (`sp_id`) or data provider (`dp_id`) locked out from `ip`
     /// after repeated failed client authentications.
     FcClientLockedOut,
@@ -62,6 +65,7 @@ impl EventKind {
             FcRequestedIdpToken => "4.1",
             FcRequestedIdpUserinfo => "4.2",
             FcLoginRefused => "4.9",
+            FcRegisterUnavailable => "4.3",
             FcVerified => "5.0",
             FcIdpDisabled => "5.1",
             FcIdpBlacklisted => "5.2",

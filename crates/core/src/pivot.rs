@@ -30,7 +30,7 @@ impl Gender {
 }
 
 /// `YYYY-MM-DD`, or a presumed date `YYYY-MM-00` / `YYYY-00-00`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct BirthDate {
     year: u16,
@@ -77,6 +77,23 @@ impl BirthDate {
     /// given until a national-register check corrects them.
     pub fn as_claim(&self) -> String {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
+    /// The civil register's form of a presumed date: unknown day and
+    /// month become the 1st (`1962-00-00` → `1962-01-01`).
+    pub fn completed(self) -> BirthDate {
+        BirthDate {
+            year: self.year,
+            month: self.month.max(1),
+            day: self.day.max(1),
+        }
+    }
+
+    /// Whether a full date is compatible with this (possibly presumed) one.
+    pub fn admits(self, full: BirthDate) -> bool {
+        self.year == full.year
+            && (self.month == 0 || self.month == full.month)
+            && (self.day == 0 || self.day == full.day)
     }
 
     /// (year, month, day); month and day are 0 when unknown (presumed dates).
@@ -134,6 +151,10 @@ pub struct PivotIdentity {
     pub birthcountry: String,
     pub email: String,
     pub preferred_username: Option<String>,
+    /// The birth date as the IdP gave it, when the civil register corrected
+    /// it (the `idp_birthdate` claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_birthdate: Option<BirthDate>,
 }
 
 fn text<'a>(m: &'a Map<String, Value>, field: &'static str) -> Result<Option<&'a str>, PivotError> {
@@ -256,6 +277,7 @@ impl PivotIdentity {
             birthcountry,
             email,
             preferred_username,
+            idp_birthdate: None,
         })
     }
 
@@ -268,7 +290,8 @@ impl PivotIdentity {
         Some(Value::String(match claim {
             Claim::GivenName => self.given_name.clone(),
             Claim::FamilyName => self.family_name.clone(),
-            Claim::Birthdate | Claim::IdpBirthdate => self.birthdate.as_claim(),
+            Claim::Birthdate => self.birthdate.as_claim(),
+            Claim::IdpBirthdate => self.idp_birthdate.unwrap_or(self.birthdate).as_claim(),
             Claim::Gender => self.gender.as_str().to_owned(),
             Claim::Birthplace => self.birthplace.clone(),
             Claim::Birthcountry => self.birthcountry.clone(),

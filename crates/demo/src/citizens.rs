@@ -125,6 +125,53 @@ pub static CITIZENS: &[Citizen] = &[
             "birthplace": "75107", "birthcountry": "99100"})
         },
     },
+    Citizen {
+        login: "gaston",
+        description: "Gaston LEFEBVRE, décédé selon le registre d'état civil (doit être refusé)",
+        broken: true,
+        claims: || {
+            json!({"given_name": "Gaston", "family_name": "LEFEBVRE", "birthdate": "1931-04-12", "gender": "male",
+            "birthplace": "75107", "birthcountry": "99100", "email": "gaston.lefebvre@example.fr"})
+        },
+    },
+    Citizen {
+        login: "dominique",
+        description: "Dominique GARNIER, deux personnes au registre (doit être refusé)",
+        broken: true,
+        claims: || {
+            json!({"given_name": "Dominique", "family_name": "GARNIER", "birthdate": "1960-00-00", "gender": "female",
+            "birthplace": "69123", "birthcountry": "99100", "email": "dominique.garnier@example.fr"})
+        },
+    },
+    Citizen {
+        login: "claude",
+        description: "Claude INCONNU, absent du registre d'état civil (doit être refusé)",
+        broken: true,
+        claims: || {
+            json!({"given_name": "Claude", "family_name": "INCONNU", "birthdate": "1977-05-05", "gender": "male",
+            "birthplace": "75107", "birthcountry": "99100", "email": "claude.inconnu@example.fr"})
+        },
+    },
+    Citizen {
+        login: "registre-lent",
+        description:
+            "Le registre d'état civil ne répond pas à temps pour cette personne (connexion refusée)",
+        broken: true,
+        claims: || {
+            json!({"given_name": "Hugo", "family_name": "LENTEUR", "birthdate": "1988-08-08", "gender": "male",
+            "birthplace": "75107", "birthcountry": "99100", "email": "hugo.lenteur@example.fr"})
+        },
+    },
+    Citizen {
+        login: "registre-panne",
+        description:
+            "Le registre d'état civil est en panne pour cette personne (connexion refusée)",
+        broken: true,
+        claims: || {
+            json!({"given_name": "Inès", "family_name": "PANNE", "birthdate": "1992-02-02", "gender": "female",
+            "birthplace": "75107", "birthcountry": "99100", "email": "ines.panne@example.fr"})
+        },
+    },
 ];
 
 pub fn find(login: &str) -> Option<&'static Citizen> {

@@ -5,6 +5,7 @@
 
 pub mod canteen;
 pub mod citizens;
+pub mod civil_register;
 pub mod dp;
 pub mod home;
 pub mod idp;

@@ -12,6 +12,7 @@
 
 pub mod abuse;
 pub mod citizen_space;
+pub mod civil_register;
 pub mod cookies;
 pub mod dpop;
 pub mod error;

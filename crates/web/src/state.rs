@@ -29,6 +29,8 @@ pub struct Inner {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Connection e-mails (none when the node has no SMTP server).
     pub mailer: Option<crate::mail::Mailer>,
+    /// The national register check (Standard platform), when configured.
+    pub civil_register: Option<crate::civil_register::RegisterCheck>,
 }
 
 impl std::ops::Deref for AppState {

@@ -1,9 +1,33 @@
-//! What the node keeps and tells citizens: `[retention]` periods and
-//! `[mail]`, the SMTP server of the connection e-mails.
+//! What the node keeps, checks and tells about citizens: `[retention]`
+//! periods, `[civil_register]` and `[mail]`, the SMTP server of the
+//! connection e-mails.
 
+use relais_core::civil_register::OutagePolicy;
 use relais_core::connection_mail::MailPolicy;
 use relais_core::Platform;
 use serde::Deserialize;
+
+/// `[civil_register]`: the national register check of the Standard platform.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CivilRegisterConfig {
+    /// `demo` (the demo's table; the default of `relais demo`) or `off`
+    /// (the default of `relais serve` until a national register is wired).
+    pub mode: Option<RegisterMode>,
+    /// How long a login waits for the register (default 2000 ms).
+    pub timeout_ms: Option<u64>,
+    /// `refuse` (default: no login with an unchecked identity) or
+    /// `degrade` (let the IdP's identity through, with an event).
+    #[serde(default)]
+    pub on_outage: OutagePolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegisterMode {
+    Off,
+    Demo,
+}
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]

@@ -19,7 +19,7 @@ mod limits;
 mod server;
 mod service_provider;
 
-pub use citizen::{MailConfig, RetentionConfig};
+pub use citizen::{CivilRegisterConfig, MailConfig, RegisterMode, RetentionConfig};
 pub use data_provider::DpConfig;
 use error::err;
 pub use error::ConfigError;
@@ -47,6 +47,8 @@ pub struct Config {
     pub retention: RetentionConfig,
     #[serde(default)]
     pub mail: MailConfig,
+    #[serde(default)]
+    pub civil_register: CivilRegisterConfig,
     #[serde(default)]
     pub service_providers: Vec<SpConfig>,
     #[serde(default)]

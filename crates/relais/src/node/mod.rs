@@ -221,6 +221,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         abuse,
         metrics: metrics.clone(),
         mailer,
+        civil_register: civil_register(cfg, spec.demo),
     }));
     if app.settings.citizen_space {
         // The citizen space is a service of the federation itself.
@@ -338,4 +339,27 @@ fn supervise_retention(
                 .map_err(|e| e.to_string())
         }
     });
+}
+
+/// The national register check: the demo's table in `relais demo` unless
+/// turned off; none otherwise (Standard platform only).
+fn civil_register(cfg: &Config, demo: bool) -> Option<relais_web::civil_register::RegisterCheck> {
+    use crate::config::RegisterMode;
+    let on = match cfg.civil_register.mode {
+        Some(RegisterMode::Demo) => true,
+        Some(RegisterMode::Off) => false,
+        None => demo,
+    };
+    (on && cfg.server.platform == relais_core::Platform::Standard).then(|| {
+        relais_web::civil_register::RegisterCheck {
+            register: Arc::new(demo::register::DemoCivilRegister),
+            timeout: std::time::Duration::from_millis(
+                cfg.civil_register
+                    .timeout_ms
+                    .unwrap_or(2000)
+                    .clamp(100, 30_000),
+            ),
+            on_outage: cfg.civil_register.on_outage,
+        }
+    })
 }

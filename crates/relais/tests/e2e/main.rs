@@ -9,6 +9,7 @@ mod authorize_rules;
 mod bench_smoke;
 mod browser;
 mod citizen_space;
+mod civil_register;
 mod config_serve;
 mod connection_mail;
 mod crash;

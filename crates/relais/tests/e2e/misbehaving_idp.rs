@@ -8,7 +8,12 @@ use crate::harness::{authorize_url, Fed};
 use serde_json::{json, Value};
 
 async fn setup() -> (Fed, FakeIdp) {
-    let fed = Fed::start().await;
+    // The fake IdP's people are not in the demo's civil register: these
+    // tests are about the IdP's answers, so the register is off.
+    let fed = Fed::start_configured(false, |c| {
+        c.civil_register.mode = Some(relais::config::RegisterMode::Off)
+    })
+    .await;
     let fake = FakeIdp::start(fed.clock.clone()).await;
     fed.register_idp(fake.config()).await;
     (fed, fake)

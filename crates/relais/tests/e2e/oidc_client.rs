@@ -322,9 +322,10 @@ async fn claims_follow_scopes() {
         &["birthdate", "birthplace"],
     )
     .await;
+    // The civil register completes a presumed date to the 1st.
     assert_eq!(
         r.userinfo.birthdate().map(|d| d.to_string()),
-        Some("1950-00-00".into())
+        Some("1950-01-01".into())
     );
     assert_eq!(
         r.userinfo.additional_claims().birthplace.as_deref(),

@@ -285,7 +285,8 @@ fn label(locale: Locale, c: Claim) -> Cow<'static, str> {
 
 fn display_value(locale: Locale, id: &PivotIdentity, c: Claim) -> Option<String> {
     Some(match c {
-        Claim::Birthdate | Claim::IdpBirthdate => locale.birth_date(&id.birthdate),
+        Claim::Birthdate => locale.birth_date(&id.birthdate),
+        Claim::IdpBirthdate => locale.birth_date(&id.idp_birthdate.unwrap_or(id.birthdate)),
         Claim::Gender => match id.gender {
             Gender::Male => locale.text("gender-male"),
             Gender::Female => locale.text("gender-female"),

@@ -5,6 +5,7 @@
 //! the node's supervisor, stopped with it. `relais idps` runs the demo IdPs
 //! alone ([`start_demo_idps`]).
 
+pub mod register;
 mod site;
 
 use super::error::NodeError;
