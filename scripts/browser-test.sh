@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts `relais demo` on a free port with a throw-away database and runs the
-# headless-Chromium journey against it. Screenshots land in artifacts/.
+# headless-Chromium journeys and the accessibility audit against it.
+# Screenshots and the axe report land in artifacts/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The binary as the test build makes it (same features as the tests, so
@@ -30,4 +31,12 @@ if [ "$ready" != yes ]; then
   echo "browser: 0 passed, 1 failed"
   exit 1
 fi
-node tests/browser/journey.mjs "http://localhost:$port" "$out" "http://localhost:$canteen_port" "http://localhost:$letter_port"
+base="http://localhost:$port"
+status=0
+# 1. The login journeys (Standard, canteen with the CAF, Plus letter).
+node tests/browser/journey.mjs "$base" "$out" "http://localhost:$canteen_port" "http://localhost:$letter_port" || status=1
+# 2. The citizen space as a new user tries it, keyboard only.
+node tests/browser/citizen.mjs "$base" "http://localhost:$canteen_port" "$out/citizen" || status=1
+# 3. axe-core on every page, French and English, desktop and 320 px.
+node tests/browser/audit.mjs "$base" "$out/audit" "http://localhost:$canteen_port" "http://localhost:$letter_port" || status=1
+exit $status

@@ -31,8 +31,8 @@ if ! python3 -c "import jwcrypto" >/dev/null 2>&1; then
   echo "install-test-deps: installing jwcrypto (independent JOSE implementation for interop tests)"
   python3 -m pip install --quiet --disable-pip-version-check jwcrypto 2>/dev/null || python3 -m pip install --quiet --break-system-packages jwcrypto
 fi
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-  echo "install-test-deps: installing playwright-core (driver only, no browser download)"
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
+  echo "install-test-deps: installing playwright-core (driver only, no browser download) and axe-core"
   (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
 fi
 

@@ -1,4 +1,5 @@
-//! Test citizens shared by every demo IdP (password `123`). Each IdP gives
+//! Test citizens shared by every demo IdP (password `123`); what each one
+//! shows is described in the Fluent files (`citizen-<login>`). Each IdP gives
 //! them its own `sub`, so the federation must recognise the same person
 //! across IdPs by identity alone. Some are deliberately broken and must be
 //! refused by the federation's pivot-identity checks.
@@ -7,7 +8,6 @@ use serde_json::{json, Value};
 
 pub struct Citizen {
     pub login: &'static str,
-    pub description: &'static str,
     /// Whether the federation must refuse this identity.
     pub broken: bool,
     pub claims: fn() -> Value,
@@ -18,7 +18,6 @@ pub const PASSWORD: &str = "123";
 pub static CITIZENS: &[Citizen] = &[
     Citizen {
         login: "jean",
-        description: "Jean DUPONT, né à Paris 7e",
         broken: false,
         claims: || {
             json!({"given_name": "Jean", "family_name": "DUPONT", "birthdate": "1970-01-01", "gender": "male",
@@ -27,7 +26,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "angela",
-        description: "Angela Claire Louise DUBOIS, prénoms multiples",
         broken: false,
         claims: || {
             json!({"given_name": "Angela Claire Louise", "family_name": "DUBOIS", "birthdate": "1962-08-24",
@@ -36,7 +34,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "marie",
-        description: "Marie-Thérèse MARTIN, nom d'usage LEROY, née à Lyon",
         broken: false,
         claims: || {
             json!({"given_name": "Marie-Thérèse", "family_name": "MARTIN", "preferred_username": "LEROY",
@@ -46,7 +43,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "pascal",
-        description: "Pascal ORSINI, né à Ajaccio (Corse-du-Sud, 2A004)",
         broken: false,
         claims: || {
             json!({"given_name": "Pascal", "family_name": "ORSINI", "birthdate": "1975-07-02", "gender": "male",
@@ -55,7 +51,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "amina",
-        description: "Amina BENALI, née au Maroc (lieu de naissance vide)",
         broken: false,
         claims: || {
             json!({"given_name": "Amina", "family_name": "BENALI", "birthdate": "1990-11-30", "gender": "female",
@@ -64,7 +59,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "louis",
-        description: "Louis BERNARD, date de naissance présumée 1950-00-00",
         broken: false,
         claims: || {
             json!({"given_name": "Louis", "family_name": "BERNARD", "birthdate": "1950-00-00", "gender": "male",
@@ -73,7 +67,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "lucie",
-        description: "Lucie PETIT, date présumée 1985-06-00",
         broken: false,
         claims: || {
             json!({"given_name": "Lucie", "family_name": "PETIT", "birthdate": "1985-06-00", "gender": "female",
@@ -82,7 +75,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "camille",
-        description: "Camille MOREAU, sexe non spécifié",
         broken: false,
         claims: || {
             json!({"given_name": "Camille", "family_name": "MOREAU", "birthdate": "1999-09-09", "gender": "unspecified",
@@ -91,7 +83,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "eloise",
-        description: "Éloïse-Anaïs Zoé ROUSSEAU-MÜLLER, prénoms accentués et composés",
         broken: false,
         claims: || {
             json!({"given_name": "Éloïse-Anaïs Zoé", "family_name": "ROUSSEAU-MÜLLER", "birthdate": "2001-02-28",
@@ -100,7 +91,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "sans-genre",
-        description: "Identité cassée : pas de sexe (doit être refusée)",
         broken: true,
         claims: || {
             json!({"given_name": "Paul", "family_name": "SANSGENRE", "birthdate": "1980-01-01",
@@ -109,7 +99,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "mauvais-cog",
-        description: "Identité cassée : code commune invalide (doit être refusée)",
         broken: true,
         claims: || {
             json!({"given_name": "Paul", "family_name": "MAUVAISCOG", "birthdate": "1980-01-01", "gender": "male",
@@ -118,7 +107,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "sans-email",
-        description: "Identité cassée : pas d'adresse électronique (doit être refusée)",
         broken: true,
         claims: || {
             json!({"given_name": "Paul", "family_name": "SANSEMAIL", "birthdate": "1980-01-01", "gender": "male",
@@ -127,7 +115,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "gaston",
-        description: "Gaston LEFEBVRE, décédé selon le registre d'état civil (doit être refusé)",
         broken: true,
         claims: || {
             json!({"given_name": "Gaston", "family_name": "LEFEBVRE", "birthdate": "1931-04-12", "gender": "male",
@@ -136,7 +123,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "dominique",
-        description: "Dominique GARNIER, deux personnes au registre (doit être refusé)",
         broken: true,
         claims: || {
             json!({"given_name": "Dominique", "family_name": "GARNIER", "birthdate": "1960-00-00", "gender": "female",
@@ -145,7 +131,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "claude",
-        description: "Claude INCONNU, absent du registre d'état civil (doit être refusé)",
         broken: true,
         claims: || {
             json!({"given_name": "Claude", "family_name": "INCONNU", "birthdate": "1977-05-05", "gender": "male",
@@ -154,8 +139,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "registre-lent",
-        description:
-            "Le registre d'état civil ne répond pas à temps pour cette personne (connexion refusée)",
         broken: true,
         claims: || {
             json!({"given_name": "Hugo", "family_name": "LENTEUR", "birthdate": "1988-08-08", "gender": "male",
@@ -164,8 +147,6 @@ pub static CITIZENS: &[Citizen] = &[
     },
     Citizen {
         login: "registre-panne",
-        description:
-            "Le registre d'état civil est en panne pour cette personne (connexion refusée)",
         broken: true,
         claims: || {
             json!({"given_name": "Inès", "family_name": "PANNE", "birthdate": "1992-02-02", "gender": "female",

@@ -6,10 +6,12 @@ use crate::citizens::CITIZENS;
 use crate::world::DEMO_IDPS;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
+use relais_i18n::{Locale, Tr};
 
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage<'a> {
+    pub t: Tr,
     pub federation: &'a str,
     pub client_id: &'a str,
     pub client_secret: &'a str,
@@ -20,7 +22,7 @@ pub struct HomePage<'a> {
     pub plus_issuer: Option<&'a str>,
     pub plus_letter: Option<&'a str>,
     pub idps: Vec<(&'static str, &'static str, String)>,
-    pub citizens: Vec<(&'static str, &'static str, bool)>,
+    pub citizens: Vec<(&'static str, String, bool)>,
     pub dps: Vec<(&'static str, String)>,
 }
 
@@ -49,21 +51,25 @@ pub fn idp_rows(public_url: &str) -> Vec<(&'static str, &'static str, String)> {
             if s.userinfo_signed {
                 features.push("userinfo JWT".into());
             }
-            features.push(if s.end_session {
-                "end_session".into()
-            } else {
-                "sans end_session".into()
-            });
+            if s.end_session {
+                features.push("end_session".into());
+            }
             let _ = public_url;
             (s.id, s.title, features.join(", "))
         })
         .collect()
 }
 
-pub fn citizen_rows() -> Vec<(&'static str, &'static str, bool)> {
+pub fn citizen_rows(locale: Locale) -> Vec<(&'static str, String, bool)> {
     CITIZENS
         .iter()
-        .map(|c| (c.login, c.description, c.broken))
+        .map(|c| {
+            (
+                c.login,
+                locale.text(&format!("citizen-{}", c.login)).into_owned(),
+                c.broken,
+            )
+        })
         .collect()
 }
 

@@ -45,7 +45,8 @@ pub fn start<T: Clone>(
 }
 
 /// Checks a callback against the browser's pending login (`pending_of`
-/// reads it from the session); `Err` is the message for the citizen. A
+/// reads it from the session); `Err` is the Fluent id of the message for
+/// the citizen. A
 /// refused or forged callback ends the pending login.
 pub fn returned<T: Clone>(
     sessions: &SiteSessions<T>,
@@ -57,20 +58,20 @@ pub fn returned<T: Clone>(
         .of(headers)
         .and_then(|(sid, s)| pending_of(s).map(|p| (sid, p)))
     else {
-        return Err("Votre demande de connexion a expiré. Recommencez.");
+        return Err("site-login-expired");
     };
     if q.state.as_deref() != Some(pending.state.as_str()) {
         sessions.forget(&sid);
-        return Err("Retour de connexion inattendu (state incorrect). Recommencez.");
+        return Err("site-login-wrong-state");
     }
     if let Some(e) = q.error {
         sessions.forget(&sid);
         return Err(if e == "access_denied" {
-            "Connexion annulée."
+            "site-login-cancelled"
         } else {
-            "La connexion n'a pas abouti."
+            "site-login-failed"
         });
     }
-    let code = q.code.ok_or("Aucun code reçu de Relais.")?;
+    let code = q.code.ok_or("site-login-no-code")?;
     Ok(Returned { sid, pending, code })
 }

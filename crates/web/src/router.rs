@@ -104,15 +104,21 @@ pub fn with_federation_layers(router: Router, app: &AppState) -> Router {
     finish(router, app.settings.sandbox, Some(app))
 }
 
-/// Adds what every response goes through; call once, on the final router.
+/// Adds what every response goes through; call once, on the final router
+/// of a site that is not the federation (it brings its own fallback).
 pub fn with_layers(router: Router, sandbox: bool) -> Router {
     finish(router, sandbox, None)
 }
 
 fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Router {
-    let router = router
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed);
+    // The federation answers unknown routes with its error page; another
+    // site (a demo service) keeps the 404 page of its own look.
+    let router = if guarded_by.is_some() {
+        router.fallback(not_found)
+    } else {
+        router
+    };
+    let router = router.method_not_allowed_fallback(method_not_allowed);
     let router = match guarded_by {
         Some(app) => router.layer(middleware::from_fn_with_state(app.clone(), abuse::guard)),
         None => router,

@@ -17,6 +17,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use relais_core::{Clock, Randomness};
+use relais_i18n::{Locale, Tr};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +36,7 @@ pub struct Quotient {
 struct LoggedIn {
     identity: Map<String, Value>,
     id_token: String,
-    quotient: Result<Quotient, String>,
+    quotient: Result<Quotient, &'static str>,
     csrf: String,
 }
 
@@ -99,15 +100,16 @@ impl Canteen {
         self.sessions.forget(id)
     }
 
-    /// Calls the CAF API with the Relais access token.
-    async fn fetch_quotient(&self, access_token: &str) -> Result<Quotient, String> {
+    /// Calls the CAF API with the Relais access token; `Err` is the Fluent
+    /// id of the reason.
+    async fn fetch_quotient(&self, access_token: &str) -> Result<Quotient, &'static str> {
         let r = self
             .http
             .get(&self.caf_url)
             .bearer_auth(access_token)
             .send()
             .await
-            .map_err(|_| "service de la CAF injoignable".to_owned())?;
+            .map_err(|_| "canteen-caf-unreachable")?;
         let status = r.status().as_u16();
         let body: Value = r.json().await.unwrap_or(Value::Null);
         match status {
@@ -115,7 +117,7 @@ impl Canteen {
                 let value = body
                     .get("quotient_familial")
                     .and_then(Value::as_u64)
-                    .ok_or("réponse de la CAF incomplète")?;
+                    .ok_or("canteen-caf-incomplete")?;
                 Ok(Quotient {
                     value: u32::try_from(value).unwrap_or(u32::MAX),
                     month: body
@@ -125,9 +127,9 @@ impl Canteen {
                         .to_owned(),
                 })
             }
-            404 => Err("aucun dossier allocataire à votre nom".into()),
-            403 => Err("accès au quotient familial non autorisé".into()),
-            _ => Err(format!("la CAF a répondu {status}")),
+            404 => Err("canteen-caf-no-file"),
+            403 => Err("canteen-caf-forbidden"),
+            _ => Err("canteen-caf-failed"),
         }
     }
 }
@@ -135,14 +137,24 @@ impl Canteen {
 #[derive(Template)]
 #[template(path = "canteen_home.html")]
 struct HomePage<'a> {
+    t: Tr,
     logged_in: bool,
+    /// Fluent id of a notice.
     message: Option<&'a str>,
     about: &'a str,
 }
 
 #[derive(Template)]
+#[template(path = "canteen_404.html")]
+struct NotFoundPage {
+    t: Tr,
+    logged_in: bool,
+}
+
+#[derive(Template)]
 #[template(path = "canteen_form.html")]
 struct FormPage<'a> {
+    t: Tr,
     logged_in: bool,
     csrf: &'a str,
     family_name: &'a str,
@@ -151,22 +163,21 @@ struct FormPage<'a> {
     birthdate: String,
     email: &'a str,
     quotient: Option<u32>,
-    qf_month: &'a str,
-    qf_problem: &'a str,
+    qf_source: String,
+    qf_missing: String,
     bracket: &'static str,
     price: String,
-    days: [&'static str; 4],
+    /// (value, label) of each canteen day.
+    days: Vec<(&'static str, String)>,
 }
 
 #[derive(Template)]
 #[template(path = "canteen_done.html")]
-struct DonePage<'a> {
+struct DonePage {
+    t: Tr,
     logged_in: bool,
-    child: &'a str,
-    school: &'a str,
-    days: String,
-    bracket: &'static str,
-    price: String,
+    done: String,
+    price_line: String,
 }
 
 fn render<T: Template>(t: &T) -> Response {
@@ -180,9 +191,10 @@ fn render<T: Template>(t: &T) -> Response {
     }
 }
 
-fn home_with(message: Option<&str>, canteen: &Canteen) -> Response {
+fn home_with(headers: &HeaderMap, message: Option<&str>, canteen: &Canteen) -> Response {
     let about = format!("{}/.well-known/openid-configuration", canteen.client.issuer);
     render(&HomePage {
+        t: Tr::new(Locale::negotiate(None, headers), "/"),
         logged_in: false,
         message,
         about: &about,
@@ -192,7 +204,7 @@ fn home_with(message: Option<&str>, canteen: &Canteen) -> Response {
 async fn home(State(c): State<Arc<Canteen>>, headers: HeaderMap) -> Response {
     match c.session(&headers) {
         Some((_, CanteenSession::LoggedIn(_))) => Redirect::to("/inscription").into_response(),
-        _ => home_with(None, &c),
+        _ => home_with(&headers, None, &c),
     }
 }
 
@@ -218,17 +230,14 @@ async fn callback(
     let Returned { sid, pending, code } =
         match service_login::returned(&c.sessions, &headers, q, pending_of) {
             Ok(r) => r,
-            Err(msg) => return home_with(Some(msg), &c),
+            Err(msg) => return home_with(&headers, Some(msg), &c),
         };
     let tokens = match c.client.finish(&code, &pending, c.clock.now_secs()).await {
         Ok(t) => t,
         Err(e) => {
             c.forget(&sid);
             tracing::warn!(error = %e, "canteen login failed");
-            return home_with(
-                Some("La connexion n'a pas pu être vérifiée. Recommencez."),
-                &c,
-            );
+            return home_with(&headers, Some("site-login-unverified"), &c);
         }
     };
     let quotient = c.fetch_quotient(&tokens.access_token).await;
@@ -245,16 +254,20 @@ async fn callback(
     Redirect::to("/inscription").into_response()
 }
 
-fn french_date(iso: &str) -> String {
+fn date_in_words(locale: Locale, iso: &str) -> String {
     relais_core::pivot::BirthDate::parse(iso)
-        .map(|d| relais_i18n::Locale::Fr.birth_date(&d))
+        .map(|d| locale.birth_date(&d))
         .unwrap_or_else(|| iso.to_owned())
 }
+
+/// The canteen days (form values stay French; labels follow the page).
+const DAYS: [&str; 4] = ["lundi", "mardi", "jeudi", "vendredi"];
 
 async fn form(State(c): State<Arc<Canteen>>, headers: HeaderMap) -> Response {
     let Some((_, CanteenSession::LoggedIn(s))) = c.session(&headers) else {
         return Redirect::to("/").into_response();
     };
+    let locale = Locale::negotiate(None, &headers);
     let get = |k: &str| s.identity.get(k).and_then(Value::as_str).unwrap_or("");
     let (quotient, month, problem, bracket) = match &s.quotient {
         Ok(q) => (
@@ -263,22 +276,30 @@ async fn form(State(c): State<Arc<Canteen>>, headers: HeaderMap) -> Response {
             "",
             pricing::bracket_for(q.value),
         ),
-        Err(e) => (None, "", e.as_str(), pricing::Bracket::full_price()),
+        Err(e) => (None, "", *e, pricing::Bracket::full_price()),
     };
+    let price = bracket.price_text();
     render(&FormPage {
+        t: Tr::new(locale, "/inscription"),
         logged_in: true,
         csrf: &s.csrf,
         family_name: get("family_name"),
         usage_name: s.identity.get("preferred_username").and_then(Value::as_str),
         given_name: get("given_name"),
-        birthdate: french_date(get("birthdate")),
+        birthdate: date_in_words(locale, get("birthdate")),
         email: get("email"),
         quotient,
-        qf_month: month,
-        qf_problem: problem,
+        qf_source: locale.text_with("canteen-qf-source", &[("month", month)]),
+        qf_missing: locale.text_with(
+            "canteen-qf-missing",
+            &[("problem", &locale.text(problem)), ("price", &price)],
+        ),
         bracket: bracket.letter,
-        price: bracket.price_text(),
-        days: ["lundi", "mardi", "jeudi", "vendredi"],
+        price,
+        days: DAYS
+            .iter()
+            .map(|d| (*d, locale.text(&format!("canteen-day-{d}")).into_owned()))
+            .collect(),
     })
 }
 
@@ -299,30 +320,50 @@ async fn submit(
             .unwrap_or_default()
     };
     if !relais_oidc::provider::secret_matches(&field("csrf"), &s.csrf) {
-        return home_with(Some("Le formulaire a expiré. Reconnectez-vous."), &c);
+        return home_with(&headers, Some("canteen-form-expired"), &c);
     }
     let child = format!("{} {}", field("enfant_prenom"), field("enfant_nom"));
     let school = field("ecole");
     if child.trim().is_empty() || school.is_empty() || child.len() > 200 || school.len() > 200 {
         return Redirect::to("/inscription").into_response();
     }
+    let locale = Locale::negotiate(None, &headers);
     let days: Vec<String> = fields
         .iter()
         .filter(|(k, _)| k == "jours")
         .map(|(_, v)| v.clone())
+        .filter(|v| DAYS.contains(&v.as_str()))
+        .map(|v| locale.text(&format!("canteen-day-{v}")).into_owned())
         .take(5)
         .collect();
     let bracket = match &s.quotient {
         Ok(q) => pricing::bracket_for(q.value),
         Err(_) => pricing::Bracket::full_price(),
     };
+    let price = bracket.price_text();
+    let done = if days.is_empty() {
+        locale.text_with(
+            "canteen-done-text",
+            &[("child", child.trim()), ("school", &school)],
+        )
+    } else {
+        locale.text_with(
+            "canteen-done-text-days",
+            &[
+                ("child", child.trim()),
+                ("school", &school),
+                ("days", &days.join(", ")),
+            ],
+        )
+    };
     render(&DonePage {
+        t: Tr::new(locale, "/inscription"),
         logged_in: true,
-        child: child.trim(),
-        school: &school,
-        days: days.join(", "),
-        bracket: bracket.letter,
-        price: bracket.price_text(),
+        done,
+        price_line: locale.text_with(
+            "canteen-done-price",
+            &[("bracket", bracket.letter), ("price", &price)],
+        ),
     })
 }
 
@@ -339,6 +380,17 @@ async fn logout(State(c): State<Arc<Canteen>>, headers: HeaderMap) -> Response {
         }
         _ => Redirect::to("/").into_response(),
     }
+}
+
+/// The canteen's own 404, in the canteen's look.
+async fn not_found(headers: HeaderMap) -> Response {
+    let page = NotFoundPage {
+        t: Tr::new(Locale::negotiate(None, &headers), "/"),
+        logged_in: false,
+    };
+    let mut r = render(&page);
+    *r.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    r
 }
 
 async fn style() -> Response {
@@ -361,5 +413,6 @@ pub fn router(canteen: Arc<Canteen>) -> Router {
         .route("/inscription", get(form).post(submit))
         .route("/logout", get(logout))
         .route("/style.css", get(style))
+        .fallback(not_found)
         .with_state(canteen)
 }

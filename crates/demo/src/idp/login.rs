@@ -5,10 +5,12 @@ use super::DemoIdp;
 use crate::citizens::{self, CITIZENS, PASSWORD};
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use relais_core::acr::AcrLevel;
+use relais_i18n::{Locale, Tr};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,13 +18,14 @@ use std::sync::Arc;
 #[derive(Template)]
 #[template(path = "idp_login.html")]
 struct LoginPage<'a> {
+    t: Tr,
     title: &'a str,
     action: String,
     rid: &'a str,
     csrf: &'a str,
     login: &'a str,
     error: Option<&'a str>,
-    citizens: Vec<(&'static str, &'static str)>,
+    citizens: Vec<(&'static str, String)>,
 }
 
 /// A validated authorization request waiting for the citizen to log in.
@@ -34,6 +37,9 @@ pub(super) struct PendingRequest {
     pub code_challenge: Option<String>,
     pub acr: AcrLevel,
     pub csrf: String,
+    /// The authorize address, to show the page again in another language.
+    #[serde(default)]
+    pub here: String,
 }
 
 /// What a code stands for.
@@ -52,15 +58,32 @@ fn bad(msg: &str) -> Response {
         .into_response()
 }
 
-fn page(idp: &DemoIdp, rid: &str, csrf: &str, login: &str, error: Option<&str>) -> Response {
+fn page(
+    locale: Locale,
+    here: &str,
+    idp: &DemoIdp,
+    rid: &str,
+    csrf: &str,
+    login: &str,
+    error: Option<&str>,
+) -> Response {
     let p = LoginPage {
+        t: Tr::new(locale, here),
         title: idp.spec.title,
         action: format!("{}/login", idp.issuer),
         rid,
         csrf,
         login,
         error,
-        citizens: CITIZENS.iter().map(|c| (c.login, c.description)).collect(),
+        citizens: CITIZENS
+            .iter()
+            .map(|c| {
+                (
+                    c.login,
+                    locale.text(&format!("citizen-{}", c.login)).into_owned(),
+                )
+            })
+            .collect(),
     };
     match p.render() {
         Ok(s) => Html(s).into_response(),
@@ -70,6 +93,8 @@ fn page(idp: &DemoIdp, rid: &str, csrf: &str, login: &str, error: Option<&str>) 
 
 pub(super) async fn authorize(
     State(idp): State<Arc<DemoIdp>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let get = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
@@ -112,6 +137,10 @@ pub(super) async fn authorize(
         code_challenge,
         acr,
         csrf: idp.random.token(24),
+        here: uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
     };
     if let Some(login) = idp.auto_login.clone() {
         return issue_code(&idp, &pending, &login).await;
@@ -120,7 +149,15 @@ pub(super) async fn authorize(
     if !idp.put_json(&format!("req:{rid}"), &pending, 1800).await {
         return bad("stockage indisponible");
     }
-    page(&idp, &rid, &pending.csrf, "", None)
+    page(
+        Locale::negotiate(None, &headers),
+        &pending.here,
+        &idp,
+        &rid,
+        &pending.csrf,
+        "",
+        None,
+    )
 }
 
 #[derive(Deserialize)]
@@ -153,7 +190,11 @@ async fn issue_code(idp: &DemoIdp, req: &PendingRequest, login: &str) -> Respons
     Redirect::to(&format!("{}?{q}", req.redirect_uri)).into_response()
 }
 
-pub(super) async fn submit(State(idp): State<Arc<DemoIdp>>, Form(f): Form<LoginForm>) -> Response {
+pub(super) async fn submit(
+    State(idp): State<Arc<DemoIdp>>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let rid = f.rid.unwrap_or_default();
     let key = format!("req:{rid}");
     let Some(pending) = idp.get_json::<PendingRequest>(&key).await else {
@@ -179,12 +220,16 @@ pub(super) async fn submit(State(idp): State<Arc<DemoIdp>>, Form(f): Form<LoginF
     let password = f.password.unwrap_or_default();
     let known = citizens::find(&login).is_some();
     if !known || !relais_oidc::provider::secret_matches(&password, PASSWORD) {
+        let locale = Locale::negotiate(None, &headers);
+        let error = locale.text("idp-login-wrong");
         return page(
+            locale,
+            &pending.here,
             &idp,
             &rid,
             &pending.csrf,
             &login,
-            Some("Identifiant ou mot de passe incorrect."),
+            Some(&error),
         );
     }
     match idp.take_json::<PendingRequest>(&key).await {

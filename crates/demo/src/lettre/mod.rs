@@ -15,6 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use relais_core::{AcrLevel, Clock, Randomness};
+use relais_i18n::{Locale, Tr};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,7 @@ const SCOPE: &str = "openid identite_pivot email";
 enum LettreSession {
     Pending(PendingLogin),
     LoggedIn {
+        /// (claim name, value).
         claims: Vec<(String, String)>,
         level: AcrLevel,
         id_token: String,
@@ -44,13 +46,15 @@ pub struct Lettre {
 #[derive(Template)]
 #[template(path = "lettre_page.html")]
 struct Page<'a> {
-    title: &'a str,
+    t: Tr,
+    title: std::borrow::Cow<'static, str>,
+    /// Fluent id of a notice.
     message: Option<&'a str>,
     logged_in: bool,
     level: &'a str,
-    level_name: &'a str,
-    claims: &'a [(String, String)],
-    encryption: &'a str,
+    level_name: std::borrow::Cow<'static, str>,
+    /// (label, value).
+    claims: Vec<(String, &'a str)>,
     about: &'a str,
 }
 
@@ -93,7 +97,13 @@ impl Lettre {
         self.sessions.forget(id)
     }
 
-    fn page(&self, message: Option<&str>, session: Option<&LettreSession>) -> Response {
+    fn page(
+        &self,
+        headers: &HeaderMap,
+        message: Option<&str>,
+        session: Option<&LettreSession>,
+    ) -> Response {
+        let locale = Locale::negotiate(None, headers);
         let about = format!("{}/.well-known/openid-configuration", self.client.issuer);
         let (claims, level) = match session {
             Some(LettreSession::LoggedIn { claims, level, .. }) => {
@@ -102,21 +112,24 @@ impl Lettre {
             _ => (&[][..], None),
         };
         let page = Page {
-            title: if level.is_some() {
-                "Votre identité est vérifiée"
+            t: Tr::new(locale, "/"),
+            title: locale.text(if level.is_some() {
+                "letter-verified-title"
             } else {
-                "Envoyer une lettre recommandée électronique"
-            },
+                "letter-title"
+            }),
             message,
             logged_in: level.is_some(),
             level: level.map(AcrLevel::as_str).unwrap_or(""),
             level_name: match level {
-                Some(AcrLevel::Eidas3) => "élevé",
-                Some(AcrLevel::Eidas2) => "substantiel",
-                _ => "",
+                Some(AcrLevel::Eidas3) => locale.text("letter-level-high"),
+                Some(AcrLevel::Eidas2) => locale.text("letter-level-substantial"),
+                _ => std::borrow::Cow::Borrowed(""),
             },
-            claims,
-            encryption: "RSA-OAEP-256 pour le jeton d'identité, ECDH-ES pour les informations d'utilisateur, contenu A256GCM",
+            claims: claims
+                .iter()
+                .map(|(k, v)| (locale.text(&format!("claim-{k}")).into_owned(), v.as_str()))
+                .collect(),
             about: &about,
         };
         let html = page.render().unwrap_or_else(|_| {
@@ -131,7 +144,7 @@ impl Lettre {
 
 async fn home(State(l): State<Arc<Lettre>>, headers: HeaderMap) -> Response {
     let session = l.session(&headers).map(|(_, s)| s);
-    l.page(None, session.as_ref())
+    l.page(&headers, None, session.as_ref())
 }
 
 async fn login(State(l): State<Arc<Lettre>>) -> Response {
@@ -156,17 +169,14 @@ async fn callback(
     let Returned { sid, pending, code } =
         match service_login::returned(&l.sessions, &headers, q, pending_of) {
             Ok(r) => r,
-            Err(msg) => return l.page(Some(msg), None),
+            Err(msg) => return l.page(&headers, Some(msg), None),
         };
     let tokens = match l.client.finish(&code, &pending, l.clock.now_secs()).await {
         Ok(t) => t,
         Err(e) => {
             l.forget(&sid);
             tracing::warn!(error = %e, "registered-letter login failed");
-            return l.page(
-                Some("La connexion n'a pas pu être vérifiée. Recommencez."),
-                None,
-            );
+            return l.page(&headers, Some("site-login-unverified"), None);
         }
     };
     let level = tokens
@@ -177,26 +187,18 @@ async fn callback(
         .filter(|a| *a >= AcrLevel::Eidas2);
     let Some(level) = level else {
         l.forget(&sid);
-        return l.page(
-            Some("Niveau de garantie insuffisant pour ce service."),
-            None,
-        );
+        return l.page(&headers, Some("letter-level-too-low"), None);
     };
-    let claims = [
-        ("given_name", "Prénom(s)"),
-        ("family_name", "Nom de naissance"),
-        ("birthdate", "Date de naissance"),
-        ("email", "Adresse électronique"),
-    ]
-    .iter()
-    .filter_map(|(k, label)| {
-        tokens
-            .userinfo
-            .get(*k)
-            .and_then(Value::as_str)
-            .map(|v| ((*label).to_owned(), v.to_owned()))
-    })
-    .collect();
+    let claims = ["given_name", "family_name", "birthdate", "email"]
+        .iter()
+        .filter_map(|k| {
+            tokens
+                .userinfo
+                .get(*k)
+                .and_then(Value::as_str)
+                .map(|v| ((*k).to_owned(), v.to_owned()))
+        })
+        .collect();
     l.store(
         &sid,
         LettreSession::LoggedIn {
@@ -230,6 +232,13 @@ async fn jwks(State(l): State<Arc<Lettre>>) -> Response {
     r
 }
 
+/// The service's own 404: its home page with a notice.
+async fn not_found(State(l): State<Arc<Lettre>>, headers: HeaderMap) -> Response {
+    let mut r = l.page(&headers, Some("letter-not-found"), None);
+    *r.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    r
+}
+
 async fn style() -> Response {
     let mut r = CSS.into_response();
     r.headers_mut().insert(
@@ -250,5 +259,6 @@ pub fn router(lettre: Arc<Lettre>) -> Router {
         .route("/logout", get(logout))
         .route("/jwks", get(jwks))
         .route("/style.css", get(style))
+        .fallback(not_found)
         .with_state(lettre)
 }

@@ -80,8 +80,9 @@ fn unfold(head: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for line in head.lines() {
         if line.starts_with([' ', '\t']) {
+            // RFC 5322 §2.2.3: unfolding removes the line break only.
             if let Some(last) = out.last_mut() {
-                last.1.push_str(line.trim_start());
+                last.1.push_str(line);
             }
         } else if let Some((k, v)) = line.split_once(':') {
             out.push((k.trim().to_owned(), v.trim().to_owned()));
@@ -151,6 +152,9 @@ mod tests {
         let m = CaughtMail::new("a@b".into(), vec!["c@d".into()], raw.into());
         assert_eq!(m.subject, "Connexion à Belleville");
         assert_eq!(m.body, "le 2 décembre 2026\n");
+        let folded = "Subject: Inscription à la cantine\r\n scolaire =?utf-8?b?w6A=?=\r\n =?utf-8?b?IEI=?=\r\n\r\n";
+        let f = CaughtMail::new(String::new(), vec![], folded.into());
+        assert_eq!(f.subject, "Inscription à la cantine scolaire à B");
         let b64 = "Content-Transfer-Encoding: base64\r\n\r\nw6l0w6k=\r\n";
         assert_eq!(
             CaughtMail::new(String::new(), vec![], b64.into()).body,

@@ -396,7 +396,7 @@ async fn canteen_form_is_prefilled_from_the_caf() {
     let canteen = fed.canteen_base();
     let b = Browser::new();
     let home = b.get(&format!("{canteen}/")).await;
-    assert!(home.body.contains("S'identifier avec"));
+    assert!(crate::browser::html_unescape(&home.body).contains("S'identifier avec"));
     let start = b.get(&format!("{canteen}/login")).await;
     let chooser = b.follow(start, &fed.base).await;
     let form = b
@@ -452,7 +452,11 @@ async fn canteen_form_is_prefilled_from_the_caf() {
         )
         .await;
     assert!(
-        crate::browser::html_unescape(&done.body).contains("Léa MARTIN</strong> est inscrit(e)")
+        crate::browser::html_unescape(&done.body).contains(
+            "Léa MARTIN est inscrit(e) à la cantine de l'École maternelle Les Tilleuls les lundi."
+        ),
+        "{}",
+        done.body
     );
     // logout goes through Relais' session/end
     let out = b.get(&format!("{canteen}/logout")).await;

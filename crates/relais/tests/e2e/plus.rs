@@ -440,7 +440,7 @@ async fn the_registered_letter_demo_logs_in_through_plus() {
     let b = Browser::new();
     let home = b.get(&format!("{site}/")).await;
     assert!(
-        home.body.contains("S'identifier avec Relais+"),
+        crate::browser::html_unescape(&home.body).contains("S'identifier avec Relais+"),
         "{}",
         home.body
     );

@@ -64,7 +64,8 @@ async fn mailbox(State(site): State<Site>, headers: HeaderMap) -> Response {
     relais_demo::mailbox_page::render(locale, &mails)
 }
 
-async fn home(State(site): State<Site>) -> Response {
+async fn home(State(site): State<Site>, headers: HeaderMap) -> Response {
+    let locale = relais_i18n::Locale::negotiate(None, &headers);
     let s = &site.app.settings;
     let state = site.app.random.token(16);
     let nonce = site.app.random.token(24);
@@ -80,6 +81,7 @@ async fn home(State(site): State<Site>) -> Response {
         .finish();
     let try_url = format!("{}/authorize?{q}", s.issuer());
     let page = HomePage {
+        t: relais_i18n::Tr::new(locale, "/"),
         federation: &s.issuer(),
         client_id: &site.sp.client_id,
         client_secret: &site.sp.client_secret,
@@ -89,7 +91,7 @@ async fn home(State(site): State<Site>) -> Response {
         canteen: site.canteen_url.as_deref(),
         plus_issuer: site.plus.as_ref().map(|p| p.issuer.as_str()),
         plus_letter: site.plus.as_ref().and_then(|p| p.letter.as_deref()),
-        citizens: citizen_rows(),
+        citizens: citizen_rows(locale),
         dps: relais_demo::home::dp_rows(&s.public_url),
     };
     let mut r = page.render_page();
