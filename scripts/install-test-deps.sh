@@ -31,9 +31,9 @@ if ! python3 -c "import jwcrypto" >/dev/null 2>&1; then
   echo "install-test-deps: installing jwcrypto (independent JOSE implementation for interop tests)"
   python3 -m pip install --quiet --disable-pip-version-check jwcrypto 2>/dev/null || python3 -m pip install --quiet --break-system-packages jwcrypto
 fi
-if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
-  echo "install-test-deps: installing playwright-core (driver only, no browser download) and axe-core"
-  (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ] || [ ! -d tests/browser/node_modules/@gouvfr/dsfr ]; then
+  echo "install-test-deps: installing playwright-core (driver only, no browser download) axe-core and the DSFR"
+  (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --silent)
 fi
 
 # PostgreSQL on 127.0.0.1:5432 with a `test` database.

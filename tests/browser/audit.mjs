@@ -36,6 +36,9 @@ const pages = {
   'error-404': async (p) => p.goto(`${base}/nowhere`),
   'error-bad-request': async (p) => p.goto(`${base}/api/v2/authorize?client_id=unknown`),
   'logged-out': async (p) => p.goto(`${base}/api/v2/logged-out`),
+  'accessibility': async (p) => p.goto(`${base}/accessibilite`),
+  'legal-notices': async (p) => p.goto(`${base}/mentions-legales`),
+  'personal-data': async (p) => p.goto(`${base}/donnees-personnelles`),
   'space-welcome': async (p) => p.goto(`${base}/espace`),
   'space': async (p) => {
     await pages.consent(p);

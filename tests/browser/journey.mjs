@@ -59,7 +59,7 @@ try {
   await page.getByRole('link', { name: /Essayer une connexion/ }).click();
   await page.waitForURL(/\/api\/v2\/interaction\//);
   let reached = false;
-  for (let i = 0; i < 6 && !reached; i++) {
+  for (let i = 0; i < 15 && !reached; i++) {
     await page.keyboard.press('Tab');
     reached = (await page.evaluate(() => document.activeElement?.textContent || '')).includes('impots.gouv.fr');
   }

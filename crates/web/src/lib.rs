@@ -15,6 +15,7 @@ pub mod citizen_space;
 pub mod civil_register;
 pub mod cookies;
 pub mod dpop;
+pub mod dsfr;
 pub mod error;
 pub mod events;
 pub mod extract;

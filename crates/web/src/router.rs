@@ -58,7 +58,19 @@ pub fn federation_routes(app: AppState) -> Router {
     } else {
         Router::new()
     };
+    let dsfr = match &app.settings.dsfr_dir {
+        Some(dir) => Router::new()
+            .route("/api/v2/assets/dsfr/{*path}", get(crate::dsfr::serve))
+            .with_state(crate::dsfr::DsfrDir(std::sync::Arc::new(dir.clone()))),
+        None => Router::new(),
+    };
     space
+        .route("/accessibilite", get(crate::pages::legal::accessibility))
+        .route("/mentions-legales", get(crate::pages::legal::notices))
+        .route(
+            "/donnees-personnelles",
+            get(crate::pages::legal::personal_data),
+        )
         .route(
             "/api/v2/.well-known/openid-configuration",
             get(discovery::openid_configuration),
@@ -95,6 +107,7 @@ pub fn federation_routes(app: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .with_state(app)
+        .merge(dsfr)
 }
 
 /// The federation's layers: the abuse guard (sizes, client IP, rate

@@ -23,6 +23,13 @@ pub struct Settings {
     /// Whether this node serves the citizen space (`/espace`), a service of
     /// the federation itself. On by default on the Standard platform.
     pub citizen_space: bool,
+    /// The operator's copy of the DSFR's `dist` folder, served under
+    /// `/api/v2/assets/dsfr/` when the pages wear the State's look.
+    pub dsfr_dir: Option<std::path::PathBuf>,
+    /// Who runs this federation, as the legal notices name it.
+    pub operator_name: String,
+    /// Where citizens write about their data and accessibility.
+    pub contact_email: String,
 }
 
 impl Settings {
@@ -54,6 +61,9 @@ impl Settings {
             session_sliding: sliding,
             session_max_secs: max,
             citizen_space: platform == Platform::Standard,
+            dsfr_dir: None,
+            operator_name: "Relais".to_owned(),
+            contact_email: "contact@relais.localhost".to_owned(),
         }
     }
 }

@@ -49,6 +49,10 @@ pub struct DemoArgs {
     /// Where the mail catcher also writes each e-mail as an .eml file.
     #[arg(long, default_value = "relais-demo-mail")]
     mail_dir: String,
+    /// Pages in the State's look (DSFR), from the `dist` folder of the npm
+    /// package @gouvfr/dsfr (e.g. after `scripts/fetch-dsfr.sh`: vendor/dsfr/dist).
+    #[arg(long)]
+    dsfr_dir: Option<String>,
 }
 
 /// `relais demo`: the embedded defaults, overridden by the options.
@@ -72,6 +76,10 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
             .map_err(|e| format!("--canteen-port {}: {e}", a.canteen_port))?;
         Some((l, format!("http://localhost:{}", a.canteen_port)))
     };
+    if let Some(dir) = a.dsfr_dir {
+        cfg.ui.theme = relais_web::pages::theme::Theme::State;
+        cfg.ui.dsfr_dir = Some(dir.into());
+    }
     // The demo's e-mails go to its own catcher unless the file names a server.
     let catcher = if a.mail_port == 0 || cfg.mail.smtp_url.is_some() {
         None

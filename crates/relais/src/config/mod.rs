@@ -18,6 +18,7 @@ mod jose_fields;
 mod limits;
 mod server;
 mod service_provider;
+mod ui;
 
 pub use citizen::{CivilRegisterConfig, MailConfig, RegisterMode, RetentionConfig};
 pub use data_provider::DpConfig;
@@ -27,6 +28,7 @@ pub use identity_provider::IdpConfig;
 pub use limits::{BudgetConfig, LimitsConfig};
 pub use server::{EventsConfig, SecretsConfig, ServerConfig, StorageConfig};
 pub use service_provider::SpConfig;
+pub use ui::UiConfig;
 
 use serde::Deserialize;
 
@@ -49,6 +51,8 @@ pub struct Config {
     pub mail: MailConfig,
     #[serde(default)]
     pub civil_register: CivilRegisterConfig,
+    #[serde(default)]
+    pub ui: UiConfig,
     #[serde(default)]
     pub service_providers: Vec<SpConfig>,
     #[serde(default)]
@@ -79,6 +83,7 @@ pub fn load(
         .try_into()
         .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
     cfg.retention.check().map_err(ConfigError)?;
+    cfg.ui.check().map_err(ConfigError)?;
     Ok(cfg)
 }
 

@@ -207,6 +207,15 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     if let Some(on) = cfg.server.citizen_space {
         settings.citizen_space = on;
     }
+    cfg.ui.check().map_err(NodeError)?;
+    relais_web::pages::theme::set(cfg.ui.theme);
+    settings.dsfr_dir = cfg.ui.dsfr_dir.clone();
+    if let Some(name) = &cfg.ui.operator_name {
+        settings.operator_name = name.clone();
+    }
+    if let Some(mail) = &cfg.ui.contact_email {
+        settings.contact_email = mail.clone();
+    }
     let mailer = mail::start(&cfg.mail, cfg.server.platform, &mut tasks)?;
     let app = AppState(Arc::new(Inner {
         settings,

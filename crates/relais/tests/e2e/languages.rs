@@ -119,3 +119,68 @@ async fn the_language_switch_keeps_the_flow_and_no_page_is_a_dead_end() {
     assert!(crate::browser::html_unescape(&back_in_french.body)
         .contains("La page demandée n'existe pas."));
 }
+
+/// The footer's mandatory links lead to real pages in both languages; the
+/// State's look is served from the operator's copy of the DSFR, nothing
+/// else from that folder.
+#[tokio::test]
+async fn footer_pages_and_the_states_look() {
+    let dir = crate::harness::temp("dsfr");
+    std::fs::create_dir_all(dir.join("fonts")).unwrap();
+    std::fs::write(dir.join("dsfr.min.css"), ".fr-header{}").unwrap();
+    std::fs::write(dir.join("fonts/Marianne-Bold.woff2"), b"font").unwrap();
+    std::fs::write(dir.join("package.json"), "{}").unwrap();
+    let fed = Fed::start_configured(false, |c| {
+        c.ui.theme = relais_web::pages::theme::Theme::State;
+        c.ui.dsfr_dir = Some(dir.clone());
+        c.ui.operator_name = Some("Ministère de l'Intérieur (démo)".into());
+    })
+    .await;
+    let b = Browser::new();
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
+        .await;
+    let text = crate::browser::html_unescape(&chooser.body);
+    assert!(text.contains("class=\"fr-header\"") && text.contains("République<br>française"));
+    for (path, needle) in [
+        ("/accessibilite", "partiellement conforme"),
+        ("/mentions-legales", "Ministère de l'Intérieur (démo)"),
+        ("/donnees-personnelles", "droit d'accès"),
+    ] {
+        assert!(
+            text.contains(&format!("href=\"{path}\"")),
+            "footer links {path}"
+        );
+        let page = b.get(&format!("{}{path}", fed.base)).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            crate::browser::html_unescape(&page.body).contains(needle),
+            "{path}"
+        );
+    }
+    let css = b
+        .get(&format!("{}/api/v2/assets/dsfr/dsfr.min.css", fed.base))
+        .await;
+    assert_eq!((css.status, css.body.as_str()), (200, ".fr-header{}"));
+    let font = b
+        .get(&format!(
+            "{}/api/v2/assets/dsfr/fonts/Marianne-Bold.woff2",
+            fed.base
+        ))
+        .await;
+    assert_eq!(font.headers["content-type"], "font/woff2");
+    for bad in [
+        "package.json",
+        "..%2Fpackage.json",
+        "fonts/..%2F..%2Fpackage.json",
+    ] {
+        let r = b
+            .get(&format!("{}/api/v2/assets/dsfr/{bad}", fed.base))
+            .await;
+        assert_eq!(r.status, 404, "{bad}");
+    }
+    // English: the same page, the same mandatory links.
+    let en = b.get(&format!("{}/accessibilite?lang=en", fed.base)).await;
+    let en = b.follow(en, &fed.base).await;
+    assert!(en.body.contains("Accessibility statement") && en.body.contains("lang=\"en\""));
+}

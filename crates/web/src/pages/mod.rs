@@ -4,6 +4,8 @@
 //! names through [`cog`].
 
 pub mod cog;
+pub mod legal;
+pub mod theme;
 
 use askama::Template;
 use axum::response::Html;
