@@ -11,16 +11,7 @@ pub const CLIENT_ID: &str = "relais-espace-citoyen";
 pub const CALLBACK_PATH: &str = "/espace/retour";
 /// The pivot identity (and the e-mail the IdP gave, which the identity
 /// check requires): what the space needs to find the citizen's account.
-pub const SCOPES: [&str; 8] = [
-    "openid",
-    "given_name",
-    "family_name",
-    "birthdate",
-    "gender",
-    "birthplace",
-    "birthcountry",
-    "email",
-];
+pub const SCOPES: [&str; 3] = ["openid", "identite_pivot", "email"];
 
 /// The space's client secret: derived from the federation's secret, so
 /// every node agrees on it without configuration, and nobody outside does.
