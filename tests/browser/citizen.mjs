@@ -74,7 +74,7 @@ try {
   await p.keyboard.press('Enter');
   await p.waitForURL(/\/espace$/);
   const history = await p.textContent('main');
-  check(/vous vous êtes connecté\(e\) à Inscription à la cantine scolaire — Belleville-sur-Loire avec ameli\.fr \(démo\)/.test(history) || history.includes('avec ameli.fr (démo). Informations transmises'), 'the canteen connection is listed');
+  check(history.includes('avec ameli.fr (démo) (niveau eidas1). Informations transmises : Prénom(s)'), 'the canteen connection is listed, with its level and the claim names');
   check(history.includes("Caisse d'allocations familiales a transmis") && history.includes('Quotient familial'), 'the CAF exchange is listed');
   await shot(p, 'space-2-history');
 

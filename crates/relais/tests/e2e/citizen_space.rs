@@ -69,7 +69,7 @@ async fn a_citizen_sees_controls_and_exports_what_the_federation_did() {
     let text = html_unescape(&space.body);
     assert!(text.contains("Mon espace Relais"), "{text}");
     assert!(
-        text.contains("avec ameli.fr (démo). Informations transmises : Prénom(s)"),
+        text.contains("avec ameli.fr (démo) (niveau eidas1). Informations transmises : Prénom(s)"),
         "the canteen connection, with claim names: {text}"
     );
     assert!(

@@ -136,6 +136,7 @@ impl Entry {
                     ("when", &when),
                     ("service", &self.service),
                     ("idp", self.identity_provider.as_deref().unwrap_or("")),
+                    ("level", self.level.as_deref().unwrap_or("")),
                 ],
             ),
             EntryKind::Connection => locale.text_with(
@@ -144,6 +145,7 @@ impl Entry {
                     ("when", &when),
                     ("service", &self.service),
                     ("idp", self.identity_provider.as_deref().unwrap_or("")),
+                    ("level", self.level.as_deref().unwrap_or("")),
                     ("shared", &shared),
                 ],
             ),
@@ -177,7 +179,7 @@ mod tests {
         assert_eq!(c.kind, EntryKind::Connection);
         assert_eq!(
             c.sentence(Locale::En),
-            "On 2 December 2026 at 08:30, you logged in to Cantine de Belleville with impots. Shared: Given name(s), Birth name."
+            "On 2 December 2026 at 08:30, you logged in to Cantine de Belleville with impots (level eidas1). Shared: Given name(s), Birth name."
         );
         let mut d = BusinessEvent::new(EventKind::DpVerifiedFcChecktoken, 1_796_196_600_000);
         d.sp_id = Some("cantine".into());
