@@ -92,6 +92,8 @@ try {
           if (!layout.viewport) problems.push('no viewport meta tag');
           if (layout.lang !== lang) problems.push(`html lang=${layout.lang}, expected ${lang}`);
           if (layout.small.length) problems.push(`small targets: ${JSON.stringify(layout.small)}`);
+          const switchShown = await page.locator('a[hreflang]').first().isVisible().catch(() => false);
+          if (!switchShown) problems.push('no visible language switch');
           results.push({ page: label, violations: axe.length, problems });
           if (problems.length) { failures++; console.log(`FAIL ${label}\n  ${problems.join('\n  ')}`); }
         } catch (e) {

@@ -19,6 +19,9 @@ const shot = async (page, name) => {
   const size = page.viewportSize();
   await page.setViewportSize({ width: 320, height: 640 });
   await page.screenshot({ path: `${outDir}/${name}-320px.png`, fullPage: true });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 320, `${name}: no horizontal scrolling at 320 px (width ${wide})`);
+  check(await page.locator('a[hreflang]').first().isVisible(), `${name}: the language switch is visible at 320 px`);
   await page.setViewportSize(size);
 };
 
