@@ -158,3 +158,19 @@ pub async fn login(b: &Browser, base: &str, authorize_url: &str, idp: &str, citi
     b.submit(&consent, base, "/consent", &[("consent", "yes")])
         .await
 }
+
+/// A login on a browser that already has a session (SSO): authorize, then
+/// the information page when the service shows one. Returns the redirect
+/// to the service.
+pub async fn sso(b: &Browser, base: &str, authorize_url: &str) -> Page {
+    let page = b.follow(b.get(authorize_url).await, base).await;
+    assert!(
+        !page.body.contains("/idp\""),
+        "SSO expected, got the chooser"
+    );
+    if page.body.contains("/consent") {
+        b.submit(&page, base, "/consent", &[]).await
+    } else {
+        page
+    }
+}

@@ -3,7 +3,7 @@
 //! outages refused (or let through with an event when the operator
 //! degrades), and SSO logins not checked again.
 
-use crate::browser::{login, to_consent, Browser};
+use crate::browser::{login, sso, to_consent, Browser};
 use crate::harness::{authorize_url, Fed};
 use relais::config::Config;
 
@@ -103,15 +103,8 @@ async fn an_operator_may_degrade_and_sso_is_not_checked_again() {
     assert_eq!(down[0]["error"], "Y010012");
     assert_eq!(down[0]["reason"], "degraded: identity not checked");
     // SSO on another service: no IdP, no register call, no new event.
-    let sso = b
-        .follow(b.get(&authorize_url(&fed, "sp-b", &[])).await, &fed.base)
-        .await;
-    let sso = if sso.body.contains("/consent") {
-        b.submit(&sso, &fed.base, "/consent", &[]).await
-    } else {
-        sso
-    };
-    assert!(sso.location.as_deref().unwrap_or("").contains("code="));
+    let done = sso(&b, &fed.base, &authorize_url(&fed, "sp-b", &[])).await;
+    assert!(done.location.as_deref().unwrap_or("").contains("code="));
     assert_eq!(failures(&fed).await.len(), 1);
 }
 

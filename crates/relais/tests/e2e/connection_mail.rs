@@ -2,7 +2,7 @@
 //! a login from a new device, not for SSO on the same service nor from a
 //! trusted device, in the citizen's language, never blocking the login.
 
-use crate::browser::{login, Browser};
+use crate::browser::{login, sso, Browser};
 use crate::harness::{authorize_url, Fed};
 use relais_demo::mail_catcher::message::CaughtMail;
 use relais_demo::mail_catcher::MailCatcher;
@@ -70,15 +70,7 @@ async fn a_login_from_a_new_device_sends_one_email_and_sso_does_not() {
     // SSO on the same service, then on another service from this (now
     // trusted) device: no e-mail.
     for sp in ["sp-a", "sp-b"] {
-        let page = b
-            .follow(b.get(&authorize_url(&fed, sp, &[])).await, &fed.base)
-            .await;
-        assert!(!page.body.contains("/idp"), "SSO: no chooser");
-        let page = if page.body.contains("/consent") {
-            b.submit(&page, &fed.base, "/consent", &[]).await
-        } else {
-            page
-        };
+        let page = sso(&b, &fed.base, &authorize_url(&fed, sp, &[])).await;
         assert!(
             page.location.as_deref().unwrap_or("").contains("code="),
             "{sp}: {:?}",
