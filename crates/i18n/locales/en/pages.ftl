@@ -94,3 +94,4 @@ legal-data-2 = Each login and each data exchange made in your name is recorded, 
 legal-data-3 = An account unused for three years is deleted.
 legal-data-4 = In your space, you can download your history and the pseudonymous identifiers sent to each organisation (right of access), and block a login account.
 legal-data-5 = To exercise your other rights (rectification, erasure, objection), write to { $contact }. You may lodge a complaint with the CNIL.
+colon = :

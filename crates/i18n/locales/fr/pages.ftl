@@ -97,3 +97,4 @@ legal-data-2 = Chaque connexion et chaque échange de données fait en votre nom
 legal-data-3 = Un compte inutilisé depuis trois ans est supprimé.
 legal-data-4 = Dans votre espace, vous pouvez télécharger votre historique et les identifiants pseudonymes transmis à chaque organisation (droit d'accès), et bloquer un compte de connexion.
 legal-data-5 = Pour exercer vos autres droits (rectification, effacement, opposition), écrivez à { $contact }. Vous pouvez adresser une réclamation à la CNIL.
+colon = {"\u00A0"}:

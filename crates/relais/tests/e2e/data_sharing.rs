@@ -433,7 +433,7 @@ async fn canteen_form_is_prefilled_from_the_caf() {
         "quotient from the CAF table"
     );
     assert!(text.contains("fourni par la CAF via Relais"));
-    assert!(text.contains("Tranche <strong>A</strong> : <strong>0,80 €</strong>"));
+    assert!(text.contains("Tranche <strong>A</strong>\u{a0}: <strong>0,80 €</strong>"));
     assert!(
         text.contains("value=\"MARTIN\"") && text.contains("value=\"LEROY\""),
         "identity pre-filled, usage name too"
