@@ -46,6 +46,11 @@ const pages = {
     await p.goto(`${base}/espace/connexion`); await p.waitForURL(/\/espace$/);
   },
   'mailbox': async (p) => p.goto(`${base}/demo/courriels`),
+  'demo-service': async (p) => {
+    await pages.consent(p);
+    await p.locator('button.primary').click(); await p.waitForURL(/\/demo\/callback/);
+  },
+  'demo-logged-out': async (p) => p.goto(`${base}/demo/logged-out`),
   'canteen-home': async (p) => p.goto(`${canteen}/`),
   'canteen-404': async (p) => p.goto(`${canteen}/nowhere`),
   'letter-home': async (p) => p.goto(`${letter}/`),

@@ -86,7 +86,14 @@ fn named_ids(dir: &Path, out: &mut BTreeSet<String>) {
 fn every_message_the_code_names_exists() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut named = BTreeSet::new();
-    for dir in ["web/src", "web/templates", "demo/src", "demo/templates"] {
+    for dir in [
+        "web/src",
+        "web/templates",
+        "demo/src",
+        "demo/templates",
+        "relais/src",
+        "relais/templates",
+    ] {
         named_ids(&root.join(dir), &mut named);
     }
     assert!(named.len() > 20, "the scan found too few ids: {named:?}");

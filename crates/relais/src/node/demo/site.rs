@@ -12,6 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use relais_core::partner::ServiceProvider;
 use relais_demo::home::{citizen_rows, idp_rows, HomePage};
+use relais_i18n::{Locale, Tr};
 use relais_oidc::jose::{self, Verifier};
 use relais_oidc::JwsAlg;
 use relais_web::extract::PageQuery;
@@ -109,31 +110,34 @@ struct CallbackQuery {
 }
 
 /// The demo service's result page (askama escapes every value).
-#[derive(Template, Default)]
+#[derive(Template)]
 #[template(path = "demo_result.html")]
-struct ResultPage<'a> {
-    title: &'a str,
+struct ResultPage {
+    t: Tr,
+    title: String,
     /// `error` and `error_description` sent back by Relais.
     sp_error: Option<(String, String)>,
     paragraphs: Vec<String>,
     /// Titled blocks of JSON (ID token, userinfo).
-    sections: Vec<(&'static str, String)>,
+    sections: Vec<(String, String)>,
     logout: Option<String>,
 }
 
-impl ResultPage<'_> {
+impl ResultPage {
+    fn new(locale: Locale, here: &str, title_id: &str) -> ResultPage {
+        ResultPage {
+            t: Tr::new(locale, here),
+            title: locale.text(title_id).into_owned(),
+            sp_error: None,
+            paragraphs: Vec::new(),
+            sections: Vec::new(),
+            logout: None,
+        }
+    }
+
     fn respond(&self) -> Response {
         relais_web::pages::render(self).into_response()
     }
-}
-
-fn message_page(title: &str, paragraph: impl Into<String>) -> Response {
-    ResultPage {
-        title,
-        paragraphs: vec![paragraph.into()],
-        ..ResultPage::default()
-    }
-    .respond()
 }
 
 async fn callback(
@@ -141,16 +145,19 @@ async fn callback(
     headers: HeaderMap,
     PageQuery(q): PageQuery<CallbackQuery>,
 ) -> Response {
+    let locale = Locale::negotiate(None, &headers);
+    // The callback cannot be shown again: the switch leads home.
+    let page = |title_id: &str| ResultPage::new(locale, "/", title_id);
     if let Some(e) = q.error {
-        return ResultPage {
-            title: "Connexion non aboutie",
-            sp_error: Some((e, q.error_description.unwrap_or_default())),
-            ..ResultPage::default()
-        }
-        .respond();
+        let mut p = page("demo-result-failed");
+        p.sp_error = Some((e, q.error_description.unwrap_or_default()));
+        return p.respond();
     }
     let Some(code) = q.code else {
-        return message_page("Connexion non aboutie", "Pas de code reçu.");
+        let mut p = page("demo-result-failed");
+        p.paragraphs
+            .push(locale.text("demo-result-no-code").into_owned());
+        return p.respond();
     };
     let s = &site.app.settings;
     let form = [
@@ -174,14 +181,18 @@ async fn callback(
     let token = match token {
         Ok(t) if t.contains_key("id_token") => t,
         Ok(t) => {
-            return ResultPage {
-                title: "Échange du code refusé",
-                sections: vec![("Réponse de /token", format!("{t:?}"))],
-                ..ResultPage::default()
-            }
-            .respond()
+            let mut p = page("demo-result-token-refused");
+            p.sections.push((
+                locale.text("demo-result-token-answer").into_owned(),
+                format!("{t:?}"),
+            ));
+            return p.respond();
         }
-        Err(e) => return message_page("Échange du code impossible", e),
+        Err(e) => {
+            let mut p = page("demo-result-token-failed");
+            p.paragraphs.push(e);
+            return p.respond();
+        }
     };
     let jwks = site.app.keys.current().jwks.clone();
     let id_token = token.get("id_token").and_then(|v| v.as_str()).unwrap_or("");
@@ -203,31 +214,33 @@ async fn callback(
         jose::verify(text.trim(), JwsAlg::ES256, Verifier::Keys(&jwks)).map_err(|e| e.to_string())
     }
     .await;
-    let mut page = ResultPage {
-        title: "Vous êtes connecté au service de démonstration",
-        ..ResultPage::default()
-    };
+    let mut page = page("demo-result-ok");
     let pretty = |v: &serde_json::Map<String, serde_json::Value>| {
         serde_json::to_string_pretty(v).unwrap_or_default()
     };
     match &id_claims {
         Ok(c) => {
             let nonce_ok = c.get("nonce").and_then(|v| v.as_str()) == Some(nonce_cookie);
-            page.paragraphs.push(format!(
-                "Jeton d'identité vérifié (signature ES256 de Relais){}.",
-                if nonce_ok {
-                    ", nonce conforme"
-                } else {
-                    " — nonce différent de celui de cette page (connexion lancée ailleurs)"
-                }
-            ));
-            page.sections.push(("ID token", pretty(c)));
+            page.paragraphs.push(
+                locale
+                    .text(if nonce_ok {
+                        "demo-result-id-verified"
+                    } else {
+                        "demo-result-id-verified-elsewhere"
+                    })
+                    .into_owned(),
+            );
+            page.sections.push(("ID token".to_owned(), pretty(c)));
         }
-        Err(e) => page.paragraphs.push(format!("ID token invalide : {e}")),
+        Err(e) => page
+            .paragraphs
+            .push(locale.text_with("demo-result-id-invalid", &[("error", &e.to_string())])),
     }
     match &userinfo {
-        Ok(c) => page.sections.push(("Userinfo", pretty(c))),
-        Err(e) => page.paragraphs.push(format!("Userinfo invalide : {e}")),
+        Ok(c) => page.sections.push(("Userinfo".to_owned(), pretty(c))),
+        Err(e) => page
+            .paragraphs
+            .push(locale.text_with("demo-result-userinfo-invalid", &[("error", e)])),
     }
     page.logout = Some(format!(
         "{}/session/end?{}",
@@ -241,9 +254,10 @@ async fn callback(
     page.respond()
 }
 
-async fn logged_out() -> Response {
-    message_page(
-        "Déconnecté",
-        "La session Relais et celle du fournisseur d'identité sont terminées.",
-    )
+async fn logged_out(headers: HeaderMap) -> Response {
+    let locale = Locale::negotiate(None, &headers);
+    let mut p = ResultPage::new(locale, "/demo/logged-out", "demo-result-logged-out");
+    p.paragraphs
+        .push(locale.text("demo-result-logged-out-text").into_owned());
+    p.respond()
 }
