@@ -3,9 +3,12 @@
 //! port that integrates Relais exactly as a town hall would. Login through
 //! Relais ([`crate::service_client`]), then a registration form pre-filled with the
 //! parent's identity and the family quotient fetched from the CAF's API
-//! with the Relais access token, and the price bracket ([`pricing`]).
+//! with the Relais access token ([`caf`]), and the price bracket ([`pricing`]).
 
+pub mod caf;
 pub mod pricing;
+
+use caf::Quotient;
 
 use crate::service_client::{OidcClient, PendingLogin};
 use crate::service_login::{self, CallbackQuery, Returned};
@@ -24,13 +27,6 @@ use std::time::Duration;
 
 const COOKIE: &str = "cantine_sid";
 const SCOPE: &str = "openid identite_pivot email preferred_username cnaf_quotient_familial";
-
-/// The family quotient as the CAF returned it.
-#[derive(Clone)]
-pub struct Quotient {
-    pub value: u32,
-    pub month: String,
-}
 
 #[derive(Clone)]
 struct LoggedIn {
@@ -100,37 +96,8 @@ impl Canteen {
         self.sessions.forget(id)
     }
 
-    /// Calls the CAF API with the Relais access token; `Err` is the Fluent
-    /// id of the reason.
     async fn fetch_quotient(&self, access_token: &str) -> Result<Quotient, &'static str> {
-        let r = self
-            .http
-            .get(&self.caf_url)
-            .bearer_auth(access_token)
-            .send()
-            .await
-            .map_err(|_| "canteen-caf-unreachable")?;
-        let status = r.status().as_u16();
-        let body: Value = r.json().await.unwrap_or(Value::Null);
-        match status {
-            200 => {
-                let value = body
-                    .get("quotient_familial")
-                    .and_then(Value::as_u64)
-                    .ok_or("canteen-caf-incomplete")?;
-                Ok(Quotient {
-                    value: u32::try_from(value).unwrap_or(u32::MAX),
-                    month: body
-                        .get("mois_reference")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned(),
-                })
-            }
-            404 => Err("canteen-caf-no-file"),
-            403 => Err("canteen-caf-forbidden"),
-            _ => Err("canteen-caf-failed"),
-        }
+        caf::fetch_quotient(&self.http, &self.caf_url, access_token).await
     }
 }
 
