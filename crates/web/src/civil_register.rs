@@ -28,23 +28,22 @@ pub struct RegisterCheck {
 
 /// What the check decided.
 #[derive(Debug)]
-pub enum Checked {
-    /// The register's identity.
-    Corrected(PivotIdentity),
-    /// The register could not answer and the operator chose to degrade:
-    /// the IdP's identity, unchecked, with the reason for the event.
-    Unchecked(PivotIdentity, ErrorCode),
-    Refused(ErrorCode),
+pub struct Checked {
+    /// The identity to go on with (the register's, or the IdP's when the
+    /// operator degrades), or the refusal.
+    pub identity: Result<PivotIdentity, ErrorCode>,
+    /// The register could not answer: its code, and whether the login went
+    /// on unchecked.
+    pub outage: Option<(ErrorCode, OutagePolicy)>,
 }
 
 impl RegisterCheck {
     pub async fn check(&self, identity: PivotIdentity) -> Checked {
-        let outage = match tokio::time::timeout(self.timeout, self.register.lookup(&identity)).await
-        {
+        let code = match tokio::time::timeout(self.timeout, self.register.lookup(&identity)).await {
             Ok(Ok(answer)) => {
-                return match verdict(&identity, answer) {
-                    Ok(corrected) => Checked::Corrected(corrected),
-                    Err(code) => Checked::Refused(code),
+                return Checked {
+                    identity: verdict(&identity, answer),
+                    outage: None,
                 }
             }
             Ok(Err(e)) => {
@@ -59,9 +58,12 @@ impl RegisterCheck {
                 ErrorCode::RegisterTimeout
             }
         };
-        match self.on_outage {
-            OutagePolicy::Refuse => Checked::Refused(outage),
-            OutagePolicy::Degrade => Checked::Unchecked(identity, outage),
+        Checked {
+            identity: match self.on_outage {
+                OutagePolicy::Refuse => Err(code),
+                OutagePolicy::Degrade => Ok(identity),
+            },
+            outage: Some((code, self.on_outage)),
         }
     }
 }

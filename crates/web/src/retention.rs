@@ -7,21 +7,13 @@
 use crate::state::AppState;
 use relais_store::StoreError;
 
+/// The periods, from `[retention]` (whose defaults are 400 days and 3 years).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionPolicy {
     /// Events older than this many days are deleted.
     pub events_days: u32,
     /// Accounts without a connection for this many days are deleted.
     pub accounts_days: u32,
-}
-
-impl Default for RetentionPolicy {
-    fn default() -> Self {
-        RetentionPolicy {
-            events_days: 400,
-            accounts_days: 3 * 365,
-        }
-    }
 }
 
 /// What one run deleted.

@@ -229,7 +229,10 @@ async fn retention_deletes_old_events_and_unused_accounts() {
     let app = &fed.node.app;
     let stored = || async { app.stores.events.count_events("FC_VERIFIED").await.unwrap() };
     assert_eq!(stored().await, 1);
-    let policy = RetentionPolicy::default();
+    let policy = RetentionPolicy {
+        events_days: 400,
+        accounts_days: 3 * 365,
+    };
     let nothing = purge(app, policy).await.unwrap();
     assert_eq!((nothing.events, nothing.accounts), (0, 0));
     fed.clock.advance_secs(401 * 86_400);

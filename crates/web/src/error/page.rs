@@ -120,7 +120,10 @@ impl IntoResponse for PageError {
                     back,
                     locale,
                 };
-                let mut resp = spec.response(status, Tr::new(locale.unwrap_or(Locale::Fr), "/"));
+                // The page itself is rendered once, by `render_error_pages`
+                // (every router has it), which knows the request's address
+                // and language.
+                let mut resp = status.into_response();
                 resp.extensions_mut().insert(spec);
                 resp
             }
@@ -150,21 +153,22 @@ impl IntoResponse for PageError {
 /// Renders error pages in the browser's language when the step that failed
 /// did not choose one.
 pub async fn render_error_pages(req: Request, next: Next) -> Response {
+    // Cheap on every request: a scan of two headers, a reference-counted URI.
     let browser = Locale::negotiate(None, req.headers());
-    let here = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".to_owned());
+    let uri = req.uri().clone();
     let resp = next.run(req).await;
     match resp.extensions().get::<ErrorPageSpec>() {
         Some(spec) => {
             let locale = spec.locale.unwrap_or(browser);
-            let page = spec.response(resp.status(), Tr::new(locale, &here));
-            // Same status and headers (Retry-After, cookies…), new body.
+            let here = uri.path_and_query().map_or("/", |p| p.as_str());
+            let page = spec.response(resp.status(), Tr::new(locale, here));
+            // The status and headers of the step (Retry-After, cookies…),
+            // the page's body and its own headers.
             let (mut parts, _) = resp.into_parts();
+            let (page_parts, body) = page.into_parts();
             parts.headers.remove(header::CONTENT_LENGTH);
-            Response::from_parts(parts, page.into_body())
+            parts.headers.extend(page_parts.headers);
+            Response::from_parts(parts, body)
         }
         None => resp,
     }

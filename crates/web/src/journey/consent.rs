@@ -247,11 +247,6 @@ async fn complete(
         durable.push(e);
     }
     app.events.record(durable).await;
-    let idp_title = app
-        .registry
-        .idp(&login.idp_id)
-        .map(|i| i.title.clone())
-        .unwrap_or_else(|| login.idp_id.clone());
     let device_cookie = crate::mail::connection::after_login(
         app,
         headers,
@@ -260,7 +255,7 @@ async fn complete(
             email: &login.identity.email,
             identity_hash: login.identity_hash.as_str(),
             service: &sp.name,
-            idp: &idp_title,
+            idp_id: &login.idp_id,
             when_millis: app.clock.now_millis(),
             sso_same_service,
         },

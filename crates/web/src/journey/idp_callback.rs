@@ -7,7 +7,6 @@
 //! (anti-fixation) and keep the verified login for the consent step. Any
 //! failure shows an error page, stores nothing, and leaves an event saying why.
 
-use crate::civil_register::Checked;
 use crate::error::PageError;
 use crate::extract::PageQuery;
 use crate::flow::{IdpAttempt, Interaction, InteractionStep, VerifiedLogin};
@@ -15,11 +14,12 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
+use relais_core::civil_register::OutagePolicy;
 use relais_core::event::EventKind;
 use relais_core::partner::IdentityProvider;
 use relais_core::pivot::PivotIdentity;
 use relais_core::subject::IdentityHash;
-use relais_core::{AcrLevel, ErrorCode, Platform};
+use relais_core::{AcrLevel, ErrorCode};
 use relais_oidc::idp_client::{CodeExchange, IdpError, OwnKeys};
 use serde::Deserialize;
 use serde_json::Value;
@@ -256,34 +256,26 @@ async fn verify_login(
     }
     let identity = PivotIdentity::from_claims(&claims, app.settings.platform)
         .map_err(|e| (ErrorCode::PivotInvalid, format!("pivot identity: {e}")))?;
-    // The national register, after the IdP and before the account (SSO
-    // never comes here: its identity was checked at the first login).
+    // The national register (nodes of the Standard platform have one),
+    // after the IdP and before the account; SSO never comes here: its
+    // identity was checked at the first login.
     let identity = match &app.civil_register {
-        Some(register) if app.settings.platform == Platform::Standard => {
-            match register.check(identity).await {
-                Checked::Corrected(id) => id,
-                Checked::Unchecked(id, code) => {
-                    let mut e = ev(EventKind::FcRegisterUnavailable);
-                    e.error = Some(code.code().to_owned());
-                    e.reason = Some("degraded: identity not checked".into());
-                    app.events.emit(e);
-                    id
-                }
-                Checked::Refused(code) => {
-                    if matches!(
-                        code,
-                        ErrorCode::RegisterTimeout | ErrorCode::RegisterUnavailable
-                    ) {
-                        let mut e = ev(EventKind::FcRegisterUnavailable);
-                        e.error = Some(code.code().to_owned());
-                        e.reason = Some("login refused".into());
-                        app.events.emit(e);
-                    }
-                    return Err((code, "civil register refusal".into()));
-                }
+        Some(register) => {
+            let checked = register.check(identity).await;
+            if let Some((code, policy)) = checked.outage {
+                let mut e = ev(EventKind::FcRegisterUnavailable);
+                e.error = Some(code.code().to_owned());
+                e.reason = Some(match policy {
+                    OutagePolicy::Refuse => "login refused".into(),
+                    OutagePolicy::Degrade => "degraded: identity not checked".into(),
+                });
+                app.events.emit(e);
             }
+            checked
+                .identity
+                .map_err(|code| (code, "civil register refusal".to_owned()))?
         }
-        _ => identity,
+        None => identity,
     };
     let identity_hash = IdentityHash::of(&identity);
 

@@ -16,18 +16,24 @@ pub struct ConnectionFacts<'a> {
     pub email: &'a str,
     pub identity_hash: &'a str,
     pub service: &'a str,
-    pub idp: &'a str,
+    /// The IdP used; its title is looked up only when an e-mail is sent.
+    pub idp_id: &'a str,
     pub when_millis: i64,
     /// An SSO login on a service this session already logged in to.
     pub sso_same_service: bool,
 }
 
 /// The e-mail in the citizen's language.
-pub fn compose(locale: Locale, facts: &ConnectionFacts<'_>, space_url: &str) -> OutgoingMail {
+pub fn compose(
+    locale: Locale,
+    facts: &ConnectionFacts<'_>,
+    idp: &str,
+    space_url: &str,
+) -> OutgoingMail {
     let when = locale.date_time(facts.when_millis);
     let args = [
         ("service", facts.service),
-        ("idp", facts.idp),
+        ("idp", idp),
         ("when", when.as_str()),
         ("space", space_url),
     ];
@@ -56,7 +62,9 @@ pub async fn after_login(
         }
     };
     if should_send(mailer.policy, facts.sso_same_service, state) && !facts.email.is_empty() {
-        mailer.queue(compose(locale, &facts, &app.settings.url("/espace")));
+        let idp = app.registry.idp(facts.idp_id);
+        let idp = idp.as_ref().map_or(facts.idp_id, |i| i.title.as_str());
+        mailer.queue(compose(locale, &facts, idp, &app.settings.url("/espace")));
     }
     cookie
 }
@@ -71,11 +79,16 @@ mod tests {
             email: "angela@example.fr",
             identity_hash: "h",
             service: "Cantine de Belleville",
-            idp: "ameli.fr",
+            idp_id: "ameli",
             when_millis: 1_796_196_600_000,
             sso_same_service: false,
         };
-        let fr = compose(Locale::Fr, &facts, "https://relais.example/espace");
+        let fr = compose(
+            Locale::Fr,
+            &facts,
+            "ameli.fr",
+            "https://relais.example/espace",
+        );
         assert_eq!(fr.subject, "Connexion à Cantine de Belleville avec Relais");
         assert!(
             fr.text.contains("le 2 décembre 2026 à 08:30 avec ameli.fr"),
@@ -83,7 +96,12 @@ mod tests {
             fr.text
         );
         assert!(fr.text.contains("https://relais.example/espace"));
-        let en = compose(Locale::En, &facts, "https://relais.example/espace");
+        let en = compose(
+            Locale::En,
+            &facts,
+            "ameli.fr",
+            "https://relais.example/espace",
+        );
         assert!(
             en.text
                 .contains("on 2 December 2026 at 08:30 with ameli.fr"),
