@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine, and does nothing
 # when it is already there: Debian's Chromium (browser journey), the npm
-# driver playwright-core, Python's jwcrypto, and running PostgreSQL (trust
+# driver playwright-core, Python's jwcrypto, Authlib and Flask, Node's openid-client, and running PostgreSQL (trust
 # auth on 127.0.0.1, database `test`) and Redis servers for the backend tests.
 #
 # It never edits PostgreSQL's pg_hba.conf on a developer's machine: only
@@ -30,6 +30,14 @@ fi
 if ! python3 -c "import jwcrypto" >/dev/null 2>&1; then
   echo "install-test-deps: installing jwcrypto (independent JOSE implementation for interop tests)"
   python3 -m pip install --quiet --disable-pip-version-check jwcrypto 2>/dev/null || python3 -m pip install --quiet --break-system-packages jwcrypto
+fi
+if ! python3 -c "import authlib, flask, requests" >/dev/null 2>&1; then
+  echo "install-test-deps: installing Authlib, Flask and requests (an off-the-shelf OpenID Connect client for the oidc-profile tests)"
+  python3 -m pip install --quiet --disable-pip-version-check authlib flask requests 2>/dev/null || python3 -m pip install --quiet --break-system-packages authlib flask requests
+fi
+if [ ! -d tests/interop/node/node_modules/openid-client ]; then
+  echo "install-test-deps: installing openid-client (a second independent OpenID Connect client)"
+  (cd tests/interop/node && npm ci --ignore-scripts --no-audit --no-fund --silent)
 fi
 if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ] || [ ! -d tests/browser/node_modules/@gouvfr/dsfr ]; then
   echo "install-test-deps: installing playwright-core (driver only, no browser download) axe-core and the DSFR"

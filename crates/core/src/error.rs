@@ -108,6 +108,14 @@ catalogue! {
     UnsupportedResponseType => ("Y030010", 303, Some("unsupported_response_type"), "only response_type=code is supported"),
     InvalidScope => ("Y030011", 303, Some("invalid_scope"), "scope not allowed for this service"),
     InvalidAcr => ("Y030012", 303, Some("invalid_acr"), "requested acr level not served by this platform"),
+    /// `prompt=none` (`oidc` profile) without a session that can answer
+    /// silently, or with a `max_age` the session is older than.
+    LoginRequired => ("Y030014", 303, Some("login_required"), "prompt=none: the user must log in"),
+    /// `prompt=none` (`oidc` profile) for a service whose users must tick
+    /// the consent box.
+    ConsentRequired => ("Y030015", 303, Some("consent_required"), "prompt=none: the user must consent"),
+    /// `response_mode` other than `query` (`oidc` profile).
+    ResponseModeUnsupported => ("Y030016", 303, Some("invalid_request"), "only response_mode=query is supported"),
     /// A scope without `openid` from a trusted client and redirect URI.
     ScopeWithoutOpenid => ("Y030013", 303, Some("invalid_request"), "scope must contain openid"),
     TokenInvalidRequest => ("Y030101", 400, Some("invalid_request"), "token request missing or invalid parameters"),

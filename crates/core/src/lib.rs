@@ -19,6 +19,7 @@ pub mod error;
 pub mod event;
 pub mod partner;
 pub mod pivot;
+pub mod profile;
 pub mod random;
 pub mod registration;
 pub mod scope;

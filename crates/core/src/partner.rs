@@ -4,6 +4,7 @@
 
 use crate::acr::{AcrLevel, Platform};
 use crate::alg::{JweAlg, JweEnc, JwsAlg};
+use crate::profile::IntegrationProfile;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -99,9 +100,17 @@ pub struct ServiceProvider {
     pub idp_hints: Vec<String>,
     pub idp_filter: IdpFilter,
     pub id_token_signed_response_alg: JwsAlg,
-    pub userinfo_signed_response_alg: JwsAlg,
+    /// `None`: userinfo answers plain JSON (only on the `oidc` profile).
+    pub userinfo_signed_response_alg: Option<JwsAlg>,
     #[serde(default)]
     pub token_endpoint_auth_method: SpAuthMethod,
+    /// FranceConnect's exact conventions (default) or standard OpenID
+    /// Connect defaults for off-the-shelf clients.
+    #[serde(default)]
+    pub profile: IntegrationProfile,
+    /// Access-token lifetime in seconds; `None`: the profile's.
+    #[serde(default)]
+    pub access_token_ttl_secs: Option<u32>,
     /// The service's public keys, inline (a JWKS document)…
     #[serde(default)]
     pub jwks: Option<serde_json::Value>,
@@ -150,8 +159,10 @@ impl ServiceProvider {
             idp_hints: Vec::new(),
             idp_filter: IdpFilter::default(),
             id_token_signed_response_alg: JwsAlg::ES256,
-            userinfo_signed_response_alg: JwsAlg::ES256,
+            userinfo_signed_response_alg: Some(JwsAlg::ES256),
             token_endpoint_auth_method: SpAuthMethod::default(),
+            profile: IntegrationProfile::FranceConnect,
+            access_token_ttl_secs: None,
             jwks: None,
             jwks_uri: None,
             id_token_encryption: None,
@@ -159,6 +170,14 @@ impl ServiceProvider {
             require_pushed_authorization_requests: false,
             dpop_bound_access_tokens: false,
         }
+    }
+
+    /// How long this service's access tokens live, in seconds.
+    pub fn access_token_ttl(&self) -> u64 {
+        u64::from(
+            self.access_token_ttl_secs
+                .unwrap_or_else(|| self.profile.default_access_token_ttl()),
+        )
     }
 
     pub fn allows_scope(&self, scope: &str) -> bool {

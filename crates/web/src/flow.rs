@@ -22,7 +22,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub const CODE_TTL: u64 = 30;
+/// FranceConnect's access-token lifetime; a service may register another.
 pub const TOKEN_TTL: u64 = 60;
+
+fn default_token_ttl() -> u64 {
+    TOKEN_TTL
+}
 
 /// What an IdP proved about the citizen, once verified.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,6 +118,9 @@ pub struct CodeGrant {
     /// Unix seconds when the access token was issued (0 for a code).
     #[serde(default)]
     pub issued_at: i64,
+    /// Lifetime of the access token, in seconds (the service's).
+    #[serde(default = "default_token_ttl")]
+    pub token_ttl: u64,
     /// The access token is DPoP-bound to the key of this thumbprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_jkt: Option<String>,

@@ -9,6 +9,7 @@
 use crate::acr::{resolve_acr_values, AcrLevel, AcrResolution, Platform};
 use crate::error::ErrorCode;
 use crate::partner::ServiceProvider;
+use crate::profile::OIDC_MIN_NONCE_LEN;
 use crate::scope::{is_known_scope, ScopeSet};
 use std::collections::HashMap;
 
@@ -26,6 +27,17 @@ const ALLOWED: &[&str] = &[
     "ui_locales",
     "code_challenge",
     "code_challenge_method",
+];
+/// What the `oidc` profile accepts besides: standard OpenID Connect
+/// parameters that generic libraries send (`login_hint`, `display`,
+/// `id_token_hint` and `claims_locales` are accepted and ignored).
+const ALLOWED_OIDC: &[&str] = &[
+    "max_age",
+    "response_mode",
+    "login_hint",
+    "display",
+    "id_token_hint",
+    "claims_locales",
 ];
 const MAX_PARAMS: usize = 32;
 const MAX_VALUE: usize = 2048;
@@ -57,12 +69,21 @@ fn page(code: ErrorCode, detail: impl Into<String>) -> AuthorizeRejection {
 pub struct AuthorizeRequest {
     pub client_id: String,
     pub redirect_uri: String,
+    /// Empty only on the `oidc` profile, when the service sent none.
     pub state: String,
+    /// Empty only on the `oidc` profile, when PKCE protects the code.
     pub nonce: String,
     pub scopes: ScopeSet,
     pub acr: AcrLevel,
     pub prompt_login: bool,
     pub prompt_consent: bool,
+    /// `prompt=none` (`oidc` profile): answer without showing any page.
+    #[serde(default)]
+    pub prompt_none: bool,
+    /// `max_age` (`oidc` profile): a session older than this many seconds
+    /// cannot be reused.
+    #[serde(default)]
+    pub max_age: Option<u64>,
     pub amr_requested: bool,
     pub idp_hint: Option<String>,
     pub ui_locales: Option<String>,
@@ -185,7 +206,12 @@ pub fn validate(
     platform: Platform,
     is_data_scope: &dyn Fn(&str) -> bool,
 ) -> Result<AuthorizeRequest, AuthorizeRejection> {
-    if let Some(k) = raw.0.keys().find(|k| !ALLOWED.contains(k)) {
+    let oidc = sp.profile.is_oidc();
+    if let Some(k) = raw
+        .0
+        .keys()
+        .find(|k| !(ALLOWED.contains(k) || oidc && ALLOWED_OIDC.contains(k)))
+    {
         return Err(page(
             ErrorCode::AuthorizeInvalid,
             format!("unexpected parameter {k}"),
@@ -206,7 +232,19 @@ pub fn validate(
             state,
         });
     }
-    let state = raw.required("state")?.to_owned();
+    if raw.get("response_mode").is_some_and(|m| m != "query") {
+        return Err(AuthorizeRejection::Redirect {
+            code: ErrorCode::ResponseModeUnsupported,
+            detail: "only response_mode=query is supported".into(),
+            in_fragment: false,
+            state,
+        });
+    }
+    let state = match state {
+        Some(s) => s,
+        None if oidc => String::new(),
+        None => raw.required("state")?.to_owned(),
+    };
     let scope = raw.required("scope")?;
     // Client and redirect URI are trusted by now: the service hears of it.
     if !scope.split(' ').any(|s| s == "openid") {
@@ -217,39 +255,6 @@ pub fn validate(
             state: Some(state),
         });
     }
-    let nonce = raw.required("nonce")?;
-    if nonce.chars().count() < platform.min_nonce_len() {
-        return Err(page(
-            ErrorCode::AuthorizeInvalid,
-            format!(
-                "nonce must be at least {} characters",
-                platform.min_nonce_len()
-            ),
-        ));
-    }
-    let acr_values = raw.required("acr_values")?;
-    let (mut prompt_login, mut prompt_consent) = (false, false);
-    if let Some(prompt) = raw.get("prompt") {
-        if prompt.is_empty() {
-            return Err(page(ErrorCode::AuthorizeInvalid, "prompt is empty"));
-        }
-        for p in prompt.split(' ') {
-            match p {
-                "login" if sp.allows_prompt("login") => prompt_login = true,
-                "consent" if sp.allows_prompt("consent") => prompt_consent = true,
-                _ => {
-                    return Err(page(
-                        ErrorCode::AuthorizeInvalid,
-                        "prompt value not allowed",
-                    ))
-                }
-            }
-        }
-    }
-    let mut amr_requested = match raw.get("claims") {
-        Some(c) => claims_request_amr(c)?,
-        None => false,
-    };
     let code_challenge = match (raw.get("code_challenge"), raw.get("code_challenge_method")) {
         (None, None) => None,
         (Some(c), Some("S256")) if is_pkce_value(c) => Some(c.to_owned()),
@@ -259,6 +264,71 @@ pub fn validate(
                 "PKCE needs a valid code_challenge with S256",
             ))
         }
+    };
+    let nonce = match raw.get("nonce").filter(|n| !n.is_empty()) {
+        // A generic client with PKCE may leave the nonce out.
+        None if oidc && code_challenge.is_some() => "",
+        None if oidc => {
+            return Err(page(
+                ErrorCode::AuthorizeInvalid,
+                "nonce is missing (it may be left out only with PKCE)",
+            ))
+        }
+        None => raw.required("nonce")?,
+        Some(n) => n,
+    };
+    let min_nonce = if oidc {
+        OIDC_MIN_NONCE_LEN
+    } else {
+        platform.min_nonce_len()
+    };
+    if !nonce.is_empty() && nonce.chars().count() < min_nonce {
+        return Err(page(
+            ErrorCode::AuthorizeInvalid,
+            format!("nonce must be at least {min_nonce} characters"),
+        ));
+    }
+    let acr_values = match raw.get("acr_values") {
+        None if oidc => platform.default_acr().as_str(),
+        _ => raw.required("acr_values")?,
+    };
+    let (mut prompt_login, mut prompt_consent, mut prompt_none) = (false, false, false);
+    if let Some(prompt) = raw.get("prompt") {
+        if prompt.is_empty() {
+            return Err(page(ErrorCode::AuthorizeInvalid, "prompt is empty"));
+        }
+        for p in prompt.split(' ') {
+            match p {
+                "login" if sp.allows_prompt("login") => prompt_login = true,
+                "consent" if sp.allows_prompt("consent") => prompt_consent = true,
+                "none" if oidc => prompt_none = true,
+                _ => {
+                    return Err(page(
+                        ErrorCode::AuthorizeInvalid,
+                        "prompt value not allowed",
+                    ))
+                }
+            }
+        }
+        if prompt_none && (prompt_login || prompt_consent) {
+            return Err(page(
+                ErrorCode::AuthorizeInvalid,
+                "prompt=none cannot be combined with another value",
+            ));
+        }
+    }
+    let max_age = match raw.get("max_age") {
+        None => None,
+        Some(v) => Some(v.parse::<u64>().map_err(|_| {
+            page(
+                ErrorCode::AuthorizeInvalid,
+                "max_age must be a number of seconds",
+            )
+        })?),
+    };
+    let mut amr_requested = match raw.get("claims") {
+        Some(c) => claims_request_amr(c)?,
+        None => false,
     };
     let ui_locales = raw.get("ui_locales").map(str::to_owned);
     let idp_hint = raw
@@ -308,6 +378,8 @@ pub fn validate(
         acr,
         prompt_login,
         prompt_consent,
+        prompt_none,
+        max_age,
         amr_requested,
         idp_hint,
         ui_locales,

@@ -145,3 +145,81 @@ fn unknown_client_and_redirect() {
     assert!(check_client(Some(&s), "https://sp.example/cb/").is_err());
     assert!(check_client(Some(&s), "https://sp.example/cb").is_ok());
 }
+
+fn run_oidc(p: &[(String, String)]) -> Result<AuthorizeRequest, AuthorizeRejection> {
+    let mut sp = sp();
+    sp.profile = crate::profile::IntegrationProfile::Oidc;
+    let raw = RawParams::parse(p)?;
+    client_and_redirect(&raw)?;
+    validate(&raw, &sp, Platform::Standard, &|_| false)
+}
+
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+#[test]
+fn oidc_profile_takes_a_generic_library_request() {
+    // Authlib's defaults: a 20-character nonce, no acr_values, max_age.
+    let mut p: Vec<_> = params(&[("max_age", "300")], "nonce")
+        .into_iter()
+        .filter(|(k, _)| k != "acr_values")
+        .collect();
+    p.push(("nonce".into(), "abcdefghij0123456789".into()));
+    p.push(("login_hint".into(), "someone".into()));
+    let r = run_oidc(&p).unwrap();
+    assert_eq!(r.nonce, "abcdefghij0123456789");
+    assert_eq!(r.max_age, Some(300));
+    assert_eq!(r.acr, AcrLevel::Eidas1);
+    // FranceConnect's profile refuses each of these.
+    assert_eq!(code_of(run(&p)), ("Y030007", false));
+}
+
+#[test]
+fn oidc_profile_nonce_is_optional_only_with_pkce() {
+    let without = params(&[], "nonce");
+    assert_eq!(code_of(run_oidc(&without)), ("Y030007", false));
+    let with_pkce = params(
+        &[
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ],
+        "nonce",
+    );
+    assert_eq!(run_oidc(&with_pkce).unwrap().nonce, "");
+    let no_state = params(
+        &[
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ],
+        "state",
+    );
+    assert_eq!(run_oidc(&no_state).unwrap().state, "");
+    let short = params(&[("nonce", "0123456789")], "nonce");
+    let short: Vec<_> = short
+        .into_iter()
+        .chain([("nonce".to_owned(), "0123456789".to_owned())])
+        .collect();
+    assert_eq!(code_of(run_oidc(&short)), ("Y030007", false));
+}
+
+#[test]
+fn oidc_profile_prompt_none_and_response_mode() {
+    let none = run_oidc(&params(&[("prompt", "none")], "")).unwrap();
+    assert!(none.prompt_none);
+    assert_eq!(
+        code_of(run_oidc(&params(&[("prompt", "none login")], ""))),
+        ("Y030007", false)
+    );
+    assert_eq!(
+        code_of(run_oidc(&params(&[("response_mode", "form_post")], ""))),
+        ("Y030016", true)
+    );
+    assert!(run_oidc(&params(&[("response_mode", "query")], "")).is_ok());
+    assert_eq!(
+        code_of(run_oidc(&params(&[("max_age", "-1")], ""))),
+        ("Y030007", false)
+    );
+    assert_eq!(
+        code_of(run(&params(&[("max_age", "60")], ""))),
+        ("Y030007", false)
+    );
+}

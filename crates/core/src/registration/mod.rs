@@ -10,6 +10,7 @@ use crate::partner::{
     AnswerEncryption, DataProvider, IdentityProvider, IdpFilter, ServiceProvider, SpAuthMethod,
     SpType,
 };
+use crate::profile::{IntegrationProfile, ACCESS_TOKEN_TTL_RANGE};
 use std::fmt;
 
 /// Shortest accepted client secret.
@@ -174,6 +175,38 @@ impl ServiceProvider {
         Ok(())
     }
 
+    /// FranceConnect's profile always signs userinfo; any profile keeps
+    /// access tokens between 30 s and an hour.
+    fn check_profile(&self) -> RuleResult {
+        if self.profile == IntegrationProfile::FranceConnect
+            && self.userinfo_signed_response_alg.is_none()
+        {
+            return Err(violation(
+                "userinfo_signed_response_alg",
+                "is required with the franceconnect profile (userinfo is a signed JWT)",
+            ));
+        }
+        if self.userinfo_encryption.is_some() && self.userinfo_signed_response_alg.is_none() {
+            return Err(violation(
+                "userinfo_signed_response_alg",
+                "is required to encrypt userinfo (the JWE nests a signed JWT)",
+            ));
+        }
+        if let Some(ttl) = self.access_token_ttl_secs {
+            if !ACCESS_TOKEN_TTL_RANGE.contains(&ttl) {
+                return Err(violation(
+                    "access_token_ttl_secs",
+                    format!(
+                        "{ttl} is outside {}..={} seconds",
+                        ACCESS_TOKEN_TTL_RANGE.start(),
+                        ACCESS_TOKEN_TTL_RANGE.end()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// What the Plus platform adds: private_key_jwt, ES256, both answers
     /// encrypted.
     fn check_plus(&self) -> RuleResult {
@@ -183,17 +216,23 @@ impl ServiceProvider {
                 "must be private_key_jwt on the Plus platform",
             ));
         }
+        if self.profile != IntegrationProfile::FranceConnect {
+            return Err(violation(
+                "profile",
+                "must be franceconnect on the Plus platform",
+            ));
+        }
         for (field, alg) in [
             (
                 "id_token_signed_response_alg",
-                self.id_token_signed_response_alg,
+                Some(self.id_token_signed_response_alg),
             ),
             (
                 "userinfo_signed_response_alg",
                 self.userinfo_signed_response_alg,
             ),
         ] {
-            if alg != JwsAlg::ES256 {
+            if alg != Some(JwsAlg::ES256) {
                 return Err(violation(field, "must be ES256 on the Plus platform"));
             }
         }
@@ -227,14 +266,14 @@ impl ServiceProvider {
             for (field, alg) in [
                 (
                     "id_token_signed_response_alg",
-                    self.id_token_signed_response_alg,
+                    Some(self.id_token_signed_response_alg),
                 ),
                 (
                     "userinfo_signed_response_alg",
                     self.userinfo_signed_response_alg,
                 ),
             ] {
-                if alg == JwsAlg::HS256 {
+                if alg == Some(JwsAlg::HS256) {
                     return Err(violation(
                         field,
                         "HS256 needs a client secret; a private_key_jwt service has none",
@@ -242,6 +281,7 @@ impl ServiceProvider {
                 }
             }
         }
+        self.check_profile()?;
         self.check_key_source(sandbox)?;
         self.check_encryption("id_token_encrypted_response_alg", self.id_token_encryption)?;
         self.check_encryption("userinfo_encrypted_response_alg", self.userinfo_encryption)?;

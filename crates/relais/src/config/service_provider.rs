@@ -3,6 +3,7 @@
 use super::error::{broken, yes, ConfigError};
 use super::jose_fields::{answer_encryptions, json_document};
 use relais_core::partner::{IdpFilter, ServiceProvider, SpAuthMethod, SpType};
+use relais_core::profile::IntegrationProfile;
 use relais_core::registration::RegistrationContext;
 use relais_core::JwsAlg;
 use serde::Deserialize;
@@ -36,10 +37,16 @@ pub struct SpConfig {
     pub idp_allow: Option<Vec<String>>,
     #[serde(default)]
     pub idp_deny: Vec<String>,
+    /// `franceconnect` (default) or `oidc` (standard defaults for
+    /// off-the-shelf clients; see docs/configuration.md).
     #[serde(default)]
-    pub id_token_signed_response_alg: JwsAlg,
-    #[serde(default)]
-    pub userinfo_signed_response_alg: JwsAlg,
+    pub profile: IntegrationProfile,
+    /// Default: the profile's (ES256 for franceconnect, RS256 for oidc).
+    pub id_token_signed_response_alg: Option<JwsAlg>,
+    /// Default: the profile's (ES256 for franceconnect, JSON for oidc).
+    pub userinfo_signed_response_alg: Option<JwsAlg>,
+    /// Default: the profile's (60 s for franceconnect, 600 s for oidc).
+    pub access_token_ttl_secs: Option<u32>,
     #[serde(default)]
     pub token_endpoint_auth_method: SpAuthMethod,
     /// The service's public keys inline (a JWKS, as a TOML table or JSON text)…
@@ -100,9 +107,15 @@ impl SpConfig {
             amr_entitled: self.amr_entitled,
             idp_hints: self.idp_hints.clone(),
             idp_filter,
-            id_token_signed_response_alg: self.id_token_signed_response_alg,
-            userinfo_signed_response_alg: self.userinfo_signed_response_alg,
+            id_token_signed_response_alg: self
+                .id_token_signed_response_alg
+                .unwrap_or_else(|| self.profile.default_id_token_alg()),
+            userinfo_signed_response_alg: self
+                .userinfo_signed_response_alg
+                .or_else(|| self.profile.default_userinfo_alg()),
             token_endpoint_auth_method: self.token_endpoint_auth_method,
+            profile: self.profile,
+            access_token_ttl_secs: self.access_token_ttl_secs,
             jwks: json_document(&f("jwks"), self.jwks.as_ref())?,
             jwks_uri: self.jwks_uri.clone(),
             id_token_encryption,
@@ -142,8 +155,10 @@ mod tests {
             idp_hints: vec![],
             idp_allow: None,
             idp_deny: vec![],
-            id_token_signed_response_alg: JwsAlg::ES256,
-            userinfo_signed_response_alg: JwsAlg::ES256,
+            profile: IntegrationProfile::FranceConnect,
+            id_token_signed_response_alg: Some(JwsAlg::ES256),
+            userinfo_signed_response_alg: None,
+            access_token_ttl_secs: None,
             token_endpoint_auth_method: SpAuthMethod::ClientSecretPost,
             jwks: None,
             jwks_uri: None,

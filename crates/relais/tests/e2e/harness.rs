@@ -144,7 +144,7 @@ impl Fed {
         );
         sp.post_logout_redirect_uris = vec![format!("http://127.0.0.1:9/{client_id}/bye")];
         // openidconnect's userinfo verifier only accepts RS256 by default.
-        sp.userinfo_signed_response_alg = JwsAlg::RS256;
+        sp.userinfo_signed_response_alg = Some(JwsAlg::RS256);
         sp
     }
 

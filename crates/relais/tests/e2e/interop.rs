@@ -1,26 +1,33 @@
-//! The independent implementations the tests check Relais against:
-//! Python scripts written with jwcrypto and the standard library only
-//! (`tests/interop/`), run as child processes that read JSON on stdin and
-//! print JSON.
+//! The independent implementations the tests check Relais against, run as
+//! child processes that read JSON on stdin and print JSON
+//! (`tests/interop/`): Python scripts written with jwcrypto and the
+//! standard library, a Flask service with Authlib, and a Node service with
+//! openid-client (`tests/interop/node/`).
 
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-/// Runs `tests/interop/<script> <args…>` with `stdin` as JSON; its JSON output.
+/// Runs `tests/interop/<script> <args…>` with `stdin` as JSON; its JSON
+/// output. `node/…mjs` scripts run with Node, the others with Python.
 pub fn run(script: &str, args: &[&str], stdin: Option<&Value>) -> Value {
     let path = format!(
         "{}/../../tests/interop/{script}",
         env!("CARGO_MANIFEST_DIR")
     );
-    let mut child = Command::new("python3")
+    let interpreter = if script.ends_with(".mjs") {
+        "node"
+    } else {
+        "python3"
+    };
+    let mut child = Command::new(interpreter)
         .arg(path)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 with jwcrypto (scripts/install-test-deps.sh)");
+        .expect("python3 and node with their packages (scripts/install-test-deps.sh)");
     let input = stdin.map(Value::to_string).unwrap_or_default();
     child
         .stdin

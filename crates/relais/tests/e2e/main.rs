@@ -20,6 +20,7 @@ mod interop;
 mod languages;
 mod misbehaving_idp;
 mod oidc_client;
+mod oidc_profile;
 mod pages;
 mod plus;
 mod scaleout;

@@ -25,7 +25,7 @@ pub fn plus_sp(client_id: &str, keys: &Value) -> ServiceProvider {
     sp.token_endpoint_auth_method = SpAuthMethod::PrivateKeyJwt;
     sp.jwks = Some(keys["jwks"].clone());
     sp.id_token_signed_response_alg = JwsAlg::ES256;
-    sp.userinfo_signed_response_alg = JwsAlg::ES256;
+    sp.userinfo_signed_response_alg = Some(JwsAlg::ES256);
     sp.id_token_encryption = Some(AnswerEncryption {
         alg: JweAlg::RsaOaep256,
         enc: Default::default(),

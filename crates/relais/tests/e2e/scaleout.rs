@@ -126,7 +126,7 @@ impl Cluster {
         }
         let sp = {
             let mut sp = crate::harness::Fed::sp("sp-a", "org-a");
-            sp.userinfo_signed_response_alg = relais_core::JwsAlg::ES256;
+            sp.userinfo_signed_response_alg = Some(relais_core::JwsAlg::ES256);
             sp
         };
         nodes[0].app.registry.upsert_sp(&sp).await.unwrap();

@@ -176,8 +176,10 @@ pub async fn render_error_pages(req: Request, next: Next) -> Response {
 
 /// `base?k=v&…` (or `#…`), preserving an existing query.
 pub fn with_params(base: &str, params: &[(&str, &str)], fragment: bool) -> String {
+    // An empty value is a parameter the service did not send (`state` on
+    // the `oidc` profile): it is left out, not sent back empty.
     let q = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
+        .extend_pairs(params.iter().filter(|(_, v)| !v.is_empty()))
         .finish();
     if fragment {
         format!("{base}#{q}")

@@ -190,6 +190,9 @@ async fn handle(
             return Err(PageError::page(code, "account refused on SSO"));
         }
     }
+    if interaction.request.prompt_none {
+        silent_answer_possible(&app, &sp, &interaction.request, reusable.is_some())?;
+    }
     let next = if let Some(login) = reusable {
         interaction.login = Some(login);
         interaction.sso = true;
@@ -245,10 +248,47 @@ fn sso_login(
     let idp = app.registry.idp(&login.idp_id)?;
     // A service's prompt=login does not disable SSO: FranceConnect services
     // always send it, and Relais sends its own prompt=login to the IdP.
+    let fresh_enough = req.max_age.is_none_or(|max| {
+        app.clock.now_secs() - login.auth_time <= i64::try_from(max).unwrap_or(i64::MAX)
+    });
     let eligible = app.settings.platform.sso_eligible(req.acr)
+        && fresh_enough
         && login.idp_acr >= req.acr
         && idp.active
         && sp.idp_filter.accepts(&login.idp_id)
         && req.idp_hint.as_deref().is_none_or(|h| h == login.idp_id);
     eligible.then(|| login.clone())
+}
+
+/// `prompt=none` (`oidc` profile): the service wants an answer without any
+/// page. Possible only with a reusable session (fresh enough for
+/// `max_age`) and no consent box to tick; otherwise the service hears
+/// `login_required` or `consent_required` at once.
+fn silent_answer_possible(
+    app: &AppState,
+    sp: &ServiceProvider,
+    req: &AuthorizeRequest,
+    session_reusable: bool,
+) -> Result<(), PageError> {
+    let refusal = if !session_reusable {
+        Some((ErrorCode::LoginRequired, "no session can answer silently"))
+    } else if sp.consent_required(app.settings.platform) {
+        Some((
+            ErrorCode::ConsentRequired,
+            "this service's users must consent",
+        ))
+    } else {
+        None
+    };
+    match refusal {
+        None => Ok(()),
+        Some((code, detail)) => Err(PageError::ToSp {
+            code,
+            detail: detail.into(),
+            redirect_uri: req.redirect_uri.clone(),
+            state: Some(req.state.clone()),
+            fragment: false,
+            iss: app.settings.issuer(),
+        }),
+    }
 }

@@ -11,7 +11,7 @@ use crate::abuse::client_auth::{self, Caller};
 use crate::abuse::ClientIp;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
-use crate::flow::{AccessGrant, TOKEN_TTL};
+use crate::flow::AccessGrant;
 use crate::partner_keys::{self, KeySource};
 use crate::state::AppState;
 use axum::extract::State;
@@ -104,7 +104,7 @@ pub async fn checktoken(
             t.insert("iat".into(), json!(g.issued_at));
             t.insert(
                 "exp".into(),
-                json!(g.issued_at + i64::try_from(TOKEN_TTL).unwrap_or(60)),
+                json!(g.issued_at + i64::try_from(g.token_ttl).unwrap_or(60)),
             );
             t.insert("acr".into(), json!(g.acr.as_str()));
             t.insert("jti".into(), json!(app.random.token(16)));

@@ -55,7 +55,9 @@ pub async fn show(
     let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
     // Auto-login never skips a consent the service's citizens must give
     // (registration refuses that combination; this holds whatever is stored).
-    if !sp.allows_prompt("consent") && !sp.consent_required(app.settings.platform) {
+    // `prompt=none` was checked at authorize: no page may be shown.
+    let silent = !sp.allows_prompt("consent") || interaction.request.prompt_none;
+    if silent && !sp.consent_required(app.settings.platform) {
         app.events.emit(app.login_event(
             EventKind::FcAutoLogin,
             &headers,
@@ -211,6 +213,7 @@ async fn complete(
         session_id: session.id.clone(),
         browsing_session: session.browsing_session.clone(),
         issued_at: 0,
+        token_ttl: sp.access_token_ttl(),
     };
     let code = app.random.token(32);
     app.save(&stored_key("code", &code), &grant, CODE_TTL)

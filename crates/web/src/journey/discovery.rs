@@ -63,7 +63,8 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
             "birthcountry", "email", "preferred_username", "amr", "idp_birthdate", "acr"],
         "claims_parameter_supported": true,
         "acr_values_supported": acr,
-        "prompt_values_supported": ["login", "consent"],
+        // `none` for services registered with profile = "oidc".
+        "prompt_values_supported": ["login", "consent", "none"],
         "id_token_signing_alg_values_supported": algs,
         "userinfo_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": auth_methods,

@@ -11,7 +11,7 @@ use super::service_auth::authenticate;
 use crate::dpop::DpopRefusal;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
-use crate::flow::{AccessGrant, CodeGrant, TOKEN_TTL};
+use crate::flow::{AccessGrant, CodeGrant};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -103,8 +103,8 @@ pub async fn token(
     };
     // Reuse of the code revokes this token: remember its key, not its value.
     let at_key = stored_key("at", &access_token);
-    app.save(&at_key, &grant, TOKEN_TTL).await?;
-    app.save(&stored_key("used", code), &at_key, TOKEN_TTL)
+    app.save(&at_key, &grant, grant.token_ttl).await?;
+    app.save(&stored_key("used", code), &at_key, grant.token_ttl)
         .await?;
     let id_token = answer::sign_for(
         &app,
@@ -124,7 +124,7 @@ pub async fn token(
     let body = TokenResponse {
         access_token,
         token_type: token_type.into(),
-        expires_in: TOKEN_TTL,
+        expires_in: grant.token_ttl,
         id_token,
         scope: grant.scopes.to_oauth_string(),
     };
@@ -144,7 +144,10 @@ fn id_token_claims(app: &AppState, g: &AccessGrant) -> Value {
     c.insert("aud".into(), json!(g.client_id));
     c.insert("exp".into(), json!(now + 60));
     c.insert("iat".into(), json!(now));
-    c.insert("nonce".into(), json!(g.nonce));
+    // Left out when the service sent none (`oidc` profile with PKCE).
+    if !g.nonce.is_empty() {
+        c.insert("nonce".into(), json!(g.nonce));
+    }
     c.insert("acr".into(), json!(g.acr.as_str()));
     c.insert("auth_time".into(), json!(g.auth_time));
     if let Some(amr) = &g.amr {

@@ -101,13 +101,15 @@ pub async fn userinfo(
     if let Some(amr) = &grant.amr {
         c.insert("amr".into(), json!(amr));
     }
-    let jwt = super::answer::sign_for(
-        &app,
-        &sp,
-        sp.userinfo_signed_response_alg,
-        &Value::Object(c),
-    )?;
-    let jwt = super::answer::encrypt_for(&app, &sp, sp.userinfo_encryption, jwt).await?;
+    let claims_doc = Value::Object(c);
+    let answer = match sp.userinfo_signed_response_alg {
+        Some(alg) => {
+            let jwt = super::answer::sign_for(&app, &sp, alg, &claims_doc)?;
+            Some(super::answer::encrypt_for(&app, &sp, sp.userinfo_encryption, jwt).await?)
+        }
+        // The `oidc` profile without a registered algorithm: plain JSON.
+        None => None,
+    };
     let mut e = app.event(EventKind::SpRequestedFcUserinfo);
     e.sp_id = Some(sp.client_id.clone());
     e.sp_name = Some(sp.name.clone());
@@ -123,12 +125,18 @@ pub async fn userinfo(
             .join(" "),
     );
     app.events.emit(e);
-    let mut resp = jwt.into_response();
+    let mut resp = match answer {
+        Some(jwt) => {
+            let mut resp = jwt.into_response();
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/jwt"),
+            );
+            resp
+        }
+        None => axum::Json(claims_doc).into_response(),
+    };
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/jwt"),
-    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
 }
