@@ -43,7 +43,7 @@ impl fmt::Display for AcrLevel {
 
 /// Which federation this node is: the FranceConnect-like Standard platform
 /// or the high-assurance Plus platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     #[default]

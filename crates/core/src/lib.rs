@@ -23,6 +23,7 @@ pub mod profile;
 pub mod random;
 pub mod registration;
 pub mod scope;
+pub mod stats;
 pub mod subject;
 pub mod timefmt;
 pub mod token_digest;

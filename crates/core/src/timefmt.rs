@@ -110,6 +110,11 @@ pub fn paris_time(millis: i64) -> ParisTime {
     }
 }
 
+/// The first millisecond (UTC) of a civil date.
+pub fn day_start_millis(year: i64, month: u32, day: u32) -> i64 {
+    days_from_civil(year, month, day) * 86_400_000
+}
+
 /// `2026-11` for monthly statistics.
 pub fn year_month(millis: i64) -> String {
     let (y, m, _) = civil_from_days(millis.div_euclid(1000).div_euclid(86_400));

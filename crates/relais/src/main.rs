@@ -37,6 +37,9 @@ enum Command {
     },
     /// One demo data provider alone (its API checks tokens at the federation).
     Dp(commands::dp::DpArgs),
+    /// Statistics: connections, users, services per month (or one month by
+    /// service, IdP, platform, day); `generate` measures them at scale.
+    Stats(commands::stats::StatsArgs),
     /// Signing keys.
     Keys {
         #[command(subcommand)]
@@ -63,6 +66,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve { config } => commands::node::serve(config).await,
         Command::Migrate { config } => commands::keys::migrate(config).await,
         Command::Dp(args) => commands::dp::run(args).await,
+        Command::Stats(args) => commands::stats::run(args).await,
         Command::Keys { action, config } => commands::keys::run(action, config).await,
     }
 }

@@ -310,3 +310,94 @@ pub async fn hit_counter<C: crate::HitCounter>(c: Arc<C>, time: &Advance<'_>) {
         "a window ends with its TTL"
     );
 }
+
+/// The statistics rollup against a known set of events: what
+/// `append_events` adds, and what the queries answer.
+pub async fn stats<S: EventStore + crate::StatsStore>(s: &S) {
+    use relais_core::stats::Breakdown;
+    // Noon in Paris on days of November and December 2026.
+    let nov = |day: i64| 1_793_530_800_000 + (day - 1) * 86_400_000;
+    let dec = |day: i64| nov(31) + (day - 1) * 86_400_000;
+    let login = |t: i64, acc: &str, sp: &str, idp: &str, acr: &str| {
+        let mut e = BusinessEvent::new(EventKind::FcVerified, t);
+        e.account_id = Some(acc.into());
+        e.sp_id = Some(sp.into());
+        e.idp_id = Some(idp.into());
+        e.sp_acr = Some(acr.into());
+        e
+    };
+    assert_eq!(relais_core::stats::paris_day(nov(1)), "2026-11-01");
+    assert_eq!(relais_core::stats::paris_day(dec(1)), "2026-12-01");
+    // (Accounts unseen by the events suite, which runs first.)
+    // November: a and b, 4 connections, 2 services; other events do not count.
+    s.append_events(&[
+        login(nov(1), "s-a", "mairie", "ameli", "eidas1"),
+        login(nov(1), "s-a", "mairie", "ameli", "eidas1"),
+        login(nov(2), "s-b", "caf", "laposte", "eidas1"),
+        BusinessEvent::new(EventKind::FcAuthorizeInitiated, nov(2)),
+    ])
+    .await
+    .unwrap();
+    // A second batch the same month: b again (not a new user), a Plus login.
+    s.append_events(&[login(nov(30), "s-b", "banque", "impots", "eidas2")])
+        .await
+        .unwrap();
+    // December: a comes back, c is new.
+    s.append_events(&[
+        login(dec(1), "s-a", "mairie", "ameli", "eidas1"),
+        login(dec(2), "s-c", "mairie", "laposte", "eidas1"),
+    ])
+    .await
+    .unwrap();
+    let months = s.stats_months("2026-10", "2026-12").await.unwrap();
+    let figures: Vec<(&str, u64, u64, u64, u64)> = months
+        .iter()
+        .map(|m| {
+            (
+                m.month.as_str(),
+                m.connections,
+                m.users,
+                m.new_users,
+                m.active_services,
+            )
+        })
+        .collect();
+    assert_eq!(
+        figures,
+        vec![("2026-11", 4, 2, 2, 3), ("2026-12", 2, 2, 1, 1)]
+    );
+    assert_eq!(
+        s.stats_breakdown("2026-11", Breakdown::Service)
+            .await
+            .unwrap(),
+        vec![
+            ("mairie".to_owned(), 2),
+            ("banque".to_owned(), 1),
+            ("caf".to_owned(), 1)
+        ]
+    );
+    assert_eq!(
+        s.stats_breakdown("2026-11", Breakdown::Platform)
+            .await
+            .unwrap(),
+        vec![("standard".to_owned(), 3), ("plus".to_owned(), 1)]
+    );
+    assert_eq!(
+        s.stats_breakdown("2026-12", Breakdown::IdentityProvider)
+            .await
+            .unwrap(),
+        vec![("ameli".to_owned(), 1), ("laposte".to_owned(), 1)]
+    );
+    assert_eq!(
+        s.stats_breakdown("2026-11", Breakdown::Day).await.unwrap(),
+        vec![
+            ("2026-11-01".to_owned(), 2),
+            ("2026-11-02".to_owned(), 1),
+            ("2026-11-30".to_owned(), 1)
+        ]
+    );
+    assert!(matches!(
+        s.stats_months("2026-13", "2026-12").await,
+        Err(crate::StoreError::Rejected(_))
+    ));
+}

@@ -18,6 +18,7 @@ pub mod records;
 pub mod redis;
 mod rows;
 mod sql;
+mod sql_stats;
 pub mod sqlite;
 #[cfg(any(test, feature = "conformance"))]
 pub mod test_backends;
@@ -122,6 +123,25 @@ pub trait EventStore: Send + Sync + 'static {
     async fn purge_events_before(&self, before_millis: i64) -> StoreResult<u64>;
 }
 
+/// The statistics rollup (maintained by [`EventStore::append_events`]).
+#[async_trait]
+pub trait StatsStore: Send + Sync + 'static {
+    /// Figures of each month from `from_month` to `to_month` (`YYYY-MM`,
+    /// inclusive) that had connections.
+    async fn stats_months(
+        &self,
+        from_month: &str,
+        to_month: &str,
+    ) -> StoreResult<Vec<relais_core::stats::MonthFigures>>;
+    /// A month's connections by service, IdP, platform or day, largest first
+    /// (by day: in calendar order).
+    async fn stats_breakdown(
+        &self,
+        month: &str,
+        by: relais_core::stats::Breakdown,
+    ) -> StoreResult<Vec<(String, u64)>>;
+}
+
 /// Signing keys (private parts sealed by the caller).
 #[async_trait]
 pub trait KeyStore: Send + Sync + 'static {
@@ -142,6 +162,7 @@ pub struct Stores {
     pub config: Arc<dyn ConfigStore>,
     pub accounts: Arc<dyn AccountStore>,
     pub events: Arc<dyn EventStore>,
+    pub stats: Arc<dyn StatsStore>,
     pub keys: Arc<dyn KeyStore>,
     pub health: Vec<Arc<dyn Health>>,
     /// Rate-limit counters every node shares (Redis); `None`: each node

@@ -276,7 +276,16 @@ macro_rules! sql_durable {
                         .push_bind(&e.idp_id)
                         .push_bind(body);
                 });
-                qb.build().execute(&self.pool).await.map_err(unavailable)?;
+                let delta = relais_core::stats::delta(events);
+                if delta.is_empty() {
+                    qb.build().execute(&self.pool).await.map_err(unavailable)?;
+                    return Ok(());
+                }
+                // The rollup moves with the events, in one transaction.
+                let mut tx = self.pool.begin().await.map_err(unavailable)?;
+                qb.build().execute(&mut *tx).await.map_err(unavailable)?;
+                $crate::sql_stats::apply_stats_delta!(tx, &delta);
+                tx.commit().await.map_err(unavailable)?;
                 Ok(())
             }
 

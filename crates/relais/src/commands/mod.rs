@@ -5,6 +5,7 @@ pub mod dp;
 pub mod idps;
 pub mod keys;
 pub mod node;
+pub mod stats;
 
 use crate::config::{self, Config};
 

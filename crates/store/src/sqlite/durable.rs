@@ -5,3 +5,4 @@
 use super::{unavailable, SqliteStore};
 
 crate::sql::sql_durable!(SqliteStore);
+crate::sql_stats::sql_stats!(SqliteStore);

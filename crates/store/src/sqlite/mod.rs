@@ -79,6 +79,7 @@ mod tests {
         conformance::config(&s).await;
         conformance::accounts(&s).await;
         conformance::events(&s).await;
+        conformance::stats(&s).await;
         conformance::keys(&s).await;
         conformance::ephemeral_concurrent_take(Arc::new(s)).await;
     }

@@ -1,0 +1,153 @@
+//! The statistics rollup in SQL, shared by SQLite and PostgreSQL like
+//! [`crate::sql`]: [`apply_stats_delta`] runs inside the transaction that
+//! appends a batch of events, so the rollup never disagrees with the
+//! events; [`sql_stats`] answers the queries from the rollup alone.
+//!
+//! Rows are written in key order (a `BTreeMap`), so two nodes committing
+//! batches at once lock the same rows in the same order and cannot
+//! deadlock.
+
+/// Adds a [`relais_core::stats::StatsDelta`] to the rollup, in `$tx`.
+macro_rules! apply_stats_delta {
+    ($tx:expr, $delta:expr) => {{
+        let delta: &relais_core::stats::StatsDelta = $delta;
+        if !delta.daily.is_empty() {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO stats_daily (day, platform, sp_id, idp_id, connections) ",
+            );
+            qb.push_values(delta.daily.iter(), |mut b, (k, n)| {
+                b.push_bind(&k.day)
+                    .push_bind(k.platform.as_str())
+                    .push_bind(&k.sp_id)
+                    .push_bind(&k.idp_id)
+                    .push_bind(i64::try_from(*n).unwrap_or(i64::MAX));
+            });
+            qb.push(" ON CONFLICT (day, platform, sp_id, idp_id) DO UPDATE SET connections = stats_daily.connections + excluded.connections");
+            qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
+        }
+        let mut monthly: std::collections::BTreeMap<(&str, &str, &str, &str), i64> = Default::default();
+        for (k, n) in &delta.daily {
+            *monthly
+                .entry((&k.day[..7], k.platform.as_str(), k.sp_id.as_str(), k.idp_id.as_str()))
+                .or_insert(0) += i64::try_from(*n).unwrap_or(i64::MAX);
+        }
+        if !monthly.is_empty() {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO stats_monthly_keys (month, platform, sp_id, idp_id, connections) ",
+            );
+            qb.push_values(monthly.iter(), |mut b, ((m, p, sp, idp), n)| {
+                b.push_bind(*m).push_bind(*p).push_bind(*sp).push_bind(*idp).push_bind(*n);
+            });
+            qb.push(" ON CONFLICT (month, platform, sp_id, idp_id) DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections");
+            qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
+        }
+        let mut months: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for (m, a) in &delta.month_users {
+            months.entry(m.as_str()).or_default().push(a.as_str());
+        }
+        for (month, accounts) in months {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO stats_month_users (month, account_id) ");
+            qb.push_values(accounts.iter(), |mut b, a| {
+                b.push_bind(month).push_bind(*a);
+            });
+            qb.push(" ON CONFLICT DO NOTHING");
+            let users = qb.build().execute(&mut *$tx).await.map_err(unavailable)?.rows_affected();
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO stats_users (account_id, first_month) ");
+            qb.push_values(accounts.iter(), |mut b, a| {
+                b.push_bind(*a).push_bind(month);
+            });
+            qb.push(" ON CONFLICT DO NOTHING");
+            let new_users = qb.build().execute(&mut *$tx).await.map_err(unavailable)?.rows_affected();
+            sqlx::query("INSERT INTO stats_monthly (month, users, new_users) VALUES ($1, $2, $3) ON CONFLICT (month) DO UPDATE SET users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users")
+                .bind(month)
+                .bind(i64::try_from(users).unwrap_or(i64::MAX))
+                .bind(i64::try_from(new_users).unwrap_or(i64::MAX))
+                .execute(&mut *$tx)
+                .await
+                .map_err(unavailable)?;
+        }
+    }};
+}
+pub(crate) use apply_stats_delta;
+
+/// `StatsStore` on the rollup tables.
+macro_rules! sql_stats {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::StatsStore for $store {
+            async fn stats_months(
+                &self,
+                from_month: &str,
+                to_month: &str,
+            ) -> $crate::StoreResult<Vec<relais_core::stats::MonthFigures>> {
+                let bad = || $crate::StoreError::Rejected("a month is YYYY-MM".into());
+                relais_core::stats::month_days(from_month).ok_or_else(bad)?;
+                relais_core::stats::month_days(to_month).ok_or_else(bad)?;
+                let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT month, CAST(SUM(connections) AS BIGINT), COUNT(DISTINCT sp_id)
+                     FROM stats_monthly_keys WHERE month >= $1 AND month <= $2 GROUP BY month ORDER BY month",
+                )
+                .bind(from_month)
+                .bind(to_month)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                let users: Vec<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT month, users, new_users FROM stats_monthly WHERE month >= $1 AND month <= $2",
+                )
+                .bind(from_month)
+                .bind(to_month)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                let n = |v: i64| u64::try_from(v).unwrap_or(0);
+                Ok(rows
+                    .into_iter()
+                    .map(|(month, connections, services)| {
+                        let (u, nu) = users
+                            .iter()
+                            .find(|(m, _, _)| *m == month)
+                            .map(|(_, u, nu)| (n(*u), n(*nu)))
+                            .unwrap_or((0, 0));
+                        relais_core::stats::MonthFigures {
+                            month,
+                            connections: n(connections),
+                            users: u,
+                            new_users: nu,
+                            active_services: n(services),
+                        }
+                    })
+                    .collect())
+            }
+
+            async fn stats_breakdown(
+                &self,
+                month: &str,
+                by: relais_core::stats::Breakdown,
+            ) -> $crate::StoreResult<Vec<(String, u64)>> {
+                let (from, to) = relais_core::stats::month_days(month)
+                    .ok_or_else(|| $crate::StoreError::Rejected("a month is YYYY-MM".into()))?;
+                // The column comes from the enum, never from the request;
+                // days come from the daily rollup, the rest from the monthly one.
+                let col = by.column();
+                let by_key = format!("SELECT {col}, CAST(SUM(connections) AS BIGINT) FROM stats_monthly_keys WHERE month = $1 GROUP BY {col} ORDER BY 2 DESC, 1");
+                let query = if by == relais_core::stats::Breakdown::Day {
+                    sqlx::query_as("SELECT day, CAST(SUM(connections) AS BIGINT) FROM stats_daily WHERE day >= $1 AND day < $2 GROUP BY day ORDER BY 1")
+                        .bind(from)
+                        .bind(to)
+                } else {
+                    sqlx::query_as(&by_key).bind(month.to_owned())
+                };
+                let rows: Vec<(String, i64)> = query
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(k, v)| (k, u64::try_from(v).unwrap_or(0)))
+                    .collect())
+            }
+        }
+    };
+}
+pub(crate) use sql_stats;
