@@ -31,9 +31,9 @@ if ! python3 -c "import jwcrypto" >/dev/null 2>&1; then
   echo "install-test-deps: installing jwcrypto (independent JOSE implementation for interop tests)"
   python3 -m pip install --quiet --disable-pip-version-check jwcrypto 2>/dev/null || python3 -m pip install --quiet --break-system-packages jwcrypto
 fi
-if ! python3 -c "import authlib, flask, requests" >/dev/null 2>&1; then
-  echo "install-test-deps: installing Authlib, Flask and requests (an off-the-shelf OpenID Connect client for the oidc-profile tests)"
-  python3 -m pip install --quiet --disable-pip-version-check authlib flask requests 2>/dev/null || python3 -m pip install --quiet --break-system-packages authlib flask requests
+if ! python3 -c "import authlib, flask, requests, openapi_spec_validator" >/dev/null 2>&1; then
+  echo "install-test-deps: installing Authlib, Flask, requests (an off-the-shelf OpenID Connect client for the oidc-profile tests) and openapi-spec-validator"
+  python3 -m pip install --quiet --disable-pip-version-check authlib flask requests openapi-spec-validator 2>/dev/null || python3 -m pip install --quiet --break-system-packages authlib flask requests openapi-spec-validator
 fi
 if [ ! -d tests/interop/node/node_modules/openid-client ]; then
   echo "install-test-deps: installing openid-client (a second independent OpenID Connect client)"

@@ -148,6 +148,13 @@ catalogue! {
     LogoutRedirectNotRegistered => ("Y030302", 400, None, "post_logout_redirect_uri not registered"),
     // 04 configuration
     UnknownClient => ("Y04EA6EF", 400, None, "unknown or inactive client"),
+    /// Admin API: no valid operator token (or client certificate).
+    AdminUnauthorized => ("Y040401", 401, Some("invalid_token"), "operator authentication required"),
+    /// Admin API: the document or parameter breaks a rule (the message names the field).
+    AdminInvalidRequest => ("Y040400", 400, Some("invalid_request"), "invalid request; the message names the field"),
+    AdminNotFound => ("Y040404", 404, Some("not_found"), "no such object"),
+    /// Admin API: the object is not in a state that allows this (e.g. approving a draft).
+    AdminConflict => ("Y040409", 409, Some("conflict"), "the object's state does not allow this"),
     RedirectUriNotRegistered => ("Y04C013C", 400, None, "redirect_uri not registered for this client"),
     // 10 levels
     IdpAcrTooLow => ("Y100001", 500, None, "identity provider level lower than requested"),

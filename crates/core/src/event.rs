@@ -49,6 +49,10 @@ pub enum EventKind {
     /// A service (`sp_id`) or data provider (`dp_id`) locked out from `ip`
     /// after repeated failed client authentications.
     FcClientLockedOut,
+    /// An operator or partner changed the federation: `reason` names the
+    /// action (`service.update`, `account.disable`…), `actor` who did it,
+    /// `sp_id` / `idp_id` / `dp_id` / `account_id` what it touched.
+    AdminAction,
 }
 
 impl EventKind {
@@ -89,6 +93,7 @@ impl EventKind {
             FcRequestedLogoutFromIdp => "8.1",
             FcSessionTerminated => "8.2",
             FcClientLockedOut => "9.0",
+            AdminAction => "10.0",
         }
     }
 
@@ -113,6 +118,7 @@ impl EventKind {
                 | FcDatatransferInformationAnonymous
                 | FcDatatransferInformationData
                 | DpVerifiedFcChecktoken
+                | AdminAction
         )
     }
 
@@ -185,6 +191,9 @@ pub struct BusinessEvent {
     /// Short reason for a failure (English, never personal data).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Who made an administrative change (operator token or partner name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
     /// Whether the durable store keeps it (decided once, from its kind).
     #[serde(skip)]
     pub durable: bool,

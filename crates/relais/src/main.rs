@@ -40,6 +40,9 @@ enum Command {
     /// Statistics: connections, users, services per month (or one month by
     /// service, IdP, platform, day); `generate` measures them at scale.
     Stats(commands::stats::StatsArgs),
+    /// The operator's tools: tokens (on the store), then services, IdPs,
+    /// data providers, accounts, keys and events through the admin API.
+    Admin(commands::admin::AdminArgs),
     /// Signing keys.
     Keys {
         #[command(subcommand)]
@@ -66,6 +69,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve { config } => commands::node::serve(config).await,
         Command::Migrate { config } => commands::keys::migrate(config).await,
         Command::Dp(args) => commands::dp::run(args).await,
+        Command::Admin(args) => commands::admin::run(args).await,
         Command::Stats(args) => commands::stats::run(args).await,
         Command::Keys { action, config } => commands::keys::run(action, config).await,
     }

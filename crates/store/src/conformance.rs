@@ -254,6 +254,18 @@ pub async fn events<S: EventStore>(s: &S) {
         20
     );
     assert_eq!(s.count_events("FC_VERIFIED").await.unwrap(), 3);
+    // The stream, in order, by cursor.
+    let first = s.events_after(0, 2).await.unwrap();
+    assert_eq!(
+        first.iter().map(|(_, e)| e.time).collect::<Vec<_>>(),
+        vec![10, 20]
+    );
+    let rest = s.events_after(first[1].0, 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|(_, e)| e.time).collect::<Vec<_>>(),
+        vec![30, 40]
+    );
+    assert!(rest[0].0 > first[1].0);
     // Retention: events before an instant go, the others stay.
     assert_eq!(s.purge_events_before(25).await.unwrap(), 2);
     let left = s.events_for_account(&page(0, 10)).await.unwrap();

@@ -118,6 +118,10 @@ pub trait EventStore: Send + Sync + 'static {
         query: &AccountEvents<'_>,
     ) -> StoreResult<Vec<BusinessEvent>>;
     async fn count_events(&self, event: &str) -> StoreResult<u64>;
+    /// The durable event stream in order: up to `limit` events whose
+    /// sequence number is above `after`, with their sequence numbers
+    /// (the cursor of the next call).
+    async fn events_after(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, BusinessEvent)>>;
     /// Deletes the events older than `before_millis` (the retention job);
     /// returns how many.
     async fn purge_events_before(&self, before_millis: i64) -> StoreResult<u64>;

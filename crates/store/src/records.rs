@@ -9,6 +9,8 @@ pub enum ConfigKind {
     ServiceProvider,
     IdentityProvider,
     DataProvider,
+    /// Operator tokens of the admin API, stored under the token's SHA-256.
+    OperatorToken,
 }
 
 impl ConfigKind {
@@ -17,6 +19,7 @@ impl ConfigKind {
             ConfigKind::ServiceProvider => "sp",
             ConfigKind::IdentityProvider => "idp",
             ConfigKind::DataProvider => "dp",
+            ConfigKind::OperatorToken => "operator_token",
         }
     }
 }

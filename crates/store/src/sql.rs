@@ -327,6 +327,24 @@ macro_rules! sql_durable {
                 Ok(r.rows_affected())
             }
 
+            async fn events_after(
+                &self,
+                after: i64,
+                limit: u32,
+            ) -> $crate::StoreResult<Vec<(i64, relais_core::event::BusinessEvent)>> {
+                let rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT seq, body FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                rows.iter()
+                    .map(|(seq, b)| Ok((*seq, $crate::records::stored_event(b)?)))
+                    .collect()
+            }
+
             async fn count_events(&self, event: &str) -> $crate::StoreResult<u64> {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE event = $1")
                     .bind(event)

@@ -131,6 +131,11 @@ impl Registry {
         }
     }
 
+    /// The node's sealer (secrets and private keys at rest).
+    pub fn sealer(&self) -> &Arc<Sealer> {
+        &self.sealer
+    }
+
     pub fn context(&self) -> RegistrationContext {
         self.context
     }

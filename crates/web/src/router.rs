@@ -106,6 +106,7 @@ pub fn federation_routes(app: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .merge(crate::admin::routes())
         .with_state(app)
         .merge(dsfr)
 }

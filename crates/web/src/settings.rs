@@ -30,6 +30,11 @@ pub struct Settings {
     pub operator_name: String,
     /// Where citizens write about their data and accessibility.
     pub contact_email: String,
+    /// Admin API by client certificate: the header in which the TLS proxy
+    /// passes the subject of a certificate it verified (the proxy must
+    /// strip it from clients' requests), and the subjects let in.
+    pub admin_cert_header: Option<String>,
+    pub admin_cert_subjects: Vec<String>,
 }
 
 impl Settings {
@@ -64,6 +69,8 @@ impl Settings {
             dsfr_dir: None,
             operator_name: "Relais".to_owned(),
             contact_email: "contact@relais.localhost".to_owned(),
+            admin_cert_header: None,
+            admin_cert_subjects: Vec::new(),
         }
     }
 }

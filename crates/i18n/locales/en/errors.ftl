@@ -78,3 +78,7 @@ error-Y010008 = { error-shared-register }
 error-Y010015 = { error-shared-register }
 error-Y010011 = Your identity could not be checked in time. Try again in a few moments.
 error-Y010012 = Your identity cannot be checked right now. Try again in a few moments.
+error-Y040401 = { error-shared-bad-request }
+error-Y040400 = { error-shared-bad-request }
+error-Y040404 = { error-shared-bad-request }
+error-Y040409 = { error-shared-bad-request }

@@ -78,3 +78,7 @@ error-Y010008 = { error-shared-register }
 error-Y010015 = { error-shared-register }
 error-Y010011 = La vérification de votre identité n'a pas pu être faite à temps. Réessayez dans quelques instants.
 error-Y010012 = La vérification de votre identité est momentanément impossible. Réessayez dans quelques instants.
+error-Y040401 = { error-shared-bad-request }
+error-Y040400 = { error-shared-bad-request }
+error-Y040404 = { error-shared-bad-request }
+error-Y040409 = { error-shared-bad-request }

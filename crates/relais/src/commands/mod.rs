@@ -1,6 +1,7 @@
 //! What each `relais` subcommand does, one file per role; `main.rs` only
 //! parses the command line and calls in here.
 
+pub mod admin;
 pub mod dp;
 pub mod idps;
 pub mod keys;

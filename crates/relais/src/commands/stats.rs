@@ -212,7 +212,14 @@ async fn generate(stores: &relais_store::Stores, spec: &Synthetic) -> Result<(),
         e.account_id = Some(format!("acc-{:08}", x % spec.accounts));
         e.sp_id = Some(format!("service-{sp:05}"));
         e.idp_id = Some(format!("idp-{idp}"));
-        e.sp_acr = Some(if sp.is_multiple_of(10) { "eidas2" } else { "eidas1" }.into());
+        e.sp_acr = Some(
+            if sp.is_multiple_of(10) {
+                "eidas2"
+            } else {
+                "eidas1"
+            }
+            .into(),
+        );
         batch.push(e);
         if batch.len() == spec.batch {
             stores

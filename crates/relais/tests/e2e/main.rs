@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod abuse;
+mod admin_api;
 mod authorize_rules;
 mod bench_smoke;
 mod browser;

@@ -11,12 +11,18 @@
 //! catalogue in `relais_core::error`, and both have a `From<StoreError>`,
 //! so `?` on a store call gives the right shape by type.
 //!
+//! The operators' admin API returns [`AdminError`]: JSON with the code and
+//! a message that names the field at fault (operators, unlike citizens or
+//! services, are told what exactly was wrong with their document).
+//!
 //! Rejections of the request itself (bad form, bad query, oversized body,
 //! wrong method) come through the extractors of [`crate::extract`], whose
 //! rejection types are these errors.
 
+mod admin;
 mod json;
 mod page;
 
+pub use admin::AdminError;
 pub use json::JsonError;
 pub use page::{render_error_pages, with_params, PageError};

@@ -1,0 +1,358 @@
+//! The operators' admin API from outside: tokens, a service created,
+//! refused, deactivated and reactivated (and what citizens see), an account
+//! disabled, the audit trail in the event stream, statistics, key rotation,
+//! and the OpenAPI document (every route described, valid for an
+//! independent validator). `relais admin` is driven as a process.
+
+use crate::browser::{login, Browser};
+use crate::harness::{authorize_url, Fed, SP_SECRET};
+use serde_json::{json, Value};
+
+async fn token(fed: &Fed, name: &str) -> String {
+    relais_web::admin::auth::create_token(
+        fed.node.app.stores.config.as_ref(),
+        &relais_core::SystemRandomness,
+        0,
+        name,
+    )
+    .await
+    .unwrap()
+}
+
+struct Api<'a> {
+    fed: &'a Fed,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Api<'_> {
+    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}/api/admin/v1/{path}", self.fed.base);
+        let req = match method {
+            "PUT" => self.http.put(&url),
+            "POST" => self.http.post(&url),
+            _ => self.http.get(&url),
+        }
+        .bearer_auth(&self.token);
+        let req = match body {
+            Some(b) => req.json(&b),
+            None => req,
+        };
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn service_doc(client_id: &str) -> Value {
+    let mut doc = serde_json::to_value(Fed::sp(client_id, client_id)).unwrap();
+    doc["name"] = json!("Mairie de Test");
+    doc
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_manage_services_and_accounts_through_the_api() {
+    let fed = Fed::start().await;
+    let http = reqwest::Client::new();
+    let api = Api {
+        fed: &fed,
+        token: token(&fed, "alice").await,
+        http: http.clone(),
+    };
+
+    // Without a token, with a wrong one: 401 and the challenge.
+    let r = http
+        .get(format!("{}/api/admin/v1/services", fed.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer"));
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "Y040401");
+    let wrong = Api {
+        token: "rop_not-a-real-token".into(),
+        ..Api {
+            fed: &fed,
+            token: String::new(),
+            http: http.clone(),
+        }
+    };
+    assert_eq!(wrong.send("GET", "services", None).await.0, 401);
+
+    // A broken document: refused, the field named, nothing written.
+    let mut bad = service_doc("mairie-test");
+    bad["redirect_uris"] = json!(["not a url"]);
+    let (status, body) = api.send("PUT", "services/mairie-test", Some(bad)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "Y040400");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("redirect_uris[0]"),
+        "{body}"
+    );
+    assert_eq!(api.send("GET", "services/mairie-test", None).await.0, 404);
+    let (status, body) = api
+        .send(
+            "PUT",
+            "services/mairie-test",
+            Some(json!({"client_id": "other"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"].as_str().unwrap().contains("client_id"),
+        "{body}"
+    );
+
+    // Created: the secret never comes back; citizens can log in.
+    let (status, body) = api
+        .send(
+            "PUT",
+            "services/mairie-test",
+            Some(service_doc("mairie-test")),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.to_string().contains(SP_SECRET));
+    assert_eq!(body["client_secret_set"], true);
+    let (_, list) = api.send("GET", "services", None).await;
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["client_id"] == "mairie-test"));
+    let b = Browser::new();
+    let done = login(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "mairie-test", &[]),
+        "impots",
+        "angela",
+    )
+    .await;
+    assert!(done.location_params().contains_key("code"), "{}", done.body);
+
+    // Deactivated: refused at authorize; reactivated: served again. An
+    // update without the secret keeps it.
+    let (status, body) = api
+        .send("POST", "services/mairie-test/deactivate", None)
+        .await;
+    assert_eq!((status, &body["active"]), (200, &json!(false)));
+    let page = Browser::new()
+        .get(&authorize_url(&fed, "mairie-test", &[]))
+        .await;
+    assert_eq!(page.error_code().as_deref(), Some("Y04EA6EF"));
+    api.send("POST", "services/mairie-test/activate", None)
+        .await;
+    let mut renamed = service_doc("mairie-test");
+    renamed.as_object_mut().unwrap().remove("client_secret");
+    renamed["name"] = json!("Mairie de Test (nouveau nom)");
+    assert_eq!(
+        api.send("PUT", "services/mairie-test", Some(renamed))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        fed.node
+            .app
+            .registry
+            .sp("mairie-test")
+            .unwrap()
+            .client_secret,
+        SP_SECRET,
+        "the secret is kept"
+    );
+    let fresh = Browser::new();
+    let chooser = fresh
+        .follow(
+            fresh.get(&authorize_url(&fed, "mairie-test", &[])).await,
+            &fed.base,
+        )
+        .await;
+    assert_eq!(chooser.status, 200);
+
+    // A citizen account disabled by its pseudonymous id, then enabled.
+    let claims = (relais_demo::citizens::find("angela").unwrap().claims)();
+    let identity = relais_core::pivot::PivotIdentity::from_claims(
+        claims.as_object().unwrap(),
+        relais_core::Platform::Standard,
+    )
+    .unwrap();
+    let hash = relais_core::subject::IdentityHash::of(&identity);
+    let account: String = url::form_urlencoded::byte_serialize(hash.as_str().as_bytes()).collect();
+    let (status, body) = api
+        .send("POST", &format!("accounts/{account}/disable"), None)
+        .await;
+    assert_eq!((status, &body["active"]), (200, &json!(false)), "{body}");
+    let refused = login(
+        &Browser::new(),
+        &fed.base,
+        &authorize_url(&fed, "mairie-test", &[]),
+        "impots",
+        "angela",
+    )
+    .await;
+    assert_eq!(refused.error_code().as_deref(), Some("Y180001"));
+    api.send("POST", &format!("accounts/{account}/enable"), None)
+        .await;
+    assert_eq!(
+        api.send("GET", "accounts/no-such-account", None).await.0,
+        404
+    );
+    assert_eq!(api.send("GET", "accounts/bad%20id", None).await.0, 400);
+
+    // Keys rotated; every change is in the stream with who did it.
+    let (status, body) = api.send("POST", "keys/rotate?delay=0", None).await;
+    assert_eq!(status, 200, "{body}");
+    fed.node.app.events.flush().await;
+    let (_, stream) = api.send("GET", "events?limit=1000", None).await;
+    let actions: Vec<(String, String)> = stream["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "ADMIN_ACTION")
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_owned(),
+                e["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = actions.iter().map(|(_, a)| a.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "service.create",
+            "service.deactivate",
+            "service.activate",
+            "service.update",
+            "account.disable",
+            "account.enable",
+            "keys.rotate"
+        ]
+    );
+    assert!(actions.iter().all(|(who, _)| who == "alice"));
+    let next = stream["next"].as_i64().unwrap();
+    let (_, after) = api.send("GET", &format!("events?after={next}"), None).await;
+    assert_eq!(after["events"].as_array().unwrap().len(), 0);
+    assert_eq!(api.send("GET", "events?limit=0", None).await.0, 400);
+
+    // Statistics from the rollup: the one successful login of this month.
+    let month = relais_core::timefmt::year_month(relais_core::Clock::now_millis(&fed.clock));
+    let (status, stats) = api
+        .send(
+            "GET",
+            &format!("stats/months?from={month}&to={month}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["months"][0]["connections"], 1, "{stats}");
+    let (_, by_sp) = api
+        .send(
+            "GET",
+            &format!("stats/breakdown?month={month}&by=service"),
+            None,
+        )
+        .await;
+    assert_eq!(by_sp["rows"][0]["key"], "mairie-test");
+    assert_eq!(
+        api.send("GET", "stats/breakdown?month=2026-13", None)
+            .await
+            .0,
+        400
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_route_and_is_valid() {
+    let fed = Fed::start().await;
+    let doc: Value = reqwest::get(format!("{}/api/admin/openapi.json", fed.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    // Every route of the admin router is in the document, and only those.
+    let source = include_str!("../../../web/src/admin/mod.rs");
+    let mut routed: Vec<String> = Vec::new();
+    for kind in ["services", "identity-providers", "data-providers"] {
+        for suffix in ["", "/{id}", "/{id}/activate", "/{id}/deactivate"] {
+            routed.push(format!("/api/admin/v1/{kind}{suffix}"));
+        }
+    }
+    for (at, _) in source.match_indices("\"/api/admin/v1/") {
+        let literal = source[at + 1..].split('"').next().unwrap();
+        if !literal.contains("{path}") {
+            routed.push(literal.to_owned());
+        }
+    }
+    routed.sort();
+    let mut documented: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    documented.sort();
+    assert_eq!(routed, documented);
+    // An independent validator (openapi-spec-validator) accepts it.
+    let out = crate::interop::run_async("openapi_check.py", &[], Some(&doc)).await;
+    assert_eq!(out["valid"], true, "{out}");
+}
+
+/// `relais admin` as an operator types it: the same operations, the same
+/// errors, through the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_drives_the_same_api() {
+    let fed = Fed::start().await;
+    let token = token(&fed, "bob").await;
+    let file = crate::harness::temp("service.json");
+    std::fs::write(&file, service_doc("cli-service").to_string()).unwrap();
+    let run = |args: Vec<String>| {
+        let token = token.clone();
+        let base = fed.base.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_relais"))
+                .args(["admin", "--url", &base])
+                .args(args)
+                .env("RELAIS_ADMIN_TOKEN", token)
+                .output()
+                .unwrap()
+        })
+    };
+    let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    let out = run(s(&[
+        "services",
+        "put",
+        "cli-service",
+        file.to_str().unwrap(),
+    ]))
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["client_id"], "cli-service");
+    let out = run(s(&["services", "deactivate", "cli-service"]))
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!fed.node.app.registry.sp("cli-service").unwrap().active);
+    let out = run(s(&["services", "show", "nope"])).await.unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Y040404"));
+    fed.node.app.events.flush().await;
+    let out = run(s(&["events", "--limit", "1000"])).await.unwrap();
+    let stream: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(stream["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["actor"] == "bob" && e["reason"] == "service.deactivate"));
+}
