@@ -46,7 +46,7 @@ pub fn paris_day(millis: i64) -> String {
 }
 
 /// The platform that served a login at this level.
-fn platform_of(acr: Option<&str>) -> Platform {
+pub fn platform_of(acr: Option<&str>) -> Platform {
     match acr.and_then(AcrLevel::parse) {
         Some(level) if level >= AcrLevel::Eidas2 => Platform::Plus,
         _ => Platform::Standard,

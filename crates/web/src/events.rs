@@ -74,13 +74,26 @@ impl EventSink {
         let (tx, rx) = mpsc::channel(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
         let writer_store = store.clone();
+        let writer_metrics = metrics.clone();
         tasks.spawn("event writer", move |cancel| {
-            write_loop(rx.clone(), output.clone(), writer_store.clone(), cancel)
+            write_loop(
+                rx.clone(),
+                output.clone(),
+                writer_store.clone(),
+                writer_metrics.clone(),
+                cancel,
+            )
         });
+        let commit_metrics = metrics.clone();
         let (commits, pending) = mpsc::channel(COMMITS);
         let pending = Arc::new(Mutex::new(pending));
         tasks.spawn("event group commit", move |cancel| {
-            group_commit(pending.clone(), store.clone(), cancel)
+            group_commit(
+                pending.clone(),
+                store.clone(),
+                commit_metrics.clone(),
+                cancel,
+            )
         });
         EventSink {
             tx,
@@ -148,6 +161,7 @@ impl EventSink {
 async fn group_commit(
     pending: Arc<Mutex<mpsc::Receiver<Commit>>>,
     store: Arc<dyn EventStore>,
+    metrics: Arc<Metrics>,
     cancel: CancellationToken,
 ) -> LoopResult {
     let mut pending = pending.lock().await;
@@ -172,7 +186,10 @@ async fn group_commit(
             .iter()
             .flat_map(|(e, _)| e.iter().cloned())
             .collect();
-        let ok = match store.append_events(&events).await {
+        let started = std::time::Instant::now();
+        let appended = store.append_events(&events).await;
+        metrics.store_op("durable", "append_events", started.elapsed());
+        let ok = match appended {
             Ok(()) => true,
             Err(e) => {
                 tracing::error!(error = %e, count = events.len(), "cannot store durable events now; will retry in the background");
@@ -189,6 +206,7 @@ async fn write_loop(
     rx: Arc<Mutex<mpsc::Receiver<Msg>>>,
     output: EventOutput,
     store: Arc<dyn EventStore>,
+    metrics: Arc<Metrics>,
     cancel: CancellationToken,
 ) -> LoopResult {
     let mut rx = rx.lock().await;
@@ -229,6 +247,7 @@ async fn write_loop(
                 Err(_) => break,
             }
         }
+        metrics.observe_events(&batch);
         if !batch.is_empty() && !matches!(output, EventOutput::Off) {
             let mut lines = String::new();
             for e in &batch {
@@ -253,7 +272,10 @@ async fn write_loop(
         }
         batch.clear();
         if !to_store.is_empty() {
-            match store.append_events(&to_store).await {
+            let started = std::time::Instant::now();
+            let appended = store.append_events(&to_store).await;
+            metrics.store_op("durable", "append_events", started.elapsed());
+            match appended {
                 Ok(()) => to_store.clear(),
                 Err(e) => {
                     tracing::error!(error = %e, count = to_store.len(), "cannot store durable events; retrying")

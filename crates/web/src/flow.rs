@@ -134,14 +134,21 @@ fn corrupt(e: serde_json::Error) -> StoreError {
 
 impl AppState {
     pub async fn load<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        match self.stores.ephemeral.get(key).await? {
+        let started = std::time::Instant::now();
+        let got = self.stores.ephemeral.get(key).await;
+        self.metrics.store_op("ephemeral", "get", started.elapsed());
+        match got? {
             Some(b) => serde_json::from_slice(&b).map(Some).map_err(corrupt),
             None => Ok(None),
         }
     }
 
     pub async fn take<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        match self.stores.ephemeral.take(key).await? {
+        let started = std::time::Instant::now();
+        let got = self.stores.ephemeral.take(key).await;
+        self.metrics
+            .store_op("ephemeral", "take", started.elapsed());
+        match got? {
             Some(b) => serde_json::from_slice(&b).map(Some).map_err(corrupt),
             None => Ok(None),
         }
@@ -154,7 +161,10 @@ impl AppState {
         ttl: u64,
     ) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(value).map_err(corrupt)?;
-        self.stores.ephemeral.put(key, &bytes, ttl).await
+        let started = std::time::Instant::now();
+        let put = self.stores.ephemeral.put(key, &bytes, ttl).await;
+        self.metrics.store_op("ephemeral", "put", started.elapsed());
+        put
     }
 
     /// The session named by the request's cookie, if live.

@@ -107,6 +107,10 @@ pub fn federation_routes(app: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(crate::admin::routes())
+        .route_layer(middleware::from_fn_with_state(
+            app.metrics.clone(),
+            crate::metrics::http::track,
+        ))
         .with_state(app)
         .merge(dsfr)
 }

@@ -20,6 +20,7 @@ mod harness;
 mod interop;
 mod languages;
 mod misbehaving_idp;
+mod observability;
 mod oidc_client;
 mod oidc_profile;
 mod pages;

@@ -70,6 +70,7 @@ impl IntoResponse for AdminError {
             "message": self.message,
         });
         let mut resp = (status, axum::Json(body)).into_response();
+        resp.extensions_mut().insert(super::ErrorCodeTag(code));
         let h = resp.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if code == ErrorCode::AdminUnauthorized {

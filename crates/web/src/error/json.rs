@@ -53,6 +53,7 @@ impl IntoResponse for JsonError {
             "code": code.code(),
         });
         let mut resp = (status, axum::Json(body)).into_response();
+        resp.extensions_mut().insert(super::ErrorCodeTag(code));
         let h = resp.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Some(secs) = self.retry_after {

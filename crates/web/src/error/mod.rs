@@ -24,5 +24,10 @@ mod json;
 mod page;
 
 pub use admin::AdminError;
+
+/// Put in the extensions of every error response, so the request metrics
+/// count errors by code (`relais_errors_total{code}`).
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCodeTag(pub relais_core::ErrorCode);
 pub use json::JsonError;
 pub use page::{render_error_pages, with_params, PageError};

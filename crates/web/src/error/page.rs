@@ -125,6 +125,7 @@ impl IntoResponse for PageError {
                 // and language.
                 let mut resp = status.into_response();
                 resp.extensions_mut().insert(spec);
+                resp.extensions_mut().insert(super::ErrorCodeTag(code));
                 resp
             }
             PageError::ToSp {
@@ -144,7 +145,10 @@ impl IntoResponse for PageError {
                     params.push(("state", s));
                 }
                 params.push(("iss", iss.as_str()));
-                Redirect::to(&with_params(&redirect_uri, &params, fragment)).into_response()
+                let mut resp =
+                    Redirect::to(&with_params(&redirect_uri, &params, fragment)).into_response();
+                resp.extensions_mut().insert(super::ErrorCodeTag(code));
+                resp
             }
         }
     }

@@ -1,8 +1,19 @@
-//! Counters an operator watches to see the node defend itself: what the
-//! bounds and limits refused or dropped, and the connections open now.
-//! Plain atomics bumped where the thing happens (no lock, no allocation),
-//! rendered in the Prometheus text format by `GET /metrics`.
+//! What an operator watches, in the Prometheus text format at `GET
+//! /metrics` (docs/operations.md has the dashboard): requests and latencies
+//! per route and errors by code ([`http`]), logins by service, IdP and
+//! platform (counted by the event writer, off the login path), store
+//! latency per operation, and how the node defends itself — what the
+//! bounds and limits refused or dropped, the connections open now.
+//! Plain atomics bumped where the thing happens; labelled families are
+//! lock-free snapshots ([`labelled`]).
 
+pub mod histogram;
+pub mod http;
+pub mod labelled;
+
+use histogram::Histogram;
+use labelled::{escape, Labelled};
+use relais_core::event::{BusinessEvent, EventKind};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,11 +40,41 @@ pub struct Metrics {
     pub connections_refused: AtomicU64,
     /// Connections closed because they sent nothing in time.
     pub connections_timed_out: AtomicU64,
+    /// Per method, route template and status.
+    pub requests: Labelled<Histogram>,
+    /// Error answers by catalogue code.
+    pub errors: Labelled<AtomicU64>,
+    /// Verified logins by service, IdP and platform.
+    pub logins: Labelled<AtomicU64>,
+    /// Store operations by tier and operation.
+    pub store: Labelled<Histogram>,
 }
 
 impl Metrics {
     pub fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts the verified logins among events the writer drains.
+    pub fn observe_events(&self, events: &[BusinessEvent]) {
+        let verified = EventKind::FcVerified.name();
+        for e in events.iter().filter(|e| e.event == verified) {
+            let platform = relais_core::stats::platform_of(e.sp_acr.as_deref());
+            let labels = format!(
+                "sp=\"{}\",idp=\"{}\",platform=\"{}\"",
+                escape(e.sp_id.as_deref().unwrap_or("")),
+                escape(e.idp_id.as_deref().unwrap_or("")),
+                platform.as_str()
+            );
+            self.logins.get(&labels).fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Times one store operation (`tier`: ephemeral or durable).
+    pub fn store_op(&self, tier: &str, op: &str, took: std::time::Duration) {
+        self.store
+            .get(&format!("tier=\"{tier}\",op=\"{op}\""))
+            .observe(took);
     }
 
     /// The Prometheus text exposition of every counter.
@@ -101,13 +142,37 @@ impl Metrics {
                 n(&self.connections_timed_out),
             ),
         ];
-        let mut out = String::with_capacity(2048);
+        let mut out = String::with_capacity(8192);
         for (name, kind, help, value) in rows {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
             );
         }
+        http::render_histograms(
+            &mut out,
+            "relais_http_request_duration_seconds",
+            "requests by method, route template and status, and their latency",
+            &self.requests,
+        );
+        http::render_counters(
+            &mut out,
+            "relais_errors_total",
+            "error answers by catalogue code (pages, redirects to services, JSON)",
+            &self.errors,
+        );
+        http::render_counters(
+            &mut out,
+            "relais_logins_total",
+            "verified logins (FC_VERIFIED) by service, identity provider and platform",
+            &self.logins,
+        );
+        http::render_histograms(
+            &mut out,
+            "relais_store_duration_seconds",
+            "store operations by tier and operation, and their latency",
+            &self.store,
+        );
         out
     }
 }

@@ -1,0 +1,65 @@
+//! Requests and latencies per route (the route's template, not the URL,
+//! so ids and codes never become labels) and errors by catalogue code,
+//! observed by one middleware on the matched routes.
+
+use super::histogram::Histogram;
+use super::labelled::escape;
+use super::Metrics;
+use crate::error::ErrorCodeTag;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Times the request and counts its answer under method, route and status.
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    // Both are cheap clones (a shared string, a small enum).
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let labels = format!(
+        "method=\"{method}\",route=\"{}\",status=\"{}\"",
+        escape(route),
+        resp.status().as_u16()
+    );
+    metrics.requests.get(&labels).observe(started.elapsed());
+    if let Some(ErrorCodeTag(code)) = resp.extensions().get::<ErrorCodeTag>() {
+        metrics
+            .errors
+            .get(&format!("code=\"{}\"", code.code()))
+            .fetch_add(1, Ordering::Relaxed);
+    }
+    resp
+}
+
+/// Renders a family of labelled histograms.
+pub fn render_histograms(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    family: &super::labelled::Labelled<Histogram>,
+) {
+    use std::fmt::Write;
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+    for (labels, h) in family.snapshot().iter() {
+        h.render(out, name, labels);
+    }
+}
+
+/// Renders a family of labelled counters.
+pub fn render_counters(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    family: &super::labelled::Labelled<AtomicU64>,
+) {
+    use std::fmt::Write;
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+    for (labels, n) in family.snapshot().iter() {
+        let _ = writeln!(out, "{name}{{{labels}}} {}", n.load(Ordering::Relaxed));
+    }
+}
