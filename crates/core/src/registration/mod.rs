@@ -35,7 +35,7 @@ impl std::error::Error for RuleViolation {}
 
 pub type RuleResult = Result<(), RuleViolation>;
 
-fn violation(field: impl Into<String>, why: impl Into<String>) -> RuleViolation {
+pub fn violation(field: impl Into<String>, why: impl Into<String>) -> RuleViolation {
     RuleViolation {
         field: field.into(),
         why: why.into(),
