@@ -6,7 +6,7 @@
 //! Codes are FranceConnect's where the condition is the same; Relais-specific
 //! ones keep the same module numbering (00 generic, 01 civil register, 02 IdP, 03 OIDC provider,
 //! 04 configuration, 10 levels/identity, 18 account, 19 session, 42
-//! navigation, 47 CSRF, 50 citizen space, 60 pivot identity).
+//! navigation, 47 CSRF, 50 citizen space, 51 partner space, 60 pivot identity).
 //!
 //! The catalogue is one table: the `catalogue!` invocation below declares
 //! each [`ErrorCode`] variant together with all of its facts, so adding a
@@ -175,6 +175,10 @@ catalogue! {
     // 50 citizen space
     /// The space's own login through the federation failed (state, code, tokens).
     SpaceLoginFailed => ("Y500001", 400, None, "the citizen space could not complete its login"),
+    // 51 partner space
+    PartnerSignInRequired => ("Y510001", 401, None, "partner space: sign in first"),
+    PartnerLinkInvalid => ("Y510002", 400, None, "sign-in link unknown, expired or already used"),
+    PartnerForbidden => ("Y510003", 403, None, "this service belongs to another organisation"),
     // 60 pivot identity
     PivotInvalid => ("Y600006", 400, None, "identity from the identity provider failed validation"),
 }
@@ -212,7 +216,11 @@ impl ErrorCode {
             | RegisterAmbiguous
             | RegisterUnknown
             | RegisterDeceased => NextStep::AnotherAccount,
-            NotFound | MethodNotAllowed => NextStep::Home,
+            NotFound
+            | MethodNotAllowed
+            | PartnerSignInRequired
+            | PartnerLinkInvalid
+            | PartnerForbidden => NextStep::Home,
             _ => NextStep::BackToService,
         }
     }

@@ -111,6 +111,10 @@ pub struct ServiceProvider {
     /// Access-token lifetime in seconds; `None`: the profile's.
     #[serde(default)]
     pub access_token_ttl_secs: Option<u32>,
+    /// A sandbox client of the partner space: reaches only the sandbox's
+    /// test IdPs, and its logins are traced for "test my integration".
+    #[serde(default)]
+    pub sandbox: bool,
     /// The service's public keys, inline (a JWKS document)…
     #[serde(default)]
     pub jwks: Option<serde_json::Value>,
@@ -163,6 +167,7 @@ impl ServiceProvider {
             token_endpoint_auth_method: SpAuthMethod::default(),
             profile: IntegrationProfile::FranceConnect,
             access_token_ttl_secs: None,
+            sandbox: false,
             jwks: None,
             jwks_uri: None,
             id_token_encryption: None,

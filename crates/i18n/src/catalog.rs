@@ -19,12 +19,14 @@ pub fn sources(locale: Locale) -> &'static [(&'static str, &'static str)] {
             ("errors.ftl", include_str!("../locales/fr/errors.ftl")),
             ("citizen.ftl", include_str!("../locales/fr/citizen.ftl")),
             ("demo.ftl", include_str!("../locales/fr/demo.ftl")),
+            ("partner.ftl", include_str!("../locales/fr/partner.ftl")),
         ],
         Locale::En => &[
             ("pages.ftl", include_str!("../locales/en/pages.ftl")),
             ("errors.ftl", include_str!("../locales/en/errors.ftl")),
             ("citizen.ftl", include_str!("../locales/en/citizen.ftl")),
             ("demo.ftl", include_str!("../locales/en/demo.ftl")),
+            ("partner.ftl", include_str!("../locales/en/partner.ftl")),
         ],
     }
 }

@@ -11,6 +11,11 @@ pub enum ConfigKind {
     DataProvider,
     /// Operator tokens of the admin API, stored under the token's SHA-256.
     OperatorToken,
+    /// Partner space: organisations, their people (by e-mail) and the
+    /// services they onboard (with every version).
+    Organisation,
+    PartnerUser,
+    OnboardedService,
 }
 
 impl ConfigKind {
@@ -20,6 +25,9 @@ impl ConfigKind {
             ConfigKind::IdentityProvider => "idp",
             ConfigKind::DataProvider => "dp",
             ConfigKind::OperatorToken => "operator_token",
+            ConfigKind::Organisation => "organisation",
+            ConfigKind::PartnerUser => "partner_user",
+            ConfigKind::OnboardedService => "onboarded_service",
         }
     }
 }

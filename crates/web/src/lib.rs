@@ -30,6 +30,7 @@ pub mod metrics;
 pub mod ops;
 pub mod pages;
 pub mod partner_keys;
+pub mod partner_space;
 pub mod registry;
 pub mod retention;
 pub mod router;

@@ -58,6 +58,11 @@ pub fn federation_routes(app: AppState) -> Router {
     } else {
         Router::new()
     };
+    let space = if app.settings.partner_space {
+        space.merge(crate::partner_space::routes())
+    } else {
+        space
+    };
     let dsfr = match &app.settings.dsfr_dir {
         Some(dir) => Router::new()
             .route("/api/v2/assets/dsfr/{*path}", get(crate::dsfr::serve))

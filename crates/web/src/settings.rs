@@ -35,6 +35,11 @@ pub struct Settings {
     /// strip it from clients' requests), and the subjects let in.
     pub admin_cert_header: Option<String>,
     pub admin_cert_subjects: Vec<String>,
+    /// Whether this node serves the partner space (`/partenaires`).
+    pub partner_space: bool,
+    /// The test IdPs sandbox clients may use (empty: every IdP of this
+    /// node, which must then be a sandbox node).
+    pub sandbox_idps: Vec<String>,
 }
 
 impl Settings {
@@ -71,6 +76,8 @@ impl Settings {
             contact_email: "contact@relais.localhost".to_owned(),
             admin_cert_header: None,
             admin_cert_subjects: Vec::new(),
+            partner_space: false,
+            sandbox_idps: Vec::new(),
         }
     }
 }

@@ -157,7 +157,10 @@ impl ServiceSpec {
             sp.token_endpoint_auth_method = SpAuthMethod::ClientSecretBasic;
         }
         if let Some(idps) = sandbox_idps {
-            sp.idp_filter = IdpFilter::Allow(idps.to_vec());
+            sp.sandbox = true;
+            if !idps.is_empty() {
+                sp.idp_filter = IdpFilter::Allow(idps.to_vec());
+            }
         }
         sp
     }

@@ -82,3 +82,6 @@ error-Y040401 = { error-shared-bad-request }
 error-Y040400 = { error-shared-bad-request }
 error-Y040404 = { error-shared-bad-request }
 error-Y040409 = { error-shared-bad-request }
+error-Y510001 = Sign in to the partner space to continue.
+error-Y510002 = This sign-in link is unknown, expired or already used. Ask for a new one.
+error-Y510003 = This service belongs to another organisation.

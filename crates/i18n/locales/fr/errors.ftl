@@ -82,3 +82,6 @@ error-Y040401 = { error-shared-bad-request }
 error-Y040400 = { error-shared-bad-request }
 error-Y040404 = { error-shared-bad-request }
 error-Y040409 = { error-shared-bad-request }
+error-Y510001 = Connectez-vous à l'espace partenaires pour continuer.
+error-Y510002 = Ce lien de connexion est inconnu, expiré ou déjà utilisé. Demandez-en un nouveau.
+error-Y510003 = Ce service appartient à une autre organisation.

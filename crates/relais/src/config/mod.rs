@@ -16,6 +16,7 @@ mod error;
 mod identity_provider;
 mod jose_fields;
 mod limits;
+pub mod partners;
 mod server;
 mod service_provider;
 mod ui;
@@ -53,6 +54,10 @@ pub struct Config {
     pub civil_register: CivilRegisterConfig,
     #[serde(default)]
     pub ui: UiConfig,
+    #[serde(default)]
+    pub partners: partners::PartnersConfig,
+    #[serde(default)]
+    pub admin: partners::AdminConfig,
     #[serde(default)]
     pub service_providers: Vec<SpConfig>,
     #[serde(default)]

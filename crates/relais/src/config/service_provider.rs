@@ -116,6 +116,7 @@ impl SpConfig {
             token_endpoint_auth_method: self.token_endpoint_auth_method,
             profile: self.profile,
             access_token_ttl_secs: self.access_token_ttl_secs,
+            sandbox: false,
             jwks: json_document(&f("jwks"), self.jwks.as_ref())?,
             jwks_uri: self.jwks_uri.clone(),
             id_token_encryption,

@@ -216,6 +216,13 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     if let Some(mail) = &cfg.ui.contact_email {
         settings.contact_email = mail.clone();
     }
+    settings.partner_space = cfg.partners.enabled.unwrap_or(spec.demo);
+    settings.sandbox_idps = match (&world, cfg.partners.sandbox_idps.is_empty()) {
+        (Some(w), true) => w.identity_providers().into_iter().map(|i| i.id).collect(),
+        _ => cfg.partners.sandbox_idps.clone(),
+    };
+    settings.admin_cert_header = cfg.admin.client_cert_header.clone();
+    settings.admin_cert_subjects = cfg.admin.client_cert_subjects.clone();
     let mailer = mail::start(&cfg.mail, cfg.server.platform, &mut tasks)?;
     let app = AppState(Arc::new(Inner {
         settings,

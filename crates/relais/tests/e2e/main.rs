@@ -24,6 +24,7 @@ mod observability;
 mod oidc_client;
 mod oidc_profile;
 mod pages;
+mod partner_space;
 mod plus;
 mod scaleout;
 mod shutdown;

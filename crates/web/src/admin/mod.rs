@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod kind;
+pub mod onboarding;
 pub mod openapi;
 pub mod partners;
 pub mod stream;
@@ -72,6 +73,26 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/admin/v1/accounts/{id}/enable", post(accounts::enable))
         .route("/api/admin/v1/keys/rotate", post(stream::rotate_keys))
+        .route(
+            "/api/admin/v1/production-requests",
+            get(onboarding::requests),
+        )
+        .route(
+            "/api/admin/v1/production-requests/{id}/approve",
+            post(onboarding::approve),
+        )
+        .route(
+            "/api/admin/v1/production-requests/{id}/refuse",
+            post(onboarding::refuse),
+        )
+        .route(
+            "/api/admin/v1/onboarded-services/{id}",
+            get(onboarding::show),
+        )
+        .route(
+            "/api/admin/v1/onboarded-services/{id}/rollback",
+            post(onboarding::rollback),
+        )
         .route("/api/admin/v1/events", get(stream::events))
         .route("/api/admin/v1/stats/months", get(stream::months))
         .route("/api/admin/v1/stats/breakdown", get(stream::breakdown))

@@ -160,6 +160,45 @@ pub fn spec() -> Value {
         json!({ "get": breakdown }),
     );
 
+    let decision = |what: &str| {
+        let mut o = op(
+            what,
+            "production",
+            json!({ "type": "object", "additionalProperties": true }),
+        );
+        o["requestBody"] = json!({ "required": false, "content": { "application/json": { "schema": {
+            "type": "object", "properties": { "message": { "type": "string", "description": "shown to the partner (required to refuse)" } } } } } });
+        o
+    };
+    paths.insert(
+        "/api/admin/v1/production-requests".into(),
+        json!({ "get": op("Production requests waiting, each with its diff against what production serves", "production",
+            json!({ "type": "array", "items": { "type": "object", "additionalProperties": true } })) }),
+    );
+    paths.insert(
+        "/api/admin/v1/production-requests/{id}/approve".into(),
+        json!({ "parameters": id_param("the onboarded service's id"), "post": decision("Approves: the version is published and the production client registered") }),
+    );
+    paths.insert(
+        "/api/admin/v1/production-requests/{id}/refuse".into(),
+        json!({ "parameters": id_param("the onboarded service's id"), "post": decision("Refuses, with a message for the partner") }),
+    );
+    paths.insert(
+        "/api/admin/v1/onboarded-services/{id}".into(),
+        json!({ "parameters": id_param("the onboarded service's id"), "get": op("An onboarded service with every version", "production", json!({ "type": "object", "additionalProperties": true })) }),
+    );
+    let mut rollback = op(
+        "Publishes an earlier published version again (as a new version)",
+        "production",
+        json!({ "type": "object", "additionalProperties": true }),
+    );
+    rollback["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": {
+        "type": "object", "required": ["version"], "properties": { "version": { "type": "integer", "minimum": 1 } } } } } });
+    paths.insert(
+        "/api/admin/v1/onboarded-services/{id}/rollback".into(),
+        json!({ "parameters": id_param("the onboarded service's id"), "post": rollback }),
+    );
+
     json!({
         "openapi": "3.1.0",
         "info": {

@@ -136,6 +136,17 @@ async fn handle(
     let is_data_scope = |s: &str| app.registry.is_data_scope(s);
     let request = authorize::validate(&raw, &sp, app.settings.platform, &is_data_scope)
         .map_err(|r| rejection(&app, r, redirect_uri))?;
+    crate::partner_space::trace::record(
+        &app,
+        &sp,
+        "authorize",
+        format!(
+            "redirect_uri {}, scope {}",
+            request.redirect_uri,
+            request.scopes.to_oauth_string()
+        ),
+    )
+    .await;
     if let Some(hint) = request.idp_hint.as_deref() {
         if !hint_allowed(&app, &sp, hint) {
             return Err(PageError::ToSp {

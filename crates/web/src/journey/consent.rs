@@ -264,6 +264,13 @@ async fn complete(
         },
     )
     .await;
+    crate::partner_space::trace::record(
+        app,
+        sp,
+        "code",
+        format!("{} ({})", req.redirect_uri, login.idp_id),
+    )
+    .await;
     let iss = app.settings.issuer();
     let url = with_params(
         &req.redirect_uri,

@@ -125,6 +125,21 @@ pub async fn userinfo(
             .join(" "),
     );
     app.events.emit(e);
+    crate::partner_space::trace::record(
+        &app,
+        &sp,
+        "userinfo",
+        format!(
+            "{}: {}",
+            if answer.is_some() { "JWT" } else { "JSON" },
+            claims
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .await;
     let mut resp = match answer {
         Some(jwt) => {
             let mut resp = jwt.into_response();

@@ -1,0 +1,625 @@
+//! A partner's services: the list, the form (create and edit), the page of
+//! one service (sandbox credentials, configuration values, the test trace,
+//! the diff against production, the versions), the production request and
+//! the secrets (generated on demand, shown once).
+
+use super::pages::{FormPage, ScopeChoice, ServicePage, ServicesPage};
+use super::publish::{new_secret, sync_production, sync_sandbox};
+use super::{records, trace};
+use crate::error::PageError;
+use crate::extract::{PageBody, PagePath};
+use crate::pages;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use relais_core::onboarding::org::{slug, OrgKind, Organisation, PartnerUser};
+use relais_core::onboarding::spec::{ScopeRequest, ServiceSpec};
+use relais_core::onboarding::OnboardedService;
+use relais_core::partner::SpType;
+use relais_core::profile::IntegrationProfile;
+use relais_core::ErrorCode;
+use relais_i18n::{Locale, Tr};
+use relais_store::ConfigKind;
+
+/// The signed-in partner with their organisation.
+pub struct Partner {
+    pub session_id: String,
+    pub user: PartnerUser,
+    pub org: Organisation,
+}
+
+impl Partner {
+    fn sees(&self, s: &OnboardedService) -> bool {
+        s.org_id == self.org.id || s.managed_by.as_deref() == Some(self.org.id.as_str())
+    }
+}
+
+/// The partner, or a redirect to sign in / to create the organisation.
+async fn partner(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Result<Partner, Response>, PageError> {
+    let Some(s) = app.partner_session(headers).await? else {
+        return Ok(Err(Redirect::to("/partenaires").into_response()));
+    };
+    let Some(user) = records::user(app, &s.email).await? else {
+        return Ok(Err(
+            Redirect::to("/partenaires/organisation").into_response()
+        ));
+    };
+    let org = records::org(app, &user.org_id)
+        .await?
+        .ok_or_else(|| PageError::page(ErrorCode::PartnerForbidden, "organisation removed"))?;
+    Ok(Ok(Partner {
+        session_id: s.id,
+        user,
+        org,
+    }))
+}
+
+macro_rules! signed_in {
+    ($app:expr, $headers:expr) => {
+        match partner(&$app, &$headers).await? {
+            Ok(p) => p,
+            Err(redirect) => return Ok(redirect),
+        }
+    };
+}
+
+async fn owned(app: &AppState, p: &Partner, id: &str) -> Result<OnboardedService, PageError> {
+    match records::service(app, id).await? {
+        Some(s) if p.sees(&s) => Ok(s),
+        Some(_) => Err(PageError::page(
+            ErrorCode::PartnerForbidden,
+            "service of another organisation",
+        )),
+        None => Err(PageError::page(ErrorCode::NotFound, "no such service")),
+    }
+}
+
+fn state_label(locale: Locale, s: &OnboardedService) -> String {
+    let state = s.latest().map_or("draft", |v| v.state.as_str());
+    locale.text(&format!("partner-state-{state}")).into_owned()
+}
+
+/// `GET /partenaires/services`.
+pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let p = signed_in!(app, headers);
+    let locale = Locale::negotiate(None, &headers);
+    let mut rows = Vec::new();
+    for s in records::services(&app)
+        .await?
+        .into_iter()
+        .filter(|s| p.sees(s))
+    {
+        let org_name = match records::org(&app, &s.org_id).await? {
+            Some(o) => o.name,
+            None => s.org_id.clone(),
+        };
+        let name = s.sandbox_spec().map(|x| x.name.clone()).unwrap_or_default();
+        rows.push((s.id.clone(), name, org_name, state_label(locale, &s)));
+    }
+    let page = ServicesPage {
+        t: Tr::new(locale, "/partenaires/services"),
+        org_name: p.org.name.clone(),
+        email: p.user.email.clone(),
+        services: rows,
+        csrf: app.issue_csrf(&p.session_id, "partner").await?,
+    };
+    Ok(pages::render(&page).into_response())
+}
+
+/// Identity scopes and the data scopes the federation serves.
+fn requestable_scopes(app: &AppState) -> Vec<String> {
+    let mut out: Vec<String> = relais_core::scope::IDENTITY_SCOPES
+        .iter()
+        .filter(|s| **s != "openid")
+        .map(|s| (*s).to_owned())
+        .collect();
+    let mut data: Vec<String> = app
+        .registry
+        .snapshot()
+        .dps
+        .values()
+        .flat_map(|d| d.scopes.clone())
+        .collect();
+    data.sort();
+    data.dedup();
+    out.extend(data);
+    out
+}
+
+/// The form's fields as sent.
+#[derive(Default)]
+struct Fields {
+    pairs: Vec<(String, String)>,
+}
+
+impl Fields {
+    fn parse(body: &[u8]) -> Fields {
+        Fields {
+            pairs: url::form_urlencoded::parse(body).into_owned().collect(),
+        }
+    }
+    fn get(&self, k: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or("", |(_, v)| v.as_str())
+    }
+    fn all(&self, k: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+    fn lines(&self, k: &str) -> Vec<String> {
+        self.get(k)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+    fn spec(&self) -> ServiceSpec {
+        let ticked = self.all("scope");
+        ServiceSpec {
+            name: self.get("name").trim().to_owned(),
+            redirect_uris: self.lines("redirect_uris"),
+            post_logout_redirect_uris: self.lines("post_logout"),
+            scopes: ticked
+                .iter()
+                .map(|s| ScopeRequest {
+                    scope: (*s).to_owned(),
+                    justification: self.get(&format!("why_{s}")).trim().to_owned(),
+                })
+                .collect(),
+            sp_type: if self.get("type") == "private" {
+                SpType::Private
+            } else {
+                SpType::Public
+            },
+            contact_email: self.get("contact_email").trim().to_owned(),
+            profile: IntegrationProfile::parse(self.get("profile")).unwrap_or_default(),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    p: &Partner,
+    action: &str,
+    spec: &ServiceSpec,
+    client_org: &str,
+    error: Option<String>,
+    creating: bool,
+) -> Result<Response, PageError> {
+    let locale = Locale::negotiate(None, headers);
+    let scopes = requestable_scopes(app)
+        .into_iter()
+        .map(|scope| {
+            let chosen = spec.scopes.iter().find(|r| r.scope == scope);
+            let label_id = format!("scope-{scope}");
+            let label = if relais_i18n::catalog::has(locale, &label_id) {
+                locale.text(&label_id).into_owned()
+            } else {
+                scope.clone()
+            };
+            ScopeChoice {
+                why_label: locale
+                    .text_with("partner-field-justification", &[("scope", scope.as_str())]),
+                label,
+                checked: chosen.is_some(),
+                why: chosen.map(|r| r.justification.clone()).unwrap_or_default(),
+                scope,
+            }
+        })
+        .collect();
+    let page = FormPage {
+        t: Tr::new(locale, action),
+        action: action.to_owned(),
+        csrf: app.issue_csrf(&p.session_id, "partner").await?,
+        error: error.map(|e| locale.text_with("partner-form-error", &[("message", e.as_str())])),
+        vendor: p.org.kind == OrgKind::Vendor,
+        name: spec.name.clone(),
+        client_org: client_org.to_owned(),
+        redirect_uris: spec.redirect_uris.join("\n"),
+        post_logout: spec.post_logout_redirect_uris.join("\n"),
+        private: spec.sp_type == SpType::Private,
+        oidc: spec.profile.is_oidc(),
+        scopes,
+        contact: spec.contact_email.clone(),
+        submit: locale
+            .text(if creating {
+                "partner-create"
+            } else {
+                "partner-save"
+            })
+            .into_owned(),
+    };
+    Ok(pages::render(&page).into_response())
+}
+
+fn blank_spec(p: &Partner) -> ServiceSpec {
+    ServiceSpec {
+        name: String::new(),
+        redirect_uris: Vec::new(),
+        post_logout_redirect_uris: Vec::new(),
+        scopes: Vec::new(),
+        sp_type: SpType::Public,
+        contact_email: p.user.email.clone(),
+        profile: IntegrationProfile::FranceConnect,
+    }
+}
+
+/// `GET /partenaires/services/nouveau`.
+pub async fn new_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let p = signed_in!(app, headers);
+    form_page(
+        &app,
+        &headers,
+        &p,
+        "/partenaires/services/nouveau",
+        &blank_spec(&p),
+        "",
+        None,
+        true,
+    )
+    .await
+}
+
+/// Checks a spec and the client it would become, naming the field.
+fn check(app: &AppState, spec: &ServiceSpec) -> Result<(), String> {
+    let is_data = |s: &str| app.registry.is_data_scope(s);
+    spec.check(app.settings.sandbox, &is_data)
+        .map_err(|v| v.to_string())?;
+    let sp = spec.to_service_provider(
+        "check",
+        "check",
+        "0123456789abcdef0123",
+        Some(&app.settings.sandbox_idps),
+    );
+    sp.check(app.registry.context()).map_err(|v| v.to_string())
+}
+
+/// The organisation a vendor connects the service for (found or created).
+async fn client_org(
+    app: &AppState,
+    p: &mut Partner,
+    name: &str,
+) -> Result<Result<String, String>, PageError> {
+    if p.org.kind != OrgKind::Vendor {
+        return Ok(Ok(p.org.id.clone()));
+    }
+    let name = name.trim();
+    let Some(s) = slug(name).filter(|_| name.chars().count() <= 100) else {
+        return Ok(Err(
+            "client_org: the client authority's name is required".into()
+        ));
+    };
+    if let Some(existing) = p.org.clients.iter().find(|c| **c == s) {
+        return Ok(Ok(existing.clone()));
+    }
+    let id = records::free_id(app, ConfigKind::Organisation, &s).await?;
+    let now = app.clock.now_millis();
+    records::save_org(
+        app,
+        &Organisation {
+            id: id.clone(),
+            name: name.to_owned(),
+            kind: OrgKind::Commune,
+            created_at: now,
+            clients: Vec::new(),
+        },
+    )
+    .await?;
+    p.org.clients.push(id.clone());
+    records::save_org(app, &p.org).await?;
+    Ok(Ok(id))
+}
+
+/// `POST /partenaires/services/nouveau`: the service, its sandbox client
+/// and secret (shown once, on the page this answers).
+pub async fn create(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    PageBody(body): PageBody,
+) -> Result<Response, PageError> {
+    let mut p = signed_in!(app, headers);
+    let f = Fields::parse(&body);
+    app.check_csrf(Some(f.get("csrf")), &p.session_id, "partner")
+        .await?;
+    let spec = f.spec();
+    let action = "/partenaires/services/nouveau";
+    if let Err(e) = check(&app, &spec) {
+        return form_page(
+            &app,
+            &headers,
+            &p,
+            action,
+            &spec,
+            f.get("client_org"),
+            Some(e),
+            true,
+        )
+        .await;
+    }
+    let owner = match client_org(&app, &mut p, f.get("client_org")).await? {
+        Ok(o) => o,
+        Err(e) => {
+            return form_page(
+                &app,
+                &headers,
+                &p,
+                action,
+                &spec,
+                f.get("client_org"),
+                Some(e),
+                true,
+            )
+            .await
+        }
+    };
+    let base = slug(&spec.name).unwrap_or_else(|| "service".into());
+    let id = records::free_id(&app, ConfigKind::OnboardedService, &base).await?;
+    let managed_by = (owner != p.org.id).then(|| p.org.id.clone());
+    let svc = OnboardedService::new(
+        &id,
+        &owner,
+        managed_by,
+        spec,
+        &p.user.email,
+        app.clock.now_millis(),
+    );
+    let secret = new_secret(&app);
+    sync_sandbox(&app, &svc, Some(&secret)).await?;
+    records::save_service(&app, &svc).await?;
+    super::audit(
+        &app,
+        &p.user.email,
+        "service.create",
+        Some(&svc.sandbox_client_id),
+    )
+    .await;
+    show_page(&app, &headers, &p, &svc, Some(("sandbox".into(), secret))).await
+}
+
+/// `GET /partenaires/services/{id}`.
+pub async fn show(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    PagePath(id): PagePath<String>,
+) -> Result<Response, PageError> {
+    let p = signed_in!(app, headers);
+    let svc = owned(&app, &p, &id).await?;
+    show_page(&app, &headers, &p, &svc, None).await
+}
+
+async fn show_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    p: &Partner,
+    svc: &OnboardedService,
+    new_secret: Option<(String, String)>,
+) -> Result<Response, PageError> {
+    let locale = Locale::negotiate(None, headers);
+    let Some(spec) = svc.sandbox_spec() else {
+        return Err(PageError::page(
+            ErrorCode::NotFound,
+            "service without versions",
+        ));
+    };
+    let scope = std::iter::once("openid")
+        .chain(spec.scopes.iter().map(|s| s.scope.as_str()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let redirect_uri = spec.redirect_uris.first().cloned().unwrap_or_default();
+    let test_url = {
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &svc.sandbox_client_id)
+            .append_pair("redirect_uri", &redirect_uri)
+            .append_pair("response_type", "code")
+            .append_pair("scope", &scope)
+            .append_pair("state", &app.random.token(16))
+            .append_pair("nonce", &app.random.token(24))
+            .append_pair("acr_values", "eidas1")
+            .finish();
+        format!("{}?{q}", app.settings.url("/api/v2/authorize"))
+    };
+    let trace = trace::steps(app, &svc.sandbox_client_id)
+        .await
+        .into_iter()
+        .map(|s| {
+            let t = relais_core::timefmt::paris_time(s.at);
+            format!(
+                "{:02}:{:02} — {} — {}",
+                t.hour,
+                t.minute,
+                locale.text(&format!("partner-trace-{}", s.step)),
+                s.detail
+            )
+        })
+        .collect();
+    let latest = svc.latest();
+    let pending = svc.submitted().map(|v| {
+        let date = locale.date_time(v.at);
+        locale.text_with("partner-production-pending", &[("date", date.as_str())])
+    });
+    let diff = match latest {
+        Some(v) if v.state == relais_core::onboarding::VersionState::Draft => {
+            v.spec.diff(svc.published().map(|p| &p.spec))
+        }
+        _ => Vec::new(),
+    };
+    let versions = svc
+        .versions
+        .iter()
+        .rev()
+        .map(|v| {
+            (
+                v.n,
+                locale
+                    .text(&format!("partner-state-{}", v.state.as_str()))
+                    .into_owned(),
+                locale.date_time(v.at),
+                v.decision
+                    .as_ref()
+                    .map(|m| locale.text_with("partner-decision", &[("message", m.as_str())])),
+            )
+        })
+        .collect();
+    let page = ServicePage {
+        t: Tr::new(locale, &format!("/partenaires/services/{}", svc.id)),
+        id: svc.id.clone(),
+        name: spec.name.clone(),
+        new_secret,
+        issuer: app.settings.issuer(),
+        sandbox_client_id: svc.sandbox_client_id.clone(),
+        redirect_uri,
+        scope,
+        auth_method: if spec.profile.is_oidc() {
+            "client_secret_basic"
+        } else {
+            "client_secret_post"
+        }
+        .into(),
+        csrf: app.issue_csrf(&p.session_id, "partner").await?,
+        test_url,
+        trace,
+        production_client_id: svc.production_client_id.clone(),
+        pending,
+        diff,
+        versions,
+    };
+    Ok(pages::render(&page).into_response())
+}
+
+/// `GET /partenaires/services/{id}/modifier`.
+pub async fn edit_form(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    PagePath(id): PagePath<String>,
+) -> Result<Response, PageError> {
+    let p = signed_in!(app, headers);
+    let svc = owned(&app, &p, &id).await?;
+    let spec = svc
+        .sandbox_spec()
+        .cloned()
+        .unwrap_or_else(|| blank_spec(&p));
+    form_page(
+        &app,
+        &headers,
+        &p,
+        &format!("/partenaires/services/{id}/modifier"),
+        &spec,
+        "",
+        None,
+        false,
+    )
+    .await
+}
+
+/// `POST /partenaires/services/{id}/modifier`: a new draft, served at once
+/// on the sandbox.
+pub async fn update(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    PagePath(id): PagePath<String>,
+    PageBody(body): PageBody,
+) -> Result<Response, PageError> {
+    let p = signed_in!(app, headers);
+    let f = Fields::parse(&body);
+    app.check_csrf(Some(f.get("csrf")), &p.session_id, "partner")
+        .await?;
+    let mut svc = owned(&app, &p, &id).await?;
+    let spec = f.spec();
+    if let Err(e) = check(&app, &spec) {
+        return form_page(
+            &app,
+            &headers,
+            &p,
+            &format!("/partenaires/services/{id}/modifier"),
+            &spec,
+            "",
+            Some(e),
+            false,
+        )
+        .await;
+    }
+    svc.edit(spec, &p.user.email, app.clock.now_millis());
+    sync_sandbox(&app, &svc, None).await?;
+    records::save_service(&app, &svc).await?;
+    super::audit(
+        &app,
+        &p.user.email,
+        "service.update",
+        Some(&svc.sandbox_client_id),
+    )
+    .await;
+    Ok(Redirect::to(&format!("/partenaires/services/{id}")).into_response())
+}
+
+/// `POST /partenaires/services/{id}/production`: the draft goes to the
+/// operator.
+pub async fn request_production(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    PagePath(id): PagePath<String>,
+    PageBody(body): PageBody,
+) -> Result<Response, PageError> {
+    let p = signed_in!(app, headers);
+    let f = Fields::parse(&body);
+    app.check_csrf(Some(f.get("csrf")), &p.session_id, "partner")
+        .await?;
+    let mut svc = owned(&app, &p, &id).await?;
+    if svc.submit(&p.user.email, app.clock.now_millis()).is_ok() {
+        records::save_service(&app, &svc).await?;
+        super::audit(
+            &app,
+            &p.user.email,
+            "service.request_production",
+            Some(&svc.id),
+        )
+        .await;
+    }
+    Ok(Redirect::to(&format!("/partenaires/services/{id}")).into_response())
+}
+
+/// `POST /partenaires/services/{id}/secret/{env}`: a new secret for the
+/// sandbox or production client, shown once. (The previous one stops
+/// working at once.)
+pub async fn rotate_secret(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    PagePath((id, env)): PagePath<(String, String)>,
+    PageBody(body): PageBody,
+) -> Result<Response, PageError> {
+    let p = signed_in!(app, headers);
+    let f = Fields::parse(&body);
+    app.check_csrf(Some(f.get("csrf")), &p.session_id, "partner")
+        .await?;
+    let svc = owned(&app, &p, &id).await?;
+    let secret = new_secret(&app);
+    match env.as_str() {
+        "sandbox" => sync_sandbox(&app, &svc, Some(&secret)).await?,
+        "production" if svc.production_client_id.is_some() => {
+            sync_production(&app, &svc, Some(&secret)).await?
+        }
+        _ => return Err(PageError::page(ErrorCode::NotFound, "no such environment")),
+    }
+    super::audit(
+        &app,
+        &p.user.email,
+        &format!("service.secret.{env}"),
+        Some(&svc.id),
+    )
+    .await;
+    show_page(&app, &headers, &p, &svc, Some((env, secret))).await
+}
