@@ -115,6 +115,12 @@ pub struct ServiceProvider {
     /// test IdPs, and its logins are traced for "test my integration".
     #[serde(default)]
     pub sandbox: bool,
+    /// The previous secret after a rotation, accepted until
+    /// `retiring_until` (Unix ms) so the service can switch without a cut.
+    #[serde(default)]
+    pub retiring_client_secret: Option<String>,
+    #[serde(default)]
+    pub retiring_until: Option<i64>,
     /// The service's public keys, inline (a JWKS document)…
     #[serde(default)]
     pub jwks: Option<serde_json::Value>,
@@ -168,6 +174,8 @@ impl ServiceProvider {
             profile: IntegrationProfile::FranceConnect,
             access_token_ttl_secs: None,
             sandbox: false,
+            retiring_client_secret: None,
+            retiring_until: None,
             jwks: None,
             jwks_uri: None,
             id_token_encryption: None,

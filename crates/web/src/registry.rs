@@ -82,6 +82,9 @@ pub struct Registry {
     reloading: tokio::sync::Mutex<()>,
 }
 
+/// The fields of a partner document sealed at rest.
+const SECRET_FIELDS: [&str; 2] = ["client_secret", "retiring_client_secret"];
+
 fn seal_field(
     doc: &mut serde_json::Value,
     field: &str,
@@ -161,12 +164,14 @@ impl Registry {
             .map_err(|v| StoreError::Rejected(format!("{} {id}: {v}", kind.as_str())))?;
         let mut doc =
             serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        seal_field(
-            &mut doc,
-            "client_secret",
-            &self.sealer,
-            &format!("{}:{id}", kind.as_str()),
-        )?;
+        for field in SECRET_FIELDS {
+            seal_field(
+                &mut doc,
+                field,
+                &self.sealer,
+                &format!("{}:{id}", kind.as_str()),
+            )?;
+        }
         self.store.put_config(kind, id, &doc).await
     }
 
@@ -175,12 +180,14 @@ impl Registry {
         let kind = T::KIND;
         let mut out = Vec::new();
         for (id, mut doc) in self.store.list_config(kind).await? {
-            open_field(
-                &mut doc,
-                "client_secret",
-                &self.sealer,
-                &format!("{}:{id}", kind.as_str()),
-            )?;
+            for field in SECRET_FIELDS {
+                open_field(
+                    &mut doc,
+                    field,
+                    &self.sealer,
+                    &format!("{}:{id}", kind.as_str()),
+                )?;
+            }
             let value: T = serde_json::from_value(doc)
                 .map_err(|e| StoreError::Corrupt(format!("{} {id}: {e}", kind.as_str())))?;
             match value.check(self.context) {

@@ -88,3 +88,4 @@ partner-trace-authorize = login request received
 partner-trace-code = code sent to the redirect address
 partner-trace-token = your service exchanged the code (token)
 partner-trace-userinfo = your service read the identity (userinfo)
+partner-secret-grace = If there was a secret already, it stays accepted for 24 hours, time to update your service.

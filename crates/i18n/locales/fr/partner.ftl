@@ -88,3 +88,4 @@ partner-trace-authorize = demande de connexion reçue
 partner-trace-code = code envoyé à l'adresse de retour
 partner-trace-token = votre service a échangé le code (jeton)
 partner-trace-userinfo = votre service a lu l'identité (userinfo)
+partner-secret-grace = Si un secret existait déjà, il reste accepté 24 heures, le temps de mettre à jour votre service.

@@ -117,6 +117,8 @@ impl SpConfig {
             profile: self.profile,
             access_token_ttl_secs: self.access_token_ttl_secs,
             sandbox: false,
+            retiring_client_secret: None,
+            retiring_until: None,
             jwks: json_document(&f("jwks"), self.jwks.as_ref())?,
             jwks_uri: self.jwks_uri.clone(),
             id_token_encryption,

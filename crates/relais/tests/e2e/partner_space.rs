@@ -278,6 +278,27 @@ async fn a_town_hall_connects_a_service_from_sandbox_to_production() {
         "sandbox and production see different subs"
     );
 
+    // A new sandbox secret: the old one keeps working 24 hours, then not.
+    let page = b
+        .get(&format!(
+            "{}/partenaires/services/inscription-a-la-cantine",
+            fed.base
+        ))
+        .await;
+    let rotated = b.submit(&page, &fed.base, "/secret/sandbox", &[]).await;
+    let new_secret = code_of(&rotated, "new-secret");
+    assert_ne!(new_secret, secret);
+    assert!(oidc_login(&fed, &client_id, &secret, redirect)
+        .await
+        .get("error")
+        .is_none());
+    assert!(oidc_login(&fed, &client_id, &new_secret, redirect)
+        .await
+        .get("error")
+        .is_none());
+    fed.clock.advance_secs(25 * 3600);
+    let late = oidc_login(&fed, &client_id, &secret, redirect).await;
+    assert_eq!(late["error"], "invalid_client", "{late}");
     // Every change is audited with who made it.
     fed.node.app.events.flush().await;
     let stream: Value = http

@@ -18,6 +18,7 @@ use serde_json::Value;
 /// The stored document without its secret.
 fn redacted(mut doc: Value) -> Value {
     if let Some(o) = doc.as_object_mut() {
+        o.remove("retiring_client_secret");
         if let Some(secret) = o.get_mut("client_secret") {
             *secret = Value::Bool(!secret.as_str().unwrap_or("").is_empty());
             o.insert("client_secret_set".into(), o["client_secret"].clone());

@@ -78,7 +78,7 @@ pub async fn authenticate(
             ErrorCode::ClientSecretRefused,
             "secret presented by a private_key_jwt client",
         ),
-        Some(sp) if secret_matches(&presented.secret, &sp.client_secret) => {
+        Some(sp) if secret_accepted(app, &sp, &presented.secret) => {
             client_auth::charge_budget(app, &sp.client_id).await?;
             return Ok(sp);
         }
@@ -88,6 +88,19 @@ pub async fn authenticate(
         ),
     };
     Err(client_auth::failed(app, &presented.client_id, ip, Caller::Service, failure).await)
+}
+
+/// The current secret, or the previous one during its grace period (both
+/// compared in constant time, whichever matches).
+fn secret_accepted(app: &AppState, sp: &ServiceProvider, presented: &str) -> bool {
+    let current = secret_matches(presented, &sp.client_secret);
+    let retiring = match (&sp.retiring_client_secret, sp.retiring_until) {
+        (Some(old), Some(until)) if app.clock.now_millis() < until => {
+            secret_matches(presented, old)
+        }
+        _ => false,
+    };
+    current | retiring
 }
 
 async fn by_assertion(
