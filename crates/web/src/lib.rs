@@ -27,6 +27,7 @@ pub mod journey;
 pub mod keyring;
 pub mod mail;
 pub mod metrics;
+pub mod operator_space;
 pub mod ops;
 pub mod pages;
 pub mod partner_keys;

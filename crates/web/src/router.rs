@@ -112,6 +112,7 @@ pub fn federation_routes(app: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(crate::admin::routes())
+        .merge(crate::operator_space::routes())
         .route_layer(middleware::from_fn_with_state(
             app.metrics.clone(),
             crate::metrics::http::track,

@@ -72,3 +72,68 @@ async fn metrics_show_routes_logins_errors_and_store_latency() {
         assert!(v.parse::<f64>().is_ok(), "not a sample: {line}");
     }
 }
+
+/// The operator's page: signed in with a token, twelve months of figures
+/// as SVG charts with their tables, the production requests waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_page_draws_the_statistics() {
+    let fed = Fed::start().await;
+    fed.register_sp(Fed::sp("sp-stats", "sp-stats")).await;
+    for citizen in ["angela", "pascal"] {
+        let b = Browser::new();
+        let done = login(
+            &b,
+            &fed.base,
+            &authorize_url(&fed, "sp-stats", &[]),
+            "impots",
+            citizen,
+        )
+        .await;
+        assert!(done.location_params().contains_key("code"));
+    }
+    fed.node.app.events.flush().await;
+    let token = relais_web::admin::auth::create_token(
+        fed.node.app.stores.config.as_ref(),
+        &relais_core::SystemRandomness,
+        0,
+        "ops",
+    )
+    .await
+    .unwrap();
+    let b = Browser::new();
+    let signin = b.get(&format!("{}/operateur", fed.base)).await;
+    assert!(signin.body.contains("type=\"password\""));
+    let refused = b
+        .submit(
+            &signin,
+            &fed.base,
+            "/operateur/connexion",
+            &[("token", "rop_wrong")],
+        )
+        .await;
+    assert_eq!(refused.status, 401);
+    let ok = b
+        .submit(
+            &refused,
+            &fed.base,
+            "/operateur/connexion",
+            &[("token", &token)],
+        )
+        .await;
+    let page = b.follow(ok, &fed.base).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        !page.body.contains(&token),
+        "the token never appears in the page"
+    );
+    assert!(
+        page.body.matches("<svg class=\"chart\"").count() >= 6,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("role=\"img\""));
+    let month = relais_core::timefmt::year_month(relais_core::Clock::now_millis(&fed.clock));
+    // Two connections by two distinct citizens this month, one service.
+    assert!(page.body.contains(&format!("<a href=\"/operateur?month={month}\">{month}</a></th><td>2</td><td>2</td><td>2</td><td>1</td>")), "{}", page.body);
+    assert!(page.body.contains("<title>sp-stats: 2</title>"));
+}

@@ -85,34 +85,52 @@ pub async fn revoke_token(store: &dyn ConfigStore, name: &str) -> StoreResult<bo
     Ok(false)
 }
 
+/// The name of the operator a token belongs to, if it is one.
+pub async fn operator_for_token(app: &AppState, token: &str) -> StoreResult<Option<String>> {
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 128 {
+        return Ok(None);
+    }
+    // Looked up by digest: nothing to compare in variable time.
+    let Some(doc) = app
+        .stores
+        .config
+        .get_config(ConfigKind::OperatorToken, &token_id(token))
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_value::<TokenRecord>(doc)
+        .ok()
+        .map(|r| r.name))
+}
+
+/// The certificate subject the TLS proxy vouches for, if let in.
+pub fn operator_by_certificate(app: &AppState, headers: &axum::http::HeaderMap) -> Option<String> {
+    let header = app.settings.admin_cert_header.as_ref()?;
+    let subject = headers.get(header).and_then(|v| v.to_str().ok())?;
+    app.settings
+        .admin_cert_subjects
+        .iter()
+        .any(|s| s == subject)
+        .then(|| format!("cert:{subject}"))
+}
+
 impl FromRequestParts<AppState> for Operator {
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AdminError> {
-        let settings = &app.settings;
-        if let Some(header) = &settings.admin_cert_header {
-            if let Some(subject) = parts.headers.get(header).and_then(|v| v.to_str().ok()) {
-                if settings.admin_cert_subjects.iter().any(|s| s == subject) {
-                    return Ok(Operator(format!("cert:{subject}")));
-                }
-            }
+        if let Some(name) = operator_by_certificate(app, &parts.headers) {
+            return Ok(Operator(name));
         }
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() <= 128)
             .ok_or_else(AdminError::unauthorized)?;
-        // Looked up by digest: nothing to compare in variable time.
-        let doc = app
-            .stores
-            .config
-            .get_config(ConfigKind::OperatorToken, &token_id(token))
+        operator_for_token(app, token)
             .await?
-            .ok_or_else(AdminError::unauthorized)?;
-        let rec: TokenRecord =
-            serde_json::from_value(doc).map_err(|_| AdminError::unauthorized())?;
-        Ok(Operator(rec.name))
+            .map(Operator)
+            .ok_or_else(AdminError::unauthorized)
     }
 }
