@@ -47,12 +47,17 @@ base="http://localhost:$port"
 node tests/browser/journey.mjs "$base" "$out" "http://localhost:$canteen_port" "http://localhost:$letter_port" || status=1
 # 2. The citizen space as a new user tries it, keyboard only.
 node tests/browser/citizen.mjs "$base" "http://localhost:$canteen_port" "$out/citizen" || status=1
-# 3. axe-core on every page, French and English, desktop and 320 px.
-node tests/browser/audit.mjs "$base" "$out/audit-state" "http://localhost:$canteen_port" "http://localhost:$letter_port" || status=1
+# 3. The partner space, from sign-in to a production login; the operator
+#    approves with a token made by the CLI on the demo's database.
+token=$(RELAIS__STORAGE__SQLITE_PATH="$work/state/demo.db" "${CARGO_TARGET_DIR:-target}/debug/relais" admin token create --name browser-test 2>/dev/null)
+node tests/browser/partner.mjs "$base" "$token" "$out/partner" || status=1
+# 4. axe-core on every page, French and English, desktop and 320 px.
+node tests/browser/audit.mjs "$base" "$out/audit-state" "http://localhost:$canteen_port" "http://localhost:$letter_port" "$token" || status=1
 kill $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
 
-# 4. The same audit in the neutral look (operators who are not the State).
+# 5. The same audit in the neutral look (operators who are not the State).
 start_demo neutral
-node tests/browser/audit.mjs "http://localhost:$port" "$out/audit-neutral" "http://localhost:$canteen_port" "http://localhost:$letter_port" || status=1
+token=$(RELAIS__STORAGE__SQLITE_PATH="$work/neutral/demo.db" "${CARGO_TARGET_DIR:-target}/debug/relais" admin token create --name browser-test 2>/dev/null)
+node tests/browser/audit.mjs "http://localhost:$port" "$out/audit-neutral" "http://localhost:$canteen_port" "http://localhost:$letter_port" "$token" || status=1
 exit $status

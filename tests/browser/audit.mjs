@@ -3,14 +3,14 @@
 // desktop and at 320 px (RGAA 10.11 / WCAG 1.4.10 reflow: no horizontal
 // scrolling), with the viewport meta tag and 44 px touch targets.
 // Screenshots of each page land in SCREENSHOT_DIR.
-// Usage: node audit.mjs BASE_URL SCREENSHOT_DIR CANTEEN_URL LETTER_URL
+// Usage: node audit.mjs BASE_URL SCREENSHOT_DIR CANTEEN_URL LETTER_URL [OPERATOR_TOKEN]
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const [base, outDir, canteen, letter] = process.argv.slice(2);
+const [base, outDir, canteen, letter, operatorToken] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
 
 const browser = await chromium.launch({
@@ -54,7 +54,61 @@ const pages = {
   'canteen-home': async (p) => p.goto(`${canteen}/`),
   'canteen-404': async (p) => p.goto(`${canteen}/nowhere`),
   'letter-home': async (p) => p.goto(`${letter}/`),
+  'partner-signin': async (p) => p.goto(`${base}/partenaires`),
+  'partner-sent': async (p) => { await partnerLink(p); await p.goto(`${base}/partenaires`); await p.locator('#email').fill('audit@mairie.example'); await p.locator('button.primary').click(); await p.waitForLoadState(); },
+  'partner-confirm': async (p) => p.goto(await partnerLink(p)),
+  'partner-organisation': async (p) => { await partnerSignIn(p); },
+  'partner-services': async (p) => { await partnerWithOrg(p); },
+  'partner-form': async (p) => { await partnerWithOrg(p); await p.goto(`${base}/partenaires/services/nouveau`); },
+  'partner-service': async (p) => {
+    await partnerWithOrg(p);
+    await p.goto(`${base}/partenaires/services/nouveau`);
+    await p.locator('#name').fill(`Service audit ${Math.random().toString(36).slice(2, 8)}`);
+    await p.locator('#redirect_uris').fill('http://localhost:3000/callback');
+    await p.locator('#scope-identite_pivot').check();
+    await p.locator('#why-identite_pivot').fill("pré-remplir l'inscription");
+    await p.locator('form button.primary').click();
+    await p.waitForSelector('#sandbox-client-id');
+  },
+  'operator-signin': async (p) => p.goto(`${base}/operateur`),
 };
+if (operatorToken) {
+  pages['operator-dashboard'] = async (p) => {
+    await p.goto(`${base}/operateur`);
+    await p.locator('#token').fill(operatorToken);
+    await p.locator('form button.primary').click();
+    await p.waitForSelector('svg.chart');
+  };
+}
+
+// A fresh partner's sign-in link (asked for, then read in the mailbox).
+async function partnerLink(p) {
+  const email = `audit-${Math.random().toString(36).slice(2, 10)}@mairie.example`;
+  await p.goto(`${base}/partenaires`);
+  await p.locator('#email').fill(email);
+  await p.locator('button.primary').click();
+  await p.waitForLoadState();
+  for (let i = 0; i < 50; i++) {
+    await p.goto(`${base}/demo/courriels`);
+    const text = await p.textContent('main');
+    const at = text.indexOf(email);
+    const m = at >= 0 && text.slice(at).match(/https?:\/\/\S+\/partenaires\/lien\/[A-Za-z0-9_-]+/);
+    if (m) return m[0];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no sign-in e-mail');
+}
+async function partnerSignIn(p) {
+  await p.goto(await partnerLink(p));
+  await p.locator('form button.primary').click();
+  await p.waitForURL(/\/partenaires\/organisation/);
+}
+async function partnerWithOrg(p) {
+  await partnerSignIn(p);
+  await p.locator('#org-name').fill('Commune auditée');
+  await p.locator('form button.primary').click();
+  await p.waitForURL(/\/partenaires\/services$/);
+}
 
 async function audit(page, name) {
   await page.addScriptTag({ content: axeSource });

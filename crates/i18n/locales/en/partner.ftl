@@ -112,3 +112,4 @@ operator-requests-none = No request waiting.
 operator-requests-how = Decide with "relais admin" or the admin API (POST /api/admin/v1/production-requests/…/approve or refuse).
 operator-month = Month in detail
 operator-month-show = Show
+partner-diff-field = Field

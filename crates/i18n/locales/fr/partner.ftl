@@ -112,3 +112,4 @@ operator-requests-none = Aucune demande en attente.
 operator-requests-how = Décidez avec « relais admin » ou l'API d'administration (POST /api/admin/v1/production-requests/…/approve ou refuse).
 operator-month = Mois détaillé
 operator-month-show = Afficher
+partner-diff-field = Champ
