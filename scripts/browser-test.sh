@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The binary as the test build makes it (same features as the tests, so
 # after `cargo nextest run` nothing is compiled again).
-cargo build --quiet --workspace --tests
+cargo build --quiet --workspace --tests --all-features
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 work=$(mktemp -d)
 out="$PWD/artifacts/screenshots"

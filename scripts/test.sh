@@ -10,11 +10,11 @@ scripts/install-test-deps.sh
 export RELAIS_REQUIRE_BACKENDS=1
 cargo fmt --all -- --check
 python3 scripts/check-import-cycles.py
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --all-targets --all-features --quiet -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast
+  cargo nextest run --workspace --all-features --no-fail-fast
 else
-  cargo test --workspace --no-fail-fast
+  cargo test --workspace --all-features --no-fail-fast
 fi
 scripts/browser-test.sh
 scripts/fuzz.sh 10

@@ -6,3 +6,4 @@ pub mod bench;
 pub mod commands;
 pub mod config;
 pub mod node;
+pub mod telemetry;

@@ -52,15 +52,6 @@ enum Command {
     },
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RELAIS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Demo(args) => commands::node::demo(args).await,
@@ -77,7 +68,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init_logging();
+    let _telemetry = relais::telemetry::init();
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

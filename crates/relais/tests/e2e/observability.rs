@@ -137,3 +137,126 @@ async fn the_operator_page_draws_the_statistics() {
     assert!(page.body.contains(&format!("<a href=\"/operateur?month={month}\">{month}</a></th><td>2</td><td>2</td><td>2</td><td>1</td>")), "{}", page.body);
     assert!(page.body.contains("<title>sp-stats: 2</title>"));
 }
+
+/// Built with `--features otel` (what scripts/test.sh builds): a real node
+/// exports its request spans over OTLP/HTTP to a collector — here a small
+/// HTTP sink that records what it receives.
+#[cfg(feature = "otel")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_spans_reach_an_opentelemetry_collector() {
+    use std::process::{Command, Stdio};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sink = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sink_port = sink.local_addr().unwrap().port();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = sink.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                // Headers, then the body (Content-Length).
+                loop {
+                    let n = s.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n").await;
+                let _ = tx.send(buf);
+            });
+        }
+    });
+    let port = crate::crash::free_port();
+    let dir = crate::harness::temp("otel");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut node = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "demo",
+            "--port",
+            &port.to_string(),
+            "--canteen-port",
+            "0",
+            "--plus-port",
+            "0",
+            "--mail-port",
+            "0",
+            "--events",
+            "off",
+        ])
+        .args(["--db", &dir.join("otel.db").to_string_lossy()])
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{sink_port}"),
+        )
+        .env("RELAIS_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/readyz"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "node did not start");
+    reqwest::get(format!("{base}/api/v2/.well-known/openid-configuration"))
+        .await
+        .unwrap();
+    // SIGTERM: the node stops gracefully and the exporter flushes.
+    Command::new("kill")
+        .args(["-TERM", &node.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = tokio::task::spawn_blocking(move || node.wait()).await;
+    let mut got = Vec::new();
+    while let Ok(Some(req)) =
+        tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await
+    {
+        got.push(req);
+        if got
+            .iter()
+            .any(|r| contains(r, b"/.well-known/openid-configuration"))
+        {
+            break;
+        }
+    }
+    let traces: Vec<&Vec<u8>> = got
+        .iter()
+        .filter(|r| r.starts_with(b"POST /v1/traces"))
+        .collect();
+    assert!(!traces.is_empty(), "no OTLP export received");
+    assert!(
+        traces.iter().any(|r| contains(r, b"request")
+            && contains(r, b"/api/v2/.well-known/openid-configuration")
+            && contains(r, b"relais")),
+        "a request span with its route template and the service name"
+    );
+}
+
+#[cfg(feature = "otel")]
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}

@@ -12,6 +12,7 @@ use axum::response::Response;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::Instrument;
 
 /// Times the request and counts its answer under method, route and status.
 pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
@@ -19,7 +20,16 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
     let started = Instant::now();
-    let resp = next.run(req).await;
+    // One span per request (exported when the `otel` feature is on): the
+    // route template, never the URL with its ids and codes.
+    let span = tracing::info_span!(
+        "request",
+        http.method = %method,
+        http.route = route.as_ref().map_or("unmatched", MatchedPath::as_str),
+        http.status_code = tracing::field::Empty,
+    );
+    let resp = next.run(req).instrument(span.clone()).await;
+    span.record("http.status_code", resp.status().as_u16());
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     let labels = format!(
         "method=\"{method}\",route=\"{}\",status=\"{}\"",
