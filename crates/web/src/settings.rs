@@ -40,6 +40,9 @@ pub struct Settings {
     /// The test IdPs sandbox clients may use (empty: every IdP of this
     /// node, which must then be a sandbox node).
     pub sandbox_idps: Vec<String>,
+    /// The identity provider public agents sign in to the partner space
+    /// with (its id in the registry), if any.
+    pub partner_agent_idp: Option<String>,
 }
 
 impl Settings {
@@ -78,6 +81,7 @@ impl Settings {
             admin_cert_subjects: Vec::new(),
             partner_space: false,
             sandbox_idps: Vec::new(),
+            partner_agent_idp: None,
         }
     }
 }

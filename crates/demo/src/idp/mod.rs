@@ -64,7 +64,12 @@ impl DemoIdp {
             issuer: world.idp_issuer(spec.id),
             client_id: "relais".into(),
             client_secret: world.idp_client_secret(spec.id),
-            redirect_uris: vec![format!("{fed}/api/v2/idp/callback")],
+            // Relais as a client: citizens' logins, and public agents signing in
+            // to the partner space when this IdP is `[partners] agent_idp`.
+            redirect_uris: vec![
+                format!("{fed}/api/v2/idp/callback"),
+                format!("{fed}/partenaires/agent/retour"),
+            ],
             post_logout_redirect_uris: vec![format!("{fed}/api/v2/idp/logout-callback")],
             key,
             jwks,

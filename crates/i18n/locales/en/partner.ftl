@@ -113,3 +113,5 @@ operator-requests-how = Decide with "relais admin" or the admin API (POST /api/a
 operator-month = Month in detail
 operator-month-show = Show
 partner-diff-field = Field
+partner-agent-title = Public agents
+partner-agent-login = Sign in with

@@ -113,3 +113,5 @@ operator-requests-how = Décidez avec « relais admin » ou l'API d'administrati
 operator-month = Mois détaillé
 operator-month-show = Afficher
 partner-diff-field = Champ
+partner-agent-title = Agents publics
+partner-agent-login = Se connecter avec

@@ -14,6 +14,11 @@ pub struct PartnersConfig {
     /// a node that is itself the sandbox).
     #[serde(default)]
     pub sandbox_idps: Vec<String>,
+    /// An identity provider of this node (its `id`) public agents sign in
+    /// with, beside the e-mail link; it must accept
+    /// `{public_url}/partenaires/agent/retour` as a redirect URI and give
+    /// the `email` claim.
+    pub agent_idp: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

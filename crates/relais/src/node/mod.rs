@@ -221,6 +221,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         (Some(w), true) => w.identity_providers().into_iter().map(|i| i.id).collect(),
         _ => cfg.partners.sandbox_idps.clone(),
     };
+    settings.partner_agent_idp = cfg.partners.agent_idp.clone();
     settings.admin_cert_header = cfg.admin.client_cert_header.clone();
     settings.admin_cert_subjects = cfg.admin.client_cert_subjects.clone();
     let mailer = mail::start(&cfg.mail, cfg.server.platform, &mut tasks)?;

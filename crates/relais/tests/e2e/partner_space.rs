@@ -401,3 +401,64 @@ async fn a_vendor_connects_services_for_its_client_communes_and_others_cannot_se
         "signed-out partners go to the sign-in page"
     );
 }
+
+/// A public agent signs in with the operator's OpenID provider instead of
+/// an e-mail link (here a demo IdP plays the agents' federation).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_agents_sign_in_with_the_operators_openid_provider() {
+    let fed = Fed::start_configured(false, |c| c.partners.agent_idp = Some("impots".into())).await;
+    let b = Browser::new();
+    let home = b.get(&format!("{}/partenaires", fed.base)).await;
+    assert!(
+        home.body.contains("href=\"/partenaires/agent\""),
+        "{}",
+        home.body
+    );
+    let at_idp = b
+        .follow(
+            b.get(&format!("{}/partenaires/agent", fed.base)).await,
+            &fed.base,
+        )
+        .await;
+    assert_eq!(
+        at_idp.status, 200,
+        "the provider's login form: {}",
+        at_idp.body
+    );
+    let back = b
+        .submit(
+            &at_idp,
+            &fed.base,
+            "/login",
+            &[("login", "angela"), ("password", "123")],
+        )
+        .await;
+    let org = b.follow(back, &fed.base).await;
+    assert!(
+        org.body.contains("/partenaires/organisation"),
+        "{}",
+        org.body
+    );
+    let services = b
+        .submit(
+            &org,
+            &fed.base,
+            "/partenaires/organisation",
+            &[("name", "Préfecture de test"), ("kind", "administration")],
+        )
+        .await;
+    let services = b.follow(services, &fed.base).await;
+    assert!(
+        html_unescape(&services.body).contains("Préfecture de test"),
+        "{}",
+        services.body
+    );
+    // A forged callback (no state of this browser) is refused.
+    let forged = Browser::new()
+        .get(&format!(
+            "{}/partenaires/agent/retour?code=x&state=y",
+            fed.base
+        ))
+        .await;
+    assert_eq!(forged.error_code().as_deref(), Some("Y510002"));
+}

@@ -1,7 +1,8 @@
 //! The partner space (`/partenaires`): where a town hall, a département
 //! or a software vendor connects a service without anyone editing a file.
 //!
-//! A partner signs in with an e-mail magic link ([`session`], [`signin`]),
+//! A partner signs in with an e-mail magic link ([`session`], [`signin`])
+//! or, for public agents, with the operator's OpenID provider ([`agent`]),
 //! names their organisation once, then creates services ([`services`]): a
 //! declaration checked field by field (`relais_core::onboarding`), a
 //! sandbox client registered at once with a secret shown once
@@ -11,6 +12,7 @@
 //! admin API, which registers the production client. Every version is kept
 //! ([`records`]); every change is an `ADMIN_ACTION` event naming the partner.
 
+pub mod agent;
 pub mod pages;
 pub mod publish;
 pub mod records;
@@ -38,6 +40,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/partenaires", get(signin::home))
         .route("/partenaires/connexion", post(signin::send_link))
+        .route("/partenaires/agent", get(agent::start))
+        .route("/partenaires/agent/retour", get(agent::callback))
         .route(
             "/partenaires/lien/{token}",
             get(signin::confirm).post(signin::sign_in),

@@ -11,6 +11,8 @@ pub struct HomePage {
     pub csrf: String,
     pub email: String,
     pub invalid: bool,
+    /// The agents' OpenID provider's title, when configured.
+    pub agent_idp: Option<String>,
 }
 
 #[derive(Template)]

@@ -44,6 +44,12 @@ async fn home_page(
         csrf,
         email: email.to_owned(),
         invalid,
+        agent_idp: app
+            .settings
+            .partner_agent_idp
+            .as_deref()
+            .and_then(|id| app.registry.idp(id))
+            .map(|i| i.title.clone()),
     };
     Ok(with_cookie(pages::render(&page).into_response(), cookie))
 }
