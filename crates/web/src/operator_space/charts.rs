@@ -12,7 +12,8 @@ pub fn bars(label: &str, rows: &[(String, u64)]) -> String {
     let (left, bottom, top) = (8u64, 40u64, 16u64);
     let max = rows.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
     let n = rows.len().max(1) as u64;
-    let slot = (width - left) / n;
+    // A few bars stay bars, not walls: at most 80 units each.
+    let slot = ((width - left) / n).min(80);
     let bar = (slot * 7 / 10).max(2);
     let plot = height - bottom - top;
     let mut svg = String::with_capacity(256 + rows.len() * 200);
