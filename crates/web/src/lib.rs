@@ -35,6 +35,7 @@ pub mod partner_space;
 pub mod registry;
 pub mod retention;
 pub mod router;
+pub mod rp_login;
 pub mod server;
 pub mod settings;
 pub mod standing;

@@ -1,47 +1,31 @@
 //! The space logs the citizen in through the federation, as a service does:
 //! `start` sends the browser to `/api/v2/authorize` with the space's own
-//! state, nonce and PKCE (bound to the browser by a cookie); `callback`
+//! state, nonce and PKCE (bound to the browser by a cookie, [`crate::rp_login`]); `callback`
 //! exchanges the code, verifies the ID token and reads userinfo over HTTP,
 //! then finds the account from the pivot identity. `logout` closes the
 //! space and ends the federation session.
 
 use super::provider::{as_provider, CALLBACK_PATH, CLIENT_ID, SCOPES};
 use super::session::SpaceSession;
-use crate::cookies;
 use crate::error::PageError;
 use crate::extract::{PageForm, PageQuery};
+use crate::rp_login::{finish, ReturnRefused, RpLogin};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::pivot::PivotIdentity;
 use relais_core::subject::IdentityHash;
-use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
-use relais_oidc::idp_client::{CodeExchange, OwnKeys};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-const LOGIN_TTL_SECS: u64 = 10 * 60;
-const BINDING_COOKIE: &str = "relais_space_login";
-
-/// What the space keeps between the redirect and the callback.
-#[derive(Serialize, Deserialize)]
-struct PendingLogin {
-    nonce: String,
-    code_verifier: String,
-    /// The browser that started: its binding cookie must come back.
-    binding: String,
-}
+const LOGIN: RpLogin = RpLogin {
+    prefix: "space-login",
+    cookie: "relais_space_login",
+};
 
 pub async fn start(State(app): State<AppState>) -> Result<Response, PageError> {
-    let state = app.random.hex(32);
-    let pending = PendingLogin {
-        nonce: app.random.hex(32),
-        code_verifier: app.random.token(48),
-        binding: app.random.token(24),
-    };
-    app.save(&stored_key("space-login", &state), &pending, LOGIN_TTL_SECS)
-        .await?;
+    let (state, pending, cookie) = LOGIN.begin(&app).await?;
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("response_type", "code")
         .append_pair("client_id", CLIENT_ID)
@@ -58,12 +42,7 @@ pub async fn start(State(app): State<AppState>) -> Result<Response, PageError> {
         .finish();
     let mut resp =
         Redirect::to(&format!("{}/authorize?{query}", app.settings.issuer())).into_response();
-    if let Some(c) = cookies::set_cookie(
-        BINDING_COOKIE,
-        &pending.binding,
-        LOGIN_TTL_SECS,
-        app.settings.sandbox,
-    ) {
+    if let Some(c) = cookie {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(resp)
@@ -81,30 +60,13 @@ pub async fn callback(
     headers: HeaderMap,
     PageQuery(q): PageQuery<Callback>,
 ) -> Result<Response, PageError> {
-    let state = q
-        .state
-        .filter(|s| !s.is_empty() && s.len() <= 128)
-        .ok_or_else(|| {
-            PageError::page(ErrorCode::SpaceLoginFailed, "space callback without state")
+    let pending = LOGIN
+        .resume(&app, &headers, q.state.as_deref())
+        .await
+        .map_err(|r| match r {
+            ReturnRefused::State(why) => PageError::page(ErrorCode::SpaceLoginFailed, why),
+            ReturnRefused::Store(e) => e.into(),
         })?;
-    let pending: PendingLogin = app
-        .take(&stored_key("space-login", &state))
-        .await?
-        .ok_or_else(|| {
-            PageError::page(ErrorCode::SpaceLoginFailed, "unknown or used space state")
-        })?;
-    let bound = cookies::read_cookie(&headers, BINDING_COOKIE).is_some_and(|b| {
-        bool::from(subtle::ConstantTimeEq::ct_eq(
-            b.as_bytes(),
-            pending.binding.as_bytes(),
-        ))
-    });
-    if !bound {
-        return Err(PageError::page(
-            ErrorCode::SpaceLoginFailed,
-            "space state from another browser",
-        ));
-    }
     if q.error.is_some() {
         // The citizen went back without logging in: the space's front door.
         return Ok(Redirect::to("/espace").into_response());
@@ -116,41 +78,16 @@ pub async fn callback(
             PageError::page(ErrorCode::SpaceLoginFailed, "space callback without code")
         })?;
     let provider = as_provider(&app.settings);
-    let keys = app.keys.current();
-    let own = OwnKeys {
-        signing: None,
-        decryption: &keys.decryption,
-    };
-    let now = app.clock.now_millis();
-    let failed = |e: relais_oidc::idp_client::IdpError| {
-        PageError::page(ErrorCode::SpaceLoginFailed, e.to_string())
-    };
-    let jti = app.random.token(16);
-    let tokens = app
-        .idp_client
-        .exchange_code(
-            &provider,
-            CodeExchange {
-                code: &code,
-                redirect_uri: &app.settings.url(CALLBACK_PATH),
-                code_verifier: &pending.code_verifier,
-                assertion_jti: &jti,
-                now_secs: app.clock.now_secs(),
-            },
-            own,
-        )
-        .await
-        .map_err(failed)?;
-    let id_token = app
-        .idp_client
-        .verify_id_token(&provider, &tokens.id_token, &pending.nonce, now, own)
-        .await
-        .map_err(failed)?;
-    let claims = app
-        .idp_client
-        .userinfo(&provider, &tokens.access_token, now, own)
-        .await
-        .map_err(failed)?;
+    let (id_token, claims) = finish(
+        &app,
+        &provider,
+        &pending,
+        &code,
+        &app.settings.url(CALLBACK_PATH),
+        false,
+    )
+    .await
+    .map_err(|e| PageError::page(ErrorCode::SpaceLoginFailed, e.to_string()))?;
     let identity = PivotIdentity::from_claims(&claims, app.settings.platform)
         .map_err(|e| PageError::page(ErrorCode::SpaceLoginFailed, format!("identity: {e:?}")))?;
     let hash = IdentityHash::of(&identity);
@@ -173,7 +110,7 @@ pub async fn callback(
     if let Some(c) = app.open_space_session(&session).await? {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
-    if let Some(c) = cookies::clear_cookie(BINDING_COOKIE, app.settings.sandbox) {
+    if let Some(c) = LOGIN.clear_cookie(&app) {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(resp)
