@@ -27,6 +27,10 @@ pub struct ServiceSpec {
     pub contact_email: String,
     #[serde(default)]
     pub profile: IntegrationProfile,
+    /// Where the service publishes its public keys: it then authenticates
+    /// with `private_key_jwt` (no secret) instead of a client secret.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
 }
 
 const MAX_URIS: usize = 10;
@@ -81,6 +85,9 @@ impl ServiceSpec {
                 ));
             }
         }
+        if let Some(u) = &self.jwks_uri {
+            check_url("jwks_uri", u, sandbox)?;
+        }
         let e = self.contact_email.trim();
         let valid_mail = e.len() <= 254
             && e.split_once('@')
@@ -114,6 +121,7 @@ impl ServiceSpec {
                 ),
                 ("contact_email", s.contact_email.clone()),
                 ("profile", s.profile.as_str().to_owned()),
+                ("jwks_uri", s.jwks_uri.clone().unwrap_or_default()),
             ]
         };
         let after = show(self);
@@ -155,6 +163,10 @@ impl ServiceSpec {
         sp.userinfo_signed_response_alg = self.profile.default_userinfo_alg();
         if self.profile.is_oidc() {
             sp.token_endpoint_auth_method = SpAuthMethod::ClientSecretBasic;
+        }
+        if let Some(u) = &self.jwks_uri {
+            sp.token_endpoint_auth_method = SpAuthMethod::PrivateKeyJwt;
+            sp.jwks_uri = Some(u.clone());
         }
         if let Some(idps) = sandbox_idps {
             sp.sandbox = true;

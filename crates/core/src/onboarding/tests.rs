@@ -16,6 +16,7 @@ fn spec(name: &str) -> ServiceSpec {
         sp_type: SpType::Public,
         contact_email: "dev@mairie.example".into(),
         profile: Default::default(),
+        jwks_uri: None,
     }
 }
 

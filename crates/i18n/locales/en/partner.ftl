@@ -115,3 +115,5 @@ operator-month-show = Show
 partner-diff-field = Field
 partner-agent-title = Public agents
 partner-agent-login = Sign in with
+partner-field-jwks = Address of your public keys (jwks_uri), optional
+partner-field-jwks-hint = When given, your service authenticates with a signed assertion (private_key_jwt) instead of a secret.

@@ -115,3 +115,5 @@ operator-month-show = Afficher
 partner-diff-field = Champ
 partner-agent-title = Agents publics
 partner-agent-login = Se connecter avec
+partner-field-jwks = Adresse de vos clés publiques (jwks_uri), facultatif
+partner-field-jwks-hint = Renseignée, votre service s'authentifie par assertion signée (private_key_jwt) au lieu d'un secret.

@@ -375,6 +375,36 @@ async fn a_vendor_connects_services_for_its_client_communes_and_others_cannot_se
         .await;
     assert!(list.body.contains("Commune de Villeneuve"), "{}", list.body);
 
+    // A service with keys: private_key_jwt, no secret shown.
+    let form = vendor
+        .get(&format!("{}/partenaires/services/nouveau", fed.base))
+        .await;
+    let mut fields = service_form("http://127.0.0.1:9/villeneuve/rdv");
+    fields[0].1 = "Rendez-vous Villeneuve".into();
+    fields.push(("client_org", "Commune de Villeneuve".into()));
+    fields.push(("jwks_uri", "http://127.0.0.1:9/villeneuve/jwks".into()));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = vendor
+        .submit(&form, &fed.base, "/partenaires/services/nouveau", &fields)
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert!(!created.body.contains("new-secret"));
+    assert!(created.body.contains("private_key_jwt"));
+    let sp = fed
+        .node
+        .app
+        .registry
+        .sp("sandbox-rendez-vous-villeneuve")
+        .unwrap();
+    assert_eq!(
+        sp.token_endpoint_auth_method,
+        relais_core::partner::SpAuthMethod::PrivateKeyJwt
+    );
+    assert_eq!(
+        sp.jwks_uri.as_deref(),
+        Some("http://127.0.0.1:9/villeneuve/jwks")
+    );
+
     // Another organisation cannot open it.
     let other = Browser::new();
     let first = sign_in(&fed, &catcher, &other, "dsi@autre.example").await;

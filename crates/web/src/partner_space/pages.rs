@@ -71,6 +71,7 @@ pub struct FormPage {
     pub oidc: bool,
     pub scopes: Vec<ScopeChoice>,
     pub contact: String,
+    pub jwks_uri: String,
     pub submit: String,
 }
 

@@ -183,6 +183,9 @@ impl Fields {
             },
             contact_email: self.get("contact_email").trim().to_owned(),
             profile: IntegrationProfile::parse(self.get("profile")).unwrap_or_default(),
+            jwks_uri: Some(self.get("jwks_uri").trim())
+                .filter(|u| !u.is_empty())
+                .map(str::to_owned),
         }
     }
 }
@@ -233,6 +236,7 @@ async fn form_page(
         oidc: spec.profile.is_oidc(),
         scopes,
         contact: spec.contact_email.clone(),
+        jwks_uri: spec.jwks_uri.clone().unwrap_or_default(),
         submit: locale
             .text(if creating {
                 "partner-create"
@@ -253,6 +257,7 @@ fn blank_spec(p: &Partner) -> ServiceSpec {
         sp_type: SpType::Public,
         contact_email: p.user.email.clone(),
         profile: IntegrationProfile::FranceConnect,
+        jwks_uri: None,
     }
 }
 
@@ -388,7 +393,12 @@ pub async fn create(
         Some(&svc.sandbox_client_id),
     )
     .await;
-    show_page(&app, &headers, &p, &svc, Some(("sandbox".into(), secret))).await
+    // A service with keys (private_key_jwt) has no secret to show.
+    let shown = svc
+        .sandbox_spec()
+        .is_some_and(|s| s.jwks_uri.is_none())
+        .then(|| ("sandbox".to_owned(), secret));
+    show_page(&app, &headers, &p, &svc, shown).await
 }
 
 /// `GET /partenaires/services/{id}`.
@@ -484,7 +494,9 @@ async fn show_page(
         sandbox_client_id: svc.sandbox_client_id.clone(),
         redirect_uri,
         scope,
-        auth_method: if spec.profile.is_oidc() {
+        auth_method: if spec.jwks_uri.is_some() {
+            "private_key_jwt"
+        } else if spec.profile.is_oidc() {
             "client_secret_basic"
         } else {
             "client_secret_post"
