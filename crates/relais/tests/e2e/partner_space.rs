@@ -405,6 +405,42 @@ async fn a_vendor_connects_services_for_its_client_communes_and_others_cannot_se
         Some("http://127.0.0.1:9/villeneuve/jwks")
     );
 
+    // The vendor's admin adds a developer, who signs in to the same
+    // organisation and may not add people.
+    let list = vendor
+        .get(&format!("{}/partenaires/services", fed.base))
+        .await;
+    let added = vendor
+        .submit(
+            &list,
+            &fed.base,
+            "/partenaires/membres",
+            &[("email", "Dev2@Editeur.example"), ("role", "developer")],
+        )
+        .await;
+    let list = vendor.follow(added, &fed.base).await;
+    assert!(list.body.contains("dev2@editeur.example"), "{}", list.body);
+    let colleague = Browser::new();
+    let theirs = sign_in(&fed, &catcher, &colleague, "dev2@editeur.example").await;
+    assert!(
+        theirs.body.contains("Rendez-vous Villeneuve"),
+        "the colleague sees the organisation's services"
+    );
+    assert!(
+        !theirs.body.contains("action=\"/partenaires/membres\""),
+        "developers do not add people"
+    );
+    let csrf_page = colleague
+        .get(&format!("{}/partenaires/services", fed.base))
+        .await;
+    let (_, hidden) = csrf_page.form("/partenaires/deconnexion");
+    let mut forged = hidden.clone();
+    forged.push(("email".into(), "x@y.example".into()));
+    let refused = colleague
+        .post(&format!("{}/partenaires/membres", fed.base), &forged)
+        .await;
+    assert_eq!(refused.error_code().as_deref(), Some("Y510003"));
+
     // Another organisation cannot open it.
     let other = Browser::new();
     let first = sign_in(&fed, &catcher, &other, "dsi@autre.example").await;

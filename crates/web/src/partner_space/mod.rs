@@ -13,6 +13,7 @@
 //! ([`records`]); every change is an `ADMIN_ACTION` event naming the partner.
 
 pub mod agent;
+pub mod members;
 pub mod pages;
 pub mod publish;
 pub mod records;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
             get(signin::org_form).post(signin::create_org),
         )
         .route("/partenaires/services", get(services::list))
+        .route("/partenaires/membres", post(members::add))
         .route(
             "/partenaires/services/nouveau",
             get(services::new_form).post(services::create),

@@ -45,6 +45,11 @@ pub struct ServicesPage {
     /// (id, name, organisation, state)
     pub services: Vec<(String, String, String, String)>,
     pub csrf: String,
+    /// Whether this person may add people.
+    pub admin: bool,
+    /// (e-mail, role)
+    pub members: Vec<(String, String)>,
+    pub member_notice: Option<String>,
 }
 
 pub struct ScopeChoice {

@@ -46,6 +46,17 @@ pub async fn save_user(app: &AppState, u: &PartnerUser) -> StoreResult<()> {
     put(app, ConfigKind::PartnerUser, &u.email, u).await
 }
 
+/// The people of an organisation.
+pub async fn members(app: &AppState, org_id: &str) -> StoreResult<Vec<PartnerUser>> {
+    let mut out: Vec<PartnerUser> = all::<PartnerUser>(app, ConfigKind::PartnerUser)
+        .await?
+        .into_iter()
+        .filter(|u| u.org_id == org_id)
+        .collect();
+    out.sort_by(|a, b| a.email.cmp(&b.email));
+    Ok(out)
+}
+
 pub async fn org(app: &AppState, id: &str) -> StoreResult<Option<Organisation>> {
     get(app, ConfigKind::Organisation, id).await
 }

@@ -58,6 +58,14 @@ async fn partner(
     }))
 }
 
+/// The signed-in partner (for the other pages of the space).
+pub async fn signed_in_partner(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Result<Partner, Response>, PageError> {
+    partner(app, headers).await
+}
+
 macro_rules! signed_in {
     ($app:expr, $headers:expr) => {
         match partner(&$app, &$headers).await? {
@@ -83,8 +91,17 @@ fn state_label(locale: Locale, s: &OnboardedService) -> String {
     locale.text(&format!("partner-state-{state}")).into_owned()
 }
 
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    membre: Option<String>,
+}
+
 /// `GET /partenaires/services`.
-pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+pub async fn list(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    crate::extract::PageQuery(q): crate::extract::PageQuery<ListQuery>,
+) -> Result<Response, PageError> {
     let p = signed_in!(app, headers);
     let locale = Locale::negotiate(None, &headers);
     let mut rows = Vec::new();
@@ -106,6 +123,25 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Result<Res
         email: p.user.email.clone(),
         services: rows,
         csrf: app.issue_csrf(&p.session_id, "partner").await?,
+        admin: p.user.role == relais_core::onboarding::org::Role::Admin,
+        members: records::members(&app, &p.org.id)
+            .await?
+            .into_iter()
+            .map(|u| {
+                let role = match u.role {
+                    relais_core::onboarding::org::Role::Admin => "admin",
+                    relais_core::onboarding::org::Role::Developer => "developer",
+                };
+                (
+                    u.email,
+                    locale.text(&format!("partner-role-{role}")).into_owned(),
+                )
+            })
+            .collect(),
+        member_notice: q
+            .membre
+            .filter(|m| matches!(m.as_str(), "ajoute" | "existant" | "invalide"))
+            .map(|m| locale.text(&format!("partner-member-{m}")).into_owned()),
     };
     Ok(pages::render(&page).into_response())
 }
