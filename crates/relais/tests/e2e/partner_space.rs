@@ -441,6 +441,32 @@ async fn a_vendor_connects_services_for_its_client_communes_and_others_cannot_se
         .await;
     assert_eq!(refused.error_code().as_deref(), Some("Y510003"));
 
+    // Asking again at once sends nothing more (one e-mail a minute per
+    // address), and the page says the same.
+    let before = catcher.inbox.messages().len();
+    let asker = Browser::new();
+    let home = asker.get(&format!("{}/partenaires", fed.base)).await;
+    let again = asker
+        .submit(
+            &home,
+            &fed.base,
+            "/partenaires/connexion",
+            &[("email", "dev2@editeur.example")],
+        )
+        .await;
+    assert_eq!(again.status, 200);
+    assert!(
+        again.body.contains("Consultez votre messagerie"),
+        "{}",
+        again.body
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        catcher.inbox.messages().len(),
+        before,
+        "no second e-mail within the minute"
+    );
+
     // Another organisation cannot open it.
     let other = Browser::new();
     let first = sign_in(&fed, &catcher, &other, "dsi@autre.example").await;

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 pub const LINK_TTL_SECS: u64 = 15 * 60;
 pub const SESSION_TTL_SECS: u64 = 8 * 3600;
+/// One sign-in e-mail per address per minute.
+pub const LINK_PACE_SECS: u64 = 60;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PartnerSession {
@@ -85,11 +87,21 @@ impl AppState {
     }
 
     /// Sends the magic link to `email` (queued; never on the request path).
+    /// At most one a minute per address, so the form cannot be used to
+    /// flood someone's mailbox (the page says the same either way).
     pub async fn send_magic_link(
         &self,
         email: &str,
         locale: relais_i18n::Locale,
     ) -> Result<(), StoreError> {
+        if !self
+            .stores
+            .ephemeral
+            .put_new(&stored_key("plink-sent", email), b"1", LINK_PACE_SECS)
+            .await?
+        {
+            return Ok(());
+        }
         let token = self.random.token(32);
         self.save(
             &stored_key("plink", &token),
