@@ -3,8 +3,8 @@
 //! colleague signs in with the e-mail link like anyone and lands on the
 //! organisation's services.
 
+use super::partner::signed_in_partner;
 use super::records;
-use super::services::signed_in_partner;
 use crate::error::PageError;
 use crate::extract::PageBody;
 use crate::state::AppState;

@@ -15,8 +15,11 @@
 pub mod agent;
 pub mod members;
 pub mod pages;
+pub mod partner;
 pub mod publish;
 pub mod records;
+pub mod service_form;
+pub mod service_page;
 pub mod services;
 pub mod session;
 pub mod signin;
@@ -56,19 +59,19 @@ pub fn routes() -> Router<AppState> {
         .route("/partenaires/membres", post(members::add))
         .route(
             "/partenaires/services/nouveau",
-            get(services::new_form).post(services::create),
+            get(service_form::new_form).post(service_form::create),
         )
-        .route("/partenaires/services/{id}", get(services::show))
+        .route("/partenaires/services/{id}", get(service_page::show))
         .route(
             "/partenaires/services/{id}/modifier",
-            get(services::edit_form).post(services::update),
+            get(service_form::edit_form).post(service_form::update),
         )
         .route(
             "/partenaires/services/{id}/production",
-            post(services::request_production),
+            post(service_page::request_production),
         )
         .route(
             "/partenaires/services/{id}/secret/{env}",
-            post(services::rotate_secret),
+            post(service_page::rotate_secret),
         )
 }
