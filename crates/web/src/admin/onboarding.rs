@@ -3,22 +3,23 @@
 //! (the production client is registered from that version) or refuse with
 //! a message, and rollback to an earlier published version.
 
+use super::audit::audit;
 use super::auth::Operator;
+use super::kind::Kind;
 use crate::error::AdminError;
 use crate::partner_space::{publish, records};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::Json;
-use relais_core::event::EventKind;
+use relais_core::onboarding::OnboardedService;
 use serde_json::{json, Value};
 
-async fn record(app: &AppState, actor: &str, action: &str, id: &str) {
-    let mut e = app.event(EventKind::AdminAction);
-    e.actor = Some(actor.to_owned());
-    e.reason = Some(action.to_owned());
-    e.sp_id = Some(id.to_owned());
-    app.events.record(vec![e]).await;
+/// The onboarded service `id`, or 404.
+async fn load(app: &AppState, id: &str) -> Result<OnboardedService, AdminError> {
+    records::service(app, id)
+        .await?
+        .ok_or_else(|| AdminError::not_found(format!("onboarded service {id}")))
 }
 
 fn body_field(body: &Bytes, field: &str) -> Result<Value, AdminError> {
@@ -65,9 +66,7 @@ pub async fn show(
     _op: Operator,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AdminError> {
-    let svc = records::service(&app, &id)
-        .await?
-        .ok_or_else(|| AdminError::not_found(format!("onboarded service {id}")))?;
+    let svc = load(&app, &id).await?;
     serde_json::to_value(svc)
         .map(Json)
         .map_err(|e| AdminError::invalid(e.to_string()))
@@ -84,9 +83,7 @@ pub async fn approve(
         .as_str()
         .unwrap_or("")
         .to_owned();
-    let mut svc = records::service(&app, &id)
-        .await?
-        .ok_or_else(|| AdminError::not_found(format!("onboarded service {id}")))?;
+    let mut svc = load(&app, &id).await?;
     let n = svc
         .approve(&actor, app.clock.now_millis(), &message)
         .map_err(|t| AdminError::conflict(t.to_string()))?;
@@ -94,7 +91,7 @@ pub async fn approve(
     // client leaves the request waiting.
     publish::sync_production(&app, &svc, None).await?;
     records::save_service(&app, &svc).await?;
-    record(&app, &actor, "service.approve", &id).await;
+    audit(&app, &actor, "service.approve", Kind::Service, &id).await;
     Ok(Json(
         json!({ "service": id, "published_version": n, "client_id": svc.production_client_id }),
     ))
@@ -117,14 +114,12 @@ pub async fn refuse(
             "message: say why, in 1 to 1000 characters",
         ));
     }
-    let mut svc = records::service(&app, &id)
-        .await?
-        .ok_or_else(|| AdminError::not_found(format!("onboarded service {id}")))?;
+    let mut svc = load(&app, &id).await?;
     let n = svc
         .refuse(&actor, app.clock.now_millis(), &message)
         .map_err(|t| AdminError::conflict(t.to_string()))?;
     records::save_service(&app, &svc).await?;
-    record(&app, &actor, "service.refuse", &id).await;
+    audit(&app, &actor, "service.refuse", Kind::Service, &id).await;
     Ok(Json(json!({ "service": id, "refused_version": n })))
 }
 
@@ -139,14 +134,12 @@ pub async fn rollback(
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
         .ok_or_else(|| AdminError::invalid("version: the number of a published version"))?;
-    let mut svc = records::service(&app, &id)
-        .await?
-        .ok_or_else(|| AdminError::not_found(format!("onboarded service {id}")))?;
+    let mut svc = load(&app, &id).await?;
     let new = svc
         .rollback(n, &actor, app.clock.now_millis())
         .map_err(|t| AdminError::conflict(t.to_string()))?;
     publish::sync_production(&app, &svc, None).await?;
     records::save_service(&app, &svc).await?;
-    record(&app, &actor, "service.rollback", &id).await;
+    audit(&app, &actor, "service.rollback", Kind::Service, &id).await;
     Ok(Json(json!({ "service": id, "published_version": new })))
 }

@@ -258,20 +258,12 @@ pub async fn create(
         .await?;
     let spec = f.spec();
     let action = "/partenaires/services/nouveau";
-    if let Err(e) = check(&app, &spec) {
-        return form_page(
-            &app,
-            &headers,
-            &p,
-            action,
-            &spec,
-            f.get("client_org"),
-            Some(e),
-            true,
-        )
-        .await;
-    }
-    let owner = match client_org(&app, &mut p, f.get("client_org")).await? {
+    // The declaration first, then (vendors) the client organisation.
+    let owner = match check(&app, &spec) {
+        Err(e) => Err(e),
+        Ok(()) => client_org(&app, &mut p, f.get("client_org")).await?,
+    };
+    let owner = match owner {
         Ok(o) => o,
         Err(e) => {
             return form_page(
