@@ -6,8 +6,9 @@
 //! When a shard is full, expired entries go first, then the entries closest
 //! to expiry (the oldest of a kind, since one kind shares one TTL) in one
 //! batch of 1/16 of the shard, so eviction costs little per insert. Every
-//! evicted live entry is counted in the counter given at construction
-//! (exported as a metric).
+//! evicted live entry, and what the store holds (entries and bytes), is
+//! counted in the [`MemoryFigures`] given at construction (exported as
+//! metrics: what a live session costs the node is read there).
 
 use crate::{ttl_millis, EphemeralStore, HitCounter, StoreResult};
 use async_trait::async_trait;
@@ -26,12 +27,41 @@ struct Entry {
     expires_at: i64,
 }
 
+impl Entry {
+    /// What an entry holds, as counted in [`MemoryFigures::bytes`].
+    fn bytes(&self, key: &str) -> u64 {
+        (key.len() + self.value.len()) as u64
+    }
+}
+
+/// What the store holds and has dropped, shared with whoever exports it
+/// (the node's `/metrics`): entries held now (live or not yet purged), the
+/// bytes of their keys and values, and the live entries evicted.
+#[derive(Debug, Default)]
+pub struct MemoryFigures {
+    pub entries: AtomicU64,
+    pub bytes: AtomicU64,
+    pub evicted: AtomicU64,
+}
+
+impl MemoryFigures {
+    fn added(&self, bytes: u64) {
+        self.entries.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    fn removed(&self, entries: u64, bytes: u64) {
+        self.entries.fetch_sub(entries, Ordering::Relaxed);
+        self.bytes.fetch_sub(bytes, Ordering::Relaxed);
+    }
+}
+
 pub struct MemoryEphemeral {
     shards: Vec<Mutex<HashMap<String, Entry>>>,
     hasher: RandomState,
     clock: Arc<dyn Clock>,
     per_shard: usize,
-    evicted: Arc<AtomicU64>,
+    figures: Arc<MemoryFigures>,
 }
 
 impl MemoryEphemeral {
@@ -39,19 +69,19 @@ impl MemoryEphemeral {
         MemoryEphemeral::bounded(clock, DEFAULT_MAX_ENTRIES, Arc::default())
     }
 
-    /// A store holding at most about `max_entries` entries; live entries
-    /// evicted to make room are counted in `evicted`.
+    /// A store holding at most about `max_entries` entries; what it holds
+    /// and the live entries evicted to make room are counted in `figures`.
     pub fn bounded(
         clock: Arc<dyn Clock>,
         max_entries: usize,
-        evicted: Arc<AtomicU64>,
+        figures: Arc<MemoryFigures>,
     ) -> MemoryEphemeral {
         MemoryEphemeral {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: RandomState::new(),
             clock,
             per_shard: max_entries.div_ceil(SHARDS).max(1),
-            evicted,
+            figures,
         }
     }
 
@@ -70,12 +100,23 @@ impl MemoryEphemeral {
     /// Inserts into a shard, making room first when it is full.
     fn insert_bounded(&self, m: &mut HashMap<String, Entry>, key: &str, entry: Entry, now: i64) {
         if m.len() >= self.per_shard && !m.contains_key(key) {
-            let evicted = make_room(m, now, self.per_shard);
+            let (evicted, removed, bytes) = make_room(m, now, self.per_shard);
             if evicted > 0 {
-                self.evicted.fetch_add(evicted, Ordering::Relaxed);
+                self.figures.evicted.fetch_add(evicted, Ordering::Relaxed);
             }
+            self.figures.removed(removed, bytes);
         }
-        m.insert(key.to_owned(), entry);
+        self.figures.added(entry.bytes(key));
+        if let Some(old) = m.insert(key.to_owned(), entry) {
+            self.figures.removed(1, old.bytes(key));
+        }
+    }
+
+    /// Removes `key` from its shard, keeping the figures right.
+    fn remove(&self, m: &mut HashMap<String, Entry>, key: &str) -> Option<Entry> {
+        let e = m.remove(key)?;
+        self.figures.removed(1, e.bytes(key));
+        Some(e)
     }
 
     fn shard(&self, key: &str) -> &Mutex<HashMap<String, Entry>> {
@@ -133,14 +174,14 @@ impl EphemeralStore for MemoryEphemeral {
     async fn take(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         let now = self.clock.now_millis();
         Ok(self.with_shard(key, |m| {
-            m.remove(key)
+            self.remove(m, key)
                 .filter(|e| e.expires_at > now)
                 .map(|e| e.value)
         }))
     }
 
     async fn delete(&self, key: &str) -> StoreResult<()> {
-        self.with_shard(key, |m| m.remove(key));
+        self.with_shard(key, |m| self.remove(m, key));
         Ok(())
     }
 
@@ -152,9 +193,17 @@ impl EphemeralStore for MemoryEphemeral {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
             };
-            let before = guard.len();
-            guard.retain(|_, e| e.expires_at > now);
-            removed += (before - guard.len()) as u64;
+            let (mut gone, mut bytes) = (0u64, 0u64);
+            guard.retain(|k, e| {
+                let keep = e.expires_at > now;
+                if !keep {
+                    gone += 1;
+                    bytes += e.bytes(k);
+                }
+                keep
+            });
+            self.figures.removed(gone, bytes);
+            removed += gone;
         }
         Ok(removed)
     }
@@ -173,7 +222,10 @@ impl HitCounter for MemoryEphemeral {
                     n.copy_from_slice(&e.value);
                 }
                 let count = u64::from_le_bytes(n).saturating_add(1);
+                let old = e.value.len() as u64;
                 e.value = count.to_le_bytes().to_vec();
+                self.figures.removed(0, old);
+                self.figures.bytes.fetch_add(8, Ordering::Relaxed);
                 return count;
             }
             let entry = Entry {
@@ -187,27 +239,36 @@ impl HitCounter for MemoryEphemeral {
 }
 
 /// Frees room in a full shard: expired entries, then the batch closest to
-/// expiry. Returns how many *live* entries were evicted.
-fn make_room(m: &mut HashMap<String, Entry>, now: i64, cap: usize) -> u64 {
-    m.retain(|_, e| e.expires_at > now);
+/// expiry. Returns how many *live* entries were evicted, and how many
+/// entries and bytes left the shard in all.
+fn make_room(m: &mut HashMap<String, Entry>, now: i64, cap: usize) -> (u64, u64, u64) {
+    let (mut removed, mut bytes) = (0u64, 0u64);
+    m.retain(|k, e| {
+        let keep = e.expires_at > now;
+        if !keep {
+            removed += 1;
+            bytes += e.bytes(k);
+        }
+        keep
+    });
     if m.len() < cap {
-        return 0;
+        return (0, removed, bytes);
     }
     let batch = (cap / 16).max(1);
     let mut expiries: Vec<i64> = m.values().map(|e| e.expires_at).collect();
     let (_, threshold, _) = expiries.select_nth_unstable(batch - 1);
     let threshold = *threshold;
-    let before = m.len();
-    let mut budget = batch;
-    m.retain(|_, e| {
-        if budget > 0 && e.expires_at <= threshold {
-            budget -= 1;
+    let mut evicted = 0u64;
+    m.retain(|k, e| {
+        if evicted < batch as u64 && e.expires_at <= threshold {
+            evicted += 1;
+            bytes += e.bytes(k);
             false
         } else {
             true
         }
     });
-    (before - m.len()) as u64
+    (evicted, removed + evicted, bytes)
 }
 
 #[cfg(test)]
@@ -229,8 +290,9 @@ mod tests {
     #[tokio::test]
     async fn a_full_store_evicts_the_entries_closest_to_expiry_and_counts_them() {
         let clock = ManualClock::starting_now();
-        let evicted = Arc::new(AtomicU64::new(0));
-        let s = MemoryEphemeral::bounded(Arc::new(clock.clone()), 64 * SHARDS, evicted.clone());
+        let figures = Arc::new(MemoryFigures::default());
+        let s = MemoryEphemeral::bounded(Arc::new(clock.clone()), 64 * SHARDS, figures.clone());
+        let evicted = &figures.evicted;
         s.put("keep", b"v", 3600).await.unwrap();
         for i in 0..20_000 {
             s.put(&format!("flood-{i}"), b"x", 60).await.unwrap();
@@ -246,5 +308,44 @@ mod tests {
             s.put(&format!("after-{i}"), b"y", 60).await.unwrap();
         }
         assert_eq!(evicted.load(Ordering::Relaxed), before);
+        assert_eq!(
+            figures.entries.load(Ordering::Relaxed),
+            s.len() as u64,
+            "entries counted as held"
+        );
+    }
+
+    #[tokio::test]
+    async fn figures_follow_what_the_store_holds() {
+        let clock = ManualClock::starting_now();
+        let figures = Arc::new(MemoryFigures::default());
+        let s = MemoryEphemeral::bounded(Arc::new(clock.clone()), 1000, figures.clone());
+        let held = || {
+            (
+                figures.entries.load(Ordering::Relaxed),
+                figures.bytes.load(Ordering::Relaxed),
+            )
+        };
+        s.put("sess:a", b"12345", 60).await.unwrap();
+        s.put("sess:b", b"123", 10).await.unwrap();
+        assert_eq!(held(), (2, 6 + 5 + 6 + 3));
+        s.put("sess:a", b"1", 60).await.unwrap();
+        assert_eq!(
+            held(),
+            (2, 6 + 1 + 6 + 3),
+            "a replaced value is counted once"
+        );
+        assert!(!s.put_new("sess:a", b"zz", 60).await.unwrap());
+        s.take("sess:a").await.unwrap();
+        assert_eq!(held(), (1, 9));
+        s.hit("hits", 60).await.unwrap();
+        s.hit("hits", 60).await.unwrap();
+        assert_eq!(held(), (2, 9 + 4 + 8));
+        clock.advance_secs(11);
+        assert_eq!(s.purge_expired().await.unwrap(), 1);
+        assert_eq!(held(), (1, 12));
+        s.delete("hits").await.unwrap();
+        s.delete("hits").await.unwrap();
+        assert_eq!(held(), (0, 0));
     }
 }

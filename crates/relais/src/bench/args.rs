@@ -60,6 +60,17 @@ pub struct BenchArgs {
     /// (démo) on Plus serves eidas2 only).
     #[arg(long)]
     pub acr: Option<String>,
+    /// Soak mode: sample the federation's resident memory (and the
+    /// in-memory ephemeral store's entries and bytes, from `/metrics`)
+    /// every `--sample-every` seconds of the measured window, and report
+    /// the growth per completed login — what a live session costs. Use
+    /// with `--rate` and `--duration` (sessions live 30 minutes, so a soak
+    /// shorter than that only grows).
+    #[arg(long)]
+    pub soak: bool,
+    /// Seconds between two soak samples.
+    #[arg(long, default_value_t = 5.0)]
+    pub sample_every: f64,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,

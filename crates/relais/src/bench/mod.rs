@@ -15,6 +15,7 @@ pub mod html;
 mod login;
 mod procstat;
 mod report;
+mod soak;
 mod spawn;
 
 use args::BenchArgs;
@@ -96,17 +97,40 @@ impl Shared {
     }
 }
 
-/// `relais_connections_accepted_total` of the federation's `/metrics`.
-async fn accepted_connections(base: &str) -> Option<u64> {
-    let text = reqwest::get(format!("{base}/metrics"))
+/// The federation's `/metrics` text, when it can be read.
+async fn metrics_text(base: &str) -> Option<String> {
+    reqwest::get(format!("{base}/metrics"))
         .await
         .ok()?
         .text()
         .await
-        .ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("relais_connections_accepted_total "))
-        .and_then(|v| v.trim().parse().ok())
+        .ok()
+}
+
+/// `relais_connections_accepted_total` of the federation's `/metrics`.
+async fn accepted_connections(base: &str) -> Option<u64> {
+    soak::metric(
+        &metrics_text(base).await?,
+        "relais_connections_accepted_total",
+    )
+}
+
+/// One soak sample: the federation's RSS and its ephemeral store's figures.
+async fn soak_sample(
+    base: &str,
+    pid: Option<u32>,
+    seconds: f64,
+    logins: u64,
+) -> Option<soak::RssSample> {
+    let text = metrics_text(base).await;
+    let read = |name: &str| text.as_deref().and_then(|t| soak::metric(t, name));
+    Some(soak::RssSample {
+        seconds,
+        logins,
+        rss_kib: procstat::rss_kib(pid?)?,
+        store_entries: read("relais_ephemeral_entries"),
+        store_bytes: read("relais_ephemeral_bytes"),
+    })
 }
 
 fn git_commit() -> String {
@@ -259,10 +283,29 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
     let window_start = Instant::now();
     shared.measuring.store(true, Ordering::SeqCst);
     let deadline = args.duration.map(|d| window_start + Duration::from_secs(d));
+    let federation_pid = pids.first().map(|(_, p)| *p);
+    let mut soak_report = soak::SoakReport::default();
+    let sample_every = Duration::from_secs_f64(args.sample_every.max(0.5));
+    let mut next_sample = window_start;
     loop {
+        if args.soak && Instant::now() >= next_sample {
+            next_sample += sample_every;
+            let logins = shared.measured.load(Ordering::SeqCst);
+            let at = window_start.elapsed().as_secs_f64();
+            if let Some(s) = soak_sample(&base, federation_pid, at, logins).await {
+                soak_report.push(s);
+            }
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
         if shared.stop.load(Ordering::SeqCst) || deadline.is_some_and(|d| Instant::now() >= d) {
             break;
+        }
+    }
+    if args.soak {
+        let logins = shared.measured.load(Ordering::SeqCst);
+        let at = window_start.elapsed().as_secs_f64();
+        if let Some(s) = soak_sample(&base, federation_pid, at, logins).await {
+            soak_report.push(s);
         }
     }
     let measured_seconds = window_start.elapsed().as_secs_f64();
@@ -394,6 +437,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
     let failures = collected.failures.values().flat_map(|m| m.values()).sum();
     let floor = crypto_floor::measure(args.plus, args.idp == "franceidentite")?;
     let report = Report {
+        soak: args.soak.then_some(soak_report),
         crypto_floor: floor,
         configuration,
         measured_seconds,

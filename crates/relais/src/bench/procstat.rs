@@ -25,12 +25,21 @@ pub fn cpu(pid: u32) -> Option<CpuSample> {
     })
 }
 
+/// Current resident set size (VmRSS) in KiB.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
 /// Peak resident set size (VmHWM) in KiB.
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
+        .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
 }
@@ -44,5 +53,6 @@ mod tests {
         let me = std::process::id();
         assert!(cpu(me).is_some());
         assert!(peak_rss_kib(me).unwrap_or(0) > 0);
+        assert!(rss_kib(me).unwrap_or(0) > 0);
     }
 }

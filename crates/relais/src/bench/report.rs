@@ -56,6 +56,9 @@ pub struct Report {
     pub federation_connections_per_login: Option<f64>,
     /// What the cryptography of one login costs on this machine.
     pub crypto_floor: super::crypto_floor::CryptoFloor,
+    /// `--soak`: memory over the measured window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soak: Option<super::soak::SoakReport>,
 }
 
 impl Report {
@@ -116,6 +119,9 @@ impl Report {
                 p.logins_per_cpu_second,
                 p.peak_rss_mib
             );
+        }
+        if let Some(soak) = &self.soak {
+            soak.print_table();
         }
     }
 }

@@ -47,7 +47,7 @@ pub fn build(
         None => Arc::new(MemoryEphemeral::bounded(
             clock.clone(),
             LOCAL_COUNTERS,
-            metrics.ephemeral_evicted.clone(),
+            metrics.counters_memory.clone(),
         )),
     };
     let lockout =

@@ -157,7 +157,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     let opened = stores::open(
         &cfg.storage,
         spec.clock.clone(),
-        metrics.ephemeral_evicted.clone(),
+        metrics.ephemeral_memory.clone(),
     )
     .await?;
     let (abuse, server_limits) = abuse::build(cfg, &opened.stores, spec.clock.clone(), &metrics)?;

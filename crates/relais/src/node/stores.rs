@@ -8,13 +8,12 @@
 use super::error::NodeError;
 use crate::config::StorageConfig;
 use relais_core::Clock;
-use relais_store::memory::MemoryEphemeral;
+use relais_store::memory::{MemoryEphemeral, MemoryFigures};
 use relais_store::postgres::PgStore;
 use relais_store::redis::RedisEphemeral;
 use relais_store::sqlite::SqliteStore;
 use relais_store::{EphemeralStore, Health, HitCounter, Stores};
 use relais_web::supervisor::Supervisor;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -88,12 +87,12 @@ fn is_redis(url: &str) -> bool {
     .any(|p| url.starts_with(p))
 }
 
-/// `evicted` counts live entries the bounded in-memory ephemeral store had
-/// to drop to stay under `storage.memory_max_entries`.
+/// `figures` counts what the in-memory ephemeral store holds and the live
+/// entries it had to drop to stay under `storage.memory_max_entries`.
 pub async fn open(
     cfg: &StorageConfig,
     clock: Arc<dyn Clock>,
-    evicted: Arc<AtomicU64>,
+    figures: Arc<MemoryFigures>,
 ) -> Result<Opened, NodeError> {
     let mut health: Vec<Arc<dyn Health>> = Vec::new();
     let durable = cfg.durable.as_deref().filter(|d| !d.is_empty());
@@ -128,7 +127,7 @@ pub async fn open(
             Arc::new(MemoryEphemeral::bounded(
                 clock.clone(),
                 cfg.memory_max_entries,
-                evicted,
+                figures,
             )),
             true,
         ),

@@ -14,15 +14,18 @@ pub mod labelled;
 use histogram::Histogram;
 use labelled::{escape, Labelled};
 use relais_core::event::{BusinessEvent, EventKind};
+use relais_store::memory::MemoryFigures;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub struct Metrics {
-    /// Live entries the bounded in-memory ephemeral store evicted (shared
-    /// with the store, which cannot see this type).
-    pub ephemeral_evicted: Arc<AtomicU64>,
+    /// What the in-memory ephemeral store holds and evicted (shared with
+    /// the store, which cannot see this type).
+    pub ephemeral_memory: Arc<MemoryFigures>,
+    /// The same for the node's local rate-limit counters.
+    pub counters_memory: Arc<MemoryFigures>,
     /// Events dropped because the event queue was full.
     pub events_dropped: AtomicU64,
     /// Requests answered 429 by a rate limit.
@@ -80,12 +83,24 @@ impl Metrics {
     /// The Prometheus text exposition of every counter.
     pub fn render(&self) -> String {
         let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        let rows: [(&str, &str, &str, u64); 10] = [
+        let rows: [(&str, &str, &str, u64); 12] = [
             (
                 "relais_ephemeral_evicted_total",
                 "counter",
                 "live in-memory ephemeral entries evicted to stay under the bound",
-                n(&self.ephemeral_evicted),
+                n(&self.ephemeral_memory.evicted) + n(&self.counters_memory.evicted),
+            ),
+            (
+                "relais_ephemeral_entries",
+                "gauge",
+                "entries the in-memory ephemeral store holds (sessions, interactions, codes, tokens)",
+                n(&self.ephemeral_memory.entries),
+            ),
+            (
+                "relais_ephemeral_bytes",
+                "gauge",
+                "bytes of the keys and values the in-memory ephemeral store holds",
+                n(&self.ephemeral_memory.bytes),
             ),
             (
                 "relais_events_dropped_total",
