@@ -153,7 +153,9 @@ pub struct PivotIdentity {
     pub preferred_username: Option<String>,
     /// The birth date as the IdP gave it, when the civil register corrected
     /// it (the `idp_birthdate` claim).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// (Always written, even when absent: records of the login are
+    /// positional, crates/web/src/compact.rs.)
+    #[serde(default)]
     pub idp_birthdate: Option<BirthDate>,
 }
 

@@ -8,6 +8,7 @@
 //! - `ready:<uid>` marker: the login can be completed once (consent step).
 //! - `code:<code>` [`CodeGrant`], `used:<code>`, `at:<token>` [`AccessGrant`].
 
+use crate::compact::{self, CompactRecord};
 use crate::cookies;
 use crate::error::PageError;
 use crate::state::AppState;
@@ -41,6 +42,7 @@ pub struct VerifiedLogin {
     /// Unix seconds.
     pub auth_time: i64,
     /// The IdP's ID token, kept only to end the IdP session at logout.
+    #[serde(with = "compact::jws_text")]
     pub idp_id_token: String,
     /// Per-organisation sub overrides of the account, read at login.
     #[serde(default)]
@@ -122,33 +124,55 @@ pub struct CodeGrant {
     #[serde(default = "default_token_ttl")]
     pub token_ttl: u64,
     /// The access token is DPoP-bound to the key of this thumbprint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub dpop_jkt: Option<String>,
 }
 
 pub type AccessGrant = CodeGrant;
+
+impl CompactRecord for BrowserSession {}
+impl CompactRecord for Interaction {}
+impl CompactRecord for CsrfGrant {}
+impl CompactRecord for IdpAttempt {}
+impl CompactRecord for CodeGrant {}
 
 fn corrupt(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(format!("ephemeral record: {e}"))
 }
 
 impl AppState {
-    pub async fn load<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+    async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let started = std::time::Instant::now();
         let got = self.stores.ephemeral.get(key).await;
         self.metrics.store_op("ephemeral", "get", started.elapsed());
-        match got? {
+        got
+    }
+
+    async fn take_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let started = std::time::Instant::now();
+        let got = self.stores.ephemeral.take(key).await;
+        self.metrics
+            .store_op("ephemeral", "take", started.elapsed());
+        got
+    }
+
+    async fn put_bytes(&self, key: &str, bytes: &[u8], ttl: u64) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let put = self.stores.ephemeral.put(key, bytes, ttl).await;
+        self.metrics.store_op("ephemeral", "put", started.elapsed());
+        put
+    }
+
+    /// Reads a JSON record (the pages' occasional records).
+    pub async fn load<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        match self.get_bytes(key).await? {
             Some(b) => serde_json::from_slice(&b).map(Some).map_err(corrupt),
             None => Ok(None),
         }
     }
 
     pub async fn take<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        let started = std::time::Instant::now();
-        let got = self.stores.ephemeral.take(key).await;
-        self.metrics
-            .store_op("ephemeral", "take", started.elapsed());
-        match got? {
+        match self.take_bytes(key).await? {
             Some(b) => serde_json::from_slice(&b).map(Some).map_err(corrupt),
             None => Ok(None),
         }
@@ -161,10 +185,31 @@ impl AppState {
         ttl: u64,
     ) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(value).map_err(corrupt)?;
-        let started = std::time::Instant::now();
-        let put = self.stores.ephemeral.put(key, &bytes, ttl).await;
-        self.metrics.store_op("ephemeral", "put", started.elapsed());
-        put
+        self.put_bytes(key, &bytes, ttl).await
+    }
+
+    /// Reads one of the login's records (compact layout, [`compact`]).
+    pub async fn load_record<T: CompactRecord>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        self.get_bytes(key)
+            .await?
+            .map(|b| compact::decode(&b))
+            .transpose()
+    }
+
+    pub async fn take_record<T: CompactRecord>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        self.take_bytes(key)
+            .await?
+            .map(|b| compact::decode(&b))
+            .transpose()
+    }
+
+    pub async fn save_record<T: CompactRecord>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: u64,
+    ) -> Result<(), StoreError> {
+        self.put_bytes(key, &compact::encode(value)?, ttl).await
     }
 
     /// The session named by the request's cookie, if live.
@@ -176,7 +221,7 @@ impl AppState {
         let Some(id) = cookies::read_cookie(headers, name) else {
             return Ok(None);
         };
-        let s: Option<BrowserSession> = self.load(&format!("sess:{id}")).await?;
+        let s: Option<BrowserSession> = self.load_record(&format!("sess:{id}")).await?;
         Ok(s.filter(|s| s.expires_at > self.clock.now_millis()))
     }
 
@@ -189,7 +234,7 @@ impl AppState {
             s.expires_at = (now + ttl_ms).min(s.started_at.saturating_add(max_ms));
         }
         let ttl = u64::try_from((s.expires_at - now).max(1000) / 1000).unwrap_or(1);
-        self.save(&format!("sess:{}", s.id), s, ttl).await
+        self.save_record(&format!("sess:{}", s.id), s, ttl).await
     }
 
     pub fn new_session(&self) -> BrowserSession {
@@ -229,7 +274,7 @@ impl AppState {
             .await?
             .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "no live session"))?;
         let interaction: Interaction = self
-            .load(&format!("int:{uid}"))
+            .load_record(&format!("int:{uid}"))
             .await?
             .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "interaction expired"))?;
         if interaction.session_id != session.id {
@@ -242,8 +287,21 @@ impl AppState {
     }
 
     pub async fn save_interaction(&self, i: &Interaction) -> Result<(), StoreError> {
-        self.save(&format!("int:{}", i.uid), i, self.settings.session_ttl_secs)
+        self.save_record(&format!("int:{}", i.uid), i, self.settings.session_ttl_secs)
             .await
+    }
+
+    /// Marks the interaction done. It is kept only so that a back button
+    /// or a replayed form gets "already completed" rather than "expired":
+    /// stored without the verified login, which the session now holds
+    /// (the identity is kept once), while the caller's copy keeps it for
+    /// the events that follow.
+    pub async fn save_finished_interaction(&self, i: &mut Interaction) -> Result<(), StoreError> {
+        i.step = InteractionStep::Done;
+        let login = i.login.take();
+        let saved = self.save_interaction(i).await;
+        i.login = login;
+        saved
     }
 
     /// Issues a single-use CSRF token for `form` in this session.
@@ -253,7 +311,7 @@ impl AppState {
             session_id: session_id.to_owned(),
             form: form.to_owned(),
         };
-        self.save(
+        self.save_record(
             &stored_key("csrf", &token),
             &grant,
             self.settings.session_ttl_secs,
@@ -275,7 +333,7 @@ impl AppState {
         if token.len() > 64 {
             return Err(PageError::page(ErrorCode::CsrfWrong, "csrf token too long"));
         }
-        let grant: Option<CsrfGrant> = self.take(&stored_key("csrf", token)).await?;
+        let grant: Option<CsrfGrant> = self.take_record(&stored_key("csrf", token)).await?;
         match grant {
             Some(g) if g.session_id == session_id && g.form == form => Ok(()),
             _ => Err(PageError::page(
@@ -285,3 +343,7 @@ impl AppState {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "flow_records_tests.rs"]
+mod records_tests;

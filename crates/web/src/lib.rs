@@ -14,6 +14,7 @@ pub mod abuse;
 pub mod admin;
 pub mod citizen_space;
 pub mod civil_register;
+pub mod compact;
 pub mod cookies;
 pub mod dpop;
 pub mod dsfr;

@@ -208,7 +208,7 @@ async fn handle(
         interaction.login = Some(login);
         interaction.sso = true;
         interaction.step = InteractionStep::Consent;
-        app.save(
+        app.save_record(
             &format!("ready:{}", interaction.uid),
             &true,
             app.settings.session_ttl_secs,

@@ -72,7 +72,7 @@ pub async fn checktoken(
     };
     client_auth::charge_budget(&app, &dp.id).await?;
     let grant: Option<AccessGrant> = if token.len() <= 128 {
-        app.load(&stored_key("at", token)).await?
+        app.load_record(&stored_key("at", token)).await?
     } else {
         None
     };

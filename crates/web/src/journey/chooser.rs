@@ -174,7 +174,7 @@ async fn prepare_redirect(
         code_verifier: verifier.clone(),
         acr,
     };
-    app.save(
+    app.save_record(
         &format!("idp:{state}"),
         &attempt,
         app.settings.session_ttl_secs,

@@ -177,7 +177,9 @@ async fn complete(
             return Err(PageError::page(code, "account refused at consent"));
         }
     }
-    let ready: Option<bool> = app.take(&format!("ready:{}", interaction.uid)).await?;
+    let ready: Option<bool> = app
+        .take_record(&format!("ready:{}", interaction.uid))
+        .await?;
     if ready.is_none() {
         return Err(PageError::page(
             ErrorCode::AbnormalNavigation,
@@ -216,7 +218,7 @@ async fn complete(
         token_ttl: sp.access_token_ttl(),
     };
     let code = app.random.token(32);
-    app.save(&stored_key("code", &code), &grant, CODE_TTL)
+    app.save_record(&stored_key("code", &code), &grant, CODE_TTL)
         .await?;
     let sso_same_service =
         interaction.sso && session.issued.iter().any(|(c, _)| *c == sp.client_id);
@@ -232,8 +234,6 @@ async fn complete(
     // A login that reached the service: from now on it may serve SSO.
     session.login = Some(login.clone());
     app.save_session(session).await?;
-    interaction.step = InteractionStep::Done;
-    app.save_interaction(interaction).await?;
 
     let scopes = &req.scopes;
     let kind = EventKind::datatransfer(
@@ -281,6 +281,9 @@ async fn complete(
     if let Some(c) = device_cookie {
         resp.headers_mut().append(axum::http::header::SET_COOKIE, c);
     }
+    // The code is issued (the `ready:` marker was taken above, so a second
+    // consent is already refused); the interaction is now only a trace.
+    app.save_finished_interaction(interaction).await?;
     Ok(resp)
 }
 

@@ -46,7 +46,7 @@ pub async fn callback(
         PageError::page(ErrorCode::SessionExpired, "no live session at IdP callback")
     })?;
     let attempt: IdpAttempt = app
-        .take(&format!("idp:{state}"))
+        .take_record(&format!("idp:{state}"))
         .await?
         .filter(|a: &IdpAttempt| a.session_id == session.id)
         .ok_or_else(|| PageError::page(ErrorCode::IdpCallbackWrongState, "unknown state"))?;
@@ -143,7 +143,7 @@ pub async fn callback(
     interaction.step = InteractionStep::Consent;
     interaction.idp_error = None;
     app.save_interaction(&interaction).await?;
-    app.save(
+    app.save_record(
         &format!("ready:{}", interaction.uid),
         &true,
         app.settings.session_ttl_secs,

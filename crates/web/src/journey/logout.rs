@@ -182,7 +182,9 @@ pub async fn idp_logout_callback(
         .take(&format!("logout:{relay}"))
         .await?
         .ok_or_else(|| bad_hint("unknown logout state"))?;
-    let session: Option<BrowserSession> = app.load(&format!("sess:{}", pending.session_id)).await?;
+    let session: Option<BrowserSession> = app
+        .load_record(&format!("sess:{}", pending.session_id))
+        .await?;
     match session {
         Some(s) => {
             finish(

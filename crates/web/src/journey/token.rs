@@ -63,10 +63,10 @@ pub async fn token(
     let redirect_uri = form
         .get("redirect_uri")
         .ok_or_else(|| invalid_request("redirect_uri missing"))?;
-    let grant: Option<CodeGrant> = app.take(&stored_key("code", code)).await?;
+    let grant: Option<CodeGrant> = app.take_record(&stored_key("code", code)).await?;
     let Some(grant) = grant else {
         // Reuse: revoke what the first use produced.
-        if let Some(at_key) = app.take::<String>(&stored_key("used", code)).await? {
+        if let Some(at_key) = app.take_record::<String>(&stored_key("used", code)).await? {
             app.stores.ephemeral.delete(&at_key).await?;
             tracing::warn!(client = %sp.client_id, "authorization code reused; its access token is revoked");
         }
@@ -103,8 +103,8 @@ pub async fn token(
     };
     // Reuse of the code revokes this token: remember its key, not its value.
     let at_key = stored_key("at", &access_token);
-    app.save(&at_key, &grant, grant.token_ttl).await?;
-    app.save(&stored_key("used", code), &at_key, grant.token_ttl)
+    app.save_record(&at_key, &grant, grant.token_ttl).await?;
+    app.save_record(&stored_key("used", code), &at_key, grant.token_ttl)
         .await?;
     let id_token = answer::sign_for(
         &app,
