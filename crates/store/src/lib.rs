@@ -101,11 +101,44 @@ pub trait AccountStore: Send + Sync + 'static {
         idp_id: &str,
         now_millis: i64,
     ) -> StoreResult<Account>;
+    /// A login with `idp_id`: records the connection of an account in good
+    /// standing (created if new) and returns it, or returns why the
+    /// account refuses this IdP without touching it. Backends answer the
+    /// common case — a new account, or one with default preferences — in
+    /// one statement.
+    async fn connect(&self, id: &str, idp_id: &str, now_millis: i64) -> StoreResult<Connection> {
+        connect_checked(self, id, idp_id, now_millis).await
+    }
     /// Replaces preferences and the active flag.
     async fn save_account(&self, account: &Account) -> StoreResult<()>;
     /// Deletes the accounts whose last connection is older than
     /// `before_millis` (the retention job); returns how many.
     async fn delete_accounts_unused_since(&self, before_millis: i64) -> StoreResult<u64>;
+}
+
+/// What [`AccountStore::connect`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// The connection is recorded; the account as stored.
+    Recorded(Account),
+    /// The account refuses this login (disabled, or the IdP blocked).
+    Refused(relais_core::ErrorCode),
+}
+
+/// [`AccountStore::connect`] in two steps: read the account, then record
+/// the connection unless it refuses the IdP.
+pub async fn connect_checked<S: AccountStore + ?Sized>(
+    store: &S,
+    id: &str,
+    idp_id: &str,
+    now_millis: i64,
+) -> StoreResult<Connection> {
+    if let Some(code) = store.get_account(id).await?.and_then(|a| a.refusal(idp_id)) {
+        return Ok(Connection::Refused(code));
+    }
+    Ok(Connection::Recorded(
+        store.record_connection(id, idp_id, now_millis).await?,
+    ))
 }
 
 /// Business events kept for the dashboard and statistics.

@@ -221,6 +221,37 @@ macro_rules! sql_durable {
                 row.into_account()
             }
 
+            async fn connect(
+                &self,
+                id: &str,
+                idp_id: &str,
+                now_millis: i64,
+            ) -> $crate::StoreResult<$crate::Connection> {
+                // A new account, or an active one whose preferences are the
+                // defaults (nothing blocked, no sub override: it refuses no
+                // IdP), is recorded in this one statement; any other makes
+                // the update's WHERE false, returns no row, and goes through
+                // the checked path, which leaves a refusing account untouched.
+                let fresh = $crate::Account::new(id, idp_id, now_millis);
+                let row: Option<$crate::rows::AccountRow> = sqlx::query_as(
+                    "INSERT INTO accounts (id, active, created_at, last_connection, last_idp, prefs) VALUES ($1, TRUE, $2, $2, $3, $4)
+                     ON CONFLICT (id) DO UPDATE SET last_connection = excluded.last_connection, last_idp = excluded.last_idp
+                     WHERE accounts.active AND accounts.prefs = excluded.prefs
+                     RETURNING *",
+                )
+                .bind(id)
+                .bind(now_millis)
+                .bind(idp_id)
+                .bind(fresh.prefs_json())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                match row {
+                    Some(row) => Ok($crate::Connection::Recorded(row.into_account()?)),
+                    None => $crate::connect_checked(self, id, idp_id, now_millis).await,
+                }
+            }
+
             async fn save_account(&self, a: &$crate::Account) -> $crate::StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO accounts (id, active, created_at, last_connection, last_idp, prefs) VALUES ($1, $2, $3, $4, $5, $6)

@@ -21,6 +21,7 @@ use relais_core::pivot::PivotIdentity;
 use relais_core::subject::IdentityHash;
 use relais_core::{AcrLevel, ErrorCode};
 use relais_oidc::idp_client::{CodeExchange, IdpError, OwnKeys};
+use relais_store::Connection;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -279,27 +280,23 @@ async fn verify_login(
     };
     let identity_hash = IdentityHash::of(&identity);
 
-    match app
-        .account_refusal(identity_hash.as_str(), &idp.id)
+    let account = match app
+        .stores
+        .accounts
+        .connect(identity_hash.as_str(), &idp.id, now)
         .await
         .map_err(|e| (ErrorCode::StorageUnavailable, e.to_string()))?
     {
-        None => {}
-        Some(ErrorCode::IdpBlockedByUser) => {
+        Connection::Recorded(account) => account,
+        Connection::Refused(ErrorCode::IdpBlockedByUser) => {
             app.events.emit(ev(EventKind::FcIdpBlacklisted));
             return Err((
                 ErrorCode::IdpBlockedByUser,
                 "IdP blocked by the citizen".into(),
             ));
         }
-        Some(code) => return Err((code, "account disabled".into())),
-    }
-    let account = app
-        .stores
-        .accounts
-        .record_connection(identity_hash.as_str(), &idp.id, now)
-        .await
-        .map_err(|e| (ErrorCode::StorageUnavailable, e.to_string()))?;
+        Connection::Refused(code) => return Err((code, "account disabled".into())),
+    };
     let amr = id_token
         .amr
         .clone()
