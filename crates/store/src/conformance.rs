@@ -155,6 +155,27 @@ pub async fn config<S: ConfigStore>(s: &S) {
     assert!(s.delete_config(kind, "sp2").await.unwrap());
     assert!(!s.delete_config(kind, "sp2").await.unwrap());
     assert_eq!(s.list_config(kind).await.unwrap().len(), 1);
+    // The fingerprint moves with every write and delete, and only then.
+    let before = s.config_fingerprint(kind).await.unwrap();
+    let idps = s
+        .config_fingerprint(ConfigKind::IdentityProvider)
+        .await
+        .unwrap();
+    assert_eq!(s.config_fingerprint(kind).await.unwrap(), before);
+    s.put_config(kind, "fp", &json!({"name": "Nouveau"}))
+        .await
+        .unwrap();
+    let added = s.config_fingerprint(kind).await.unwrap();
+    assert_ne!(added, before);
+    assert_eq!(
+        s.config_fingerprint(ConfigKind::IdentityProvider)
+            .await
+            .unwrap(),
+        idps,
+        "another kind's fingerprint does not move"
+    );
+    assert!(s.delete_config(kind, "fp").await.unwrap());
+    assert_ne!(s.config_fingerprint(kind).await.unwrap(), added);
 }
 
 pub async fn accounts<S: AccountStore>(s: &S) {

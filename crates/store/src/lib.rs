@@ -87,6 +87,11 @@ pub trait ConfigStore: Send + Sync + 'static {
     ) -> StoreResult<Option<serde_json::Value>>;
     async fn list_config(&self, kind: ConfigKind) -> StoreResult<Vec<(String, serde_json::Value)>>;
     async fn delete_config(&self, kind: ConfigKind, id: &str) -> StoreResult<bool>;
+    /// A value that changes whenever a document of `kind` is written or deleted
+    /// (count, latest and a checksum of the write times): a node polls it
+    /// and reloads its registry only when it moved, instead of re-reading
+    /// every document of a federation of 100,000 services every few seconds.
+    async fn config_fingerprint(&self, kind: ConfigKind) -> StoreResult<(i64, i64, i64)>;
 }
 
 /// Citizens' accounts, keyed by identity hash.

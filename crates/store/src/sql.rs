@@ -173,6 +173,17 @@ macro_rules! sql_durable {
                 rows.into_iter().map($crate::rows::ConfigRow::into_pair).collect()
             }
 
+            async fn config_fingerprint(&self, kind: $crate::ConfigKind) -> $crate::StoreResult<(i64, i64, i64)> {
+                sqlx::query_as(
+                    "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(MAX(updated_at), 0) AS BIGINT),
+                            CAST(COALESCE(SUM(updated_at % 1000003), 0) AS BIGINT) FROM config WHERE kind = $1",
+                )
+                .bind(kind.as_str())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(unavailable)
+            }
+
             async fn delete_config(&self, kind: $crate::ConfigKind, id: &str) -> $crate::StoreResult<bool> {
                 let mut tx = self.pool.begin().await.map_err(unavailable)?;
                 let r = sqlx::query("DELETE FROM config WHERE kind = $1 AND id = $2")

@@ -78,9 +78,19 @@ pub struct Registry {
     /// accepted (sandbox).
     context: RegistrationContext,
     current: ArcSwap<Snapshot>,
-    /// Serialises reloads, so a slow older reload never overwrites a newer one.
-    reloading: tokio::sync::Mutex<()>,
+    /// Serialises reloads, so a slow older reload never overwrites a newer
+    /// one; holds the store's fingerprint the snapshot was read at.
+    reloading: tokio::sync::Mutex<Seen>,
 }
+
+/// The store's fingerprint of each kind of partner when it was last read
+/// (services, IdPs, data providers), `None` before the first read.
+type Seen = [Option<(i64, i64, i64)>; 3];
+const KINDS: [ConfigKind; 3] = [
+    ConfigKind::ServiceProvider,
+    ConfigKind::IdentityProvider,
+    ConfigKind::DataProvider,
+];
 
 /// The fields of a partner document sealed at rest.
 const SECRET_FIELDS: [&str; 2] = ["client_secret", "retiring_client_secret"];
@@ -130,7 +140,7 @@ impl Registry {
             sealer,
             context,
             current: ArcSwap::from_pointee(Snapshot::default()),
-            reloading: tokio::sync::Mutex::new(()),
+            reloading: tokio::sync::Mutex::new([None; 3]),
         }
     }
 
@@ -227,14 +237,69 @@ impl Registry {
 
     /// Re-reads everything from the store and swaps the snapshot.
     pub async fn reload(&self) -> StoreResult<()> {
-        let _one_at_a_time = self.reloading.lock().await;
-        let sps = self.load_all::<ServiceProvider>().await?;
-        let idps = self.load_all::<IdentityProvider>().await?;
-        let dps = self.load_all::<DataProvider>().await?;
-        let sps = sps.into_iter().map(|(id, sp)| (id, Arc::new(sp))).collect();
-        let idps = idps.into_iter().map(|(_, idp)| Arc::new(idp)).collect();
-        let dps = dps.into_iter().map(|(id, dp)| (id, Arc::new(dp))).collect();
+        let mut seen = self.reloading.lock().await;
+        self.reload_kinds(&mut seen, [true; 3]).await
+    }
+
+    /// The periodic check (and the answer to a single partner's change):
+    /// reloads only the kinds of partner whose fingerprint in the store
+    /// moved since they were read (three small queries otherwise), so a
+    /// node of a federation of 100,000 services does not re-read them all
+    /// every few seconds, nor when an IdP's discovery is refreshed.
+    pub async fn reload_if_changed(&self) -> StoreResult<bool> {
+        let mut seen = self.reloading.lock().await;
+        let mut moved = [true; 3];
+        for (i, kind) in KINDS.iter().enumerate() {
+            if let Some(old) = seen[i] {
+                moved[i] = old != self.store.config_fingerprint(*kind).await?;
+            }
+        }
+        if moved == [false; 3] {
+            return Ok(false);
+        }
+        self.reload_kinds(&mut seen, moved).await?;
+        Ok(true)
+    }
+
+    async fn reload_kinds(&self, seen: &mut Seen, reload: [bool; 3]) -> StoreResult<()> {
+        // Read before the documents: a write during the reload moves it
+        // again, so the next check reloads once more rather than missing it.
+        let mut fingerprints = *seen;
+        for (i, kind) in KINDS.iter().enumerate() {
+            if reload[i] {
+                fingerprints[i] = Some(self.store.config_fingerprint(*kind).await?);
+            }
+        }
+        let started = std::time::Instant::now();
+        let current = self.current.load_full();
+        let sps = if reload[0] {
+            let sps = self.load_all::<ServiceProvider>().await?;
+            sps.into_iter().map(|(id, sp)| (id, Arc::new(sp))).collect()
+        } else {
+            current.sps.clone()
+        };
+        let idps = if reload[1] {
+            let idps = self.load_all::<IdentityProvider>().await?;
+            idps.into_iter().map(|(_, idp)| Arc::new(idp)).collect()
+        } else {
+            current.idps.clone()
+        };
+        let dps = if reload[2] {
+            let dps = self.load_all::<DataProvider>().await?;
+            dps.into_iter().map(|(id, dp)| (id, Arc::new(dp))).collect()
+        } else {
+            current.dps.clone()
+        };
+        tracing::info!(
+            services = reload[0],
+            idps = reload[1],
+            data_providers = reload[2],
+            partners = sps.len() + idps.len() + dps.len(),
+            took_ms = started.elapsed().as_millis() as u64,
+            "registry reloaded"
+        );
         self.current.store(Arc::new(Snapshot { sps, idps, dps }));
+        *seen = fingerprints;
         Ok(())
     }
 }

@@ -2,10 +2,35 @@
 //! spawned one, Standard or Plus, which backends), how hard (closed or open
 //! loop), and how to report.
 
-use clap::Args;
+use clap::{Args, Subcommand};
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum BenchAction {
+    /// Fills a store with many services and accounts (a node at national
+    /// size), for `relais bench --db FILE` to measure start-up and logins.
+    Populate {
+        /// SQLite file to fill (else the configuration's store, e.g.
+        /// RELAIS__STORAGE__DURABLE=postgres://…).
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, default_value_t = 100_000)]
+        services: u64,
+        #[arg(long, default_value_t = 1_000_000)]
+        accounts: u64,
+        #[arg(long, short)]
+        config: Option<String>,
+    },
+}
 
 #[derive(Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    pub action: Option<BenchAction>,
+    /// Spawned deployment: serve this SQLite file (e.g. one filled by
+    /// `relais bench populate`) instead of a fresh temporary one.
+    #[arg(long)]
+    pub db: Option<String>,
     /// Public URL of a running federation (else one is spawned).
     #[arg(long)]
     pub url: Option<String>,

@@ -13,6 +13,7 @@ pub mod args;
 mod crypto_floor;
 pub mod html;
 mod login;
+mod populate;
 mod procstat;
 mod report;
 mod soak;
@@ -144,6 +145,20 @@ fn git_commit() -> String {
 }
 
 pub async fn run(mut args: BenchArgs) -> Result<(), String> {
+    if let Some(args::BenchAction::Populate {
+        db,
+        services,
+        accounts,
+        config,
+    }) = &args.action
+    {
+        let cfg = crate::commands::load_config(config.as_deref())?;
+        let spec = populate::Populate {
+            services: *services,
+            accounts: *accounts,
+        };
+        return populate::run(cfg, db.as_deref(), &spec).await;
+    }
     let plus_keys = if args.plus {
         if args.url.is_some() {
             return Err("--plus measures a spawned deployment (its service keys are the bench's); drop --url".into());
@@ -359,6 +374,19 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         })
         .collect();
     let mut configuration = BTreeMap::new();
+    if let Some(s) = &spawned {
+        configuration.insert(
+            "startup".into(),
+            format!(
+                "federation ready {:.2} s after its process started{}",
+                s.startup.as_secs_f64(),
+                args.db
+                    .as_deref()
+                    .map(|d| format!(" (store {d})"))
+                    .unwrap_or_default()
+            ),
+        );
+    }
     configuration.insert(
         "target".into(),
         if spawned.is_some() {

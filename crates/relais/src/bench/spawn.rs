@@ -9,6 +9,8 @@ use std::time::Duration;
 
 pub(super) struct Spawned {
     pub(super) children: Vec<(String, Child)>,
+    /// From the federation's spawn to its `/readyz` answering.
+    pub(super) startup: Duration,
     _dir: TempDir,
 }
 
@@ -36,7 +38,8 @@ fn free_port() -> Result<u16, String> {
 
 pub(super) async fn wait_ready(url: &str) -> Result<(), String> {
     let http = reqwest::Client::new();
-    for _ in 0..200 {
+    // 60 s at most: a node on a store at national size takes a while.
+    for _ in 0..3000 {
         if http
             .get(url)
             .send()
@@ -45,7 +48,7 @@ pub(super) async fn wait_ready(url: &str) -> Result<(), String> {
         {
             return Ok(());
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Err(format!("{url} did not become ready"))
 }
@@ -106,6 +109,7 @@ pub(super) async fn spawn(
         idp_cmd.arg("--plus");
     }
     let mut spawned = Spawned {
+        startup: Duration::ZERO,
         children: Vec::new(),
         _dir: dir,
     };
@@ -137,7 +141,14 @@ pub(super) async fn spawn(
         "--events",
         "off",
         "--db",
-        &spawned._dir.0.join("bench.db").to_string_lossy(),
+        &args.db.clone().unwrap_or_else(|| {
+            spawned
+                ._dir
+                .0
+                .join("bench.db")
+                .to_string_lossy()
+                .into_owned()
+        }),
     ]);
     if let Some(keys) = plus {
         let path = spawned._dir.0.join("plus.toml");
@@ -160,6 +171,7 @@ pub(super) async fn spawn(
     // would measure the limiter, not the federation.
     fed_cmd.env("RELAIS__LIMITS__RATE_LIMITS", "false");
     quiet(&mut fed_cmd);
+    let started = std::time::Instant::now();
     spawned.children.push((
         "federation".into(),
         fed_cmd
@@ -167,6 +179,7 @@ pub(super) async fn spawn(
             .map_err(|e| format!("spawn federation: {e}"))?,
     ));
     wait_ready(&format!("{fed}/readyz")).await?;
+    spawned.startup = started.elapsed();
     let first_idp = if plus.is_some() {
         "franceidentite"
     } else {

@@ -187,10 +187,6 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     } else {
         None
     };
-    registry
-        .reload()
-        .await
-        .map_err(|e| NodeError::during("loading the registry", e))?;
 
     let mut tasks = Supervisor::new();
     let events = EventSink::start(
@@ -249,6 +245,12 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
             .await
             .map_err(|e| NodeError::during("registering the citizen space", e))?;
     }
+    // Read once every partner is written: a node of a federation of
+    // 100,000 services reads them all once, not again for its own writes.
+    app.registry
+        .reload()
+        .await
+        .map_err(|e| NodeError::during("loading the registry", e))?;
     abuse::supervise(&mut tasks, app.clone());
     supervise_retention(&mut tasks, app.clone(), &cfg.retention);
     // Edits made by another node or the CLI apply without restart: at once
@@ -315,12 +317,14 @@ fn supervise_reload(
             let mut tick = tokio::time::interval(RELOAD_EVERY);
             tick.tick().await;
             loop {
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    () = changed.notified() => {}
+                // A notification (another node wrote) reloads at once; the
+                // tick only when the store's fingerprint moved.
+                let reloaded = tokio::select! {
+                    _ = tick.tick() => app.registry.reload_if_changed().await.map(|_| ()),
+                    () = changed.notified() => app.registry.reload().await,
                     () = cancel.cancelled() => return Ok(()),
-                }
-                if let Err(e) = app.registry.reload().await {
+                };
+                if let Err(e) = reloaded {
                     tracing::warn!(error = %e, "registry reload failed");
                 }
                 let now = app.clock.now_millis();

@@ -166,7 +166,10 @@ pub fn retry_discovery(tasks: &mut Supervisor, app: AppState, pending: Vec<Pendi
                                 .upsert_idp(&domain)
                                 .await
                                 .map_err(|e| e.to_string())?;
-                            app.registry.reload().await.map_err(|e| e.to_string())?;
+                            app.registry
+                                .reload_if_changed()
+                                .await
+                                .map_err(|e| e.to_string())?;
                             app.idp_health.mark_up(p.id());
                             tracing::info!(idp = %p.id(), "identity provider discovered");
                             return Ok(());
