@@ -155,6 +155,17 @@ pub async fn config<S: ConfigStore>(s: &S) {
     assert!(s.delete_config(kind, "sp2").await.unwrap());
     assert!(!s.delete_config(kind, "sp2").await.unwrap());
     assert_eq!(s.list_config(kind).await.unwrap().len(), 1);
+    // The same documents as text, in the same order.
+    let listed = s.list_config(kind).await.unwrap();
+    let text = s.list_config_text(kind).await.unwrap();
+    assert_eq!(listed.len(), text.len());
+    for ((id, doc), (tid, ttext)) in listed.iter().zip(&text) {
+        assert_eq!(id, tid);
+        assert_eq!(
+            doc,
+            &serde_json::from_str::<serde_json::Value>(ttext).unwrap()
+        );
+    }
     // The fingerprint moves with every write and delete, and only then.
     let before = s.config_fingerprint(kind).await.unwrap();
     let idps = s

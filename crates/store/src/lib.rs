@@ -86,6 +86,9 @@ pub trait ConfigStore: Send + Sync + 'static {
         id: &str,
     ) -> StoreResult<Option<serde_json::Value>>;
     async fn list_config(&self, kind: ConfigKind) -> StoreResult<Vec<(String, serde_json::Value)>>;
+    /// The documents of a kind as stored (JSON text), for a reader that
+    /// parses them straight into its own types (the registry at start).
+    async fn list_config_text(&self, kind: ConfigKind) -> StoreResult<Vec<(String, String)>>;
     async fn delete_config(&self, kind: ConfigKind, id: &str) -> StoreResult<bool>;
     /// A value that changes whenever a document of `kind` is written or deleted
     /// (count, latest and a checksum of the write times): a node polls it

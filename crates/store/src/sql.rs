@@ -184,6 +184,17 @@ macro_rules! sql_durable {
                 .map_err(unavailable)
             }
 
+            async fn list_config_text(
+                &self,
+                kind: $crate::ConfigKind,
+            ) -> $crate::StoreResult<Vec<(String, String)>> {
+                sqlx::query_as("SELECT id, doc FROM config WHERE kind = $1 ORDER BY id")
+                    .bind(kind.as_str())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)
+            }
+
             async fn delete_config(&self, kind: $crate::ConfigKind, id: &str) -> $crate::StoreResult<bool> {
                 let mut tx = self.pool.begin().await.map_err(unavailable)?;
                 let r = sqlx::query("DELETE FROM config WHERE kind = $1 AND id = $2")
