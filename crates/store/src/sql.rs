@@ -70,9 +70,10 @@ macro_rules! sql_ephemeral {
                 )
                 .bind(key)
                 .bind(self.clock.now_millis())
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool) // to the end, as in record_connection
                 .await
                 .map_err(unavailable)
+                .map(|rows| rows.into_iter().next())
             }
 
             async fn delete(&self, key: &str) -> $crate::StoreResult<()> {
@@ -237,9 +238,15 @@ macro_rules! sql_durable {
                 .bind(now_millis)
                 .bind(idp_id)
                 .bind(fresh.prefs_json())
-                .fetch_one(&self.pool)
+                // Stepped to the end: an INSERT … RETURNING read only up to
+                // its row leaves its statement open, and with it a read mark
+                // that keeps SQLite's write-ahead log from ever restarting.
+                .fetch_all(&self.pool)
                 .await
-                .map_err(unavailable)?;
+                .map_err(unavailable)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| $crate::StoreError::Corrupt("upsert returned no row".into()))?;
                 row.into_account()
             }
 
@@ -265,9 +272,11 @@ macro_rules! sql_durable {
                 .bind(now_millis)
                 .bind(idp_id)
                 .bind(fresh.prefs_json())
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool) // to the end, as in record_connection
                 .await
-                .map_err(unavailable)?;
+                .map_err(unavailable)?
+                .into_iter()
+                .next();
                 match row {
                     Some(row) => Ok($crate::Connection::Recorded(row.into_account()?)),
                     None => $crate::connect_checked(self, id, idp_id, now_millis).await,

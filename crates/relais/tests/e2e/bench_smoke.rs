@@ -116,3 +116,83 @@ fn bench_measures_the_plus_platform_with_keys_and_encryption() {
         "{names:?}"
     );
 }
+
+/// `relais bench populate` fills a store through the registry and the
+/// account store; `relais bench --db` serves it and reports its start-up; `--soak` samples memory and the ephemeral store's figures.
+#[test]
+fn bench_populates_a_store_serves_it_and_soaks() {
+    let dir = std::env::temp_dir().join(format!("relais-populate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("big.db");
+    let db = db.to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "bench",
+            "populate",
+            "--db",
+            db,
+            "--services",
+            "300",
+            "--accounts",
+            "500",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("services: 300 registered"), "{text}");
+    assert!(text.contains("accounts: 500 recorded"), "{text}");
+    let counted = |sql: &str| -> u64 {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{db}"))
+                .await
+                .unwrap();
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap();
+            n as u64
+        })
+    };
+    assert_eq!(
+        counted("SELECT COUNT(*) FROM config WHERE kind = 'sp'"),
+        300
+    );
+    assert_eq!(counted("SELECT COUNT(*) FROM accounts"), 500);
+
+    let report = bench(&[
+        "--db",
+        db,
+        "--soak",
+        "--sample-every",
+        "0.5",
+        "--logins",
+        "60",
+    ]);
+    assert_eq!(report["failures"], 0, "{report}");
+    let startup = report["configuration"]["startup"].as_str().unwrap();
+    assert!(
+        startup.starts_with("federation ready") && startup.contains(db),
+        "{startup}"
+    );
+    // Every login of the run left an account; the populated ones are kept.
+    assert_eq!(counted("SELECT COUNT(*) FROM accounts"), 501);
+    let soak = &report["soak"];
+    let samples = soak["samples"].as_array().unwrap();
+    assert!(samples.len() >= 2, "{soak}");
+    let last = samples.last().unwrap();
+    assert!(last["rss_kib"].as_u64().unwrap() > 1000, "{soak}");
+    assert!(last["store_entries"].as_u64().unwrap() > 0, "{soak}");
+    assert!(last["store_bytes"].as_u64().unwrap() > 0, "{soak}");
+    assert!(
+        soak["store_bytes_per_login"].as_f64().unwrap() > 0.0,
+        "{soak}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
