@@ -275,11 +275,20 @@ impl Registry {
         self.reload_kinds(&mut seen, [true; 3]).await
     }
 
-    /// The periodic check (and the answer to a single partner's change):
+    /// Re-reads the identity providers alone (one was just written: its
+    /// discovery answered), keeping the services as they are.
+    pub async fn reload_idps(&self) -> StoreResult<()> {
+        let mut seen = self.reloading.lock().await;
+        self.reload_kinds(&mut seen, [false, true, false]).await
+    }
+
+    /// The periodic check:
     /// reloads only the kinds of partner whose fingerprint in the store
     /// moved since they were read (three small queries otherwise), so a
     /// node of a federation of 100,000 services does not re-read them all
-    /// every few seconds, nor when an IdP's discovery is refreshed.
+    /// every few seconds. The fingerprint is made of write times, so a
+    /// node's own writes reload explicitly ([`Registry::reload`]) rather
+    /// than count on it.
     pub async fn reload_if_changed(&self) -> StoreResult<bool> {
         let mut seen = self.reloading.lock().await;
         let mut moved = [true; 3];

@@ -147,11 +147,22 @@ fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Route
         Some(app) => router.layer(middleware::from_fn_with_state(app.clone(), abuse::guard)),
         None => router,
     };
-    router
+    let theme = guarded_by.map(|app| app.settings.theme);
+    let router = router
         .layer(middleware::from_fn(render_error_pages))
         .layer(middleware::from_fn(relais_i18n::switch::remember_language))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(move |req, next| {
             security_headers(sandbox, req, next)
-        }))
+        }));
+    match theme {
+        // Outermost, so that every page of the node, its error pages
+        // included, is rendered in its look.
+        Some(theme) => router.layer(middleware::from_fn(
+            move |req: axum::extract::Request, next: middleware::Next| {
+                crate::pages::theme::within(theme, next.run(req))
+            },
+        )),
+        None => router,
+    }
 }

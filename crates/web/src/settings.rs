@@ -26,6 +26,8 @@ pub struct Settings {
     /// The operator's copy of the DSFR's `dist` folder, served under
     /// `/api/v2/assets/dsfr/` when the pages wear the State's look.
     pub dsfr_dir: Option<std::path::PathBuf>,
+    /// The look of this node's pages.
+    pub theme: crate::pages::theme::Theme,
     /// Who runs this federation, as the legal notices name it.
     pub operator_name: String,
     /// Where citizens write about their data and accessibility.
@@ -75,6 +77,7 @@ impl Settings {
             session_max_secs: max,
             citizen_space: platform == Platform::Standard,
             dsfr_dir: None,
+            theme: crate::pages::theme::Theme::Neutral,
             operator_name: "Relais".to_owned(),
             contact_email: "contact@relais.localhost".to_owned(),
             admin_cert_header: None,

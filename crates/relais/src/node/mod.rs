@@ -205,6 +205,7 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
     }
     cfg.ui.check().map_err(NodeError)?;
     relais_web::pages::theme::set(cfg.ui.theme);
+    settings.theme = cfg.ui.theme;
     settings.dsfr_dir = cfg.ui.dsfr_dir.clone();
     if let Some(name) = &cfg.ui.operator_name {
         settings.operator_name = name.clone();

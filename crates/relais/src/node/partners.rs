@@ -167,7 +167,7 @@ pub fn retry_discovery(tasks: &mut Supervisor, app: AppState, pending: Vec<Pendi
                                 .await
                                 .map_err(|e| e.to_string())?;
                             app.registry
-                                .reload_if_changed()
+                                .reload_idps()
                                 .await
                                 .map_err(|e| e.to_string())?;
                             app.idp_health.mark_up(p.id());

@@ -166,15 +166,7 @@ fn bench_populates_a_store_serves_it_and_soaks() {
     );
     assert_eq!(counted("SELECT COUNT(*) FROM accounts"), 500);
 
-    let report = bench(&[
-        "--db",
-        db,
-        "--soak",
-        "--sample-every",
-        "0.5",
-        "--logins",
-        "60",
-    ]);
+    let report = bench(&["--db", db, "--soak", "--sample-every", "0.5"]);
     assert_eq!(report["failures"], 0, "{report}");
     let startup = report["configuration"]["startup"].as_str().unwrap();
     assert!(

@@ -131,7 +131,7 @@ async fn save(app: &AppState, kind: Kind, id: &str, doc: Value) -> Result<(), Ad
             app.registry.upsert_dp(&dp).await?;
         }
     }
-    app.registry.reload_if_changed().await.map(|_| ())?;
+    app.registry.reload().await?;
     Ok(())
 }
 

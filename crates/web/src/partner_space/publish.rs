@@ -58,7 +58,7 @@ pub async fn sync_sandbox(
         spec.to_service_provider(client_id, client_id, "", Some(&app.settings.sandbox_idps));
     apply_secret(app, &mut sp, secret, stored.as_deref());
     app.registry.upsert_sp(&sp).await?;
-    app.registry.reload_if_changed().await.map(|_| ())
+    app.registry.reload().await
 }
 
 /// Registers (or updates) the production client from the published
@@ -78,5 +78,5 @@ pub async fn sync_production(
     let mut sp = v.spec.to_service_provider(client_id, &svc.id, "", None);
     apply_secret(app, &mut sp, secret, stored.as_deref());
     app.registry.upsert_sp(&sp).await?;
-    app.registry.reload_if_changed().await.map(|_| ())
+    app.registry.reload().await
 }
