@@ -18,6 +18,7 @@ pub mod records;
 pub mod redis;
 mod rows;
 mod sql;
+mod sql_accounts;
 mod sql_stats;
 pub mod sqlite;
 #[cfg(any(test, feature = "conformance"))]

@@ -10,6 +10,7 @@
 //! by step and reason, never as throughput.
 
 pub mod args;
+mod configuration;
 mod crypto_floor;
 pub mod html;
 mod login;
@@ -132,16 +133,6 @@ async fn soak_sample(
         store_entries: read("relais_ephemeral_entries"),
         store_bytes: read("relais_ephemeral_bytes"),
     })
-}
-
-fn git_commit() -> String {
-    std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|| "unknown".into())
 }
 
 pub async fn run(mut args: BenchArgs) -> Result<(), String> {
@@ -373,95 +364,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
             })
         })
         .collect();
-    let mut configuration = BTreeMap::new();
-    if let Some(s) = &spawned {
-        configuration.insert(
-            "startup".into(),
-            format!(
-                "federation ready {:.2} s after its process started{}",
-                s.startup.as_secs_f64(),
-                args.db
-                    .as_deref()
-                    .map(|d| format!(" (store {d})"))
-                    .unwrap_or_default()
-            ),
-        );
-    }
-    configuration.insert(
-        "target".into(),
-        if spawned.is_some() {
-            format!("spawned {base} (federation and IdPs in separate processes)")
-        } else {
-            base.clone()
-        },
-    );
-    configuration.insert(
-        "ephemeral".into(),
-        if spawned.is_some() {
-            args.ephemeral.clone()
-        } else {
-            "as deployed".into()
-        },
-    );
-    configuration.insert(
-        "durable".into(),
-        match (&spawned, &args.durable) {
-            (None, _) => "as deployed".into(),
-            (Some(_), Some(d)) => format!("postgres {}", d.split('@').next_back().unwrap_or("")),
-            (Some(_), None) => "sqlite".into(),
-        },
-    );
-    configuration.insert(
-        "algorithms".into(),
-        if args.plus {
-            "Plus: private_key_jwt (ES256); ID token ES256 in RSA-OAEP-256/A256GCM, userinfo ES256 in ECDH-ES/A256GCM"
-        } else {
-            "ES256 ID token and userinfo"
-        }
-        .into(),
-    );
-    configuration.insert(
-        "connections".into(),
-        if args.new_connections {
-            "new per login (a fresh client each, as browsers)".into()
-        } else {
-            "keep-alive (one pooled client per virtual user)".into()
-        },
-    );
-    configuration.insert(
-        "mode".into(),
-        match args.rate {
-            Some(r) => format!("open loop {r}/s, ≤{} in flight", args.concurrency),
-            None => format!("closed loop, {} virtual users", args.concurrency),
-        },
-    );
-    configuration.insert(
-        "idp".into(),
-        format!(
-            "{}{}",
-            args.idp,
-            if args.idp_auto_login {
-                " (auto-login)"
-            } else {
-                " (login form)"
-            }
-        ),
-    );
-    configuration.insert(
-        "data_provider".into(),
-        if args.with_dp {
-            "CAF checktoken per login".into()
-        } else {
-            "none".into()
-        },
-    );
-    configuration.insert("git_commit".into(), git_commit());
-    configuration.insert(
-        "cpus".into(),
-        std::thread::available_parallelism()
-            .map(|n| n.get().to_string())
-            .unwrap_or_default(),
-    );
+    let configuration = configuration::describe(&args, spawned.as_ref(), &base);
     let failures = collected.failures.values().flat_map(|m| m.values()).sum();
     let floor = crypto_floor::measure(args.plus, args.idp == "franceidentite")?;
     let report = Report {

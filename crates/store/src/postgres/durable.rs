@@ -9,3 +9,4 @@ use super::{unavailable, PgStore};
 
 crate::sql::sql_durable!(PgStore, notify = "SELECT pg_notify('relais_config', $1)");
 crate::sql_stats::sql_stats!(PgStore);
+crate::sql_accounts::sql_accounts!(PgStore);

@@ -135,7 +135,7 @@ mod tests {
         let s = test_store(Arc::new(clock.clone())).await.unwrap();
         conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
         conformance::config(&s).await;
-        conformance::accounts(&s).await;
+        conformance::accounts::accounts(&s).await;
         conformance::events(&s).await;
         conformance::stats(&s).await;
         conformance::keys(&s).await;

@@ -6,3 +6,4 @@ use super::{unavailable, SqliteStore};
 
 crate::sql::sql_durable!(SqliteStore);
 crate::sql_stats::sql_stats!(SqliteStore);
+crate::sql_accounts::sql_accounts!(SqliteStore);

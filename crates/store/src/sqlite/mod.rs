@@ -84,7 +84,7 @@ mod tests {
         let s = fresh(&clock).await;
         conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
         conformance::config(&s).await;
-        conformance::accounts(&s).await;
+        conformance::accounts::accounts(&s).await;
         conformance::events(&s).await;
         conformance::stats(&s).await;
         conformance::keys(&s).await;
