@@ -193,15 +193,7 @@ impl EphemeralStore for MemoryEphemeral {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
             };
-            let (mut gone, mut bytes) = (0u64, 0u64);
-            guard.retain(|k, e| {
-                let keep = e.expires_at > now;
-                if !keep {
-                    gone += 1;
-                    bytes += e.bytes(k);
-                }
-                keep
-            });
+            let (gone, bytes) = drop_expired(&mut guard, now);
             self.figures.removed(gone, bytes);
             removed += gone;
         }
@@ -238,19 +230,25 @@ impl HitCounter for MemoryEphemeral {
     }
 }
 
-/// Frees room in a full shard: expired entries, then the batch closest to
-/// expiry. Returns how many *live* entries were evicted, and how many
-/// entries and bytes left the shard in all.
-fn make_room(m: &mut HashMap<String, Entry>, now: i64, cap: usize) -> (u64, u64, u64) {
-    let (mut removed, mut bytes) = (0u64, 0u64);
+/// Removes a shard's expired entries; returns how many, and their bytes.
+fn drop_expired(m: &mut HashMap<String, Entry>, now: i64) -> (u64, u64) {
+    let (mut gone, mut bytes) = (0u64, 0u64);
     m.retain(|k, e| {
         let keep = e.expires_at > now;
         if !keep {
-            removed += 1;
+            gone += 1;
             bytes += e.bytes(k);
         }
         keep
     });
+    (gone, bytes)
+}
+
+/// Frees room in a full shard: expired entries, then the batch closest to
+/// expiry. Returns how many *live* entries were evicted, and how many
+/// entries and bytes left the shard in all.
+fn make_room(m: &mut HashMap<String, Entry>, now: i64, cap: usize) -> (u64, u64, u64) {
+    let (removed, mut bytes) = drop_expired(m, now);
     if m.len() < cap {
         return (0, removed, bytes);
     }

@@ -50,13 +50,7 @@ pub async fn run(mut cfg: Config, db: Option<&str>, spec: &Populate) -> Result<(
         sp.redirect_uris = vec![format!("https://service-{i}.example.fr/connexion/retour")];
         sp.post_logout_redirect_uris = vec![format!("https://service-{i}.example.fr/")];
         registry.upsert_sp(&sp).await.map_err(|e| e.to_string())?;
-        if (i + 1) % 20_000 == 0 {
-            eprintln!(
-                "services: {} in {:.1} s",
-                i + 1,
-                started.elapsed().as_secs_f64()
-            );
-        }
+        progress("services", i + 1, 20_000, started);
     }
     println!(
         "services: {} registered in {:.1} s",
@@ -73,13 +67,7 @@ pub async fn run(mut cfg: Config, db: Option<&str>, spec: &Populate) -> Result<(
             .record_connection(&id, "impots", now - (i as i64 % 86_400) * 1000)
             .await
             .map_err(|e| e.to_string())?;
-        if (i + 1) % 200_000 == 0 {
-            eprintln!(
-                "accounts: {} in {:.1} s",
-                i + 1,
-                started.elapsed().as_secs_f64()
-            );
-        }
+        progress("accounts", i + 1, 200_000, started);
     }
     println!(
         "accounts: {} recorded in {:.1} s",
@@ -87,4 +75,11 @@ pub async fn run(mut cfg: Config, db: Option<&str>, spec: &Populate) -> Result<(
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Tells, every `every` items, how far a long fill has come.
+fn progress(what: &str, done: u64, every: u64, started: Instant) {
+    if done % every == 0 {
+        eprintln!("{what}: {done} in {:.1} s", started.elapsed().as_secs_f64());
+    }
 }
