@@ -79,7 +79,7 @@ pub async fn run(mut cfg: Config, db: Option<&str>, spec: &Populate) -> Result<(
 
 /// Tells, every `every` items, how far a long fill has come.
 fn progress(what: &str, done: u64, every: u64, started: Instant) {
-    if done % every == 0 {
+    if done.is_multiple_of(every) {
         eprintln!("{what}: {done} in {:.1} s", started.elapsed().as_secs_f64());
     }
 }
