@@ -30,19 +30,6 @@ impl AccountRow {
     }
 }
 
-/// `id` and `doc` of one row of `config`.
-#[derive(sqlx::FromRow)]
-pub(crate) struct ConfigRow {
-    id: String,
-    doc: String,
-}
-
-impl ConfigRow {
-    pub(crate) fn into_pair(self) -> StoreResult<(String, serde_json::Value)> {
-        Ok((self.id, parse_doc(&self.doc)?))
-    }
-}
-
 /// A configuration document as stored (JSON text).
 pub(crate) fn parse_doc(s: &str) -> StoreResult<serde_json::Value> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("config document: {e}")))

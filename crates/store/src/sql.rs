@@ -70,7 +70,7 @@ macro_rules! sql_ephemeral {
                 )
                 .bind(key)
                 .bind(self.clock.now_millis())
-                .fetch_all(&self.pool) // to the end, as in record_connection
+                .fetch_all(&self.pool) // to the end: sql_accounts.rs says why
                 .await
                 .map_err(unavailable)
                 .map(|rows| rows.into_iter().next())
@@ -165,13 +165,11 @@ macro_rules! sql_durable {
                 &self,
                 kind: $crate::ConfigKind,
             ) -> $crate::StoreResult<Vec<(String, serde_json::Value)>> {
-                let rows: Vec<$crate::rows::ConfigRow> =
-                    sqlx::query_as("SELECT id, doc FROM config WHERE kind = $1 ORDER BY id")
-                        .bind(kind.as_str())
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(unavailable)?;
-                rows.into_iter().map($crate::rows::ConfigRow::into_pair).collect()
+                $crate::ConfigStore::list_config_text(self, kind)
+                    .await?
+                    .into_iter()
+                    .map(|(id, doc)| Ok((id, $crate::rows::parse_doc(&doc)?)))
+                    .collect()
             }
 
             async fn config_fingerprint(&self, kind: $crate::ConfigKind) -> $crate::StoreResult<(i64, i64, i64)> {

@@ -5,9 +5,45 @@
 //! `RETURNING` are read to the end, or SQLite's write-ahead log stops
 //! restarting.
 
+/// A login's connection: the account created, or its last connection and
+/// IdP updated ($1 id, $2 now, $3 IdP, $4 default preferences).
+macro_rules! upsert_account {
+    () => {
+        "INSERT INTO accounts (id, active, created_at, last_connection, last_idp, prefs) VALUES ($1, TRUE, $2, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET last_connection = excluded.last_connection, last_idp = excluded.last_idp"
+    };
+}
+
 /// Implements [`crate::AccountStore`] for a store with a `pool` field.
 macro_rules! sql_accounts {
     ($store:ty) => {
+        impl $store {
+            /// Runs one form of [`upsert_account!`] with `RETURNING *`: the
+            /// account as stored, if the statement wrote it.
+            async fn upsert_account(
+                &self,
+                sql: &'static str,
+                id: &str,
+                idp_id: &str,
+                now_millis: i64,
+            ) -> $crate::StoreResult<Option<$crate::Account>> {
+                let fresh = $crate::Account::new(id, idp_id, now_millis);
+                let rows: Vec<$crate::rows::AccountRow> = sqlx::query_as(sql)
+                    .bind(id)
+                    .bind(now_millis)
+                    .bind(idp_id)
+                    .bind(fresh.prefs_json())
+                    // Stepped to the end (fetch_all, never fetch_one): an
+                    // INSERT … RETURNING read only up to its row leaves its
+                    // statement open, and with it a read mark that keeps
+                    // SQLite's write-ahead log from ever restarting.
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                rows.into_iter().next().map($crate::rows::AccountRow::into_account).transpose()
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::AccountStore for $store {
             async fn get_account(&self, id: &str) -> $crate::StoreResult<Option<$crate::Account>> {
@@ -26,26 +62,10 @@ macro_rules! sql_accounts {
                 idp_id: &str,
                 now_millis: i64,
             ) -> $crate::StoreResult<$crate::Account> {
-                let fresh = $crate::Account::new(id, idp_id, now_millis);
-                let row: $crate::rows::AccountRow = sqlx::query_as(
-                    "INSERT INTO accounts (id, active, created_at, last_connection, last_idp, prefs) VALUES ($1, TRUE, $2, $2, $3, $4)
-                     ON CONFLICT (id) DO UPDATE SET last_connection = excluded.last_connection, last_idp = excluded.last_idp
-                     RETURNING *",
-                )
-                .bind(id)
-                .bind(now_millis)
-                .bind(idp_id)
-                .bind(fresh.prefs_json())
-                // Stepped to the end: an INSERT … RETURNING read only up to
-                // its row leaves its statement open, and with it a read mark
-                // that keeps SQLite's write-ahead log from ever restarting.
-                .fetch_all(&self.pool)
-                .await
-                .map_err(unavailable)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| $crate::StoreError::Corrupt("upsert returned no row".into()))?;
-                row.into_account()
+                let sql = concat!($crate::sql_accounts::upsert_account!(), " RETURNING *");
+                self.upsert_account(sql, id, idp_id, now_millis)
+                    .await?
+                    .ok_or_else(|| $crate::StoreError::Corrupt("upsert returned no row".into()))
             }
 
             async fn connect(
@@ -59,24 +79,12 @@ macro_rules! sql_accounts {
                 // IdP), is recorded in this one statement; any other makes
                 // the update's WHERE false, returns no row, and goes through
                 // the checked path, which leaves a refusing account untouched.
-                let fresh = $crate::Account::new(id, idp_id, now_millis);
-                let row: Option<$crate::rows::AccountRow> = sqlx::query_as(
-                    "INSERT INTO accounts (id, active, created_at, last_connection, last_idp, prefs) VALUES ($1, TRUE, $2, $2, $3, $4)
-                     ON CONFLICT (id) DO UPDATE SET last_connection = excluded.last_connection, last_idp = excluded.last_idp
-                     WHERE accounts.active AND accounts.prefs = excluded.prefs
-                     RETURNING *",
-                )
-                .bind(id)
-                .bind(now_millis)
-                .bind(idp_id)
-                .bind(fresh.prefs_json())
-                .fetch_all(&self.pool) // to the end, as in record_connection
-                .await
-                .map_err(unavailable)?
-                .into_iter()
-                .next();
-                match row {
-                    Some(row) => Ok($crate::Connection::Recorded(row.into_account()?)),
+                let sql = concat!(
+                    $crate::sql_accounts::upsert_account!(),
+                    " WHERE accounts.active AND accounts.prefs = excluded.prefs RETURNING *"
+                );
+                match self.upsert_account(sql, id, idp_id, now_millis).await? {
+                    Some(account) => Ok($crate::Connection::Recorded(account)),
                     None => $crate::connect_checked(self, id, idp_id, now_millis).await,
                 }
             }
@@ -111,3 +119,4 @@ macro_rules! sql_accounts {
 }
 
 pub(crate) use sql_accounts;
+pub(crate) use upsert_account;

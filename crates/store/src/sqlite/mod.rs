@@ -35,12 +35,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            // The write-ahead log is checkpointed every 1000 pages (SQLite's
-            // default, stated) and its file cut back to 64 MiB after a
-            // checkpoint, so a burst (an import) does not leave it large.
-            // What kept it from restarting at all was statements left open
-            // (sql.rs: RETURNING stepped to the end).
-            .pragma("wal_autocheckpoint", "1000")
+            // After a checkpoint the write-ahead log's file is cut back to
+            // 64 MiB, so a burst (an import) does not leave it large. What
+            // kept it from restarting at all was statements left open
+            // (sql_accounts.rs: RETURNING stepped to the end).
             .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
