@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod accounts;
+mod ephemeral_batch;
 
 use crate::records::{ConfigKind, StoredKey};
 use crate::{ConfigStore, EphemeralStore, EventStore, KeyStore};
@@ -86,6 +87,8 @@ pub async fn ephemeral<S: EphemeralStore>(s: &S, time: &Advance<'_>) {
     let bin: Vec<u8> = (0..=255u8).collect();
     s.put("bin", &bin, 10).await.unwrap();
     assert_eq!(s.get("bin").await.unwrap(), Some(bin));
+
+    ephemeral_batch::batch(s, time).await;
 }
 
 /// Of many concurrent takers of one key, exactly one wins; of many

@@ -12,6 +12,7 @@
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+pub mod ephemeral_batch;
 pub mod memory;
 pub mod postgres;
 pub mod records;
@@ -25,6 +26,7 @@ pub mod sqlite;
 pub mod test_backends;
 
 use async_trait::async_trait;
+pub use ephemeral_batch::EphemeralOp;
 pub use records::{Account, AccountEvents, ConfigKind, StoredKey};
 use relais_core::event::BusinessEvent;
 use std::sync::Arc;
@@ -61,6 +63,12 @@ pub trait EphemeralStore: Send + Sync + 'static {
     async fn delete(&self, key: &str) -> StoreResult<()>;
     /// Removes expired entries; returns how many.
     async fn purge_expired(&self) -> StoreResult<u64>;
+    /// Runs `ops` in order and answers one value per operation (a get's or
+    /// a take's entry; `None` for a put or a delete). A backend behind a
+    /// network sends them in one round trip ([`ephemeral_batch`]).
+    async fn batch(&self, ops: &[EphemeralOp<'_>]) -> StoreResult<Vec<Option<Vec<u8>>>> {
+        ephemeral_batch::one_by_one(self, ops).await
+    }
 }
 
 /// Counters shared by every node of a federation, for rate limits: each

@@ -4,7 +4,7 @@
 //! itself, on its own clock. URLs: `redis://`, `rediss://`,
 //! `redis-sentinel://…?sentinelServiceName=…`, or a cluster URL.
 
-use crate::{EphemeralStore, Health, HitCounter, StoreError, StoreResult};
+use crate::{EphemeralOp, EphemeralStore, Health, HitCounter, StoreError, StoreResult};
 use async_trait::async_trait;
 use fred::prelude::*;
 use std::time::Duration;
@@ -54,7 +54,7 @@ impl RedisEphemeral {
 #[async_trait]
 impl EphemeralStore for RedisEphemeral {
     async fn put(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<()> {
-        let ms = i64::try_from(ttl_secs.max(1).saturating_mul(1000)).unwrap_or(i64::MAX);
+        let ms = ttl_millis(ttl_secs);
         self.pool
             .set::<(), _, _>(
                 self.key(key),
@@ -68,7 +68,7 @@ impl EphemeralStore for RedisEphemeral {
     }
 
     async fn put_new(&self, key: &str, value: &[u8], ttl_secs: u64) -> StoreResult<bool> {
-        let ms = i64::try_from(ttl_secs.max(1).saturating_mul(1000)).unwrap_or(i64::MAX);
+        let ms = ttl_millis(ttl_secs);
         // SET NX answers OK when it wrote, nil when the key existed.
         let written: Option<String> = self
             .pool
@@ -109,6 +109,64 @@ impl EphemeralStore for RedisEphemeral {
     /// Redis expires keys itself.
     async fn purge_expired(&self) -> StoreResult<u64> {
         Ok(0)
+    }
+
+    /// One pipeline on one connection: the commands are written together
+    /// and their answers read together, in order.
+    async fn batch(&self, ops: &[EphemeralOp<'_>]) -> StoreResult<Vec<Option<Vec<u8>>>> {
+        let pipeline = self.pool.next().pipeline();
+        for op in ops {
+            // Queuing only buffers the command: nothing is sent yet.
+            let queued: Result<(), _> = match *op {
+                EphemeralOp::Get(key) => pipeline.get(self.key(key)).await,
+                EphemeralOp::Take(key) => pipeline.getdel(self.key(key)).await,
+                EphemeralOp::Put {
+                    key,
+                    value,
+                    ttl_secs,
+                } => {
+                    pipeline
+                        .set(
+                            self.key(key),
+                            value,
+                            Some(Expiration::PX(ttl_millis(ttl_secs))),
+                            None,
+                            false,
+                        )
+                        .await
+                }
+                EphemeralOp::Delete(key) => pipeline.del(self.key(key)).await,
+            };
+            queued.map_err(unavailable)?;
+        }
+        let answers = pipeline.try_all::<Value>().await;
+        ops.iter()
+            .zip(answers)
+            .map(|(op, answer)| {
+                let value = answer.map_err(unavailable)?;
+                Ok(match op {
+                    EphemeralOp::Get(_) | EphemeralOp::Take(_) => entry(value)?,
+                    EphemeralOp::Put { .. } | EphemeralOp::Delete(_) => None,
+                })
+            })
+            .collect()
+    }
+}
+
+fn ttl_millis(ttl_secs: u64) -> i64 {
+    i64::try_from(ttl_secs.max(1).saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
+/// A `GET`'s or `GETDEL`'s answer as an entry.
+fn entry(value: Value) -> StoreResult<Option<Vec<u8>>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Bytes(b) => Ok(Some(b.to_vec())),
+        Value::String(s) => Ok(Some(s.as_bytes().to_vec())),
+        other => Err(StoreError::Corrupt(format!(
+            "redis: an entry answered as {:?}",
+            other.kind()
+        ))),
     }
 }
 

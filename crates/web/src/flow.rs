@@ -221,20 +221,36 @@ impl AppState {
         let Some(id) = cookies::read_cookie(headers, name) else {
             return Ok(None);
         };
-        let s: Option<BrowserSession> = self.load_record(&format!("sess:{id}")).await?;
+        let bytes = self.get_bytes(&format!("sess:{id}")).await?;
+        self.live_session(bytes)
+    }
+
+    /// A stored session, unless past its end (the store's TTL is rounded
+    /// to the second).
+    pub(crate) fn live_session(
+        &self,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<Option<BrowserSession>, StoreError> {
+        let s: Option<BrowserSession> = bytes.map(|b| compact::decode(&b)).transpose()?;
         Ok(s.filter(|s| s.expires_at > self.clock.now_millis()))
     }
 
     /// Stores a session, sliding its lifetime on Standard.
     pub async fn save_session(&self, s: &mut BrowserSession) -> Result<(), StoreError> {
+        let ttl = self.session_ttl(s);
+        self.save_record(&format!("sess:{}", s.id), s, ttl).await
+    }
+
+    /// Slides the session's end (on Standard, within its maximum) and
+    /// answers the store TTL that goes with it, in seconds.
+    pub(crate) fn session_ttl(&self, s: &mut BrowserSession) -> u64 {
         let now = self.clock.now_millis();
         let ttl_ms = i64::try_from(self.settings.session_ttl_secs).unwrap_or(1800) * 1000;
         let max_ms = i64::try_from(self.settings.session_max_secs).unwrap_or(43_200) * 1000;
         if self.settings.session_sliding || s.expires_at == 0 {
             s.expires_at = (now + ttl_ms).min(s.started_at.saturating_add(max_ms));
         }
-        let ttl = u64::try_from((s.expires_at - now).max(1000) / 1000).unwrap_or(1);
-        self.save_record(&format!("sess:{}", s.id), s, ttl).await
+        u64::try_from((s.expires_at - now).max(1000) / 1000).unwrap_or(1)
     }
 
     pub fn new_session(&self) -> BrowserSession {
@@ -255,35 +271,6 @@ impl AppState {
             self.settings.session_ttl_secs,
             self.settings.sandbox,
         )
-    }
-
-    /// Loads the interaction `uid` and checks it belongs to the caller's session.
-    pub async fn interaction_for(
-        &self,
-        headers: &HeaderMap,
-        uid: &str,
-    ) -> Result<(BrowserSession, Interaction), PageError> {
-        if uid.len() > 64 {
-            return Err(PageError::page(
-                ErrorCode::SessionExpired,
-                "interaction id too long",
-            ));
-        }
-        let session = self
-            .current_session(headers)
-            .await?
-            .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "no live session"))?;
-        let interaction: Interaction = self
-            .load_record(&format!("int:{uid}"))
-            .await?
-            .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "interaction expired"))?;
-        if interaction.session_id != session.id {
-            return Err(PageError::page(
-                ErrorCode::SessionExpired,
-                "interaction of another session",
-            ));
-        }
-        Ok((session, interaction))
     }
 
     pub async fn save_interaction(&self, i: &Interaction) -> Result<(), StoreError> {

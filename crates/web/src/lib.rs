@@ -22,6 +22,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod flow;
+pub mod flow_batch;
 pub mod headers;
 pub mod idp_health;
 pub mod journey;

@@ -29,6 +29,9 @@ pub struct PgStore {
     clock: Arc<dyn Clock>,
 }
 
+/// How long a pooled connection may sit idle before it is pinged again.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 impl PgStore {
     /// Connects to `url` (`postgres://…`) and migrates.
     pub async fn connect(url: &str, clock: Arc<dyn Clock>) -> StoreResult<PgStore> {
@@ -43,6 +46,21 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(3))
+            // sqlx pings every connection before handing it out: one more
+            // network round trip in front of every statement. A connection
+            // used within the last half minute is trusted (a broken one
+            // fails its statement and is dropped by sqlx); one idle longer
+            // (the server, a proxy or a firewall may have closed it) is
+            // pinged first.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(unavailable)?;

@@ -8,6 +8,7 @@
 use crate::error::PageError;
 use crate::extract::PageBody;
 use crate::flow::{Interaction, InteractionStep};
+use crate::flow_batch::RecordWrites;
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap};
@@ -204,16 +205,16 @@ async fn handle(
     if interaction.request.prompt_none {
         silent_answer_possible(&app, &sp, &interaction.request, reusable.is_some())?;
     }
+    let mut writes = RecordWrites::new();
     let next = if let Some(login) = reusable {
         interaction.login = Some(login);
         interaction.sso = true;
         interaction.step = InteractionStep::Consent;
-        app.save_record(
-            &format!("ready:{}", interaction.uid),
+        writes.put(
+            format!("ready:{}", interaction.uid),
             &true,
             app.settings.session_ttl_secs,
-        )
-        .await?;
+        )?;
         app.events.emit(app.login_event(
             EventKind::FcSsoInitiated,
             &headers,
@@ -237,8 +238,9 @@ async fn handle(
         app.settings
             .url(&format!("/api/v2/interaction/{}", interaction.uid))
     };
-    app.save_interaction(&interaction).await?;
-    app.save_session(&mut session).await?;
+    app.write_interaction(&mut writes, &interaction)?;
+    app.write_session(&mut writes, &mut session)?;
+    app.write_records(&writes).await?;
     let mut resp = Redirect::to(&next).into_response();
     if fresh_session || app.settings.session_sliding {
         if let Some(c) = app.session_cookie(&session) {

@@ -6,6 +6,7 @@
 use crate::error::{with_params, PageError};
 use crate::extract::{PageForm, PagePath};
 use crate::flow::{BrowserSession, IdpAttempt, Interaction, InteractionStep};
+use crate::flow_batch::FormStep;
 use crate::pages::{self, ChooserPage, IdpButton};
 use crate::state::AppState;
 use axum::extract::State;
@@ -93,15 +94,25 @@ pub async fn choose(
     PagePath(uid): PagePath<String>,
     PageForm(form): PageForm<ChoiceForm>,
 ) -> Result<Response, PageError> {
-    let (session, mut interaction) = app.interaction_for(&headers, &uid).await?;
+    let FormStep {
+        session,
+        mut interaction,
+        csrf,
+    } = app
+        .interaction_for_form(
+            &headers,
+            &uid,
+            form.csrf.as_deref(),
+            &format!("chooser:{uid}"),
+        )
+        .await?;
     if interaction.step == InteractionStep::Done {
         return Err(PageError::page(
             ErrorCode::AbnormalNavigation,
             "login already completed",
         ));
     }
-    app.check_csrf(form.csrf.as_deref(), &session.id, &format!("chooser:{uid}"))
-        .await?;
+    csrf?;
     let idp_id = form.idp.unwrap_or_default();
     let url = redirect_to_idp(&app, &headers, &session, &interaction, &idp_id).await?;
     interaction.step = InteractionStep::AtIdp;

@@ -9,6 +9,7 @@
 use crate::error::{with_params, PageError};
 use crate::extract::{PageForm, PagePath};
 use crate::flow::{BrowserSession, CodeGrant, Interaction, InteractionStep, CODE_TTL};
+use crate::flow_batch::RecordWrites;
 use crate::mail::connection::ConnectionFacts;
 use crate::pages::cog::commune_name;
 use crate::pages::{self, ConsentPage};
@@ -34,6 +35,15 @@ async fn context(
     uid: &str,
 ) -> Result<(BrowserSession, Interaction, Arc<ServiceProvider>), PageError> {
     let (session, interaction) = app.interaction_for(headers, uid).await?;
+    at_consent(app, session, interaction)
+}
+
+/// The interaction must be waiting for consent, its service still registered.
+fn at_consent(
+    app: &AppState,
+    session: BrowserSession,
+    interaction: Interaction,
+) -> Result<(BrowserSession, Interaction, Arc<ServiceProvider>), PageError> {
     if interaction.step == InteractionStep::Done || interaction.login.is_none() {
         return Err(PageError::page(
             ErrorCode::AbnormalNavigation,
@@ -150,10 +160,17 @@ pub async fn accept(
     PagePath(uid): PagePath<String>,
     PageForm(form): PageForm<ConsentForm>,
 ) -> Result<Response, PageError> {
-    let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
+    let step = app
+        .interaction_for_form(
+            &headers,
+            &uid,
+            form.csrf.as_deref(),
+            &format!("consent:{uid}"),
+        )
+        .await?;
+    let (mut session, mut interaction, sp) = at_consent(&app, step.session, step.interaction)?;
     // A stale or replayed form: the page offers the way back to the service.
-    app.check_csrf(form.csrf.as_deref(), &session.id, &format!("consent:{uid}"))
-        .await
+    step.csrf
         .map_err(|e| e.with_back(Some(format!("/api/v2/interaction/{uid}/cancel"))))?;
     if sp.consent_required(app.settings.platform) && form.consent.as_deref() != Some("yes") {
         return render(&app, &headers, &session, &interaction, &sp, true).await;
@@ -218,8 +235,8 @@ async fn complete(
         token_ttl: sp.access_token_ttl(),
     };
     let code = app.random.token(32);
-    app.save_record(&stored_key("code", &code), &grant, CODE_TTL)
-        .await?;
+    let mut writes = RecordWrites::new();
+    writes.put(stored_key("code", &code), &grant, CODE_TTL)?;
     let sso_same_service =
         interaction.sso && session.issued.iter().any(|(c, _)| *c == sp.client_id);
     if !session
@@ -233,7 +250,12 @@ async fn complete(
     }
     // A login that reached the service: from now on it may serve SSO.
     session.login = Some(login.clone());
-    app.save_session(session).await?;
+    app.write_session(&mut writes, session)?;
+    // The code is issued (the `ready:` marker was taken above, so a second
+    // consent is already refused); the interaction is now only a trace.
+    app.write_finished_interaction(&mut writes, interaction)?;
+    app.write_records(&writes).await?;
+    let req = &interaction.request;
 
     let scopes = &req.scopes;
     let kind = EventKind::datatransfer(
@@ -281,9 +303,6 @@ async fn complete(
     if let Some(c) = device_cookie {
         resp.headers_mut().append(axum::http::header::SET_COOKIE, c);
     }
-    // The code is issued (the `ready:` marker was taken above, so a second
-    // consent is already refused); the interaction is now only a trace.
-    app.save_finished_interaction(interaction).await?;
     Ok(resp)
 }
 

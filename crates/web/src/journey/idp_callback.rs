@@ -7,9 +7,11 @@
 //! (anti-fixation) and keep the verified login for the consent step. Any
 //! failure shows an error page, stores nothing, and leaves an event saying why.
 
+use crate::compact;
 use crate::error::PageError;
 use crate::extract::PageQuery;
 use crate::flow::{IdpAttempt, Interaction, InteractionStep, VerifiedLogin};
+use crate::flow_batch::RecordWrites;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -43,15 +45,20 @@ pub async fn callback(
         .state
         .filter(|s| !s.is_empty() && s.len() <= 128)
         .ok_or_else(|| PageError::page(ErrorCode::IdpCallbackNoState, "callback without state"))?;
-    let session = app.current_session(&headers).await?.ok_or_else(|| {
-        PageError::page(ErrorCode::SessionExpired, "no live session at IdP callback")
-    })?;
-    let attempt: IdpAttempt = app
-        .take_record(&format!("idp:{state}"))
+    // The session and the attempt in one trip: the attempt is single use,
+    // and bound to the session that made it.
+    let (session, attempt) = app
+        .session_taking(&headers, &format!("idp:{state}"))
         .await?
+        .ok_or_else(|| {
+            PageError::page(ErrorCode::SessionExpired, "no live session at IdP callback")
+        })?;
+    let attempt: IdpAttempt = attempt
+        .map(|b| compact::decode(&b))
+        .transpose()?
         .filter(|a: &IdpAttempt| a.session_id == session.id)
         .ok_or_else(|| PageError::page(ErrorCode::IdpCallbackWrongState, "unknown state"))?;
-    let (_, mut interaction) = app.interaction_for(&headers, &attempt.uid).await?;
+    let mut interaction = app.interaction_of(&session, &attempt.uid).await?;
     let back = Some(format!("/api/v2/interaction/{}/cancel", interaction.uid));
     let idp = app.registry.idp(&attempt.idp_id).ok_or_else(|| {
         PageError::page(ErrorCode::IdpUnknown, "idp removed").with_back(back.clone())
@@ -130,26 +137,24 @@ pub async fn callback(
     };
 
     // Anti-fixation: the authenticated session gets a new id.
-    app.stores
-        .ephemeral
-        .delete(&format!("sess:{}", session.id))
-        .await?;
+    let mut writes = RecordWrites::new();
+    writes.delete(format!("sess:{}", session.id));
     // The session gets the login (and with it SSO) only when a code is
     // issued at consent: a flow abandoned before that opens nothing.
     let mut rotated = session.clone();
     rotated.id = app.random.token(32);
-    app.save_session(&mut rotated).await?;
+    app.write_session(&mut writes, &mut rotated)?;
     interaction.session_id = rotated.id.clone();
     interaction.login = Some(login);
     interaction.step = InteractionStep::Consent;
     interaction.idp_error = None;
-    app.save_interaction(&interaction).await?;
-    app.save_record(
-        &format!("ready:{}", interaction.uid),
+    app.write_interaction(&mut writes, &interaction)?;
+    writes.put(
+        format!("ready:{}", interaction.uid),
         &true,
         app.settings.session_ttl_secs,
-    )
-    .await?;
+    )?;
+    app.write_records(&writes).await?;
     app.events
         .record(vec![app.login_event(
             EventKind::FcVerified,

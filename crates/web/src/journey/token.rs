@@ -12,6 +12,7 @@ use crate::dpop::DpopRefusal;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
 use crate::flow::{AccessGrant, CodeGrant};
+use crate::flow_batch::RecordWrites;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -103,9 +104,13 @@ pub async fn token(
     };
     // Reuse of the code revokes this token: remember its key, not its value.
     let at_key = stored_key("at", &access_token);
-    app.save_record(&at_key, &grant, grant.token_ttl).await?;
-    app.save_record(&stored_key("used", code), &at_key, grant.token_ttl)
-        .await?;
+    let mut writes = RecordWrites::new();
+    writes.put(at_key.clone(), &grant, grant.token_ttl)?.put(
+        stored_key("used", code),
+        &at_key,
+        grant.token_ttl,
+    )?;
+    app.write_records(&writes).await?;
     let id_token = answer::sign_for(
         &app,
         &sp,

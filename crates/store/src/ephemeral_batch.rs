@@ -1,0 +1,57 @@
+//! Several ephemeral operations sent together.
+//!
+//! A login step touches two to four ephemeral records at once (its session
+//! and its interaction, with the form's CSRF grant; or the code, the
+//! session and the finished interaction). On Redis each operation alone is
+//! a network round trip, a write, a read and two task wake-ups; sent as one
+//! pipeline they cost one. The operations are not a transaction: each keeps
+//! its own guarantee (a take is still atomic, of concurrent takers exactly
+//! one wins) and they apply in order, exactly as if called one by one —
+//! which is what the default implementation does for backends where a call
+//! costs no round trip (memory) or where batching would not save one.
+
+use crate::{EphemeralStore, StoreResult};
+
+/// One operation of a batch ([`EphemeralStore::batch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EphemeralOp<'a> {
+    /// Reads a live entry: answers its value.
+    Get(&'a str),
+    /// Reads and deletes a live entry atomically: answers its value.
+    Take(&'a str),
+    /// Stores a value for `ttl_secs`: answers `None`.
+    Put {
+        key: &'a str,
+        value: &'a [u8],
+        ttl_secs: u64,
+    },
+    /// Deletes an entry: answers `None`.
+    Delete(&'a str),
+}
+
+/// Runs `ops` one after the other on `store`: the answers, one per operation.
+pub async fn one_by_one<S: EphemeralStore + ?Sized>(
+    store: &S,
+    ops: &[EphemeralOp<'_>],
+) -> StoreResult<Vec<Option<Vec<u8>>>> {
+    let mut answers = Vec::with_capacity(ops.len());
+    for op in ops {
+        answers.push(match *op {
+            EphemeralOp::Get(key) => store.get(key).await?,
+            EphemeralOp::Take(key) => store.take(key).await?,
+            EphemeralOp::Put {
+                key,
+                value,
+                ttl_secs,
+            } => {
+                store.put(key, value, ttl_secs).await?;
+                None
+            }
+            EphemeralOp::Delete(key) => {
+                store.delete(key).await?;
+                None
+            }
+        });
+    }
+    Ok(answers)
+}

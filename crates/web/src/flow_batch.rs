@@ -1,0 +1,267 @@
+//! A login step's records read, or written, in one trip to the ephemeral
+//! store.
+//!
+//! A step reads its session and its interaction (and, for a form, the
+//! form's CSRF grant) before it can decide anything, and ends by writing
+//! what it changed: the rotated session, the interaction, the `ready:`
+//! marker or the code. Called one by one, each is a round trip to Redis in
+//! a federation that runs several nodes; [`RecordWrites`] and
+//! [`AppState::step_records`] send each group as one
+//! [`EphemeralStore::batch`](relais_store::EphemeralStore::batch). The
+//! checks stay in the order the step made them one by one, so a request
+//! gets the same answer either way.
+
+use crate::compact::{self, CompactRecord};
+use crate::cookies;
+use crate::error::PageError;
+use crate::flow::{BrowserSession, CsrfGrant, Interaction, InteractionStep};
+use crate::state::AppState;
+use axum::http::HeaderMap;
+use relais_core::token_digest::stored_key;
+use relais_core::ErrorCode;
+use relais_store::{EphemeralOp, StoreError};
+
+/// Writes gathered during a step, sent together by [`AppState::write_records`].
+#[derive(Debug, Default)]
+pub struct RecordWrites {
+    writes: Vec<(String, Write)>,
+}
+
+#[derive(Debug)]
+enum Write {
+    Put { bytes: Vec<u8>, ttl: u64 },
+    Delete,
+}
+
+impl RecordWrites {
+    pub fn new() -> RecordWrites {
+        RecordWrites::default()
+    }
+
+    /// Stores `value` under `key` for `ttl` seconds.
+    pub fn put<T: CompactRecord>(
+        &mut self,
+        key: String,
+        value: &T,
+        ttl: u64,
+    ) -> Result<&mut RecordWrites, StoreError> {
+        self.writes.push((
+            key,
+            Write::Put {
+                bytes: compact::encode(value)?,
+                ttl,
+            },
+        ));
+        Ok(self)
+    }
+
+    /// Deletes `key`.
+    pub fn delete(&mut self, key: String) -> &mut RecordWrites {
+        self.writes.push((key, Write::Delete));
+        self
+    }
+
+    fn ops(&self) -> Vec<EphemeralOp<'_>> {
+        self.writes
+            .iter()
+            .map(|(key, write)| match write {
+                Write::Put { bytes, ttl } => EphemeralOp::Put {
+                    key,
+                    value: bytes,
+                    ttl_secs: *ttl,
+                },
+                Write::Delete => EphemeralOp::Delete(key),
+            })
+            .collect()
+    }
+}
+
+/// What a step's form brought along with its session and interaction.
+pub struct FormStep {
+    pub session: BrowserSession,
+    pub interaction: Interaction,
+    /// The CSRF grant's verdict, checked by the step after its own checks
+    /// of the interaction (the order of the answers one by one).
+    pub csrf: Result<(), PageError>,
+}
+
+impl AppState {
+    /// Runs `ops` as one batch, timed like single operations.
+    pub async fn ephemeral_batch(
+        &self,
+        ops: &[EphemeralOp<'_>],
+    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let started = std::time::Instant::now();
+        let answers = self.stores.ephemeral.batch(ops).await;
+        self.metrics
+            .store_op("ephemeral", "batch", started.elapsed());
+        answers
+    }
+
+    /// Sends the step's writes, in the order they were gathered.
+    pub async fn write_records(&self, writes: &RecordWrites) -> Result<(), StoreError> {
+        self.ephemeral_batch(&writes.ops()).await.map(drop)
+    }
+
+    /// Adds the session to `writes`, sliding its lifetime as
+    /// [`AppState::save_session`] does.
+    pub fn write_session(
+        &self,
+        writes: &mut RecordWrites,
+        s: &mut BrowserSession,
+    ) -> Result<(), StoreError> {
+        let ttl = self.session_ttl(s);
+        writes.put(format!("sess:{}", s.id), s, ttl).map(drop)
+    }
+
+    pub fn write_interaction(
+        &self,
+        writes: &mut RecordWrites,
+        i: &Interaction,
+    ) -> Result<(), StoreError> {
+        writes
+            .put(format!("int:{}", i.uid), i, self.settings.session_ttl_secs)
+            .map(drop)
+    }
+
+    /// Adds the finished interaction (see
+    /// [`AppState::save_finished_interaction`]) to `writes`.
+    pub fn write_finished_interaction(
+        &self,
+        writes: &mut RecordWrites,
+        i: &mut Interaction,
+    ) -> Result<(), StoreError> {
+        i.step = InteractionStep::Done;
+        let login = i.login.take();
+        let written = self.write_interaction(writes, i);
+        i.login = login;
+        written
+    }
+
+    /// The session and the interaction `uid`, read together; the
+    /// interaction must belong to the session.
+    pub async fn interaction_for(
+        &self,
+        headers: &HeaderMap,
+        uid: &str,
+    ) -> Result<(BrowserSession, Interaction), PageError> {
+        let (session, interaction, _) = self.step_records(headers, uid, None).await?;
+        Ok((session, interaction))
+    }
+
+    /// [`AppState::interaction_for`] and the form's single-use CSRF token
+    /// for `form`, taken in the same trip.
+    pub async fn interaction_for_form(
+        &self,
+        headers: &HeaderMap,
+        uid: &str,
+        csrf: Option<&str>,
+        form: &str,
+    ) -> Result<FormStep, PageError> {
+        let token = match csrf.filter(|t| !t.is_empty()) {
+            None => Err(PageError::page(ErrorCode::CsrfMissing, "no csrf token")),
+            Some(t) if t.len() > 64 => {
+                Err(PageError::page(ErrorCode::CsrfWrong, "csrf token too long"))
+            }
+            Some(t) => Ok(stored_key("csrf", t)),
+        };
+        let (session, interaction, grant) = self
+            .step_records(headers, uid, token.as_ref().ok().map(String::as_str))
+            .await?;
+        let csrf = token.and_then(|_| {
+            let grant: Option<CsrfGrant> = grant.map(|b| compact::decode(&b)).transpose()?;
+            match grant {
+                Some(g) if g.session_id == session.id && g.form == form => Ok(()),
+                _ => Err(PageError::page(
+                    ErrorCode::CsrfWrong,
+                    "csrf token unknown, used, or for another form",
+                )),
+            }
+        });
+        Ok(FormStep {
+            session,
+            interaction,
+            csrf,
+        })
+    }
+
+    /// The caller's live session, with the entry `key` taken in the same
+    /// trip; `None` without a live session.
+    pub async fn session_taking(
+        &self,
+        headers: &HeaderMap,
+        key: &str,
+    ) -> Result<Option<(BrowserSession, Option<Vec<u8>>)>, StoreError> {
+        let name = cookies::session_cookie_name(self.settings.sandbox);
+        let Some(id) = cookies::read_cookie(headers, name) else {
+            return Ok(None);
+        };
+        let sess_key = format!("sess:{id}");
+        let mut answers = self
+            .ephemeral_batch(&[EphemeralOp::Get(&sess_key), EphemeralOp::Take(key)])
+            .await?
+            .into_iter();
+        let (session, taken) = (answers.next().flatten(), answers.next().flatten());
+        Ok(self.live_session(session)?.map(|s| (s, taken)))
+    }
+
+    /// The interaction `uid`, which must belong to `session`.
+    pub async fn interaction_of(
+        &self,
+        session: &BrowserSession,
+        uid: &str,
+    ) -> Result<Interaction, PageError> {
+        if uid.len() > 64 {
+            return Err(PageError::page(
+                ErrorCode::SessionExpired,
+                "interaction id too long",
+            ));
+        }
+        let bytes = self.stores.ephemeral.get(&format!("int:{uid}")).await?;
+        owned_interaction(session, bytes)
+    }
+
+    async fn step_records(
+        &self,
+        headers: &HeaderMap,
+        uid: &str,
+        take: Option<&str>,
+    ) -> Result<(BrowserSession, Interaction, Option<Vec<u8>>), PageError> {
+        if uid.len() > 64 {
+            return Err(PageError::page(
+                ErrorCode::SessionExpired,
+                "interaction id too long",
+            ));
+        }
+        let name = cookies::session_cookie_name(self.settings.sandbox);
+        let id = cookies::read_cookie(headers, name)
+            .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "no live session"))?;
+        let (sess_key, int_key) = (format!("sess:{id}"), format!("int:{uid}"));
+        let mut ops = vec![EphemeralOp::Get(&sess_key), EphemeralOp::Get(&int_key)];
+        ops.extend(take.map(EphemeralOp::Take));
+        let mut answers = self.ephemeral_batch(&ops).await?.into_iter();
+        let (session, interaction, taken) = (answers.next(), answers.next(), answers.next());
+        let session = self
+            .live_session(session.flatten())?
+            .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "no live session"))?;
+        let interaction = owned_interaction(&session, interaction.flatten())?;
+        Ok((session, interaction, taken.flatten()))
+    }
+}
+
+fn owned_interaction(
+    session: &BrowserSession,
+    bytes: Option<Vec<u8>>,
+) -> Result<Interaction, PageError> {
+    let interaction: Interaction = bytes
+        .map(|b| compact::decode(&b))
+        .transpose()?
+        .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "interaction expired"))?;
+    if interaction.session_id != session.id {
+        return Err(PageError::page(
+            ErrorCode::SessionExpired,
+            "interaction of another session",
+        ));
+    }
+    Ok(interaction)
+}
