@@ -13,6 +13,7 @@
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod ephemeral_batch;
+mod hot_pool;
 pub mod memory;
 pub mod postgres;
 pub mod records;

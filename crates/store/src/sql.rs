@@ -237,15 +237,21 @@ macro_rules! sql_durable {
                         .push_bind(body);
                 });
                 let delta = relais_core::stats::delta(events);
+                let mut conn = self.hot.acquire().await.map_err(unavailable)?;
                 if delta.is_empty() {
-                    qb.build().execute(&self.pool).await.map_err(unavailable)?;
+                    let done = qb.build().execute(conn.get().map_err(unavailable)?).await;
+                    conn.finish(done).map_err(unavailable)?;
                     return Ok(());
                 }
-                // The rollup moves with the events, in one transaction.
-                let mut tx = self.pool.begin().await.map_err(unavailable)?;
+                // The rollup moves with the events, in one transaction. An
+                // error drops the connection (and with it the transaction).
+                let mut tx = sqlx::Connection::begin(conn.get().map_err(unavailable)?)
+                    .await
+                    .map_err(unavailable)?;
                 qb.build().execute(&mut *tx).await.map_err(unavailable)?;
                 $crate::sql_stats::apply_stats_delta!(tx, &delta);
                 tx.commit().await.map_err(unavailable)?;
+                conn.done();
                 Ok(())
             }
 

@@ -14,7 +14,8 @@ macro_rules! upsert_account {
     };
 }
 
-/// Implements [`crate::AccountStore`] for a store with a `pool` field.
+/// Implements [`crate::AccountStore`] for a store with a `pool` field and
+/// a `hot` one ([`crate::hot_pool`]) for the statements of every login.
 macro_rules! sql_accounts {
     ($store:ty) => {
         impl $store {
@@ -28,7 +29,8 @@ macro_rules! sql_accounts {
                 now_millis: i64,
             ) -> $crate::StoreResult<Option<$crate::Account>> {
                 let fresh = $crate::Account::new(id, idp_id, now_millis);
-                let rows: Vec<$crate::rows::AccountRow> = sqlx::query_as(sql)
+                let mut conn = self.hot.acquire().await.map_err(unavailable)?;
+                let rows: Result<Vec<$crate::rows::AccountRow>, _> = sqlx::query_as(sql)
                     .bind(id)
                     .bind(now_millis)
                     .bind(idp_id)
@@ -37,9 +39,9 @@ macro_rules! sql_accounts {
                     // INSERT … RETURNING read only up to its row leaves its
                     // statement open, and with it a read mark that keeps
                     // SQLite's write-ahead log from ever restarting.
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(unavailable)?;
+                    .fetch_all(conn.get().map_err(unavailable)?)
+                    .await;
+                let rows = conn.finish(rows).map_err(unavailable)?;
                 rows.into_iter().next().map($crate::rows::AccountRow::into_account).transpose()
             }
         }
@@ -47,12 +49,13 @@ macro_rules! sql_accounts {
         #[async_trait::async_trait]
         impl $crate::AccountStore for $store {
             async fn get_account(&self, id: &str) -> $crate::StoreResult<Option<$crate::Account>> {
-                let row: Option<$crate::rows::AccountRow> =
+                let mut conn = self.hot.acquire().await.map_err(unavailable)?;
+                let row: Result<Option<$crate::rows::AccountRow>, _> =
                     sqlx::query_as("SELECT * FROM accounts WHERE id = $1")
                         .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(unavailable)?;
+                        .fetch_optional(conn.get().map_err(unavailable)?)
+                        .await;
+                let row = conn.finish(row).map_err(unavailable)?;
                 row.map($crate::rows::AccountRow::into_account).transpose()
             }
 

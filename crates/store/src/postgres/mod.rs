@@ -11,10 +11,12 @@ mod durable;
 mod ephemeral;
 mod migrate;
 
+use crate::hot_pool::HotPool;
 use crate::{StoreError, StoreResult};
 use relais_core::Clock;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::PgPool;
+use sqlx::Postgres;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,8 +28,13 @@ fn unavailable(e: sqlx::Error) -> StoreError {
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The login's statements ([`crate::hot_pool`]).
+    hot: Arc<HotPool<Postgres>>,
     clock: Arc<dyn Clock>,
 }
+
+/// Connections for the login's statements, besides the pool's 16.
+const HOT_CONNECTIONS: usize = 8;
 
 /// How long a pooled connection may sit idle before it is pinged again.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
@@ -64,7 +71,8 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(unavailable)?;
-        let store = PgStore { pool, clock };
+        let hot = Arc::new(HotPool::new(pool.clone(), HOT_CONNECTIONS));
+        let store = PgStore { pool, hot, clock };
         store.migrate().await?;
         Ok(store)
     }

@@ -7,9 +7,11 @@ mod durable;
 mod ephemeral;
 mod migrate;
 
+use crate::hot_pool::HotPool;
 use crate::{StoreError, StoreResult};
 use relais_core::Clock;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Sqlite;
 use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -23,8 +25,14 @@ fn unavailable(e: sqlx::Error) -> StoreError {
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The login's statements ([`crate::hot_pool`]).
+    hot: Arc<HotPool<Sqlite>>,
     clock: Arc<dyn Clock>,
 }
+
+/// Connections for the login's statements: SQLite writes one at a time,
+/// so a few suffice for reads beside the writer.
+const HOT_CONNECTIONS: usize = 4;
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `path` and migrates it.
@@ -50,7 +58,8 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(unavailable)?;
-        let store = SqliteStore { pool, clock };
+        let hot = Arc::new(HotPool::new(pool.clone(), HOT_CONNECTIONS));
+        let store = SqliteStore { pool, hot, clock };
         store.migrate().await?;
         Ok(store)
     }
