@@ -7,10 +7,8 @@
 //! pipeline they cost one. The operations are not a transaction: each keeps
 //! its own guarantee (a take is still atomic, of concurrent takers exactly
 //! one wins) and they apply in order, exactly as if called one by one —
-//! which is what the default implementation does for backends where a call
+//! which is what the trait's default implementation does for backends where a call
 //! costs no round trip (memory) or where batching would not save one.
-
-use crate::{EphemeralStore, StoreResult};
 
 /// One operation of a batch ([`EphemeralStore::batch`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,31 +25,4 @@ pub enum EphemeralOp<'a> {
     },
     /// Deletes an entry: answers `None`.
     Delete(&'a str),
-}
-
-/// Runs `ops` one after the other on `store`: the answers, one per operation.
-pub async fn one_by_one<S: EphemeralStore + ?Sized>(
-    store: &S,
-    ops: &[EphemeralOp<'_>],
-) -> StoreResult<Vec<Option<Vec<u8>>>> {
-    let mut answers = Vec::with_capacity(ops.len());
-    for op in ops {
-        answers.push(match *op {
-            EphemeralOp::Get(key) => store.get(key).await?,
-            EphemeralOp::Take(key) => store.take(key).await?,
-            EphemeralOp::Put {
-                key,
-                value,
-                ttl_secs,
-            } => {
-                store.put(key, value, ttl_secs).await?;
-                None
-            }
-            EphemeralOp::Delete(key) => {
-                store.delete(key).await?;
-                None
-            }
-        });
-    }
-    Ok(answers)
 }

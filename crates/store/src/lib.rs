@@ -68,7 +68,26 @@ pub trait EphemeralStore: Send + Sync + 'static {
     /// a take's entry; `None` for a put or a delete). A backend behind a
     /// network sends them in one round trip ([`ephemeral_batch`]).
     async fn batch(&self, ops: &[EphemeralOp<'_>]) -> StoreResult<Vec<Option<Vec<u8>>>> {
-        ephemeral_batch::one_by_one(self, ops).await
+        let mut answers = Vec::with_capacity(ops.len());
+        for op in ops {
+            answers.push(match *op {
+                EphemeralOp::Get(key) => self.get(key).await?,
+                EphemeralOp::Take(key) => self.take(key).await?,
+                EphemeralOp::Put {
+                    key,
+                    value,
+                    ttl_secs,
+                } => {
+                    self.put(key, value, ttl_secs).await?;
+                    None
+                }
+                EphemeralOp::Delete(key) => {
+                    self.delete(key).await?;
+                    None
+                }
+            });
+        }
+        Ok(answers)
     }
 }
 

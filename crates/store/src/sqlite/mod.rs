@@ -32,7 +32,7 @@ pub struct SqliteStore {
 
 /// Connections for the login's statements: SQLite writes one at a time,
 /// so a few suffice for reads beside the writer.
-const HOT_CONNECTIONS: usize = 4;
+const HOT_CONNECTIONS: usize = 2;
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `path` and migrates it.
