@@ -278,19 +278,6 @@ impl AppState {
             .await
     }
 
-    /// Marks the interaction done. It is kept only so that a back button
-    /// or a replayed form gets "already completed" rather than "expired":
-    /// stored without the verified login, which the session now holds
-    /// (the identity is kept once), while the caller's copy keeps it for
-    /// the events that follow.
-    pub async fn save_finished_interaction(&self, i: &mut Interaction) -> Result<(), StoreError> {
-        i.step = InteractionStep::Done;
-        let login = i.login.take();
-        let saved = self.save_interaction(i).await;
-        i.login = login;
-        saved
-    }
-
     /// Issues a single-use CSRF token for `form` in this session.
     pub async fn issue_csrf(&self, session_id: &str, form: &str) -> Result<String, StoreError> {
         let token = self.random.token(24);

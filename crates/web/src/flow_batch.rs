@@ -124,8 +124,11 @@ impl AppState {
             .map(drop)
     }
 
-    /// Adds the finished interaction (see
-    /// [`AppState::save_finished_interaction`]) to `writes`.
+    /// Adds the interaction, marked done, to `writes`. It is kept only so
+    /// that a back button or a replayed form gets "already completed"
+    /// rather than "expired": stored without the verified login, which the
+    /// session now holds (the identity is kept once), while the caller's
+    /// copy keeps it for the events that follow.
     pub fn write_finished_interaction(
         &self,
         writes: &mut RecordWrites,
