@@ -7,7 +7,6 @@
 use crate::locale::{Locale, LANG_COOKIE};
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::borrow::Cow;
 
@@ -79,9 +78,10 @@ fn with_lang(here: &str, lang: Option<Locale>) -> String {
     }
 }
 
-/// A GET with a supported `lang` parameter: remember it for a year and
-/// show the same page again without the parameter.
-pub async fn remember_language(req: Request, next: Next) -> Response {
+/// A GET with a supported `lang` parameter: the answer that remembers it
+/// for a year and shows the same page again without the parameter. `None`
+/// for any other request, which goes on to its route.
+pub fn remember_language(req: &Request) -> Option<Response> {
     if req.method() == Method::GET {
         let query = req.uri().query().unwrap_or("");
         let chosen = url::form_urlencoded::parse(query.as_bytes())
@@ -107,11 +107,11 @@ pub async fn remember_language(req: Request, next: Next) -> Response {
                 resp.headers_mut().insert(header::SET_COOKIE, cookie);
                 resp.headers_mut()
                     .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                return resp;
+                return Some(resp);
             }
         }
     }
-    next.run(req).await
+    None
 }
 
 #[cfg(test)]

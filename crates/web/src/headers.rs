@@ -4,15 +4,13 @@
 //! services' results and forms), and after logout the browser's Back
 //! button must show none of it.
 
-use axum::extract::Request;
 use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-pub async fn security_headers(sandbox: bool, req: Request, next: Next) -> Response {
-    let mut resp = next.run(req).await;
+/// Adds the security headers to a response of the node.
+pub fn add_security_headers(sandbox: bool, resp: &mut Response) {
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -39,5 +37,4 @@ pub async fn security_headers(sandbox: bool, req: Request, next: Next) -> Respon
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    resp
 }

@@ -4,9 +4,9 @@
 //! (405), and error pages in the browser's language.
 
 use crate::abuse;
-use crate::error::{render_error_pages, PageError};
+use crate::error::{ErrorPageFrame, PageError};
 use crate::extract::MAX_BODY;
-use crate::headers::security_headers;
+use crate::headers::add_security_headers;
 use crate::journey::{
     authorize, checktoken, chooser, consent, discovery, idp_callback, logout, par, revocation,
     token, userinfo,
@@ -143,26 +143,54 @@ fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Route
         router
     };
     let router = router.method_not_allowed_fallback(method_not_allowed);
-    let router = match guarded_by {
-        Some(app) => router.layer(middleware::from_fn_with_state(app.clone(), abuse::guard)),
-        None => router,
+    let frame = Frame {
+        sandbox,
+        guard: guarded_by.cloned(),
     };
-    let theme = guarded_by.map(|app| app.settings.theme);
-    let router = router
-        .layer(middleware::from_fn(render_error_pages))
-        .layer(middleware::from_fn(relais_i18n::switch::remember_language))
+    router
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(move |req, next| {
-            security_headers(sandbox, req, next)
-        }));
-    match theme {
-        // Outermost, so that every page of the node, its error pages
-        // included, is rendered in its look.
-        Some(theme) => router.layer(middleware::from_fn(
-            move |req: axum::extract::Request, next: middleware::Next| {
-                crate::pages::theme::within(theme, next.run(req))
-            },
-        )),
-        None => router,
+            frame.clone().around(req, next)
+        }))
+}
+
+/// What every request of a node goes through, outermost first: the node's
+/// page look (a task-local, so that every page, error pages included, is
+/// rendered in it), the security headers, the language switch, error pages
+/// in the browser's language, and on the federation the abuse guard (its
+/// refusals rendered like any error page). One layer rather than one per
+/// concern: each `from_fn` layer boxes the request's future and clones the
+/// whole stack beneath it on every request.
+#[derive(Clone)]
+struct Frame {
+    sandbox: bool,
+    guard: Option<AppState>,
+}
+
+impl Frame {
+    async fn around(self, req: axum::extract::Request, next: middleware::Next) -> Response {
+        match self.guard.as_ref().map(|app| app.settings.theme) {
+            Some(theme) => crate::pages::theme::within(theme, self.inside(req, next)).await,
+            None => self.inside(req, next).await,
+        }
+    }
+
+    async fn inside(self, mut req: axum::extract::Request, next: middleware::Next) -> Response {
+        let mut resp = match relais_i18n::switch::remember_language(&req) {
+            Some(redirect) => redirect,
+            None => {
+                let pages = ErrorPageFrame::of(&req);
+                let resp = match &self.guard {
+                    Some(app) => match abuse::admit(app, &mut req).await {
+                        Ok(_in_flight) => next.run(req).await,
+                        Err(refusal) => refusal,
+                    },
+                    None => next.run(req).await,
+                };
+                pages.render(resp)
+            }
+        };
+        add_security_headers(self.sandbox, &mut resp);
+        resp
     }
 }

@@ -6,12 +6,12 @@ use super::rate::{Decision, LimitClass};
 use crate::error::{JsonError, PageError};
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use relais_core::ErrorCode;
 use std::net::SocketAddr;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// Which budget a route charges and which shape its errors take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,19 +69,21 @@ fn header_bytes(req: &Request) -> usize {
         .sum()
 }
 
-pub async fn guard(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+/// Admits a request (its in-flight slot, held until its answer) or
+/// answers the refusal.
+pub async fn admit(app: &AppState, req: &mut Request) -> Result<OwnedSemaphorePermit, Response> {
     let class = RouteClass::of(req.uri().path());
     let policy = &app.abuse.policy;
     let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if uri_len > policy.max_uri_bytes {
-        return class.refuse(ErrorCode::UriTooLong, "request URI over the limit", None);
+        return Err(class.refuse(ErrorCode::UriTooLong, "request URI over the limit", None));
     }
-    if header_bytes(&req) > policy.max_header_bytes {
-        return class.refuse(
+    if header_bytes(req) > policy.max_header_bytes {
+        return Err(class.refuse(
             ErrorCode::HeadersTooLarge,
             "request headers over the limit",
             None,
-        );
+        ));
     }
     req.extensions_mut()
         .insert(crate::extract::BodyDeadline(policy.body_timeout));
@@ -107,21 +109,24 @@ pub async fn guard(State(app): State<AppState>, mut req: Request, next: Next) ->
             if let Decision::Limited { retry_after_secs } = app.abuse.rate.check(*c, &key).await {
                 Metrics::bump(&app.metrics.rate_limited);
                 tracing::info!(class = ?c, "rate limit reached");
-                return class.refuse(
+                return Err(class.refuse(
                     ErrorCode::RateLimited,
                     "rate limit of this client IP",
                     Some(retry_after_secs),
-                );
+                ));
             }
         }
     }
-    let Ok(_slot) = app.abuse.in_flight.clone().try_acquire_owned() else {
-        Metrics::bump(&app.metrics.requests_shed);
-        return class.refuse(
-            ErrorCode::Overloaded,
-            "too many requests in flight",
-            Some(1),
-        );
-    };
-    next.run(req).await
+    app.abuse
+        .in_flight
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| {
+            Metrics::bump(&app.metrics.requests_shed);
+            class.refuse(
+                ErrorCode::Overloaded,
+                "too many requests in flight",
+                Some(1),
+            )
+        })
 }

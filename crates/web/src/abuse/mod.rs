@@ -1,7 +1,7 @@
 //! Abuse resistance on the request path: who the client is, how much it
 //! may ask, and what happens when it asks too much.
 //!
-//! Every request goes through [`guard`] (a middleware of the router):
+//! Every request goes through [`admit`] (in the router's one layer, before its route):
 //! its shape is checked first (URI and header sizes, answered 414/431
 //! through the catalogue), then the client's IP is resolved
 //! ([`ClientIp`], trusting `X-Forwarded-For` only from the configured
@@ -22,7 +22,7 @@ mod policy;
 mod rate;
 
 pub use client_ip::{ClientIp, CLIENT_IP_HEADER};
-pub use guard::{guard, RouteClass};
+pub use guard::{admit, RouteClass};
 pub use lockout::{Failure, Lockout};
 pub use policy::{AbusePolicy, Budget, LockoutPolicy};
 pub use rate::{Decision, LimitClass, RateLimiter};

@@ -30,4 +30,4 @@ pub use admin::AdminError;
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorCodeTag(pub relais_core::ErrorCode);
 pub use json::JsonError;
-pub use page::{render_error_pages, with_params, PageError};
+pub use page::{with_params, ErrorPageFrame, PageError};

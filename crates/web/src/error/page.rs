@@ -9,8 +9,7 @@
 
 use crate::pages;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::{ErrorCode, Randomness};
 use relais_i18n::{Locale, Tr};
@@ -154,27 +153,40 @@ impl IntoResponse for PageError {
     }
 }
 
-/// Renders error pages in the browser's language when the step that failed
-/// did not choose one.
-pub async fn render_error_pages(req: Request, next: Next) -> Response {
-    // Cheap on every request: a scan of two headers, a reference-counted URI.
-    let browser = Locale::negotiate(None, req.headers());
-    let uri = req.uri().clone();
-    let resp = next.run(req).await;
-    match resp.extensions().get::<ErrorPageSpec>() {
-        Some(spec) => {
-            let locale = spec.locale.unwrap_or(browser);
-            let here = uri.path_and_query().map_or("/", |p| p.as_str());
-            let page = spec.response(resp.status(), Tr::new(locale, here));
-            // The status and headers of the step (Retry-After, cookies…),
-            // the page's body and its own headers.
-            let (mut parts, _) = resp.into_parts();
-            let (page_parts, body) = page.into_parts();
-            parts.headers.remove(header::CONTENT_LENGTH);
-            parts.headers.extend(page_parts.headers);
-            Response::from_parts(parts, body)
+/// What rendering a request's error page needs from the request: the
+/// browser's language and the address (for the language switch).
+pub struct ErrorPageFrame {
+    browser: Locale,
+    uri: Uri,
+}
+
+impl ErrorPageFrame {
+    /// Cheap on every request: a scan of two headers, a reference-counted URI.
+    pub fn of(req: &Request) -> ErrorPageFrame {
+        ErrorPageFrame {
+            browser: Locale::negotiate(None, req.headers()),
+            uri: req.uri().clone(),
         }
-        None => resp,
+    }
+
+    /// Renders the error page a response asks for, in the browser's
+    /// language when the step that failed did not choose one.
+    pub fn render(self, resp: Response) -> Response {
+        match resp.extensions().get::<ErrorPageSpec>() {
+            Some(spec) => {
+                let locale = spec.locale.unwrap_or(self.browser);
+                let here = self.uri.path_and_query().map_or("/", |p| p.as_str());
+                let page = spec.response(resp.status(), Tr::new(locale, here));
+                // The status and headers of the step (Retry-After, cookies…),
+                // the page's body and its own headers.
+                let (mut parts, _) = resp.into_parts();
+                let (page_parts, body) = page.into_parts();
+                parts.headers.remove(header::CONTENT_LENGTH);
+                parts.headers.extend(page_parts.headers);
+                Response::from_parts(parts, body)
+            }
+            None => resp,
+        }
     }
 }
 
