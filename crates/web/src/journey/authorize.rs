@@ -225,8 +225,15 @@ async fn handle(
             .url(&format!("/api/v2/interaction/{}/consent", interaction.uid))
     } else if let Some(hint) = interaction.request.idp_hint.clone() {
         interaction.step = InteractionStep::AtIdp;
-        let url =
-            super::chooser::redirect_to_idp(&app, &headers, &session, &interaction, &hint).await?;
+        let url = super::chooser::redirect_to_idp(
+            &app,
+            &headers,
+            &session,
+            &interaction,
+            &hint,
+            &mut writes,
+        )
+        .await?;
         app.events.emit(app.login_event(
             EventKind::FcRedirectedToHintedIdp,
             &headers,

@@ -6,7 +6,7 @@
 use crate::error::{with_params, PageError};
 use crate::extract::{PageForm, PagePath};
 use crate::flow::{BrowserSession, IdpAttempt, Interaction, InteractionStep};
-use crate::flow_batch::FormStep;
+use crate::flow_batch::{FormStep, RecordWrites};
 use crate::pages::{self, ChooserPage, IdpButton};
 use crate::state::AppState;
 use axum::extract::State;
@@ -114,24 +114,29 @@ pub async fn choose(
     }
     csrf?;
     let idp_id = form.idp.unwrap_or_default();
-    let url = redirect_to_idp(&app, &headers, &session, &interaction, &idp_id).await?;
+    let mut writes = RecordWrites::new();
+    let url = redirect_to_idp(&app, &headers, &session, &interaction, &idp_id, &mut writes).await?;
     interaction.step = InteractionStep::AtIdp;
     interaction.idp_error = None;
-    app.save_interaction(&interaction).await?;
+    app.write_interaction(&mut writes, &interaction)?;
+    app.write_records(&writes).await?;
     Ok(Redirect::to(&url).into_response())
 }
 
-/// Checks the IdP may be used for this interaction and prepares the redirect.
-/// A refusal is shown in the language the service asked for.
+/// Checks the IdP may be used for this interaction and prepares the
+/// redirect; the attempt (state, nonce, PKCE verifier) joins the step's
+/// `writes`, to be stored before the redirect is answered. A refusal is
+/// shown in the language the service asked for.
 pub async fn redirect_to_idp(
     app: &AppState,
     headers: &HeaderMap,
     session: &BrowserSession,
     interaction: &Interaction,
     idp_id: &str,
+    writes: &mut RecordWrites,
 ) -> Result<String, PageError> {
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
-    prepare_redirect(app, headers, session, interaction, idp_id)
+    prepare_redirect(app, headers, session, interaction, idp_id, writes)
         .await
         .map_err(|e| e.in_locale(locale))
 }
@@ -142,6 +147,7 @@ async fn prepare_redirect(
     session: &BrowserSession,
     interaction: &Interaction,
     idp_id: &str,
+    writes: &mut RecordWrites,
 ) -> Result<String, PageError> {
     let back = Some(format!("/api/v2/interaction/{}/cancel", interaction.uid));
     let idp = app.registry.idp(idp_id).ok_or_else(|| {
@@ -185,12 +191,11 @@ async fn prepare_redirect(
         code_verifier: verifier.clone(),
         acr,
     };
-    app.save_record(
-        &format!("idp:{state}"),
+    writes.put(
+        format!("idp:{state}"),
         &attempt,
         app.settings.session_ttl_secs,
-    )
-    .await?;
+    )?;
     let mut e = app.login_event(
         EventKind::IdpChosen,
         headers,
