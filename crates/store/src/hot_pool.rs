@@ -67,6 +67,16 @@ impl<DB: Database> HotPool<DB> {
         })
     }
 
+    /// Refuses further acquires and closes the idle connections (a lent
+    /// one closes when its holder drops it: the closed semaphore takes no
+    /// permit back, and the queue is not refilled).
+    pub async fn close(&self) {
+        self.permits.close();
+        while let Some((conn, _)) = self.idle.pop() {
+            let _ = conn.close().await;
+        }
+    }
+
     /// Connections waiting in the queue.
     #[cfg(test)]
     fn idle(&self) -> usize {
@@ -80,8 +90,12 @@ impl<DB: Database> HotConn<'_, DB> {
         self.conn.as_mut().ok_or(sqlx::Error::PoolClosed)
     }
 
-    /// The statement ran to its end: the connection goes back to the queue.
+    /// The statement ran to its end: the connection goes back to the queue
+    /// (unless the pool was closed meanwhile).
     pub fn done(mut self) {
+        if self.pool.permits.is_closed() {
+            return;
+        }
         if let Some(c) = self.conn.take() {
             // The queue has a place per permit; a full one cannot happen,
             // and would only close this connection.
@@ -146,6 +160,19 @@ mod tests {
             .await;
         assert_eq!(conn.finish(two).unwrap(), 2);
         assert_eq!(hot.idle(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_closed_pool_lends_nothing_and_keeps_nothing() {
+        let hot = pool(2).await;
+        let lent = hot.acquire().await.unwrap();
+        hot.acquire().await.unwrap().done();
+        assert_eq!(hot.idle(), 1);
+        hot.close().await;
+        assert_eq!(hot.idle(), 0, "idle connections closed");
+        lent.done();
+        assert_eq!(hot.idle(), 0, "a connection lent before is not put back");
+        assert!(hot.acquire().await.is_err(), "no more acquires");
     }
 
     #[tokio::test]

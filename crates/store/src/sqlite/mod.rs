@@ -65,6 +65,7 @@ impl SqliteStore {
     }
 
     pub async fn close(&self) {
+        self.hot.close().await;
         self.pool.close().await;
     }
 }
