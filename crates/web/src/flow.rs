@@ -301,20 +301,35 @@ impl AppState {
         session_id: &str,
         form: &str,
     ) -> Result<(), PageError> {
-        let token = token
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| PageError::page(ErrorCode::CsrfMissing, "no csrf token"))?;
-        if token.len() > 64 {
-            return Err(PageError::page(ErrorCode::CsrfWrong, "csrf token too long"));
+        let key = csrf_key(token)?;
+        let grant: Option<CsrfGrant> = self.take_record(&key).await?;
+        csrf_verdict(grant, session_id, form)
+    }
+}
+
+/// The store key of a form's CSRF token, or why the form has none usable.
+pub(crate) fn csrf_key(token: Option<&str>) -> Result<String, PageError> {
+    match token.filter(|t| !t.is_empty()) {
+        None => Err(PageError::page(ErrorCode::CsrfMissing, "no csrf token")),
+        Some(t) if t.len() > 64 => {
+            Err(PageError::page(ErrorCode::CsrfWrong, "csrf token too long"))
         }
-        let grant: Option<CsrfGrant> = self.take_record(&stored_key("csrf", token)).await?;
-        match grant {
-            Some(g) if g.session_id == session_id && g.form == form => Ok(()),
-            _ => Err(PageError::page(
-                ErrorCode::CsrfWrong,
-                "csrf token unknown, used, or for another form",
-            )),
-        }
+        Some(t) => Ok(stored_key("csrf", t)),
+    }
+}
+
+/// Whether the grant taken for a form's token is this session's, for this form.
+pub(crate) fn csrf_verdict(
+    grant: Option<CsrfGrant>,
+    session_id: &str,
+    form: &str,
+) -> Result<(), PageError> {
+    match grant {
+        Some(g) if g.session_id == session_id && g.form == form => Ok(()),
+        _ => Err(PageError::page(
+            ErrorCode::CsrfWrong,
+            "csrf token unknown, used, or for another form",
+        )),
     }
 }
 

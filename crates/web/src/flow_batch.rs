@@ -14,10 +14,11 @@
 use crate::compact::{self, CompactRecord};
 use crate::cookies;
 use crate::error::PageError;
-use crate::flow::{BrowserSession, CsrfGrant, Interaction, InteractionStep};
+use crate::flow::{
+    csrf_key, csrf_verdict, BrowserSession, CsrfGrant, Interaction, InteractionStep,
+};
 use crate::state::AppState;
 use axum::http::HeaderMap;
-use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 use relais_store::{EphemeralOp, StoreError};
 
@@ -161,25 +162,13 @@ impl AppState {
         csrf: Option<&str>,
         form: &str,
     ) -> Result<FormStep, PageError> {
-        let token = match csrf.filter(|t| !t.is_empty()) {
-            None => Err(PageError::page(ErrorCode::CsrfMissing, "no csrf token")),
-            Some(t) if t.len() > 64 => {
-                Err(PageError::page(ErrorCode::CsrfWrong, "csrf token too long"))
-            }
-            Some(t) => Ok(stored_key("csrf", t)),
-        };
+        let key = csrf_key(csrf);
         let (session, interaction, grant) = self
-            .step_records(headers, uid, token.as_ref().ok().map(String::as_str))
+            .step_records(headers, uid, key.as_ref().ok().map(String::as_str))
             .await?;
-        let csrf = token.and_then(|_| {
+        let csrf = key.and_then(|_| {
             let grant: Option<CsrfGrant> = grant.map(|b| compact::decode(&b)).transpose()?;
-            match grant {
-                Some(g) if g.session_id == session.id && g.form == form => Ok(()),
-                _ => Err(PageError::page(
-                    ErrorCode::CsrfWrong,
-                    "csrf token unknown, used, or for another form",
-                )),
-            }
+            csrf_verdict(grant, &session.id, form)
         });
         Ok(FormStep {
             session,
