@@ -20,7 +20,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// A connection idle longer than this is pinged before it is lent: the
 /// server, a proxy or a firewall may have closed it meanwhile. Under load
 /// none waits that long, and none is pinged.
-const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+pub(crate) const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
 pub struct HotPool<DB: Database> {
     idle: ArrayQueue<(DB::Connection, Instant)>,

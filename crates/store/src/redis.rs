@@ -153,8 +153,9 @@ impl EphemeralStore for RedisEphemeral {
     }
 }
 
+/// Redis refuses a zero lifetime: at least a second, in milliseconds.
 fn ttl_millis(ttl_secs: u64) -> i64 {
-    i64::try_from(ttl_secs.max(1).saturating_mul(1000)).unwrap_or(i64::MAX)
+    crate::ttl_millis(ttl_secs.max(1))
 }
 
 /// A `GET`'s or `GETDEL`'s answer as an entry.

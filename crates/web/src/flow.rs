@@ -11,6 +11,7 @@
 use crate::compact::{self, CompactRecord};
 use crate::cookies;
 use crate::error::PageError;
+use crate::flow_batch::RecordWrites;
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use relais_core::authorize::AuthorizeRequest;
@@ -141,7 +142,7 @@ fn corrupt(e: serde_json::Error) -> StoreError {
 }
 
 impl AppState {
-    async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    pub(crate) async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let started = std::time::Instant::now();
         let got = self.stores.ephemeral.get(key).await;
         self.metrics.store_op("ephemeral", "get", started.elapsed());
@@ -217,12 +218,17 @@ impl AppState {
         &self,
         headers: &HeaderMap,
     ) -> Result<Option<BrowserSession>, StoreError> {
-        let name = cookies::session_cookie_name(self.settings.sandbox);
-        let Some(id) = cookies::read_cookie(headers, name) else {
+        let Some(key) = self.session_key(headers) else {
             return Ok(None);
         };
-        let bytes = self.get_bytes(&format!("sess:{id}")).await?;
+        let bytes = self.get_bytes(&key).await?;
         self.live_session(bytes)
+    }
+
+    /// The store key of the session the request's cookie names.
+    pub(crate) fn session_key(&self, headers: &HeaderMap) -> Option<String> {
+        let name = cookies::session_cookie_name(self.settings.sandbox);
+        cookies::read_cookie(headers, name).map(|id| format!("sess:{id}"))
     }
 
     /// A stored session, unless past its end (the store's TTL is rounded
@@ -237,8 +243,9 @@ impl AppState {
 
     /// Stores a session, sliding its lifetime on Standard.
     pub async fn save_session(&self, s: &mut BrowserSession) -> Result<(), StoreError> {
-        let ttl = self.session_ttl(s);
-        self.save_record(&format!("sess:{}", s.id), s, ttl).await
+        let mut writes = RecordWrites::new();
+        self.write_session(&mut writes, s)?;
+        self.write_records(&writes).await
     }
 
     /// Slides the session's end (on Standard, within its maximum) and
@@ -274,8 +281,9 @@ impl AppState {
     }
 
     pub async fn save_interaction(&self, i: &Interaction) -> Result<(), StoreError> {
-        self.save_record(&format!("int:{}", i.uid), i, self.settings.session_ttl_secs)
-            .await
+        let mut writes = RecordWrites::new();
+        self.write_interaction(&mut writes, i)?;
+        self.write_records(&writes).await
     }
 
     /// Issues a single-use CSRF token for `form` in this session.

@@ -12,7 +12,6 @@
 //! gets the same answer either way.
 
 use crate::compact::{self, CompactRecord};
-use crate::cookies;
 use crate::error::PageError;
 use crate::flow::{
     csrf_key, csrf_verdict, BrowserSession, CsrfGrant, Interaction, InteractionStep,
@@ -104,8 +103,8 @@ impl AppState {
         self.ephemeral_batch(&writes.ops()).await.map(drop)
     }
 
-    /// Adds the session to `writes`, sliding its lifetime as
-    /// [`AppState::save_session`] does.
+    /// Adds the session to `writes`, its lifetime slid (on Standard,
+    /// within its maximum; [`AppState::session_ttl`]).
     pub fn write_session(
         &self,
         writes: &mut RecordWrites,
@@ -184,11 +183,9 @@ impl AppState {
         headers: &HeaderMap,
         key: &str,
     ) -> Result<Option<(BrowserSession, Option<Vec<u8>>)>, StoreError> {
-        let name = cookies::session_cookie_name(self.settings.sandbox);
-        let Some(id) = cookies::read_cookie(headers, name) else {
+        let Some(sess_key) = self.session_key(headers) else {
             return Ok(None);
         };
-        let sess_key = format!("sess:{id}");
         let mut answers = self
             .ephemeral_batch(&[EphemeralOp::Get(&sess_key), EphemeralOp::Take(key)])
             .await?
@@ -203,13 +200,7 @@ impl AppState {
         session: &BrowserSession,
         uid: &str,
     ) -> Result<Interaction, PageError> {
-        if uid.len() > 64 {
-            return Err(PageError::page(
-                ErrorCode::SessionExpired,
-                "interaction id too long",
-            ));
-        }
-        let bytes = self.stores.ephemeral.get(&format!("int:{uid}")).await?;
+        let bytes = self.get_bytes(&interaction_key(uid)?).await?;
         owned_interaction(session, bytes)
     }
 
@@ -219,16 +210,10 @@ impl AppState {
         uid: &str,
         take: Option<&str>,
     ) -> Result<(BrowserSession, Interaction, Option<Vec<u8>>), PageError> {
-        if uid.len() > 64 {
-            return Err(PageError::page(
-                ErrorCode::SessionExpired,
-                "interaction id too long",
-            ));
-        }
-        let name = cookies::session_cookie_name(self.settings.sandbox);
-        let id = cookies::read_cookie(headers, name)
+        let int_key = interaction_key(uid)?;
+        let sess_key = self
+            .session_key(headers)
             .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "no live session"))?;
-        let (sess_key, int_key) = (format!("sess:{id}"), format!("int:{uid}"));
         let mut ops = vec![EphemeralOp::Get(&sess_key), EphemeralOp::Get(&int_key)];
         ops.extend(take.map(EphemeralOp::Take));
         let mut answers = self.ephemeral_batch(&ops).await?.into_iter();
@@ -239,6 +224,17 @@ impl AppState {
         let interaction = owned_interaction(&session, interaction.flatten())?;
         Ok((session, interaction, taken.flatten()))
     }
+}
+
+/// The store key of the interaction `uid`, if the id can be one.
+fn interaction_key(uid: &str) -> Result<String, PageError> {
+    if uid.len() > 64 {
+        return Err(PageError::page(
+            ErrorCode::SessionExpired,
+            "interaction id too long",
+        ));
+    }
+    Ok(format!("int:{uid}"))
 }
 
 fn owned_interaction(

@@ -11,7 +11,7 @@ mod durable;
 mod ephemeral;
 mod migrate;
 
-use crate::hot_pool::HotPool;
+use crate::hot_pool::{HotPool, IDLE_BEFORE_PING};
 use crate::{StoreError, StoreResult};
 use relais_core::Clock;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
@@ -35,9 +35,6 @@ pub struct PgStore {
 
 /// Connections for the login's statements, besides the pool's 16.
 const HOT_CONNECTIONS: usize = 8;
-
-/// How long a pooled connection may sit idle before it is pinged again.
-const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
 impl PgStore {
     /// Connects to `url` (`postgres://…`) and migrates.
