@@ -11,7 +11,6 @@
 use crate::compact::{self, CompactRecord};
 use crate::cookies;
 use crate::error::PageError;
-use crate::flow_batch::RecordWrites;
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use relais_core::authorize::AuthorizeRequest;
@@ -241,13 +240,6 @@ impl AppState {
         Ok(s.filter(|s| s.expires_at > self.clock.now_millis()))
     }
 
-    /// Stores a session, sliding its lifetime on Standard.
-    pub async fn save_session(&self, s: &mut BrowserSession) -> Result<(), StoreError> {
-        let mut writes = RecordWrites::new();
-        self.write_session(&mut writes, s)?;
-        self.write_records(&writes).await
-    }
-
     /// Slides the session's end (on Standard, within its maximum) and
     /// answers the store TTL that goes with it, in seconds.
     pub(crate) fn session_ttl(&self, s: &mut BrowserSession) -> u64 {
@@ -278,12 +270,6 @@ impl AppState {
             self.settings.session_ttl_secs,
             self.settings.sandbox,
         )
-    }
-
-    pub async fn save_interaction(&self, i: &Interaction) -> Result<(), StoreError> {
-        let mut writes = RecordWrites::new();
-        self.write_interaction(&mut writes, i)?;
-        self.write_records(&writes).await
     }
 
     /// Issues a single-use CSRF token for `form` in this session.

@@ -6,7 +6,7 @@
 //! what it changed: the rotated session, the interaction, the `ready:`
 //! marker or the code. Called one by one, each is a round trip to Redis in
 //! a federation that runs several nodes; [`RecordWrites`] and
-//! [`AppState::step_records`] send each group as one
+//! [`AppState::interaction_for_form`] send each group as one
 //! [`EphemeralStore::batch`](relais_store::EphemeralStore::batch). The
 //! checks stay in the order the step made them one by one, so a request
 //! gets the same answer either way.
@@ -103,8 +103,21 @@ impl AppState {
         self.ephemeral_batch(&writes.ops()).await.map(drop)
     }
 
+    /// Stores a session, sliding its lifetime on Standard.
+    pub async fn save_session(&self, s: &mut BrowserSession) -> Result<(), StoreError> {
+        let mut writes = RecordWrites::new();
+        self.write_session(&mut writes, s)?;
+        self.write_records(&writes).await
+    }
+
+    pub async fn save_interaction(&self, i: &Interaction) -> Result<(), StoreError> {
+        let mut writes = RecordWrites::new();
+        self.write_interaction(&mut writes, i)?;
+        self.write_records(&writes).await
+    }
+
     /// Adds the session to `writes`, its lifetime slid (on Standard,
-    /// within its maximum; [`AppState::session_ttl`]).
+    /// within its maximum).
     pub fn write_session(
         &self,
         writes: &mut RecordWrites,
