@@ -20,6 +20,10 @@ pub enum BenchAction {
         #[arg(long, short)]
         config: Option<String>,
     },
+    /// Times the signatures a login needs, per algorithm, on this machine:
+    /// the floor under the CPU per login (ES256 as `relais bench` runs,
+    /// RS256 as in FranceConnect's topology).
+    CryptoFloor,
 }
 
 #[derive(Args, Debug, Clone)]

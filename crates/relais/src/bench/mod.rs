@@ -150,6 +150,17 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         };
         return populate::run(cfg, db.as_deref(), &spec).await;
     }
+    if let Some(args::BenchAction::CryptoFloor) = &args.action {
+        println!(
+            "ES256, as relais bench: {}",
+            crypto_floor::measure(false, false)?.summary()
+        );
+        println!(
+            "RS256 on both legs, as FranceConnect: {}",
+            crypto_floor::rs256_login()?.summary()
+        );
+        return Ok(());
+    }
     let plus_keys = if args.plus {
         if args.url.is_some() {
             return Err("--plus measures a spawned deployment (its service keys are the bench's); drop --url".into());

@@ -80,17 +80,7 @@ impl Report {
         if let Some(c) = self.federation_connections_per_login {
             println!("federation connections accepted per login: {c:.1}");
         }
-        let floor = &self.crypto_floor;
-        println!(
-            "cryptography floor: {:.3} ms per login ({})",
-            floor.per_login_ms,
-            floor
-                .operations
-                .iter()
-                .map(|o| format!("{} × {} µs {}", o.per_login, o.micros.round(), o.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        println!("cryptography floor: {}", self.crypto_floor.summary());
         println!();
         println!(
             "{:<14} {:>8} {:>9} {:>9} {:>9} {:>9}",

@@ -1,0 +1,214 @@
+// Relais beside FranceConnect's engine, in one run on one machine:
+//   load (fresh browser per login) → service (openid-client) → broker → IdP (oidc-provider, auto-login)
+// The broker is Relais (`relais serve`, SQLite, RS256 to the service) or the
+// engine (engine.cjs); everything else is the same processes' code. Rounds
+// alternate the two brokers so that the machine's drift hits both alike.
+// Reports, per broker, the CPU its process spent per complete login (user +
+// system, from /proc), its peak resident memory, and the login's latency.
+//   node run.cjs [--logins 2000] [--warmup 200] [--concurrency 8] [--rounds 2]
+//                [--relais target/release/relais] [--only relais|engine]
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { login } = require('./browser.cjs');
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const LOGINS = Number(arg('logins', 2000));
+const WARMUP = Number(arg('warmup', 200));
+const CONCURRENCY = Number(arg('concurrency', 8));
+const ROUNDS = Number(arg('rounds', 2));
+const RELAIS = path.resolve(arg('relais', path.join(__dirname, '../../target/release/relais')));
+const ONLY = arg('only', '');
+const TICK = 100; // CLK_TCK on Linux
+const net = require('node:net');
+// Four free ports, taken once: the IdP, each broker, the service.
+const freePort = () => new Promise((resolve) => {
+  const srv = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = srv.address();
+    srv.close(() => resolve(port));
+  });
+});
+let IDP_PORT, RELAIS_PORT, ENGINE_PORT, SERVICE_PORT, IDP, SERVICE, BROKERS;
+async function choosePorts() {
+  [IDP_PORT, RELAIS_PORT, ENGINE_PORT, SERVICE_PORT] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  IDP = `http://localhost:${IDP_PORT}`;
+  SERVICE = `http://localhost:${SERVICE_PORT}`;
+  BROKERS = {
+    relais: { issuer: `http://localhost:${RELAIS_PORT}/api/v2` },
+    engine: { issuer: `http://localhost:${ENGINE_PORT}` },
+  };
+}
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'side-by-side-'));
+
+function start(name, cmd, args, env) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
+  child.on('exit', (code) => { if (code && !child.stopping) console.error(`${name} exited ${code}: ${err}`); });
+  child.stop = () => { child.stopping = true; child.kill('SIGTERM'); };
+  child.label = name;
+  return child;
+}
+
+async function ready(url) {
+  for (let i = 0; i < 300; i++) {
+    try { if ((await fetch(url)).ok) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+function cpuSeconds(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICK; // utime, stime
+}
+
+function peakRssMiB(pid) {
+  const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
+  return Number(m[1]) / 1024;
+}
+
+function relaisConfig() {
+  const file = path.join(work, 'relais.toml');
+  const dir = fs.mkdtempSync(path.join(work, 'relais-'));
+  fs.writeFileSync(file, `
+[server]
+listen = "127.0.0.1:${RELAIS_PORT}"
+public_url = "http://localhost:${RELAIS_PORT}"
+platform = "standard"
+sandbox = true
+[secrets]
+master_key = "side-by-side-master-key-0123456789abcdef"
+sub_secret = "side-by-side-sub-secret-0123456789abcdef"
+[storage]
+sqlite_path = "${dir}/relais.db"
+ephemeral = "memory"
+[events]
+output = "${dir}/events.jsonl"
+[limits]
+rate_limits = false
+[[service_providers]]
+client_id = "service"
+client_secret = "side-by-side-service-secret-0123456789"
+name = "Mairie (banc d'essai)"
+redirect_uris = ["${SERVICE}/callback"]
+scopes = ["openid", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry", "email"]
+token_endpoint_auth_method = "client_secret_post"
+id_token_signed_response_alg = "RS256"
+userinfo_signed_response_alg = "RS256"
+[[identity_providers]]
+id = "upstream"
+title = "Mon fournisseur d'identité"
+discovery_url = "${IDP}/.well-known/openid-configuration"
+client_id = "broker"
+client_secret = "side-by-side-idp-secret-0123456789"
+token_endpoint_auth_method = "client_secret_post"
+id_token_signed_response_alg = "RS256"
+allowed_acr = ["eidas1"]
+amr = ["pwd"]
+`);
+  return file;
+}
+
+function startBroker(name) {
+  if (name === 'relais') {
+    return start('relais', RELAIS, ['serve', '--config', relaisConfig()], { RELAIS_LOG: 'warn' });
+  }
+  return start('engine', process.execPath, [path.join(__dirname, 'engine.cjs')], {
+    ISSUER: BROKERS.engine.issuer, PORT: String(ENGINE_PORT), IDP, SERVICE_REDIRECT_URI: `${SERVICE}/callback`,
+  });
+}
+
+async function drive(total) {
+  const latencies = [];
+  let next = 0;
+  let failures = 0;
+  let firstError;
+  const worker = async () => {
+    while (next < total) {
+      next++;
+      const t0 = process.hrtime.bigint();
+      try {
+        await login(`${SERVICE}/login`, 'Bonjour Angela Claire Louise DUBOIS');
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      } catch (e) {
+        failures++;
+        firstError = firstError || e.message;
+      }
+    }
+  };
+  const t0 = Date.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  latencies.sort((a, b) => a - b);
+  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] || 0;
+  return { wall: (Date.now() - t0) / 1000, ok: latencies.length, failures, firstError, p50: q(0.5), p99: q(0.99) };
+}
+
+async function measure(name, idp) {
+  const broker = startBroker(name);
+  await ready(`${BROKERS[name].issuer}/.well-known/openid-configuration`);
+  const service = start('service', process.execPath, [path.join(__dirname, 'service.cjs')], {
+    ISSUER: BROKERS[name].issuer, PORT: String(SERVICE_PORT),
+  });
+  try {
+    await ready(`${SERVICE}/`);
+    const warm = await drive(WARMUP);
+    if (warm.failures) throw new Error(`${name}: ${warm.failures} failed logins in warm-up: ${warm.firstError}`);
+    const before = { broker: cpuSeconds(broker.pid), idp: cpuSeconds(idp.pid), service: cpuSeconds(service.pid) };
+    const run = await drive(LOGINS);
+    const after = { broker: cpuSeconds(broker.pid), idp: cpuSeconds(idp.pid), service: cpuSeconds(service.pid) };
+    const per = (k) => ((after[k] - before[k]) * 1000) / Math.max(run.ok, 1);
+    return {
+      broker: name, logins: run.ok, failures: run.failures, firstError: run.firstError,
+      cpu_ms_per_login: per('broker'), peak_rss_mib: peakRssMiB(broker.pid),
+      logins_per_s: run.ok / run.wall, p50_ms: run.p50, p99_ms: run.p99,
+      idp_cpu_ms: per('idp'), service_cpu_ms: per('service'),
+    };
+  } finally {
+    service.stop();
+    broker.stop();
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+(async () => {
+  await choosePorts();
+  const idp = start('idp', process.execPath, [path.join(__dirname, 'idp.cjs')], {
+    ISSUER: IDP, PORT: String(IDP_PORT),
+    REDIRECT_URIS: `${BROKERS.relais.issuer}/idp/callback,${BROKERS.engine.issuer}/oidc-callback`,
+  });
+  const results = [];
+  try {
+    await ready(`${IDP}/.well-known/openid-configuration`);
+    const order = ONLY ? [ONLY] : ['relais', 'engine'];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of order) {
+        const r = await measure(name, idp);
+        results.push(r);
+        console.log(JSON.stringify(r));
+      }
+    }
+  } finally {
+    idp.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  try {
+    const floor = require('node:child_process').execFileSync(RELAIS, ['bench', 'crypto-floor'], { encoding: 'utf8' });
+    console.log(`\nRelais' cryptography floor on this machine:\n${floor.trim()}`);
+  } catch { /* an older binary without the subcommand */ }
+  console.log(`\n${LOGINS} logins per run after ${WARMUP} of warm-up, ${CONCURRENCY} browsers at once, RS256 on both legs, new connections per login`);
+  console.log('| broker | CPU per login | peak RSS | logins/s | p50 | p99 | failures |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    console.log(`| ${r.broker} | ${r.cpu_ms_per_login.toFixed(3)} ms | ${r.peak_rss_mib.toFixed(1)} MiB | ${r.logins_per_s.toFixed(0)} | ${r.p50_ms.toFixed(1)} ms | ${r.p99_ms.toFixed(1)} ms | ${r.failures} |`);
+  }
+  const best = (b) => Math.min(...results.filter((r) => r.broker === b).map((r) => r.cpu_ms_per_login));
+  if (!ONLY) console.log(`\nengine / relais CPU per login (best of each): ${(best('engine') / best('relais')).toFixed(1)}×`);
+  if (results.some((r) => r.failures)) process.exitCode = 1;
+})().catch((e) => { console.error(e.message); process.exit(1); });
