@@ -39,6 +39,10 @@ if [ ! -d tests/interop/node/node_modules/openid-client ]; then
   echo "install-test-deps: installing openid-client (a second independent OpenID Connect client)"
   (cd tests/interop/node && npm ci --ignore-scripts --no-audit --no-fund --silent)
 fi
+if [ ! -d bench/side-by-side/node_modules/oidc-provider ] || [ ! -d bench/side-by-side/node_modules/openid-client ]; then
+  echo "install-test-deps: installing oidc-provider and openid-client (FranceConnect's engine, for the side-by-side rig)"
+  (cd bench/side-by-side && npm ci --ignore-scripts --no-audit --no-fund --silent)
+fi
 if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ] || [ ! -d tests/browser/node_modules/@gouvfr/dsfr ]; then
   echo "install-test-deps: installing playwright-core (driver only, no browser download) axe-core and the DSFR"
   (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --silent)

@@ -17,4 +17,8 @@ else
   cargo test --workspace --all-features --no-fail-fast
 fi
 scripts/browser-test.sh
+# The side-by-side rig, briefly: Relais and FranceConnect's engine each
+# complete logins through an oidc-provider IdP for an openid-client service
+# (RS256 on both legs); any failed login fails the suite.
+scripts/side-by-side.sh --relais "${CARGO_TARGET_DIR:-target}/debug/relais" --logins 40 --warmup 5 --rounds 1
 scripts/fuzz.sh 10

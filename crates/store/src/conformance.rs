@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod accounts;
-mod ephemeral_batch;
+pub(crate) mod ephemeral_batch;
 
 use crate::records::{ConfigKind, StoredKey};
 use crate::{ConfigStore, EphemeralStore, EventStore, KeyStore};

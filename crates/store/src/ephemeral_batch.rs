@@ -25,4 +25,14 @@ pub enum EphemeralOp<'a> {
     },
     /// Deletes an entry: answers `None`.
     Delete(&'a str),
+    /// Stores a value for `ttl_secs` only while the entry `if_present`
+    /// lives: answers `None`. A page's form token is written in the trip
+    /// that reads the page's records, yet never for an interaction that
+    /// does not exist (no write on a made-up URL).
+    PutIfPresent {
+        key: &'a str,
+        value: &'a [u8],
+        ttl_secs: u64,
+        if_present: &'a str,
+    },
 }

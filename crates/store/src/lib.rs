@@ -18,6 +18,7 @@ pub mod memory;
 pub mod postgres;
 pub mod records;
 pub mod redis;
+mod redis_batch;
 mod rows;
 mod sql;
 mod sql_accounts;
@@ -68,27 +69,46 @@ pub trait EphemeralStore: Send + Sync + 'static {
     /// a take's entry; `None` for a put or a delete). A backend behind a
     /// network sends them in one round trip ([`ephemeral_batch`]).
     async fn batch(&self, ops: &[EphemeralOp<'_>]) -> StoreResult<Vec<Option<Vec<u8>>>> {
-        let mut answers = Vec::with_capacity(ops.len());
-        for op in ops {
-            answers.push(match *op {
-                EphemeralOp::Get(key) => self.get(key).await?,
-                EphemeralOp::Take(key) => self.take(key).await?,
-                EphemeralOp::Put {
-                    key,
-                    value,
-                    ttl_secs,
-                } => {
-                    self.put(key, value, ttl_secs).await?;
-                    None
-                }
-                EphemeralOp::Delete(key) => {
-                    self.delete(key).await?;
-                    None
-                }
-            });
-        }
-        Ok(answers)
+        one_by_one(self, ops).await
     }
+}
+
+/// [`EphemeralStore::batch`] as separate calls, in order.
+pub async fn one_by_one<S: EphemeralStore + ?Sized>(
+    s: &S,
+    ops: &[EphemeralOp<'_>],
+) -> StoreResult<Vec<Option<Vec<u8>>>> {
+    let mut answers = Vec::with_capacity(ops.len());
+    for op in ops {
+        answers.push(match *op {
+            EphemeralOp::Get(key) => s.get(key).await?,
+            EphemeralOp::Take(key) => s.take(key).await?,
+            EphemeralOp::Put {
+                key,
+                value,
+                ttl_secs,
+            } => {
+                s.put(key, value, ttl_secs).await?;
+                None
+            }
+            EphemeralOp::PutIfPresent {
+                key,
+                value,
+                ttl_secs,
+                if_present,
+            } => {
+                if s.get(if_present).await?.is_some() {
+                    s.put(key, value, ttl_secs).await?;
+                }
+                None
+            }
+            EphemeralOp::Delete(key) => {
+                s.delete(key).await?;
+                None
+            }
+        });
+    }
+    Ok(answers)
 }
 
 /// Counters shared by every node of a federation, for rate limits: each

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use fred::prelude::*;
 use std::time::Duration;
 
-fn unavailable(e: fred::error::Error) -> StoreError {
+pub(crate) fn unavailable(e: fred::error::Error) -> StoreError {
     StoreError::Unavailable(format!(
         "redis: {}",
         e.details().chars().take(200).collect::<String>()
@@ -18,8 +18,12 @@ fn unavailable(e: fred::error::Error) -> StoreError {
 
 #[derive(Clone)]
 pub struct RedisEphemeral {
-    pool: Pool,
+    pub(crate) pool: Pool,
     prefix: String,
+    /// A cluster spreads keys over nodes: a batch's keys may not share one,
+    /// so a batch there is a pipeline rather than one script.
+    pub(crate) clustered: bool,
+    pub(crate) batch_script: fred::types::scripts::Script,
 }
 
 impl RedisEphemeral {
@@ -27,6 +31,7 @@ impl RedisEphemeral {
     pub async fn connect(url: &str, prefix: &str) -> StoreResult<RedisEphemeral> {
         let config = Config::from_url(url)
             .map_err(|e| StoreError::Unavailable(format!("redis URL: {}", e.details())))?;
+        let clustered = config.server.is_clustered();
         let pool = Builder::from_config(config)
             .with_connection_config(|c| {
                 c.connection_timeout = Duration::from_secs(2);
@@ -43,10 +48,12 @@ impl RedisEphemeral {
         Ok(RedisEphemeral {
             pool,
             prefix: prefix.to_owned(),
+            clustered,
+            batch_script: crate::redis_batch::script(),
         })
     }
 
-    fn key(&self, key: &str) -> String {
+    pub(crate) fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
 }
@@ -111,55 +118,27 @@ impl EphemeralStore for RedisEphemeral {
         Ok(0)
     }
 
-    /// One pipeline on one connection: the commands are written together
-    /// and their answers read together, in order.
+    /// One script call (see [`crate::redis_batch`]); on a cluster one
+    /// pipeline, or separate calls when a put depends on another key.
     async fn batch(&self, ops: &[EphemeralOp<'_>]) -> StoreResult<Vec<Option<Vec<u8>>>> {
-        let pipeline = self.pool.next().pipeline();
-        for op in ops {
-            // Queuing only buffers the command: nothing is sent yet.
-            let queued: Result<(), _> = match *op {
-                EphemeralOp::Get(key) => pipeline.get(self.key(key)).await,
-                EphemeralOp::Take(key) => pipeline.getdel(self.key(key)).await,
-                EphemeralOp::Put {
-                    key,
-                    value,
-                    ttl_secs,
-                } => {
-                    pipeline
-                        .set(
-                            self.key(key),
-                            value,
-                            Some(Expiration::PX(ttl_millis(ttl_secs))),
-                            None,
-                            false,
-                        )
-                        .await
-                }
-                EphemeralOp::Delete(key) => pipeline.del(self.key(key)).await,
-            };
-            queued.map_err(unavailable)?;
+        let conditional = |op: &EphemeralOp<'_>| matches!(op, EphemeralOp::PutIfPresent { .. });
+        if self.clustered && ops.iter().any(conditional) {
+            crate::one_by_one(self, ops).await
+        } else if self.clustered {
+            self.batch_pipelined(ops).await
+        } else {
+            self.batch_scripted(ops).await
         }
-        let answers = pipeline.try_all::<Value>().await;
-        ops.iter()
-            .zip(answers)
-            .map(|(op, answer)| {
-                let value = answer.map_err(unavailable)?;
-                Ok(match op {
-                    EphemeralOp::Get(_) | EphemeralOp::Take(_) => entry(value)?,
-                    EphemeralOp::Put { .. } | EphemeralOp::Delete(_) => None,
-                })
-            })
-            .collect()
     }
 }
 
 /// Redis refuses a zero lifetime: at least a second, in milliseconds.
-fn ttl_millis(ttl_secs: u64) -> i64 {
+pub(crate) fn ttl_millis(ttl_secs: u64) -> i64 {
     crate::ttl_millis(ttl_secs.max(1))
 }
 
 /// A `GET`'s or `GETDEL`'s answer as an entry.
-fn entry(value: Value) -> StoreResult<Option<Vec<u8>>> {
+pub(crate) fn entry(value: Value) -> StoreResult<Option<Vec<u8>>> {
     match value {
         Value::Null => Ok(None),
         Value::Bytes(b) => Ok(Some(b.to_vec())),
@@ -228,5 +207,40 @@ mod tests {
         let s = Arc::new(s);
         conformance::hit_counter(s.clone(), &conformance::Advance::RealTime).await;
         conformance::ephemeral_concurrent_take(s).await;
+    }
+
+    /// A batch is one script call; the server may forget its scripts (a
+    /// restart, `SCRIPT FLUSH`, a failover): the next batch loads it again.
+    /// On a cluster a batch is a pipeline: the same answers.
+    #[tokio::test]
+    async fn redis_batches_survive_a_script_flush_and_pipeline_alike() {
+        if !available(
+            "redis_batches_survive_a_script_flush_and_pipeline_alike",
+            &[Backend::Redis],
+        )
+        .await
+        {
+            return;
+        }
+        let prefix = format!("relais-test-{}:", relais_core::SystemRandomness.hex(6));
+        let mut s = RedisEphemeral::connect(&url(), &prefix).await.unwrap();
+        let put = EphemeralOp::Put {
+            key: "flushed",
+            value: b"\x00v",
+            ttl_secs: 60,
+        };
+        s.batch(&[put]).await.unwrap();
+        s.pool.next().script_flush(false).await.unwrap();
+        let answers = s
+            .batch(&[EphemeralOp::Get("flushed"), EphemeralOp::Take("flushed")])
+            .await
+            .unwrap();
+        assert_eq!(
+            answers,
+            vec![Some(b"\x00v".to_vec()), Some(b"\x00v".to_vec())]
+        );
+        assert_eq!(s.get("flushed").await.unwrap(), None, "taken in the batch");
+        s.clustered = true;
+        crate::conformance::ephemeral_batch::batch(&s, &conformance::Advance::RealTime).await;
     }
 }

@@ -226,8 +226,13 @@ impl AppState {
 
     /// The store key of the session the request's cookie names.
     pub(crate) fn session_key(&self, headers: &HeaderMap) -> Option<String> {
+        self.session_id(headers).map(|id| format!("sess:{id}"))
+    }
+
+    /// The session id the request's cookie names (live or not).
+    pub(crate) fn session_id(&self, headers: &HeaderMap) -> Option<String> {
         let name = cookies::session_cookie_name(self.settings.sandbox);
-        cookies::read_cookie(headers, name).map(|id| format!("sess:{id}"))
+        cookies::read_cookie(headers, name).map(str::to_owned)
     }
 
     /// A stored session, unless past its end (the store's TTL is rounded

@@ -18,6 +18,7 @@ use crate::flow::{
 };
 use crate::state::AppState;
 use axum::http::HeaderMap;
+use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 use relais_store::{EphemeralOp, StoreError};
 
@@ -83,6 +84,25 @@ pub struct FormStep {
     /// The CSRF grant's verdict, checked by the step after its own checks
     /// of the interaction (the order of the answers one by one).
     pub csrf: Result<(), PageError>,
+}
+
+/// What the IdP callback reads ([`AppState::callback_records`]).
+pub struct CallbackRecords {
+    pub session: BrowserSession,
+    /// The IdP attempt the state names, taken.
+    pub attempt: Option<Vec<u8>>,
+    /// The interaction the state's prefix names, as read.
+    named: Option<(String, Option<Vec<u8>>)>,
+}
+
+/// What a page with a form reads, and the form's new token.
+pub struct PageStep {
+    pub session: BrowserSession,
+    pub interaction: Interaction,
+    /// The token the page's form carries.
+    pub csrf: String,
+    /// Its grant's store key: deleted by a step that shows no form.
+    pub csrf_key: String,
 }
 
 impl AppState {
@@ -165,6 +185,43 @@ impl AppState {
         Ok((session, interaction))
     }
 
+    /// [`AppState::interaction_for`] and a new single-use CSRF token for the
+    /// page's `form`, written in the same trip — only beside a live
+    /// interaction, so a made-up URL writes nothing. Its key, for a page
+    /// that ends up not showing the form.
+    pub async fn interaction_for_page(
+        &self,
+        headers: &HeaderMap,
+        uid: &str,
+        form: &str,
+    ) -> Result<PageStep, PageError> {
+        let token = self.random.token(24);
+        let key = stored_key("csrf", &token);
+        let int_key = interaction_key(uid)?;
+        let grant = self
+            .session_id(headers)
+            .map(|session_id| {
+                compact::encode(&CsrfGrant {
+                    session_id,
+                    form: form.to_owned(),
+                })
+            })
+            .transpose()?;
+        let extra = grant.as_deref().map(|value| EphemeralOp::PutIfPresent {
+            key: &key,
+            value,
+            ttl_secs: self.settings.session_ttl_secs,
+            if_present: &int_key,
+        });
+        let (session, interaction, _) = self.step_records(headers, uid, extra).await?;
+        Ok(PageStep {
+            session,
+            interaction,
+            csrf: token,
+            csrf_key: key,
+        })
+    }
+
     /// [`AppState::interaction_for`] and the form's single-use CSRF token
     /// for `form`, taken in the same trip.
     pub async fn interaction_for_form(
@@ -175,9 +232,8 @@ impl AppState {
         form: &str,
     ) -> Result<FormStep, PageError> {
         let key = csrf_key(csrf);
-        let (session, interaction, grant) = self
-            .step_records(headers, uid, key.as_ref().ok().map(String::as_str))
-            .await?;
+        let take = key.as_ref().ok().map(|k| EphemeralOp::Take(k));
+        let (session, interaction, grant) = self.step_records(headers, uid, take).await?;
         let csrf = key.and_then(|_| {
             let grant: Option<CsrfGrant> = grant.map(|b| compact::decode(&b)).transpose()?;
             csrf_verdict(grant, &session.id, form)
@@ -189,22 +245,45 @@ impl AppState {
         })
     }
 
-    /// The caller's live session, with the entry `key` taken in the same
-    /// trip; `None` without a live session.
-    pub async fn session_taking(
+    /// The IdP callback's records in one trip: the caller's live session,
+    /// the attempt `idp:<state>` taken and, when the state starts with its
+    /// interaction's id (`<uid>.<random>`, see the chooser), that
+    /// interaction; `None` without a live session.
+    pub async fn callback_records(
         &self,
         headers: &HeaderMap,
-        key: &str,
-    ) -> Result<Option<(BrowserSession, Option<Vec<u8>>)>, StoreError> {
+        state: &str,
+    ) -> Result<Option<CallbackRecords>, PageError> {
         let Some(sess_key) = self.session_key(headers) else {
             return Ok(None);
         };
-        let mut answers = self
-            .ephemeral_batch(&[EphemeralOp::Get(&sess_key), EphemeralOp::Take(key)])
-            .await?
-            .into_iter();
-        let (session, taken) = (answers.next().flatten(), answers.next().flatten());
-        Ok(self.live_session(session)?.map(|s| (s, taken)))
+        let attempt_key = format!("idp:{state}");
+        let named_uid = state.split_once('.').map(|(uid, _)| uid);
+        let int_key = named_uid.map(interaction_key).transpose()?;
+        let mut ops = vec![EphemeralOp::Get(&sess_key), EphemeralOp::Take(&attempt_key)];
+        ops.extend(int_key.as_deref().map(EphemeralOp::Get));
+        let mut answers = self.ephemeral_batch(&ops).await?.into_iter();
+        let (session, attempt) = (answers.next().flatten(), answers.next().flatten());
+        let named = named_uid.map(|uid| (uid.to_owned(), answers.next().flatten()));
+        Ok(self.live_session(session)?.map(|session| CallbackRecords {
+            session,
+            attempt,
+            named,
+        }))
+    }
+
+    /// The interaction of an IdP attempt, `uid`: the one the callback read
+    /// if the state named it, else read now (an attempt made before states
+    /// named their interaction).
+    pub async fn callback_interaction(
+        &self,
+        records: &mut CallbackRecords,
+        uid: &str,
+    ) -> Result<Interaction, PageError> {
+        match records.named.take() {
+            Some((named, bytes)) if named == uid => owned_interaction(&records.session, bytes),
+            _ => self.interaction_of(&records.session, uid).await,
+        }
     }
 
     /// The interaction `uid`, which must belong to `session`.
@@ -221,14 +300,14 @@ impl AppState {
         &self,
         headers: &HeaderMap,
         uid: &str,
-        take: Option<&str>,
+        extra: Option<EphemeralOp<'_>>,
     ) -> Result<(BrowserSession, Interaction, Option<Vec<u8>>), PageError> {
         let int_key = interaction_key(uid)?;
         let sess_key = self
             .session_key(headers)
             .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "no live session"))?;
         let mut ops = vec![EphemeralOp::Get(&sess_key), EphemeralOp::Get(&int_key)];
-        ops.extend(take.map(EphemeralOp::Take));
+        ops.extend(extra);
         let mut answers = self.ephemeral_batch(&ops).await?.into_iter();
         let (session, interaction, taken) = (answers.next(), answers.next(), answers.next());
         let session = self

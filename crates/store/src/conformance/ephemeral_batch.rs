@@ -57,6 +57,37 @@ pub async fn batch<S: EphemeralStore>(s: &S, time: &Advance<'_>) {
     );
     assert!(s.batch(&[]).await.unwrap().is_empty(), "an empty batch");
 
+    // A conditional put writes only beside a live entry.
+    let answers = s
+        .batch(&[
+            EphemeralOp::Get("b:sess"),
+            EphemeralOp::PutIfPresent {
+                key: "b:form",
+                value: &bin,
+                ttl_secs: 30,
+                if_present: "b:sess",
+            },
+            EphemeralOp::PutIfPresent {
+                key: "b:orphan",
+                value: b"x",
+                ttl_secs: 30,
+                if_present: "b:missing",
+            },
+            EphemeralOp::Get("b:form"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        answers,
+        vec![Some(b"rotated".to_vec()), None, None, Some(bin.clone())],
+        "written beside a live entry, readable in the same batch"
+    );
+    assert_eq!(
+        s.get("b:orphan").await.unwrap(),
+        None,
+        "never written beside a missing entry"
+    );
+
     // A batched put keeps its own lifetime.
     time.by_millis(2500).await;
     assert_eq!(

@@ -25,7 +25,10 @@ pub async fn show(
     headers: HeaderMap,
     PagePath(uid): PagePath<String>,
 ) -> Result<Response, PageError> {
-    let (session, interaction) = app.interaction_for(&headers, &uid).await?;
+    let step = app
+        .interaction_for_page(&headers, &uid, &format!("chooser:{uid}"))
+        .await?;
+    let (session, interaction, csrf) = (step.session, step.interaction, step.csrf);
     if interaction.step == InteractionStep::Done {
         return Err(PageError::page(
             ErrorCode::AbnormalNavigation,
@@ -61,9 +64,6 @@ pub async fn show(
             }
         })
         .collect();
-    let csrf = app
-        .issue_csrf(&session.id, &format!("chooser:{uid}"))
-        .await?;
     app.events.emit(app.login_event(
         EventKind::FcShowedIdpChoice,
         &headers,
@@ -180,7 +180,9 @@ async fn prepare_redirect(
         )
         .with_back(back.clone())
     })?;
-    let state = app.random.hex(32);
+    // The state names the interaction first, so the callback reads it in
+    // the trip that takes the attempt; the attempt stays the authority.
+    let state = format!("{}.{}", interaction.uid, app.random.hex(32));
     let nonce = app.random.hex(32);
     let verifier = app.random.token(48);
     let attempt = IdpAttempt {

@@ -29,15 +29,6 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-async fn context(
-    app: &AppState,
-    headers: &HeaderMap,
-    uid: &str,
-) -> Result<(BrowserSession, Interaction, Arc<ServiceProvider>), PageError> {
-    let (session, interaction) = app.interaction_for(headers, uid).await?;
-    at_consent(app, session, interaction)
-}
-
 /// The interaction must be waiting for consent, its service still registered.
 fn at_consent(
     app: &AppState,
@@ -62,7 +53,10 @@ pub async fn show(
     headers: HeaderMap,
     PagePath(uid): PagePath<String>,
 ) -> Result<Response, PageError> {
-    let (mut session, mut interaction, sp) = context(&app, &headers, &uid).await?;
+    let step = app
+        .interaction_for_page(&headers, &uid, &format!("consent:{uid}"))
+        .await?;
+    let (mut session, mut interaction, sp) = at_consent(&app, step.session, step.interaction)?;
     // Auto-login never skips a consent the service's citizens must give
     // (registration refuses that combination; this holds whatever is stored).
     // `prompt=none` was checked at authorize: no page may be shown.
@@ -74,9 +68,30 @@ pub async fn show(
             Some(&session),
             Some(&interaction),
         ));
-        return complete(&app, &headers, &mut session, &mut interaction, &sp).await;
+        // No page: its form's token goes with the code's writes.
+        let unused_form = Some(step.csrf_key);
+        return complete(
+            &app,
+            &headers,
+            &mut session,
+            &mut interaction,
+            &sp,
+            unused_form,
+        )
+        .await;
     }
-    render(&app, &headers, &session, &interaction, &sp, false).await
+    let form = Form {
+        csrf: Some(step.csrf),
+        missing_consent: false,
+    };
+    render(&app, &headers, &session, &interaction, &sp, form).await
+}
+
+/// The consent page's form: its token (a new one is issued when `None`)
+/// and whether the citizen sent it without the box ticked.
+struct Form {
+    csrf: Option<String>,
+    missing_consent: bool,
 }
 
 async fn render(
@@ -85,8 +100,9 @@ async fn render(
     session: &BrowserSession,
     interaction: &Interaction,
     sp: &ServiceProvider,
-    missing_consent: bool,
+    form: Form,
 ) -> Result<Response, PageError> {
+    let missing_consent = form.missing_consent;
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
     let t = Tr::new(
         locale,
@@ -123,9 +139,13 @@ async fn render(
             }
         })
         .collect();
-    let csrf = app
-        .issue_csrf(&session.id, &format!("consent:{}", interaction.uid))
-        .await?;
+    let csrf = match form.csrf {
+        Some(token) => token,
+        None => {
+            app.issue_csrf(&session.id, &format!("consent:{}", interaction.uid))
+                .await?
+        }
+    };
     app.events.emit(app.login_event(
         EventKind::FcShowedConsent,
         headers,
@@ -173,9 +193,13 @@ pub async fn accept(
     step.csrf
         .map_err(|e| e.with_back(Some(format!("/api/v2/interaction/{uid}/cancel"))))?;
     if sp.consent_required(app.settings.platform) && form.consent.as_deref() != Some("yes") {
-        return render(&app, &headers, &session, &interaction, &sp, true).await;
+        let form = Form {
+            csrf: None,
+            missing_consent: true,
+        };
+        return render(&app, &headers, &session, &interaction, &sp, form).await;
     }
-    complete(&app, &headers, &mut session, &mut interaction, &sp).await
+    complete(&app, &headers, &mut session, &mut interaction, &sp, None).await
 }
 
 /// Issues the one authorization code of this login and sends it to the service.
@@ -185,6 +209,7 @@ async fn complete(
     session: &mut BrowserSession,
     interaction: &mut Interaction,
     sp: &ServiceProvider,
+    unused_form: Option<String>,
 ) -> Result<Response, PageError> {
     if let Some(login) = &interaction.login {
         if let Some(code) = app
@@ -237,6 +262,9 @@ async fn complete(
     let code = app.random.token(32);
     let mut writes = RecordWrites::new();
     writes.put(stored_key("code", &code), &grant, CODE_TTL)?;
+    if let Some(key) = unused_form {
+        writes.delete(key);
+    }
     let sso_same_service =
         interaction.sso && session.issued.iter().any(|(c, _)| *c == sp.client_id);
     if !session

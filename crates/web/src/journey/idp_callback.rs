@@ -45,20 +45,23 @@ pub async fn callback(
         .state
         .filter(|s| !s.is_empty() && s.len() <= 128)
         .ok_or_else(|| PageError::page(ErrorCode::IdpCallbackNoState, "callback without state"))?;
-    // The session and the attempt in one trip: the attempt is single use,
-    // and bound to the session that made it.
-    let (session, attempt) = app
-        .session_taking(&headers, &format!("idp:{state}"))
+    // The session, the attempt and its interaction in one trip: the
+    // attempt is single use, and bound to the session that made it.
+    let mut records = app
+        .callback_records(&headers, &state)
         .await?
         .ok_or_else(|| {
             PageError::page(ErrorCode::SessionExpired, "no live session at IdP callback")
         })?;
-    let attempt: IdpAttempt = attempt
+    let attempt: IdpAttempt = records
+        .attempt
+        .take()
         .map(|b| compact::decode(&b))
         .transpose()?
-        .filter(|a: &IdpAttempt| a.session_id == session.id)
+        .filter(|a: &IdpAttempt| a.session_id == records.session.id)
         .ok_or_else(|| PageError::page(ErrorCode::IdpCallbackWrongState, "unknown state"))?;
-    let mut interaction = app.interaction_of(&session, &attempt.uid).await?;
+    let mut interaction = app.callback_interaction(&mut records, &attempt.uid).await?;
+    let session = records.session;
     let back = Some(format!("/api/v2/interaction/{}/cancel", interaction.uid));
     let idp = app.registry.idp(&attempt.idp_id).ok_or_else(|| {
         PageError::page(ErrorCode::IdpUnknown, "idp removed").with_back(back.clone())

@@ -1,0 +1,174 @@
+//! A batch of ephemeral operations on Redis ([`EphemeralStore::batch`]).
+//!
+//! fred writes each command of a pipeline with its own flush: a step's
+//! three or four operations still cost three or four `writev` calls, three
+//! or four answers routed back one by one. One `EVALSHA` of a small script
+//! carries the whole batch in one command: one write, one answer. The
+//! script only replays the operations in order (`GET`, `GETDEL`, `SET … PX`,
+//! `DEL`), so each keeps its own guarantee; Redis runs a script without
+//! interleaving, which is stronger than a pipeline and changes no answer.
+//! A cluster cannot run it (a script's keys must live on one node), so
+//! there a batch stays a pipeline.
+//!
+//! [`EphemeralStore::batch`]: crate::EphemeralStore::batch
+
+use crate::redis::{entry, ttl_millis, unavailable, RedisEphemeral};
+use crate::{EphemeralOp, StoreError, StoreResult};
+use fred::prelude::*;
+use fred::types::scripts::Script;
+
+/// `ARGV[1]` names the operations, one letter each (`g`et, `t`ake, `p`ut,
+/// `c`onditional put, `d`elete). Each takes its key from the next `KEYS`
+/// (a conditional put, then the key that must exist), and each put its
+/// value and lifetime in milliseconds from the next two `ARGV`. Answers one
+/// entry per operation: the value read, or `false` (nil) for none and for
+/// writes.
+const BATCH_LUA: &str = r"
+local ops = ARGV[1]
+local key = 1
+local arg = 2
+local out = {}
+for i = 1, #ops do
+  local op = string.sub(ops, i, i)
+  out[i] = false
+  if op == 'g' then
+    out[i] = redis.call('GET', KEYS[key])
+  elseif op == 't' then
+    out[i] = redis.call('GETDEL', KEYS[key])
+  elseif op == 'p' then
+    redis.call('SET', KEYS[key], ARGV[arg], 'PX', ARGV[arg + 1])
+    arg = arg + 2
+  elseif op == 'c' then
+    if redis.call('EXISTS', KEYS[key + 1]) == 1 then
+      redis.call('SET', KEYS[key], ARGV[arg], 'PX', ARGV[arg + 1])
+    end
+    key = key + 1
+    arg = arg + 2
+  else
+    redis.call('DEL', KEYS[key])
+  end
+  key = key + 1
+end
+return out
+";
+
+pub(crate) fn script() -> Script {
+    Script::from_lua(BATCH_LUA)
+}
+
+impl RedisEphemeral {
+    /// The batch as one script call (loaded once per server, then called
+    /// by its hash).
+    pub(crate) async fn batch_scripted(
+        &self,
+        ops: &[EphemeralOp<'_>],
+    ) -> StoreResult<Vec<Option<Vec<u8>>>> {
+        let mut letters = String::with_capacity(ops.len());
+        let mut keys = Vec::with_capacity(ops.len() + 1);
+        let mut args: Vec<Value> = Vec::with_capacity(1 + 2 * ops.len());
+        args.push(Value::Null);
+        for op in ops {
+            let (letter, key) = match *op {
+                EphemeralOp::Get(key) => ('g', key),
+                EphemeralOp::Take(key) => ('t', key),
+                EphemeralOp::Put {
+                    key,
+                    value,
+                    ttl_secs,
+                } => {
+                    args.push(Value::Bytes(fred::bytes::Bytes::copy_from_slice(value)));
+                    args.push(Value::Integer(ttl_millis(ttl_secs)));
+                    ('p', key)
+                }
+                EphemeralOp::PutIfPresent {
+                    key,
+                    value,
+                    ttl_secs,
+                    if_present,
+                } => {
+                    args.push(Value::Bytes(fred::bytes::Bytes::copy_from_slice(value)));
+                    args.push(Value::Integer(ttl_millis(ttl_secs)));
+                    keys.push(self.key(key));
+                    ('c', if_present)
+                }
+                EphemeralOp::Delete(key) => ('d', key),
+            };
+            letters.push(letter);
+            keys.push(self.key(key));
+        }
+        args[0] = Value::from(letters);
+        let answer: Value = self
+            .batch_script
+            .evalsha_with_reload(&self.pool.next(), keys, args)
+            .await
+            .map_err(unavailable)?;
+        let Value::Array(entries) = answer else {
+            return Err(StoreError::Corrupt(format!(
+                "redis: a batch answered as {:?}",
+                answer.kind()
+            )));
+        };
+        if entries.len() != ops.len() {
+            return Err(StoreError::Corrupt(format!(
+                "redis: {} answers to a batch of {}",
+                entries.len(),
+                ops.len()
+            )));
+        }
+        entries.into_iter().map(entry).collect()
+    }
+
+    /// The batch as one pipeline on one connection: the commands are queued
+    /// together and their answers read together, in order. Not for a
+    /// conditional put (see [`RedisEphemeral::batch`]).
+    ///
+    /// [`RedisEphemeral::batch`]: crate::EphemeralStore::batch
+    pub(crate) async fn batch_pipelined(
+        &self,
+        ops: &[EphemeralOp<'_>],
+    ) -> StoreResult<Vec<Option<Vec<u8>>>> {
+        let pipeline = self.pool.next().pipeline();
+        for op in ops {
+            // Queuing only buffers the command: nothing is sent yet.
+            let queued: Result<(), _> = match *op {
+                EphemeralOp::Get(key) => pipeline.get(self.key(key)).await,
+                EphemeralOp::Take(key) => pipeline.getdel(self.key(key)).await,
+                EphemeralOp::Put {
+                    key,
+                    value,
+                    ttl_secs,
+                } => {
+                    pipeline
+                        .set(
+                            self.key(key),
+                            value,
+                            Some(Expiration::PX(ttl_millis(ttl_secs))),
+                            None,
+                            false,
+                        )
+                        .await
+                }
+                EphemeralOp::Delete(key) => pipeline.del(self.key(key)).await,
+                EphemeralOp::PutIfPresent { .. } => {
+                    return Err(StoreError::Unavailable(
+                        "redis: a conditional put cannot be pipelined".into(),
+                    ))
+                }
+            };
+            queued.map_err(unavailable)?;
+        }
+        let answers = pipeline.try_all::<Value>().await;
+        ops.iter()
+            .zip(answers)
+            .map(|(op, answer)| {
+                let value = answer.map_err(unavailable)?;
+                Ok(match op {
+                    EphemeralOp::Get(_) | EphemeralOp::Take(_) => entry(value)?,
+                    EphemeralOp::Put { .. }
+                    | EphemeralOp::PutIfPresent { .. }
+                    | EphemeralOp::Delete(_) => None,
+                })
+            })
+            .collect()
+    }
+}
