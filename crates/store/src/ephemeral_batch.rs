@@ -35,4 +35,9 @@ pub enum EphemeralOp<'a> {
         ttl_secs: u64,
         if_present: &'a str,
     },
+    /// Takes an entry like [`EphemeralOp::Take`]; when there was none, the
+    /// batch stops there: the operations after it are not run and answer
+    /// `None`. A single-use marker guards the writes that follow it (of
+    /// two concurrent batches, exactly one writes).
+    Require(&'a str),
 }

@@ -80,9 +80,19 @@ pub async fn one_by_one<S: EphemeralStore + ?Sized>(
 ) -> StoreResult<Vec<Option<Vec<u8>>>> {
     let mut answers = Vec::with_capacity(ops.len());
     for op in ops {
+        if let EphemeralOp::Require(key) = *op {
+            let taken = s.take(key).await?;
+            let stop = taken.is_none();
+            answers.push(taken);
+            if stop {
+                answers.resize(ops.len(), None);
+                break;
+            }
+            continue;
+        }
         answers.push(match *op {
             EphemeralOp::Get(key) => s.get(key).await?,
-            EphemeralOp::Take(key) => s.take(key).await?,
+            EphemeralOp::Take(key) | EphemeralOp::Require(key) => s.take(key).await?,
             EphemeralOp::Put {
                 key,
                 value,

@@ -119,9 +119,14 @@ impl EphemeralStore for RedisEphemeral {
     }
 
     /// One script call (see [`crate::redis_batch`]); on a cluster one
-    /// pipeline, or separate calls when a put depends on another key.
+    /// pipeline, or separate calls when an operation depends on another.
     async fn batch(&self, ops: &[EphemeralOp<'_>]) -> StoreResult<Vec<Option<Vec<u8>>>> {
-        let conditional = |op: &EphemeralOp<'_>| matches!(op, EphemeralOp::PutIfPresent { .. });
+        let conditional = |op: &EphemeralOp<'_>| {
+            matches!(
+                op,
+                EphemeralOp::PutIfPresent { .. } | EphemeralOp::Require(_)
+            )
+        };
         if self.clustered && ops.iter().any(conditional) {
             crate::one_by_one(self, ops).await
         } else if self.clustered {

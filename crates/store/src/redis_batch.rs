@@ -18,7 +18,8 @@ use fred::prelude::*;
 use fred::types::scripts::Script;
 
 /// `ARGV[1]` names the operations, one letter each (`g`et, `t`ake, `p`ut,
-/// `c`onditional put, `d`elete). Each takes its key from the next `KEYS`
+/// `c`onditional put, `d`elete, `r`equire: a take that stops the batch
+/// when there was nothing to take). Each takes its key from the next `KEYS`
 /// (a conditional put, then the key that must exist), and each put its
 /// value and lifetime in milliseconds from the next two `ARGV`. Answers one
 /// entry per operation: the value read, or `false` (nil) for none and for
@@ -35,6 +36,14 @@ for i = 1, #ops do
     out[i] = redis.call('GET', KEYS[key])
   elseif op == 't' then
     out[i] = redis.call('GETDEL', KEYS[key])
+  elseif op == 'r' then
+    out[i] = redis.call('GETDEL', KEYS[key])
+    if not out[i] then
+      for j = i + 1, #ops do
+        out[j] = false
+      end
+      break
+    end
   elseif op == 'p' then
     redis.call('SET', KEYS[key], ARGV[arg], 'PX', ARGV[arg + 1])
     arg = arg + 2
@@ -71,6 +80,7 @@ impl RedisEphemeral {
             let (letter, key) = match *op {
                 EphemeralOp::Get(key) => ('g', key),
                 EphemeralOp::Take(key) => ('t', key),
+                EphemeralOp::Require(key) => ('r', key),
                 EphemeralOp::Put {
                     key,
                     value,
@@ -149,9 +159,9 @@ impl RedisEphemeral {
                         .await
                 }
                 EphemeralOp::Delete(key) => pipeline.del(self.key(key)).await,
-                EphemeralOp::PutIfPresent { .. } => {
+                EphemeralOp::PutIfPresent { .. } | EphemeralOp::Require(_) => {
                     return Err(StoreError::Unavailable(
-                        "redis: a conditional put cannot be pipelined".into(),
+                        "redis: a conditional operation cannot be pipelined".into(),
                     ))
                 }
             };
@@ -163,7 +173,9 @@ impl RedisEphemeral {
             .map(|(op, answer)| {
                 let value = answer.map_err(unavailable)?;
                 Ok(match op {
-                    EphemeralOp::Get(_) | EphemeralOp::Take(_) => entry(value)?,
+                    EphemeralOp::Get(_) | EphemeralOp::Take(_) | EphemeralOp::Require(_) => {
+                        entry(value)?
+                    }
                     EphemeralOp::Put { .. }
                     | EphemeralOp::PutIfPresent { .. }
                     | EphemeralOp::Delete(_) => None,

@@ -32,6 +32,7 @@ pub struct RecordWrites {
 enum Write {
     Put { bytes: Vec<u8>, ttl: u64 },
     Delete,
+    Require,
 }
 
 impl RecordWrites {
@@ -62,6 +63,13 @@ impl RecordWrites {
         self
     }
 
+    /// Takes the single-use marker `key` first: without it, nothing after
+    /// is written ([`AppState::write_records`] answers `false`).
+    pub fn require(&mut self, key: String) -> &mut RecordWrites {
+        self.writes.push((key, Write::Require));
+        self
+    }
+
     fn ops(&self) -> Vec<EphemeralOp<'_>> {
         self.writes
             .iter()
@@ -72,6 +80,7 @@ impl RecordWrites {
                     ttl_secs: *ttl,
                 },
                 Write::Delete => EphemeralOp::Delete(key),
+                Write::Require => EphemeralOp::Require(key),
             })
             .collect()
     }
@@ -118,22 +127,28 @@ impl AppState {
         answers
     }
 
-    /// Sends the step's writes, in the order they were gathered.
-    pub async fn write_records(&self, writes: &RecordWrites) -> Result<(), StoreError> {
-        self.ephemeral_batch(&writes.ops()).await.map(drop)
+    /// Sends the step's writes, in the order they were gathered: `false`
+    /// when a required marker was gone, and nothing after it was written.
+    pub async fn write_records(&self, writes: &RecordWrites) -> Result<bool, StoreError> {
+        let answers = self.ephemeral_batch(&writes.ops()).await?;
+        Ok(writes
+            .writes
+            .iter()
+            .zip(answers)
+            .all(|((_, w), answer)| !matches!(w, Write::Require) || answer.is_some()))
     }
 
     /// Stores a session, sliding its lifetime on Standard.
     pub async fn save_session(&self, s: &mut BrowserSession) -> Result<(), StoreError> {
         let mut writes = RecordWrites::new();
         self.write_session(&mut writes, s)?;
-        self.write_records(&writes).await
+        self.write_records(&writes).await.map(drop)
     }
 
     pub async fn save_interaction(&self, i: &Interaction) -> Result<(), StoreError> {
         let mut writes = RecordWrites::new();
         self.write_interaction(&mut writes, i)?;
-        self.write_records(&writes).await
+        self.write_records(&writes).await.map(drop)
     }
 
     /// Adds the session to `writes`, its lifetime slid (on Standard,

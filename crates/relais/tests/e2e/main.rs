@@ -28,6 +28,7 @@ mod partner_space;
 mod plus;
 mod scaleout;
 mod shutdown;
+mod single_use;
 mod sso_logout;
 mod sso_rules;
 mod token_rules;

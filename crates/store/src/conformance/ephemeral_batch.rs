@@ -88,6 +88,30 @@ pub async fn batch<S: EphemeralStore>(s: &S, time: &Advance<'_>) {
         "never written beside a missing entry"
     );
 
+    // A required entry guards the writes after it: once.
+    s.put("b:ready", b"1", 30).await.unwrap();
+    let guarded = [
+        EphemeralOp::Require("b:ready"),
+        EphemeralOp::Put {
+            key: "b:granted",
+            value: b"code",
+            ttl_secs: 30,
+        },
+        EphemeralOp::Get("b:granted"),
+    ];
+    assert_eq!(
+        s.batch(&guarded).await.unwrap(),
+        vec![Some(b"1".to_vec()), None, Some(b"code".to_vec())],
+        "taken, then the writes run"
+    );
+    s.delete("b:granted").await.unwrap();
+    assert_eq!(
+        s.batch(&guarded).await.unwrap(),
+        vec![None, None, None],
+        "already taken: nothing after it runs"
+    );
+    assert_eq!(s.get("b:granted").await.unwrap(), None, "nothing written");
+
     // A batched put keeps its own lifetime.
     time.by_millis(2500).await;
     assert_eq!(

@@ -219,15 +219,6 @@ async fn complete(
             return Err(PageError::page(code, "account refused at consent"));
         }
     }
-    let ready: Option<bool> = app
-        .take_record(&format!("ready:{}", interaction.uid))
-        .await?;
-    if ready.is_none() {
-        return Err(PageError::page(
-            ErrorCode::AbnormalNavigation,
-            "code already issued for this login",
-        ));
-    }
     let Some(login) = interaction.login.clone() else {
         return Err(PageError::page(ErrorCode::AbnormalNavigation, "no login"));
     };
@@ -260,7 +251,10 @@ async fn complete(
         token_ttl: sp.access_token_ttl(),
     };
     let code = app.random.token(32);
+    // The login's `ready:` marker is single use: of two submissions of
+    // this form, only the one that takes it writes a code.
     let mut writes = RecordWrites::new();
+    writes.require(format!("ready:{}", interaction.uid));
     writes.put(stored_key("code", &code), &grant, CODE_TTL)?;
     if let Some(key) = unused_form {
         writes.delete(key);
@@ -279,10 +273,15 @@ async fn complete(
     // A login that reached the service: from now on it may serve SSO.
     session.login = Some(login.clone());
     app.write_session(&mut writes, session)?;
-    // The code is issued (the `ready:` marker was taken above, so a second
-    // consent is already refused); the interaction is now only a trace.
+    // The code is issued (the `ready:` marker, first in this batch, refuses
+    // a second consent); the interaction is now only a trace.
     app.write_finished_interaction(&mut writes, interaction)?;
-    app.write_records(&writes).await?;
+    if !app.write_records(&writes).await? {
+        return Err(PageError::page(
+            ErrorCode::AbnormalNavigation,
+            "code already issued for this login",
+        ));
+    }
     let req = &interaction.request;
 
     let scopes = &req.scopes;

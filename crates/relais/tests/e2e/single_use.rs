@@ -1,0 +1,205 @@
+//! What a login step writes once, and never for nothing: two consents at
+//! once give one code; a made-up interaction URL stores nothing; an IdP
+//! answer to an attempt made before states named their interaction (a
+//! node upgraded mid-login) still completes.
+
+use crate::browser::{to_consent, Browser};
+use crate::harness::{authorize_url, Fed};
+use std::sync::atomic::Ordering;
+
+/// A double click, or the consent page open in two tabs: each form has its
+/// own token, both are sent at once; exactly one gets a code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_consents_at_once_issue_one_code() {
+    let fed = Fed::start().await;
+    for _ in 0..5 {
+        let b = Browser::new();
+        let first = to_consent(
+            &b,
+            &fed.base,
+            &authorize_url(&fed, "sp-a", &[]),
+            "impots",
+            "jean",
+        )
+        .await;
+        let (action, _) = first.form("/consent");
+        let second = b.get(&format!("{}{action}", fed.base)).await;
+        assert_eq!(second.status, 200, "{}", second.body);
+        let (x, y) = tokio::join!(
+            b.submit(&first, &fed.base, "/consent", &[("consent", "yes")]),
+            b.submit(&second, &fed.base, "/consent", &[("consent", "yes")]),
+        );
+        let codes = [&x, &y]
+            .iter()
+            .filter(|p| p.location_params().contains_key("code"))
+            .count();
+        assert_eq!(codes, 1, "one code: {:?} / {:?}", x.location, y.location);
+        let refused = if x.location_params().contains_key("code") {
+            &y
+        } else {
+            &x
+        };
+        assert_eq!(
+            (refused.status, refused.error_code().as_deref()),
+            (400, Some("Y420001"))
+        );
+    }
+}
+
+/// The other tab's submission took the login's `ready:` marker between
+/// this one's checks and its writes: this one writes nothing.
+#[tokio::test]
+async fn a_consent_that_lost_the_race_writes_nothing() {
+    let fed = Fed::start().await;
+    let b = Browser::new();
+    let consent = to_consent(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "sp-a", &[]),
+        "impots",
+        "jean",
+    )
+    .await;
+    let (action, _) = consent.form("/consent");
+    let uid = action
+        .trim_end_matches("/consent")
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let store = &fed.node.app.stores.ephemeral;
+    let entries = || {
+        fed.node
+            .app
+            .metrics
+            .ephemeral_memory
+            .entries
+            .load(Ordering::Relaxed)
+    };
+    assert!(store.take(&format!("ready:{uid}")).await.unwrap().is_some());
+    let before = entries();
+    let lost = b
+        .submit(&consent, &fed.base, "/consent", &[("consent", "yes")])
+        .await;
+    assert_eq!(
+        (lost.status, lost.error_code().as_deref()),
+        (400, Some("Y420001")),
+        "{:?}",
+        lost.location
+    );
+    // Its form token was taken; no code, no session or interaction write.
+    assert_eq!(entries(), before - 1);
+}
+
+/// The chooser and the information page write their form's token in the
+/// trip that reads the page's records — only beside a real interaction.
+#[tokio::test]
+async fn a_made_up_interaction_url_stores_nothing() {
+    let fed = Fed::start().await;
+    let b = Browser::new();
+    // A live session, so only the interaction is made up.
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
+        .await;
+    assert_eq!(chooser.status, 200);
+    let entries = || {
+        fed.node
+            .app
+            .metrics
+            .ephemeral_memory
+            .entries
+            .load(Ordering::Relaxed)
+    };
+    let before = entries();
+    for path in [
+        "AAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAA/consent",
+    ] {
+        let p = b
+            .get(&format!("{}/api/v2/interaction/{path}", fed.base))
+            .await;
+        assert_eq!(p.error_code().as_deref(), Some("Y190001"), "{}", p.body);
+    }
+    assert_eq!(entries(), before, "no form token for a made-up interaction");
+    // The real one still gets its token.
+    let again = b
+        .get(&format!(
+            "{}{}",
+            fed.base,
+            chooser.form("/idp").0.replace("/idp", "")
+        ))
+        .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(entries(), before + 1);
+}
+
+/// A node that named no interaction in its IdP state started this login;
+/// the callback reads the interaction the attempt names instead.
+#[tokio::test]
+async fn an_idp_state_without_its_interaction_still_completes() {
+    let fed = Fed::start().await;
+    let b = Browser::new();
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
+        .await;
+    let at_idp = b
+        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+        .await;
+    let form = b.follow(at_idp, &fed.base).await;
+    let back = b
+        .submit(
+            &form,
+            &fed.base,
+            "/login",
+            &[("login", "jean"), ("password", "123")],
+        )
+        .await;
+    let callback = back.location.clone().expect("back to the federation");
+    let state = callback
+        .split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("state="))
+        .expect("a state")
+        .to_owned();
+    assert!(
+        state.contains('.'),
+        "the state names its interaction: {state}"
+    );
+    // Move the attempt to a state in the earlier form (hex only).
+    let store = &fed.node.app.stores.ephemeral;
+    let attempt = store
+        .take(&format!("idp:{state}"))
+        .await
+        .unwrap()
+        .expect("the attempt");
+    let old_state = "ab".repeat(32);
+    store
+        .put(&format!("idp:{old_state}"), &attempt, 600)
+        .await
+        .unwrap();
+    let consent = b
+        .follow(
+            b.get(&callback.replace(&format!("state={state}"), &format!("state={old_state}")))
+                .await,
+            &fed.base,
+        )
+        .await;
+    assert_eq!(consent.status, 200, "{}", consent.body);
+    let done = b
+        .submit(&consent, &fed.base, "/consent", &[("consent", "yes")])
+        .await;
+    assert!(
+        done.location_params().contains_key("code"),
+        "{:?}",
+        done.location
+    );
+    // The same old state again: single use.
+    let replay = b
+        .get(&callback.replace(&format!("state={state}"), &format!("state={old_state}")))
+        .await;
+    assert_eq!(
+        replay.error_code().as_deref(),
+        Some("Y020022"),
+        "{}",
+        replay.body
+    );
+}
