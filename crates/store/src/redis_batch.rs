@@ -109,7 +109,7 @@ impl RedisEphemeral {
         args[0] = Value::from(letters);
         let answer: Value = self
             .batch_script
-            .evalsha_with_reload(&self.pool.next(), keys, args)
+            .evalsha_with_reload(self.pool.next(), keys, args)
             .await
             .map_err(unavailable)?;
         let Value::Array(entries) = answer else {
