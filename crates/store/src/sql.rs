@@ -101,6 +101,35 @@ macro_rules! sql_ephemeral {
 /// durable tables. With `notify = "…"`, that statement (one text
 /// parameter: what changed) runs in the same transaction as every
 /// configuration or key change.
+/// Each event's JSON body, in order.
+pub(crate) fn event_bodies(
+    events: &[relais_core::event::BusinessEvent],
+) -> crate::StoreResult<Vec<String>> {
+    events
+        .iter()
+        .map(|e| {
+            serde_json::to_string(e)
+                .map_err(|err| crate::StoreError::Corrupt(format!("event: {err}")))
+        })
+        .collect()
+}
+
+/// Appends `INSERT INTO events … VALUES …` for `events` to `$qb`.
+macro_rules! push_events_insert {
+    ($qb:expr, $events:expr, $bodies:expr) => {
+        $qb.push("INSERT INTO events (time, event, account_id, sp_id, idp_id, body) ");
+        $qb.push_values($events.iter().zip($bodies), |mut b, (e, body)| {
+            b.push_bind(e.time)
+                .push_bind(&e.event)
+                .push_bind(&e.account_id)
+                .push_bind(&e.sp_id)
+                .push_bind(&e.idp_id)
+                .push_bind(body);
+        });
+    };
+}
+pub(crate) use push_events_insert;
+
 macro_rules! sql_durable {
     ($store:ty) => {
         $crate::sql::sql_durable!(@impl $store, None);
@@ -217,40 +246,14 @@ macro_rules! sql_durable {
                 if events.is_empty() {
                     return Ok(());
                 }
-                let mut bodies = Vec::with_capacity(events.len());
-                for e in events {
-                    bodies.push(
-                        serde_json::to_string(e)
-                            .map_err(|err| $crate::StoreError::Corrupt(format!("event: {err}")))?,
-                    );
-                }
-                // One multi-row INSERT: the group commit's batch is one statement.
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO events (time, event, account_id, sp_id, idp_id, body) ",
-                );
-                qb.push_values(events.iter().zip(bodies), |mut b, (e, body)| {
-                    b.push_bind(e.time)
-                        .push_bind(&e.event)
-                        .push_bind(&e.account_id)
-                        .push_bind(&e.sp_id)
-                        .push_bind(&e.idp_id)
-                        .push_bind(body);
-                });
+                let bodies = $crate::sql::event_bodies(events)?;
                 let delta = relais_core::stats::delta(events);
                 let mut conn = self.hot.acquire().await.map_err(unavailable)?;
-                if delta.is_empty() {
-                    let done = qb.build().execute(conn.get().map_err(unavailable)?).await;
-                    conn.finish(done).map_err(unavailable)?;
-                    return Ok(());
-                }
-                // The rollup moves with the events, in one transaction. An
-                // error drops the connection (and with it the transaction).
-                let mut tx = sqlx::Connection::begin(conn.get().map_err(unavailable)?)
-                    .await
-                    .map_err(unavailable)?;
-                qb.build().execute(&mut *tx).await.map_err(unavailable)?;
-                $crate::sql_stats::apply_stats_delta!(tx, &delta);
-                tx.commit().await.map_err(unavailable)?;
+                // The rollup moves with the events, atomically (see each
+                // backend's `write_events`). An error drops the connection,
+                // and with it any transaction left open.
+                Self::write_events(conn.get().map_err(unavailable)?, events, &bodies, &delta)
+                    .await?;
                 conn.done();
                 Ok(())
             }

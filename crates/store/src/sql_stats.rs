@@ -25,12 +25,7 @@ macro_rules! apply_stats_delta {
             qb.push(" ON CONFLICT (day, platform, sp_id, idp_id) DO UPDATE SET connections = stats_daily.connections + excluded.connections");
             qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
         }
-        let mut monthly: std::collections::BTreeMap<(&str, &str, &str, &str), i64> = Default::default();
-        for (k, n) in &delta.daily {
-            *monthly
-                .entry((&k.day[..7], k.platform.as_str(), k.sp_id.as_str(), k.idp_id.as_str()))
-                .or_insert(0) += i64::try_from(*n).unwrap_or(i64::MAX);
-        }
+        let monthly = $crate::sql_stats::monthly_connections(delta);
         if !monthly.is_empty() {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO stats_monthly_keys (month, platform, sp_id, idp_id, connections) ",
@@ -41,11 +36,7 @@ macro_rules! apply_stats_delta {
             qb.push(" ON CONFLICT (month, platform, sp_id, idp_id) DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections");
             qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
         }
-        let mut months: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
-        for (m, a) in &delta.month_users {
-            months.entry(m.as_str()).or_default().push(a.as_str());
-        }
-        for (month, accounts) in months {
+        for (month, accounts) in $crate::sql_stats::users_by_month(delta) {
             let mut qb = sqlx::QueryBuilder::new("INSERT INTO stats_month_users (month, account_id) ");
             qb.push_values(accounts.iter(), |mut b, a| {
                 b.push_bind(month).push_bind(*a);
@@ -69,6 +60,35 @@ macro_rules! apply_stats_delta {
     }};
 }
 pub(crate) use apply_stats_delta;
+
+/// A delta's connections per month, platform, service and IdP, in key order.
+pub(crate) fn monthly_connections(
+    delta: &relais_core::stats::StatsDelta,
+) -> std::collections::BTreeMap<(&str, &str, &str, &str), i64> {
+    let mut monthly = std::collections::BTreeMap::new();
+    for (k, n) in &delta.daily {
+        *monthly
+            .entry((
+                &k.day[..7],
+                k.platform.as_str(),
+                k.sp_id.as_str(),
+                k.idp_id.as_str(),
+            ))
+            .or_insert(0) += i64::try_from(*n).unwrap_or(i64::MAX);
+    }
+    monthly
+}
+
+/// A delta's accounts seen, by month, in key order.
+pub(crate) fn users_by_month(
+    delta: &relais_core::stats::StatsDelta,
+) -> std::collections::BTreeMap<&str, Vec<&str>> {
+    let mut months: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (m, a) in &delta.month_users {
+        months.entry(m.as_str()).or_default().push(a.as_str());
+    }
+    months
+}
 
 /// `StatsStore` on the rollup tables.
 macro_rules! sql_stats {

@@ -10,3 +10,21 @@ use super::{unavailable, PgStore};
 crate::sql::sql_durable!(PgStore, notify = "SELECT pg_notify('relais_config', $1)");
 crate::sql_stats::sql_stats!(PgStore);
 crate::sql_accounts::sql_accounts!(PgStore);
+
+impl PgStore {
+    /// Events and their rollup in one statement
+    /// ([`super::events_write`]).
+    async fn write_events(
+        conn: &mut sqlx::PgConnection,
+        events: &[relais_core::event::BusinessEvent],
+        bodies: &[String],
+        delta: &relais_core::stats::StatsDelta,
+    ) -> crate::StoreResult<()> {
+        super::events_write::events_with_rollup(events, bodies, delta)
+            .build()
+            .execute(conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}

@@ -9,6 +9,7 @@
 
 mod durable;
 mod ephemeral;
+mod events_write;
 mod migrate;
 
 use crate::hot_pool::{HotPool, IDLE_BEFORE_PING};

@@ -7,3 +7,25 @@ use super::{unavailable, SqliteStore};
 crate::sql::sql_durable!(SqliteStore);
 crate::sql_stats::sql_stats!(SqliteStore);
 crate::sql_accounts::sql_accounts!(SqliteStore);
+
+impl SqliteStore {
+    /// Events and their rollup in one transaction: SQLite has no
+    /// statement that writes several tables.
+    async fn write_events(
+        conn: &mut sqlx::SqliteConnection,
+        events: &[relais_core::event::BusinessEvent],
+        bodies: &[String],
+        delta: &relais_core::stats::StatsDelta,
+    ) -> crate::StoreResult<()> {
+        let mut qb = sqlx::QueryBuilder::new("");
+        crate::sql::push_events_insert!(qb, events, bodies);
+        if delta.is_empty() {
+            qb.build().execute(&mut *conn).await.map_err(unavailable)?;
+            return Ok(());
+        }
+        let mut tx = sqlx::Connection::begin(conn).await.map_err(unavailable)?;
+        qb.build().execute(&mut *tx).await.map_err(unavailable)?;
+        crate::sql_stats::apply_stats_delta!(tx, delta);
+        tx.commit().await.map_err(unavailable)
+    }
+}
