@@ -7,3 +7,4 @@ pub mod commands;
 pub mod config;
 pub mod node;
 pub mod telemetry;
+pub mod workers;
