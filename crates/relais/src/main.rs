@@ -74,12 +74,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    runtime.enable_all();
-    if let Some(n) = relais::workers::default_workers() {
-        runtime.worker_threads(n);
-    }
-    let runtime = match runtime.build() {
+    let runtime = match relais::workers::Workers::from_env().builder().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("relais: cannot start the async runtime: {e}");
