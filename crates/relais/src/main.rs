@@ -74,7 +74,12 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let runtime = match relais::workers::Workers::from_env().builder().build() {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(n) = relais::workers::default_workers() {
+        runtime.worker_threads(n);
+    }
+    let runtime = match runtime.build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("relais: cannot start the async runtime: {e}");
