@@ -7,55 +7,108 @@
 //! batches at once lock the same rows in the same order and cannot
 //! deadlock.
 
+/// Appends the upsert of a delta's daily connections to `$qb` (the delta
+/// has some).
+macro_rules! push_daily_upsert {
+    ($qb:expr, $delta:expr) => {
+        $qb.push("INSERT INTO stats_daily (day, platform, sp_id, idp_id, connections) ");
+        $qb.push_values($delta.daily.iter(), |mut b, (k, n)| {
+            b.push_bind(&k.day)
+                .push_bind(k.platform.as_str())
+                .push_bind(&k.sp_id)
+                .push_bind(&k.idp_id)
+                .push_bind(i64::try_from(*n).unwrap_or(i64::MAX));
+        });
+        $qb.push(" ON CONFLICT (day, platform, sp_id, idp_id) DO UPDATE SET connections = stats_daily.connections + excluded.connections");
+    };
+}
+pub(crate) use push_daily_upsert;
+
+/// Appends the upsert of [`monthly_connections`] to `$qb` (not empty).
+macro_rules! push_monthly_upsert {
+    ($qb:expr, $monthly:expr) => {
+        $qb.push("INSERT INTO stats_monthly_keys (month, platform, sp_id, idp_id, connections) ");
+        $qb.push_values($monthly.iter(), |mut b, ((m, p, sp, idp), n)| {
+            b.push_bind(*m).push_bind(*p).push_bind(*sp).push_bind(*idp).push_bind(*n);
+        });
+        $qb.push(" ON CONFLICT (month, platform, sp_id, idp_id) DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections");
+    };
+}
+pub(crate) use push_monthly_upsert;
+
+/// Appends the insert of a month's accounts into `stats_month_users`
+/// (seen that month) to `$qb`; an account already there is left alone, so
+/// the rows written are the month's new users.
+macro_rules! push_month_users_insert {
+    ($qb:expr, $month:expr, $accounts:expr) => {
+        $qb.push("INSERT INTO stats_month_users (month, account_id) ");
+        $qb.push_values($accounts.iter(), |mut b, a| {
+            b.push_bind($month).push_bind(*a);
+        });
+        $qb.push(" ON CONFLICT DO NOTHING");
+    };
+}
+pub(crate) use push_month_users_insert;
+
+/// Appends the insert of a month's accounts into `stats_users` (first seen
+/// that month) to `$qb`; the rows written are the first-time users.
+macro_rules! push_first_users_insert {
+    ($qb:expr, $month:expr, $accounts:expr) => {
+        $qb.push("INSERT INTO stats_users (account_id, first_month) ");
+        $qb.push_values($accounts.iter(), |mut b, a| {
+            b.push_bind(*a).push_bind($month);
+        });
+        $qb.push(" ON CONFLICT DO NOTHING");
+    };
+}
+pub(crate) use push_first_users_insert;
+
+/// How a month's totals absorb a batch's users and new users.
+pub(crate) const MONTHLY_TOTALS_UPSERT: &str = " ON CONFLICT (month) DO UPDATE SET users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users";
+
 /// Adds a [`relais_core::stats::StatsDelta`] to the rollup, in `$tx`.
 macro_rules! apply_stats_delta {
     ($tx:expr, $delta:expr) => {{
         let delta: &relais_core::stats::StatsDelta = $delta;
         if !delta.daily.is_empty() {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO stats_daily (day, platform, sp_id, idp_id, connections) ",
-            );
-            qb.push_values(delta.daily.iter(), |mut b, (k, n)| {
-                b.push_bind(&k.day)
-                    .push_bind(k.platform.as_str())
-                    .push_bind(&k.sp_id)
-                    .push_bind(&k.idp_id)
-                    .push_bind(i64::try_from(*n).unwrap_or(i64::MAX));
-            });
-            qb.push(" ON CONFLICT (day, platform, sp_id, idp_id) DO UPDATE SET connections = stats_daily.connections + excluded.connections");
+            let mut qb = sqlx::QueryBuilder::new("");
+            $crate::sql_stats::push_daily_upsert!(qb, delta);
             qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
         }
         let monthly = $crate::sql_stats::monthly_connections(delta);
         if !monthly.is_empty() {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO stats_monthly_keys (month, platform, sp_id, idp_id, connections) ",
-            );
-            qb.push_values(monthly.iter(), |mut b, ((m, p, sp, idp), n)| {
-                b.push_bind(*m).push_bind(*p).push_bind(*sp).push_bind(*idp).push_bind(*n);
-            });
-            qb.push(" ON CONFLICT (month, platform, sp_id, idp_id) DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections");
+            let mut qb = sqlx::QueryBuilder::new("");
+            $crate::sql_stats::push_monthly_upsert!(qb, monthly);
             qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
         }
         for (month, accounts) in $crate::sql_stats::users_by_month(delta) {
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO stats_month_users (month, account_id) ");
-            qb.push_values(accounts.iter(), |mut b, a| {
-                b.push_bind(month).push_bind(*a);
-            });
-            qb.push(" ON CONFLICT DO NOTHING");
-            let users = qb.build().execute(&mut *$tx).await.map_err(unavailable)?.rows_affected();
-            let mut qb = sqlx::QueryBuilder::new("INSERT INTO stats_users (account_id, first_month) ");
-            qb.push_values(accounts.iter(), |mut b, a| {
-                b.push_bind(*a).push_bind(month);
-            });
-            qb.push(" ON CONFLICT DO NOTHING");
-            let new_users = qb.build().execute(&mut *$tx).await.map_err(unavailable)?.rows_affected();
-            sqlx::query("INSERT INTO stats_monthly (month, users, new_users) VALUES ($1, $2, $3) ON CONFLICT (month) DO UPDATE SET users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users")
-                .bind(month)
-                .bind(i64::try_from(users).unwrap_or(i64::MAX))
-                .bind(i64::try_from(new_users).unwrap_or(i64::MAX))
+            let mut qb = sqlx::QueryBuilder::new("");
+            $crate::sql_stats::push_month_users_insert!(qb, month, accounts);
+            let users = qb
+                .build()
                 .execute(&mut *$tx)
                 .await
-                .map_err(unavailable)?;
+                .map_err(unavailable)?
+                .rows_affected();
+            let mut qb = sqlx::QueryBuilder::new("");
+            $crate::sql_stats::push_first_users_insert!(qb, month, accounts);
+            let new_users = qb
+                .build()
+                .execute(&mut *$tx)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO stats_monthly (month, users, new_users) VALUES (",
+            );
+            qb.push_bind(month)
+                .push(", ")
+                .push_bind(i64::try_from(users).unwrap_or(i64::MAX))
+                .push(", ")
+                .push_bind(i64::try_from(new_users).unwrap_or(i64::MAX))
+                .push(")")
+                .push($crate::sql_stats::MONTHLY_TOTALS_UPSERT);
+            qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
         }
     }};
 }
