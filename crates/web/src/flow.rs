@@ -226,7 +226,7 @@ impl AppState {
 
     /// The store key of the session the request's cookie names.
     pub(crate) fn session_key(&self, headers: &HeaderMap) -> Option<String> {
-        self.session_id(headers).map(|id| format!("sess:{id}"))
+        self.session_id(headers).as_deref().map(session_record_key)
     }
 
     /// The session id the request's cookie names (live or not).
@@ -304,6 +304,16 @@ impl AppState {
         let grant: Option<CsrfGrant> = self.take_record(&key).await?;
         csrf_verdict(grant, session_id, form)
     }
+}
+
+/// The store key of the browser session `id`.
+pub(crate) fn session_record_key(id: &str) -> String {
+    format!("sess:{id}")
+}
+
+/// The store key of the interaction `uid`.
+pub(crate) fn interaction_record_key(uid: &str) -> String {
+    format!("int:{uid}")
 }
 
 /// The store key of a form's CSRF token, or why the form has none usable.

@@ -14,7 +14,8 @@
 use crate::compact::{self, CompactRecord};
 use crate::error::PageError;
 use crate::flow::{
-    csrf_key, csrf_verdict, BrowserSession, CsrfGrant, Interaction, InteractionStep,
+    csrf_key, csrf_verdict, interaction_record_key, session_record_key, BrowserSession, CsrfGrant,
+    Interaction, InteractionStep,
 };
 use crate::state::AppState;
 use axum::http::HeaderMap;
@@ -108,10 +109,9 @@ pub struct CallbackRecords {
 pub struct PageStep {
     pub session: BrowserSession,
     pub interaction: Interaction,
-    /// The token the page's form carries.
+    /// The token the page's form carries (its grant's store key is
+    /// `stored_key("csrf", …)`, for a step that ends up showing no form).
     pub csrf: String,
-    /// Its grant's store key: deleted by a step that shows no form.
-    pub csrf_key: String,
 }
 
 impl AppState {
@@ -159,7 +159,7 @@ impl AppState {
         s: &mut BrowserSession,
     ) -> Result<(), StoreError> {
         let ttl = self.session_ttl(s);
-        writes.put(format!("sess:{}", s.id), s, ttl).map(drop)
+        writes.put(session_record_key(&s.id), s, ttl).map(drop)
     }
 
     pub fn write_interaction(
@@ -168,7 +168,11 @@ impl AppState {
         i: &Interaction,
     ) -> Result<(), StoreError> {
         writes
-            .put(format!("int:{}", i.uid), i, self.settings.session_ttl_secs)
+            .put(
+                interaction_record_key(&i.uid),
+                i,
+                self.settings.session_ttl_secs,
+            )
             .map(drop)
     }
 
@@ -196,14 +200,19 @@ impl AppState {
         headers: &HeaderMap,
         uid: &str,
     ) -> Result<(BrowserSession, Interaction), PageError> {
-        let (session, interaction, _) = self.step_records(headers, uid, None).await?;
+        let (session, interaction, _) = self
+            .step_records(
+                self.session_id(headers).as_deref(),
+                &interaction_key(uid)?,
+                None,
+            )
+            .await?;
         Ok((session, interaction))
     }
 
     /// [`AppState::interaction_for`] and a new single-use CSRF token for the
     /// page's `form`, written in the same trip — only beside a live
-    /// interaction, so a made-up URL writes nothing. Its key, for a page
-    /// that ends up not showing the form.
+    /// interaction, so a made-up URL writes nothing.
     pub async fn interaction_for_page(
         &self,
         headers: &HeaderMap,
@@ -213,8 +222,9 @@ impl AppState {
         let token = self.random.token(24);
         let key = stored_key("csrf", &token);
         let int_key = interaction_key(uid)?;
-        let grant = self
-            .session_id(headers)
+        let session_id = self.session_id(headers);
+        let grant = session_id
+            .clone()
             .map(|session_id| {
                 compact::encode(&CsrfGrant {
                     session_id,
@@ -228,12 +238,13 @@ impl AppState {
             ttl_secs: self.settings.session_ttl_secs,
             if_present: &int_key,
         });
-        let (session, interaction, _) = self.step_records(headers, uid, extra).await?;
+        let (session, interaction, _) = self
+            .step_records(session_id.as_deref(), &int_key, extra)
+            .await?;
         Ok(PageStep {
             session,
             interaction,
             csrf: token,
-            csrf_key: key,
         })
     }
 
@@ -248,7 +259,13 @@ impl AppState {
     ) -> Result<FormStep, PageError> {
         let key = csrf_key(csrf);
         let take = key.as_ref().ok().map(|k| EphemeralOp::Take(k));
-        let (session, interaction, grant) = self.step_records(headers, uid, take).await?;
+        let (session, interaction, grant) = self
+            .step_records(
+                self.session_id(headers).as_deref(),
+                &interaction_key(uid)?,
+                take,
+            )
+            .await?;
         let csrf = key.and_then(|_| {
             let grant: Option<CsrfGrant> = grant.map(|b| compact::decode(&b)).transpose()?;
             csrf_verdict(grant, &session.id, form)
@@ -273,8 +290,13 @@ impl AppState {
             return Ok(None);
         };
         let attempt_key = format!("idp:{state}");
-        let named_uid = state.split_once('.').map(|(uid, _)| uid);
-        let int_key = named_uid.map(interaction_key).transpose()?;
+        // A prefix that cannot be an interaction id is not read: the
+        // attempt alone then decides, as for any state.
+        let named_uid = state
+            .split_once('.')
+            .map(|(uid, _)| uid)
+            .filter(|uid| interaction_key(uid).is_ok());
+        let int_key = named_uid.map(interaction_record_key);
         let mut ops = vec![EphemeralOp::Get(&sess_key), EphemeralOp::Take(&attempt_key)];
         ops.extend(int_key.as_deref().map(EphemeralOp::Get));
         let mut answers = self.ephemeral_batch(&ops).await?.into_iter();
@@ -311,17 +333,18 @@ impl AppState {
         owned_interaction(session, bytes)
     }
 
+    /// The session `session_id` (the cookie's) and the interaction under
+    /// `int_key`, which must belong to it, with `extra` in the same trip.
     async fn step_records(
         &self,
-        headers: &HeaderMap,
-        uid: &str,
+        session_id: Option<&str>,
+        int_key: &str,
         extra: Option<EphemeralOp<'_>>,
     ) -> Result<(BrowserSession, Interaction, Option<Vec<u8>>), PageError> {
-        let int_key = interaction_key(uid)?;
-        let sess_key = self
-            .session_key(headers)
+        let sess_key = session_id
+            .map(session_record_key)
             .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "no live session"))?;
-        let mut ops = vec![EphemeralOp::Get(&sess_key), EphemeralOp::Get(&int_key)];
+        let mut ops = vec![EphemeralOp::Get(&sess_key), EphemeralOp::Get(int_key)];
         ops.extend(extra);
         let mut answers = self.ephemeral_batch(&ops).await?.into_iter();
         let (session, interaction, taken) = (answers.next(), answers.next(), answers.next());
@@ -341,7 +364,7 @@ fn interaction_key(uid: &str) -> Result<String, PageError> {
             "interaction id too long",
         ));
     }
-    Ok(format!("int:{uid}"))
+    Ok(interaction_record_key(uid))
 }
 
 fn owned_interaction(

@@ -202,4 +202,11 @@ async fn an_idp_state_without_its_interaction_still_completes() {
         "{}",
         replay.body
     );
+    // A prefix that cannot be an interaction id changes nothing: an
+    // unknown state, as any other.
+    let odd = format!("{}.{}", "A".repeat(65), "ab".repeat(20));
+    let odd = b
+        .get(&callback.replace(&format!("state={state}"), &format!("state={odd}")))
+        .await;
+    assert_eq!(odd.error_code().as_deref(), Some("Y020022"), "{}", odd.body);
 }

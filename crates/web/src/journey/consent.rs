@@ -69,7 +69,7 @@ pub async fn show(
             Some(&interaction),
         ));
         // No page: its form's token goes with the code's writes.
-        let unused_form = Some(step.csrf_key);
+        let unused_form = Some(stored_key("csrf", &step.csrf));
         return complete(
             &app,
             &headers,

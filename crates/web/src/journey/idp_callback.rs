@@ -141,7 +141,7 @@ pub async fn callback(
 
     // Anti-fixation: the authenticated session gets a new id.
     let mut writes = RecordWrites::new();
-    writes.delete(format!("sess:{}", session.id));
+    writes.delete(crate::flow::session_record_key(&session.id));
     // The session gets the login (and with it SSO) only when a code is
     // issued at consent: a flow abandoned before that opens nothing.
     let mut rotated = session.clone();

@@ -183,7 +183,7 @@ pub async fn idp_logout_callback(
         .await?
         .ok_or_else(|| bad_hint("unknown logout state"))?;
     let session: Option<BrowserSession> = app
-        .load_record(&format!("sess:{}", pending.session_id))
+        .load_record(&crate::flow::session_record_key(&pending.session_id))
         .await?;
     match session {
         Some(s) => {
@@ -211,7 +211,7 @@ async fn finish(
 ) -> Result<Response, PageError> {
     app.stores
         .ephemeral
-        .delete(&format!("sess:{}", session.id))
+        .delete(&crate::flow::session_record_key(&session.id))
         .await?;
     let mut e = app.login_event(EventKind::FcSessionTerminated, headers, Some(session), None);
     e.sp_id = Some(client_id.to_owned());
