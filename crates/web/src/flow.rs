@@ -84,6 +84,38 @@ pub struct Interaction {
     pub sso: bool,
 }
 
+impl Interaction {
+    /// What the store keeps of a finished interaction: its id, its session
+    /// and its step, enough to tell a back button "already completed".
+    /// The request's texts and the login are left out.
+    pub fn finished_marker(&self) -> Interaction {
+        Interaction {
+            uid: self.uid.clone(),
+            session_id: self.session_id.clone(),
+            request: AuthorizeRequest {
+                client_id: String::new(),
+                redirect_uri: String::new(),
+                state: String::new(),
+                nonce: String::new(),
+                scopes: Default::default(),
+                acr: self.request.acr,
+                prompt_login: false,
+                prompt_consent: false,
+                prompt_none: false,
+                max_age: None,
+                amr_requested: false,
+                idp_hint: None,
+                ui_locales: None,
+                code_challenge: None,
+            },
+            step: InteractionStep::Done,
+            idp_error: None,
+            login: None,
+            sso: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CsrfGrant {
     pub session_id: String,

@@ -178,19 +178,21 @@ impl AppState {
 
     /// Adds the interaction, marked done, to `writes`. It is kept only so
     /// that a back button or a replayed form gets "already completed"
-    /// rather than "expired": stored without the verified login, which the
-    /// session now holds (the identity is kept once), while the caller's
-    /// copy keeps it for the events that follow.
+    /// rather than "expired", which needs its id, its session and its
+    /// step: the request's texts and the verified login (which the
+    /// session now holds: the identity is kept once) are left out, as
+    /// it lives as long as the session. The caller's copy keeps
+    /// them for the events that follow. A finished interaction is refused
+    /// as it is read ([`owned_interaction`]), so nothing reads what was
+    /// left out.
     pub fn write_finished_interaction(
         &self,
         writes: &mut RecordWrites,
         i: &mut Interaction,
     ) -> Result<(), StoreError> {
         i.step = InteractionStep::Done;
-        let login = i.login.take();
-        let written = self.write_interaction(writes, i);
-        i.login = login;
-        written
+        let marker = i.finished_marker();
+        self.write_interaction(writes, &marker)
     }
 
     /// The session and the interaction `uid`, read together; the
@@ -379,6 +381,15 @@ fn owned_interaction(
         return Err(PageError::page(
             ErrorCode::SessionExpired,
             "interaction of another session",
+        ));
+    }
+    // A finished interaction only answers a back button or a replayed
+    // form (or an IdP answer arriving after "back to the service"): no
+    // step continues it.
+    if interaction.step == InteractionStep::Done {
+        return Err(PageError::page(
+            ErrorCode::AbnormalNavigation,
+            "login already completed",
         ));
     }
     Ok(interaction)

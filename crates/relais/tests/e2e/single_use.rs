@@ -210,3 +210,67 @@ async fn an_idp_state_without_its_interaction_still_completes() {
         .await;
     assert_eq!(odd.error_code().as_deref(), Some("Y020022"), "{}", odd.body);
 }
+
+/// "Back to the service" from the chooser still open in another tab while
+/// the IdP's page was being filled: the service got `access_denied`. The
+/// IdP's answer arriving afterwards opens no consent and issues no code,
+/// and every page of the finished login says so (what the store keeps of
+/// it is only its id, its session and its step).
+#[tokio::test]
+async fn an_idp_answer_after_back_to_the_service_is_refused() {
+    let fed = Fed::start().await;
+    let b = Browser::new();
+    let chooser = b
+        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
+        .await;
+    let (idp_action, _) = chooser.form("/idp");
+    let at_idp = b
+        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
+        .await;
+    let form = b.follow(at_idp, &fed.base).await;
+    let back = b
+        .submit(
+            &form,
+            &fed.base,
+            "/login",
+            &[("login", "jean"), ("password", "123")],
+        )
+        .await;
+    let callback = back.location.clone().expect("back to the federation");
+
+    let cancel = b
+        .get(&format!(
+            "{}{}",
+            fed.base,
+            idp_action.replace("/idp", "/cancel")
+        ))
+        .await;
+    let denied = cancel.location_params();
+    assert_eq!(
+        denied.get("error").map(String::as_str),
+        Some("access_denied"),
+        "{:?}",
+        cancel.location
+    );
+
+    let late = b.get(&callback).await;
+    assert_eq!(
+        (late.status, late.error_code().as_deref()),
+        (400, Some("Y420001")),
+        "{:?} {}",
+        late.location,
+        late.body
+    );
+    for path in [
+        idp_action.replace("/idp", ""),
+        idp_action.replace("/idp", "/cancel"),
+    ] {
+        let again = b.get(&format!("{}{path}", fed.base)).await;
+        assert_eq!(
+            (again.status, again.error_code().as_deref()),
+            (400, Some("Y420001")),
+            "{path}: {}",
+            again.body
+        );
+    }
+}

@@ -29,12 +29,6 @@ pub async fn show(
         .interaction_for_page(&headers, &uid, &format!("chooser:{uid}"))
         .await?;
     let (session, interaction, csrf) = (step.session, step.interaction, step.csrf);
-    if interaction.step == InteractionStep::Done {
-        return Err(PageError::page(
-            ErrorCode::AbnormalNavigation,
-            "login already completed",
-        ));
-    }
     let sp = app
         .registry
         .sp(&interaction.request.client_id)
@@ -106,12 +100,6 @@ pub async fn choose(
             &format!("chooser:{uid}"),
         )
         .await?;
-    if interaction.step == InteractionStep::Done {
-        return Err(PageError::page(
-            ErrorCode::AbnormalNavigation,
-            "login already completed",
-        ));
-    }
     csrf?;
     let idp_id = form.idp.unwrap_or_default();
     let mut writes = RecordWrites::new();
@@ -226,14 +214,9 @@ pub async fn cancel(
     PagePath(uid): PagePath<String>,
 ) -> Result<Response, PageError> {
     let (_, mut interaction) = app.interaction_for(&headers, &uid).await?;
-    if interaction.step == InteractionStep::Done {
-        return Err(PageError::page(
-            ErrorCode::AbnormalNavigation,
-            "login already completed",
-        ));
-    }
-    interaction.step = InteractionStep::Done;
-    app.save_interaction(&interaction).await?;
+    let mut writes = RecordWrites::new();
+    app.write_finished_interaction(&mut writes, &mut interaction)?;
+    app.write_records(&writes).await?;
     app.stores.ephemeral.delete(&format!("ready:{uid}")).await?;
     let r = &interaction.request;
     let iss = app.settings.issuer();

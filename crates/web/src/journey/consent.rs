@@ -8,7 +8,7 @@
 
 use crate::error::{with_params, PageError};
 use crate::extract::{PageForm, PagePath};
-use crate::flow::{BrowserSession, CodeGrant, Interaction, InteractionStep, CODE_TTL};
+use crate::flow::{BrowserSession, CodeGrant, Interaction, CODE_TTL};
 use crate::flow_batch::RecordWrites;
 use crate::mail::connection::ConnectionFacts;
 use crate::pages::cog::commune_name;
@@ -35,7 +35,7 @@ fn at_consent(
     session: BrowserSession,
     interaction: Interaction,
 ) -> Result<(BrowserSession, Interaction, Arc<ServiceProvider>), PageError> {
-    if interaction.step == InteractionStep::Done || interaction.login.is_none() {
+    if interaction.login.is_none() {
         return Err(PageError::page(
             ErrorCode::AbnormalNavigation,
             "consent step not available",
