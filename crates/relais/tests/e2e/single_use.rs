@@ -261,6 +261,15 @@ async fn an_idp_answer_after_back_to_the_service_is_refused() {
         late.location,
         late.body
     );
+    let entries = || {
+        fed.node
+            .app
+            .metrics
+            .ephemeral_memory
+            .entries
+            .load(Ordering::Relaxed)
+    };
+    let before = entries();
     for path in [
         idp_action.replace("/idp", ""),
         idp_action.replace("/idp", "/cancel"),
@@ -273,4 +282,6 @@ async fn an_idp_answer_after_back_to_the_service_is_refused() {
             again.body
         );
     }
+    // The refused pages left no form token behind.
+    assert_eq!(entries(), before);
 }
