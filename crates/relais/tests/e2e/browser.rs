@@ -132,6 +132,20 @@ pub async fn to_consent(
     idp: &str,
     citizen: &str,
 ) -> Page {
+    let (_, back) = to_idp_answer(b, base, authorize_url, idp, citizen).await;
+    b.follow(back, base).await
+}
+
+/// From the service's authorize URL through the chooser and the IdP's
+/// form: the chooser page, and the IdP's answer (its redirect back to the
+/// federation, not followed yet).
+pub async fn to_idp_answer(
+    b: &Browser,
+    base: &str,
+    authorize_url: &str,
+    idp: &str,
+    citizen: &str,
+) -> (Page, Page) {
     let chooser = b.follow(b.get(authorize_url).await, base).await;
     assert_eq!(chooser.status, 200, "chooser expected: {}", chooser.body);
     let at_idp = b.submit(&chooser, base, "/idp", &[("idp", idp)]).await;
@@ -146,7 +160,7 @@ pub async fn to_consent(
             &[("login", citizen), ("password", "123")],
         )
         .await;
-    b.follow(back, base).await
+    (chooser, back)
 }
 
 /// A whole login: up to consent, then consent given.

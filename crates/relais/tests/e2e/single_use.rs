@@ -3,9 +3,19 @@
 //! answer to an attempt made before states named their interaction (a
 //! node upgraded mid-login) still completes.
 
-use crate::browser::{to_consent, Browser};
+use crate::browser::{to_consent, to_idp_answer, Browser};
 use crate::harness::{authorize_url, Fed};
 use std::sync::atomic::Ordering;
+
+/// How many records the node's ephemeral store holds.
+fn store_entries(fed: &Fed) -> u64 {
+    fed.node
+        .app
+        .metrics
+        .ephemeral_memory
+        .entries
+        .load(Ordering::Relaxed)
+}
 
 /// A double click, or the consent page open in two tabs: each form has its
 /// own token, both are sent at once; exactly one gets a code.
@@ -68,16 +78,8 @@ async fn a_consent_that_lost_the_race_writes_nothing() {
         .unwrap()
         .to_owned();
     let store = &fed.node.app.stores.ephemeral;
-    let entries = || {
-        fed.node
-            .app
-            .metrics
-            .ephemeral_memory
-            .entries
-            .load(Ordering::Relaxed)
-    };
     assert!(store.take(&format!("ready:{uid}")).await.unwrap().is_some());
-    let before = entries();
+    let before = store_entries(&fed);
     let lost = b
         .submit(&consent, &fed.base, "/consent", &[("consent", "yes")])
         .await;
@@ -88,7 +90,7 @@ async fn a_consent_that_lost_the_race_writes_nothing() {
         lost.location
     );
     // Its form token was taken; no code, no session or interaction write.
-    assert_eq!(entries(), before - 1);
+    assert_eq!(store_entries(&fed), before - 1);
 }
 
 /// The chooser and the information page write their form's token in the
@@ -102,15 +104,7 @@ async fn a_made_up_interaction_url_stores_nothing() {
         .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
         .await;
     assert_eq!(chooser.status, 200);
-    let entries = || {
-        fed.node
-            .app
-            .metrics
-            .ephemeral_memory
-            .entries
-            .load(Ordering::Relaxed)
-    };
-    let before = entries();
+    let before = store_entries(&fed);
     for path in [
         "AAAAAAAAAAAAAAAAAAAAAAAA",
         "AAAAAAAAAAAAAAAAAAAAAAAA/consent",
@@ -120,7 +114,11 @@ async fn a_made_up_interaction_url_stores_nothing() {
             .await;
         assert_eq!(p.error_code().as_deref(), Some("Y190001"), "{}", p.body);
     }
-    assert_eq!(entries(), before, "no form token for a made-up interaction");
+    assert_eq!(
+        store_entries(&fed),
+        before,
+        "no form token for a made-up interaction"
+    );
     // The real one still gets its token.
     let again = b
         .get(&format!(
@@ -130,7 +128,7 @@ async fn a_made_up_interaction_url_stores_nothing() {
         ))
         .await;
     assert_eq!(again.status, 200);
-    assert_eq!(entries(), before + 1);
+    assert_eq!(store_entries(&fed), before + 1);
 }
 
 /// A node that named no interaction in its IdP state started this login;
@@ -139,21 +137,14 @@ async fn a_made_up_interaction_url_stores_nothing() {
 async fn an_idp_state_without_its_interaction_still_completes() {
     let fed = Fed::start().await;
     let b = Browser::new();
-    let chooser = b
-        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
-        .await;
-    let at_idp = b
-        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
-        .await;
-    let form = b.follow(at_idp, &fed.base).await;
-    let back = b
-        .submit(
-            &form,
-            &fed.base,
-            "/login",
-            &[("login", "jean"), ("password", "123")],
-        )
-        .await;
+    let (_, back) = to_idp_answer(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "sp-a", &[]),
+        "impots",
+        "jean",
+    )
+    .await;
     let callback = back.location.clone().expect("back to the federation");
     let state = callback
         .split(['?', '&'])
@@ -220,22 +211,15 @@ async fn an_idp_state_without_its_interaction_still_completes() {
 async fn an_idp_answer_after_back_to_the_service_is_refused() {
     let fed = Fed::start().await;
     let b = Browser::new();
-    let chooser = b
-        .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
-        .await;
+    let (chooser, back) = to_idp_answer(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "sp-a", &[]),
+        "impots",
+        "jean",
+    )
+    .await;
     let (idp_action, _) = chooser.form("/idp");
-    let at_idp = b
-        .submit(&chooser, &fed.base, "/idp", &[("idp", "impots")])
-        .await;
-    let form = b.follow(at_idp, &fed.base).await;
-    let back = b
-        .submit(
-            &form,
-            &fed.base,
-            "/login",
-            &[("login", "jean"), ("password", "123")],
-        )
-        .await;
     let callback = back.location.clone().expect("back to the federation");
 
     let cancel = b
@@ -261,15 +245,7 @@ async fn an_idp_answer_after_back_to_the_service_is_refused() {
         late.location,
         late.body
     );
-    let entries = || {
-        fed.node
-            .app
-            .metrics
-            .ephemeral_memory
-            .entries
-            .load(Ordering::Relaxed)
-    };
-    let before = entries();
+    let before = store_entries(&fed);
     for path in [
         idp_action.replace("/idp", ""),
         idp_action.replace("/idp", "/cancel"),
@@ -283,5 +259,5 @@ async fn an_idp_answer_after_back_to_the_service_is_refused() {
         );
     }
     // The refused pages left no form token behind.
-    assert_eq!(entries(), before);
+    assert_eq!(store_entries(&fed), before);
 }
