@@ -261,3 +261,43 @@ async fn an_idp_answer_after_back_to_the_service_is_refused() {
     // The refused pages left no form token behind.
     assert_eq!(store_entries(&fed), before);
 }
+
+/// "Back to the service" from the consent page, then the consent form
+/// sent from another tab: the service got `access_denied`, and no code
+/// follows it.
+#[tokio::test]
+async fn a_consent_after_back_to_the_service_issues_no_code() {
+    let fed = Fed::start().await;
+    let b = Browser::new();
+    let consent = to_consent(
+        &b,
+        &fed.base,
+        &authorize_url(&fed, "sp-a", &[]),
+        "impots",
+        "jean",
+    )
+    .await;
+    let (action, _) = consent.form("/consent");
+    let cancel = b
+        .get(&format!(
+            "{}{}",
+            fed.base,
+            action.replace("/consent", "/cancel")
+        ))
+        .await;
+    assert_eq!(
+        cancel.location_params().get("error").map(String::as_str),
+        Some("access_denied"),
+        "{:?}",
+        cancel.location
+    );
+    let late = b
+        .submit(&consent, &fed.base, "/consent", &[("consent", "yes")])
+        .await;
+    assert_eq!(
+        (late.status, late.error_code().as_deref()),
+        (400, Some("Y420001")),
+        "{:?}",
+        late.location
+    );
+}

@@ -214,10 +214,13 @@ pub async fn cancel(
     PagePath(uid): PagePath<String>,
 ) -> Result<Response, PageError> {
     let (_, mut interaction) = app.interaction_for(&headers, &uid).await?;
+    // The consent marker goes in the same trip: a consent sent from
+    // another tab at the same moment either completed first or finds it
+    // gone and issues no code.
     let mut writes = RecordWrites::new();
+    writes.delete(format!("ready:{uid}"));
     app.write_finished_interaction(&mut writes, &mut interaction)?;
     app.write_records(&writes).await?;
-    app.stores.ephemeral.delete(&format!("ready:{uid}")).await?;
     let r = &interaction.request;
     let iss = app.settings.issuer();
     let url = with_params(
