@@ -3,7 +3,7 @@
 //! answer to an attempt made before states named their interaction (a
 //! node upgraded mid-login) still completes.
 
-use crate::browser::{to_consent, to_idp_answer, Browser};
+use crate::browser::{to_consent, to_idp_answer, Browser, Page};
 use crate::harness::{authorize_url, Fed};
 use std::sync::atomic::Ordering;
 
@@ -17,6 +17,21 @@ fn store_entries(fed: &Fed) -> u64 {
         .load(Ordering::Relaxed)
 }
 
+/// Jean at the consent page of `sp-a` (through the tax office's IdP): the
+/// page, and its form's action.
+async fn at_consent(fed: &Fed, b: &Browser) -> (Page, String) {
+    let consent = to_consent(
+        b,
+        &fed.base,
+        &authorize_url(fed, "sp-a", &[]),
+        "impots",
+        "jean",
+    )
+    .await;
+    let (action, _) = consent.form("/consent");
+    (consent, action)
+}
+
 /// A double click, or the consent page open in two tabs: each form has its
 /// own token, both are sent at once; exactly one gets a code.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -24,15 +39,7 @@ async fn two_consents_at_once_issue_one_code() {
     let fed = Fed::start().await;
     for _ in 0..5 {
         let b = Browser::new();
-        let first = to_consent(
-            &b,
-            &fed.base,
-            &authorize_url(&fed, "sp-a", &[]),
-            "impots",
-            "jean",
-        )
-        .await;
-        let (action, _) = first.form("/consent");
+        let (first, action) = at_consent(&fed, &b).await;
         let second = b.get(&format!("{}{action}", fed.base)).await;
         assert_eq!(second.status, 200, "{}", second.body);
         let (x, y) = tokio::join!(
@@ -62,15 +69,7 @@ async fn two_consents_at_once_issue_one_code() {
 async fn a_consent_that_lost_the_race_writes_nothing() {
     let fed = Fed::start().await;
     let b = Browser::new();
-    let consent = to_consent(
-        &b,
-        &fed.base,
-        &authorize_url(&fed, "sp-a", &[]),
-        "impots",
-        "jean",
-    )
-    .await;
-    let (action, _) = consent.form("/consent");
+    let (consent, action) = at_consent(&fed, &b).await;
     let uid = action
         .trim_end_matches("/consent")
         .rsplit('/')
@@ -269,15 +268,7 @@ async fn an_idp_answer_after_back_to_the_service_is_refused() {
 async fn a_consent_after_back_to_the_service_issues_no_code() {
     let fed = Fed::start().await;
     let b = Browser::new();
-    let consent = to_consent(
-        &b,
-        &fed.base,
-        &authorize_url(&fed, "sp-a", &[]),
-        "impots",
-        "jean",
-    )
-    .await;
-    let (action, _) = consent.form("/consent");
+    let (consent, action) = at_consent(&fed, &b).await;
     let cancel = b
         .get(&format!(
             "{}{}",
