@@ -240,7 +240,6 @@ impl AppState {
             ttl_secs: self.settings.session_ttl_secs,
             if_present: &int_key,
         });
-        let wrote = extra.is_some();
         let (session, interaction, _) = match self
             .step_records(session_id.as_deref(), &int_key, extra)
             .await
@@ -250,7 +249,7 @@ impl AppState {
                 // The token went in beside an interaction this page then
                 // refused (finished, or another session's): a refused page
                 // leaves nothing behind. Only this path pays the trip.
-                if wrote {
+                if grant.is_some() {
                     if let Err(e) = self.stores.ephemeral.delete(&key).await {
                         // The refusal is the answer; the token expires.
                         tracing::warn!(error = %e, "refused page's form token not deleted");

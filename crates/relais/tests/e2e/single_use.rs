@@ -32,6 +32,21 @@ async fn at_consent(fed: &Fed, b: &Browser) -> (Page, String) {
     (consent, action)
 }
 
+/// Jean back from the tax office's IdP for `sp-a`, the answer not followed
+/// yet: the chooser page, and the federation's callback URL.
+async fn at_idp_answer(fed: &Fed, b: &Browser) -> (Page, String) {
+    let (chooser, back) = to_idp_answer(
+        b,
+        &fed.base,
+        &authorize_url(fed, "sp-a", &[]),
+        "impots",
+        "jean",
+    )
+    .await;
+    let callback = back.location.clone().expect("back to the federation");
+    (chooser, callback)
+}
+
 /// A double click, or the consent page open in two tabs: each form has its
 /// own token, both are sent at once; exactly one gets a code.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,15 +151,7 @@ async fn a_made_up_interaction_url_stores_nothing() {
 async fn an_idp_state_without_its_interaction_still_completes() {
     let fed = Fed::start().await;
     let b = Browser::new();
-    let (_, back) = to_idp_answer(
-        &b,
-        &fed.base,
-        &authorize_url(&fed, "sp-a", &[]),
-        "impots",
-        "jean",
-    )
-    .await;
-    let callback = back.location.clone().expect("back to the federation");
+    let (_, callback) = at_idp_answer(&fed, &b).await;
     let state = callback
         .split(['?', '&'])
         .find_map(|kv| kv.strip_prefix("state="))
@@ -210,16 +217,8 @@ async fn an_idp_state_without_its_interaction_still_completes() {
 async fn an_idp_answer_after_back_to_the_service_is_refused() {
     let fed = Fed::start().await;
     let b = Browser::new();
-    let (chooser, back) = to_idp_answer(
-        &b,
-        &fed.base,
-        &authorize_url(&fed, "sp-a", &[]),
-        "impots",
-        "jean",
-    )
-    .await;
+    let (chooser, callback) = at_idp_answer(&fed, &b).await;
     let (idp_action, _) = chooser.form("/idp");
-    let callback = back.location.clone().expect("back to the federation");
 
     let cancel = b
         .get(&format!(
