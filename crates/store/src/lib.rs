@@ -80,17 +80,7 @@ pub async fn one_by_one<S: EphemeralStore + ?Sized>(
 ) -> StoreResult<Vec<Option<Vec<u8>>>> {
     let mut answers = Vec::with_capacity(ops.len());
     for op in ops {
-        if let EphemeralOp::Require(key) = *op {
-            let taken = s.take(key).await?;
-            let stop = taken.is_none();
-            answers.push(taken);
-            if stop {
-                answers.resize(ops.len(), None);
-                break;
-            }
-            continue;
-        }
-        answers.push(match *op {
+        let answer = match *op {
             EphemeralOp::Get(key) => s.get(key).await?,
             EphemeralOp::Take(key) | EphemeralOp::Require(key) => s.take(key).await?,
             EphemeralOp::Put {
@@ -116,7 +106,14 @@ pub async fn one_by_one<S: EphemeralStore + ?Sized>(
                 s.delete(key).await?;
                 None
             }
-        });
+        };
+        // A required marker that is gone stops the batch: nothing after it.
+        let stop = matches!(op, EphemeralOp::Require(_)) && answer.is_none();
+        answers.push(answer);
+        if stop {
+            answers.resize(ops.len(), None);
+            break;
+        }
     }
     Ok(answers)
 }
