@@ -341,7 +341,7 @@ impl AppState {
     }
 
     /// The interaction `uid`, which must belong to `session`.
-    pub async fn interaction_of(
+    async fn interaction_of(
         &self,
         session: &BrowserSession,
         uid: &str,
