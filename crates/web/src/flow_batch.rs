@@ -181,18 +181,16 @@ impl AppState {
     /// rather than "expired", which needs its id, its session and its
     /// step: the request's texts and the verified login (which the
     /// session now holds: the identity is kept once) are left out, as
-    /// it lives as long as the session. The caller's copy keeps
-    /// them for the events that follow. A finished interaction is refused
-    /// as it is read ([`owned_interaction`]), so nothing reads what was
-    /// left out.
+    /// it lives as long as the session. The caller's copy, untouched,
+    /// keeps them for the events that follow. A finished interaction is
+    /// refused as it is read ([`owned_interaction`]), so nothing reads
+    /// what was left out.
     pub fn write_finished_interaction(
         &self,
         writes: &mut RecordWrites,
-        i: &mut Interaction,
+        i: &Interaction,
     ) -> Result<(), StoreError> {
-        i.step = InteractionStep::Done;
-        let marker = i.finished_marker();
-        self.write_interaction(writes, &marker)
+        self.write_interaction(writes, &i.finished_marker())
     }
 
     /// The session and the interaction `uid`, read together; the

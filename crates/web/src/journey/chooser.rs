@@ -213,13 +213,13 @@ pub async fn cancel(
     headers: HeaderMap,
     PagePath(uid): PagePath<String>,
 ) -> Result<Response, PageError> {
-    let (_, mut interaction) = app.interaction_for(&headers, &uid).await?;
+    let (_, interaction) = app.interaction_for(&headers, &uid).await?;
     // The consent marker goes in the same trip: a consent sent from
     // another tab at the same moment either completed first or finds it
     // gone and issues no code.
     let mut writes = RecordWrites::new();
     writes.delete(format!("ready:{uid}"));
-    app.write_finished_interaction(&mut writes, &mut interaction)?;
+    app.write_finished_interaction(&mut writes, &interaction)?;
     app.write_records(&writes).await?;
     let r = &interaction.request;
     let iss = app.settings.issuer();

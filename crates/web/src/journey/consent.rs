@@ -56,7 +56,7 @@ pub async fn show(
     let step = app
         .interaction_for_page(&headers, &uid, &format!("consent:{uid}"))
         .await?;
-    let (mut session, mut interaction, sp) = at_consent(&app, step.session, step.interaction)?;
+    let (mut session, interaction, sp) = at_consent(&app, step.session, step.interaction)?;
     // Auto-login never skips a consent the service's citizens must give
     // (registration refuses that combination; this holds whatever is stored).
     // `prompt=none` was checked at authorize: no page may be shown.
@@ -70,15 +70,7 @@ pub async fn show(
         ));
         // No page: its form's token goes with the code's writes.
         let unused_form = Some(stored_key("csrf", &step.csrf));
-        return complete(
-            &app,
-            &headers,
-            &mut session,
-            &mut interaction,
-            &sp,
-            unused_form,
-        )
-        .await;
+        return complete(&app, &headers, &mut session, &interaction, &sp, unused_form).await;
     }
     let form = Form {
         csrf: Some(step.csrf),
@@ -188,7 +180,7 @@ pub async fn accept(
             &format!("consent:{uid}"),
         )
         .await?;
-    let (mut session, mut interaction, sp) = at_consent(&app, step.session, step.interaction)?;
+    let (mut session, interaction, sp) = at_consent(&app, step.session, step.interaction)?;
     // A stale or replayed form: the page offers the way back to the service.
     step.csrf
         .map_err(|e| e.with_back(Some(format!("/api/v2/interaction/{uid}/cancel"))))?;
@@ -199,7 +191,7 @@ pub async fn accept(
         };
         return render(&app, &headers, &session, &interaction, &sp, form).await;
     }
-    complete(&app, &headers, &mut session, &mut interaction, &sp, None).await
+    complete(&app, &headers, &mut session, &interaction, &sp, None).await
 }
 
 /// Issues the one authorization code of this login and sends it to the service.
@@ -207,7 +199,7 @@ async fn complete(
     app: &AppState,
     headers: &HeaderMap,
     session: &mut BrowserSession,
-    interaction: &mut Interaction,
+    interaction: &Interaction,
     sp: &ServiceProvider,
     unused_form: Option<String>,
 ) -> Result<Response, PageError> {
