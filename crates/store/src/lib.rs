@@ -19,6 +19,8 @@ pub mod postgres;
 pub mod records;
 pub mod redis;
 mod redis_batch;
+mod redis_direct;
+mod redis_wire;
 mod rows;
 mod sql;
 mod sql_accounts;

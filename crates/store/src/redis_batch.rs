@@ -12,7 +12,11 @@
 //!
 //! [`EphemeralStore::batch`]: crate::EphemeralStore::batch
 
-use crate::redis::{entry, ttl_millis, unavailable, RedisEphemeral};
+use crate::redis::{
+    direct_entry, entry, ttl_millis, unavailable, unexpected, RedisEphemeral, RoutedLink,
+};
+use crate::redis_direct::DirectLink;
+use crate::redis_wire::Reply;
 use crate::{EphemeralOp, StoreError, StoreResult};
 use fred::prelude::*;
 use fred::types::scripts::Script;
@@ -65,17 +69,27 @@ pub(crate) fn script() -> Script {
     Script::from_lua(BATCH_LUA)
 }
 
+/// The script's SHA-1, by which `EVALSHA` names it (computed once).
+fn script_sha() -> &'static str {
+    static SHA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SHA.get_or_init(|| script().sha1().to_string())
+}
+
+/// A batch as the script's call: the operations' letters, their keys, and
+/// each put's value and lifetime in milliseconds.
+struct ScriptCall<'a> {
+    letters: String,
+    keys: Vec<String>,
+    puts: Vec<(&'a [u8], i64)>,
+}
+
 impl RedisEphemeral {
-    /// The batch as one script call (loaded once per server, then called
-    /// by its hash).
-    pub(crate) async fn batch_scripted(
-        &self,
-        ops: &[EphemeralOp<'_>],
-    ) -> StoreResult<Vec<Option<Vec<u8>>>> {
-        let mut letters = String::with_capacity(ops.len());
-        let mut keys = Vec::with_capacity(ops.len() + 1);
-        let mut args: Vec<Value> = Vec::with_capacity(1 + 2 * ops.len());
-        args.push(Value::Null);
+    fn script_call<'a>(&self, ops: &[EphemeralOp<'a>]) -> ScriptCall<'a> {
+        let mut call = ScriptCall {
+            letters: String::with_capacity(ops.len()),
+            keys: Vec::with_capacity(ops.len() + 1),
+            puts: Vec::with_capacity(ops.len()),
+        };
         for op in ops {
             let (letter, key) = match *op {
                 EphemeralOp::Get(key) => ('g', key),
@@ -86,8 +100,7 @@ impl RedisEphemeral {
                     value,
                     ttl_secs,
                 } => {
-                    args.push(Value::Bytes(fred::bytes::Bytes::copy_from_slice(value)));
-                    args.push(Value::Integer(ttl_millis(ttl_secs)));
+                    call.puts.push((value, ttl_millis(ttl_secs)));
                     ('p', key)
                 }
                 EphemeralOp::PutIfPresent {
@@ -96,20 +109,72 @@ impl RedisEphemeral {
                     ttl_secs,
                     if_present,
                 } => {
-                    args.push(Value::Bytes(fred::bytes::Bytes::copy_from_slice(value)));
-                    args.push(Value::Integer(ttl_millis(ttl_secs)));
-                    keys.push(self.key(key));
+                    call.puts.push((value, ttl_millis(ttl_secs)));
+                    call.keys.push(self.key(key));
                     ('c', if_present)
                 }
                 EphemeralOp::Delete(key) => ('d', key),
             };
-            letters.push(letter);
-            keys.push(self.key(key));
+            call.letters.push(letter);
+            call.keys.push(self.key(key));
         }
-        args[0] = Value::from(letters);
-        let answer: Value = self
+        call
+    }
+
+    /// The batch as one script call on a direct link: by its hash, or
+    /// whole when the server does not know it yet (which also loads it).
+    pub(crate) async fn batch_direct(
+        &self,
+        link: &DirectLink,
+        ops: &[EphemeralOp<'_>],
+    ) -> StoreResult<Vec<Option<Vec<u8>>>> {
+        let call = self.script_call(ops);
+        let key_count = call.keys.len().to_string();
+        let millis: Vec<String> = call.puts.iter().map(|(_, ms)| ms.to_string()).collect();
+        let sha = script_sha();
+        let mut args: Vec<&[u8]> = Vec::with_capacity(4 + call.keys.len() + 2 * call.puts.len());
+        args.extend([b"EVALSHA".as_slice(), sha.as_bytes(), key_count.as_bytes()]);
+        args.extend(call.keys.iter().map(|k| k.as_bytes()));
+        args.push(call.letters.as_bytes());
+        for ((value, _), ms) in call.puts.iter().zip(&millis) {
+            args.extend([*value, ms.as_bytes()]);
+        }
+        let mut reply = link.call(&args).await?;
+        if matches!(&reply, Reply::Error(e) if e.starts_with("NOSCRIPT")) {
+            args[0] = b"EVAL";
+            args[1] = BATCH_LUA.as_bytes();
+            reply = link.call(&args).await?;
+        }
+        let Reply::Array(entries) = reply else {
+            return Err(unexpected(&reply));
+        };
+        if entries.len() != ops.len() {
+            return Err(StoreError::Corrupt(format!(
+                "redis: {} answers to a batch of {}",
+                entries.len(),
+                ops.len()
+            )));
+        }
+        entries.into_iter().map(direct_entry).collect()
+    }
+
+    /// The batch as one script call (loaded once per server, then called
+    /// by its hash).
+    pub(crate) async fn batch_scripted(
+        &self,
+        link: &RoutedLink,
+        ops: &[EphemeralOp<'_>],
+    ) -> StoreResult<Vec<Option<Vec<u8>>>> {
+        let call = self.script_call(ops);
+        let mut args: Vec<Value> = Vec::with_capacity(1 + 2 * call.puts.len());
+        args.push(Value::from(call.letters));
+        for (value, ms) in call.puts {
+            args.push(Value::Bytes(fred::bytes::Bytes::copy_from_slice(value)));
+            args.push(Value::Integer(ms));
+        }
+        let answer: Value = link
             .batch_script
-            .evalsha_with_reload(self.pool.next(), keys, args)
+            .evalsha_with_reload(link.pool.next(), call.keys, args)
             .await
             .map_err(unavailable)?;
         let Value::Array(entries) = answer else {
@@ -135,9 +200,10 @@ impl RedisEphemeral {
     /// [`RedisEphemeral::batch`]: crate::EphemeralStore::batch
     pub(crate) async fn batch_pipelined(
         &self,
+        link: &RoutedLink,
         ops: &[EphemeralOp<'_>],
     ) -> StoreResult<Vec<Option<Vec<u8>>>> {
-        let pipeline = self.pool.next().pipeline();
+        let pipeline = link.pool.next().pipeline();
         for op in ops {
             // Queuing only buffers the command: nothing is sent yet.
             let queued: Result<(), _> = match *op {

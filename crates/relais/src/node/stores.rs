@@ -135,10 +135,13 @@ pub async fn open(
         ("postgres", _, Some(pg)) => (Arc::new(pg.clone()), true),
         (url, _, _) if is_redis(url) => {
             let r = RedisEphemeral::connect(url, &cfg.redis_prefix).await.map_err(|e| NodeError(format!("storage.ephemeral: {e}")))?;
-            health.push(Arc::new(r.clone()));
-            counters = Some(Arc::new(r.clone()));
+            // One set of connections for the records, the counters and
+            // the health check.
+            let r = Arc::new(r);
+            health.push(r.clone());
+            counters = Some(r.clone());
             // Redis expires keys by itself.
-            (Arc::new(r), false)
+            (r, false)
         }
         (other, _, _) => {
             return Err(NodeError(format!(
