@@ -80,3 +80,10 @@ if ! (command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 ping >/dev/
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no --dir /tmp/relais-redis --logfile /tmp/relais-redis/redis.log
   for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.2; done
 fi
+# The rediss:// test starts a TLS-only redis-server of its own, with a
+# certificate made by openssl: both commands, even where Redis runs already.
+if ! (command -v redis-server >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1); then
+  echo "install-test-deps: installing redis-server and openssl"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server openssl >/dev/null
+fi

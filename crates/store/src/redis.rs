@@ -51,8 +51,7 @@ impl RedisEphemeral {
     /// (`redis://`) gets direct connections, anything else fred's pool
     /// (with automatic reconnection).
     pub async fn connect(url: &str, prefix: &str) -> StoreResult<RedisEphemeral> {
-        let config = Config::from_url(url)
-            .map_err(|e| StoreError::Unavailable(format!("redis URL: {}", e.details())))?;
+        let config = parse_url(url)?;
         let link = match (&config.server, url.starts_with("redis://")) {
             (ServerConfig::Centralized { server }, true) => Link::Direct(Box::new(
                 DirectLink::connect(
@@ -76,8 +75,7 @@ impl RedisEphemeral {
     /// Sentinel or cluster deployment does (tests).
     #[cfg(test)]
     pub(crate) async fn connect_routed(url: &str, prefix: &str) -> StoreResult<RedisEphemeral> {
-        let config = Config::from_url(url)
-            .map_err(|e| StoreError::Unavailable(format!("redis URL: {}", e.details())))?;
+        let config = parse_url(url)?;
         Ok(RedisEphemeral {
             link: Link::Routed(RoutedLink::connect(config).await?),
             prefix: prefix.to_owned(),
@@ -87,6 +85,17 @@ impl RedisEphemeral {
     pub(crate) fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
+}
+
+/// fred's configuration for `url`. A `rediss://` URL builds its TLS
+/// settings here (the system's trust store, which `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` extend with a private authority), with rustls' process-wide
+/// provider: aws-lc, installed first if nothing else has been.
+fn parse_url(url: &str) -> StoreResult<Config> {
+    // Already installed (by an earlier connection, or by the binary) is fine.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    Config::from_url(url)
+        .map_err(|e| StoreError::Unavailable(format!("redis URL: {}", e.details())))
 }
 
 impl RoutedLink {
@@ -510,4 +519,135 @@ mod tests {
         assert!(message.contains("AUTH refused"), "{message}");
         assert!(!message.contains("s3cret"), "{message}");
     }
+}
+
+/// `rediss://`: TLS through fred, against a Redis server of the test's own
+/// that speaks TLS only.
+#[cfg(test)]
+mod tls_tests {
+    use super::*;
+    use relais_core::Randomness;
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+
+    /// A TLS-only `redis-server` on a free port, its certificate made for
+    /// `localhost` by `openssl`; stopped and removed on drop.
+    struct TlsRedis {
+        child: Child,
+        dir: PathBuf,
+        port: u16,
+    }
+
+    impl Drop for TlsRedis {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    fn command_exists(name: &str) -> bool {
+        Command::new(name)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
+    }
+
+    async fn tls_redis(test: &str) -> Option<TlsRedis> {
+        if !(command_exists("redis-server") && command_exists("openssl")) {
+            let line = format!(
+                "NOT RUN: {test} — needs the redis-server and openssl commands (scripts/install-test-deps.sh installs them)"
+            );
+            assert!(
+                std::env::var_os("RELAIS_REQUIRE_BACKENDS").is_none(),
+                "{line}"
+            );
+            eprintln!("{line}");
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "relais-tls-redis-{}",
+            relais_core::SystemRandomness.hex(6)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let made = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+            .args([
+                "-keyout",
+                "key.pem",
+                "-out",
+                "cert.pem",
+                "-subj",
+                "/CN=localhost",
+            ])
+            .args(["-addext", "subjectAltName=DNS:localhost"])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(made.success(), "openssl made no certificate");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", "0", "--tls-port", &port.to_string()])
+            .args(["--bind", "127.0.0.1", "--tls-auth-clients", "no"])
+            .args(["--tls-cert-file", "cert.pem", "--tls-key-file", "key.pem"])
+            .args(["--tls-ca-cert-file", "cert.pem"])
+            .args(["--save", "", "--appendonly", "no", "--dir", "."])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = TlsRedis { child, dir, port };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Some(server);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the TLS redis-server did not start");
+    }
+
+    #[tokio::test]
+    async fn a_rediss_url_connects_over_tls_and_refuses_an_unknown_certificate() {
+        let Some(server) =
+            tls_redis("a_rediss_url_connects_over_tls_and_refuses_an_unknown_certificate").await
+        else {
+            return;
+        };
+        let url = format!("rediss://localhost:{}", server.port);
+
+        // The server's certificate is not in the system's trust store: no
+        // connection, and a plain error within the connection timeout
+        // rather than a hang.
+        let started = std::time::Instant::now();
+        let untrusted = RedisEphemeral::connect(&url, "t:").await;
+        assert!(
+            matches!(&untrusted, Err(StoreError::Unavailable(_))),
+            "an unknown certificate is refused"
+        );
+        assert!(started.elapsed() < Duration::from_secs(15));
+
+        // SSL_CERT_FILE adds the authority (each test runs in a process of
+        // its own under nextest; no other test here reads it).
+        std::env::set_var("SSL_CERT_FILE", server.dir.join("cert.pem"));
+        let s = RedisEphemeral::connect(&url, "t:").await.unwrap();
+        assert!(matches!(s.link, Link::Routed(_)), "TLS goes through fred");
+        s.ping().await.unwrap();
+        conformance::ephemeral(&s, &conformance::Advance::RealTime).await;
+    }
+
+    use crate::conformance;
 }
