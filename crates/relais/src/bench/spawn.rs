@@ -36,10 +36,32 @@ fn free_port() -> Result<u16, String> {
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-pub(super) async fn wait_ready(url: &str) -> Result<(), String> {
+/// Waits for `url` to answer, while `child` runs: if it exits first (a
+/// store it cannot reach, a port taken), the error says so with the last
+/// lines it wrote to `log`, at once rather than after the minute allowed.
+pub(super) async fn wait_ready(
+    url: &str,
+    (name, child): &mut (String, Child),
+    log: &std::path::Path,
+) -> Result<(), String> {
     let http = reqwest::Client::new();
     // 60 s at most: a node on a store at national size takes a while.
     for _ in 0..3000 {
+        if let Ok(Some(status)) = child.try_wait() {
+            let said = std::fs::read_to_string(log).unwrap_or_default();
+            let tail: Vec<&str> = said.lines().rev().take(5).collect();
+            let tail: String = tail
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n")
+                .chars()
+                .take(1000)
+                .collect();
+            return Err(format!(
+                "the {name} process exited at start-up ({status}):\n{tail}"
+            ));
+        }
         if http
             .get(url)
             .send()
@@ -113,12 +135,18 @@ pub(super) async fn spawn(
         children: Vec::new(),
         _dir: dir,
     };
-    let quiet = |c: &mut Command| {
+    // Warnings and errors only, kept in the temporary directory: what a
+    // process that fails to start said is shown (see `wait_ready`).
+    let logs = spawned._dir.0.clone();
+    let quiet = |c: &mut Command, name: &str| -> Result<std::path::PathBuf, String> {
+        let path = logs.join(format!("{name}.log"));
+        let file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
         c.stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(file))
             .env("RELAIS_LOG", "warn");
+        Ok(path)
     };
-    quiet(&mut idp_cmd);
+    let idps_log = quiet(&mut idp_cmd, "idps")?;
     spawned.children.push((
         "idps".into(),
         idp_cmd.spawn().map_err(|e| format!("spawn idps: {e}"))?,
@@ -170,7 +198,7 @@ pub(super) async fn spawn(
     // Every simulated citizen comes from 127.0.0.1: the per-IP budgets
     // would measure the limiter, not the federation.
     fed_cmd.env("RELAIS__LIMITS__RATE_LIMITS", "false");
-    quiet(&mut fed_cmd);
+    let federation_log = quiet(&mut fed_cmd, "federation")?;
     let started = std::time::Instant::now();
     spawned.children.push((
         "federation".into(),
@@ -178,16 +206,21 @@ pub(super) async fn spawn(
             .spawn()
             .map_err(|e| format!("spawn federation: {e}"))?,
     ));
-    wait_ready(&format!("{fed}/readyz")).await?;
+    let [idps_child, federation_child] = &mut spawned.children[..] else {
+        return Err("the bench spawned other processes than expected".into());
+    };
+    wait_ready(&format!("{fed}/readyz"), federation_child, &federation_log).await?;
     spawned.startup = started.elapsed();
     let first_idp = if plus.is_some() {
         "franceidentite"
     } else {
         "impots"
     };
-    wait_ready(&format!(
-        "{idps}/idp/{first_idp}/.well-known/openid-configuration"
-    ))
+    wait_ready(
+        &format!("{idps}/idp/{first_idp}/.well-known/openid-configuration"),
+        idps_child,
+        &idps_log,
+    )
     .await?;
     Ok((fed, spawned))
 }

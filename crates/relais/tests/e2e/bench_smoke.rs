@@ -188,3 +188,34 @@ fn bench_populates_a_store_serves_it_and_soaks() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A federation that cannot start (here, no Redis where the URL points)
+/// makes the bench fail at once with what the federation said, not wait a
+/// minute for a node that will never answer.
+#[test]
+fn bench_says_why_the_federation_did_not_start() {
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "bench",
+            "--logins",
+            "5",
+            "--ephemeral",
+            "redis://127.0.0.1:1",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        said.contains("the federation process exited at start-up"),
+        "{said}"
+    );
+    assert!(said.contains("storage.ephemeral"), "{said}");
+    assert!(said.contains("redis: cannot connect"), "{said}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
