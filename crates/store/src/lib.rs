@@ -20,6 +20,8 @@ pub mod records;
 pub mod redis;
 mod redis_batch;
 mod redis_direct;
+#[cfg(test)]
+mod redis_tests;
 mod redis_wire;
 mod rows;
 mod sql;
