@@ -3,11 +3,11 @@
 //! single-use take with `GETDEL`, never a `KEYS` scan. Redis expires keys
 //! itself, on its own clock. URLs: `redis://`, `rediss://`,
 //! `redis-sentinel://…?sentinelServiceName=…`, or a cluster URL. A single
-//! server over plain TCP is reached through direct connections
-//! ([`crate::redis_direct`]); the others through fred's pool, which follows
-//! failovers and cluster slots.
+//! server (`redis://`, `rediss://`) is reached through direct connections
+//! ([`crate::redis_direct`]); Sentinel and cluster through fred's pool,
+//! which follows failovers and cluster slots.
 
-use crate::redis_direct::DirectLink;
+use crate::redis_direct::{DirectLink, Target};
 use crate::redis_wire::Reply;
 use crate::{EphemeralOp, EphemeralStore, Health, HitCounter, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -30,11 +30,11 @@ pub struct RedisEphemeral {
 
 /// How commands reach Redis.
 pub(crate) enum Link {
-    /// A single server over plain TCP: each command on a connection of its
-    /// own ([`crate::redis_direct`]).
+    /// A single server, over plain TCP or TLS: each command on a
+    /// connection of its own ([`crate::redis_direct`]).
     Direct(Box<DirectLink>),
-    /// Sentinel, cluster or TLS: fred's pool and router, which follow
-    /// failovers and slots.
+    /// Sentinel or cluster: fred's pool and router, which follow failovers
+    /// and slots.
     Routed(RoutedLink),
 }
 
@@ -48,21 +48,25 @@ pub(crate) struct RoutedLink {
 
 impl RedisEphemeral {
     /// Connects to `url`; keys are prefixed by `prefix`. A single server
-    /// (`redis://`) gets direct connections, anything else fred's pool
-    /// (with automatic reconnection).
+    /// (`redis://`, `rediss://`) gets direct connections, Sentinel and
+    /// cluster fred's pool (with automatic reconnection).
     pub async fn connect(url: &str, prefix: &str) -> StoreResult<RedisEphemeral> {
         let config = parse_url(url)?;
-        let link = match (&config.server, url.starts_with("redis://")) {
-            (ServerConfig::Centralized { server }, true) => Link::Direct(Box::new(
-                DirectLink::connect(
-                    &server.host,
-                    server.port,
-                    config.username.as_deref(),
-                    config.password.as_deref(),
-                    config.database,
-                )
-                .await?,
-            )),
+        let tls = url.starts_with("rediss://");
+        let link = match &config.server {
+            ServerConfig::Centralized { server } if tls || url.starts_with("redis://") => {
+                Link::Direct(Box::new(
+                    DirectLink::connect(Target {
+                        host: &server.host,
+                        port: server.port,
+                        tls,
+                        username: config.username.as_deref(),
+                        password: config.password.as_deref(),
+                        database: config.database,
+                    })
+                    .await?,
+                ))
+            }
             _ => Link::Routed(RoutedLink::connect(config).await?),
         };
         Ok(RedisEphemeral {
@@ -87,10 +91,11 @@ impl RedisEphemeral {
     }
 }
 
-/// fred's configuration for `url`. A `rediss://` URL builds its TLS
-/// settings here (the system's trust store, which `SSL_CERT_FILE` and
-/// `SSL_CERT_DIR` extend with a private authority), with rustls' process-wide
-/// provider: aws-lc, installed first if nothing else has been.
+/// fred's configuration for `url`. A TLS URL builds fred's TLS settings
+/// here (the system's trust store, which `SSL_CERT_FILE` and `SSL_CERT_DIR`
+/// extend with a private authority) with rustls' process-wide provider —
+/// aws-lc, installed first if nothing else has been — even where the
+/// direct link then connects (`rediss://`).
 fn parse_url(url: &str) -> StoreResult<Config> {
     // Already installed (by an earlier connection, or by the binary) is fine.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();

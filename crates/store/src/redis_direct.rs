@@ -21,16 +21,23 @@
 //! it meanwhile. A command is never sent twice: one that failed may have
 //! run (a `GETDEL` taken, say), and the caller decides.
 //!
-//! Used for a single server over plain TCP (`redis://`); Sentinel, cluster
-//! and TLS deployments stay on fred, which follows failovers and slots.
+//! Used for a single server, over plain TCP (`redis://`) or TLS
+//! (`rediss://`: the server's certificate checked against the system's
+//! trust store, which `SSL_CERT_FILE` and `SSL_CERT_DIR` extend); Sentinel
+//! and cluster deployments stay on fred, which follows failovers and slots.
 
 use crate::redis_wire::{self, Reply};
 use crate::{StoreError, StoreResult};
 use crossbeam_queue::ArrayQueue;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use tokio_rustls::TlsConnector;
 
 /// Connections per node: a login holds one for one round trip, so a few
 /// serve hundreds of logins per second; callers past that wait their turn.
@@ -43,6 +50,9 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 pub(crate) struct DirectLink {
     /// `host:port`.
     address: String,
+    /// For `rediss://`: the TLS client and the name the certificate must
+    /// bear.
+    tls: Option<(TlsConnector, ServerName<'static>)>,
     /// `AUTH` and `SELECT`, sent once on each new connection.
     hello: Vec<Vec<Vec<u8>>>,
     idle: ArrayQueue<(Conn, Instant)>,
@@ -50,22 +60,39 @@ pub(crate) struct DirectLink {
 }
 
 struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     out: Vec<u8>,
     input: Vec<u8>,
 }
 
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// Where the link's server is, and how to reach it.
+pub(crate) struct Target<'a> {
+    pub host: &'a str,
+    pub port: u16,
+    pub tls: bool,
+    pub username: Option<&'a str>,
+    pub password: Option<&'a str>,
+    pub database: Option<u8>,
+}
+
 impl DirectLink {
-    /// A link to `host:port`, authenticating with `username`/`password`
-    /// and selecting `database` on each connection. Opens one connection
-    /// now, so a wrong address or password fails at start-up.
-    pub(crate) async fn connect(
-        host: &str,
-        port: u16,
-        username: Option<&str>,
-        password: Option<&str>,
-        database: Option<u8>,
-    ) -> StoreResult<DirectLink> {
+    /// A link to `target`, authenticating and selecting its database on
+    /// each connection. Opens one connection now, so a wrong address,
+    /// certificate or password fails at start-up.
+    pub(crate) async fn connect(target: Target<'_>) -> StoreResult<DirectLink> {
+        let Target {
+            host,
+            port,
+            tls,
+            username,
+            password,
+            database,
+        } = target;
         let mut hello = Vec::new();
         if let Some(password) = password {
             let mut auth = vec![b"AUTH".to_vec()];
@@ -81,8 +108,16 @@ impl DirectLink {
         } else {
             format!("{host}:{port}")
         };
+        let tls = if tls {
+            let name = ServerName::try_from(host.to_owned())
+                .map_err(|_| StoreError::Unavailable(format!("redis: {host:?} is no TLS name")))?;
+            Some((tls_connector()?, name))
+        } else {
+            None
+        };
         let link = DirectLink {
             address,
+            tls,
             hello,
             idle: ArrayQueue::new(CONNECTIONS),
             permits: Semaphore::new(CONNECTIONS),
@@ -135,7 +170,7 @@ impl DirectLink {
         }
         let addresses = all
             .iter()
-            .filter_map(|(c, _)| c.stream.local_addr().ok())
+            .filter_map(|(c, _)| c.stream.tcp().local_addr().ok())
             .map(|a| a.to_string())
             .collect();
         for idle in all {
@@ -151,6 +186,19 @@ impl DirectLink {
             .map_err(|e| StoreError::Unavailable(format!("redis: cannot connect: {e}")))?;
         // One command at a time, each written whole: nothing to coalesce.
         stream.set_nodelay(true).map_err(io_failed)?;
+        let stream = match &self.tls {
+            None => Stream::Plain(stream),
+            Some((connector, name)) => {
+                let tls = within(async {
+                    connector
+                        .connect(name.clone(), stream)
+                        .await
+                        .map_err(|e| StoreError::Unavailable(format!("redis: TLS: {e}")))
+                })
+                .await?;
+                Stream::Tls(Box::new(tls))
+            }
+        };
         let mut conn = Conn {
             stream,
             out: Vec::with_capacity(1024),
@@ -175,7 +223,17 @@ impl Conn {
     async fn exchange(&mut self, args: &[&[u8]]) -> StoreResult<Reply> {
         self.out.clear();
         redis_wire::encode(&mut self.out, args);
-        self.stream.write_all(&self.out).await.map_err(io_failed)?;
+        match &mut self.stream {
+            Stream::Plain(s) => s.write_all(&self.out).await,
+            Stream::Tls(s) => {
+                // A TLS stream holds a record until flushed.
+                match s.write_all(&self.out).await {
+                    Ok(()) => s.flush().await,
+                    Err(e) => Err(e),
+                }
+            }
+        }
+        .map_err(io_failed)?;
         self.input.clear();
         loop {
             if let Some((reply, used)) = redis_wire::parse(&self.input)
@@ -187,16 +245,46 @@ impl Conn {
                 }
                 return Ok(reply);
             }
-            let read = self
-                .stream
-                .read_buf(&mut self.input)
-                .await
-                .map_err(io_failed)?;
+            let read = match &mut self.stream {
+                Stream::Plain(s) => s.read_buf(&mut self.input).await,
+                Stream::Tls(s) => s.read_buf(&mut self.input).await,
+            }
+            .map_err(io_failed)?;
             if read == 0 {
                 return Err(StoreError::Unavailable("redis: connection closed".into()));
             }
         }
     }
+}
+
+impl Stream {
+    #[cfg(test)]
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref().0,
+        }
+    }
+}
+
+/// A TLS client trusting the system's authorities (and those of
+/// `SSL_CERT_FILE` / `SSL_CERT_DIR`), with aws-lc as the rest of Relais.
+fn tls_connector() -> StoreResult<TlsConnector> {
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = RootCertStore::empty();
+    let (added, _) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        return Err(StoreError::Unavailable(
+            "redis: TLS: no trusted certificate authority found (system store, SSL_CERT_FILE, SSL_CERT_DIR)".into(),
+        ));
+    }
+    let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::Unavailable(format!("redis: TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(config)))
 }
 
 async fn within<T>(exchange: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
