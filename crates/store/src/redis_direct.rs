@@ -193,7 +193,7 @@ impl DirectLink {
                     connector
                         .connect(name.clone(), stream)
                         .await
-                        .map_err(|e| StoreError::Unavailable(format!("redis: TLS: {e}")))
+                        .map_err(tls_failed)
                 })
                 .await?;
                 Stream::Tls(Box::new(tls))
@@ -285,6 +285,22 @@ fn tls_connector() -> StoreResult<TlsConnector> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// A failed TLS handshake, in words an operator can act on.
+fn tls_failed(e: std::io::Error) -> StoreError {
+    let untrusted = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<tokio_rustls::rustls::Error>())
+        .is_some_and(|r| matches!(r, tokio_rustls::rustls::Error::InvalidCertificate(_)));
+    let detail: String = e.to_string().chars().take(200).collect();
+    StoreError::Unavailable(if untrusted {
+        format!(
+            "redis: TLS: the server's certificate is not trusted here (its authority must be in the system's store, or in SSL_CERT_FILE / SSL_CERT_DIR): {detail}"
+        )
+    } else {
+        format!("redis: TLS: {detail}")
+    })
 }
 
 async fn within<T>(exchange: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
