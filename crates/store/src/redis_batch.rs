@@ -69,6 +69,22 @@ pub(crate) fn script() -> Script {
     Script::from_lua(BATCH_LUA)
 }
 
+/// The script's answers as entries, exactly one per operation.
+fn one_answer_each<T>(
+    entries: Vec<T>,
+    ops: &[EphemeralOp<'_>],
+    as_entry: fn(T) -> StoreResult<Option<Vec<u8>>>,
+) -> StoreResult<Vec<Option<Vec<u8>>>> {
+    if entries.len() != ops.len() {
+        return Err(StoreError::Corrupt(format!(
+            "redis: {} answers to a batch of {}",
+            entries.len(),
+            ops.len()
+        )));
+    }
+    entries.into_iter().map(as_entry).collect()
+}
+
 /// The script's SHA-1, by which `EVALSHA` names it (computed once).
 fn script_sha() -> &'static str {
     static SHA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -148,14 +164,7 @@ impl RedisEphemeral {
         let Reply::Array(entries) = reply else {
             return Err(unexpected(&reply));
         };
-        if entries.len() != ops.len() {
-            return Err(StoreError::Corrupt(format!(
-                "redis: {} answers to a batch of {}",
-                entries.len(),
-                ops.len()
-            )));
-        }
-        entries.into_iter().map(direct_entry).collect()
+        one_answer_each(entries, ops, direct_entry)
     }
 
     /// The batch as one script call (loaded once per server, then called
@@ -183,14 +192,7 @@ impl RedisEphemeral {
                 answer.kind()
             )));
         };
-        if entries.len() != ops.len() {
-            return Err(StoreError::Corrupt(format!(
-                "redis: {} answers to a batch of {}",
-                entries.len(),
-                ops.len()
-            )));
-        }
-        entries.into_iter().map(entry).collect()
+        one_answer_each(entries, ops, entry)
     }
 
     /// The batch as one pipeline on one connection: the commands are queued
