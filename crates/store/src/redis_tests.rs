@@ -113,12 +113,15 @@ mod link_tests {
             panic!("redis:// is direct")
         };
         s.put("k", b"v", 60).await.unwrap();
-        // Two commands at once: the link now holds two idle connections.
-        let (one, two) = tokio::join!(s.get("k"), s.get("k"));
-        assert_eq!(
-            (one.unwrap(), two.unwrap()),
-            (Some(b"v".to_vec()), Some(b"v".to_vec()))
+        // Two commands at once (the first one waits 0.2 s in Redis, so the
+        // second surely needs a connection of its own): the link then
+        // holds two idle connections.
+        let (waited, got) = tokio::join!(
+            d.call(&[b"BLPOP", b"relais-test-nothing", b"0.2"]),
+            s.get("k")
         );
+        assert_eq!(waited.unwrap(), Reply::Nil);
+        assert_eq!(got.unwrap(), Some(b"v".to_vec()));
         let idle = d.idle_addresses();
         assert_eq!(idle.len(), 2, "{idle:?}");
         // Another client closes both, as a restart or a proxy would.
