@@ -51,26 +51,33 @@ impl RedisEphemeral {
     /// (`redis://`, `rediss://`) gets direct connections, Sentinel and
     /// cluster fred's pool (with automatic reconnection).
     pub async fn connect(url: &str, prefix: &str) -> StoreResult<RedisEphemeral> {
-        let config = parse_url(url)?;
-        let tls = url.starts_with("rediss://");
-        let link = match &config.server {
-            ServerConfig::Centralized { server } if tls || url.starts_with("redis://") => {
-                Link::Direct(Box::new(
-                    DirectLink::connect(Target {
-                        host: &server.host,
-                        port: server.port,
-                        tls,
-                        username: config.username.as_deref(),
-                        password: config.password.as_deref(),
-                        database: config.database,
-                    })
-                    .await?,
-                ))
-            }
-            _ => Link::Routed(RoutedLink::connect(config).await?),
+        // A single server's address and credentials are read from the URL
+        // without TLS: fred would otherwise load the trust store for
+        // settings only its own pool uses.
+        let single = match url.strip_prefix("rediss://") {
+            Some(rest) => Some((format!("redis://{rest}"), true)),
+            None => url.starts_with("redis://").then(|| (url.to_owned(), false)),
         };
+        if let Some((plain, tls)) = single {
+            let config = Config::from_url(&plain).map_err(url_refused)?;
+            if let ServerConfig::Centralized { server } = &config.server {
+                let direct = DirectLink::connect(Target {
+                    host: &server.host,
+                    port: server.port,
+                    tls,
+                    username: config.username.as_deref(),
+                    password: config.password.as_deref(),
+                    database: config.database,
+                })
+                .await?;
+                return Ok(RedisEphemeral {
+                    link: Link::Direct(Box::new(direct)),
+                    prefix: prefix.to_owned(),
+                });
+            }
+        }
         Ok(RedisEphemeral {
-            link,
+            link: Link::Routed(RoutedLink::connect(routed_config(url)?).await?),
             prefix: prefix.to_owned(),
         })
     }
@@ -79,7 +86,7 @@ impl RedisEphemeral {
     /// Sentinel or cluster deployment does (tests).
     #[cfg(test)]
     pub(crate) async fn connect_routed(url: &str, prefix: &str) -> StoreResult<RedisEphemeral> {
-        let config = parse_url(url)?;
+        let config = routed_config(url)?;
         Ok(RedisEphemeral {
             link: Link::Routed(RoutedLink::connect(config).await?),
             prefix: prefix.to_owned(),
@@ -91,16 +98,19 @@ impl RedisEphemeral {
     }
 }
 
-/// fred's configuration for `url`. A TLS URL builds fred's TLS settings
-/// here (the system's trust store, which `SSL_CERT_FILE` and `SSL_CERT_DIR`
-/// extend with a private authority) with rustls' process-wide provider —
-/// aws-lc, installed first if nothing else has been — even where the
-/// direct link then connects (`rediss://`).
-fn parse_url(url: &str) -> StoreResult<Config> {
+/// fred's configuration for a Sentinel or cluster `url`. A TLS URL builds
+/// fred's TLS settings here (the system's trust store, which
+/// `SSL_CERT_FILE` and `SSL_CERT_DIR` extend with a private authority) with
+/// rustls' process-wide provider: aws-lc, installed first if nothing else
+/// has been.
+fn routed_config(url: &str) -> StoreResult<Config> {
     // Already installed (by an earlier connection, or by the binary) is fine.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    Config::from_url(url)
-        .map_err(|e| StoreError::Unavailable(format!("redis URL: {}", e.details())))
+    Config::from_url(url).map_err(url_refused)
+}
+
+fn url_refused(e: fred::error::Error) -> StoreError {
+    StoreError::Unavailable(format!("redis URL: {}", e.details()))
 }
 
 impl RoutedLink {

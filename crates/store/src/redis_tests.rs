@@ -177,6 +177,7 @@ mod link_tests {
 /// that speaks TLS only.
 mod tls_tests {
     use super::*;
+    use crate::conformance;
     use relais_core::Randomness;
     use std::path::PathBuf;
     use std::process::{Child, Command, Stdio};
@@ -309,6 +310,4 @@ mod tls_tests {
         routed.ping().await.unwrap();
         conformance::ephemeral(&routed, &conformance::Advance::RealTime).await;
     }
-
-    use crate::conformance;
 }
