@@ -356,11 +356,8 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         .iter()
         .zip(cpu_before.iter().zip(cpu_after.iter()))
         .filter_map(|((role, pid), (b, a))| {
-            let cpu = a
-                .as_ref()?
-                .cpu
-                .saturating_sub(b.as_ref()?.cpu)
-                .as_secs_f64();
+            let spent = a.as_ref()?.since(b.as_ref()?);
+            let cpu = spent.total().as_secs_f64();
             Some(ProcessFigures {
                 role: role.clone(),
                 pid: *pid,
@@ -371,6 +368,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
                     0.0
                 },
                 logins_per_cpu_second: if cpu > 0.0 { logins as f64 / cpu } else { 0.0 },
+                kernel_percent: spent.kernel_percent(),
                 peak_rss_mib: procstat::peak_rss_kib(*pid).unwrap_or(0) as f64 / 1024.0,
             })
         })

@@ -38,6 +38,9 @@ pub struct ProcessFigures {
     pub cpu_seconds: f64,
     pub cpu_ms_per_login: f64,
     pub logins_per_cpu_second: f64,
+    /// The share of `cpu_seconds` spent in the kernel (system time), in
+    /// percent: what sockets and wake-ups cost beside the process' own code.
+    pub kernel_percent: f64,
     pub peak_rss_mib: f64,
 }
 
@@ -96,18 +99,25 @@ impl Report {
         }
         println!();
         println!(
-            "{:<12} {:>8} {:>12} {:>14} {:>18} {:>14}",
-            "process", "pid", "CPU s", "CPU ms/login", "logins/CPU-second", "peak RSS MiB"
+            "{:<12} {:>8} {:>12} {:>14} {:>18} {:>14} {:>9}",
+            "process",
+            "pid",
+            "CPU s",
+            "CPU ms/login",
+            "logins/CPU-second",
+            "peak RSS MiB",
+            "kernel %"
         );
         for p in &self.processes {
             println!(
-                "{:<12} {:>8} {:>12.3} {:>14.3} {:>18.0} {:>14.1}",
+                "{:<12} {:>8} {:>12.3} {:>14.3} {:>18.0} {:>14.1} {:>9.0}",
                 p.role,
                 p.pid,
                 p.cpu_seconds,
                 p.cpu_ms_per_login,
                 p.logins_per_cpu_second,
-                p.peak_rss_mib
+                p.peak_rss_mib,
+                p.kernel_percent
             );
         }
         if let Some(soak) = &self.soak {

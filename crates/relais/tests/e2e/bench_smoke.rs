@@ -53,6 +53,11 @@ fn bench_runs_checked_logins_and_reports_json() {
         "federation and IdPs measured apart"
     );
     assert!(report["processes"][0]["peak_rss_mib"].as_f64().unwrap() > 1.0);
+    // The kernel's share of each process' CPU, beside the total.
+    for p in report["processes"].as_array().unwrap() {
+        let k = p["kernel_percent"].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&k), "{p}");
+    }
     // The cryptography floor beside the figure: ES256 signatures and the
     // IdP's ID token verified.
     let floor = &report["crypto_floor"];
