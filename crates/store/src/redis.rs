@@ -17,10 +17,30 @@ use fred::types::scripts::Script;
 use std::time::Duration;
 
 pub(crate) fn unavailable(e: fred::error::Error) -> StoreError {
+    // fred hands a failed handshake on as text (rustls' error, formatted
+    // with `Debug`): an untrusted certificate is recognised by its name.
+    if matches!(e.kind(), ErrorKind::Tls | ErrorKind::IO)
+        && e.details().contains("InvalidCertificate")
+    {
+        return tls_refused(true, e.details());
+    }
     StoreError::Unavailable(format!(
         "redis: {}",
         e.details().chars().take(200).collect::<String>()
     ))
+}
+
+/// A failed TLS handshake on either link: an untrusted certificate says
+/// where the authority must be, then the library's own detail.
+pub(crate) fn tls_refused(untrusted: bool, detail: &str) -> StoreError {
+    let detail: String = detail.chars().take(200).collect();
+    StoreError::Unavailable(if untrusted {
+        format!(
+            "redis: TLS: the server's certificate is not trusted here (its authority must be in the system's store, or in SSL_CERT_FILE / SSL_CERT_DIR): {detail}"
+        )
+    } else {
+        format!("redis: TLS: {detail}")
+    })
 }
 
 pub struct RedisEphemeral {

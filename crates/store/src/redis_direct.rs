@@ -293,14 +293,7 @@ fn tls_failed(e: std::io::Error) -> StoreError {
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<tokio_rustls::rustls::Error>())
         .is_some_and(|r| matches!(r, tokio_rustls::rustls::Error::InvalidCertificate(_)));
-    let detail: String = e.to_string().chars().take(200).collect();
-    StoreError::Unavailable(if untrusted {
-        format!(
-            "redis: TLS: the server's certificate is not trusted here (its authority must be in the system's store, or in SSL_CERT_FILE / SSL_CERT_DIR): {detail}"
-        )
-    } else {
-        format!("redis: TLS: {detail}")
-    })
+    crate::redis::tls_refused(untrusted, &e.to_string())
 }
 
 async fn within<T>(exchange: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {

@@ -292,6 +292,15 @@ mod tls_tests {
             "refused: {message}"
         );
         assert!(started.elapsed() < Duration::from_secs(5));
+        // Sentinel and cluster deployments go through fred: the same words.
+        let started = std::time::Instant::now();
+        let untrusted = RedisEphemeral::connect_routed(&url, "t:").await;
+        let message = untrusted.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("redis: TLS: the server's certificate is not trusted here"),
+            "refused through fred: {message}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
 
         // SSL_CERT_FILE adds the authority (each test runs in a process of
         // its own under nextest; no other test here reads it).
