@@ -2,6 +2,8 @@
 //! of a node, and what each subcommand does, so integration tests start
 //! exactly what the binary starts.
 
+#[macro_use]
+pub mod console;
 pub mod bench;
 pub mod commands;
 pub mod config;

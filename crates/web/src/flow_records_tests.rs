@@ -132,7 +132,7 @@ fn every_record_comes_back_whole_and_within_its_budget() {
     // The IdP's ID token is kept whole for the logout's id_token_hint: its
     // decoded parts are the floor of the session record.
     let token_parts: usize = idp_id_token().split('.').map(|p| p.len() * 3 / 4).sum();
-    println!(
+    eprintln!(
         "session: {} bytes (JSON {}), of which the IdP's ID token {token_parts}",
         bytes.len(),
         json.len()
@@ -162,7 +162,7 @@ fn every_record_comes_back_whole_and_within_its_budget() {
             InteractionStep::Done
         )
     );
-    println!(
+    eprintln!(
         "interaction: {} bytes, {} once done",
         with_login.len(),
         done.len()
@@ -182,7 +182,7 @@ fn every_record_comes_back_whole_and_within_its_budget() {
     let g = grant();
     let bytes = encode(&g).unwrap();
     same_json(&decode::<CodeGrant>(&bytes).unwrap(), &g);
-    println!(
+    eprintln!(
         "code / access grant: {} bytes (JSON {})",
         bytes.len(),
         serde_json::to_vec(&g).unwrap().len()

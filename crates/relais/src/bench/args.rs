@@ -24,6 +24,29 @@ pub enum BenchAction {
     /// the floor under the CPU per login (ES256 as `relais bench` runs,
     /// RS256 as in FranceConnect's topology).
     CryptoFloor,
+    /// Times what one kept-alive request costs the federation when its
+    /// handler does nothing (`GET /healthz`, through every layer): the
+    /// floor a login's exchanges put under its CPU, beside the signatures'.
+    HttpFloor {
+        /// Measured requests (after the warm-up's).
+        #[arg(long, default_value_t = 20_000)]
+        requests: u64,
+        /// Unmeasured requests first (connections opened, caches warm).
+        #[arg(long, default_value_t = 1_000)]
+        warmup_requests: u64,
+        /// Virtual users sharing one pooled client.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// A running federation (else one is spawned, as `relais bench`).
+        #[arg(long, requires = "server_pid")]
+        url: Option<String>,
+        /// PID of that federation's process, for its CPU time.
+        #[arg(long)]
+        server_pid: Option<u32>,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

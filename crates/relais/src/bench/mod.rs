@@ -13,6 +13,7 @@ pub mod args;
 mod configuration;
 mod crypto_floor;
 pub mod html;
+mod http_floor;
 mod login;
 mod populate;
 mod procstat;
@@ -151,14 +152,46 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         return populate::run(cfg, db.as_deref(), &spec).await;
     }
     if let Some(args::BenchAction::CryptoFloor) = &args.action {
-        println!(
+        say!(
             "ES256, as relais bench: {}",
             crypto_floor::measure(false, false)?.summary()
         );
-        println!(
+        say!(
             "RS256 on both legs, as FranceConnect: {}",
             crypto_floor::rs256_login()?.summary()
         );
+        return Ok(());
+    }
+    if let Some(args::BenchAction::HttpFloor {
+        requests,
+        warmup_requests,
+        concurrency,
+        url,
+        server_pid,
+        json,
+    }) = &args.action
+    {
+        let (base, pid, _spawned) = match (url, server_pid) {
+            (Some(u), Some(p)) => (u.trim_end_matches('/').to_owned(), *p, None),
+            _ => {
+                let (u, s) = spawn::spawn(&args, None).await?;
+                let pid = s
+                    .children
+                    .iter()
+                    .find(|(role, _)| role == "federation")
+                    .map(|(_, c)| c.id())
+                    .ok_or("the federation was not spawned")?;
+                (u, pid, Some(s))
+            }
+        };
+        let floor =
+            http_floor::measure(&base, pid, *requests, *warmup_requests, *concurrency).await?;
+        if *json {
+            let text = serde_json::to_string_pretty(&floor).map_err(|e| e.to_string())?;
+            say!("{text}");
+        } else {
+            say!("HTTP floor: {}", floor.summary());
+        }
         return Ok(());
     }
     let plus_keys = if args.plus {
@@ -393,7 +426,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         },
     };
     if args.json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
         );

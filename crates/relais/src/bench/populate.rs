@@ -52,7 +52,7 @@ pub async fn run(mut cfg: Config, db: Option<&str>, spec: &Populate) -> Result<(
         registry.upsert_sp(&sp).await.map_err(|e| e.to_string())?;
         progress("services", i + 1, 20_000, started);
     }
-    println!(
+    say!(
         "services: {} registered in {:.1} s",
         spec.services,
         started.elapsed().as_secs_f64()
@@ -69,7 +69,7 @@ pub async fn run(mut cfg: Config, db: Option<&str>, spec: &Populate) -> Result<(
             .map_err(|e| e.to_string())?;
         progress("accounts", i + 1, 200_000, started);
     }
-    println!(
+    say!(
         "accounts: {} recorded in {:.1} s",
         spec.accounts,
         started.elapsed().as_secs_f64()

@@ -66,39 +66,51 @@ pub struct Report {
 
 impl Report {
     pub fn print_table(&self) {
-        println!("Relais benchmark — complete logins");
+        say!("Relais benchmark — complete logins");
         for (k, v) in &self.configuration {
-            println!("  {k:<14} {v}");
+            say!("  {k:<14} {v}");
         }
-        println!();
-        println!(
+        say!();
+        say!(
             "logins: {}  in {:.1} s  →  {:.1} logins/s   failures: {}",
-            self.logins, self.measured_seconds, self.logins_per_second, self.failures
+            self.logins,
+            self.measured_seconds,
+            self.logins_per_second,
+            self.failures
         );
         for (step, reasons) in &self.failures_by_step {
             for (reason, n) in reasons {
-                println!("  failed at {step}: {reason} ×{n}");
+                say!("  failed at {step}: {reason} ×{n}");
             }
         }
         if let Some(c) = self.federation_connections_per_login {
-            println!("federation connections accepted per login: {c:.1}");
+            say!("federation connections accepted per login: {c:.1}");
         }
-        println!("cryptography floor: {}", self.crypto_floor.summary());
-        println!();
-        println!(
+        say!("cryptography floor: {}", self.crypto_floor.summary());
+        say!();
+        say!(
             "{:<14} {:>8} {:>9} {:>9} {:>9} {:>9}",
-            "step", "count", "p50 ms", "p95 ms", "p99 ms", "max ms"
+            "step",
+            "count",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms"
         );
         for step in STEPS {
             if let Some(p) = self.latency.get(step).filter(|p| p.count > 0) {
-                println!(
+                say!(
                     "{step:<14} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
-                    p.count, p.p50_ms, p.p95_ms, p.p99_ms, p.max_ms
+                    p.count,
+                    p.p50_ms,
+                    p.p95_ms,
+                    p.p99_ms,
+                    p.max_ms
                 );
             }
         }
-        println!();
-        println!(
+        say!();
+        say!(
             "{:<12} {:>8} {:>12} {:>14} {:>18} {:>14} {:>9}",
             "process",
             "pid",
@@ -109,7 +121,7 @@ impl Report {
             "kernel %"
         );
         for p in &self.processes {
-            println!(
+            say!(
                 "{:<12} {:>8} {:>12.3} {:>14.3} {:>18.0} {:>14.1} {:>9.0}",
                 p.role,
                 p.pid,

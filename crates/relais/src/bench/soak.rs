@@ -53,17 +53,21 @@ impl SoakReport {
         if self.samples.is_empty() {
             return;
         }
-        println!();
-        println!(
+        say!();
+        say!(
             "{:>8} {:>9} {:>10} {:>14} {:>14}",
-            "soak s", "logins", "RSS MiB", "store entries", "store KiB"
+            "soak s",
+            "logins",
+            "RSS MiB",
+            "store entries",
+            "store KiB"
         );
         for s in &self.samples {
             let opt = |v: Option<u64>, div: u64| {
                 v.map(|v| (v / div).to_string())
                     .unwrap_or_else(|| "-".into())
             };
-            println!(
+            say!(
                 "{:>8.0} {:>9} {:>10.1} {:>14} {:>14}",
                 s.seconds,
                 s.logins,
@@ -73,10 +77,10 @@ impl SoakReport {
             );
         }
         if let Some(b) = self.rss_bytes_per_login {
-            println!("RSS growth per completed login (live session): {b:.0} bytes");
+            say!("RSS growth per completed login (live session): {b:.0} bytes");
         }
         if let Some(b) = self.store_bytes_per_login {
-            println!("ephemeral store growth per completed login: {b:.0} bytes");
+            say!("ephemeral store growth per completed login: {b:.0} bytes");
         }
     }
 }

@@ -183,7 +183,7 @@ async fn call(
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or(text);
     if status.is_success() {
-        println!("{pretty}");
+        say!("{pretty}");
         Ok(())
     } else {
         Err(format!("{status}: {pretty}"))
@@ -204,7 +204,7 @@ async fn tokens(config: Option<&str>, action: TokenAction) -> Result<(), String>
             )
             .await
             .map_err(|e| e.to_string())?;
-            println!("{token}");
+            say!("{token}");
             eprintln!(
                 "operator token {name} created; it is shown only now (the store keeps its SHA-256)"
             );
@@ -214,7 +214,7 @@ async fn tokens(config: Option<&str>, action: TokenAction) -> Result<(), String>
                 .await
                 .map_err(|e| e.to_string())?
             {
-                println!(
+                say!(
                     "{:<32} created {}",
                     t.name,
                     relais_core::timefmt::rfc3339_millis(t.created_at)
@@ -228,7 +228,7 @@ async fn tokens(config: Option<&str>, action: TokenAction) -> Result<(), String>
             {
                 return Err(format!("no operator token named {name}"));
             }
-            println!("operator token {name} revoked");
+            say!("operator token {name} revoked");
         }
     }
     Ok(())

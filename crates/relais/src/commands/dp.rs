@@ -37,12 +37,14 @@ pub async fn run(a: DpArgs) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| format!("--port {port}: {e}"))?;
-    println!(
+    say!(
         "Demo data provider {} ({}) on http://localhost:{port}/api/{}",
-        spec.id, spec.title, spec.resource
+        spec.id,
+        spec.title,
+        spec.resource
     );
     if spec.encryption.is_some() {
-        println!("  It asks for encrypted answers: register jwks_uri = \"http://localhost:{port}/jwks\" for {client_id} in the federation.");
+        say!("  It asks for encrypted answers: register jwks_uri = \"http://localhost:{port}/jwks\" for {client_id} in the federation.");
     }
     let router = relais_demo::dp::router(std::sync::Arc::new(dp));
     axum::serve(listener, router)

@@ -45,7 +45,7 @@ pub async fn run(a: IdpsArgs) -> Result<(), String> {
     )
     .await
     .map_err(|e| e.to_string())?;
-    println!(
+    say!(
         "Demo IdPs at {base}/idp/<id> for the federation {}",
         a.federation
     );

@@ -44,12 +44,15 @@ pub async fn durable_stores(mut cfg: Config) -> Result<relais_store::Stores, Str
 pub async fn list(cfg: Config) -> Result<(), String> {
     let stores = durable_stores(cfg).await?;
     let keys = stores.keys.list_keys().await.map_err(|e| e.to_string())?;
-    println!(
+    say!(
         "{:<24} {:<12} {:<26} {:<26} retired",
-        "kid", "alg", "created", "active from"
+        "kid",
+        "alg",
+        "created",
+        "active from"
     );
     for k in keys {
-        println!(
+        say!(
             "{:<24} {:<12} {:<26} {:<26} {}",
             k.kid,
             k.alg.as_str(),
@@ -76,7 +79,7 @@ pub async fn rotate(cfg: Config, delay: u64) -> Result<(), String> {
     let kids = relais_web::keyring::KeyRing::rotate(stores.keys.as_ref(), &sealer, now, delay_ms)
         .await
         .map_err(|e| e.to_string())?;
-    println!(
+    say!(
         "new keys {} published now; they sign from {} on",
         kids.join(", "),
         relais_core::timefmt::rfc3339_millis(now + delay_ms)
@@ -94,6 +97,6 @@ pub async fn migrate(config: Option<String>) -> Result<(), String> {
         .map(|d| d.split('@').next_back().unwrap_or("").to_owned())
         .unwrap_or_else(|| cfg.storage.sqlite_path.clone());
     durable_stores(cfg).await?;
-    println!("database {target} is up to date");
+    say!("database {target} is up to date");
     Ok(())
 }

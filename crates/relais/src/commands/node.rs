@@ -101,7 +101,7 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
     let inbox = catcher.as_ref().map(|c| c.inbox.clone());
     let outcome = run(cfg, true, canteen, a.idps_url, plus, inbox).await;
     if let Some(c) = &catcher {
-        println!(
+        say!(
             "E-mails caught by the demo: {} (also in {}/)",
             c.inbox.messages().len(),
             a.mail_dir
@@ -210,23 +210,23 @@ async fn run(
     let issuer = format!("{}/api/v2", public.trim_end_matches('/'));
     if demo {
         let sp = running.app.registry.sp("demo-service");
-        println!("Relais demo is running.");
-        println!("  Home page (start here): {public}/");
+        say!("Relais demo is running.");
+        say!("  Home page (start here): {public}/");
         if let Some(u) = &canteen_url {
-            println!("  Canteen service:        {u}/   (Inscription à la cantine scolaire, Belleville-sur-Loire)");
+            say!("  Canteen service:        {u}/   (Inscription à la cantine scolaire, Belleville-sur-Loire)");
         }
-        println!("  Citizen space:          {public}/espace");
+        say!("  Citizen space:          {public}/espace");
         if catching {
-            println!("  E-mails sent:           {public}/demo/courriels");
+            say!("  E-mails sent:           {public}/demo/courriels");
         }
-        println!("  Federation issuer:      {issuer}");
-        println!("  Discovery:              {issuer}/.well-known/openid-configuration");
+        say!("  Federation issuer:      {issuer}");
+        say!("  Discovery:              {issuer}/.well-known/openid-configuration");
         if let Some(sp) = sp {
-            println!("  Demo service client_id: {}", sp.client_id);
-            println!("  Demo service secret:    {}", sp.client_secret);
-            println!("  Redirect URIs:          {}", sp.redirect_uris.join(", "));
+            say!("  Demo service client_id: {}", sp.client_id);
+            say!("  Demo service secret:    {}", sp.client_secret);
+            say!("  Redirect URIs:          {}", sp.redirect_uris.join(", "));
         }
-        println!(
+        say!(
             "  Demo IdPs:              {}",
             running
                 .demo_idps
@@ -235,16 +235,16 @@ async fn run(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        println!("  Test citizens (password 123): jean, angela, marie (usage name), pascal (Corsica), amina (born abroad),");
-        println!("                                louis (presumed date), camille (unspecified gender); broken: sans-genre, mauvais-cog, sans-email");
+        say!("  Test citizens (password 123): jean, angela, marie (usage name), pascal (Corsica), amina (born abroad),");
+        say!("                                louis (presumed date), camille (unspecified gender); broken: sans-genre, mauvais-cog, sans-email");
         if let Some(p) = &plus {
             let url = &p.app.settings.public_url;
-            println!("Plus platform (FranceConnect+: eidas2/eidas3, private_key_jwt, encrypted answers):");
-            println!("  Federation issuer:      {url}/api/v2");
+            say!("Plus platform (FranceConnect+: eidas2/eidas3, private_key_jwt, encrypted answers):");
+            say!("  Federation issuer:      {url}/api/v2");
             if let Some(a) = p.canteen_addr {
-                println!("  Registered-letter demo: http://localhost:{}/   (Envoi de lettre recommandée électronique)", a.port());
+                say!("  Registered-letter demo: http://localhost:{}/   (Envoi de lettre recommandée électronique)", a.port());
             }
-            println!(
+            say!(
                 "  Demo IdPs:              {}",
                 p.demo_idps
                     .iter()
@@ -253,7 +253,7 @@ async fn run(
                     .join(", ")
             );
         }
-        println!("Press Ctrl-C to stop.");
+        say!("Press Ctrl-C to stop.");
     } else {
         tracing::info!(%issuer, listen = %listen, "relais node started");
     }

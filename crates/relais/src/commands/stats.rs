@@ -109,9 +109,9 @@ pub async fn run(args: StatsArgs) -> Result<(), String> {
                 .iter()
                 .map(|(k, n)| serde_json::json!({ "key": k, "connections": n }))
                 .collect();
-            println!("{}", serde_json::Value::Array(doc));
+            say!("{}", serde_json::Value::Array(doc));
         } else {
-            println!("Connections in {month} by {}", args.by);
+            say!("Connections in {month} by {}", args.by);
             print_bars(&rows);
         }
         return Ok(());
@@ -129,7 +129,7 @@ pub async fn run(args: StatsArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     if args.json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string(&months).map_err(|e| e.to_string())?
         );
@@ -140,13 +140,17 @@ pub async fn run(args: StatsArgs) -> Result<(), String> {
 }
 
 fn print_months(months: &[MonthFigures]) {
-    println!(
+    say!(
         "{:<8} {:>14} {:>12} {:>12} {:>9}  connections",
-        "month", "connections", "users", "new users", "services"
+        "month",
+        "connections",
+        "users",
+        "new users",
+        "services"
     );
     let max = months.iter().map(|m| m.connections).max().unwrap_or(0);
     for m in months {
-        println!(
+        say!(
             "{:<8} {:>14} {:>12} {:>12} {:>9}  {}",
             m.month,
             m.connections,
@@ -157,7 +161,7 @@ fn print_months(months: &[MonthFigures]) {
         );
     }
     if months.is_empty() {
-        println!("(no connections in these months)");
+        say!("(no connections in these months)");
     }
 }
 
@@ -165,10 +169,10 @@ fn print_bars(rows: &[(String, u64)]) {
     let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0);
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0).min(40);
     for (k, n) in rows {
-        println!("{k:<width$} {n:>12}  {}", bar(*n, max));
+        say!("{k:<width$} {n:>12}  {}", bar(*n, max));
     }
     if rows.is_empty() {
-        println!("(no connections this month)");
+        say!("(no connections this month)");
     }
 }
 
@@ -242,7 +246,7 @@ async fn generate(stores: &relais_store::Stores, spec: &Synthetic) -> Result<(),
         .await
         .map_err(|e| e.to_string())?;
     let append = started.elapsed();
-    println!(
+    say!(
         "appended {} events in {:.1} s ({:.0} events/s, rollup maintained in the same transactions)",
         spec.events,
         append.as_secs_f64(),
@@ -256,7 +260,7 @@ async fn generate(stores: &relais_store::Stores, spec: &Synthetic) -> Result<(),
         .stats_months(&from, &to)
         .await
         .map_err(|e| e.to_string())?;
-    println!(
+    say!(
         "query: 12 months of figures in {:.1} ms",
         t.elapsed().as_secs_f64() * 1000.0
     );
@@ -272,7 +276,7 @@ async fn generate(stores: &relais_store::Stores, spec: &Synthetic) -> Result<(),
             .stats_breakdown(&format!("{:04}-06", spec.year), by)
             .await
             .map_err(|e| e.to_string())?;
-        println!(
+        say!(
             "query: one month by {name} ({} rows) in {:.1} ms",
             rows.len(),
             t.elapsed().as_secs_f64() * 1000.0

@@ -224,3 +224,80 @@ fn bench_says_why_the_federation_did_not_start() {
         started.elapsed()
     );
 }
+
+/// `relais bench http-floor`: a spawned federation answers kept-alive
+/// requests that do nothing, and the CPU each costs it is reported with
+/// what a login's eight requests add up to.
+#[test]
+fn bench_measures_the_http_floor_of_a_spawned_federation() {
+    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "bench",
+            "http-floor",
+            "--requests",
+            "2000",
+            "--warmup-requests",
+            "50",
+            "--concurrency",
+            "2",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let floor: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(floor["requests"], 2000, "{floor}");
+    let per_request = floor["micros_per_request"].as_f64().unwrap();
+    assert!(per_request > 0.0, "{floor}");
+    let per_login = floor["per_login_ms"].as_f64().unwrap();
+    assert!(
+        (per_login - per_request * 8.0 / 1000.0).abs() < 1e-9,
+        "{floor}"
+    );
+    let kernel = floor["kernel_percent"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&kernel), "{floor}");
+
+    // Nothing listening: no figure, an error that says why.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let pid = std::process::id().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["bench", "http-floor", "--url", &url, "--server-pid", &pid])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("cannot reach") && said.contains("refused"),
+        "{said}"
+    );
+}
+
+/// `relais … | head`: a reader that goes before the output ends drops the
+/// rest of it; the command neither panics nor prints a trace, and finishes.
+#[test]
+fn a_reader_that_goes_early_ends_the_output_not_the_command() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["bench", "crypto-floor"])
+        .env("RUST_BACKTRACE", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The pipe's only reader closes before the first line is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {said}", out.status);
+    assert!(!said.contains("panicked"), "{said}");
+    assert!(said.is_empty(), "{said}");
+}
