@@ -3,22 +3,10 @@
 
 use std::process::Command;
 
-fn bench(extra: &[&str]) -> serde_json::Value {
+/// Runs `relais` with `args`: it must succeed and print JSON.
+fn relais_json(args: &[&str]) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .args([
-            "bench",
-            "--logins",
-            "30",
-            "--concurrency",
-            "2",
-            "--warmup",
-            "0.3",
-            "--ramp-up",
-            "0",
-            "--with-dp",
-            "--json",
-        ])
-        .args(extra)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -27,6 +15,30 @@ fn bench(extra: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A short checked run of `relais bench`: `logins` measured, then `extra`.
+fn bench_with(logins: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "bench",
+        "--logins",
+        logins,
+        "--concurrency",
+        "2",
+        "--warmup",
+        "0.3",
+        "--ramp-up",
+        "0",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    relais_json(&args)
+}
+
+fn bench(extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--with-dp"];
+    args.extend_from_slice(extra);
+    bench_with("30", &args)
 }
 
 #[test]
@@ -83,28 +95,7 @@ fn bench_can_open_new_connections_for_each_login_as_browsers_do() {
 
 #[test]
 fn bench_measures_the_plus_platform_with_keys_and_encryption() {
-    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .args([
-            "bench",
-            "--plus",
-            "--logins",
-            "20",
-            "--concurrency",
-            "2",
-            "--warmup",
-            "0.3",
-            "--ramp-up",
-            "0",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = bench_with("20", &["--plus"]);
     // Every login: private_key_jwt at the token endpoint, the ID token and
     // userinfo decrypted and verified by the bench, France Identité
     // authenticating Relais with private_key_jwt and encrypting to it.
@@ -230,26 +221,17 @@ fn bench_says_why_the_federation_did_not_start() {
 /// what a login's eight requests add up to.
 #[test]
 fn bench_measures_the_http_floor_of_a_spawned_federation() {
-    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .args([
-            "bench",
-            "http-floor",
-            "--requests",
-            "2000",
-            "--warmup-requests",
-            "50",
-            "--concurrency",
-            "2",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let floor: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let floor = relais_json(&[
+        "bench",
+        "http-floor",
+        "--requests",
+        "2000",
+        "--warmup-requests",
+        "50",
+        "--concurrency",
+        "2",
+        "--json",
+    ]);
     assert_eq!(floor["requests"], 2000, "{floor}");
     let per_request = floor["micros_per_request"].as_f64().unwrap();
     assert!(per_request > 0.0, "{floor}");
