@@ -41,7 +41,7 @@ pub enum BenchAction {
         #[arg(long, requires = "server_pid")]
         url: Option<String>,
         /// PID of that federation's process, for its CPU time.
-        #[arg(long)]
+        #[arg(long, requires = "url")]
         server_pid: Option<u32>,
         /// Print the figures as JSON.
         #[arg(long)]

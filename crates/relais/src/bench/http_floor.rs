@@ -8,7 +8,8 @@
 //! counter; the federation's CPU is read from `/proc` around the measured
 //! requests only (a warm-up opens the connections first).
 
-use super::procstat;
+use super::args::{BenchAction, BenchArgs};
+use super::{procstat, spawn};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -41,6 +42,44 @@ impl HttpFloor {
             self.per_login_ms
         )
     }
+}
+
+/// `relais bench http-floor`: measures a running federation (`--url` and
+/// `--server-pid`) or one spawned as `relais bench` spawns it, and prints
+/// the figures.
+pub async fn run(args: &BenchArgs) -> Result<(), String> {
+    let Some(BenchAction::HttpFloor {
+        requests,
+        warmup_requests,
+        concurrency,
+        url,
+        server_pid,
+        json,
+    }) = &args.action
+    else {
+        return Err("not an http-floor run".into());
+    };
+    let (base, pid, _spawned) = match (url, server_pid) {
+        (Some(u), Some(p)) => (u.trim_end_matches('/').to_owned(), *p, None),
+        _ => {
+            let (u, s) = spawn::spawn(args, None).await?;
+            let pid = s
+                .children
+                .iter()
+                .find(|(role, _)| role == "federation")
+                .map(|(_, c)| c.id())
+                .ok_or("the federation was not spawned")?;
+            (u, pid, Some(s))
+        }
+    };
+    let floor = measure(&base, pid, *requests, *warmup_requests, *concurrency).await?;
+    if *json {
+        let text = serde_json::to_string_pretty(&floor).map_err(|e| e.to_string())?;
+        say!("{text}");
+    } else {
+        say!("HTTP floor: {}", floor.summary());
+    }
+    Ok(())
 }
 
 /// Sends `requests` measured requests (after `warmup` unmeasured ones) to

@@ -162,37 +162,8 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         );
         return Ok(());
     }
-    if let Some(args::BenchAction::HttpFloor {
-        requests,
-        warmup_requests,
-        concurrency,
-        url,
-        server_pid,
-        json,
-    }) = &args.action
-    {
-        let (base, pid, _spawned) = match (url, server_pid) {
-            (Some(u), Some(p)) => (u.trim_end_matches('/').to_owned(), *p, None),
-            _ => {
-                let (u, s) = spawn::spawn(&args, None).await?;
-                let pid = s
-                    .children
-                    .iter()
-                    .find(|(role, _)| role == "federation")
-                    .map(|(_, c)| c.id())
-                    .ok_or("the federation was not spawned")?;
-                (u, pid, Some(s))
-            }
-        };
-        let floor =
-            http_floor::measure(&base, pid, *requests, *warmup_requests, *concurrency).await?;
-        if *json {
-            let text = serde_json::to_string_pretty(&floor).map_err(|e| e.to_string())?;
-            say!("{text}");
-        } else {
-            say!("HTTP floor: {}", floor.summary());
-        }
-        return Ok(());
+    if let Some(args::BenchAction::HttpFloor { .. }) = &args.action {
+        return http_floor::run(&args).await;
     }
     let plus_keys = if args.plus {
         if args.url.is_some() {
