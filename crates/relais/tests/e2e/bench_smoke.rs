@@ -244,11 +244,7 @@ fn bench_measures_the_http_floor_of_a_spawned_federation() {
     assert!((0.0..=100.0).contains(&kernel), "{floor}");
 
     // Nothing listening: no figure, an error that says why.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::harness::free_port();
     let url = format!("http://127.0.0.1:{port}");
     let pid = std::process::id().to_string();
     let out = Command::new(env!("CARGO_BIN_EXE_relais"))

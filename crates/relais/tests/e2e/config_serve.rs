@@ -250,11 +250,7 @@ client_secret = "0123456789abcdef0123"
 /// document answers (retried in the background) it becomes available.
 #[tokio::test]
 async fn an_idp_down_at_start_is_retried_in_the_background() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::harness::free_port();
     let idp_base = format!("http://127.0.0.1:{port}");
     let toml = format!(
         r#"

@@ -107,9 +107,7 @@ async fn a_login_from_a_new_device_sends_one_email_and_sso_does_not() {
 #[tokio::test]
 async fn an_unreachable_mail_server_never_blocks_or_fails_a_login() {
     // Nothing listens on this port.
-    let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = unused.local_addr().unwrap().port();
-    drop(unused);
+    let port = crate::harness::free_port();
     let fed = Fed::start_configured(false, |c| {
         c.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))
     })

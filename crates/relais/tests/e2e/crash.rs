@@ -4,6 +4,7 @@
 //! recorded before the kill is lost.
 
 use crate::browser::Browser;
+use crate::harness::free_port;
 use crate::scaleout::scaleout_urls;
 use relais_store::EventStore;
 use serde_json::Value;
@@ -20,14 +21,6 @@ impl Drop for Procs {
             let _ = c.wait();
         }
     }
-}
-
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn ready(url: &str) {

@@ -18,6 +18,15 @@ pub struct Fed {
 
 pub const SP_SECRET: &str = "test-secret-0123456789abcdef";
 
+/// A port nothing listens on now (the listener that found it is closed).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn temp(name: &str) -> PathBuf {
     let r: u64 = rand_u64();
     std::env::temp_dir().join(format!("relais-e2e-{}-{r:x}-{name}", std::process::id()))

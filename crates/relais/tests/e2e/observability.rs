@@ -184,7 +184,7 @@ async fn request_spans_reach_an_opentelemetry_collector() {
             });
         }
     });
-    let port = crate::crash::free_port();
+    let port = crate::harness::free_port();
     let dir = crate::harness::temp("otel");
     std::fs::create_dir_all(&dir).unwrap();
     let mut node = Command::new(env!("CARGO_BIN_EXE_relais"))

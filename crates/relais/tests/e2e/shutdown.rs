@@ -3,17 +3,10 @@
 //! has not written yet (they are written in 50 ms batches), and exits 0.
 
 use crate::browser::{self, Browser};
+use crate::harness::free_port;
 use serde_json::Value;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[tokio::test]
 async fn sigterm_flushes_events_before_exit() {
