@@ -27,26 +27,30 @@ pub enum BenchAction {
     /// Times what one kept-alive request costs the federation when its
     /// handler does nothing (`GET /healthz`, through every layer): the
     /// floor a login's exchanges put under its CPU, beside the signatures'.
-    HttpFloor {
-        /// Measured requests (after the warm-up's).
-        #[arg(long, default_value_t = 20_000)]
-        requests: u64,
-        /// Unmeasured requests first (connections opened, caches warm).
-        #[arg(long, default_value_t = 1_000)]
-        warmup_requests: u64,
-        /// Virtual users sharing one pooled client.
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        /// A running federation (else one is spawned, as `relais bench`).
-        #[arg(long, requires = "server_pid")]
-        url: Option<String>,
-        /// PID of that federation's process, for its CPU time.
-        #[arg(long, requires = "url")]
-        server_pid: Option<u32>,
-        /// Print the figures as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    HttpFloor(HttpFloorArgs),
+}
+
+/// `relais bench http-floor`'s options.
+#[derive(Args, Debug, Clone)]
+pub struct HttpFloorArgs {
+    /// Measured requests (after the warm-up's).
+    #[arg(long, default_value_t = 20_000)]
+    pub requests: u64,
+    /// Unmeasured requests first (connections opened, caches warm).
+    #[arg(long, default_value_t = 1_000)]
+    pub warmup_requests: u64,
+    /// Virtual users sharing one pooled client.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// A running federation (else one is spawned, as `relais bench`).
+    #[arg(long, requires = "server_pid")]
+    pub url: Option<String>,
+    /// PID of that federation's process, for its CPU time.
+    #[arg(long, requires = "url")]
+    pub server_pid: Option<u32>,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug, Clone)]

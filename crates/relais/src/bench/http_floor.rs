@@ -8,7 +8,7 @@
 //! counter; the federation's CPU is read from `/proc` around the measured
 //! requests only (a warm-up opens the connections first).
 
-use super::args::{BenchAction, BenchArgs};
+use super::args::{BenchArgs, HttpFloorArgs};
 use super::{procstat, spawn};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,20 +47,9 @@ impl HttpFloor {
 /// `relais bench http-floor`: measures a running federation (`--url` and
 /// `--server-pid`) or one spawned as `relais bench` spawns it, and prints
 /// the figures.
-pub async fn run(args: &BenchArgs) -> Result<(), String> {
-    let Some(BenchAction::HttpFloor {
-        requests,
-        warmup_requests,
-        concurrency,
-        url,
-        server_pid,
-        json,
-    }) = &args.action
-    else {
-        return Err("not an http-floor run".into());
-    };
-    let (base, pid, _spawned) = match (url, server_pid) {
-        (Some(u), Some(p)) => (u.trim_end_matches('/').to_owned(), *p, None),
+pub async fn run(args: &BenchArgs, floor: &HttpFloorArgs) -> Result<(), String> {
+    let (base, pid, _spawned) = match (&floor.url, floor.server_pid) {
+        (Some(u), Some(p)) => (u.trim_end_matches('/').to_owned(), p, None),
         _ => {
             let (u, s) = spawn::spawn(args, None).await?;
             let pid = s
@@ -72,32 +61,28 @@ pub async fn run(args: &BenchArgs) -> Result<(), String> {
             (u, pid, Some(s))
         }
     };
-    let floor = measure(&base, pid, *requests, *warmup_requests, *concurrency).await?;
-    if *json {
-        let text = serde_json::to_string_pretty(&floor).map_err(|e| e.to_string())?;
+    let measured = measure(&base, pid, floor).await?;
+    if floor.json {
+        let text = serde_json::to_string_pretty(&measured).map_err(|e| e.to_string())?;
         say!("{text}");
     } else {
-        say!("HTTP floor: {}", floor.summary());
+        say!("HTTP floor: {}", measured.summary());
     }
     Ok(())
 }
 
-/// Sends `requests` measured requests (after `warmup` unmeasured ones) to
-/// `base`'s `/healthz` from `concurrency` virtual users; `pid` is the
-/// federation's process. Any answer but `200 ok` fails the measure.
-pub async fn measure(
-    base: &str,
-    pid: u32,
-    requests: u64,
-    warmup: u64,
-    concurrency: usize,
-) -> Result<HttpFloor, String> {
+/// Sends `spec.requests` measured requests (after `spec.warmup_requests`
+/// unmeasured ones) to `base`'s `/healthz` from `spec.concurrency` virtual
+/// users; `pid` is the federation's process. Any answer but `200 ok` fails
+/// the measure.
+pub async fn measure(base: &str, pid: u32, spec: &HttpFloorArgs) -> Result<HttpFloor, String> {
+    let (requests, concurrency) = (spec.requests, spec.concurrency);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()
         .map_err(|e| e.to_string())?;
     let url = format!("{base}/healthz");
-    send(&http, &url, warmup, concurrency).await?;
+    send(&http, &url, spec.warmup_requests, concurrency).await?;
     let before = procstat::cpu(pid).ok_or("cannot read the federation's CPU time")?;
     send(&http, &url, requests, concurrency).await?;
     let after = procstat::cpu(pid).ok_or("cannot read the federation's CPU time")?;

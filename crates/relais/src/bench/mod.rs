@@ -162,8 +162,8 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         );
         return Ok(());
     }
-    if let Some(args::BenchAction::HttpFloor { .. }) = &args.action {
-        return http_floor::run(&args).await;
+    if let Some(args::BenchAction::HttpFloor(floor)) = &args.action {
+        return http_floor::run(&args, floor).await;
     }
     let plus_keys = if args.plus {
         if args.url.is_some() {
