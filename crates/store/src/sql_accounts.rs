@@ -14,8 +14,10 @@ macro_rules! upsert_account {
     };
 }
 
-/// Implements [`crate::AccountStore`] for a store with a `pool` field and
-/// a `hot` one ([`crate::hot_pool`]) for the statements of every login.
+/// Implements [`crate::AccountStore`] for a store with a `pool` field, a
+/// `hot` one ([`crate::hot_pool`]) for the statements of every login, and
+/// an `upsert_here` method that runs a login's statement without a
+/// round trip where the backend can (SQLite: [`crate::sqlite`]'s `inline`).
 macro_rules! sql_accounts {
     ($store:ty) => {
         impl $store {
@@ -29,6 +31,9 @@ macro_rules! sql_accounts {
                 now_millis: i64,
             ) -> $crate::StoreResult<Option<$crate::Account>> {
                 let fresh = $crate::Account::new(id, idp_id, now_millis);
+                if let Some(stored) = self.upsert_here(sql, &fresh) {
+                    return stored;
+                }
                 let mut conn = self.hot.acquire().await.map_err(unavailable)?;
                 let rows: Result<Vec<$crate::rows::AccountRow>, _> = sqlx::query_as(sql)
                     .bind(id)

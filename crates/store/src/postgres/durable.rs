@@ -12,6 +12,17 @@ crate::sql_stats::sql_stats!(PgStore);
 crate::sql_accounts::sql_accounts!(PgStore);
 
 impl PgStore {
+    /// Every statement goes over the network: nothing runs on the calling
+    /// thread ([`crate::sql_accounts`]).
+    #[allow(clippy::unused_self)]
+    fn upsert_here(
+        &self,
+        _sql: &str,
+        _fresh: &crate::Account,
+    ) -> Option<crate::StoreResult<Option<crate::Account>>> {
+        None
+    }
+
     /// Events and their rollup in one statement
     /// ([`super::events_write`]).
     async fn write_events(

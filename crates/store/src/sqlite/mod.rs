@@ -1,14 +1,17 @@
 //! SQLite backend: the embedded default, one file, WAL mode. Implements every
 //! trait, so a single-node deployment needs nothing else: the schema in
 //! [`migrate`], the ephemeral tier in [`ephemeral`], the durable tier in
-//! [`durable`].
+//! [`durable`]; the login's account statement on the calling thread in
+//! [`inline`].
 
 mod durable;
 mod ephemeral;
+mod inline;
 mod migrate;
 
 use crate::hot_pool::HotPool;
-use crate::{StoreError, StoreResult};
+use crate::{Account, StoreError, StoreResult};
+use inline::{Inline, InlineAccounts};
 use relais_core::Clock;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::Sqlite;
@@ -27,6 +30,9 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The login's statements ([`crate::hot_pool`]).
     hot: Arc<HotPool<Sqlite>>,
+    /// The login's account statement without a thread hand-off, when the
+    /// database is a file ([`inline`]).
+    inline: Option<Arc<InlineAccounts>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -59,12 +65,30 @@ impl SqliteStore {
             .await
             .map_err(unavailable)?;
         let hot = Arc::new(HotPool::new(pool.clone(), HOT_CONNECTIONS));
-        let store = SqliteStore { pool, hot, clock };
+        let mut store = SqliteStore {
+            pool,
+            hot,
+            inline: None,
+            clock,
+        };
         store.migrate().await?;
+        store.inline = InlineAccounts::open(path)?.map(Arc::new);
         Ok(store)
     }
 
+    /// Runs an account upsert on the calling thread when it can do so
+    /// without waiting ([`inline`]); `None` sends it through sqlx.
+    fn upsert_here(&self, sql: &str, fresh: &Account) -> Option<StoreResult<Option<Account>>> {
+        match self.inline.as_ref()?.upsert(sql, fresh) {
+            Inline::Ran(stored) => Some(stored),
+            Inline::NotHere => None,
+        }
+    }
+
     pub async fn close(&self) {
+        if let Some(inline) = &self.inline {
+            inline.close();
+        }
         self.hot.close().await;
         self.pool.close().await;
     }
@@ -129,6 +153,33 @@ mod tests {
             .ok()
             .flatten()
             .is_some());
+    }
+
+    /// While another connection holds SQLite's write lock, a login's
+    /// account statement cannot run on the calling thread: it goes through
+    /// sqlx, which waits for the lock, and the connection is recorded once
+    /// the other writer commits.
+    #[tokio::test]
+    async fn a_login_waits_for_a_writer_holding_the_lock_then_is_recorded() {
+        let clock = ManualClock::starting_now();
+        let s = fresh(&clock).await;
+        let mut holder = s.pool.acquire().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *holder)
+            .await
+            .unwrap();
+        let (connected, ()) = tokio::join!(s.connect("citizen", "idp1", 5_000), async {
+            tokio::task::yield_now().await;
+            sqlx::query("COMMIT").execute(&mut *holder).await.unwrap();
+        });
+        assert!(
+            matches!(connected.unwrap(), Connection::Recorded(a) if a.last_connection == 5_000)
+        );
+        let stored = s.get_account("citizen").await.unwrap().unwrap();
+        assert_eq!(
+            (stored.last_connection, stored.last_idp.as_str()),
+            (5_000, "idp1")
+        );
     }
 
     /// Logins write through `INSERT … RETURNING` and takes through

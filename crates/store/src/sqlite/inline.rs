@@ -1,0 +1,280 @@
+//! The login's account statement, run on the calling thread.
+//!
+//! Every login records its account in one statement
+//! ([`crate::AccountStore::connect`]). Through sqlx, that statement goes to
+//! the connection's worker thread and its row comes back: two thread
+//! wake-ups, ≈ 0.1 ms of CPU per login on a two-core machine, where SQLite
+//! itself runs the statement and its commit in ≈ 6 µs (docs/benchmarks.md,
+//! eighth pass). So the statement runs here, on the async worker, on a
+//! connection of its own, under three rules that keep it from ever waiting:
+//!
+//! - `busy_timeout` is 0: when another connection holds SQLite's write lock
+//!   (the event writer's batch, a citizen's preferences), SQLite answers
+//!   `SQLITE_BUSY` at once, and the caller takes sqlx's path, which waits
+//!   on its own thread;
+//! - `synchronous = NORMAL` in write-ahead-log mode: a commit appends to
+//!   the log in the page cache, with no `fsync`;
+//! - `wal_autocheckpoint = 0`: these connections never checkpoint (the copy
+//!   back into the database and its `fsync`s). sqlx's connections keep
+//!   SQLite's default (a checkpoint at the commit that finds 1,000 pages
+//!   in the log), and one login in [`HAND_OVER_EVERY`] takes sqlx's path,
+//!   so the log is checkpointed even when logins are the only writers.
+//!
+//! There is one such connection, taken from a lock-free slot and put back
+//! after its statement; a login that finds it taken goes through sqlx. One,
+//! because SQLite writes one at a time anyway, and because a connection
+//! discards its whole page cache when it finds that another connection
+//! committed since its last statement: two connections taking turns read
+//! the account's pages again at every login (with two, the node made 8
+//! `pread`s per login; with one, 5.6, nearly all of them the event
+//! writer's). The one wait left is a read of an account's page that the
+//! operating system no longer caches.
+
+use crate::{Account, StoreError, StoreResult};
+use crossbeam_queue::ArrayQueue;
+use rusqlite::{ErrorCode, OpenFlags};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+/// One login in this many runs its statement through sqlx, whose
+/// connection checkpoints the write-ahead log once it is long enough (a
+/// login adds two to three pages to it).
+pub(crate) const HAND_OVER_EVERY: u32 = 128;
+
+/// What [`InlineAccounts::upsert`] did.
+#[derive(Debug)]
+pub(crate) enum Inline {
+    /// The statement ran: the account as stored, if it wrote it.
+    Ran(StoreResult<Option<Account>>),
+    /// Not run here: no idle connection, SQLite busy, or the log's turn to
+    /// be checkpointed. The caller runs it through sqlx.
+    NotHere,
+}
+
+pub(crate) struct InlineAccounts {
+    /// The one connection, when no statement is running on it.
+    idle: ArrayQueue<rusqlite::Connection>,
+    runs: AtomicU32,
+    /// Set by [`InlineAccounts::close`]: the connection is not put back.
+    closed: AtomicBool,
+}
+
+impl InlineAccounts {
+    /// A connection to the database file at `path`, which exists and is
+    /// migrated. `None` for a database that a second connection would not
+    /// share (in memory, or a URI with options).
+    pub(crate) fn open(path: &str) -> StoreResult<Option<InlineAccounts>> {
+        if path.is_empty()
+            || path.starts_with(':')
+            || path.contains('?')
+            || path.starts_with("file:")
+        {
+            return Ok(None);
+        }
+        let idle = ArrayQueue::new(1);
+        // The slot is empty: the push cannot fail.
+        let _ = idle.push(open_one(path).map_err(|e| unavailable(&e))?);
+        Ok(Some(InlineAccounts {
+            idle,
+            runs: AtomicU32::new(0),
+            closed: AtomicBool::new(false),
+        }))
+    }
+
+    /// Closes the connection (now, or when its running statement ends):
+    /// later logins go through sqlx, whose pool closes with the store.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        drop(self.idle.pop());
+    }
+
+    fn put_back(&self, conn: rusqlite::Connection) {
+        if !self.closed.load(Ordering::Acquire) {
+            let _ = self.idle.push(conn);
+        }
+    }
+
+    /// Runs `sql` (an account upsert with `RETURNING *`, parameters $1 id,
+    /// $2 now, $3 IdP, $4 preferences) for `fresh`, if it can without
+    /// waiting.
+    pub(crate) fn upsert(&self, sql: &str, fresh: &Account) -> Inline {
+        if self.runs.fetch_add(1, Ordering::Relaxed) % HAND_OVER_EVERY == HAND_OVER_EVERY - 1 {
+            return Inline::NotHere;
+        }
+        let Some(conn) = self.idle.pop() else {
+            return Inline::NotHere;
+        };
+        match run_upsert(&conn, sql, fresh) {
+            Ok(row) => {
+                self.put_back(conn);
+                Inline::Ran(row)
+            }
+            Err(e) if is_busy(&e) => {
+                self.put_back(conn);
+                Inline::NotHere
+            }
+            // Anything else: the connection is dropped (every later login
+            // goes through sqlx) and sqlx's path runs the statement, and
+            // reports its error if it fails there too.
+            Err(_) => Inline::NotHere,
+        }
+    }
+}
+
+fn open_one(path: &str) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::ZERO)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn run_upsert(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    fresh: &Account,
+) -> rusqlite::Result<StoreResult<Option<Account>>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query((
+        fresh.id.as_str(),
+        fresh.last_connection,
+        fresh.last_idp.as_str(),
+        fresh.prefs_json(),
+    ))?;
+    let mut stored = None;
+    // Read to the end: a statement left open keeps a read mark, and the
+    // write-ahead log could not restart (crate::sql_accounts).
+    while let Some(row) = rows.next()? {
+        if stored.is_none() {
+            let prefs: String = row.get(5)?;
+            stored = Some(
+                Account::from_columns(
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    &prefs,
+                )
+                .map_err(|e| StoreError::Corrupt(format!("account prefs: {e}"))),
+            );
+        }
+    }
+    Ok(stored.transpose())
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+fn unavailable(e: &rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(format!(
+        "sqlite: {}",
+        e.to_string().chars().take(200).collect::<String>()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::SqliteStore;
+    use relais_core::ManualClock;
+    use std::sync::Arc;
+
+    const UPSERT: &str = concat!(crate::sql_accounts::upsert_account!(), " RETURNING *");
+
+    async fn database() -> (SqliteStore, String) {
+        let path = std::env::temp_dir().join(format!(
+            "relais-inline-{}-{}.db",
+            std::process::id(),
+            relais_core::Randomness::hex(&relais_core::SystemRandomness, 8)
+        ));
+        let path = path.to_string_lossy().to_string();
+        let store = SqliteStore::open(&path, Arc::new(ManualClock::starting_now()))
+            .await
+            .unwrap();
+        (store, path)
+    }
+
+    fn ran(i: Inline) -> Option<Account> {
+        match i {
+            Inline::Ran(stored) => stored.unwrap(),
+            Inline::NotHere => panic!("the statement did not run on the calling thread"),
+        }
+    }
+
+    #[tokio::test]
+    async fn runs_the_upsert_and_returns_the_account_as_stored() {
+        let (_store, path) = database().await;
+        let inline = InlineAccounts::open(&path).unwrap().unwrap();
+        let created = ran(inline.upsert(UPSERT, &Account::new("a", "idp1", 1_000))).unwrap();
+        assert_eq!(created, Account::new("a", "idp1", 1_000));
+        let again = ran(inline.upsert(UPSERT, &Account::new("a", "idp2", 2_000))).unwrap();
+        assert_eq!(
+            (
+                again.created_at,
+                again.last_connection,
+                again.last_idp.as_str()
+            ),
+            (1_000, 2_000, "idp2")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_write_lock_held_elsewhere_sends_the_statement_back_at_once() {
+        let (_store, path) = database().await;
+        let inline = InlineAccounts::open(&path).unwrap().unwrap();
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            inline.upsert(UPSERT, &Account::new("a", "idp1", 1_000)),
+            Inline::NotHere
+        ));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "it waited for the lock"
+        );
+        other.execute_batch("COMMIT").unwrap();
+        // The connection went back to the queue, and works.
+        assert!(ran(inline.upsert(UPSERT, &Account::new("a", "idp1", 1_000))).is_some());
+    }
+
+    #[tokio::test]
+    async fn one_login_in_so_many_goes_through_sqlx_so_the_log_is_checkpointed() {
+        let (_store, path) = database().await;
+        let inline = InlineAccounts::open(&path).unwrap().unwrap();
+        let handed_over = (0..HAND_OVER_EVERY * 3)
+            .filter(|i| {
+                let a = Account::new(&format!("a{i}"), "idp1", 1_000);
+                matches!(inline.upsert(UPSERT, &a), Inline::NotHere)
+            })
+            .count();
+        assert_eq!(handed_over, 3);
+    }
+
+    #[tokio::test]
+    async fn a_closed_store_runs_nothing_here() {
+        let (_store, path) = database().await;
+        let inline = InlineAccounts::open(&path).unwrap().unwrap();
+        inline.close();
+        assert!(matches!(
+            inline.upsert(UPSERT, &Account::new("a", "idp1", 1_000)),
+            Inline::NotHere
+        ));
+    }
+
+    #[test]
+    fn a_database_in_memory_has_no_second_connection() {
+        for path in [":memory:", "", "file:x?mode=memory", "db.sqlite?mode=rwc"] {
+            assert!(InlineAccounts::open(path).unwrap().is_none(), "{path}");
+        }
+    }
+}
