@@ -82,6 +82,20 @@ impl<DB: Database> HotPool<DB> {
     fn idle(&self) -> usize {
         self.idle.len()
     }
+
+    /// Prepared statements the idle connections keep.
+    #[cfg(test)]
+    pub(crate) fn cached_statements(&self) -> usize
+    where
+        DB: sqlx::database::HasStatementCache,
+    {
+        let idle: Vec<_> = std::iter::from_fn(|| self.idle.pop()).collect();
+        let n = idle.iter().map(|(c, _)| c.cached_statements_size()).sum();
+        for c in idle {
+            let _ = self.idle.push(c);
+        }
+        n
+    }
 }
 
 impl<DB: Database> HotConn<'_, DB> {
@@ -111,6 +125,40 @@ impl<DB: Database> HotConn<'_, DB> {
         }
         result
     }
+}
+
+/// Event batches of forty different sizes (with their statistics) leave
+/// no prepared statement behind on the login's connections: each size is
+/// a statement of its own, and sqlx would otherwise keep up to 100 of them
+/// per connection, each holding SQLite's compiled program or a PostgreSQL
+/// server-side plan (16.5 MiB of the node's memory in a 12,000-login
+/// `relais bench`, docs/benchmarks.md, eighth pass).
+#[cfg(test)]
+pub(crate) async fn event_batches_are_not_kept_prepared<
+    DB: Database + sqlx::database::HasStatementCache,
+>(
+    store: &impl crate::EventStore,
+    hot: &HotPool<DB>,
+) {
+    use relais_core::event::{BusinessEvent, EventKind};
+    let before = hot.cached_statements();
+    for size in 1..=40_i64 {
+        let batch: Vec<BusinessEvent> = (0..size)
+            .map(|i| {
+                let mut e = BusinessEvent::new(EventKind::FcVerified, 1_000 * size + i);
+                e.account_id = Some(format!("account-{size}-{i}"));
+                e.sp_id = Some("sp".into());
+                e.idp_id = Some("idp".into());
+                e
+            })
+            .collect();
+        store.append_events(&batch).await.unwrap();
+    }
+    assert_eq!(store.count_events("FC_VERIFIED").await.unwrap(), 820);
+    // A few fixed statements may stay (PostgreSQL's connections bring the
+    // migration's); one per batch size would be 40 or more.
+    let kept = hot.cached_statements().saturating_sub(before);
+    assert!(kept < 20, "{kept} prepared statements kept by 40 batches");
 }
 
 #[cfg(test)]

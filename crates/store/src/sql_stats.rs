@@ -73,19 +73,28 @@ macro_rules! apply_stats_delta {
         if !delta.daily.is_empty() {
             let mut qb = sqlx::QueryBuilder::new("");
             $crate::sql_stats::push_daily_upsert!(qb, delta);
-            qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
+            qb.build()
+                .persistent(false)
+                .execute(&mut *$tx)
+                .await
+                .map_err(unavailable)?;
         }
         let monthly = $crate::sql_stats::monthly_connections(delta);
         if !monthly.is_empty() {
             let mut qb = sqlx::QueryBuilder::new("");
             $crate::sql_stats::push_monthly_upsert!(qb, monthly);
-            qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
+            qb.build()
+                .persistent(false)
+                .execute(&mut *$tx)
+                .await
+                .map_err(unavailable)?;
         }
         for (month, accounts) in $crate::sql_stats::users_by_month(delta) {
             let mut qb = sqlx::QueryBuilder::new("");
             $crate::sql_stats::push_month_users_insert!(qb, month, accounts);
             let users = qb
                 .build()
+                .persistent(false)
                 .execute(&mut *$tx)
                 .await
                 .map_err(unavailable)?
@@ -94,6 +103,7 @@ macro_rules! apply_stats_delta {
             $crate::sql_stats::push_first_users_insert!(qb, month, accounts);
             let new_users = qb
                 .build()
+                .persistent(false)
                 .execute(&mut *$tx)
                 .await
                 .map_err(unavailable)?
@@ -108,7 +118,11 @@ macro_rules! apply_stats_delta {
                 .push_bind(i64::try_from(new_users).unwrap_or(i64::MAX))
                 .push(")")
                 .push($crate::sql_stats::MONTHLY_TOTALS_UPSERT);
-            qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
+            qb.build()
+                .persistent(false)
+                .execute(&mut *$tx)
+                .await
+                .map_err(unavailable)?;
         }
     }};
 }

@@ -33,6 +33,7 @@ impl PgStore {
     ) -> crate::StoreResult<()> {
         super::events_write::events_with_rollup(events, bodies, delta)
             .build()
+            .persistent(false)
             .execute(conn)
             .await
             .map_err(unavailable)?;

@@ -167,6 +167,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn event_batches_are_not_kept_prepared() {
+        if !available("event_batches_are_not_kept_prepared", &[Backend::Postgres]).await {
+            return;
+        }
+        let s = test_store(Arc::new(ManualClock::starting_now()))
+            .await
+            .unwrap();
+        crate::hot_pool::event_batches_are_not_kept_prepared(&s, &s.hot).await;
+    }
+
+    #[tokio::test]
     async fn migrations_are_idempotent_and_events_are_partitioned_by_month() {
         if !available(
             "migrations_are_idempotent_and_events_are_partitioned_by_month",

@@ -20,11 +20,19 @@ impl SqliteStore {
         let mut qb = sqlx::QueryBuilder::new("");
         crate::sql::push_events_insert!(qb, events, bodies);
         if delta.is_empty() {
-            qb.build().execute(&mut *conn).await.map_err(unavailable)?;
+            qb.build()
+                .persistent(false)
+                .execute(&mut *conn)
+                .await
+                .map_err(unavailable)?;
             return Ok(());
         }
         let mut tx = sqlx::Connection::begin(conn).await.map_err(unavailable)?;
-        qb.build().execute(&mut *tx).await.map_err(unavailable)?;
+        qb.build()
+            .persistent(false)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         crate::sql_stats::apply_stats_delta!(tx, delta);
         tx.commit().await.map_err(unavailable)
     }

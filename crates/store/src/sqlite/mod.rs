@@ -155,6 +155,12 @@ mod tests {
             .is_some());
     }
 
+    #[tokio::test]
+    async fn event_batches_are_not_kept_prepared() {
+        let s = fresh(&ManualClock::starting_now()).await;
+        crate::hot_pool::event_batches_are_not_kept_prepared(&s, &s.hot).await;
+    }
+
     /// While another connection holds SQLite's write lock, a login's
     /// account statement cannot run on the calling thread: it goes through
     /// sqlx, which waits for the lock, and the connection is recorded once
