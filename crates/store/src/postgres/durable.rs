@@ -14,7 +14,6 @@ crate::sql_accounts::sql_accounts!(PgStore);
 impl PgStore {
     /// Every statement goes over the network: nothing runs on the calling
     /// thread ([`crate::sql_accounts`]).
-    #[allow(clippy::unused_self)]
     fn upsert_here(
         &self,
         _sql: &str,
