@@ -128,11 +128,8 @@ impl<DB: Database> HotConn<'_, DB> {
 }
 
 /// Event batches of forty different sizes (with their statistics) leave
-/// no prepared statement behind on the login's connections: each size is
-/// a statement of its own, and sqlx would otherwise keep up to 100 of them
-/// per connection, each holding SQLite's compiled program or a PostgreSQL
-/// server-side plan (16.5 MiB of the node's memory in a 12,000-login
-/// `relais bench`, docs/benchmarks.md, eighth pass).
+/// no prepared statement per size behind on the login's connections
+/// ([`crate::sql::sized_batch`]).
 #[cfg(test)]
 pub(crate) async fn event_batches_are_not_kept_prepared<
     DB: Database + sqlx::database::HasStatementCache,

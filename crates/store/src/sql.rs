@@ -114,6 +114,17 @@ pub(crate) fn event_bodies(
         .collect()
 }
 
+/// A statement with a `VALUES` row per item of a batch, built to run
+/// unprepared: its text changes with the batch's size, and sqlx would keep
+/// one prepared statement per size, up to 100 per connection (16.5 MiB of
+/// a node after a 12,000-login `relais bench`; docs/benchmarks.md, eighth
+/// pass). One compilation per batch is the price, a few per second.
+pub(crate) fn sized_batch<'q, 'args, DB: sqlx::Database + sqlx::database::HasStatementCache>(
+    qb: &'q mut sqlx::QueryBuilder<'args, DB>,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'args>> {
+    qb.build().persistent(false)
+}
+
 /// Appends `INSERT INTO events … VALUES …` for `events` to `$qb`.
 macro_rules! push_events_insert {
     ($qb:expr, $events:expr, $bodies:expr) => {

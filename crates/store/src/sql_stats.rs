@@ -73,8 +73,7 @@ macro_rules! apply_stats_delta {
         if !delta.daily.is_empty() {
             let mut qb = sqlx::QueryBuilder::new("");
             $crate::sql_stats::push_daily_upsert!(qb, delta);
-            qb.build()
-                .persistent(false)
+            $crate::sql::sized_batch(&mut qb)
                 .execute(&mut *$tx)
                 .await
                 .map_err(unavailable)?;
@@ -83,8 +82,7 @@ macro_rules! apply_stats_delta {
         if !monthly.is_empty() {
             let mut qb = sqlx::QueryBuilder::new("");
             $crate::sql_stats::push_monthly_upsert!(qb, monthly);
-            qb.build()
-                .persistent(false)
+            $crate::sql::sized_batch(&mut qb)
                 .execute(&mut *$tx)
                 .await
                 .map_err(unavailable)?;
@@ -92,18 +90,14 @@ macro_rules! apply_stats_delta {
         for (month, accounts) in $crate::sql_stats::users_by_month(delta) {
             let mut qb = sqlx::QueryBuilder::new("");
             $crate::sql_stats::push_month_users_insert!(qb, month, accounts);
-            let users = qb
-                .build()
-                .persistent(false)
+            let users = $crate::sql::sized_batch(&mut qb)
                 .execute(&mut *$tx)
                 .await
                 .map_err(unavailable)?
                 .rows_affected();
             let mut qb = sqlx::QueryBuilder::new("");
             $crate::sql_stats::push_first_users_insert!(qb, month, accounts);
-            let new_users = qb
-                .build()
-                .persistent(false)
+            let new_users = $crate::sql::sized_batch(&mut qb)
                 .execute(&mut *$tx)
                 .await
                 .map_err(unavailable)?
@@ -118,11 +112,8 @@ macro_rules! apply_stats_delta {
                 .push_bind(i64::try_from(new_users).unwrap_or(i64::MAX))
                 .push(")")
                 .push($crate::sql_stats::MONTHLY_TOTALS_UPSERT);
-            qb.build()
-                .persistent(false)
-                .execute(&mut *$tx)
-                .await
-                .map_err(unavailable)?;
+            // One row, the same text every time: kept prepared.
+            qb.build().execute(&mut *$tx).await.map_err(unavailable)?;
         }
     }};
 }

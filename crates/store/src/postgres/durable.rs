@@ -30,12 +30,12 @@ impl PgStore {
         bodies: &[String],
         delta: &relais_core::stats::StatsDelta,
     ) -> crate::StoreResult<()> {
-        super::events_write::events_with_rollup(events, bodies, delta)
-            .build()
-            .persistent(false)
-            .execute(conn)
-            .await
-            .map_err(unavailable)?;
+        crate::sql::sized_batch(&mut super::events_write::events_with_rollup(
+            events, bodies, delta,
+        ))
+        .execute(conn)
+        .await
+        .map_err(unavailable)?;
         Ok(())
     }
 }

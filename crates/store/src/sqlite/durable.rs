@@ -20,16 +20,14 @@ impl SqliteStore {
         let mut qb = sqlx::QueryBuilder::new("");
         crate::sql::push_events_insert!(qb, events, bodies);
         if delta.is_empty() {
-            qb.build()
-                .persistent(false)
+            crate::sql::sized_batch(&mut qb)
                 .execute(&mut *conn)
                 .await
                 .map_err(unavailable)?;
             return Ok(());
         }
         let mut tx = sqlx::Connection::begin(conn).await.map_err(unavailable)?;
-        qb.build()
-            .persistent(false)
+        crate::sql::sized_batch(&mut qb)
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
