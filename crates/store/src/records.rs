@@ -108,6 +108,13 @@ pub(crate) struct Prefs {
     pub known_idps: Vec<String>,
 }
 
+/// A new account's preferences column, as [`Account::prefs_json`] writes
+/// it: every login binds it (the account statement refuses to update an
+/// account whose column differs), so it is written once here rather than
+/// built per login.
+pub(crate) const DEFAULT_PREFS_JSON: &str =
+    r#"{"block_future_idps":false,"blocked_idps":[],"known_idps":[],"sub_overrides":{}}"#;
+
 impl Account {
     pub(crate) fn prefs_json(&self) -> String {
         serde_json::json!({
@@ -170,6 +177,14 @@ pub(crate) fn stored_event(body: &str) -> crate::StoreResult<relais_core::event:
 mod tests {
     use super::*;
     use relais_core::ErrorCode;
+
+    #[test]
+    fn a_new_accounts_preferences_are_the_default_column() {
+        assert_eq!(
+            Account::new("h", "impots", 0).prefs_json(),
+            DEFAULT_PREFS_JSON
+        );
+    }
 
     #[test]
     fn blocked_and_future_idps_are_refused() {

@@ -30,8 +30,7 @@ macro_rules! sql_accounts {
                 idp_id: &str,
                 now_millis: i64,
             ) -> $crate::StoreResult<Option<$crate::Account>> {
-                let fresh = $crate::Account::new(id, idp_id, now_millis);
-                if let Some(stored) = self.upsert_here(sql, &fresh) {
+                if let Some(stored) = self.upsert_here(sql, id, idp_id, now_millis) {
                     return stored;
                 }
                 let mut conn = self.hot.acquire().await.map_err(unavailable)?;
@@ -39,7 +38,7 @@ macro_rules! sql_accounts {
                     .bind(id)
                     .bind(now_millis)
                     .bind(idp_id)
-                    .bind(fresh.prefs_json())
+                    .bind($crate::records::DEFAULT_PREFS_JSON)
                     // Stepped to the end (fetch_all, never fetch_one): an
                     // INSERT … RETURNING read only up to its row leaves its
                     // statement open, and with it a read mark that keeps

@@ -17,7 +17,9 @@ impl PgStore {
     fn upsert_here(
         &self,
         _sql: &str,
-        _fresh: &crate::Account,
+        _id: &str,
+        _idp_id: &str,
+        _now_millis: i64,
     ) -> Option<crate::StoreResult<Option<crate::Account>>> {
         None
     }

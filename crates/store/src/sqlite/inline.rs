@@ -30,6 +30,7 @@
 //! writer's). The one wait left is a read of an account's page that the
 //! operating system no longer caches.
 
+use crate::records::DEFAULT_PREFS_JSON;
 use crate::{Account, StoreError, StoreResult};
 use crossbeam_queue::ArrayQueue;
 use rusqlite::{ErrorCode, OpenFlags};
@@ -95,16 +96,16 @@ impl InlineAccounts {
     }
 
     /// Runs `sql` (an account upsert with `RETURNING *`, parameters $1 id,
-    /// $2 now, $3 IdP, $4 preferences) for `fresh`, if it can without
-    /// waiting.
-    pub(crate) fn upsert(&self, sql: &str, fresh: &Account) -> Inline {
+    /// $2 now, $3 IdP, $4 a new account's preferences) for a login, if it
+    /// can without waiting.
+    pub(crate) fn upsert(&self, sql: &str, id: &str, idp_id: &str, now_millis: i64) -> Inline {
         if self.runs.fetch_add(1, Ordering::Relaxed) % HAND_OVER_EVERY == HAND_OVER_EVERY - 1 {
             return Inline::NotHere;
         }
         let Some(conn) = self.idle.pop() else {
             return Inline::NotHere;
         };
-        match run_upsert(&conn, sql, fresh) {
+        match run_upsert(&conn, sql, (id, now_millis, idp_id, DEFAULT_PREFS_JSON)) {
             Ok(row) => {
                 self.put_back(conn);
                 Inline::Ran(row)
@@ -136,15 +137,10 @@ fn open_one(path: &str) -> rusqlite::Result<rusqlite::Connection> {
 fn run_upsert(
     conn: &rusqlite::Connection,
     sql: &str,
-    fresh: &Account,
+    params: (&str, i64, &str, &str),
 ) -> rusqlite::Result<StoreResult<Option<Account>>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query((
-        fresh.id.as_str(),
-        fresh.last_connection,
-        fresh.last_idp.as_str(),
-        fresh.prefs_json(),
-    ))?;
+    let mut rows = stmt.query(params)?;
     let mut stored = None;
     // Read to the end: a statement left open keeps a read mark, and the
     // write-ahead log could not restart (crate::sql_accounts).
@@ -214,9 +210,9 @@ mod tests {
     async fn runs_the_upsert_and_returns_the_account_as_stored() {
         let (_store, path) = database().await;
         let inline = InlineAccounts::open(&path).unwrap().unwrap();
-        let created = ran(inline.upsert(UPSERT, &Account::new("a", "idp1", 1_000))).unwrap();
+        let created = ran(inline.upsert(UPSERT, "a", "idp1", 1_000)).unwrap();
         assert_eq!(created, Account::new("a", "idp1", 1_000));
-        let again = ran(inline.upsert(UPSERT, &Account::new("a", "idp2", 2_000))).unwrap();
+        let again = ran(inline.upsert(UPSERT, "a", "idp2", 2_000)).unwrap();
         assert_eq!(
             (
                 again.created_at,
@@ -235,7 +231,7 @@ mod tests {
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
         let started = std::time::Instant::now();
         assert!(matches!(
-            inline.upsert(UPSERT, &Account::new("a", "idp1", 1_000)),
+            inline.upsert(UPSERT, "a", "idp1", 1_000),
             Inline::NotHere
         ));
         assert!(
@@ -244,7 +240,7 @@ mod tests {
         );
         other.execute_batch("COMMIT").unwrap();
         // The connection went back to the queue, and works.
-        assert!(ran(inline.upsert(UPSERT, &Account::new("a", "idp1", 1_000))).is_some());
+        assert!(ran(inline.upsert(UPSERT, "a", "idp1", 1_000)).is_some());
     }
 
     #[tokio::test]
@@ -253,8 +249,8 @@ mod tests {
         let inline = InlineAccounts::open(&path).unwrap().unwrap();
         let handed_over = (0..HAND_OVER_EVERY * 3)
             .filter(|i| {
-                let a = Account::new(&format!("a{i}"), "idp1", 1_000);
-                matches!(inline.upsert(UPSERT, &a), Inline::NotHere)
+                let id = format!("a{i}");
+                matches!(inline.upsert(UPSERT, &id, "idp1", 1_000), Inline::NotHere)
             })
             .count();
         assert_eq!(handed_over, 3);
@@ -266,7 +262,7 @@ mod tests {
         let inline = InlineAccounts::open(&path).unwrap().unwrap();
         inline.close();
         assert!(matches!(
-            inline.upsert(UPSERT, &Account::new("a", "idp1", 1_000)),
+            inline.upsert(UPSERT, "a", "idp1", 1_000),
             Inline::NotHere
         ));
     }

@@ -78,8 +78,14 @@ impl SqliteStore {
 
     /// Runs an account upsert on the calling thread when it can do so
     /// without waiting ([`inline`]); `None` sends it through sqlx.
-    fn upsert_here(&self, sql: &str, fresh: &Account) -> Option<StoreResult<Option<Account>>> {
-        match self.inline.as_ref()?.upsert(sql, fresh) {
+    fn upsert_here(
+        &self,
+        sql: &str,
+        id: &str,
+        idp_id: &str,
+        now_millis: i64,
+    ) -> Option<StoreResult<Option<Account>>> {
+        match self.inline.as_ref()?.upsert(sql, id, idp_id, now_millis) {
             Inline::Ran(stored) => Some(stored),
             Inline::NotHere => None,
         }
