@@ -16,8 +16,9 @@ macro_rules! upsert_account {
 
 /// Implements [`crate::AccountStore`] for a store with a `pool` field, a
 /// `hot` one ([`crate::hot_pool`]) for the statements of every login, and
-/// an `upsert_here` method that runs a login's statement without a
-/// round trip where the backend can (SQLite: [`crate::sqlite`]'s `inline`).
+/// `upsert_here` and `get_here` methods that run a login's statements
+/// without a round trip where the backend can (SQLite: [`crate::sqlite`]'s
+/// `inline`).
 macro_rules! sql_accounts {
     ($store:ty) => {
         impl $store {
@@ -53,6 +54,9 @@ macro_rules! sql_accounts {
         #[async_trait::async_trait]
         impl $crate::AccountStore for $store {
             async fn get_account(&self, id: &str) -> $crate::StoreResult<Option<$crate::Account>> {
+                if let Some(stored) = self.get_here(id) {
+                    return stored;
+                }
                 let mut conn = self.hot.acquire().await.map_err(unavailable)?;
                 let row: Result<Option<$crate::rows::AccountRow>, _> =
                     sqlx::query_as("SELECT * FROM accounts WHERE id = $1")

@@ -1,12 +1,14 @@
-//! The login's account statement, run on the calling thread.
+//! The login's account statements, run on the calling thread.
 //!
 //! Every login records its account in one statement
-//! ([`crate::AccountStore::connect`]). Through sqlx, that statement goes to
-//! the connection's worker thread and its row comes back: two thread
+//! ([`crate::AccountStore::connect`]) when the IdP answers, and reads it
+//! back once at consent ([`crate::AccountStore::get_account`]: disabled in
+//! between, the login stops there). Through sqlx, a statement goes to the
+//! connection's worker thread and its row comes back: two thread
 //! wake-ups, ≈ 0.1 ms of CPU per login on a two-core machine, where SQLite
-//! itself runs the statement and its commit in ≈ 6 µs (docs/benchmarks.md,
-//! eighth pass). So the statement runs here, on the async worker, on a
-//! connection of its own, under three rules that keep it from ever waiting:
+//! itself runs the upsert and its commit in ≈ 6 µs (docs/benchmarks.md,
+//! eighth pass). So both run here, on the async worker, on a connection
+//! of its own, under three rules that keep it from ever waiting:
 //!
 //! - `busy_timeout` is 0: when another connection holds SQLite's write lock
 //!   (the event writer's batch, a citizen's preferences), SQLite answers
@@ -42,10 +44,10 @@ use std::time::Duration;
 /// login adds two to three pages to it).
 pub(crate) const HAND_OVER_EVERY: u32 = 128;
 
-/// What [`InlineAccounts::upsert`] did.
+/// What [`InlineAccounts::upsert`] or [`InlineAccounts::get`] did.
 #[derive(Debug)]
 pub(crate) enum Inline {
-    /// The statement ran: the account as stored, if it wrote it.
+    /// The statement ran: the account as stored, if it wrote (or found) it.
     Ran(StoreResult<Option<Account>>),
     /// Not run here: no idle connection, SQLite busy, or the log's turn to
     /// be checkpointed. The caller runs it through sqlx.
@@ -120,6 +122,26 @@ impl InlineAccounts {
             Err(_) => Inline::NotHere,
         }
     }
+
+    /// Reads the account `id`, if it can without waiting. A read takes no
+    /// lock in write-ahead-log mode; SQLite answers busy only while another
+    /// connection recovers or restarts the log, and then sqlx reads it.
+    pub(crate) fn get(&self, id: &str) -> Inline {
+        let Some(conn) = self.idle.pop() else {
+            return Inline::NotHere;
+        };
+        match read_account(&conn, id) {
+            Ok(row) => {
+                self.put_back(conn);
+                Inline::Ran(row)
+            }
+            Err(e) if is_busy(&e) => {
+                self.put_back(conn);
+                Inline::NotHere
+            }
+            Err(_) => Inline::NotHere,
+        }
+    }
 }
 
 fn open_one(path: &str) -> rusqlite::Result<rusqlite::Connection> {
@@ -140,7 +162,21 @@ fn run_upsert(
     params: (&str, i64, &str, &str),
 ) -> rusqlite::Result<StoreResult<Option<Account>>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query(params)?;
+    let stored = first_account(stmt.query(params)?);
+    stored
+}
+
+fn read_account(
+    conn: &rusqlite::Connection,
+    id: &str,
+) -> rusqlite::Result<StoreResult<Option<Account>>> {
+    let mut stmt = conn.prepare_cached("SELECT * FROM accounts WHERE id = ?1")?;
+    let stored = first_account(stmt.query([id])?);
+    stored
+}
+
+/// The first of `rows` (`accounts`' columns) as an account.
+fn first_account(mut rows: rusqlite::Rows<'_>) -> rusqlite::Result<StoreResult<Option<Account>>> {
     let mut stored = None;
     // Read to the end: a statement left open keeps a read mark, and the
     // write-ahead log could not restart (crate::sql_accounts).
@@ -265,6 +301,50 @@ mod tests {
             inline.upsert(UPSERT, "a", "idp1", 1_000),
             Inline::NotHere
         ));
+    }
+
+    #[tokio::test]
+    async fn reads_an_account_as_sqlx_reads_it_and_none_that_is_not_there() {
+        use crate::AccountStore;
+        let (store, path) = database().await;
+        let inline = InlineAccounts::open(&path).unwrap().unwrap();
+        assert_eq!(ran(inline.get("a")), None);
+        let mut blocked = Account::new("a", "idp1", 1_000);
+        blocked.active = false;
+        blocked.blocked_idps = vec!["idp2".into()];
+        blocked.sub_overrides.insert("org".into(), "sub-1".into());
+        store.save_account(&blocked).await.unwrap();
+        let read = ran(inline.get("a")).unwrap();
+        assert_eq!(Some(read), store.get_account("a").await.unwrap());
+        assert!(!ran(inline.get("a")).unwrap().active);
+    }
+
+    #[tokio::test]
+    async fn a_read_while_another_connection_writes_sees_the_last_commit() {
+        let (_store, path) = database().await;
+        let inline = InlineAccounts::open(&path).unwrap().unwrap();
+        ran(inline.upsert(UPSERT, "a", "idp1", 1_000));
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other
+            .execute_batch("BEGIN IMMEDIATE; UPDATE accounts SET active = FALSE WHERE id = 'a'")
+            .unwrap();
+        assert!(
+            ran(inline.get("a")).unwrap().active,
+            "an uncommitted write was read"
+        );
+        other.execute_batch("COMMIT").unwrap();
+        assert!(
+            !ran(inline.get("a")).unwrap().active,
+            "a committed write was not read"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_closed_store_reads_nothing_here() {
+        let (_store, path) = database().await;
+        let inline = InlineAccounts::open(&path).unwrap().unwrap();
+        inline.close();
+        assert!(matches!(inline.get("a"), Inline::NotHere));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! SQLite backend: the embedded default, one file, WAL mode. Implements every
 //! trait, so a single-node deployment needs nothing else: the schema in
 //! [`migrate`], the ephemeral tier in [`ephemeral`], the durable tier in
-//! [`durable`]; the login's account statement on the calling thread in
+//! [`durable`]; the login's account statements on the calling thread in
 //! [`inline`].
 
 mod durable;
@@ -86,6 +86,15 @@ impl SqliteStore {
         now_millis: i64,
     ) -> Option<StoreResult<Option<Account>>> {
         match self.inline.as_ref()?.upsert(sql, id, idp_id, now_millis) {
+            Inline::Ran(stored) => Some(stored),
+            Inline::NotHere => None,
+        }
+    }
+
+    /// Reads an account on the calling thread when it can do so without
+    /// waiting ([`inline`]); `None` sends the read through sqlx.
+    fn get_here(&self, id: &str) -> Option<StoreResult<Option<Account>>> {
+        match self.inline.as_ref()?.get(id) {
             Inline::Ran(stored) => Some(stored),
             Inline::NotHere => None,
         }
