@@ -116,7 +116,11 @@ async fn openid_client_with_its_defaults_max_age_and_prompt_none() {
     assert_eq!(out["userinfo"]["family_name"], "MARTIN");
     assert!(out["id_token_claims"]["auth_time"].is_i64());
     assert!(out["id_token_claims"].get("nonce").is_none());
-    assert_eq!(out["expires_in"], 600);
+    // openid-client keeps the answer's expires_in as an instant in whole
+    // seconds and gives back what is left of it when read: 599 once a
+    // second boundary passed between the token answer and the read.
+    let left = out["expires_in"].as_i64().unwrap_or_default();
+    assert!((599..=600).contains(&left), "expires_in {left}, not 600");
     let first_sub = out["userinfo"]["sub"].clone();
 
     // prompt=none in the same browser: answered without any page.
