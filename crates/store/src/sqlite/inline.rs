@@ -44,15 +44,11 @@ use std::time::Duration;
 /// login adds two to three pages to it).
 pub(crate) const HAND_OVER_EVERY: u32 = 128;
 
-/// What [`InlineAccounts::upsert`] or [`InlineAccounts::get`] did.
-#[derive(Debug)]
-pub(crate) enum Inline {
-    /// The statement ran: the account as stored, if it wrote (or found) it.
-    Ran(StoreResult<Option<Account>>),
-    /// Not run here: no idle connection, SQLite busy, or the log's turn to
-    /// be checkpointed. The caller runs it through sqlx.
-    NotHere,
-}
+/// What a statement run here gave: `Some` the account as stored, if the
+/// statement wrote (or found) it; `None` when it did not run here (no idle
+/// connection, SQLite busy, or the log's turn to be checkpointed), and the
+/// caller runs it through sqlx.
+pub(crate) type Ran = Option<StoreResult<Option<Account>>>;
 
 pub(crate) struct InlineAccounts {
     /// The one connection, when no statement is running on it.
@@ -100,9 +96,9 @@ impl InlineAccounts {
     /// Runs `sql` (an account upsert with `RETURNING *`, parameters $1 id,
     /// $2 now, $3 IdP, $4 a new account's preferences) for a login, if it
     /// can without waiting.
-    pub(crate) fn upsert(&self, sql: &str, id: &str, idp_id: &str, now_millis: i64) -> Inline {
+    pub(crate) fn upsert(&self, sql: &str, id: &str, idp_id: &str, now_millis: i64) -> Ran {
         if self.runs.fetch_add(1, Ordering::Relaxed) % HAND_OVER_EVERY == HAND_OVER_EVERY - 1 {
-            return Inline::NotHere;
+            return None;
         }
         self.run(|conn| run_upsert(conn, sql, (id, now_millis, idp_id, DEFAULT_PREFS_JSON)))
     }
@@ -110,7 +106,7 @@ impl InlineAccounts {
     /// Reads the account `id`, if it can without waiting. A read takes no
     /// lock in write-ahead-log mode; SQLite answers busy only while another
     /// connection recovers or restarts the log, and then sqlx reads it.
-    pub(crate) fn get(&self, id: &str) -> Inline {
+    pub(crate) fn get(&self, id: &str) -> Ran {
         self.run(|conn| read_account(conn, id))
     }
 
@@ -118,23 +114,21 @@ impl InlineAccounts {
     fn run(
         &self,
         statement: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<StoreResult<Option<Account>>>,
-    ) -> Inline {
-        let Some(conn) = self.idle.pop() else {
-            return Inline::NotHere;
-        };
+    ) -> Ran {
+        let conn = self.idle.pop()?;
         match statement(&conn) {
             Ok(row) => {
                 self.put_back(conn);
-                Inline::Ran(row)
+                Some(row)
             }
             Err(e) if is_busy(&e) => {
                 self.put_back(conn);
-                Inline::NotHere
+                None
             }
             // Anything else: the connection is dropped (every later
             // statement goes through sqlx) and sqlx's path runs this one,
             // and reports its error if it fails there too.
-            Err(_) => Inline::NotHere,
+            Err(_) => None,
         }
     }
 }
@@ -230,11 +224,9 @@ mod tests {
         (store, path)
     }
 
-    fn ran(i: Inline) -> Option<Account> {
-        match i {
-            Inline::Ran(stored) => stored.unwrap(),
-            Inline::NotHere => panic!("the statement did not run on the calling thread"),
-        }
+    fn ran(r: Ran) -> Option<Account> {
+        r.expect("the statement did not run on the calling thread")
+            .unwrap()
     }
 
     #[tokio::test]
@@ -261,10 +253,7 @@ mod tests {
         let other = rusqlite::Connection::open(&path).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
         let started = std::time::Instant::now();
-        assert!(matches!(
-            inline.upsert(UPSERT, "a", "idp1", 1_000),
-            Inline::NotHere
-        ));
+        assert!(inline.upsert(UPSERT, "a", "idp1", 1_000).is_none());
         assert!(
             started.elapsed() < Duration::from_secs(1),
             "it waited for the lock"
@@ -281,7 +270,7 @@ mod tests {
         let handed_over = (0..HAND_OVER_EVERY * 3)
             .filter(|i| {
                 let id = format!("a{i}");
-                matches!(inline.upsert(UPSERT, &id, "idp1", 1_000), Inline::NotHere)
+                inline.upsert(UPSERT, &id, "idp1", 1_000).is_none()
             })
             .count();
         assert_eq!(handed_over, 3);
@@ -292,10 +281,7 @@ mod tests {
         let (_store, path) = database().await;
         let inline = InlineAccounts::open(&path).unwrap().unwrap();
         inline.close();
-        assert!(matches!(
-            inline.upsert(UPSERT, "a", "idp1", 1_000),
-            Inline::NotHere
-        ));
+        assert!(inline.upsert(UPSERT, "a", "idp1", 1_000).is_none());
     }
 
     #[tokio::test]
@@ -340,7 +326,7 @@ mod tests {
         let (_store, path) = database().await;
         let inline = InlineAccounts::open(&path).unwrap().unwrap();
         inline.close();
-        assert!(matches!(inline.get("a"), Inline::NotHere));
+        assert!(inline.get("a").is_none());
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod migrate;
 
 use crate::hot_pool::HotPool;
 use crate::{Account, StoreError, StoreResult};
-use inline::{Inline, InlineAccounts};
+use inline::InlineAccounts;
 use relais_core::Clock;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::Sqlite;
@@ -30,7 +30,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The login's statements ([`crate::hot_pool`]).
     hot: Arc<HotPool<Sqlite>>,
-    /// The login's account statement without a thread hand-off, when the
+    /// The login's account statements without a thread hand-off, when the
     /// database is a file ([`inline`]).
     inline: Option<Arc<InlineAccounts>>,
     clock: Arc<dyn Clock>,
@@ -85,19 +85,13 @@ impl SqliteStore {
         idp_id: &str,
         now_millis: i64,
     ) -> Option<StoreResult<Option<Account>>> {
-        match self.inline.as_ref()?.upsert(sql, id, idp_id, now_millis) {
-            Inline::Ran(stored) => Some(stored),
-            Inline::NotHere => None,
-        }
+        self.inline.as_ref()?.upsert(sql, id, idp_id, now_millis)
     }
 
     /// Reads an account on the calling thread when it can do so without
     /// waiting ([`inline`]); `None` sends the read through sqlx.
     fn get_here(&self, id: &str) -> Option<StoreResult<Option<Account>>> {
-        match self.inline.as_ref()?.get(id) {
-            Inline::Ran(stored) => Some(stored),
-            Inline::NotHere => None,
-        }
+        self.inline.as_ref()?.get(id)
     }
 
     pub async fn close(&self) {
