@@ -1,6 +1,7 @@
 //! Row types shared by the SQL backends: SQLite and PostgreSQL store the
-//! same columns, so one `FromRow` type per table reads both, and the
-//! conversion into records is written once.
+//! same columns, so one `FromRow` type per table reads both (and SQLite's
+//! inline connection fills the account's by hand), and the conversion into
+//! records is written once.
 
 use crate::records::Account;
 use crate::{StoreError, StoreResult};
@@ -8,12 +9,12 @@ use crate::{StoreError, StoreResult};
 /// One row of `accounts`.
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccountRow {
-    id: String,
-    active: bool,
-    created_at: i64,
-    last_connection: i64,
-    last_idp: String,
-    prefs: String,
+    pub(crate) id: String,
+    pub(crate) active: bool,
+    pub(crate) created_at: i64,
+    pub(crate) last_connection: i64,
+    pub(crate) last_idp: String,
+    pub(crate) prefs: String,
 }
 
 impl AccountRow {

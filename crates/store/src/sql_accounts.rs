@@ -14,6 +14,13 @@ macro_rules! upsert_account {
     };
 }
 
+/// An account by its id ($1).
+macro_rules! select_account {
+    () => {
+        "SELECT * FROM accounts WHERE id = $1"
+    };
+}
+
 /// Implements [`crate::AccountStore`] for a store with a `pool` field, a
 /// `hot` one ([`crate::hot_pool`]) for the statements of every login, and
 /// `upsert_here` and `get_here` methods that run a login's statements
@@ -54,12 +61,13 @@ macro_rules! sql_accounts {
         #[async_trait::async_trait]
         impl $crate::AccountStore for $store {
             async fn get_account(&self, id: &str) -> $crate::StoreResult<Option<$crate::Account>> {
-                if let Some(stored) = self.get_here(id) {
+                let sql = $crate::sql_accounts::select_account!();
+                if let Some(stored) = self.get_here(sql, id) {
                     return stored;
                 }
                 let mut conn = self.hot.acquire().await.map_err(unavailable)?;
                 let row: Result<Option<$crate::rows::AccountRow>, _> =
-                    sqlx::query_as("SELECT * FROM accounts WHERE id = $1")
+                    sqlx::query_as(sql)
                         .bind(id)
                         .fetch_optional(conn.get().map_err(unavailable)?)
                         .await;
@@ -129,5 +137,6 @@ macro_rules! sql_accounts {
     };
 }
 
+pub(crate) use select_account;
 pub(crate) use sql_accounts;
 pub(crate) use upsert_account;

@@ -25,7 +25,11 @@ impl PgStore {
     }
 
     /// Every read goes over the network too.
-    fn get_here(&self, _id: &str) -> Option<crate::StoreResult<Option<crate::Account>>> {
+    fn get_here(
+        &self,
+        _sql: &str,
+        _id: &str,
+    ) -> Option<crate::StoreResult<Option<crate::Account>>> {
         None
     }
 

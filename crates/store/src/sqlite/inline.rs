@@ -33,6 +33,7 @@
 //! operating system no longer caches.
 
 use crate::records::DEFAULT_PREFS_JSON;
+use crate::rows::AccountRow;
 use crate::{Account, StoreError, StoreResult};
 use crossbeam_queue::ArrayQueue;
 use rusqlite::{ErrorCode, OpenFlags};
@@ -100,14 +101,15 @@ impl InlineAccounts {
         if self.runs.fetch_add(1, Ordering::Relaxed) % HAND_OVER_EVERY == HAND_OVER_EVERY - 1 {
             return None;
         }
-        self.run(|conn| run_upsert(conn, sql, (id, now_millis, idp_id, DEFAULT_PREFS_JSON)))
+        self.run(|conn| query_account(conn, sql, (id, now_millis, idp_id, DEFAULT_PREFS_JSON)))
     }
 
-    /// Reads the account `id`, if it can without waiting. A read takes no
-    /// lock in write-ahead-log mode; SQLite answers busy only while another
-    /// connection recovers or restarts the log, and then sqlx reads it.
-    pub(crate) fn get(&self, id: &str) -> Ran {
-        self.run(|conn| read_account(conn, id))
+    /// Runs `sql` (an account's read, parameter $1 its id), if it can
+    /// without waiting. A read takes no lock in write-ahead-log mode;
+    /// SQLite answers busy only while another connection recovers or
+    /// restarts the log, and then sqlx reads it.
+    pub(crate) fn get(&self, sql: &str, id: &str) -> Ran {
+        self.run(|conn| query_account(conn, sql, [id]))
     }
 
     /// Runs `statement` on the idle connection, if there is one.
@@ -145,47 +147,31 @@ fn open_one(path: &str) -> rusqlite::Result<rusqlite::Connection> {
     Ok(conn)
 }
 
-fn run_upsert(
+/// Runs `sql`, whose rows are `accounts`' columns, and reads its first row
+/// as an account.
+fn query_account(
     conn: &rusqlite::Connection,
     sql: &str,
-    params: (&str, i64, &str, &str),
+    params: impl rusqlite::Params,
 ) -> rusqlite::Result<StoreResult<Option<Account>>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let stored = first_account(stmt.query(params)?);
-    stored
-}
-
-fn read_account(
-    conn: &rusqlite::Connection,
-    id: &str,
-) -> rusqlite::Result<StoreResult<Option<Account>>> {
-    let mut stmt = conn.prepare_cached("SELECT * FROM accounts WHERE id = ?1")?;
-    let stored = first_account(stmt.query([id])?);
-    stored
-}
-
-/// The first of `rows` (`accounts`' columns) as an account.
-fn first_account(mut rows: rusqlite::Rows<'_>) -> rusqlite::Result<StoreResult<Option<Account>>> {
+    let mut rows = stmt.query(params)?;
     let mut stored = None;
     // Read to the end: a statement left open keeps a read mark, and the
     // write-ahead log could not restart (crate::sql_accounts).
     while let Some(row) = rows.next()? {
         if stored.is_none() {
-            let prefs: String = row.get(5)?;
-            stored = Some(
-                Account::from_columns(
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    &prefs,
-                )
-                .map_err(|e| StoreError::Corrupt(format!("account prefs: {e}"))),
-            );
+            stored = Some(AccountRow {
+                id: row.get("id")?,
+                active: row.get("active")?,
+                created_at: row.get("created_at")?,
+                last_connection: row.get("last_connection")?,
+                last_idp: row.get("last_idp")?,
+                prefs: row.get("prefs")?,
+            });
         }
     }
-    Ok(stored.transpose())
+    Ok(stored.map(AccountRow::into_account).transpose())
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
@@ -210,6 +196,7 @@ mod tests {
     use std::sync::Arc;
 
     const UPSERT: &str = concat!(crate::sql_accounts::upsert_account!(), " RETURNING *");
+    const SELECT: &str = crate::sql_accounts::select_account!();
 
     async fn database() -> (SqliteStore, String) {
         let path = std::env::temp_dir().join(format!(
@@ -289,7 +276,7 @@ mod tests {
         use crate::AccountStore;
         let (store, path) = database().await;
         let inline = InlineAccounts::open(&path).unwrap().unwrap();
-        assert_eq!(ran(inline.get("a")), None);
+        assert_eq!(ran(inline.get(SELECT, "a")), None);
         let mut blocked = Account::new("a", "idp1", 1_000);
         blocked.active = false;
         blocked.blocked_idps = vec!["idp2".into()];
@@ -297,8 +284,8 @@ mod tests {
         blocked.sub_overrides.insert("org".into(), "sub-1".into());
         blocked.known_idps = vec!["idp1".into()];
         store.save_account(&blocked).await.unwrap();
-        assert_eq!(ran(inline.get("a")), Some(blocked));
-        assert_eq!(ran(inline.get("b")), None);
+        assert_eq!(ran(inline.get(SELECT, "a")), Some(blocked));
+        assert_eq!(ran(inline.get(SELECT, "b")), None);
     }
 
     #[tokio::test]
@@ -311,12 +298,12 @@ mod tests {
             .execute_batch("BEGIN IMMEDIATE; UPDATE accounts SET active = FALSE WHERE id = 'a'")
             .unwrap();
         assert!(
-            ran(inline.get("a")).unwrap().active,
+            ran(inline.get(SELECT, "a")).unwrap().active,
             "an uncommitted write was read"
         );
         other.execute_batch("COMMIT").unwrap();
         assert!(
-            !ran(inline.get("a")).unwrap().active,
+            !ran(inline.get(SELECT, "a")).unwrap().active,
             "a committed write was not read"
         );
     }
@@ -326,7 +313,7 @@ mod tests {
         let (_store, path) = database().await;
         let inline = InlineAccounts::open(&path).unwrap().unwrap();
         inline.close();
-        assert!(inline.get("a").is_none());
+        assert!(inline.get(SELECT, "a").is_none());
     }
 
     #[test]

@@ -90,8 +90,8 @@ impl SqliteStore {
 
     /// Reads an account on the calling thread when it can do so without
     /// waiting ([`inline`]); `None` sends the read through sqlx.
-    fn get_here(&self, id: &str) -> Option<StoreResult<Option<Account>>> {
-        self.inline.as_ref()?.get(id)
+    fn get_here(&self, sql: &str, id: &str) -> Option<StoreResult<Option<Account>>> {
+        self.inline.as_ref()?.get(sql, id)
     }
 
     pub async fn close(&self) {
