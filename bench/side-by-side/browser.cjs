@@ -98,7 +98,12 @@ async function login(start, expect) {
         body = undefined;
         continue;
       }
-      if (res.status !== 200) throw new Error(`HTTP ${res.status} on ${url.pathname}: ${res.body.slice(0, 200)}`);
+      if (res.status !== 200) {
+        // An error page names its code (Y…) and says what happened: keep that.
+        const code = (res.body.match(/Y[0-9A-F]{6}/) || [''])[0];
+        const text = res.body.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+        throw new Error(`HTTP ${res.status} on ${url.pathname}: ${code} ${text.slice(0, 300)}`);
+      }
       if (res.body.includes('id="hello"')) {
         if (!res.body.includes(expect)) throw new Error(`unexpected landing page: ${res.body.slice(0, 300)}`);
         return hop + 1;

@@ -41,7 +41,7 @@ const provider = new Provider(ISSUER, {
 provider.on('server_error', (_ctx, err) => console.error('idp server_error', err));
 
 const callback = provider.callback();
-http.createServer(async (req, res) => {
+const server = http.createServer(async (req, res) => {
   if (!req.url.startsWith('/interaction/')) return callback(req, res);
   try {
     const details = await provider.interactionDetails(req, res);
@@ -58,4 +58,9 @@ http.createServer(async (req, res) => {
     res.statusCode = 500;
     res.end('interaction failed');
   }
-}).listen(Number(PORT), '127.0.0.1', () => console.log(`idp ready on ${PORT}`));
+});
+// Node closes a kept-alive connection idle this long (5 s by default);
+// IDP_KEEP_ALIVE_MS shortens it, to see how a broker's connection pool
+// copes with an IdP that closes idle connections.
+if (process.env.IDP_KEEP_ALIVE_MS) server.keepAliveTimeout = Number(process.env.IDP_KEEP_ALIVE_MS);
+server.listen(Number(PORT), '127.0.0.1', () => console.log(`idp ready on ${PORT}`));

@@ -51,6 +51,7 @@ function start(name, cmd, args, env) {
   child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
   child.on('exit', (code) => { if (code && !child.stopping) console.error(`${name} exited ${code}: ${err}`); });
   child.stop = () => { child.stopping = true; child.kill('SIGTERM'); };
+  child.log = () => err;
   child.label = name;
   return child;
 }
@@ -169,6 +170,8 @@ async function measure(name, idp) {
       cpu_ms_per_login: per('broker'), peak_rss_mib: peakRssMiB(broker.pid),
       logins_per_s: run.ok / run.wall, p50_ms: run.p50, p99_ms: run.p99,
       idp_cpu_ms: per('idp'), service_cpu_ms: per('service'),
+      // What the broker logged (warnings and errors) when a login failed.
+      ...(run.failures ? { broker_log: broker.log().slice(-2000) } : {}),
     };
   } finally {
     service.stop();

@@ -68,7 +68,8 @@ pub struct BenchArgs {
     /// PID of the federation process when using --url (for CPU figures).
     #[arg(long)]
     pub server_pid: Option<u32>,
-    /// Measured logins (after warm-up); the run stops when reached.
+    /// Measured logins (after warm-up), completed or failed; the run
+    /// stops when reached.
     #[arg(long, default_value_t = 2000)]
     pub logins: u64,
     /// Or stop after this many measured seconds.

@@ -41,6 +41,8 @@ struct Shared {
     target: Target,
     measuring: AtomicBool,
     stop: AtomicBool,
+    /// Logins measured so far, completed or failed.
+    attempts: AtomicU64,
     measured: AtomicU64,
     goal: u64,
     seq: AtomicU64,
@@ -53,15 +55,19 @@ impl Shared {
         if !started_measuring {
             return;
         }
+        // A failed login counts towards the goal too: a federation that
+        // fails every login ends the run with its failures reported,
+        // instead of being retried at full speed for ever.
+        if self.attempts.fetch_add(1, Ordering::SeqCst) + 1 >= self.goal {
+            self.stop.store(true, Ordering::SeqCst);
+        }
         let Ok(mut c) = self.collected.lock() else {
             return;
         };
         match outcome {
             Ok(t) => {
                 c.timings.push(t);
-                if self.measured.fetch_add(1, Ordering::SeqCst) + 1 >= self.goal {
-                    self.stop.store(true, Ordering::SeqCst);
-                }
+                self.measured.fetch_add(1, Ordering::SeqCst);
             }
             Err(f) => {
                 *c.failures
@@ -244,6 +250,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         target,
         measuring: AtomicBool::new(false),
         stop: AtomicBool::new(false),
+        attempts: AtomicU64::new(0),
         measured: AtomicU64::new(0),
         goal,
         seq: AtomicU64::new(0),

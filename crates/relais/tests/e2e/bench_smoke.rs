@@ -216,6 +216,50 @@ fn bench_says_why_the_federation_did_not_start() {
     );
 }
 
+/// A federation that fails every login (here the demo IdP knows no such
+/// citizen) ends the run once the logins asked for were tried, with its
+/// failures counted by step and a failed exit, instead of trying again at
+/// full speed for ever.
+#[test]
+fn bench_ends_when_every_login_fails() {
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "bench",
+            "--logins",
+            "6",
+            "--concurrency",
+            "2",
+            "--warmup",
+            "0",
+            "--ramp-up",
+            "0",
+            "--citizen",
+            "personne-inconnue",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("no login completed"), "{said}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["logins"], 0, "{report}");
+    let failures = report["failures"].as_u64().unwrap();
+    assert!((6..=8).contains(&failures), "{report}");
+    assert!(
+        report["failures_by_step"]
+            .as_object()
+            .is_some_and(|steps| !steps.is_empty()),
+        "{report}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 /// `relais bench http-floor`: a spawned federation answers kept-alive
 /// requests that do nothing, and the CPU each costs it is reported with
 /// what a login's eight requests add up to.
