@@ -100,7 +100,10 @@ pub struct BenchArgs {
     /// Spawned deployment: ephemeral store — memory, sqlite, postgres, or a redis:// URL.
     #[arg(long, default_value = "memory")]
     pub ephemeral: String,
-    /// Spawned deployment: a postgres:// URL for the durable store (default SQLite).
+    /// Spawned deployment: a postgres:// URL for the durable store (default
+    /// SQLite). The demo world is written there, its IdPs' addresses
+    /// included: one bench per database at a time, as two would each
+    /// point the other's federation at their own IdPs.
     #[arg(long)]
     pub durable: Option<String>,
     /// A fresh HTTP client (new TCP connections, no pool) for each login,
