@@ -43,7 +43,8 @@ struct Shared {
     stop: AtomicBool,
     /// Logins measured so far, completed or failed.
     attempts: AtomicU64,
-    measured: AtomicU64,
+    /// Of those, the logins that completed.
+    completed: AtomicU64,
     goal: u64,
     seq: AtomicU64,
     new_connections: bool,
@@ -67,7 +68,7 @@ impl Shared {
         match outcome {
             Ok(t) => {
                 c.timings.push(t);
-                self.measured.fetch_add(1, Ordering::SeqCst);
+                self.completed.fetch_add(1, Ordering::SeqCst);
             }
             Err(f) => {
                 *c.failures
@@ -251,7 +252,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         measuring: AtomicBool::new(false),
         stop: AtomicBool::new(false),
         attempts: AtomicU64::new(0),
-        measured: AtomicU64::new(0),
+        completed: AtomicU64::new(0),
         goal,
         seq: AtomicU64::new(0),
         new_connections: args.new_connections,
@@ -318,7 +319,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
     loop {
         if args.soak && Instant::now() >= next_sample {
             next_sample += sample_every;
-            let logins = shared.measured.load(Ordering::SeqCst);
+            let logins = shared.completed.load(Ordering::SeqCst);
             let at = window_start.elapsed().as_secs_f64();
             if let Some(s) = soak_sample(&base, federation_pid, at, logins).await {
                 soak_report.push(s);
@@ -330,7 +331,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         }
     }
     if args.soak {
-        let logins = shared.measured.load(Ordering::SeqCst);
+        let logins = shared.completed.load(Ordering::SeqCst);
         let at = window_start.elapsed().as_secs_f64();
         if let Some(s) = soak_sample(&base, federation_pid, at, logins).await {
             soak_report.push(s);
