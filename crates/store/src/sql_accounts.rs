@@ -14,6 +14,11 @@ macro_rules! upsert_account {
     };
 }
 
+/// What a backend's `upsert_here` or `get_here` hook gave: `Some` the
+/// account as stored, if the statement wrote (or found) it; `None` when it
+/// did not run on the calling thread, and the statement goes through sqlx.
+pub(crate) type RanHere = Option<crate::StoreResult<Option<crate::Account>>>;
+
 /// An account by its id ($1).
 macro_rules! select_account {
     () => {

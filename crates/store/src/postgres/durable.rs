@@ -20,16 +20,12 @@ impl PgStore {
         _id: &str,
         _idp_id: &str,
         _now_millis: i64,
-    ) -> Option<crate::StoreResult<Option<crate::Account>>> {
+    ) -> crate::sql_accounts::RanHere {
         None
     }
 
     /// Every read goes over the network too.
-    fn get_here(
-        &self,
-        _sql: &str,
-        _id: &str,
-    ) -> Option<crate::StoreResult<Option<crate::Account>>> {
+    fn get_here(&self, _sql: &str, _id: &str) -> crate::sql_accounts::RanHere {
         None
     }
 

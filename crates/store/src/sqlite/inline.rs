@@ -34,6 +34,10 @@
 
 use crate::records::DEFAULT_PREFS_JSON;
 use crate::rows::AccountRow;
+// A statement does not run here (the hooks answer `None`) when there is no
+// idle connection, SQLite is busy, or it is the log's turn to be
+// checkpointed.
+use crate::sql_accounts::RanHere as Ran;
 use crate::{Account, StoreError, StoreResult};
 use crossbeam_queue::ArrayQueue;
 use rusqlite::{ErrorCode, OpenFlags};
@@ -44,12 +48,6 @@ use std::time::Duration;
 /// connection checkpoints the write-ahead log once it is long enough (a
 /// login adds two to three pages to it).
 pub(crate) const HAND_OVER_EVERY: u32 = 128;
-
-/// What a statement run here gave: `Some` the account as stored, if the
-/// statement wrote (or found) it; `None` when it did not run here (no idle
-/// connection, SQLite busy, or the log's turn to be checkpointed), and the
-/// caller runs it through sqlx.
-pub(crate) type Ran = Option<StoreResult<Option<Account>>>;
 
 pub(crate) struct InlineAccounts {
     /// The one connection, when no statement is running on it.

@@ -10,7 +10,7 @@ mod inline;
 mod migrate;
 
 use crate::hot_pool::HotPool;
-use crate::{Account, StoreError, StoreResult};
+use crate::{StoreError, StoreResult};
 use inline::InlineAccounts;
 use relais_core::Clock;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -84,13 +84,13 @@ impl SqliteStore {
         id: &str,
         idp_id: &str,
         now_millis: i64,
-    ) -> Option<StoreResult<Option<Account>>> {
+    ) -> crate::sql_accounts::RanHere {
         self.inline.as_ref()?.upsert(sql, id, idp_id, now_millis)
     }
 
     /// Reads an account on the calling thread when it can do so without
     /// waiting ([`inline`]); `None` sends the read through sqlx.
-    fn get_here(&self, sql: &str, id: &str) -> Option<StoreResult<Option<Account>>> {
+    fn get_here(&self, sql: &str, id: &str) -> crate::sql_accounts::RanHere {
         self.inline.as_ref()?.get(sql, id)
     }
 
