@@ -22,9 +22,42 @@ impl Drop for TempDir {
     }
 }
 
+/// How long a spawned process has to stop on SIGTERM before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
 impl Drop for Spawned {
+    /// SIGTERM first, as an operator stops a node: each process finishes
+    /// its requests and exits as it would in production, and whatever it
+    /// writes at exit gets written (an instrumented build's profile, for
+    /// `scripts/pgo-build.sh`). One that is still running after
+    /// [`STOP_GRACE`] is killed.
     fn drop(&mut self) {
-        for (_, c) in &mut self.children {
+        // `kill` the command: the workspace forbids `unsafe`, which a
+        // signal other than SIGKILL would need from std.
+        let termed: Vec<bool> = self
+            .children
+            .iter()
+            .map(|(_, c)| {
+                Command::new("kill")
+                    .args(["-TERM", &c.id().to_string()])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            })
+            .collect();
+        let deadline = std::time::Instant::now() + STOP_GRACE;
+        for ((name, c), termed) in self.children.iter_mut().zip(termed) {
+            while termed && matches!(c.try_wait(), Ok(None)) && std::time::Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if termed && matches!(c.try_wait(), Ok(None)) {
+                eprintln!(
+                    "relais bench: the {name} process did not stop within {} s of SIGTERM; killed",
+                    STOP_GRACE.as_secs()
+                );
+            }
             let _ = c.kill();
             let _ = c.wait();
         }

@@ -9,11 +9,11 @@ fn relais_json(args: &[&str]) -> serde_json::Value {
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    // The spawned processes stop on SIGTERM, as a node in production, and
+    // are not killed (an instrumented build writes its profile at exit).
+    assert!(!said.contains("did not stop"), "{said}");
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
