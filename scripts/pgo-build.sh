@@ -67,6 +67,8 @@ echo "pgo-build: 3/4 merging the profiles" >&2
 "$profdata" merge -o "$root/relais.profdata" "$profiles"
 
 echo "pgo-build: 4/4 the optimised build" >&2
+# Every crate is built again: cargo cannot tell that the profile changed.
+rm -rf "$root/use"
 RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-use=$root/relais.profdata" \
   cargo build --release --bin relais --target-dir "$root/use"
 cp "$root/use/release/relais" "$root/relais"

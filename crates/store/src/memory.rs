@@ -12,9 +12,10 @@
 
 use crate::{ttl_millis, EphemeralStore, HitCounter, StoreResult};
 use async_trait::async_trait;
+use foldhash::quality::RandomState;
 use relais_core::Clock;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -56,8 +57,11 @@ impl MemoryFigures {
     }
 }
 
+/// One shard's entries by key.
+type Shard = HashMap<String, Entry, RandomState>;
+
 pub struct MemoryEphemeral {
-    shards: Vec<Mutex<HashMap<String, Entry>>>,
+    shards: Vec<Mutex<Shard>>,
     hasher: RandomState,
     clock: Arc<dyn Clock>,
     per_shard: usize,
@@ -77,8 +81,10 @@ impl MemoryEphemeral {
         figures: Arc<MemoryFigures>,
     ) -> MemoryEphemeral {
         MemoryEphemeral {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-            hasher: RandomState::new(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(HashMap::with_hasher(RandomState::default())))
+                .collect(),
+            hasher: RandomState::default(),
             clock,
             per_shard: max_entries.div_ceil(SHARDS).max(1),
             figures,
@@ -98,7 +104,7 @@ impl MemoryEphemeral {
     }
 
     /// Inserts into a shard, making room first when it is full.
-    fn insert_bounded(&self, m: &mut HashMap<String, Entry>, key: &str, entry: Entry, now: i64) {
+    fn insert_bounded(&self, m: &mut Shard, key: &str, entry: Entry, now: i64) {
         if m.len() >= self.per_shard && !m.contains_key(key) {
             let (evicted, removed, bytes) = make_room(m, now, self.per_shard);
             if evicted > 0 {
@@ -113,18 +119,18 @@ impl MemoryEphemeral {
     }
 
     /// Removes `key` from its shard, keeping the figures right.
-    fn remove(&self, m: &mut HashMap<String, Entry>, key: &str) -> Option<Entry> {
+    fn remove(&self, m: &mut Shard, key: &str) -> Option<Entry> {
         let e = m.remove(key)?;
         self.figures.removed(1, e.bytes(key));
         Some(e)
     }
 
-    fn shard(&self, key: &str) -> &Mutex<HashMap<String, Entry>> {
+    fn shard(&self, key: &str) -> &Mutex<Shard> {
         let i = (self.hasher.hash_one(key) as usize) % SHARDS;
         &self.shards[i]
     }
 
-    fn with_shard<T>(&self, key: &str, f: impl FnOnce(&mut HashMap<String, Entry>) -> T) -> T {
+    fn with_shard<T>(&self, key: &str, f: impl FnOnce(&mut Shard) -> T) -> T {
         // A poisoned shard only means another thread panicked mid-operation on
         // a HashMap, which leaves it structurally valid: keep serving.
         let mut guard = match self.shard(key).lock() {
@@ -231,7 +237,7 @@ impl HitCounter for MemoryEphemeral {
 }
 
 /// Removes a shard's expired entries; returns how many, and their bytes.
-fn drop_expired(m: &mut HashMap<String, Entry>, now: i64) -> (u64, u64) {
+fn drop_expired(m: &mut Shard, now: i64) -> (u64, u64) {
     let (mut gone, mut bytes) = (0u64, 0u64);
     m.retain(|k, e| {
         let keep = e.expires_at > now;
@@ -247,7 +253,7 @@ fn drop_expired(m: &mut HashMap<String, Entry>, now: i64) -> (u64, u64) {
 /// Frees room in a full shard: expired entries, then the batch closest to
 /// expiry. Returns how many *live* entries were evicted, and how many
 /// entries and bytes left the shard in all.
-fn make_room(m: &mut HashMap<String, Entry>, now: i64, cap: usize) -> (u64, u64, u64) {
+fn make_room(m: &mut Shard, now: i64, cap: usize) -> (u64, u64, u64) {
     let (removed, mut bytes) = drop_expired(m, now);
     if m.len() < cap {
         return (0, removed, bytes);

@@ -3,7 +3,7 @@
 //! observed by one middleware on the matched routes.
 
 use super::histogram::Histogram;
-use super::labelled::escape;
+use super::labelled::LabelText;
 use super::Metrics;
 use crate::error::ErrorCodeTag;
 use axum::extract::{MatchedPath, Request, State};
@@ -31,16 +31,26 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     let resp = next.run(req).instrument(span.clone()).await;
     span.record("http.status_code", resp.status().as_u16());
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let labels = format!(
-        "method=\"{method}\",route=\"{}\",status=\"{}\"",
-        escape(route),
-        resp.status().as_u16()
-    );
-    metrics.requests.get(&labels).observe(started.elapsed());
+    let mut labels = LabelText::new();
+    labels.push("method=\"");
+    labels.push_value(method.as_str());
+    labels.push("\",route=\"");
+    labels.push_value(route);
+    labels.push("\",status=\"");
+    labels.push(resp.status().as_str());
+    labels.push("\"");
+    metrics
+        .requests
+        .get(labels.as_str())
+        .observe(started.elapsed());
     if let Some(ErrorCodeTag(code)) = resp.extensions().get::<ErrorCodeTag>() {
+        let mut labels = LabelText::new();
+        labels.push("code=\"");
+        labels.push(code.code());
+        labels.push("\"");
         metrics
             .errors
-            .get(&format!("code=\"{}\"", code.code()))
+            .get(labels.as_str())
             .fetch_add(1, Ordering::Relaxed);
     }
     resp

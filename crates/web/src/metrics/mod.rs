@@ -75,9 +75,13 @@ impl Metrics {
 
     /// Times one store operation (`tier`: ephemeral or durable).
     pub fn store_op(&self, tier: &str, op: &str, took: std::time::Duration) {
-        self.store
-            .get(&format!("tier=\"{tier}\",op=\"{op}\""))
-            .observe(took);
+        let mut labels = labelled::LabelText::new();
+        labels.push("tier=\"");
+        labels.push_value(tier);
+        labels.push("\",op=\"");
+        labels.push_value(op);
+        labels.push("\"");
+        self.store.get(labels.as_str()).observe(took);
     }
 
     /// The Prometheus text exposition of every counter.
