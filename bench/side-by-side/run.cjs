@@ -26,16 +26,20 @@ const RELAIS = path.resolve(arg('relais', path.join(__dirname, '../../target/rel
 const ONLY = arg('only', '');
 const TICK = 100; // CLK_TCK on Linux
 const net = require('node:net');
-// Four free ports, taken once: the IdP, each broker, the service.
-const freePort = () => new Promise((resolve) => {
-  const srv = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = srv.address();
-    srv.close(() => resolve(port));
-  });
+// Four free ports, taken once: the IdP, each broker, the service. All four
+// are held until every one is known, so that no two are the same.
+const holdPort = () => new Promise((resolve) => {
+  const srv = net.createServer().listen(0, '127.0.0.1', () => resolve(srv));
 });
+const freePorts = async (n) => {
+  const held = await Promise.all(Array.from({ length: n }, holdPort));
+  const ports = held.map((srv) => srv.address().port);
+  await Promise.all(held.map((srv) => new Promise((r) => srv.close(r))));
+  return ports;
+};
 let IDP_PORT, RELAIS_PORT, ENGINE_PORT, SERVICE_PORT, IDP, SERVICE, BROKERS;
 async function choosePorts() {
-  [IDP_PORT, RELAIS_PORT, ENGINE_PORT, SERVICE_PORT] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  [IDP_PORT, RELAIS_PORT, ENGINE_PORT, SERVICE_PORT] = await freePorts(4);
   IDP = `http://localhost:${IDP_PORT}`;
   SERVICE = `http://localhost:${SERVICE_PORT}`;
   BROKERS = {
@@ -56,12 +60,24 @@ function start(name, cmd, args, env) {
   return child;
 }
 
-async function ready(url) {
+// Waits for `url` to answer 2xx while `child` (the process serving it) runs;
+// when it does not, says what was seen: the last answer or network error,
+// whether the process exited, and the end of what it wrote to stderr.
+async function ready(url, child) {
+  let seen = 'nothing';
   for (let i = 0; i < 300; i++) {
-    try { if ((await fetch(url)).ok) return; } catch { /* not yet */ }
+    if (child.exitCode !== null) break;
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+      seen = `HTTP ${r.status}`;
+    } catch (e) {
+      seen = (e.cause && e.cause.code) || e.message;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} never answered`);
+  const state = child.exitCode !== null ? `exited ${child.exitCode}` : 'still running';
+  throw new Error(`${url} never answered (last: ${seen}; ${child.label} ${state}): ${child.log().slice(-1000)}`);
 }
 
 function cpuSeconds(pid) {
@@ -153,12 +169,12 @@ async function drive(total) {
 
 async function measure(name, idp) {
   const broker = startBroker(name);
-  await ready(`${BROKERS[name].issuer}/.well-known/openid-configuration`);
+  await ready(`${BROKERS[name].issuer}/.well-known/openid-configuration`, broker);
   const service = start('service', process.execPath, [path.join(__dirname, 'service.cjs')], {
     ISSUER: BROKERS[name].issuer, PORT: String(SERVICE_PORT),
   });
   try {
-    await ready(`${SERVICE}/`);
+    await ready(`${SERVICE}/`, service);
     const warm = await drive(WARMUP);
     if (warm.failures) throw new Error(`${name}: ${warm.failures} failed logins in warm-up: ${warm.firstError}`);
     const before = { broker: cpuSeconds(broker.pid), idp: cpuSeconds(idp.pid), service: cpuSeconds(service.pid) };
@@ -188,7 +204,7 @@ async function measure(name, idp) {
   });
   const results = [];
   try {
-    await ready(`${IDP}/.well-known/openid-configuration`);
+    await ready(`${IDP}/.well-known/openid-configuration`, idp);
     const order = ONLY ? [ONLY] : ['relais', 'engine'];
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of order) {
