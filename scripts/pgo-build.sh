@@ -12,9 +12,9 @@
 #                                             # also trains scale-out (that database gets the bench's demo world)
 #
 # Needs rustup's llvm-tools (installed when missing): llvm-profdata must
-# match rustc's LLVM. Two release builds with fat LTO: ≈ 10 minutes on
+# match rustc's LLVM. Two release builds with fat LTO: 10–15 minutes on
 # two cores. The binary's behaviour is the same as `cargo build
-# --release`'s; only its code layout differs.
+# --release`'s; only how it is compiled differs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
