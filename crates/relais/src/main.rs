@@ -63,7 +63,13 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Demo(args) => commands::node::demo(args).await,
         Command::Idps(args) => commands::idps::run(args).await,
-        Command::Bench(args) => relais::bench::run(args).await,
+        // Stopped by a signal, the bench drops what it runs, and with it the
+        // federation and IdPs it spawned (SIGTERM, then SIGKILL): without
+        // this, `timeout` or `kill` on the bench left them running.
+        Command::Bench(args) => tokio::select! {
+            done = relais::bench::run(args) => done,
+            () = commands::shutdown_signal() => Err("bench interrupted; the processes it started are stopped".into()),
+        },
         Command::Serve { config } => commands::node::serve(config).await,
         Command::Migrate { config } => commands::keys::migrate(config).await,
         Command::Dp(args) => commands::dp::run(args).await,

@@ -323,3 +323,66 @@ fn a_reader_that_goes_early_ends_the_output_not_the_command() {
     assert!(!said.contains("panicked"), "{said}");
     assert!(said.is_empty(), "{said}");
 }
+
+/// The processes whose parent is `pid` (from /proc).
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …: the command name may hold spaces.
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        let ppid: u32 = after.split(' ').nth(1).unwrap().parse().unwrap();
+        if ppid == pid {
+            found.push(child);
+        }
+    }
+    found
+}
+
+fn is_relais(pid: u32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|c| String::from_utf8_lossy(&c).contains("relais"))
+}
+
+#[test]
+fn a_bench_stopped_by_a_signal_stops_what_it_started() {
+    let mut bench = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["bench", "--logins", "100000000", "--concurrency", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The federation and the IdPs, once both are started.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let started = loop {
+        let c = children_of(bench.id());
+        if c.len() == 2 || std::time::Instant::now() > deadline {
+            break c;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    // Logins under way, then the signal `timeout` or an operator sends.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    Command::new("kill")
+        .args(["-TERM", &bench.id().to_string()])
+        .status()
+        .unwrap();
+    let out = bench.wait_with_output().unwrap();
+    let left: Vec<u32> = started.iter().copied().filter(|p| is_relais(*p)).collect();
+    for p in &left {
+        let _ = Command::new("kill")
+            .args(["-KILL", &p.to_string()])
+            .status();
+    }
+    assert_eq!(started.len(), 2, "federation and IdPs spawned");
+    assert!(left.is_empty(), "left running: {left:?}");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("bench interrupted"), "{said}");
+    assert!(!said.contains("did not stop"), "{said}");
+}
