@@ -351,7 +351,7 @@ fn is_relais(pid: u32) -> bool {
 
 #[test]
 fn a_bench_stopped_by_a_signal_stops_what_it_started() {
-    let mut bench = Command::new(env!("CARGO_BIN_EXE_relais"))
+    let bench = Command::new(env!("CARGO_BIN_EXE_relais"))
         .args(["bench", "--logins", "100000000", "--concurrency", "1"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
