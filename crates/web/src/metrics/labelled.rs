@@ -73,9 +73,9 @@ pub fn escape(v: &str) -> String {
 }
 
 /// A label set's text, written on the stack: every request and every store
-/// operation looks its histogram up by that text, and a heap string for
-/// each (with three more for escaping) was most of what observing cost.
-/// Text longer than the buffer goes to the heap.
+/// operation looks its histogram up by that text, which cost a heap string
+/// each (and three more to escape a request's route). Text longer than the
+/// buffer goes to the heap.
 pub struct LabelText {
     buf: [u8; 192],
     len: usize,
