@@ -65,11 +65,12 @@ impl<T: Default> Default for Labelled<T> {
     }
 }
 
-/// A label value escaped for the exposition format.
+/// A label value escaped for the exposition format (backslash, double
+/// quote and line feed), as [`LabelText::push_value`] writes it.
 pub fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+    let mut t = LabelText::new();
+    t.push_value(v);
+    t.as_str().to_owned()
 }
 
 /// A label set's text, written on the stack: every request and every store
@@ -167,12 +168,20 @@ mod tests {
 
     #[test]
     fn label_text_is_the_escaped_text_on_the_stack_or_the_heap() {
-        for v in ["plain", "a\"b", "back\\slash", "two\nlines", "\"\"", ""] {
+        for (v, escaped) in [
+            ("plain", "plain"),
+            ("a\"b", "a\\\"b"),
+            ("back\\slash", "back\\\\slash"),
+            ("two\nlines", "two\\nlines"),
+            ("\"\"", "\\\"\\\""),
+            ("", ""),
+        ] {
             let mut t = LabelText::new();
             t.push("k=\"");
             t.push_value(v);
             t.push("\"");
-            assert_eq!(t.as_str(), format!("k=\"{}\"", escape(v)));
+            assert_eq!(t.as_str(), format!("k=\"{escaped}\""));
+            assert_eq!(escape(v), escaped);
         }
         let long = "é".repeat(150);
         let mut t = LabelText::new();
