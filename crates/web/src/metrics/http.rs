@@ -31,26 +31,19 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     let resp = next.run(req).instrument(span.clone()).await;
     span.record("http.status_code", resp.status().as_u16());
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let mut labels = LabelText::new();
-    labels.push("method=\"");
-    labels.push_value(method.as_str());
-    labels.push("\",route=\"");
-    labels.push_value(route);
-    labels.push("\",status=\"");
-    labels.push(resp.status().as_str());
-    labels.push("\"");
+    let labels = LabelText::of(&[
+        ("method", method.as_str()),
+        ("route", route),
+        ("status", resp.status().as_str()),
+    ]);
     metrics
         .requests
         .get(labels.as_str())
         .observe(started.elapsed());
     if let Some(ErrorCodeTag(code)) = resp.extensions().get::<ErrorCodeTag>() {
-        let mut labels = LabelText::new();
-        labels.push("code=\"");
-        labels.push(code.code());
-        labels.push("\"");
         metrics
             .errors
-            .get(labels.as_str())
+            .get(LabelText::of(&[("code", code.code())]).as_str())
             .fetch_add(1, Ordering::Relaxed);
     }
     resp

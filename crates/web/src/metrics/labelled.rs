@@ -92,6 +92,21 @@ impl LabelText {
         }
     }
 
+    /// `name="value",…` for these pairs, each value escaped.
+    pub fn of(pairs: &[(&str, &str)]) -> LabelText {
+        let mut t = LabelText::new();
+        for (i, (name, value)) in pairs.iter().enumerate() {
+            if i > 0 {
+                t.push(",");
+            }
+            t.push(name);
+            t.push("=\"");
+            t.push_value(value);
+            t.push("\"");
+        }
+        t
+    }
+
     /// Appends a label value, escaped as [`escape`] does.
     pub fn push_value(&mut self, v: &str) {
         let mut rest = v;
@@ -189,6 +204,10 @@ mod tests {
         t.push_value(&long);
         t.push_value("\"");
         assert_eq!(t.as_str(), format!("k=\"{long}\\\""));
+        assert_eq!(
+            LabelText::of(&[("a", "x\"y"), ("b", "2")]).as_str(),
+            "a=\"x\\\"y\",b=\"2\""
+        );
         use std::fmt::Write;
         let mut t = LabelText::new();
         let _ = write!(t, "status=\"{}\"", 302);

@@ -12,7 +12,7 @@ pub mod http;
 pub mod labelled;
 
 use histogram::Histogram;
-use labelled::{escape, Labelled};
+use labelled::{LabelText, Labelled};
 use relais_core::event::{BusinessEvent, EventKind};
 use relais_store::memory::MemoryFigures;
 use std::fmt::Write;
@@ -63,25 +63,22 @@ impl Metrics {
         let verified = EventKind::FcVerified.name();
         for e in events.iter().filter(|e| e.event == verified) {
             let platform = relais_core::stats::platform_of(e.sp_acr.as_deref());
-            let labels = format!(
-                "sp=\"{}\",idp=\"{}\",platform=\"{}\"",
-                escape(e.sp_id.as_deref().unwrap_or("")),
-                escape(e.idp_id.as_deref().unwrap_or("")),
-                platform.as_str()
-            );
-            self.logins.get(&labels).fetch_add(1, Ordering::Relaxed);
+            let labels = LabelText::of(&[
+                ("sp", e.sp_id.as_deref().unwrap_or("")),
+                ("idp", e.idp_id.as_deref().unwrap_or("")),
+                ("platform", platform.as_str()),
+            ]);
+            self.logins
+                .get(labels.as_str())
+                .fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// Times one store operation (`tier`: ephemeral or durable).
     pub fn store_op(&self, tier: &str, op: &str, took: std::time::Duration) {
-        let mut labels = labelled::LabelText::new();
-        labels.push("tier=\"");
-        labels.push_value(tier);
-        labels.push("\",op=\"");
-        labels.push_value(op);
-        labels.push("\"");
-        self.store.get(labels.as_str()).observe(took);
+        self.store
+            .get(LabelText::of(&[("tier", tier), ("op", op)]).as_str())
+            .observe(took);
     }
 
     /// The Prometheus text exposition of every counter.
