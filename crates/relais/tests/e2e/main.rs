@@ -26,6 +26,7 @@ mod oidc_profile;
 mod pages;
 mod partner_space;
 mod plus;
+mod redis_trips;
 mod scaleout;
 mod shutdown;
 mod single_use;

@@ -113,8 +113,20 @@ async fn token_endpoint_rules() {
     )
     .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    let right = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect()),
+        ("code_verifier", VERIFIER),
+    ];
+    let (s, body, _) = token(&fed, &right, Some(("sp-a", SP_SECRET))).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "the failed attempt spent the code"
+    );
 
-    // wrong redirect_uri
+    // wrong redirect_uri: refused, and the code is consumed too
     let code = code_for(&fed, &Browser::new(), true).await;
     let (s, body, _) = token(
         &fed,
@@ -128,6 +140,30 @@ async fn token_endpoint_rules() {
     )
     .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    let right = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect()),
+        ("code_verifier", VERIFIER),
+    ];
+    let (s, body, _) = token(&fed, &right, Some(("sp-a", SP_SECRET))).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "the failed attempt spent the code"
+    );
+    // a wrong secret does not spend it: the service can try again
+    let code = code_for(&fed, &Browser::new(), true).await;
+    let right = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect()),
+        ("code_verifier", VERIFIER),
+    ];
+    let (s, _, _) = token(&fed, &right, Some(("sp-a", "wrong"))).await;
+    assert_eq!(s, 401);
+    let (s, body, _) = token(&fed, &right, Some(("sp-a", SP_SECRET))).await;
+    assert_eq!(s, 200, "{body}");
 
     // success has exactly the five keys; reuse revokes the access token
     let code = code_for(&fed, &Browser::new(), true).await;

@@ -11,7 +11,7 @@ use super::client_ip::ClientIp;
 use super::policy::LockoutPolicy;
 use relais_core::token_digest::stored_key;
 use relais_core::Clock;
-use relais_store::{EphemeralStore, HitCounter, StoreResult};
+use relais_store::{EphemeralOp, EphemeralStore, HitCounter, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,21 +55,50 @@ impl Lockout {
         }
     }
 
+    /// The ephemeral entry that locks this client out from this IP.
+    fn lock_key(client_id: &str, ip: ClientIp) -> String {
+        format!("lock:{}", who(client_id, ip))
+    }
+
     /// Seconds left on a lock of this client from this IP, if any.
     pub async fn locked(&self, client_id: &str, ip: ClientIp) -> StoreResult<Option<u64>> {
-        let Some(raw) = self
-            .locks
-            .get(&format!("lock:{}", who(client_id, ip)))
-            .await?
-        else {
-            return Ok(None);
+        Ok(self.locked_reading(client_id, ip, None).await?.0)
+    }
+
+    /// [`Lockout::locked`], and the entry `also` of the same store (the
+    /// node's ephemeral store, where the steps keep their records) read in
+    /// the same trip: one round trip to Redis instead of two for a step
+    /// that needs that entry once the client is authenticated.
+    pub async fn locked_reading(
+        &self,
+        client_id: &str,
+        ip: ClientIp,
+        also: Option<&str>,
+    ) -> StoreResult<(Option<u64>, Option<Vec<u8>>)> {
+        let lock = Lockout::lock_key(client_id, ip);
+        let (entry, also) = match also {
+            None => (self.locks.get(&lock).await?, None),
+            Some(key) => {
+                let mut answers = self
+                    .locks
+                    .batch(&[EphemeralOp::Get(&lock), EphemeralOp::Get(key)])
+                    .await?
+                    .into_iter();
+                (answers.next().flatten(), answers.next().flatten())
+            }
         };
-        let until = std::str::from_utf8(&raw)
+        Ok((self.seconds_left(entry.as_deref()), also))
+    }
+
+    /// Seconds left on the lock whose entry reads `entry`, if any: the
+    /// entry holds the second the lock ends.
+    fn seconds_left(&self, entry: Option<&[u8]>) -> Option<u64> {
+        let until = std::str::from_utf8(entry?)
             .ok()
             .and_then(|s| s.parse::<i64>().ok())
             .unwrap_or(0);
         let left = until.saturating_sub(self.clock.now_secs());
-        Ok((left > 0).then(|| u64::try_from(left).unwrap_or(1)))
+        (left > 0).then(|| u64::try_from(left).unwrap_or(1))
     }
 
     /// Counts a failure and says what it costs.
@@ -90,7 +119,7 @@ impl Lockout {
             let until = now.saturating_add(i64::try_from(p.lock_secs).unwrap_or(i64::MAX / 2));
             self.locks
                 .put(
-                    &format!("lock:{key}"),
+                    &Lockout::lock_key(client_id, ip),
                     until.to_string().as_bytes(),
                     p.lock_secs.max(1),
                 )

@@ -9,6 +9,7 @@
 
 use crate::abuse::client_auth::{self, Caller};
 use crate::abuse::ClientIp;
+use crate::compact;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
 use crate::flow::AccessGrant;
@@ -55,7 +56,10 @@ pub async fn checktoken(
     let peer = ClientIp::from_headers(&headers);
     let ip = peer.map(|p| p.0.to_string());
     let peer = peer.unwrap_or(ClientIp::UNKNOWN);
-    client_auth::refuse_if_locked(&app, client_id, peer).await?;
+    // The access token is read with the lock (one trip), used only once
+    // the data provider is authenticated.
+    let at_key = (token.len() <= 128).then(|| stored_key("at", token));
+    let grant = client_auth::refuse_if_locked(&app, client_id, peer, at_key.as_deref()).await?;
     let dp = app.registry.dp(client_id).filter(|d| d.active);
     let Some(dp) = dp.filter(|d| secret_matches(secret, &d.client_secret)) else {
         let mut e = app.event(EventKind::DpUsedInvalidCredential);
@@ -71,11 +75,7 @@ pub async fn checktoken(
         );
     };
     client_auth::charge_budget(&app, &dp.id).await?;
-    let grant: Option<AccessGrant> = if token.len() <= 128 {
-        app.load_record(&stored_key("at", token)).await?
-    } else {
-        None
-    };
+    let grant: Option<AccessGrant> = grant.map(|b| compact::decode(&b)).transpose()?;
     let now = app.clock.now_secs();
     let mut verified = None;
     let introspection = match &grant {

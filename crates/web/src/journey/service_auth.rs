@@ -46,9 +46,24 @@ pub async fn authenticate(
     form: &HashMap<String, String>,
     endpoint: &str,
 ) -> Result<Arc<ServiceProvider>, JsonError> {
+    Ok(authenticate_reading(app, headers, form, endpoint, None)
+        .await?
+        .0)
+}
+
+/// [`authenticate`], and the ephemeral entry `also` read in the same trip
+/// as the client's lock ([`client_auth::refuse_if_locked`]): the token
+/// step's code costs no round trip of its own.
+pub async fn authenticate_reading(
+    app: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    endpoint: &str,
+    also: Option<&str>,
+) -> Result<(Arc<ServiceProvider>, Option<Vec<u8>>), JsonError> {
     let ip = ClientIp::from_headers(headers).unwrap_or(ClientIp::UNKNOWN);
     if form.contains_key("client_assertion") || form.contains_key("client_assertion_type") {
-        return by_assertion(app, headers, form, endpoint, ip).await;
+        return by_assertion(app, headers, form, endpoint, ip, also).await;
     }
     let authz = headers
         .get(header::AUTHORIZATION)
@@ -64,7 +79,7 @@ pub async fn authenticate(
         }
         ClientAuthError::Malformed => invalid_request("malformed client credentials"),
     })?;
-    client_auth::refuse_if_locked(app, &presented.client_id, ip).await?;
+    let read = client_auth::refuse_if_locked(app, &presented.client_id, ip, also).await?;
     let sp = app.registry.sp(&presented.client_id).filter(|sp| sp.active);
     let basic = presented.method == ClientAuthMethod::ClientSecretBasic;
     let refusal = |code: ErrorCode, detail: &str| JsonError {
@@ -80,7 +95,7 @@ pub async fn authenticate(
         ),
         Some(sp) if secret_accepted(app, &sp, &presented.secret) => {
             client_auth::charge_budget(app, &sp.client_id).await?;
-            return Ok(sp);
+            return Ok((sp, read));
         }
         _ => refusal(
             ErrorCode::TokenInvalidClient,
@@ -109,7 +124,8 @@ async fn by_assertion(
     form: &HashMap<String, String>,
     endpoint: &str,
     ip: ClientIp,
-) -> Result<Arc<ServiceProvider>, JsonError> {
+    also: Option<&str>,
+) -> Result<(Arc<ServiceProvider>, Option<Vec<u8>>), JsonError> {
     if form.get("client_assertion_type").map(String::as_str) != Some(JWT_BEARER) {
         return Err(invalid_request("client_assertion_type must be jwt-bearer"));
     }
@@ -129,11 +145,11 @@ async fn by_assertion(
             "client_id differs from the assertion's iss",
         ));
     }
-    client_auth::refuse_if_locked(app, &client_id, ip).await?;
+    let read = client_auth::refuse_if_locked(app, &client_id, ip, also).await?;
     match verify_assertion(app, &client_id, assertion, endpoint).await {
         Ok(sp) => {
             client_auth::charge_budget(app, &sp.client_id).await?;
-            Ok(sp)
+            Ok((sp, read))
         }
         Err(refusal) => {
             Err(client_auth::failed(app, &client_id, ip, Caller::Service, refusal).await)

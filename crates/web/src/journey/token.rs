@@ -5,9 +5,17 @@
 //! atomically (single use, 30 s, bound to client, redirect URI and PKCE).
 //! A reused code is refused and revokes the access token its first use
 //! produced. The answer has exactly the five keys FranceConnect sends.
+//!
+//! Two trips to the ephemeral store (two round trips to Redis): the code
+//! is read with the client's lock, before the client is authenticated but
+//! used only after; then it is taken, as a required marker, in the trip
+//! that stores the access token, so of two requests with one code exactly
+//! one gets a token. A code that fails a check is taken all the same: the
+//! first authenticated attempt spends it, whatever its outcome.
 
 use super::answer;
-use super::service_auth::authenticate;
+use super::service_auth::authenticate_reading;
+use crate::compact;
 use crate::dpop::DpopRefusal;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
@@ -33,7 +41,10 @@ pub async fn token(
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, JsonError> {
     let token_url = app.settings.url("/api/v2/token");
-    let sp = authenticate(&app, &headers, &form, &token_url).await?;
+    let code = form.get("code").filter(|c| !c.is_empty() && c.len() <= 128);
+    let code_key = code.map(|c| stored_key("code", c));
+    let (sp, code_entry) =
+        authenticate_reading(&app, &headers, &form, &token_url, code_key.as_deref()).await?;
     // A bad proof must not spend the code: checked first.
     let dpop = crate::dpop::proof(&app, &headers, "POST", &token_url, None)
         .await
@@ -57,40 +68,28 @@ pub async fn token(
             ))
         }
     }
-    let code = form
-        .get("code")
-        .filter(|c| !c.is_empty() && c.len() <= 128)
-        .ok_or_else(|| invalid_request("code missing"))?;
+    let (Some(code), Some(code_key)) = (code, code_key) else {
+        return Err(invalid_request("code missing"));
+    };
     let redirect_uri = form
         .get("redirect_uri")
         .ok_or_else(|| invalid_request("redirect_uri missing"))?;
-    let grant: Option<CodeGrant> = app.take_record(&stored_key("code", code)).await?;
+    let grant: Option<CodeGrant> = code_entry.map(|b| compact::decode(&b)).transpose()?;
     let Some(grant) = grant else {
-        // Reuse: revoke what the first use produced.
-        if let Some(at_key) = app.take_record::<String>(&stored_key("used", code)).await? {
-            app.stores.ephemeral.delete(&at_key).await?;
-            tracing::warn!(client = %sp.client_id, "authorization code reused; its access token is revoked");
-        }
-        return Err(JsonError::new(
-            ErrorCode::TokenInvalidGrant,
-            "code unknown, expired or already used",
-        ));
+        return Err(code_reused(&app, &sp.client_id, code).await);
     };
-    if grant.client_id != sp.client_id || grant.redirect_uri != *redirect_uri {
-        return Err(JsonError::new(
-            ErrorCode::TokenInvalidGrant,
-            "code issued to another client or redirect_uri",
-        ));
-    }
-    match (&grant.code_challenge, form.get("code_verifier")) {
-        (Some(challenge), Some(v)) if relais_oidc::pkce::verify_s256(v, challenge) => {}
-        (None, None) => {}
-        _ => {
-            return Err(JsonError::new(
-                ErrorCode::TokenInvalidGrant,
-                "PKCE verification failed",
-            ))
+    let refusal = if grant.client_id != sp.client_id || grant.redirect_uri != *redirect_uri {
+        Some("code issued to another client or redirect_uri")
+    } else {
+        match (&grant.code_challenge, form.get("code_verifier")) {
+            (Some(challenge), Some(v)) if relais_oidc::pkce::verify_s256(v, challenge) => None,
+            (None, None) => None,
+            _ => Some("PKCE verification failed"),
         }
+    };
+    if let Some(refusal) = refusal {
+        app.stores.ephemeral.delete(&code_key).await?;
+        return Err(JsonError::new(ErrorCode::TokenInvalidGrant, refusal));
     }
 
     let access_token = app.random.token(32);
@@ -105,12 +104,14 @@ pub async fn token(
     // Reuse of the code revokes this token: remember its key, not its value.
     let at_key = stored_key("at", &access_token);
     let mut writes = RecordWrites::new();
-    writes.put(at_key.clone(), &grant, grant.token_ttl)?.put(
-        stored_key("used", code),
-        &at_key,
-        grant.token_ttl,
-    )?;
-    app.write_records(&writes).await?;
+    writes
+        .require(code_key)
+        .put(at_key.clone(), &grant, grant.token_ttl)?
+        .put(stored_key("used", code), &at_key, grant.token_ttl)?;
+    if !app.write_records(&writes).await? {
+        // Taken since it was read: another request used it (or it expired).
+        return Err(code_reused(&app, &sp.client_id, code).await);
+    }
     let id_token = answer::sign_for(
         &app,
         &sp,
@@ -150,6 +151,25 @@ pub async fn token(
     resp.headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(resp)
+}
+
+/// The answer to a code that is gone: unknown, expired, or already used,
+/// in which case the access token its first use produced is revoked.
+async fn code_reused(app: &AppState, client_id: &str, code: &str) -> JsonError {
+    match app.take_record::<String>(&stored_key("used", code)).await {
+        Ok(Some(at_key)) => {
+            if let Err(e) = app.stores.ephemeral.delete(&at_key).await {
+                return e.into();
+            }
+            tracing::warn!(client = %client_id, "authorization code reused; its access token is revoked");
+        }
+        Ok(None) => {}
+        Err(e) => return e.into(),
+    }
+    JsonError::new(
+        ErrorCode::TokenInvalidGrant,
+        "code unknown, expired or already used",
+    )
 }
 
 fn id_token_claims(app: &AppState, g: &AccessGrant) -> Value {

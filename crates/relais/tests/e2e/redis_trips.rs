@@ -1,0 +1,280 @@
+//! What a login costs in round trips to Redis, step by step.
+//!
+//! In scale-out every trip to the ephemeral store is a network round trip,
+//! and the node's CPU per login follows their number (docs/benchmarks.md).
+//! A node here talks to Redis through a proxy that counts the commands it
+//! forwards (one per round trip: a step's batch is one `EVALSHA`), and the
+//! test checks each step's count: a change that adds a trip to a step fails
+//! here, where a benchmark would only drift.
+
+use crate::browser::Browser;
+use crate::harness::SP_SECRET;
+use crate::scaleout::{backends, scaleout_urls, Cluster};
+use relais_core::partner::DataProvider;
+use relais_core::JwsAlg;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A TCP proxy to Redis counting the commands (RESP arrays) its clients send.
+struct CountingProxy {
+    port: u16,
+    commands: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl CountingProxy {
+    async fn start(target: String) -> CountingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let commands = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let counter = commands.clone();
+        tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let Ok(outbound) = TcpStream::connect(&target).await else {
+                    continue;
+                };
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let (mut ri, mut wi) = inbound.into_split();
+                    let (mut ro, mut wo) = outbound.into_split();
+                    let up = async move {
+                        let mut pending = Vec::new();
+                        let mut buf = vec![0u8; 64 * 1024];
+                        loop {
+                            let n = match ri.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            };
+                            pending.extend_from_slice(&buf[..n]);
+                            while let Some(used) = resp_array_len(&pending) {
+                                counter.lock().unwrap().push(command_name(&pending[..used]));
+                                pending.drain(..used);
+                            }
+                            if wo.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
+                    let down = async move {
+                        let _ = tokio::io::copy(&mut ro, &mut wi).await;
+                    };
+                    tokio::join!(up, down);
+                });
+            }
+        });
+        CountingProxy { port, commands }
+    }
+
+    /// Commands forwarded since the last call.
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.commands.lock().unwrap())
+    }
+}
+
+/// A command's name and its first key's first part, to read in a failure.
+fn command_name(command: &[u8]) -> String {
+    let text = String::from_utf8_lossy(command);
+    let parts: Vec<&str> = text.split("\r\n").collect();
+    let key = parts
+        .get(4)
+        .map(|k| k.split(':').take(2).collect::<Vec<_>>().join(":"));
+    format!(
+        "{} {}",
+        parts.get(2).unwrap_or(&""),
+        key.unwrap_or_default()
+    )
+}
+
+/// The length of the whole command (`*N` then N bulk strings) at the start
+/// of `b`, if it is all there.
+fn resp_array_len(b: &[u8]) -> Option<usize> {
+    fn line(b: &[u8], from: usize) -> Option<(usize, usize)> {
+        let end = from + b.get(from..)?.windows(2).position(|w| w == b"\r\n")?;
+        let n = std::str::from_utf8(b.get(from + 1..end)?)
+            .ok()?
+            .parse()
+            .ok()?;
+        Some((n, end + 2))
+    }
+    assert_eq!(
+        b.first().copied().unwrap_or(b'*'),
+        b'*',
+        "a command is an array"
+    );
+    let (items, mut at) = line(b, 0)?;
+    for _ in 0..items {
+        assert_eq!(b.get(at).copied().unwrap_or(b'$'), b'$', "bulk strings");
+        let (len, data) = line(b, at)?;
+        at = data + len + 2;
+        if at > b.len() {
+            return None;
+        }
+    }
+    Some(at)
+}
+
+#[test]
+fn the_counter_reads_commands_whole_and_waits_for_the_rest() {
+    let get = b"*2\r\n$3\r\nGET\r\n$5\r\nk:\r\n1\r\n";
+    assert_eq!(resp_array_len(get), Some(get.len()), "a value holding CRLF");
+    assert_eq!(resp_array_len(&get[..get.len() - 1]), None);
+    assert_eq!(resp_array_len(&get[..3]), None);
+}
+
+#[tokio::test]
+async fn a_login_costs_twelve_round_trips_to_redis_and_a_checktoken_one() {
+    if !backends("a_login_costs_twelve_round_trips_to_redis_and_a_checktoken_one").await {
+        return;
+    }
+    let (durable, redis) = scaleout_urls().await;
+    let address = redis
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let proxy = CountingProxy::start(address).await;
+    let c = Cluster::start(1, &durable, &format!("redis://127.0.0.1:{}", proxy.port)).await;
+    let dp = DataProvider {
+        id: "trips".into(),
+        title: "Fournisseur trips".into(),
+        client_id: "client-trips".into(),
+        client_secret: "dp-trips-secret-0123456789".into(),
+        scopes: vec!["cnaf_quotient_familial".into()],
+        active: true,
+        checktoken_signed_response_alg: JwsAlg::ES256,
+        checktoken_encrypted_response_alg: None,
+        encryption_jwk: None,
+        jwks_uri: None,
+    };
+    c.nodes[0].app.registry.upsert_dp(&dp).await.unwrap();
+    c.nodes[0].app.registry.reload().await.unwrap();
+    let mut trips = Vec::new();
+    proxy.take();
+
+    let b = Browser::new();
+    let p = b
+        .get(&crate::harness::authorize_url_for(&c.public, "sp-a", &[]))
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    trips.push(("authorize", proxy.take()));
+    let chooser = b.get(p.location.as_deref().unwrap()).await;
+    assert_eq!(chooser.status, 200, "{}", chooser.body);
+    trips.push(("chooser", proxy.take()));
+    let (action, mut fields) = chooser.form("/idp");
+    fields.push(("idp".into(), "impots".into()));
+    let to_idp = b.post(&c.on(0, &action), &fields).await;
+    trips.push(("choose_idp", proxy.take()));
+    let form = b.get(to_idp.location.as_deref().unwrap()).await;
+    let back = b
+        .submit(
+            &form,
+            "",
+            "/login",
+            &[("login", "jean"), ("password", "123")],
+        )
+        .await;
+    trips.push(("the IdP", proxy.take()));
+    let cb = b.get(back.location.as_deref().unwrap()).await;
+    assert_eq!(cb.status, 303, "{}", cb.body);
+    trips.push(("callback", proxy.take()));
+    let consent = b.get(cb.location.as_deref().unwrap()).await;
+    assert_eq!(consent.status, 200, "{}", consent.body);
+    trips.push(("consent_page", proxy.take()));
+    let (action, fields) = consent.form("/consent");
+    let done = b.post(&c.on(0, &action), &fields).await;
+    let code = done.location_params()["code"].clone();
+    trips.push(("consent_post", proxy.take()));
+    let http = reqwest::Client::new();
+    let t: serde_json::Value = http
+        .post(c.on(0, "/api/v2/token"))
+        .basic_auth("sp-a", Some(SP_SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "http://127.0.0.1:9/sp-a/cb"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let at = t["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{t}"))
+        .to_owned();
+    trips.push(("token", proxy.take()));
+    let ui = http
+        .get(c.on(0, "/api/v2/userinfo"))
+        .bearer_auth(&at)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ui.status().as_u16(), 200);
+    trips.push(("userinfo", proxy.take()));
+    let ct = http
+        .post(c.on(0, "/api/v2/checktoken"))
+        .form(&[
+            ("token", at.as_str()),
+            ("client_id", "client-trips"),
+            ("client_secret", "dp-trips-secret-0123456789"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ct.status().as_u16(), 200, "{}", ct.text().await.unwrap());
+    trips.push(("checktoken", proxy.take()));
+
+    // The abuse guard's counters apart from the steps' own trips: one
+    // `INCR` per request and one more per authenticated back-channel client
+    // (and an `EXPIRE` when a hit opens a window, which other tests sharing
+    // the address and the Redis make unpredictable: not counted).
+    let count = |rate: bool| -> Vec<(&str, usize)> {
+        trips
+            .iter()
+            .map(|(step, commands)| {
+                let n = commands
+                    .iter()
+                    .filter(|c| match rate {
+                        true => c.starts_with("INCR relais:rl"),
+                        false => !c.ends_with(" relais:rl"),
+                    })
+                    .count();
+                (*step, n)
+            })
+            .collect()
+    };
+    assert_eq!(
+        count(false),
+        [
+            ("authorize", 1),
+            ("chooser", 1),
+            ("choose_idp", 2),
+            ("the IdP", 0),
+            ("callback", 2),
+            ("consent_page", 1),
+            ("consent_post", 2),
+            ("token", 2),
+            ("userinfo", 1),
+            ("checktoken", 1),
+        ],
+        "round trips to Redis per step: {trips:?}"
+    );
+    assert_eq!(
+        count(true),
+        [
+            ("authorize", 2),
+            ("chooser", 1),
+            ("choose_idp", 1),
+            ("the IdP", 0),
+            ("callback", 1),
+            ("consent_page", 1),
+            ("consent_post", 1),
+            ("token", 2),
+            ("userinfo", 1),
+            ("checktoken", 2),
+        ],
+        "rate counters per step: {trips:?}"
+    );
+}
