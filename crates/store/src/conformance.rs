@@ -298,15 +298,19 @@ pub async fn keys<S: KeyStore>(s: &S) {
 }
 
 /// Rate-limit counters: each key counts on its own, concurrent hits are all
-/// counted (atomic increments), and a key lives no longer than its TTL.
+/// counted (atomic increments), several hits count as many (a lease), and
+/// a key lives no longer than its TTL, whether its first hit was one or
+/// several.
 pub async fn hit_counter<C: crate::HitCounter>(c: Arc<C>, time: &Advance<'_>) {
-    assert_eq!(c.hit("rl:a", 60).await.unwrap(), 1);
-    assert_eq!(c.hit("rl:a", 60).await.unwrap(), 2);
-    assert_eq!(c.hit("rl:b", 60).await.unwrap(), 1);
+    assert_eq!(c.hit("rl:a", 1, 60).await.unwrap(), 1);
+    assert_eq!(c.hit("rl:a", 1, 60).await.unwrap(), 2);
+    assert_eq!(c.hit("rl:b", 1, 60).await.unwrap(), 1);
+    assert_eq!(c.hit("rl:a", 10, 60).await.unwrap(), 12, "ten at once");
+    assert_eq!(c.hit("rl:a", 1, 60).await.unwrap(), 13);
     let handles: Vec<_> = (0..20)
         .map(|_| {
             let c = c.clone();
-            tokio::spawn(async move { c.hit("rl:c", 60).await.unwrap() })
+            tokio::spawn(async move { c.hit("rl:c", 1, 60).await.unwrap() })
         })
         .collect();
     let mut counts = Vec::new();
@@ -315,12 +319,19 @@ pub async fn hit_counter<C: crate::HitCounter>(c: Arc<C>, time: &Advance<'_>) {
     }
     counts.sort_unstable();
     assert_eq!(counts, (1..=20).collect::<Vec<u64>>());
-    assert_eq!(c.hit("rl:short", 1).await.unwrap(), 1);
+    assert_eq!(c.hit("rl:short", 1, 1).await.unwrap(), 1);
     time.by_millis(2100).await;
     assert_eq!(
-        c.hit("rl:short", 1).await.unwrap(),
+        c.hit("rl:short", 1, 1).await.unwrap(),
         1,
         "a window ends with its TTL"
+    );
+    assert_eq!(c.hit("rl:lease", 5, 1).await.unwrap(), 5);
+    time.by_millis(2100).await;
+    assert_eq!(
+        c.hit("rl:lease", 5, 1).await.unwrap(),
+        5,
+        "a window opened by a lease ends with its TTL too"
     );
 }
 

@@ -127,8 +127,10 @@ pub async fn one_by_one<S: EphemeralStore + ?Sized>(
 /// caller puts the window's number in the key: fixed windows).
 #[async_trait]
 pub trait HitCounter: Send + Sync + 'static {
-    /// Adds one hit to `key` and returns the count, this hit included.
-    async fn hit(&self, key: &str, ttl_secs: u64) -> StoreResult<u64>;
+    /// Adds `hits` hits (at least one) to `key` and returns the count,
+    /// these included. More than one reserves part of a budget at once
+    /// (`relais_web::abuse::rate`: a node's lease).
+    async fn hit(&self, key: &str, hits: u64, ttl_secs: u64) -> StoreResult<u64>;
 }
 
 /// Configuration documents (services, identity providers, data providers).

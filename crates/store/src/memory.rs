@@ -211,7 +211,8 @@ impl EphemeralStore for MemoryEphemeral {
 impl HitCounter for MemoryEphemeral {
     /// The count lives in the entry's value (8 bytes, little endian),
     /// incremented under the shard's lock.
-    async fn hit(&self, key: &str, ttl_secs: u64) -> StoreResult<u64> {
+    async fn hit(&self, key: &str, hits: u64, ttl_secs: u64) -> StoreResult<u64> {
+        let hits = hits.max(1);
         let now = self.clock.now_millis();
         Ok(self.with_shard(key, |m| {
             if let Some(e) = m.get_mut(key).filter(|e| e.expires_at > now) {
@@ -219,7 +220,7 @@ impl HitCounter for MemoryEphemeral {
                 if e.value.len() == 8 {
                     n.copy_from_slice(&e.value);
                 }
-                let count = u64::from_le_bytes(n).saturating_add(1);
+                let count = u64::from_le_bytes(n).saturating_add(hits);
                 let old = e.value.len() as u64;
                 e.value = count.to_le_bytes().to_vec();
                 self.figures.removed(0, old);
@@ -227,11 +228,11 @@ impl HitCounter for MemoryEphemeral {
                 return count;
             }
             let entry = Entry {
-                value: 1u64.to_le_bytes().to_vec(),
+                value: hits.to_le_bytes().to_vec(),
                 expires_at: now.saturating_add(ttl_millis(ttl_secs.max(1))),
             };
             self.insert_bounded(m, key, entry, now);
-            1
+            hits
         }))
     }
 }
@@ -342,8 +343,8 @@ mod tests {
         assert!(!s.put_new("sess:a", b"zz", 60).await.unwrap());
         s.take("sess:a").await.unwrap();
         assert_eq!(held(), (1, 9));
-        s.hit("hits", 60).await.unwrap();
-        s.hit("hits", 60).await.unwrap();
+        s.hit("hits", 1, 60).await.unwrap();
+        s.hit("hits", 1, 60).await.unwrap();
         assert_eq!(held(), (2, 9 + 4 + 8));
         clock.advance_secs(11);
         assert_eq!(s.purge_expired().await.unwrap(), 1);

@@ -334,18 +334,21 @@ pub(crate) fn entry(value: Value) -> StoreResult<Option<Vec<u8>>> {
 
 #[async_trait]
 impl HitCounter for RedisEphemeral {
-    /// `INCR`, then `EXPIRE … NX` so the first hit fixes the window's end:
-    /// two round trips at most, atomic per command, no script to load.
-    async fn hit(&self, key: &str, ttl_secs: u64) -> StoreResult<u64> {
+    /// `INCRBY`, then `EXPIRE … NX` when these hits opened the window, so
+    /// its first hit fixes its end: two round trips at most, atomic per
+    /// command, no script to load.
+    async fn hit(&self, key: &str, hits: u64, ttl_secs: u64) -> StoreResult<u64> {
         let key = self.key(key);
+        let hits = i64::try_from(hits.max(1)).unwrap_or(i64::MAX);
         let secs = i64::try_from(ttl_secs.max(1)).unwrap_or(i64::MAX);
         let count = match &self.link {
             Link::Direct(d) => {
-                let count = match d.call(&[b"INCR", key.as_bytes()]).await? {
+                let by = hits.to_string();
+                let count = match d.call(&[b"INCRBY", key.as_bytes(), by.as_bytes()]).await? {
                     Reply::Integer(n) => n,
                     other => return Err(unexpected(&other)),
                 };
-                if count == 1 {
+                if count == hits {
                     let secs = secs.to_string();
                     match d
                         .call(&[b"EXPIRE", key.as_bytes(), secs.as_bytes(), b"NX"])
@@ -359,8 +362,8 @@ impl HitCounter for RedisEphemeral {
             }
             Link::Routed(r) => {
                 let client = r.pool.next();
-                let count: i64 = client.incr(&key).await.map_err(unavailable)?;
-                if count == 1 {
+                let count: i64 = client.incr_by(&key, hits).await.map_err(unavailable)?;
+                if count == hits {
                     client
                         .expire::<i64, _>(&key, secs, Some(fred::types::ExpireOptions::NX))
                         .await

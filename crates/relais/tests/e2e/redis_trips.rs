@@ -122,8 +122,8 @@ fn the_counter_reads_commands_whole_and_waits_for_the_rest() {
 }
 
 #[tokio::test]
-async fn a_login_costs_twelve_round_trips_to_redis_and_a_checktoken_one() {
-    if !backends("a_login_costs_twelve_round_trips_to_redis_and_a_checktoken_one").await {
+async fn a_login_costs_twelve_round_trips_to_redis_and_its_budgets_four() {
+    if !backends("a_login_costs_twelve_round_trips_to_redis_and_its_budgets_four").await {
         return;
     }
     let (durable, redis) = scaleout_urls().await;
@@ -226,10 +226,12 @@ async fn a_login_costs_twelve_round_trips_to_redis_and_a_checktoken_one() {
     assert_eq!(ct.status().as_u16(), 200, "{}", ct.text().await.unwrap());
     trips.push(("checktoken", proxy.take()));
 
-    // The abuse guard's counters apart from the steps' own trips: one
-    // `INCR` per request and one more per authenticated back-channel client
-    // (and an `EXPIRE` when a hit opens a window, which other tests sharing
-    // the address and the Redis make unpredictable: not counted).
+    // The abuse guard's shared budgets apart from the steps' own trips: a
+    // lease reserved (`INCRBY`) the first time the node charges a budget in
+    // a window, then spent without a trip (abuse/shared_budget.rs); one
+    // `INCR` per request before. Not counted: the `EXPIRE` when a
+    // reservation opens a window, which other tests sharing the address and
+    // the Redis make unpredictable.
     let count = |rate: bool| -> Vec<(&str, usize)> {
         trips
             .iter()
@@ -237,7 +239,7 @@ async fn a_login_costs_twelve_round_trips_to_redis_and_a_checktoken_one() {
                 let n = commands
                     .iter()
                     .filter(|c| match rate {
-                        true => c.starts_with("INCR relais:rl"),
+                        true => c.starts_with("INCRBY relais:rl"),
                         false => !c.ends_with(" relais:rl"),
                     })
                     .count();
@@ -265,16 +267,18 @@ async fn a_login_costs_twelve_round_trips_to_redis_and_a_checktoken_one() {
         count(true),
         [
             ("authorize", 2),
-            ("chooser", 1),
-            ("choose_idp", 1),
+            ("chooser", 0),
+            ("choose_idp", 0),
             ("the IdP", 0),
-            ("callback", 1),
-            ("consent_page", 1),
-            ("consent_post", 1),
+            ("callback", 0),
+            ("consent_page", 0),
+            ("consent_post", 0),
             ("token", 2),
-            ("userinfo", 1),
-            ("checktoken", 2),
+            ("userinfo", 0),
+            ("checktoken", 1),
         ],
-        "rate counters per step: {trips:?}"
+        "budget reservations per step (pages and flows per IP at the first \
+         step, the back channel per IP and per client at the token step, per \
+         data provider at checktoken): {trips:?}"
     );
 }

@@ -109,7 +109,7 @@ impl Lockout {
         let key = who(client_id, ip);
         let n = self
             .counters
-            .hit(&format!("{key}:{window}"), p.window_secs.max(1) + 1)
+            .hit(&format!("{key}:{window}"), 1, p.window_secs.max(1) + 1)
             .await?;
         let mut failure = Failure {
             delay: Duration::ZERO,

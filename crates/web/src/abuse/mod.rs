@@ -20,6 +20,7 @@ mod guard;
 mod lockout;
 mod policy;
 mod rate;
+mod shared_budget;
 
 pub use client_ip::{ClientIp, CLIENT_IP_HEADER};
 pub use guard::{admit, RouteClass};

@@ -4,10 +4,12 @@
 //! window edge to game), keyed by IP or client, on the node's injected
 //! clock. When the node has shared counters (Redis), budgets are fixed
 //! windows counted there, so every node of the federation charges the same
-//! budget. A counter store that fails lets the request through (and logs):
-//! refusing every citizen because Redis hiccups would be the worse outage.
+//! budget, reserved a lease at a time ([`super::shared_budget`]). A counter
+//! store that fails lets the request through (and logs): refusing every
+//! citizen because Redis hiccups would be the worse outage.
 
 use super::policy::Budget;
+use super::shared_budget::SharedBudgets;
 use governor::clock::{Clock as GovernorClock, Reference};
 use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
@@ -72,7 +74,7 @@ type Keyed = Gcra<String, DashMapStateStore<String>, NodeClock, NoOpMiddleware<N
 pub struct RateLimiter {
     budgets: [Budget; 4],
     local: Vec<Keyed>,
-    shared: Option<Arc<dyn HitCounter>>,
+    shared: Option<SharedBudgets>,
     clock: Arc<dyn Clock>,
 }
 
@@ -105,7 +107,7 @@ impl RateLimiter {
         RateLimiter {
             budgets,
             local,
-            shared,
+            shared: shared.map(SharedBudgets::new),
             clock,
         }
     }
@@ -114,21 +116,10 @@ impl RateLimiter {
     pub async fn check(&self, class: LimitClass, key: &str) -> Decision {
         let budget = self.budgets[class.index()];
         match &self.shared {
-            Some(counter) => {
+            Some(shared) => {
                 let now = u64::try_from(self.clock.now_secs()).unwrap_or(0);
-                let per = budget.per_secs.max(1);
-                let window = now / per;
-                let k = format!("rl:{}:{key}:{window}", class.name());
-                match counter.hit(&k, per + 1).await {
-                    Ok(n) if n > u64::from(budget.hits) => Decision::Limited {
-                        retry_after_secs: ((window + 1) * per).saturating_sub(now).max(1),
-                    },
-                    Ok(_) => Decision::Allowed,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "rate-limit counters unavailable; request let through");
-                        Decision::Allowed
-                    }
-                }
+                let name = format!("{}:{key}", class.name());
+                shared.check(&name, budget, now).await
             }
             None => {
                 let Some(limiter) = self.local.get(class.index()) else {
@@ -155,6 +146,9 @@ impl RateLimiter {
         for l in &self.local {
             l.retain_recent();
             l.shrink_to_fit();
+        }
+        if let Some(shared) = &self.shared {
+            shared.forget_ended(u64::try_from(self.clock.now_secs()).unwrap_or(0));
         }
     }
 

@@ -1,0 +1,263 @@
+//! Rate budgets that every node of a federation charges together, counted
+//! in the shared counters (Redis), a few hits at a time.
+//!
+//! Counted one hit per request, a budget costs a round trip to Redis on
+//! every request: a login's ten requests, ten more trips beside its steps'
+//! own twelve. So a node reserves a lease of a budget at once (a
+//! `INCRBY` of [`lease_size`] hits) and spends it locally, request by
+//! request, until it is used up or its window ends; then it reserves
+//! again. A citizen's whole login fits in one lease of the pages budget.
+//!
+//! What this keeps and what it gives up:
+//! - the federation never lets more than the budget through in a window:
+//!   a reservation counts in Redis before any of it is spent, and one past
+//!   the budget is granted only what was left;
+//! - a node's unspent lease lapses with its window, so a client whose
+//!   requests are spread over several nodes may be refused a little before
+//!   its budget is spent: by at most a lease per node, which
+//!   [`lease_size`] keeps to 1/64 of the budget and at most 32 hits; a
+//!   budget of fewer than 128 hits is still counted hit by hit, exactly.
+//!
+//! The leases live in a sharded map (no lock shared by every request),
+//! bounded: past [`MAX_LEASES`] keys a node stops keeping leftovers and
+//! charges hit by hit until [`SharedBudgets::forget_ended`] empties ended
+//! windows.
+
+use super::policy::Budget;
+use super::rate::Decision;
+use dashmap::DashMap;
+use relais_store::HitCounter;
+use std::sync::Arc;
+
+/// Keys with a lease held at once, at most (a few MiB).
+pub(crate) const MAX_LEASES: usize = 100_000;
+
+/// Hits reserved at once for a budget: 1/64 of it, between 1 and 32.
+pub(crate) fn lease_size(budget: Budget) -> u32 {
+    (budget.hits / 64).clamp(1, 32)
+}
+
+/// What is left of a lease: hits not spent yet, in the window that ends
+/// at `ends` (seconds).
+#[derive(Debug, Clone, Copy)]
+struct Lease {
+    window: u64,
+    ends: u64,
+    left: u32,
+}
+
+pub(crate) struct SharedBudgets {
+    counter: Arc<dyn HitCounter>,
+    leases: DashMap<String, Lease>,
+}
+
+impl SharedBudgets {
+    pub(crate) fn new(counter: Arc<dyn HitCounter>) -> SharedBudgets {
+        SharedBudgets {
+            counter,
+            leases: DashMap::new(),
+        }
+    }
+
+    /// Charges one hit to the budget named `name` (class and key) at
+    /// second `now`.
+    pub(crate) async fn check(&self, name: &str, budget: Budget, now: u64) -> Decision {
+        let per = budget.per_secs.max(1);
+        let window = now / per;
+        let ends = (window + 1) * per;
+        if let Some(mut lease) = self.leases.get_mut(name) {
+            if lease.window == window && lease.left > 0 {
+                lease.left -= 1;
+                return Decision::Allowed;
+            }
+        }
+        let size = lease_size(budget);
+        let key = format!("rl:{name}:{window}");
+        let count = match self.counter.hit(&key, u64::from(size), per + 1).await {
+            Ok(count) => count,
+            Err(e) => {
+                tracing::warn!(error = %e, "rate-limit counters unavailable; request let through");
+                return Decision::Allowed;
+            }
+        };
+        // What the budget still held before this reservation, at most the
+        // lease: the part granted.
+        let before = count.saturating_sub(u64::from(size));
+        let granted = u64::from(budget.hits)
+            .saturating_sub(before)
+            .min(u64::from(size));
+        if granted == 0 {
+            return Decision::Limited {
+                retry_after_secs: ends.saturating_sub(now).max(1),
+            };
+        }
+        let left = u32::try_from(granted - 1).unwrap_or(0);
+        if left > 0 {
+            self.keep(name, Lease { window, ends, left });
+        }
+        Decision::Allowed
+    }
+
+    /// Adds `fresh` to what is left of the same window's lease (two
+    /// requests may have reserved at once), or replaces an ended one.
+    fn keep(&self, name: &str, fresh: Lease) {
+        if let Some(mut lease) = self.leases.get_mut(name) {
+            if lease.window == fresh.window {
+                lease.left = lease.left.saturating_add(fresh.left);
+            } else {
+                *lease = fresh;
+            }
+            return;
+        }
+        if self.leases.len() < MAX_LEASES {
+            self.leases.insert(name.to_owned(), fresh);
+        }
+    }
+
+    /// Forgets the leases whose window has ended by `now`.
+    pub(crate) fn forget_ended(&self, now: u64) {
+        self.leases.retain(|_, lease| lease.ends > now);
+        self.leases.shrink_to_fit();
+    }
+
+    /// Leases held now.
+    #[cfg(test)]
+    pub(crate) fn leases(&self) -> usize {
+        self.leases.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use relais_core::ManualClock;
+    use relais_store::memory::MemoryEphemeral;
+    use relais_store::StoreResult;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Shared counters that count their own calls (round trips).
+    struct Trips {
+        inner: MemoryEphemeral,
+        calls: AtomicU64,
+    }
+
+    #[async_trait::async_trait]
+    impl HitCounter for Trips {
+        async fn hit(&self, key: &str, hits: u64, ttl_secs: u64) -> StoreResult<u64> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            self.inner.hit(key, hits, ttl_secs).await
+        }
+    }
+
+    fn trips(clock: &ManualClock) -> Arc<Trips> {
+        Arc::new(Trips {
+            inner: MemoryEphemeral::new(Arc::new(clock.clone())),
+            calls: AtomicU64::new(0),
+        })
+    }
+
+    fn budget(hits: u32, per_secs: u64) -> Budget {
+        Budget { hits, per_secs }
+    }
+
+    #[test]
+    fn a_lease_is_a_64th_of_the_budget_between_1_and_32() {
+        assert_eq!(lease_size(budget(4, 3600)), 1);
+        assert_eq!(lease_size(budget(127, 60)), 1);
+        assert_eq!(lease_size(budget(600, 60)), 9);
+        assert_eq!(lease_size(budget(12_000, 60)), 32);
+    }
+
+    #[tokio::test]
+    async fn a_node_reserves_a_lease_and_spends_it_without_a_trip() {
+        let clock = ManualClock::starting_now();
+        let counter = trips(&clock);
+        let node = SharedBudgets::new(counter.clone());
+        let b = budget(640, 60);
+        let now = u64::try_from(relais_core::Clock::now_secs(&clock)).unwrap();
+        for _ in 0..25 {
+            assert_eq!(node.check("pages:ip", b, now).await, Decision::Allowed);
+        }
+        assert_eq!(counter.calls.load(Ordering::SeqCst), 3, "leases of 10");
+        // Another key has its own lease.
+        assert_eq!(node.check("pages:other", b, now).await, Decision::Allowed);
+        assert_eq!(counter.calls.load(Ordering::SeqCst), 4);
+        // A new window: the lease left lapses, a new one is reserved.
+        assert_eq!(node.check("pages:ip", b, now + 60).await, Decision::Allowed);
+        assert_eq!(counter.calls.load(Ordering::SeqCst), 5);
+        node.forget_ended(now + 60);
+        assert_eq!(node.leases(), 1, "only the new window's lease is kept");
+    }
+
+    #[tokio::test]
+    async fn nodes_sharing_a_budget_never_let_more_than_it_through() {
+        let clock = ManualClock::starting_now();
+        let counter = trips(&clock);
+        let nodes = [
+            SharedBudgets::new(counter.clone()),
+            SharedBudgets::new(counter.clone()),
+            SharedBudgets::new(counter),
+        ];
+        let b = budget(1_000, 60);
+        let now = u64::try_from(relais_core::Clock::now_secs(&clock)).unwrap();
+        let mut allowed = 0u32;
+        for i in 0..3_000 {
+            if nodes[i % 3].check("pages:ip", b, now).await == Decision::Allowed {
+                allowed += 1;
+            }
+        }
+        // Each node's last lease may lapse unspent: at most a lease each.
+        let lease = lease_size(b);
+        assert!(allowed <= 1_000, "{allowed} let through");
+        assert!(allowed >= 1_000 - 3 * lease, "{allowed} let through");
+        let Decision::Limited { retry_after_secs } = nodes[0].check("pages:ip", b, now).await
+        else {
+            panic!("the budget is spent");
+        };
+        assert!((1..=60).contains(&retry_after_secs));
+    }
+
+    #[tokio::test]
+    async fn the_last_reservation_gets_only_what_the_budget_had_left() {
+        let clock = ManualClock::starting_now();
+        let counter = trips(&clock);
+        let (a, b) = (
+            SharedBudgets::new(counter.clone()),
+            SharedBudgets::new(counter),
+        );
+        // A lease of 2: 130 hits, 65 reservations, the last one split.
+        let budget = budget(129, 60);
+        let now = 7_200;
+        let mut allowed = 0;
+        for _ in 0..64 {
+            for node in [&a, &b] {
+                if node.check("flows:ip", budget, now).await == Decision::Allowed {
+                    allowed += 1;
+                }
+            }
+        }
+        assert_eq!(allowed, 128);
+        assert_eq!(a.check("flows:ip", budget, now).await, Decision::Allowed);
+        assert!(matches!(
+            b.check("flows:ip", budget, now).await,
+            Decision::Limited { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn unreachable_counters_let_the_request_through() {
+        struct Down;
+        #[async_trait::async_trait]
+        impl HitCounter for Down {
+            async fn hit(&self, _: &str, _: u64, _: u64) -> StoreResult<u64> {
+                Err(relais_store::StoreError::Unavailable("down".into()))
+            }
+        }
+        let node = SharedBudgets::new(Arc::new(Down));
+        assert_eq!(
+            node.check("pages:ip", budget(1, 60), 0).await,
+            Decision::Allowed
+        );
+        assert_eq!(node.leases(), 0);
+    }
+}
