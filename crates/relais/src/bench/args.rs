@@ -110,6 +110,13 @@ pub struct BenchArgs {
     /// as a population of browsers does, instead of keep-alive clients.
     #[arg(long)]
     pub new_connections: bool,
+    /// Keep the federation's rate limits (spawned deployment: off by
+    /// default, as every virtual user comes from 127.0.0.1), each login
+    /// from an address of its own: `X-Forwarded-For` through 127.0.0.1,
+    /// trusted as a load balancer. With Redis, what a population of
+    /// citizens costs in shared budgets.
+    #[arg(long)]
+    pub rate_limits: bool,
     /// Measure the Plus platform (spawned deployment only): a service with
     /// private_key_jwt and encrypted ID token and userinfo, at eidas3,
     /// through France Identité (démo) — which itself authenticates Relais

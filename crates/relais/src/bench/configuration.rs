@@ -67,6 +67,16 @@ pub(super) fn describe(
         },
     );
     configuration.insert(
+        "rate_limits".into(),
+        if args.rate_limits {
+            "on, each login from its own address (X-Forwarded-For through 127.0.0.1)".into()
+        } else if args.url.is_some() {
+            "as the deployment has them (every login from this address)".into()
+        } else {
+            "off (every login comes from 127.0.0.1)".into()
+        },
+    );
+    configuration.insert(
         "mode".into(),
         match args.rate {
             Some(r) => format!("open loop {r}/s, ≤{} in flight", args.concurrency),

@@ -41,6 +41,10 @@ pub struct Target {
     pub scope: String,
     pub jwks: JwkSet,
     pub dp_url: Option<String>,
+    /// Each login's browser requests name an address of their own
+    /// (`X-Forwarded-For`), a population of citizens behind a load
+    /// balancer (`--rate-limits`).
+    pub citizen_addresses: bool,
 }
 
 #[derive(Debug)]
@@ -120,9 +124,17 @@ fn query_param(url: &str, key: &str) -> Option<String> {
 }
 
 /// The cookies of one browser: a fresh jar per login, so every login is a
-/// new citizen (no SSO), while the HTTP connections stay alive.
+/// new citizen (no SSO), while the HTTP connections stay alive; and the
+/// citizen's address, when the login names one.
 #[derive(Default)]
-struct Jar(Vec<(String, String)>);
+struct Jar(Vec<(String, String)>, Option<String>);
+
+/// A login's own address, from its seed: 10.0.0.0/8, one per login for
+/// 16 million logins.
+fn citizen_address(seed: u64) -> String {
+    let [_, _, _, _, _, a, b, c] = seed.to_be_bytes();
+    format!("10.{a}.{b}.{c}")
+}
 
 impl Jar {
     fn absorb(&mut self, r: &reqwest::Response) {
@@ -147,6 +159,10 @@ impl Jar {
         &mut self,
         rb: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, reqwest::Error> {
+        let rb = match &self.1 {
+            Some(address) => rb.header("x-forwarded-for", address),
+            None => rb,
+        };
         let rb = if self.0.is_empty() {
             rb
         } else {
@@ -171,7 +187,10 @@ pub async fn login(
     t: &Target,
     nonce_seed: u64,
 ) -> Result<Timings, Failure> {
-    let mut jar = Jar::default();
+    let mut jar = Jar(
+        Vec::new(),
+        t.citizen_addresses.then(|| citizen_address(nonce_seed)),
+    );
     let mut micros = [0u32; 12];
     let started = Instant::now();
     let mut step_start = Instant::now();

@@ -241,6 +241,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         dp_url: args
             .with_dp
             .then(|| format!("{base}/dp/caf/api/quotient-familial")),
+        citizen_addresses: args.rate_limits,
     };
     let goal = if args.duration.is_some() {
         u64::MAX

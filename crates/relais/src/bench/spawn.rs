@@ -229,8 +229,20 @@ pub(super) async fn spawn(
         fed_cmd.env("RELAIS__STORAGE__DURABLE", d);
     }
     // Every simulated citizen comes from 127.0.0.1: the per-IP budgets
-    // would measure the limiter, not the federation.
-    fed_cmd.env("RELAIS__LIMITS__RATE_LIMITS", "false");
+    // would measure the limiter, not the federation. With --rate-limits,
+    // each login names an address of its own, through 127.0.0.1 as a load
+    // balancer.
+    if args.rate_limits {
+        fed_cmd.env("RELAIS__LIMITS__TRUSTED_PROXIES", r#"["127.0.0.1"]"#);
+        // The bench's one service makes every login's back-channel calls,
+        // from 127.0.0.1: as a large service, its budgets are raised.
+        for budget in ["BACKCHANNEL_PER_IP", "BACKCHANNEL_PER_CLIENT"] {
+            fed_cmd.env(format!("RELAIS__LIMITS__{budget}__HITS"), "1000000000");
+            fed_cmd.env(format!("RELAIS__LIMITS__{budget}__PER_SECS"), "60");
+        }
+    } else {
+        fed_cmd.env("RELAIS__LIMITS__RATE_LIMITS", "false");
+    }
     let federation_log = quiet(&mut fed_cmd, "federation")?;
     let started = std::time::Instant::now();
     spawned.children.push((

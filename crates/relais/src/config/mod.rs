@@ -106,6 +106,14 @@ fn set_path(table: &mut toml::Table, parts: &[String], raw: &str) -> Result<(), 
     let parsed = match raw {
         "true" => toml::Value::Boolean(true),
         "false" => toml::Value::Boolean(false),
+        // A list, written as in the file (`["10.0.0.1", "10.0.0.2"]`): the
+        // trusted proxies of a container that has no configuration file.
+        _ if raw.trim_start().starts_with('[') => {
+            toml::from_str::<toml::Table>(&format!("v = {raw}"))
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .ok_or("not a list: write it as in the file, [\"a\", \"b\"]")?
+        }
         _ => raw
             .parse::<i64>()
             .map(toml::Value::Integer)
@@ -137,5 +145,27 @@ mod tests {
             vec![("RELAIS__SERVER__NOPE".to_owned(), "1".to_owned())].into_iter(),
         );
         assert!(bad.is_err_and(|e| e.0.contains("nope")));
+    }
+
+    #[test]
+    fn env_lists_are_written_as_in_the_file() {
+        let env = vec![(
+            "RELAIS__LIMITS__TRUSTED_PROXIES".to_owned(),
+            r#"["10.0.0.1", "10.0.0.2"]"#.to_owned(),
+        )];
+        let cfg = load(None, env.into_iter()).unwrap_or_default();
+        assert_eq!(cfg.limits.trusted_proxies, ["10.0.0.1", "10.0.0.2"]);
+        let bad = load(
+            None,
+            vec![(
+                "RELAIS__LIMITS__TRUSTED_PROXIES".to_owned(),
+                "[10.0.0.1".to_owned(),
+            )]
+            .into_iter(),
+        );
+        assert!(
+            bad.is_err_and(|e| e.0.contains("TRUSTED_PROXIES") && e.0.contains("not a list")),
+            "a broken list is refused, named"
+        );
     }
 }

@@ -94,6 +94,19 @@ fn bench_can_open_new_connections_for_each_login_as_browsers_do() {
 }
 
 #[test]
+fn bench_keeps_rate_limits_with_an_address_per_login() {
+    // 110 logins are 660 pages: past one address' budget (600 a minute),
+    // within each login's own.
+    let report = bench_with("110", &["--rate-limits"]);
+    assert_eq!(report["failures"], 0, "{report}");
+    assert!(report["logins"].as_u64().unwrap() >= 110);
+    assert!(report["configuration"]["rate_limits"]
+        .as_str()
+        .unwrap()
+        .starts_with("on, each login from its own address"));
+}
+
+#[test]
 fn bench_measures_the_plus_platform_with_keys_and_encryption() {
     let report = bench_with("20", &["--plus"]);
     // Every login: private_key_jwt at the token endpoint, the ID token and
