@@ -9,7 +9,7 @@
 //! citizen because Redis hiccups would be the worse outage.
 
 use super::policy::Budget;
-use super::shared_budget::SharedBudgets;
+use super::shared_budget::{lease_size, SharedBudgets};
 use governor::clock::{Clock as GovernorClock, Reference};
 use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
@@ -119,7 +119,14 @@ impl RateLimiter {
             Some(shared) => {
                 let now = u64::try_from(self.clock.now_secs()).unwrap_or(0);
                 let name = format!("{}:{key}", class.name());
-                shared.check(&name, budget, now).await
+                // A citizen starts one login at a time: a lease of its
+                // flows budget would strand it, and be kept for the
+                // window's 30 minutes, for no trip saved.
+                let lease = match class {
+                    LimitClass::Flows => 1,
+                    _ => lease_size(budget),
+                };
+                shared.check(&name, budget, lease, now).await
             }
             None => {
                 let Some(limiter) = self.local.get(class.index()) else {

@@ -3,10 +3,13 @@
 //!
 //! Counted one hit per request, a budget costs a round trip to Redis on
 //! every request: a login's ten requests, ten more trips beside its steps'
-//! own twelve. So a node reserves a lease of a budget at once (a
+//! own twelve. So a node reserves a lease of a budget at once (an
 //! `INCRBY` of [`lease_size`] hits) and spends it locally, request by
 //! request, until it is used up or its window ends; then it reserves
 //! again. A citizen's whole login fits in one lease of the pages budget.
+//! The caller chooses the lease per budget: one hit where a key is not
+//! charged again soon (a citizen starts one login at a time, so a lease of
+//! its flows budget would only strand it), and nothing is kept then.
 //!
 //! What this keeps and what it gives up:
 //! - the federation never lets more than the budget through in a window:
@@ -19,9 +22,10 @@
 //!   budget of fewer than 128 hits is still counted hit by hit, exactly.
 //!
 //! The leases live in a sharded map (no lock shared by every request),
-//! bounded: past [`MAX_LEASES`] keys a node stops keeping leftovers and
-//! charges hit by hit until [`SharedBudgets::forget_ended`] empties ended
-//! windows.
+//! bounded: past [`MAX_LEASES`] keys (about 4 MiB; 200 logins a second
+//! keep some 12,000 pages leases, a minute's worth) a node stops keeping
+//! leftovers and charges hit by hit until [`SharedBudgets::forget_ended`]
+//! (every minute) empties ended windows.
 
 use super::policy::Budget;
 use super::rate::Decision;
@@ -29,8 +33,8 @@ use dashmap::DashMap;
 use relais_store::HitCounter;
 use std::sync::Arc;
 
-/// Keys with a lease held at once, at most (a few MiB).
-pub(crate) const MAX_LEASES: usize = 100_000;
+/// Keys with a lease held at once, at most.
+pub(crate) const MAX_LEASES: usize = 32_768;
 
 /// Hits reserved at once for a budget: 1/64 of it, between 1 and 32.
 pub(crate) fn lease_size(budget: Budget) -> u32 {
@@ -60,8 +64,9 @@ impl SharedBudgets {
     }
 
     /// Charges one hit to the budget named `name` (class and key) at
-    /// second `now`.
-    pub(crate) async fn check(&self, name: &str, budget: Budget, now: u64) -> Decision {
+    /// second `now`, reserving `lease` hits (at least one) when the node
+    /// holds none.
+    pub(crate) async fn check(&self, name: &str, budget: Budget, lease: u32, now: u64) -> Decision {
         let per = budget.per_secs.max(1);
         let window = now / per;
         let ends = (window + 1) * per;
@@ -71,7 +76,7 @@ impl SharedBudgets {
                 return Decision::Allowed;
             }
         }
-        let size = lease_size(budget);
+        let size = lease.max(1);
         let key = format!("rl:{name}:{window}");
         let count = match self.counter.hit(&key, u64::from(size), per + 1).await {
             Ok(count) => count,
@@ -176,14 +181,23 @@ mod tests {
         let b = budget(640, 60);
         let now = u64::try_from(relais_core::Clock::now_secs(&clock)).unwrap();
         for _ in 0..25 {
-            assert_eq!(node.check("pages:ip", b, now).await, Decision::Allowed);
+            assert_eq!(
+                node.check("pages:ip", b, lease_size(b), now).await,
+                Decision::Allowed
+            );
         }
         assert_eq!(counter.calls.load(Ordering::SeqCst), 3, "leases of 10");
         // Another key has its own lease.
-        assert_eq!(node.check("pages:other", b, now).await, Decision::Allowed);
+        assert_eq!(
+            node.check("pages:other", b, lease_size(b), now).await,
+            Decision::Allowed
+        );
         assert_eq!(counter.calls.load(Ordering::SeqCst), 4);
         // A new window: the lease left lapses, a new one is reserved.
-        assert_eq!(node.check("pages:ip", b, now + 60).await, Decision::Allowed);
+        assert_eq!(
+            node.check("pages:ip", b, lease_size(b), now + 60).await,
+            Decision::Allowed
+        );
         assert_eq!(counter.calls.load(Ordering::SeqCst), 5);
         node.forget_ended(now + 60);
         assert_eq!(node.leases(), 1, "only the new window's lease is kept");
@@ -202,7 +216,7 @@ mod tests {
         let now = u64::try_from(relais_core::Clock::now_secs(&clock)).unwrap();
         let mut allowed = 0u32;
         for i in 0..3_000 {
-            if nodes[i % 3].check("pages:ip", b, now).await == Decision::Allowed {
+            if nodes[i % 3].check("pages:ip", b, lease_size(b), now).await == Decision::Allowed {
                 allowed += 1;
             }
         }
@@ -210,7 +224,8 @@ mod tests {
         let lease = lease_size(b);
         assert!(allowed <= 1_000, "{allowed} let through");
         assert!(allowed >= 1_000 - 3 * lease, "{allowed} let through");
-        let Decision::Limited { retry_after_secs } = nodes[0].check("pages:ip", b, now).await
+        let Decision::Limited { retry_after_secs } =
+            nodes[0].check("pages:ip", b, lease_size(b), now).await
         else {
             panic!("the budget is spent");
         };
@@ -231,17 +246,39 @@ mod tests {
         let mut allowed = 0;
         for _ in 0..64 {
             for node in [&a, &b] {
-                if node.check("flows:ip", budget, now).await == Decision::Allowed {
+                if node
+                    .check("flows:ip", budget, lease_size(budget), now)
+                    .await
+                    == Decision::Allowed
+                {
                     allowed += 1;
                 }
             }
         }
         assert_eq!(allowed, 128);
-        assert_eq!(a.check("flows:ip", budget, now).await, Decision::Allowed);
+        assert_eq!(
+            a.check("flows:ip", budget, lease_size(budget), now).await,
+            Decision::Allowed
+        );
         assert!(matches!(
-            b.check("flows:ip", budget, now).await,
+            b.check("flows:ip", budget, lease_size(budget), now).await,
             Decision::Limited { .. }
         ));
+    }
+
+    #[tokio::test]
+    async fn a_lease_of_one_keeps_nothing_and_costs_a_trip_a_hit() {
+        let clock = ManualClock::starting_now();
+        let counter = trips(&clock);
+        let node = SharedBudgets::new(counter.clone());
+        for _ in 0..3 {
+            assert_eq!(
+                node.check("flows:ip", budget(3_000, 1_800), 1, 0).await,
+                Decision::Allowed
+            );
+        }
+        assert_eq!(counter.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(node.leases(), 0);
     }
 
     #[tokio::test]
@@ -255,7 +292,7 @@ mod tests {
         }
         let node = SharedBudgets::new(Arc::new(Down));
         assert_eq!(
-            node.check("pages:ip", budget(1, 60), 0).await,
+            node.check("pages:ip", budget(1, 60), 1, 0).await,
             Decision::Allowed
         );
         assert_eq!(node.leases(), 0);
