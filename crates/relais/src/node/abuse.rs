@@ -55,7 +55,8 @@ pub fn build(
     Ok((Abuse::new(policy, rate, lockout), server))
 }
 
-/// Keeps the in-process rate-limit maps to recently active clients.
+/// Keeps the in-process rate-limit maps, and the shared budgets' leases,
+/// to recently active clients.
 pub fn supervise(tasks: &mut Supervisor, app: relais_web::AppState) {
     tasks.every("rate-limit upkeep", FORGET_EVERY, move || {
         let app = app.clone();

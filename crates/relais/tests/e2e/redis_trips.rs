@@ -7,9 +7,7 @@
 //! test checks each step's count: a change that adds a trip to a step fails
 //! here, where a benchmark would only drift.
 
-use crate::browser::Browser;
-use crate::harness::SP_SECRET;
-use crate::scaleout::{backends, scaleout_urls, Cluster};
+use crate::scaleout::{backends, login_on_watched, scaleout_urls, token_on, Cluster};
 use relais_core::partner::DataProvider;
 use relais_core::JwsAlg;
 use std::sync::Arc;
@@ -151,60 +149,18 @@ async fn a_login_costs_twelve_round_trips_to_redis_and_its_budgets_four() {
     c.nodes[0].app.registry.reload().await.unwrap();
     let mut trips = Vec::new();
     proxy.take();
-
-    let b = Browser::new();
-    let p = b
-        .get(&crate::harness::authorize_url_for(&c.public, "sp-a", &[]))
-        .await;
-    assert_eq!(p.status, 303, "{}", p.body);
-    trips.push(("authorize", proxy.take()));
-    let chooser = b.get(p.location.as_deref().unwrap()).await;
-    assert_eq!(chooser.status, 200, "{}", chooser.body);
-    trips.push(("chooser", proxy.take()));
-    let (action, mut fields) = chooser.form("/idp");
-    fields.push(("idp".into(), "impots".into()));
-    let to_idp = b.post(&c.on(0, &action), &fields).await;
-    trips.push(("choose_idp", proxy.take()));
-    let form = b.get(to_idp.location.as_deref().unwrap()).await;
-    let back = b
-        .submit(
-            &form,
-            "",
-            "/login",
-            &[("login", "jean"), ("password", "123")],
-        )
-        .await;
-    trips.push(("the IdP", proxy.take()));
-    let cb = b.get(back.location.as_deref().unwrap()).await;
-    assert_eq!(cb.status, 303, "{}", cb.body);
-    trips.push(("callback", proxy.take()));
-    let consent = b.get(cb.location.as_deref().unwrap()).await;
-    assert_eq!(consent.status, 200, "{}", consent.body);
-    trips.push(("consent_page", proxy.take()));
-    let (action, fields) = consent.form("/consent");
-    let done = b.post(&c.on(0, &action), &fields).await;
-    let code = done.location_params()["code"].clone();
-    trips.push(("consent_post", proxy.take()));
-    let http = reqwest::Client::new();
-    let t: serde_json::Value = http
-        .post(c.on(0, "/api/v2/token"))
-        .basic_auth("sp-a", Some(SP_SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "http://127.0.0.1:9/sp-a/cb"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let code = login_on_watched(&c, 0, "impots", "jean", &mut |step| {
+        trips.push((step, proxy.take()));
+    })
+    .await
+    .unwrap();
+    let t = token_on(&c, 0, "sp-a", &code).await;
     let at = t["access_token"]
         .as_str()
         .unwrap_or_else(|| panic!("{t}"))
         .to_owned();
     trips.push(("token", proxy.take()));
+    let http = reqwest::Client::new();
     let ui = http
         .get(c.on(0, "/api/v2/userinfo"))
         .bearer_auth(&at)

@@ -188,17 +188,33 @@ async fn jwt_claims(jwt: &str) -> Value {
 
 /// A full login with every step on node `i`; returns the code.
 async fn login_on(c: &Cluster, i: usize, idp: &str, citizen: &str) -> Result<String, String> {
+    login_on_watched(c, i, idp, citizen, &mut |_| {}).await
+}
+
+/// [`login_on`], calling `after` with each step's name once it has
+/// answered (`authorize`, `chooser`, `choose_idp`, `the IdP`, `callback`,
+/// `consent_page`, `consent_post`).
+pub async fn login_on_watched(
+    c: &Cluster,
+    i: usize,
+    idp: &str,
+    citizen: &str,
+    after: &mut dyn FnMut(&'static str),
+) -> Result<String, String> {
     let b = Browser::new();
     let p = b.get(&c.on(i, &authorize(&c.public, "sp-a"))).await;
+    after("authorize");
     let chooser = b
         .get(&c.on(i, p.location.as_deref().ok_or("no redirect at authorize")?))
         .await;
+    after("chooser");
     if chooser.status != 200 {
         return Err(format!("chooser: {}", chooser.status));
     }
     let (action, mut fields) = chooser.form("/idp");
     fields.push(("idp".into(), idp.into()));
     let to_idp = b.post(&c.on(i, &action), &fields).await;
+    after("choose_idp");
     let form = b
         .get(to_idp.location.as_deref().ok_or("no redirect to the IdP")?)
         .await;
@@ -210,12 +226,14 @@ async fn login_on(c: &Cluster, i: usize, idp: &str, citizen: &str) -> Result<Str
             &[("login", citizen), ("password", "123")],
         )
         .await;
+    after("the IdP");
     let cb = b
         .get(&c.on(
             i,
             back.location.as_deref().ok_or("no redirect from the IdP")?,
         ))
         .await;
+    after("callback");
     let consent: Page = b
         .get(
             &c.on(
@@ -226,15 +244,17 @@ async fn login_on(c: &Cluster, i: usize, idp: &str, citizen: &str) -> Result<Str
             ),
         )
         .await;
+    after("consent_page");
     let (action, fields) = consent.form("/consent");
     let done = b.post(&c.on(i, &action), &fields).await;
+    after("consent_post");
     done.location_params()
         .get("code")
         .cloned()
         .ok_or_else(|| format!("consent: {}", done.status))
 }
 
-async fn token_on(c: &Cluster, node: usize, client: &str, code: &str) -> Value {
+pub async fn token_on(c: &Cluster, node: usize, client: &str, code: &str) -> Value {
     reqwest::Client::new()
         .post(c.on(node, "/api/v2/token"))
         .basic_auth(client, Some(SP_SECRET))

@@ -50,6 +50,26 @@ fn redirect() -> &'static str {
     "http://127.0.0.1:9/sp-a/cb"
 }
 
+/// The exchange the service would make for `code`, every parameter right.
+fn right_for(code: &str) -> [(&'static str, &str); 4] {
+    [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect()),
+        ("code_verifier", VERIFIER),
+    ]
+}
+
+/// The right exchange for `code` is refused: an earlier attempt spent it.
+async fn assert_spent(fed: &Fed, code: &str) {
+    let (s, body, _) = token(fed, &right_for(code), Some(("sp-a", SP_SECRET))).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "the failed attempt spent the code"
+    );
+}
+
 #[tokio::test]
 async fn token_endpoint_rules() {
     let fed = Fed::start().await;
@@ -113,18 +133,7 @@ async fn token_endpoint_rules() {
     )
     .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
-    let right = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", redirect()),
-        ("code_verifier", VERIFIER),
-    ];
-    let (s, body, _) = token(&fed, &right, Some(("sp-a", SP_SECRET))).await;
-    assert_eq!(
-        (s, body["error"].as_str()),
-        (400, Some("invalid_grant")),
-        "the failed attempt spent the code"
-    );
+    assert_spent(&fed, &code).await;
 
     // wrong redirect_uri: refused, and the code is consumed too
     let code = code_for(&fed, &Browser::new(), true).await;
@@ -140,29 +149,12 @@ async fn token_endpoint_rules() {
     )
     .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
-    let right = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", redirect()),
-        ("code_verifier", VERIFIER),
-    ];
-    let (s, body, _) = token(&fed, &right, Some(("sp-a", SP_SECRET))).await;
-    assert_eq!(
-        (s, body["error"].as_str()),
-        (400, Some("invalid_grant")),
-        "the failed attempt spent the code"
-    );
+    assert_spent(&fed, &code).await;
     // a wrong secret does not spend it: the service can try again
     let code = code_for(&fed, &Browser::new(), true).await;
-    let right = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", redirect()),
-        ("code_verifier", VERIFIER),
-    ];
-    let (s, _, _) = token(&fed, &right, Some(("sp-a", "wrong"))).await;
+    let (s, _, _) = token(&fed, &right_for(&code), Some(("sp-a", "wrong"))).await;
     assert_eq!(s, 401);
-    let (s, body, _) = token(&fed, &right, Some(("sp-a", SP_SECRET))).await;
+    let (s, body, _) = token(&fed, &right_for(&code), Some(("sp-a", SP_SECRET))).await;
     assert_eq!(s, 200, "{body}");
 
     // success has exactly the five keys; reuse revokes the access token

@@ -5,7 +5,8 @@
 //! event), and an authenticated client is charged its own budget.
 
 use super::client_ip::ClientIp;
-use super::rate::{Decision, LimitClass};
+use super::policy::Decision;
+use super::rate::LimitClass;
 use crate::error::JsonError;
 use crate::metrics::Metrics;
 use crate::state::AppState;

@@ -2,7 +2,8 @@
 //! module docs of [`crate::abuse`] for the order of the checks).
 
 use super::client_ip::{ClientIp, CLIENT_IP_HEADER};
-use super::rate::{Decision, LimitClass};
+use super::policy::Decision;
+use super::rate::LimitClass;
 use crate::error::{JsonError, PageError};
 use crate::metrics::Metrics;
 use crate::state::AppState;

@@ -25,8 +25,8 @@ mod shared_budget;
 pub use client_ip::{ClientIp, CLIENT_IP_HEADER};
 pub use guard::{admit, RouteClass};
 pub use lockout::{Failure, Lockout};
-pub use policy::{AbusePolicy, Budget, LockoutPolicy};
-pub use rate::{Decision, LimitClass, RateLimiter};
+pub use policy::{AbusePolicy, Budget, Decision, LockoutPolicy};
+pub use rate::{LimitClass, RateLimiter};
 
 use tokio::sync::Semaphore;
 

@@ -12,6 +12,13 @@ pub struct Budget {
     pub per_secs: u64,
 }
 
+/// What charging a budget answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    Limited { retry_after_secs: u64 },
+}
+
 /// Failed client authentications, counted per client and IP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockoutPolicy {

@@ -8,7 +8,7 @@
 //! store that fails lets the request through (and logs): refusing every
 //! citizen because Redis hiccups would be the worse outage.
 
-use super::policy::Budget;
+use super::policy::{Budget, Decision};
 use super::shared_budget::{lease_size, SharedBudgets};
 use governor::clock::{Clock as GovernorClock, Reference};
 use governor::middleware::NoOpMiddleware;
@@ -49,12 +49,6 @@ impl LimitClass {
             LimitClass::BackchannelClient => "bcclient",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Allowed,
-    Limited { retry_after_secs: u64 },
 }
 
 /// governor's view of the node's clock.

@@ -27,8 +27,7 @@
 //! leftovers and charges hit by hit until [`SharedBudgets::forget_ended`]
 //! (every minute) empties ended windows.
 
-use super::policy::Budget;
-use super::rate::Decision;
+use super::policy::{Budget, Decision};
 use dashmap::DashMap;
 use relais_store::HitCounter;
 use std::sync::Arc;
