@@ -326,12 +326,35 @@ pub async fn hit_counter<C: crate::HitCounter>(c: Arc<C>, time: &Advance<'_>) {
         1,
         "a window ends with its TTL"
     );
+    let each = [
+        crate::Hits {
+            key: "rl:a",
+            hits: 2,
+            ttl_secs: 60,
+        },
+        crate::Hits {
+            key: "rl:each",
+            hits: 3,
+            ttl_secs: 1,
+        },
+    ];
+    assert_eq!(
+        c.hit_each(&each).await.unwrap(),
+        [15, 3],
+        "several counters at once, each counted"
+    );
+    assert_eq!(c.hit_each(&[]).await.unwrap(), Vec::<u64>::new());
     assert_eq!(c.hit("rl:lease", 5, 1).await.unwrap(), 5);
     time.by_millis(2100).await;
     assert_eq!(
         c.hit("rl:lease", 5, 1).await.unwrap(),
         5,
         "a window opened by a lease ends with its TTL too"
+    );
+    assert_eq!(
+        c.hit("rl:each", 1, 1).await.unwrap(),
+        1,
+        "so does one opened among several counters"
     );
 }
 

@@ -9,7 +9,7 @@
 
 use crate::redis_direct::{DirectLink, Target};
 use crate::redis_wire::Reply;
-use crate::{EphemeralOp, EphemeralStore, Health, HitCounter, StoreError, StoreResult};
+use crate::{EphemeralOp, EphemeralStore, Health, HitCounter, Hits, StoreError, StoreResult};
 use async_trait::async_trait;
 use fred::prelude::*;
 use fred::types::config::ServerConfig;
@@ -334,45 +334,51 @@ pub(crate) fn entry(value: Value) -> StoreResult<Option<Vec<u8>>> {
 
 #[async_trait]
 impl HitCounter for RedisEphemeral {
-    /// `INCRBY`, then `EXPIRE … NX` when these hits opened the window, so
-    /// its first hit fixes its end: two round trips at most, atomic per
-    /// command, no script to load.
+    /// One server: `INCRBY`, and `EXPIRE` when these hits opened the
+    /// window, in one script call ([`crate::redis_hits`]). Sentinel or
+    /// cluster: `INCRBY`, then `EXPIRE … NX` when these hits opened the
+    /// window, so its first hit fixes its end.
     async fn hit(&self, key: &str, hits: u64, ttl_secs: u64) -> StoreResult<u64> {
+        let r = match &self.link {
+            Link::Direct(d) => {
+                let one = Hits {
+                    key,
+                    hits,
+                    ttl_secs,
+                };
+                let counts = self.hits_direct(d, &[one]).await?;
+                return counts
+                    .first()
+                    .copied()
+                    .ok_or_else(|| StoreError::Corrupt("redis: no count".into()));
+            }
+            Link::Routed(r) => r,
+        };
         let key = self.key(key);
         let hits = i64::try_from(hits.max(1)).unwrap_or(i64::MAX);
         let secs = i64::try_from(ttl_secs.max(1)).unwrap_or(i64::MAX);
-        let count = match &self.link {
-            Link::Direct(d) => {
-                let by = hits.to_string();
-                let count = match d.call(&[b"INCRBY", key.as_bytes(), by.as_bytes()]).await? {
-                    Reply::Integer(n) => n,
-                    other => return Err(unexpected(&other)),
-                };
-                if count == hits {
-                    let secs = secs.to_string();
-                    match d
-                        .call(&[b"EXPIRE", key.as_bytes(), secs.as_bytes(), b"NX"])
-                        .await?
-                    {
-                        Reply::Integer(_) => {}
-                        other => return Err(unexpected(&other)),
-                    }
-                }
-                count
-            }
-            Link::Routed(r) => {
-                let client = r.pool.next();
-                let count: i64 = client.incr_by(&key, hits).await.map_err(unavailable)?;
-                if count == hits {
-                    client
-                        .expire::<i64, _>(&key, secs, Some(fred::types::ExpireOptions::NX))
-                        .await
-                        .map_err(unavailable)?;
-                }
-                count
-            }
-        };
+        let client = r.pool.next();
+        let count: i64 = client.incr_by(&key, hits).await.map_err(unavailable)?;
+        if count == hits {
+            client
+                .expire::<i64, _>(&key, secs, Some(fred::types::ExpireOptions::NX))
+                .await
+                .map_err(unavailable)?;
+        }
         Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    async fn hit_each(&self, each: &[Hits<'_>]) -> StoreResult<Vec<u64>> {
+        match &self.link {
+            Link::Direct(d) if !each.is_empty() => self.hits_direct(d, each).await,
+            _ => {
+                let mut counts = Vec::with_capacity(each.len());
+                for h in each {
+                    counts.push(self.hit(h.key, h.hits, h.ttl_secs).await?);
+                }
+                Ok(counts)
+            }
+        }
     }
 }
 

@@ -2,7 +2,6 @@
 //! module docs of [`crate::abuse`] for the order of the checks).
 
 use super::client_ip::{ClientIp, CLIENT_IP_HEADER};
-use super::policy::Decision;
 use super::rate::LimitClass;
 use crate::error::{JsonError, PageError};
 use crate::metrics::Metrics;
@@ -106,16 +105,14 @@ pub async fn admit(app: &AppState, req: &mut Request) -> Result<OwnedSemaphorePe
             RouteClass::Backchannel => &[LimitClass::BackchannelIp],
             RouteClass::Free => &[],
         };
-        for c in classes {
-            if let Decision::Limited { retry_after_secs } = app.abuse.rate.check(*c, &key).await {
-                Metrics::bump(&app.metrics.rate_limited);
-                tracing::info!(class = ?c, "rate limit reached");
-                return Err(class.refuse(
-                    ErrorCode::RateLimited,
-                    "rate limit of this client IP",
-                    Some(retry_after_secs),
-                ));
-            }
+        if let Some((c, retry_after_secs)) = app.abuse.rate.check_all(classes, &key).await {
+            Metrics::bump(&app.metrics.rate_limited);
+            tracing::info!(class = ?c, "rate limit reached");
+            return Err(class.refuse(
+                ErrorCode::RateLimited,
+                "rate limit of this client IP",
+                Some(retry_after_secs),
+            ));
         }
     }
     app.abuse

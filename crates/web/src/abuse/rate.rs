@@ -9,7 +9,7 @@
 //! citizen because Redis hiccups would be the worse outage.
 
 use super::policy::{Budget, Decision};
-use super::shared_budget::{lease_size, SharedBudgets};
+use super::shared_budget::{lease_size, Charge, SharedBudgets};
 use governor::clock::{Clock as GovernorClock, Reference};
 use governor::middleware::NoOpMiddleware;
 use governor::nanos::Nanos;
@@ -108,34 +108,65 @@ impl RateLimiter {
 
     /// Charges one hit to `key`'s budget of `class`.
     pub async fn check(&self, class: LimitClass, key: &str) -> Decision {
-        let budget = self.budgets[class.index()];
-        match &self.shared {
-            Some(shared) => {
-                let now = u64::try_from(self.clock.now_secs()).unwrap_or(0);
-                let name = format!("{}:{key}", class.name());
-                // A citizen starts one login at a time: a lease of its
-                // flows budget would strand it, and be kept for the
-                // window's 30 minutes, for no trip saved.
-                let lease = match class {
-                    LimitClass::Flows => 1,
-                    _ => lease_size(budget),
-                };
-                shared.check(&name, budget, lease, now).await
-            }
-            None => {
-                let Some(limiter) = self.local.get(class.index()) else {
-                    return Decision::Allowed;
-                };
-                match limiter.check_key(&key.to_owned()) {
-                    Ok(()) => Decision::Allowed,
-                    Err(not_until) => {
-                        let now = NodeClock(self.clock.clone()).now();
-                        let wait = not_until.earliest_possible().duration_since(now);
-                        let wait: Duration = wait.into();
-                        Decision::Limited {
-                            retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
-                        }
-                    }
+        match self.check_all(&[class], key).await {
+            Some((_, retry_after_secs)) => Decision::Limited { retry_after_secs },
+            None => Decision::Allowed,
+        }
+    }
+
+    /// Charges one hit to `key`'s budget of each class, in order, and
+    /// answers the first class refused, with its `Retry-After` (none:
+    /// allowed). With shared counters, the budgets the node's leases do
+    /// not cover are charged together, in one round trip, so each is
+    /// charged even when another refuses; in process, a refusal stops
+    /// there.
+    pub async fn check_all(&self, classes: &[LimitClass], key: &str) -> Option<(LimitClass, u64)> {
+        let Some(shared) = &self.shared else {
+            return classes
+                .iter()
+                .find_map(|c| match self.check_local(*c, key) {
+                    Decision::Limited { retry_after_secs } => Some((*c, retry_after_secs)),
+                    Decision::Allowed => None,
+                });
+        };
+        let now = u64::try_from(self.clock.now_secs()).unwrap_or(0);
+        let charges: Vec<Charge> = classes
+            .iter()
+            .map(|c| {
+                let budget = self.budgets[c.index()];
+                Charge {
+                    name: format!("{}:{key}", c.name()),
+                    budget,
+                    // A citizen starts one login at a time: a lease of its
+                    // flows budget would strand it, and be kept for the
+                    // window's 30 minutes, for no trip saved.
+                    lease: match c {
+                        LimitClass::Flows => 1,
+                        _ => lease_size(budget),
+                    },
+                }
+            })
+            .collect();
+        let decisions = shared.check_each(&charges, now).await;
+        classes.iter().zip(decisions).find_map(|(c, d)| match d {
+            Decision::Limited { retry_after_secs } => Some((*c, retry_after_secs)),
+            Decision::Allowed => None,
+        })
+    }
+
+    /// A budget in process (governor).
+    fn check_local(&self, class: LimitClass, key: &str) -> Decision {
+        let Some(limiter) = self.local.get(class.index()) else {
+            return Decision::Allowed;
+        };
+        match limiter.check_key(&key.to_owned()) {
+            Ok(()) => Decision::Allowed,
+            Err(not_until) => {
+                let now = NodeClock(self.clock.clone()).now();
+                let wait = not_until.earliest_possible().duration_since(now);
+                let wait: Duration = wait.into();
+                Decision::Limited {
+                    retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
                 }
             }
         }

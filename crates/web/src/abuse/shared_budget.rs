@@ -21,6 +21,10 @@
 //!   [`lease_size`] keeps to 1/64 of the budget and at most 32 hits; a
 //!   budget of fewer than 128 hits is still counted hit by hit, exactly.
 //!
+//! A request that charges two budgets (a new login: its pages and its
+//! flows) reserves what its leases do not cover in one round trip
+//! ([`HitCounter::hit_each`]).
+//!
 //! The leases live in a sharded map (no lock shared by every request),
 //! bounded: past [`MAX_LEASES`] keys (about 4 MiB; 200 logins a second
 //! keep some 12,000 pages leases, a minute's worth) a node stops keeping
@@ -29,7 +33,7 @@
 
 use super::policy::{Budget, Decision};
 use dashmap::DashMap;
-use relais_store::HitCounter;
+use relais_store::{HitCounter, Hits};
 use std::sync::Arc;
 
 /// Keys with a lease held at once, at most.
@@ -49,6 +53,35 @@ struct Lease {
     left: u32,
 }
 
+/// A hit to charge: the budget named `name` (its class and key), reserved
+/// `lease` hits at a time.
+#[derive(Debug, Clone)]
+pub(crate) struct Charge {
+    pub name: String,
+    pub budget: Budget,
+    pub lease: u32,
+}
+
+/// The fixed window of a budget that a second falls in.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    number: u64,
+    per: u64,
+    ends: u64,
+}
+
+impl Window {
+    fn of(budget: Budget, now: u64) -> Window {
+        let per = budget.per_secs.max(1);
+        let number = now / per;
+        Window {
+            number,
+            per,
+            ends: (number + 1) * per,
+        }
+    }
+}
+
 pub(crate) struct SharedBudgets {
     counter: Arc<dyn HitCounter>,
     leases: DashMap<String, Lease>,
@@ -65,39 +98,84 @@ impl SharedBudgets {
     /// Charges one hit to the budget named `name` (class and key) at
     /// second `now`, reserving `lease` hits (at least one) when the node
     /// holds none.
+    #[cfg(test)]
     pub(crate) async fn check(&self, name: &str, budget: Budget, lease: u32, now: u64) -> Decision {
-        let per = budget.per_secs.max(1);
-        let window = now / per;
-        let ends = (window + 1) * per;
-        if let Some(mut lease) = self.leases.get_mut(name) {
-            if lease.window == window && lease.left > 0 {
-                lease.left -= 1;
-                return Decision::Allowed;
+        let charge = Charge {
+            name: name.to_owned(),
+            budget,
+            lease,
+        };
+        self.check_each(&[charge], now)
+            .await
+            .first()
+            .copied()
+            .unwrap_or(Decision::Allowed)
+    }
+
+    /// Charges one hit to each budget at second `now`: from the node's
+    /// leases where it holds some, the others reserved together, in one
+    /// round trip. Answers each budget's decision, in order.
+    pub(crate) async fn check_each(&self, charges: &[Charge], now: u64) -> Vec<Decision> {
+        let mut decisions = vec![Decision::Allowed; charges.len()];
+        // The charges the node's leases do not cover, and their counters.
+        let mut reserve: Vec<(usize, Window, String)> = Vec::new();
+        for (i, c) in charges.iter().enumerate() {
+            let w = Window::of(c.budget, now);
+            if let Some(mut lease) = self.leases.get_mut(&c.name) {
+                if lease.window == w.number && lease.left > 0 {
+                    lease.left -= 1;
+                    continue;
+                }
             }
+            reserve.push((i, w, format!("rl:{}:{}", c.name, w.number)));
         }
-        let size = lease.max(1);
-        let key = format!("rl:{name}:{window}");
-        let count = match self.counter.hit(&key, u64::from(size), per + 1).await {
-            Ok(count) => count,
+        if reserve.is_empty() {
+            return decisions;
+        }
+        let hits: Vec<Hits<'_>> = reserve
+            .iter()
+            .map(|(i, w, key)| Hits {
+                key,
+                hits: u64::from(charges[*i].lease.max(1)),
+                ttl_secs: w.per + 1,
+            })
+            .collect();
+        let counts = match self.counter.hit_each(&hits).await {
+            Ok(counts) => counts,
             Err(e) => {
                 tracing::warn!(error = %e, "rate-limit counters unavailable; request let through");
-                return Decision::Allowed;
+                return decisions;
             }
         };
+        for ((i, w, _), count) in reserve.iter().zip(counts) {
+            decisions[*i] = self.granted(&charges[*i], *w, count, now);
+        }
+        decisions
+    }
+
+    /// The decision on a reservation that brought the budget's count to
+    /// `count`, its leftover kept as the node's lease.
+    fn granted(&self, c: &Charge, w: Window, count: u64, now: u64) -> Decision {
+        let size = u64::from(c.lease.max(1));
         // What the budget still held before this reservation, at most the
         // lease: the part granted.
-        let before = count.saturating_sub(u64::from(size));
-        let granted = u64::from(budget.hits)
-            .saturating_sub(before)
-            .min(u64::from(size));
+        let before = count.saturating_sub(size);
+        let granted = u64::from(c.budget.hits).saturating_sub(before).min(size);
         if granted == 0 {
             return Decision::Limited {
-                retry_after_secs: ends.saturating_sub(now).max(1),
+                retry_after_secs: w.ends.saturating_sub(now).max(1),
             };
         }
         let left = u32::try_from(granted - 1).unwrap_or(0);
         if left > 0 {
-            self.keep(name, Lease { window, ends, left });
+            self.keep(
+                &c.name,
+                Lease {
+                    window: w.number,
+                    ends: w.ends,
+                    left,
+                },
+            );
         }
         Decision::Allowed
     }
@@ -150,6 +228,11 @@ mod tests {
         async fn hit(&self, key: &str, hits: u64, ttl_secs: u64) -> StoreResult<u64> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             self.inner.hit(key, hits, ttl_secs).await
+        }
+
+        async fn hit_each(&self, each: &[Hits<'_>]) -> StoreResult<Vec<u64>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            self.inner.hit_each(each).await
         }
     }
 
@@ -263,6 +346,38 @@ mod tests {
             b.check("flows:ip", budget, lease_size(budget), now).await,
             Decision::Limited { .. }
         ));
+    }
+
+    #[tokio::test]
+    async fn budgets_charged_together_reserve_in_one_trip() {
+        let clock = ManualClock::starting_now();
+        let counter = trips(&clock);
+        let node = SharedBudgets::new(counter.clone());
+        let charges = [
+            Charge {
+                name: "pages:ip".into(),
+                budget: budget(600, 60),
+                lease: 9,
+            },
+            Charge {
+                name: "flows:ip".into(),
+                budget: budget(2, 1_800),
+                lease: 1,
+            },
+        ];
+        let allowed = [Decision::Allowed, Decision::Allowed];
+        assert_eq!(node.check_each(&charges, 0).await, allowed);
+        assert_eq!(counter.calls.load(Ordering::SeqCst), 1, "both in one trip");
+        // The pages lease covers the next login; the flows budget, not leased, is
+        // reserved alone.
+        assert_eq!(node.check_each(&charges, 0).await, allowed);
+        assert_eq!(counter.calls.load(Ordering::SeqCst), 2);
+        let third = node.check_each(&charges, 0).await;
+        assert_eq!(third[0], Decision::Allowed);
+        assert!(
+            matches!(third[1], Decision::Limited { retry_after_secs } if retry_after_secs == 1_800),
+            "{third:?}"
+        );
     }
 
     #[tokio::test]
