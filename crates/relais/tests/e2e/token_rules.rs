@@ -205,6 +205,31 @@ async fn token_endpoint_rules() {
 }
 
 #[tokio::test]
+async fn one_code_sent_twice_at_once_gives_one_token_and_revokes_it() {
+    let fed = Fed::start().await;
+    for _ in 0..5 {
+        let code = code_for(&fed, &Browser::new(), true).await;
+        let auth = Some(("sp-a", SP_SECRET));
+        let form = right_for(&code);
+        let (a, b) = tokio::join!(token(&fed, &form, auth), token(&fed, &form, auth));
+        let mut statuses = [a.0, b.0];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 400], "{} / {}", a.1, b.1);
+        let (won, lost) = if a.0 == 200 { (a.1, b.1) } else { (b.1, a.1) };
+        assert_eq!(lost["error"], "invalid_grant");
+        // The loser is a second use: the winner's token may have been
+        // revoked already (if its trip came first), never left usable
+        // after the loser's answer.
+        let at = won["access_token"].as_str().unwrap();
+        assert_eq!(
+            userinfo(&fed, at).await.0,
+            401,
+            "the reused code's token is revoked"
+        );
+    }
+}
+
+#[tokio::test]
 async fn codes_expire_after_30_seconds_on_the_injected_clock() {
     let fed = Fed::start().await;
     let code = code_for(&fed, &Browser::new(), false).await;
