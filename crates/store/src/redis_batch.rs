@@ -147,20 +147,14 @@ impl RedisEphemeral {
         let call = self.script_call(ops);
         let key_count = call.keys.len().to_string();
         let millis: Vec<String> = call.puts.iter().map(|(_, ms)| ms.to_string()).collect();
-        let sha = script_sha();
-        let mut args: Vec<&[u8]> = Vec::with_capacity(4 + call.keys.len() + 2 * call.puts.len());
-        args.extend([b"EVALSHA".as_slice(), sha.as_bytes(), key_count.as_bytes()]);
-        args.extend(call.keys.iter().map(|k| k.as_bytes()));
-        args.push(call.letters.as_bytes());
+        let mut rest: Vec<&[u8]> = Vec::with_capacity(2 + call.keys.len() + 2 * call.puts.len());
+        rest.push(key_count.as_bytes());
+        rest.extend(call.keys.iter().map(|k| k.as_bytes()));
+        rest.push(call.letters.as_bytes());
         for ((value, _), ms) in call.puts.iter().zip(&millis) {
-            args.extend([*value, ms.as_bytes()]);
+            rest.extend([*value, ms.as_bytes()]);
         }
-        let mut reply = link.call(&args).await?;
-        if matches!(&reply, Reply::Error(e) if e.starts_with("NOSCRIPT")) {
-            args[0] = b"EVAL";
-            args[1] = BATCH_LUA.as_bytes();
-            reply = link.call(&args).await?;
-        }
+        let reply = link.eval(BATCH_LUA, script_sha(), &rest).await?;
         let Reply::Array(entries) = reply else {
             return Err(unexpected(&reply));
         };

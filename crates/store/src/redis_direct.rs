@@ -160,6 +160,22 @@ impl DirectLink {
         Ok(reply)
     }
 
+    /// Runs the Lua script `lua`, whose SHA-1 is `sha`, with `rest` (its
+    /// key count, its keys, its arguments): by its hash, or whole when the
+    /// server does not know it yet, which also loads it.
+    pub(crate) async fn eval(&self, lua: &str, sha: &str, rest: &[&[u8]]) -> StoreResult<Reply> {
+        let mut args: Vec<&[u8]> = Vec::with_capacity(2 + rest.len());
+        args.extend([b"EVALSHA".as_slice(), sha.as_bytes()]);
+        args.extend_from_slice(rest);
+        let reply = self.call(&args).await?;
+        if !matches!(&reply, Reply::Error(e) if e.starts_with("NOSCRIPT")) {
+            return Ok(reply);
+        }
+        args[0] = b"EVAL";
+        args[1] = lua.as_bytes();
+        self.call(&args).await
+    }
+
     /// The local addresses of the idle connections (as the server lists
     /// its clients).
     #[cfg(test)]

@@ -39,8 +39,7 @@ fn script_sha() -> &'static str {
 }
 
 impl RedisEphemeral {
-    /// The counters as one script call on a direct link: by its hash, or
-    /// whole when the server does not know it yet (which also loads it).
+    /// The counters as one script call on a direct link.
     pub(crate) async fn hits_direct(
         &self,
         link: &DirectLink,
@@ -52,20 +51,11 @@ impl RedisEphemeral {
             .map(|h| [h.hits.max(1).to_string(), h.ttl_secs.max(1).to_string()])
             .collect();
         let key_count = keys.len().to_string();
-        let mut args: Vec<&[u8]> = Vec::with_capacity(3 + 3 * each.len());
-        args.extend([
-            b"EVALSHA".as_slice(),
-            script_sha().as_bytes(),
-            key_count.as_bytes(),
-        ]);
-        args.extend(keys.iter().map(|k| k.as_bytes()));
-        args.extend(numbers.iter().flatten().map(|n| n.as_bytes()));
-        let mut reply = link.call(&args).await?;
-        if matches!(&reply, Reply::Error(e) if e.starts_with("NOSCRIPT")) {
-            args[0] = b"EVAL";
-            args[1] = HITS_LUA.as_bytes();
-            reply = link.call(&args).await?;
-        }
+        let mut rest: Vec<&[u8]> = Vec::with_capacity(1 + 3 * each.len());
+        rest.push(key_count.as_bytes());
+        rest.extend(keys.iter().map(|k| k.as_bytes()));
+        rest.extend(numbers.iter().flatten().map(|n| n.as_bytes()));
+        let reply = link.eval(HITS_LUA, script_sha(), &rest).await?;
         let Reply::Array(counts) = reply else {
             return Err(unexpected(&reply));
         };

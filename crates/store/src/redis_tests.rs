@@ -5,7 +5,7 @@
 
 use crate::redis::{Link, RedisEphemeral};
 use crate::redis_wire::Reply;
-use crate::{EphemeralOp, EphemeralStore, Health, StoreError};
+use crate::{EphemeralOp, EphemeralStore, Health, HitCounter, StoreError};
 use fred::interfaces::LuaInterface;
 use std::time::Duration;
 
@@ -51,8 +51,9 @@ mod link_tests {
         }
     }
 
-    /// A batch is one script call; the server may forget its scripts (a
-    /// restart, `SCRIPT FLUSH`, a failover): the next batch loads it again.
+    /// A batch is one script call, and so are the rate counters' hits; the
+    /// server may forget its scripts (a restart, `SCRIPT FLUSH`, a
+    /// failover): the next call loads its script again.
     /// On a cluster a batch is a pipeline: the same answers.
     #[tokio::test]
     async fn redis_batches_survive_a_script_flush_and_pipeline_alike() {
@@ -87,6 +88,13 @@ mod link_tests {
                 vec![Some(b"\x00v".to_vec()), Some(b"\x00v".to_vec())]
             );
             assert_eq!(s.get("flushed").await.unwrap(), None, "taken in the batch");
+            // The rate counters' script too (redis_hits.rs).
+            assert_eq!(s.hit("flushed-hits", 2, 60).await.unwrap(), 2);
+            if let Link::Direct(d) = &s.link {
+                let flushed = d.call(&[b"SCRIPT", b"FLUSH"]).await.unwrap();
+                assert_eq!(flushed, Reply::Status("OK".into()));
+            }
+            assert_eq!(s.hit("flushed-hits", 1, 60).await.unwrap(), 3);
             if let Link::Routed(r) = &mut s.link {
                 r.clustered = true;
                 crate::conformance::ephemeral_batch::batch(&s, &conformance::Advance::RealTime)
