@@ -108,11 +108,14 @@ fn set_path(table: &mut toml::Table, parts: &[String], raw: &str) -> Result<(), 
         "false" => toml::Value::Boolean(false),
         // A list, written as in the file (`["10.0.0.1", "10.0.0.2"]`): the
         // trusted proxies of a container that has no configuration file.
+        // Anything else that starts with `[` (an IPv6 address, `[::1]:8000`)
+        // stays text, and a key that wants a list refuses it, named.
         _ if raw.trim_start().starts_with('[') => {
             toml::from_str::<toml::Table>(&format!("v = {raw}"))
                 .ok()
                 .and_then(|mut t| t.remove("v"))
-                .ok_or("not a list: write it as in the file, [\"a\", \"b\"]")?
+                .filter(toml::Value::is_array)
+                .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
         }
         _ => raw
             .parse::<i64>()
@@ -164,8 +167,17 @@ mod tests {
             .into_iter(),
         );
         assert!(
-            bad.is_err_and(|e| e.0.contains("TRUSTED_PROXIES") && e.0.contains("not a list")),
-            "a broken list is refused, named"
+            bad.as_ref().is_err_and(|e| e.0.contains("trusted_proxies")),
+            "a broken list is refused, named: {bad:?}"
+        );
+        let text = load(
+            None,
+            vec![("RELAIS__SERVER__LISTEN".to_owned(), "[::1]:8000".to_owned())].into_iter(),
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            text.server.listen, "[::1]:8000",
+            "text that starts with [ stays text"
         );
     }
 }
