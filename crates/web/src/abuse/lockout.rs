@@ -55,9 +55,10 @@ impl Lockout {
         }
     }
 
-    /// The ephemeral entry that locks this client out from this IP.
-    fn lock_key(client_id: &str, ip: ClientIp) -> String {
-        format!("lock:{}", who(client_id, ip))
+    /// The ephemeral entry that locks out the client and IP that `who`
+    /// names.
+    fn lock_key(who: &str) -> String {
+        format!("lock:{who}")
     }
 
     /// Seconds left on a lock of this client from this IP, if any.
@@ -75,7 +76,7 @@ impl Lockout {
         ip: ClientIp,
         also: Option<&str>,
     ) -> StoreResult<(Option<u64>, Option<Vec<u8>>)> {
-        let lock = Lockout::lock_key(client_id, ip);
+        let lock = Lockout::lock_key(&who(client_id, ip));
         let (entry, also) = match also {
             None => (self.locks.get(&lock).await?, None),
             Some(key) => {
@@ -119,7 +120,7 @@ impl Lockout {
             let until = now.saturating_add(i64::try_from(p.lock_secs).unwrap_or(i64::MAX / 2));
             self.locks
                 .put(
-                    &Lockout::lock_key(client_id, ip),
+                    &Lockout::lock_key(&key),
                     until.to_string().as_bytes(),
                     p.lock_secs.max(1),
                 )
