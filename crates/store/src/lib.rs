@@ -137,12 +137,21 @@ pub trait HitCounter: Send + Sync + 'static {
     /// order: in one round trip where the backend can (a request charging
     /// two budgets), one after the other here.
     async fn hit_each(&self, each: &[Hits<'_>]) -> StoreResult<Vec<u64>> {
-        let mut counts = Vec::with_capacity(each.len());
-        for h in each {
-            counts.push(self.hit(h.key, h.hits, h.ttl_secs).await?);
-        }
-        Ok(counts)
+        hits_one_by_one(self, each).await
     }
+}
+
+/// [`HitCounter::hit_each`] as single hits, one after the other: the
+/// trait's default, and a backend's where it cannot do better.
+pub async fn hits_one_by_one<C: HitCounter + ?Sized>(
+    counter: &C,
+    each: &[Hits<'_>],
+) -> StoreResult<Vec<u64>> {
+    let mut counts = Vec::with_capacity(each.len());
+    for h in each {
+        counts.push(counter.hit(h.key, h.hits, h.ttl_secs).await?);
+    }
+    Ok(counts)
 }
 
 /// One counter's hits, for [`HitCounter::hit_each`].

@@ -371,13 +371,7 @@ impl HitCounter for RedisEphemeral {
     async fn hit_each(&self, each: &[Hits<'_>]) -> StoreResult<Vec<u64>> {
         match &self.link {
             Link::Direct(d) if !each.is_empty() => self.hits_direct(d, each).await,
-            _ => {
-                let mut counts = Vec::with_capacity(each.len());
-                for h in each {
-                    counts.push(self.hit(h.key, h.hits, h.ttl_secs).await?);
-                }
-                Ok(counts)
-            }
+            _ => crate::hits_one_by_one(self, each).await,
         }
     }
 }

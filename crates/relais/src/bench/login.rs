@@ -126,7 +126,6 @@ fn query_param(url: &str, key: &str) -> Option<String> {
 /// The cookies of one browser: a fresh jar per login, so every login is a
 /// new citizen (no SSO), while the HTTP connections stay alive; and the
 /// citizen's address, when the login names one.
-#[derive(Default)]
 struct Jar(Vec<(String, String)>, Option<String>);
 
 /// A login's own address, from its seed: 10.0.0.0/8, one per login for

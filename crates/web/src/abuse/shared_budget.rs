@@ -34,6 +34,7 @@
 use super::policy::{Budget, Decision};
 use dashmap::DashMap;
 use relais_store::{HitCounter, Hits};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Keys with a lease held at once, at most.
@@ -45,10 +46,9 @@ pub(crate) fn lease_size(budget: Budget) -> u32 {
 }
 
 /// What is left of a lease: hits not spent yet, in the window that ends
-/// at `ends` (seconds).
+/// at `ends` (seconds), which also names that window.
 #[derive(Debug, Clone, Copy)]
 struct Lease {
-    window: u64,
     ends: u64,
     left: u32,
 }
@@ -85,6 +85,10 @@ impl Window {
 pub(crate) struct SharedBudgets {
     counter: Arc<dyn HitCounter>,
     leases: DashMap<String, Lease>,
+    /// About how many leases are held (counted as they are added, set
+    /// exactly by [`SharedBudgets::forget_ended`]): `DashMap::len` would
+    /// lock every shard in turn, on the request path.
+    held: AtomicUsize,
 }
 
 impl SharedBudgets {
@@ -92,6 +96,7 @@ impl SharedBudgets {
         SharedBudgets {
             counter,
             leases: DashMap::new(),
+            held: AtomicUsize::new(0),
         }
     }
 
@@ -122,7 +127,7 @@ impl SharedBudgets {
         for (i, c) in charges.iter().enumerate() {
             let w = Window::of(c.budget, now);
             if let Some(mut lease) = self.leases.get_mut(&c.name) {
-                if lease.window == w.number && lease.left > 0 {
+                if lease.ends == w.ends && lease.left > 0 {
                     lease.left -= 1;
                     continue;
                 }
@@ -168,14 +173,7 @@ impl SharedBudgets {
         }
         let left = u32::try_from(granted - 1).unwrap_or(0);
         if left > 0 {
-            self.keep(
-                &c.name,
-                Lease {
-                    window: w.number,
-                    ends: w.ends,
-                    left,
-                },
-            );
+            self.keep(&c.name, Lease { ends: w.ends, left });
         }
         Decision::Allowed
     }
@@ -184,15 +182,16 @@ impl SharedBudgets {
     /// requests may have reserved at once), or replaces an ended one.
     fn keep(&self, name: &str, fresh: Lease) {
         if let Some(mut lease) = self.leases.get_mut(name) {
-            if lease.window == fresh.window {
+            if lease.ends == fresh.ends {
                 lease.left = lease.left.saturating_add(fresh.left);
             } else {
                 *lease = fresh;
             }
             return;
         }
-        if self.leases.len() < MAX_LEASES {
+        if self.held.load(Ordering::Relaxed) < MAX_LEASES {
             self.leases.insert(name.to_owned(), fresh);
+            self.held.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -200,6 +199,7 @@ impl SharedBudgets {
     pub(crate) fn forget_ended(&self, now: u64) {
         self.leases.retain(|_, lease| lease.ends > now);
         self.leases.shrink_to_fit();
+        self.held.store(self.leases.len(), Ordering::Relaxed);
     }
 
     /// Leases held now.
