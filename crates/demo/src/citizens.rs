@@ -158,3 +158,23 @@ pub static CITIZENS: &[Citizen] = &[
 pub fn find(login: &str) -> Option<&'static Citizen> {
     CITIZENS.iter().find(|c| c.login == login)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use relais_i18n::{catalog, Locale};
+
+    /// The demo's home and its IdPs' login form describe every citizen in
+    /// both languages; a missing description showed its message id and
+    /// logged an error on every view of the form.
+    #[test]
+    fn every_citizen_is_described_in_both_languages() {
+        let missing: Vec<String> = CITIZENS
+            .iter()
+            .flat_map(|c| [Locale::Fr, Locale::En].map(|l| (l, c.login)))
+            .filter(|(l, login)| !catalog::has(*l, &format!("citizen-{login}")))
+            .map(|(l, login)| format!("{}: citizen-{login}", l.code()))
+            .collect();
+        assert!(missing.is_empty(), "no description: {missing:?}");
+    }
+}

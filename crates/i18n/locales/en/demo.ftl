@@ -83,6 +83,8 @@ citizen-sans-email = Broken identity: no email address (must be refused)
 citizen-gaston = Gaston LEFEBVRE, deceased according to the civil register (must be refused)
 citizen-dominique = Dominique GARNIER, two persons in the register (must be refused)
 citizen-claude = Claude INCONNU, not in the civil register (must be refused)
+citizen-registre-lent = Hugo LENTEUR, the civil register does not answer in time (must be refused, retry later)
+citizen-registre-panne = Inès PANNE, the civil register is down (must be refused, retry later)
 
 home-title = Relais demo
 home-runs-at = The federation runs at

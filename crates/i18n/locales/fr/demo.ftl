@@ -83,6 +83,8 @@ citizen-sans-email = Identité cassée : pas d'adresse électronique (doit être
 citizen-gaston = Gaston LEFEBVRE, décédé selon le registre d'état civil (doit être refusé)
 citizen-dominique = Dominique GARNIER, deux personnes au registre (doit être refusé)
 citizen-claude = Claude INCONNU, absent du registre d'état civil (doit être refusé)
+citizen-registre-lent = Hugo LENTEUR, le registre d'état civil ne répond pas à temps (doit être refusé, réessayer plus tard)
+citizen-registre-panne = Inès PANNE, le registre d'état civil est en panne (doit être refusée, réessayer plus tard)
 
 home-title = Démo Relais
 home-runs-at = La fédération tourne sur
