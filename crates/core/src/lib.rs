@@ -17,6 +17,7 @@ pub mod clock;
 pub mod connection_mail;
 pub mod error;
 pub mod event;
+pub mod lower_hex;
 pub mod onboarding;
 pub mod partner;
 pub mod pivot;

@@ -84,7 +84,11 @@ impl EventAccountId {
         let mut ctx = aws_lc_rs::hmac::Context::with_key(&key.0);
         ctx.update(b"account");
         ctx.update(identity.0.as_bytes());
-        EventAccountId(hex::encode(ctx.sign().as_ref()))
+        EventAccountId(crate::lower_hex::lower_hex_between(
+            "",
+            ctx.sign().as_ref(),
+            "",
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -103,9 +107,11 @@ impl PairwiseSub {
         ctx.update(entity_id.as_bytes());
         ctx.update(identity.0.as_bytes());
         ctx.update(platform_secret);
-        let mut s = hex::encode(ctx.finish().as_ref());
-        s.push_str("v1");
-        PairwiseSub(s)
+        PairwiseSub(crate::lower_hex::lower_hex_between(
+            "",
+            ctx.finish().as_ref(),
+            "v1",
+        ))
     }
 
     /// A sub configured by an operator for one organisation (account migration).

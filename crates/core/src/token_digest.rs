@@ -9,7 +9,11 @@ use aws_lc_rs::digest;
 /// The ephemeral-store key of `token` of this kind (`code`, `at`, `csrf`).
 pub fn stored_key(kind: &str, token: &str) -> String {
     let d = digest::digest(&digest::SHA256, token.as_bytes());
-    format!("{kind}:{}", hex::encode(d.as_ref()))
+    let mut key = String::with_capacity(kind.len() + 1 + 64);
+    key.push_str(kind);
+    key.push(':');
+    crate::lower_hex::push_lower_hex(&mut key, d.as_ref());
+    key
 }
 
 #[cfg(test)]

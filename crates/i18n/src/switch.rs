@@ -78,15 +78,32 @@ fn with_lang(here: &str, lang: Option<Locale>) -> String {
     }
 }
 
+/// The language the first `lang` parameter of `query` names, as form
+/// decoding reads it. Every GET goes through here, so only a pair whose
+/// name is `lang` or escaped (`l%61ng`, which decodes to it) is decoded;
+/// decoding the whole query (an authorization request's dozen parameters)
+/// cost more than the rest of the language switch.
+fn lang_param(query: &str) -> Option<Locale> {
+    for pair in query.split('&') {
+        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+        if name != "lang" && !name.contains(['%', '+']) {
+            continue;
+        }
+        if let Some((k, v)) = url::form_urlencoded::parse(pair.as_bytes()).next() {
+            if k == "lang" {
+                return Locale::from_tag(&v);
+            }
+        }
+    }
+    None
+}
+
 /// A GET with a supported `lang` parameter: the answer that remembers it
 /// for a year and shows the same page again without the parameter. `None`
 /// for any other request, which goes on to its route.
 pub fn remember_language(req: &Request) -> Option<Response> {
     if req.method() == Method::GET {
-        let query = req.uri().query().unwrap_or("");
-        let chosen = url::form_urlencoded::parse(query.as_bytes())
-            .find(|(k, _)| k == "lang")
-            .and_then(|(_, v)| Locale::from_tag(&v));
+        let chosen = req.uri().query().and_then(lang_param);
         if let Some(locale) = chosen {
             let here = req
                 .uri()
@@ -117,6 +134,34 @@ pub fn remember_language(req: &Request) -> Option<Response> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parameter as decoding the whole query finds it.
+    #[test]
+    fn the_lang_parameter_is_read_as_form_decoding_reads_it() {
+        let decoded = |q: &str| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "lang")
+                .and_then(|(_, v)| Locale::from_tag(&v))
+        };
+        for q in [
+            "",
+            "lang=en",
+            "client_id=a&scope=openid+email&lang=en",
+            "lang=fr&lang=en",
+            "lang=xx&lang=en",
+            "l%61ng=en",
+            "%6Cang=fr&lang=en",
+            "lang+=en",
+            "lang=e%6E",
+            "lang=en-GB",
+            "lang",
+            "&&lang=en&",
+            "language=en",
+            "redirect_uri=https%3A%2F%2Fsp.example%2F%3Flang%3Den",
+        ] {
+            assert_eq!(lang_param(q), decoded(q), "{q}");
+        }
+    }
 
     #[test]
     fn the_switch_keeps_the_page_and_its_parameters() {

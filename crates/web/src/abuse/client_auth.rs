@@ -74,7 +74,7 @@ pub async fn failed(
             Caller::Service => e.sp_id = Some(who),
             Caller::DataProvider => e.dp_id = Some(who),
         }
-        e.ip = Some(ip.0.to_string());
+        e.ip = Some(ip.text());
         e.error = Some(ErrorCode::ClientLockedOut.code().to_owned());
         app.events.emit(e);
     }

@@ -44,11 +44,37 @@ impl ClientIp {
         ClientIp(peer)
     }
 
+    /// The address as `Display` writes it. Every request writes its
+    /// address for the steps, and every event carries it: for IPv4 the
+    /// digits are written here, not through `fmt`, which cost ten times as
+    /// much (≈ 1,500 instructions an address).
+    pub fn text(&self) -> String {
+        match self.0 {
+            IpAddr::V4(v4) => {
+                let mut out = String::with_capacity(15);
+                for (i, octet) in v4.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    if octet >= 100 {
+                        out.push(char::from(b'0' + octet / 100));
+                    }
+                    if octet >= 10 {
+                        out.push(char::from(b'0' + octet / 10 % 10));
+                    }
+                    out.push(char::from(b'0' + octet % 10));
+                }
+                out
+            }
+            IpAddr::V6(v6) => v6.to_string(),
+        }
+    }
+
     /// The rate-limit key: the address, or its /64 for IPv6 (one
     /// subscriber gets a whole /64 and can rotate inside it at will).
     pub fn rate_key(&self) -> String {
         match self.0 {
-            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V4(_) => self.text(),
             IpAddr::V6(v6) => {
                 let s = v6.segments();
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
@@ -58,11 +84,18 @@ impl ClientIp {
 
     /// What the steps read back (`None` when the guard did not run).
     pub fn from_headers(headers: &HeaderMap) -> Option<ClientIp> {
+        Self::text_in(headers)
+            .and_then(|v| v.parse().ok())
+            .map(ClientIp)
+    }
+
+    /// The address as the guard wrote it ([`ClientIp::text`]), when it is
+    /// one: the events' copy, without writing it again.
+    pub fn text_in(headers: &HeaderMap) -> Option<&str> {
         headers
             .get(CLIENT_IP_HEADER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .map(ClientIp)
+            .filter(|v| v.parse::<IpAddr>().is_ok())
     }
 }
 
@@ -75,6 +108,30 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("x-forwarded-for", HeaderValue::from_str(v).unwrap());
         h
+    }
+
+    #[test]
+    fn the_text_is_what_display_writes() {
+        let mut addresses: Vec<IpAddr> = [0u8, 1, 9, 10, 42, 99, 100, 101, 199, 200, 250, 255]
+            .iter()
+            .flat_map(|&a| [0u8, 7, 10, 100, 255].map(|b| IpAddr::from([a, b, 255 - a, 9])))
+            .collect();
+        addresses.push("2001:db8::1".parse().unwrap());
+        addresses.push("::ffff:10.0.0.1".parse().unwrap());
+        for ip in addresses {
+            assert_eq!(ClientIp(ip).text(), ip.to_string());
+        }
+    }
+
+    #[test]
+    fn the_steps_read_the_guards_text_only_when_it_is_an_address() {
+        let mut h = HeaderMap::new();
+        assert_eq!(ClientIp::text_in(&h), None);
+        h.insert(CLIENT_IP_HEADER, HeaderValue::from_static("203.0.113.9"));
+        assert_eq!(ClientIp::text_in(&h), Some("203.0.113.9"));
+        h.insert(CLIENT_IP_HEADER, HeaderValue::from_static("not an address"));
+        assert_eq!(ClientIp::text_in(&h), None);
+        assert_eq!(ClientIp::from_headers(&h), None);
     }
 
     #[test]

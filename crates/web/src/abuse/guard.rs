@@ -94,7 +94,7 @@ pub async fn admit(app: &AppState, req: &mut Request) -> Result<OwnedSemaphorePe
     let ip = ClientIp::resolve(peer, req.headers(), &policy.trusted_proxies);
     let headers = req.headers_mut();
     headers.remove(CLIENT_IP_HEADER);
-    if let Ok(v) = HeaderValue::from_str(&ip.0.to_string()) {
+    if let Ok(v) = HeaderValue::try_from(ip.text()) {
         headers.insert(CLIENT_IP_HEADER, v);
     }
     if policy.rate_limits {

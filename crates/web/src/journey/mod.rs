@@ -24,7 +24,7 @@ use relais_core::event::{BusinessEvent, EventKind};
 
 /// The client's IP as the guard resolved it (trusted proxies only).
 pub fn client_ip(headers: &HeaderMap) -> Option<String> {
-    crate::abuse::ClientIp::from_headers(headers).map(|ip| ip.0.to_string())
+    crate::abuse::ClientIp::text_in(headers).map(str::to_owned)
 }
 
 impl AppState {
