@@ -47,17 +47,22 @@ for _ in $(seq 120); do
     sleep 1
 done
 counted() { curl -sf "$base/metrics" | awk '/^relais_logins_total/ { n += $NF } END { printf "%d\n", n }'; }
+# The event writer's batches: valgrind slows the node, so each batch holds
+# fewer logins' events than at full speed, and the writer costs more per login.
+batches() { curl -sf "$base/metrics" | awk '/op="append_events"}/ && /_count/ { n += $NF } END { printf "%d\n", n }'; }
 
 # Warm-up: the first logins fill caches, prepare statements, grow pools.
 "$bin" bench --url "$base" --server-pid "$node" --logins 200 --warmup 1 --concurrency 4 >/dev/null 2>"$out/warmup.err"
 callgrind_control -z "$node" >/dev/null 2>&1
 before=$(counted)
+batches_before=$(batches)
 "$bin" bench --url "$base" --server-pid "$node" --logins "$logins" --warmup 0 --concurrency 4 >"$out/bench.txt" 2>"$out/bench.err"
 after=$(counted)
+written=$(( $(batches) - batches_before ))
 callgrind_control -d "$node" >/dev/null 2>&1
 sleep 1
 profile=$(ls -t "$out"/callgrind.out.* | head -1)
 total=$(callgrind_annotate --auto=no --threshold=1 "$profile" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
 n=$((after - before))
 (( n > 0 )) || { echo "no login was counted" >&2; exit 1; }
-echo "logins $n  instructions/login $((total / n))  profile $profile"
+echo "logins $n  instructions/login $((total / n))  event batches $written  profile $profile"
