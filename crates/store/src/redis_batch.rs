@@ -15,7 +15,7 @@
 use crate::redis::{
     direct_entry, entry, ttl_millis, unavailable, unexpected, RedisEphemeral, RoutedLink,
 };
-use crate::redis_direct::DirectLink;
+use crate::redis_direct::{DirectLink, LuaScript};
 use crate::redis_wire::Reply;
 use crate::{EphemeralOp, StoreError, StoreResult};
 use fred::prelude::*;
@@ -85,11 +85,7 @@ fn one_answer_each<T>(
     entries.into_iter().map(as_entry).collect()
 }
 
-/// The script's SHA-1, by which `EVALSHA` names it (computed once).
-fn script_sha() -> &'static str {
-    static SHA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SHA.get_or_init(|| script().sha1().to_string())
-}
+static BATCH: LuaScript = LuaScript::new(BATCH_LUA);
 
 /// A batch as the script's call: the operations' letters, their keys, and
 /// each put's value and lifetime in milliseconds.
@@ -154,7 +150,7 @@ impl RedisEphemeral {
         for ((value, _), ms) in call.puts.iter().zip(&millis) {
             rest.extend([*value, ms.as_bytes()]);
         }
-        let reply = link.eval(BATCH_LUA, script_sha(), &rest).await?;
+        let reply = link.eval(&BATCH, &rest).await?;
         let Reply::Array(entries) = reply else {
             return Err(unexpected(&reply));
         };

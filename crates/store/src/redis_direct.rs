@@ -80,6 +80,31 @@ pub(crate) struct Target<'a> {
     pub database: Option<u8>,
 }
 
+/// A Lua script that [`DirectLink::eval`] runs by its SHA-1, computed
+/// once.
+pub(crate) struct LuaScript {
+    pub(crate) lua: &'static str,
+    sha: std::sync::OnceLock<String>,
+}
+
+impl LuaScript {
+    pub(crate) const fn new(lua: &'static str) -> LuaScript {
+        LuaScript {
+            lua,
+            sha: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The hash by which `EVALSHA` names the script.
+    pub(crate) fn sha(&self) -> &str {
+        self.sha.get_or_init(|| {
+            fred::types::scripts::Script::from_lua(self.lua)
+                .sha1()
+                .to_string()
+        })
+    }
+}
+
 impl DirectLink {
     /// A link to `target`, authenticating and selecting its database on
     /// each connection. Opens one connection now, so a wrong address,
@@ -160,19 +185,19 @@ impl DirectLink {
         Ok(reply)
     }
 
-    /// Runs the Lua script `lua`, whose SHA-1 is `sha`, with `rest` (its
-    /// key count, its keys, its arguments): by its hash, or whole when the
-    /// server does not know it yet, which also loads it.
-    pub(crate) async fn eval(&self, lua: &str, sha: &str, rest: &[&[u8]]) -> StoreResult<Reply> {
+    /// Runs `script` with `rest` (its key count, its keys, its
+    /// arguments): by its hash, or whole when the server does not know it
+    /// yet, which also loads it.
+    pub(crate) async fn eval(&self, script: &LuaScript, rest: &[&[u8]]) -> StoreResult<Reply> {
         let mut args: Vec<&[u8]> = Vec::with_capacity(2 + rest.len());
-        args.extend([b"EVALSHA".as_slice(), sha.as_bytes()]);
+        args.extend([b"EVALSHA".as_slice(), script.sha().as_bytes()]);
         args.extend_from_slice(rest);
         let reply = self.call(&args).await?;
         if !matches!(&reply, Reply::Error(e) if e.starts_with("NOSCRIPT")) {
             return Ok(reply);
         }
         args[0] = b"EVAL";
-        args[1] = lua.as_bytes();
+        args[1] = script.lua.as_bytes();
         self.call(&args).await
     }
 

@@ -12,10 +12,9 @@
 //! fred, one after the other.
 
 use crate::redis::{unexpected, RedisEphemeral};
-use crate::redis_direct::DirectLink;
+use crate::redis_direct::{DirectLink, LuaScript};
 use crate::redis_wire::Reply;
 use crate::{Hits, StoreError, StoreResult};
-use fred::types::scripts::Script;
 
 /// `KEYS` the counters, `ARGV` each one's hits then lifetime in seconds.
 /// Answers the counts, in order.
@@ -32,11 +31,7 @@ end
 return out
 ";
 
-/// The script's SHA-1, by which `EVALSHA` names it (computed once).
-fn script_sha() -> &'static str {
-    static SHA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SHA.get_or_init(|| Script::from_lua(HITS_LUA).sha1().to_string())
-}
+static HITS: LuaScript = LuaScript::new(HITS_LUA);
 
 impl RedisEphemeral {
     /// The counters as one script call on a direct link.
@@ -55,7 +50,7 @@ impl RedisEphemeral {
         rest.push(key_count.as_bytes());
         rest.extend(keys.iter().map(|k| k.as_bytes()));
         rest.extend(numbers.iter().flatten().map(|n| n.as_bytes()));
-        let reply = link.eval(HITS_LUA, script_sha(), &rest).await?;
+        let reply = link.eval(&HITS, &rest).await?;
         let Reply::Array(counts) = reply else {
             return Err(unexpected(&reply));
         };
