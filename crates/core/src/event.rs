@@ -209,11 +209,38 @@ impl BusinessEvent {
             ..Default::default()
         }
     }
+
+    /// Another kind of event about the same moment and context (session,
+    /// service, account…): a step that tells two things about one login
+    /// builds the context once.
+    pub fn for_kind(&self, kind: EventKind) -> Self {
+        BusinessEvent {
+            event: kind.name(),
+            step: kind.step().to_owned(),
+            durable: kind.is_durable(),
+            ..self.clone()
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_kind_keeps_the_context_and_takes_its_own_name_step_and_durability() {
+        let mut e = BusinessEvent::new(EventKind::IdpChosen, 1_700_000_000_000);
+        e.sp_id = Some("sp".into());
+        e.account_id = Some("acc".into());
+        let other = e.for_kind(EventKind::FcVerified);
+        assert_eq!(other.event, "FC_VERIFIED");
+        assert_eq!(other.step, EventKind::FcVerified.step());
+        assert!(other.durable && !e.durable);
+        assert_eq!(
+            (other.time, other.sp_id, other.account_id),
+            (e.time, e.sp_id.clone(), e.account_id.clone())
+        );
+    }
 
     #[test]
     fn names_and_steps() {

@@ -42,7 +42,22 @@ impl StatsDelta {
 /// `2026-11-30` in Paris.
 pub fn paris_day(millis: i64) -> String {
     let t = paris_time(millis);
-    format!("{:04}-{:02}-{:02}", t.year, t.month, t.day)
+    // Every login's statistics name its day: written digit by digit, not
+    // through `format!`'s padding.
+    let year = match u32::try_from(t.year) {
+        Ok(y) if y <= 9999 => y,
+        _ => return format!("{:04}-{:02}-{:02}", t.year, t.month, t.day),
+    };
+    let mut day = String::with_capacity(10);
+    for (n, width) in [(year, 4), (t.month, 2), (t.day, 2)] {
+        if width == 2 {
+            day.push('-');
+        }
+        for p in (0..width).rev() {
+            day.push(char::from(b'0' + (n / 10u32.pow(p) % 10) as u8));
+        }
+    }
+    day
 }
 
 /// The platform that served a login at this level.
@@ -146,6 +161,15 @@ mod tests {
         e.idp_id = Some(idp.into());
         e.sp_acr = Some(acr.into());
         e
+    }
+
+    #[test]
+    fn a_paris_day_is_written_with_its_zeros() {
+        let at = |y, m, d| crate::timefmt::days_from_civil(y, m, d) * 86_400_000 + 12 * 3_600_000;
+        assert_eq!(paris_day(at(2026, 3, 9)), "2026-03-09");
+        assert_eq!(paris_day(at(2026, 12, 31)), "2026-12-31");
+        assert_eq!(paris_day(at(987, 1, 1)), "0987-01-01");
+        assert_eq!(paris_day(at(12345, 6, 7)), "12345-06-07");
     }
 
     #[test]

@@ -340,12 +340,12 @@ impl AppState {
 
 /// The store key of the browser session `id`.
 pub(crate) fn session_record_key(id: &str) -> String {
-    format!("sess:{id}")
+    ["sess:", id].concat()
 }
 
 /// The store key of the interaction `uid`.
 pub(crate) fn interaction_record_key(uid: &str) -> String {
-    format!("int:{uid}")
+    ["int:", uid].concat()
 }
 
 /// The store key of a form's CSRF token, or why the form has none usable.

@@ -304,7 +304,7 @@ impl AppState {
         let Some(sess_key) = self.session_key(headers) else {
             return Ok(None);
         };
-        let attempt_key = format!("idp:{state}");
+        let attempt_key = ["idp:", state].concat();
         // A prefix that cannot be an interaction id is not read: the
         // attempt alone then decides, as for any state.
         let named_uid = state

@@ -53,7 +53,7 @@ impl Settings {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.public_url, path)
+        [self.public_url.as_str(), path].concat()
     }
 
     pub fn for_platform(

@@ -37,7 +37,7 @@ pub struct Lockout {
 fn who(client_id: &str, ip: ClientIp) -> String {
     // The client_id is whatever the caller sent: digest it so an odd or
     // huge value cannot shape the key.
-    stored_key("authfail", &format!("{client_id}\n{}", ip.rate_key()))
+    stored_key("authfail", &[client_id, "\n", &ip.rate_key()].concat())
 }
 
 impl Lockout {
@@ -58,7 +58,7 @@ impl Lockout {
     /// The ephemeral entry that locks out the client and IP that `who`
     /// names.
     fn lock_key(who: &str) -> String {
-        format!("lock:{who}")
+        ["lock:", who].concat()
     }
 
     /// Seconds left on a lock of this client from this IP, if any.

@@ -194,14 +194,17 @@ impl ErrorPageFrame {
 pub fn with_params(base: &str, params: &[(&str, &str)], fragment: bool) -> String {
     // An empty value is a parameter the service did not send (`state` on
     // the `oidc` profile): it is left out, not sent back empty.
-    let q = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params.iter().filter(|(_, v)| !v.is_empty()))
-        .finish();
-    if fragment {
-        format!("{base}#{q}")
+    let mut url = String::with_capacity(base.len() + 160);
+    url.push_str(base);
+    url.push(if fragment {
+        '#'
     } else if base.contains('?') {
-        format!("{base}&{q}")
+        '&'
     } else {
-        format!("{base}?{q}")
-    }
+        '?'
+    });
+    let start = url.len();
+    url::form_urlencoded::Serializer::for_suffix(url, start)
+        .extend_pairs(params.iter().filter(|(_, v)| !v.is_empty()))
+        .finish()
 }

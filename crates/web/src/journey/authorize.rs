@@ -137,16 +137,13 @@ async fn handle(
     let is_data_scope = |s: &str| app.registry.is_data_scope(s);
     let request = authorize::validate(&raw, &sp, app.settings.platform, &is_data_scope)
         .map_err(|r| rejection(&app, r, redirect_uri))?;
-    crate::partner_space::trace::record(
-        &app,
-        &sp,
-        "authorize",
+    crate::partner_space::trace::record(&app, &sp, "authorize", || {
         format!(
             "redirect_uri {}, scope {}",
             request.redirect_uri,
             request.scopes.to_oauth_string()
-        ),
-    )
+        )
+    })
     .await;
     if let Some(hint) = request.idp_hint.as_deref() {
         if !hint_allowed(&app, &sp, hint) {
@@ -211,7 +208,7 @@ async fn handle(
         interaction.sso = true;
         interaction.step = InteractionStep::Consent;
         writes.put(
-            format!("ready:{}", interaction.uid),
+            ["ready:", &interaction.uid].concat(),
             &true,
             app.settings.session_ttl_secs,
         )?;
@@ -222,7 +219,7 @@ async fn handle(
             Some(&interaction),
         ));
         app.settings
-            .url(&format!("/api/v2/interaction/{}/consent", interaction.uid))
+            .url(&["/api/v2/interaction/", &interaction.uid, "/consent"].concat())
     } else if let Some(hint) = interaction.request.idp_hint.clone() {
         interaction.step = InteractionStep::AtIdp;
         let url = super::chooser::redirect_to_idp(
@@ -243,7 +240,7 @@ async fn handle(
         url
     } else {
         app.settings
-            .url(&format!("/api/v2/interaction/{}", interaction.uid))
+            .url(&["/api/v2/interaction/", &interaction.uid].concat())
     };
     app.write_interaction(&mut writes, &interaction)?;
     app.write_session(&mut writes, &mut session)?;

@@ -26,7 +26,7 @@ pub async fn show(
     PagePath(uid): PagePath<String>,
 ) -> Result<Response, PageError> {
     let step = app
-        .interaction_for_page(&headers, &uid, &format!("chooser:{uid}"))
+        .interaction_for_page(&headers, &uid, &["chooser:", &uid].concat())
         .await?;
     let (session, interaction, csrf) = (step.session, step.interaction, step.csrf);
     let sp = app
@@ -34,7 +34,7 @@ pub async fn show(
         .sp(&interaction.request.client_id)
         .ok_or_else(|| PageError::page(ErrorCode::UnknownClient, "service removed"))?;
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), &headers);
-    let t = Tr::new(locale, &format!("/api/v2/interaction/{uid}"));
+    let t = Tr::new(locale, &["/api/v2/interaction/", &uid].concat());
     let snapshot = app.registry.snapshot();
     let idps = snapshot
         .idps
@@ -68,10 +68,10 @@ pub async fn show(
         t,
         sp_name: &sp.name,
         banner: interaction.idp_error.as_deref(),
-        action: format!("/api/v2/interaction/{uid}/idp"),
+        action: ["/api/v2/interaction/", &uid, "/idp"].concat(),
         csrf,
         idps,
-        cancel: format!("/api/v2/interaction/{uid}/cancel"),
+        cancel: ["/api/v2/interaction/", &uid, "/cancel"].concat(),
     };
     Ok(pages::render(&page).into_response())
 }
@@ -97,7 +97,7 @@ pub async fn choose(
             &headers,
             &uid,
             form.csrf.as_deref(),
-            &format!("chooser:{uid}"),
+            &["chooser:", &uid].concat(),
         )
         .await?;
     csrf?;
@@ -137,7 +137,7 @@ async fn prepare_redirect(
     idp_id: &str,
     writes: &mut RecordWrites,
 ) -> Result<String, PageError> {
-    let back = Some(format!("/api/v2/interaction/{}/cancel", interaction.uid));
+    let back = Some(["/api/v2/interaction/", &interaction.uid, "/cancel"].concat());
     let idp = app.registry.idp(idp_id).ok_or_else(|| {
         PageError::page(ErrorCode::IdpUnknown, "unknown idp").with_back(back.clone())
     })?;
@@ -170,7 +170,7 @@ async fn prepare_redirect(
     })?;
     // The state names the interaction first, so the callback reads it in
     // the trip that takes the attempt; the attempt stays the authority.
-    let state = format!("{}.{}", interaction.uid, app.random.hex(32));
+    let state = [&interaction.uid, ".", &app.random.hex(32)].concat();
     let nonce = app.random.hex(32);
     let verifier = app.random.token(48);
     let attempt = IdpAttempt {
@@ -182,7 +182,7 @@ async fn prepare_redirect(
         acr,
     };
     writes.put(
-        format!("idp:{state}"),
+        ["idp:", &state].concat(),
         &attempt,
         app.settings.session_ttl_secs,
     )?;
@@ -218,7 +218,7 @@ pub async fn cancel(
     // another tab at the same moment either completed first or finds it
     // gone and issues no code.
     let mut writes = RecordWrites::new();
-    writes.delete(format!("ready:{uid}"));
+    writes.delete(["ready:", &uid].concat());
     app.write_finished_interaction(&mut writes, &interaction)?;
     app.write_records(&writes).await?;
     let r = &interaction.request;

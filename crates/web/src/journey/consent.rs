@@ -54,7 +54,7 @@ pub async fn show(
     PagePath(uid): PagePath<String>,
 ) -> Result<Response, PageError> {
     let step = app
-        .interaction_for_page(&headers, &uid, &format!("consent:{uid}"))
+        .interaction_for_page(&headers, &uid, &["consent:", &uid].concat())
         .await?;
     let (mut session, interaction, sp) = at_consent(&app, step.session, step.interaction)?;
     // Auto-login never skips a consent the service's citizens must give
@@ -98,7 +98,7 @@ async fn render(
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
     let t = Tr::new(
         locale,
-        &format!("/api/v2/interaction/{}/consent", interaction.uid),
+        &["/api/v2/interaction/", &interaction.uid, "/consent"].concat(),
     );
     let Some(login) = interaction.login.as_ref() else {
         return Err(PageError::page(ErrorCode::AbnormalNavigation, "no login"));
@@ -119,7 +119,7 @@ async fn render(
         .data_scopes()
         .into_iter()
         .map(|scope| {
-            let id = format!("scope-{scope}");
+            let id = ["scope-", scope].concat();
             let label = if relais_i18n::catalog::has(locale, &id) {
                 locale.text(&id).into_owned()
             } else {
@@ -134,7 +134,7 @@ async fn render(
     let csrf = match form.csrf {
         Some(token) => token,
         None => {
-            app.issue_csrf(&session.id, &format!("consent:{}", interaction.uid))
+            app.issue_csrf(&session.id, &["consent:", &interaction.uid].concat())
                 .await?
         }
     };
@@ -151,11 +151,11 @@ async fn render(
         anonymous: scopes.is_anonymous(),
         rows,
         data,
-        action: format!("/api/v2/interaction/{}/consent", interaction.uid),
+        action: ["/api/v2/interaction/", &interaction.uid, "/consent"].concat(),
         csrf,
         consent_required: sp.consent_required(app.settings.platform),
         missing_consent,
-        refuse: format!("/api/v2/interaction/{}/cancel", interaction.uid),
+        refuse: ["/api/v2/interaction/", &interaction.uid, "/cancel"].concat(),
     };
     Ok(pages::render(&page).into_response())
 }
@@ -177,13 +177,13 @@ pub async fn accept(
             &headers,
             &uid,
             form.csrf.as_deref(),
-            &format!("consent:{uid}"),
+            &["consent:", &uid].concat(),
         )
         .await?;
     let (mut session, interaction, sp) = at_consent(&app, step.session, step.interaction)?;
     // A stale or replayed form: the page offers the way back to the service.
     step.csrf
-        .map_err(|e| e.with_back(Some(format!("/api/v2/interaction/{uid}/cancel"))))?;
+        .map_err(|e| e.with_back(Some(["/api/v2/interaction/", &uid, "/cancel"].concat())))?;
     if sp.consent_required(app.settings.platform) && form.consent.as_deref() != Some("yes") {
         let form = Form {
             csrf: None,
@@ -246,7 +246,7 @@ async fn complete(
     // The login's `ready:` marker is single use: of two submissions of
     // this form, only the one that takes it writes a code.
     let mut writes = RecordWrites::new();
-    writes.require(format!("ready:{}", interaction.uid));
+    writes.require(["ready:", &interaction.uid].concat());
     writes.put(stored_key("code", &code), &grant, CODE_TTL)?;
     if let Some(key) = unused_form {
         writes.delete(key);
@@ -283,14 +283,11 @@ async fn complete(
         !scopes.data_scopes().is_empty(),
     );
     let claim_names: Vec<&str> = scopes.claims().into_iter().map(Claim::name).collect();
-    let mut durable = Vec::with_capacity(2);
-    for kind in [kind, EventKind::FcRedirectedToSp] {
-        let mut e = app.login_event(kind, headers, Some(session), Some(interaction));
-        e.sp_sub = Some(grant.sub.clone());
-        e.claims = Some(claim_names.join(" "));
-        durable.push(e);
-    }
-    app.events.record(durable).await;
+    let mut transfer = app.login_event(kind, headers, Some(session), Some(interaction));
+    transfer.sp_sub = Some(grant.sub.clone());
+    transfer.claims = Some(claim_names.join(" "));
+    let redirected = transfer.for_kind(EventKind::FcRedirectedToSp);
+    app.events.record(vec![transfer, redirected]).await;
     let device_cookie = crate::mail::connection::after_login(
         app,
         headers,
@@ -305,12 +302,9 @@ async fn complete(
         },
     )
     .await;
-    crate::partner_space::trace::record(
-        app,
-        sp,
-        "code",
-        format!("{} ({})", req.redirect_uri, login.idp_id),
-    )
+    crate::partner_space::trace::record(app, sp, "code", || {
+        format!("{} ({})", req.redirect_uri, login.idp_id)
+    })
     .await;
     let iss = app.settings.issuer();
     let url = with_params(

@@ -62,7 +62,7 @@ pub async fn callback(
         .ok_or_else(|| PageError::page(ErrorCode::IdpCallbackWrongState, "unknown state"))?;
     let mut interaction = app.callback_interaction(&mut records, &attempt.uid).await?;
     let session = records.session;
-    let back = Some(format!("/api/v2/interaction/{}/cancel", interaction.uid));
+    let back = Some(["/api/v2/interaction/", &interaction.uid, "/cancel"].concat());
     let idp = app.registry.idp(&attempt.idp_id).ok_or_else(|| {
         PageError::page(ErrorCode::IdpUnknown, "idp removed").with_back(back.clone())
     })?;
@@ -101,7 +101,7 @@ pub async fn callback(
         app.save_interaction(&interaction).await?;
         return Ok(Redirect::to(
             &app.settings
-                .url(&format!("/api/v2/interaction/{}", interaction.uid)),
+                .url(&["/api/v2/interaction/", &interaction.uid].concat()),
         )
         .into_response());
     }
@@ -153,7 +153,7 @@ pub async fn callback(
     interaction.idp_error = None;
     app.write_interaction(&mut writes, &interaction)?;
     writes.put(
-        format!("ready:{}", interaction.uid),
+        ["ready:", &interaction.uid].concat(),
         &true,
         app.settings.session_ttl_secs,
     )?;
@@ -169,7 +169,7 @@ pub async fn callback(
 
     let mut resp = Redirect::to(
         &app.settings
-            .url(&format!("/api/v2/interaction/{}/consent", interaction.uid)),
+            .url(&["/api/v2/interaction/", &interaction.uid, "/consent"].concat()),
     )
     .into_response();
     if let Some(c) = app.session_cookie(&rotated) {

@@ -127,16 +127,13 @@ pub async fn token(
     e.idp_id = Some(grant.idp_id.clone());
     e.browsing_session = Some(grant.browsing_session.clone());
     app.events.emit(e);
-    crate::partner_space::trace::record(
-        &app,
-        &sp,
-        "token",
+    crate::partner_space::trace::record(&app, &sp, "token", || {
         format!(
             "id_token {}, expires_in {}",
             sp.id_token_signed_response_alg.as_str(),
             grant.token_ttl
-        ),
-    )
+        )
+    })
     .await;
     let body = TokenResponse {
         access_token,

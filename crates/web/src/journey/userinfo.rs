@@ -125,10 +125,7 @@ pub async fn userinfo(
             .join(" "),
     );
     app.events.emit(e);
-    crate::partner_space::trace::record(
-        &app,
-        &sp,
-        "userinfo",
+    crate::partner_space::trace::record(&app, &sp, "userinfo", || {
         format!(
             "{}: {}",
             if answer.is_some() { "JWT" } else { "JSON" },
@@ -137,8 +134,8 @@ pub async fn userinfo(
                 .map(|c| c.name())
                 .collect::<Vec<_>>()
                 .join(", ")
-        ),
-    )
+        )
+    })
     .await;
     let mut resp = match answer {
         Some(jwt) => {

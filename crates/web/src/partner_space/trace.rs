@@ -25,9 +25,15 @@ fn key(client_id: &str) -> String {
     format!("trace:{client_id}")
 }
 
-/// Adds a step to a sandbox client's trace; nothing for other clients.
-/// A failure to trace never fails the login.
-pub async fn record(app: &AppState, sp: &ServiceProvider, step: &str, detail: String) {
+/// Adds a step to a sandbox client's trace; nothing for other clients,
+/// whose logins do not even write the detail. A failure to trace never
+/// fails the login.
+pub async fn record(
+    app: &AppState,
+    sp: &ServiceProvider,
+    step: &str,
+    detail: impl FnOnce() -> String,
+) {
     if !sp.sandbox {
         return;
     }
@@ -36,7 +42,7 @@ pub async fn record(app: &AppState, sp: &ServiceProvider, step: &str, detail: St
     steps.push(Step {
         at: app.clock.now_millis(),
         step: step.to_owned(),
-        detail,
+        detail: detail(),
     });
     if steps.len() > KEEP {
         steps.drain(..steps.len() - KEEP);
