@@ -93,16 +93,6 @@ pub mod jws_text {
                 fn visit_byte_buf<E>(self, b: Vec<u8>) -> Result<Part<'de>, E> {
                     Ok(Part(Cow::Owned(b)))
                 }
-                fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                    self,
-                    mut seq: A,
-                ) -> Result<Part<'de>, A::Error> {
-                    let mut b = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                    while let Some(byte) = seq.next_element()? {
-                        b.push(byte);
-                    }
-                    Ok(Part(Cow::Owned(b)))
-                }
             }
             d.deserialize_bytes(Visitor)
         }
