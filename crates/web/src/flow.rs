@@ -348,6 +348,23 @@ pub(crate) fn interaction_record_key(uid: &str) -> String {
     ["int:", uid].concat()
 }
 
+/// The store key of the IdP attempt sent with `state`.
+pub(crate) fn attempt_record_key(state: &str) -> String {
+    ["idp:", state].concat()
+}
+
+/// The store key of the marker saying the interaction `uid` may issue its
+/// code: single use, so of two submissions only one gets a code.
+pub(crate) fn ready_marker_key(uid: &str) -> String {
+    ["ready:", uid].concat()
+}
+
+/// The path of the interaction `uid`'s page (`tail` empty) or of one of
+/// its actions (`/idp`, `/consent`, `/cancel`).
+pub(crate) fn interaction_path(uid: &str, tail: &str) -> String {
+    ["/api/v2/interaction/", uid, tail].concat()
+}
+
 /// The store key of a form's CSRF token, or why the form has none usable.
 pub(crate) fn csrf_key(token: Option<&str>) -> Result<String, PageError> {
     match token.filter(|t| !t.is_empty()) {

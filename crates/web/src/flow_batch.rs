@@ -14,8 +14,8 @@
 use crate::compact::{self, CompactRecord};
 use crate::error::PageError;
 use crate::flow::{
-    csrf_key, csrf_verdict, interaction_record_key, session_record_key, BrowserSession, CsrfGrant,
-    Interaction, InteractionStep,
+    attempt_record_key, csrf_key, csrf_verdict, interaction_record_key, session_record_key,
+    BrowserSession, CsrfGrant, Interaction, InteractionStep,
 };
 use crate::state::AppState;
 use axum::http::HeaderMap;
@@ -304,7 +304,7 @@ impl AppState {
         let Some(sess_key) = self.session_key(headers) else {
             return Ok(None);
         };
-        let attempt_key = ["idp:", state].concat();
+        let attempt_key = attempt_record_key(state);
         // A prefix that cannot be an interaction id is not read: the
         // attempt alone then decides, as for any state.
         let named_uid = state

@@ -7,7 +7,7 @@
 
 use crate::error::PageError;
 use crate::extract::PageBody;
-use crate::flow::{Interaction, InteractionStep};
+use crate::flow::{interaction_path, ready_marker_key, Interaction, InteractionStep};
 use crate::flow_batch::RecordWrites;
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
@@ -208,7 +208,7 @@ async fn handle(
         interaction.sso = true;
         interaction.step = InteractionStep::Consent;
         writes.put(
-            ["ready:", &interaction.uid].concat(),
+            ready_marker_key(&interaction.uid),
             &true,
             app.settings.session_ttl_secs,
         )?;
@@ -219,7 +219,7 @@ async fn handle(
             Some(&interaction),
         ));
         app.settings
-            .url(&["/api/v2/interaction/", &interaction.uid, "/consent"].concat())
+            .url(&interaction_path(&interaction.uid, "/consent"))
     } else if let Some(hint) = interaction.request.idp_hint.clone() {
         interaction.step = InteractionStep::AtIdp;
         let url = super::chooser::redirect_to_idp(
@@ -239,8 +239,7 @@ async fn handle(
         ));
         url
     } else {
-        app.settings
-            .url(&["/api/v2/interaction/", &interaction.uid].concat())
+        app.settings.url(&interaction_path(&interaction.uid, ""))
     };
     app.write_interaction(&mut writes, &interaction)?;
     app.write_session(&mut writes, &mut session)?;

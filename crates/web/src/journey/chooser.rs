@@ -5,7 +5,10 @@
 
 use crate::error::{with_params, PageError};
 use crate::extract::{PageForm, PagePath};
-use crate::flow::{BrowserSession, IdpAttempt, Interaction, InteractionStep};
+use crate::flow::{
+    attempt_record_key, interaction_path, ready_marker_key, BrowserSession, IdpAttempt,
+    Interaction, InteractionStep,
+};
 use crate::flow_batch::{FormStep, RecordWrites};
 use crate::pages::{self, ChooserPage, IdpButton};
 use crate::state::AppState;
@@ -34,7 +37,7 @@ pub async fn show(
         .sp(&interaction.request.client_id)
         .ok_or_else(|| PageError::page(ErrorCode::UnknownClient, "service removed"))?;
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), &headers);
-    let t = Tr::new(locale, &["/api/v2/interaction/", &uid].concat());
+    let t = Tr::new(locale, &interaction_path(&uid, ""));
     let snapshot = app.registry.snapshot();
     let idps = snapshot
         .idps
@@ -68,10 +71,10 @@ pub async fn show(
         t,
         sp_name: &sp.name,
         banner: interaction.idp_error.as_deref(),
-        action: ["/api/v2/interaction/", &uid, "/idp"].concat(),
+        action: interaction_path(&uid, "/idp"),
         csrf,
         idps,
-        cancel: ["/api/v2/interaction/", &uid, "/cancel"].concat(),
+        cancel: interaction_path(&uid, "/cancel"),
     };
     Ok(pages::render(&page).into_response())
 }
@@ -137,7 +140,7 @@ async fn prepare_redirect(
     idp_id: &str,
     writes: &mut RecordWrites,
 ) -> Result<String, PageError> {
-    let back = Some(["/api/v2/interaction/", &interaction.uid, "/cancel"].concat());
+    let back = Some(interaction_path(&interaction.uid, "/cancel"));
     let idp = app.registry.idp(idp_id).ok_or_else(|| {
         PageError::page(ErrorCode::IdpUnknown, "unknown idp").with_back(back.clone())
     })?;
@@ -182,7 +185,7 @@ async fn prepare_redirect(
         acr,
     };
     writes.put(
-        ["idp:", &state].concat(),
+        attempt_record_key(&state),
         &attempt,
         app.settings.session_ttl_secs,
     )?;
@@ -218,7 +221,7 @@ pub async fn cancel(
     // another tab at the same moment either completed first or finds it
     // gone and issues no code.
     let mut writes = RecordWrites::new();
-    writes.delete(["ready:", &uid].concat());
+    writes.delete(ready_marker_key(&uid));
     app.write_finished_interaction(&mut writes, &interaction)?;
     app.write_records(&writes).await?;
     let r = &interaction.request;

@@ -8,7 +8,9 @@
 
 use crate::error::{with_params, PageError};
 use crate::extract::{PageForm, PagePath};
-use crate::flow::{BrowserSession, CodeGrant, Interaction, CODE_TTL};
+use crate::flow::{
+    interaction_path, ready_marker_key, BrowserSession, CodeGrant, Interaction, CODE_TTL,
+};
 use crate::flow_batch::RecordWrites;
 use crate::mail::connection::ConnectionFacts;
 use crate::pages::cog::commune_name;
@@ -96,10 +98,7 @@ async fn render(
 ) -> Result<Response, PageError> {
     let missing_consent = form.missing_consent;
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
-    let t = Tr::new(
-        locale,
-        &["/api/v2/interaction/", &interaction.uid, "/consent"].concat(),
-    );
+    let t = Tr::new(locale, &interaction_path(&interaction.uid, "/consent"));
     let Some(login) = interaction.login.as_ref() else {
         return Err(PageError::page(ErrorCode::AbnormalNavigation, "no login"));
     };
@@ -151,11 +150,11 @@ async fn render(
         anonymous: scopes.is_anonymous(),
         rows,
         data,
-        action: ["/api/v2/interaction/", &interaction.uid, "/consent"].concat(),
+        action: interaction_path(&interaction.uid, "/consent"),
         csrf,
         consent_required: sp.consent_required(app.settings.platform),
         missing_consent,
-        refuse: ["/api/v2/interaction/", &interaction.uid, "/cancel"].concat(),
+        refuse: interaction_path(&interaction.uid, "/cancel"),
     };
     Ok(pages::render(&page).into_response())
 }
@@ -183,7 +182,7 @@ pub async fn accept(
     let (mut session, interaction, sp) = at_consent(&app, step.session, step.interaction)?;
     // A stale or replayed form: the page offers the way back to the service.
     step.csrf
-        .map_err(|e| e.with_back(Some(["/api/v2/interaction/", &uid, "/cancel"].concat())))?;
+        .map_err(|e| e.with_back(Some(interaction_path(&uid, "/cancel"))))?;
     if sp.consent_required(app.settings.platform) && form.consent.as_deref() != Some("yes") {
         let form = Form {
             csrf: None,
@@ -246,7 +245,7 @@ async fn complete(
     // The login's `ready:` marker is single use: of two submissions of
     // this form, only the one that takes it writes a code.
     let mut writes = RecordWrites::new();
-    writes.require(["ready:", &interaction.uid].concat());
+    writes.require(ready_marker_key(&interaction.uid));
     writes.put(stored_key("code", &code), &grant, CODE_TTL)?;
     if let Some(key) = unused_form {
         writes.delete(key);

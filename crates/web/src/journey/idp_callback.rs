@@ -10,7 +10,9 @@
 use crate::compact;
 use crate::error::PageError;
 use crate::extract::PageQuery;
-use crate::flow::{IdpAttempt, Interaction, InteractionStep, VerifiedLogin};
+use crate::flow::{
+    interaction_path, ready_marker_key, IdpAttempt, Interaction, InteractionStep, VerifiedLogin,
+};
 use crate::flow_batch::RecordWrites;
 use crate::state::AppState;
 use axum::extract::State;
@@ -62,7 +64,7 @@ pub async fn callback(
         .ok_or_else(|| PageError::page(ErrorCode::IdpCallbackWrongState, "unknown state"))?;
     let mut interaction = app.callback_interaction(&mut records, &attempt.uid).await?;
     let session = records.session;
-    let back = Some(["/api/v2/interaction/", &interaction.uid, "/cancel"].concat());
+    let back = Some(interaction_path(&interaction.uid, "/cancel"));
     let idp = app.registry.idp(&attempt.idp_id).ok_or_else(|| {
         PageError::page(ErrorCode::IdpUnknown, "idp removed").with_back(back.clone())
     })?;
@@ -99,11 +101,10 @@ pub async fn callback(
         interaction.idp_error = Some(idp.title.clone());
         interaction.step = InteractionStep::Chooser;
         app.save_interaction(&interaction).await?;
-        return Ok(Redirect::to(
-            &app.settings
-                .url(&["/api/v2/interaction/", &interaction.uid].concat()),
-        )
-        .into_response());
+        return Ok(
+            Redirect::to(&app.settings.url(&interaction_path(&interaction.uid, "")))
+                .into_response(),
+        );
     }
     let mut e = app.login_event(
         EventKind::IdpCalledback,
@@ -153,7 +154,7 @@ pub async fn callback(
     interaction.idp_error = None;
     app.write_interaction(&mut writes, &interaction)?;
     writes.put(
-        ["ready:", &interaction.uid].concat(),
+        ready_marker_key(&interaction.uid),
         &true,
         app.settings.session_ttl_secs,
     )?;
@@ -169,7 +170,7 @@ pub async fn callback(
 
     let mut resp = Redirect::to(
         &app.settings
-            .url(&["/api/v2/interaction/", &interaction.uid, "/consent"].concat()),
+            .url(&interaction_path(&interaction.uid, "/consent")),
     )
     .into_response();
     if let Some(c) = app.session_cookie(&rotated) {
