@@ -18,6 +18,11 @@ pub fn push_lower_hex(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// `bytes` in lowercase hex.
+pub fn lower_hex(bytes: &[u8]) -> String {
+    lower_hex_between("", bytes, "")
+}
+
 /// `prefix` followed by `bytes` in lowercase hex and `suffix`, in one
 /// allocation.
 pub fn lower_hex_between(prefix: &str, bytes: &[u8], suffix: &str) -> String {
@@ -35,7 +40,7 @@ mod tests {
     #[test]
     fn writes_what_the_hex_crate_writes() {
         let all: Vec<u8> = (0..=255).collect();
-        assert_eq!(lower_hex_between("", &all, ""), hex::encode(&all));
+        assert_eq!(lower_hex(&all), hex::encode(&all));
         assert_eq!(lower_hex_between("at:", &[0x0f, 0xa0], "v1"), "at:0fa0v1");
         let mut s = String::from("x");
         push_lower_hex(&mut s, &[]);

@@ -12,7 +12,7 @@ pub trait Randomness: Send + Sync + 'static {
     fn hex(&self, n: usize) -> String {
         let mut buf = vec![0u8; n];
         self.fill(&mut buf);
-        crate::lower_hex::lower_hex_between("", &buf, "")
+        crate::lower_hex::lower_hex(&buf)
     }
 
     /// `n` random bytes, base64url without padding (codes, tokens, ids).

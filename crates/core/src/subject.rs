@@ -84,11 +84,7 @@ impl EventAccountId {
         let mut ctx = aws_lc_rs::hmac::Context::with_key(&key.0);
         ctx.update(b"account");
         ctx.update(identity.0.as_bytes());
-        EventAccountId(crate::lower_hex::lower_hex_between(
-            "",
-            ctx.sign().as_ref(),
-            "",
-        ))
+        EventAccountId(crate::lower_hex::lower_hex(ctx.sign().as_ref()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -57,6 +57,14 @@ impl KeyState {
             usable: k.active_from <= now && k.retired_at.is_none_or(|r| r > now),
         }
     }
+
+    /// Every stored key's state, in kid order: the store lists keys in an
+    /// order of its own, and two reads are compared as they are kept.
+    fn all(stored: &[StoredKey], now: i64) -> Vec<KeyState> {
+        let mut states: Vec<KeyState> = stored.iter().map(|k| KeyState::of(k, now)).collect();
+        states.sort_by(|a, b| a.kid.cmp(&b.kid));
+        states
+    }
 }
 
 /// How long a retired key stays in the JWKS.
@@ -140,9 +148,10 @@ impl KeyRing {
         let mut signing: HashMap<JwsAlg, Arc<SigningKey>> = HashMap::new();
         let mut decryption: Vec<(i64, Arc<DecryptionKey>)> = Vec::new();
         let mut jwks = JwkSet::default();
-        let mut built_from: Vec<KeyState> = stored.iter().map(|k| KeyState::of(k, now)).collect();
-        for (k, state) in stored.iter().zip(&built_from) {
-            let (published, usable) = (state.published, state.usable);
+        for k in stored {
+            let KeyState {
+                published, usable, ..
+            } = KeyState::of(k, now);
             if published {
                 let jwk = serde_json::from_str(&k.public_jwk).map_err(corrupt)?;
                 jwks.keys.push(jwk);
@@ -169,14 +178,13 @@ impl KeyRing {
             }
         }
         decryption.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
-        built_from.sort_by(|a, b| a.kid.cmp(&b.kid));
         let jwks_json = serde_json::to_string(&jwks).map_err(corrupt)?;
         Ok(KeySet {
             signing,
             decryption: decryption.into_iter().map(|(_, k)| k).collect(),
             jwks,
             jwks_json,
-            built_from,
+            built_from: KeyState::all(stored, now),
         })
     }
 
@@ -191,11 +199,7 @@ impl KeyRing {
         now: i64,
     ) -> StoreResult<()> {
         let stored = store.list_keys().await?;
-        let mut states: Vec<KeyState> = stored.iter().map(|k| KeyState::of(k, now)).collect();
-        // In kid order, as the set keeps them: the store lists keys in an
-        // order of its own.
-        states.sort_by(|a, b| a.kid.cmp(&b.kid));
-        if states != self.current.load().built_from {
+        if KeyState::all(&stored, now) != self.current.load().built_from {
             self.current
                 .store(Arc::new(Self::build(&stored, sealer, now)?));
         }

@@ -29,7 +29,7 @@ pub async fn show(
     PagePath(uid): PagePath<String>,
 ) -> Result<Response, PageError> {
     let step = app
-        .interaction_for_page(&headers, &uid, &["chooser:", &uid].concat())
+        .interaction_for_page(&headers, &uid, &csrf_purpose(&uid))
         .await?;
     let (session, interaction, csrf) = (step.session, step.interaction, step.csrf);
     let sp = app
@@ -96,12 +96,7 @@ pub async fn choose(
         mut interaction,
         csrf,
     } = app
-        .interaction_for_form(
-            &headers,
-            &uid,
-            form.csrf.as_deref(),
-            &["chooser:", &uid].concat(),
-        )
+        .interaction_for_form(&headers, &uid, form.csrf.as_deref(), &csrf_purpose(&uid))
         .await?;
     csrf?;
     let idp_id = form.idp.unwrap_or_default();
@@ -237,4 +232,10 @@ pub async fn cancel(
         false,
     );
     Ok(Redirect::to(&url).into_response())
+}
+
+/// What this step's CSRF tokens are issued for: the form of one
+/// interaction, so a token from another form or interaction is refused.
+fn csrf_purpose(uid: &str) -> String {
+    ["chooser:", uid].concat()
 }

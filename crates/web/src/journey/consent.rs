@@ -56,7 +56,7 @@ pub async fn show(
     PagePath(uid): PagePath<String>,
 ) -> Result<Response, PageError> {
     let step = app
-        .interaction_for_page(&headers, &uid, &["consent:", &uid].concat())
+        .interaction_for_page(&headers, &uid, &csrf_purpose(&uid))
         .await?;
     let (mut session, interaction, sp) = at_consent(&app, step.session, step.interaction)?;
     // Auto-login never skips a consent the service's citizens must give
@@ -133,7 +133,7 @@ async fn render(
     let csrf = match form.csrf {
         Some(token) => token,
         None => {
-            app.issue_csrf(&session.id, &["consent:", &interaction.uid].concat())
+            app.issue_csrf(&session.id, &csrf_purpose(&interaction.uid))
                 .await?
         }
     };
@@ -172,12 +172,7 @@ pub async fn accept(
     PageForm(form): PageForm<ConsentForm>,
 ) -> Result<Response, PageError> {
     let step = app
-        .interaction_for_form(
-            &headers,
-            &uid,
-            form.csrf.as_deref(),
-            &["consent:", &uid].concat(),
-        )
+        .interaction_for_form(&headers, &uid, form.csrf.as_deref(), &csrf_purpose(&uid))
         .await?;
     let (mut session, interaction, sp) = at_consent(&app, step.session, step.interaction)?;
     // A stale or replayed form: the page offers the way back to the service.
@@ -341,4 +336,10 @@ fn display_value(locale: Locale, id: &PivotIdentity, c: Claim) -> Option<String>
         Claim::Birthcountry => format!("{} ({})", locale.text("born-abroad"), id.birthcountry),
         other => id.claim_value(other)?.as_str()?.to_owned(),
     })
+}
+
+/// What this step's CSRF tokens are issued for: the form of one
+/// interaction, so a token from another form or interaction is refused.
+fn csrf_purpose(uid: &str) -> String {
+    ["consent:", uid].concat()
 }
