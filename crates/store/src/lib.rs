@@ -208,6 +208,26 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn connect(&self, id: &str, idp_id: &str, now_millis: i64) -> StoreResult<Connection> {
         connect_checked(self, id, idp_id, now_millis).await
     }
+    /// [`AccountStore::connect`] for a login, with the `events` its
+    /// connection makes (its `FC_VERIFIED`), which a backend that holds the
+    /// events too may store with the connection, atomically — PostgreSQL
+    /// in the same statement: one round trip instead of two, the events and
+    /// the statistics they count written only if the connection is. Says
+    /// whether it stored them; when it did not, the caller records them as
+    /// it records any other.
+    async fn connect_with_events(
+        &self,
+        id: &str,
+        idp_id: &str,
+        now_millis: i64,
+        events: &[BusinessEvent],
+    ) -> StoreResult<ConnectionWithEvents> {
+        let _ = events;
+        Ok(ConnectionWithEvents {
+            connection: self.connect(id, idp_id, now_millis).await?,
+            events_stored: false,
+        })
+    }
     /// Replaces preferences and the active flag.
     async fn save_account(&self, account: &Account) -> StoreResult<()>;
     /// Deletes the accounts whose last connection is older than
@@ -222,6 +242,14 @@ pub enum Connection {
     Recorded(Account),
     /// The account refuses this login (disabled, or the IdP blocked).
     Refused(relais_core::ErrorCode),
+}
+
+/// What [`AccountStore::connect_with_events`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionWithEvents {
+    pub connection: Connection,
+    /// The events are stored, with the connection.
+    pub events_stored: bool,
 }
 
 /// [`AccountStore::connect`] in two steps: read the account, then record

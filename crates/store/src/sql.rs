@@ -125,10 +125,40 @@ pub(crate) fn sized_batch<'q, 'args, DB: sqlx::Database + sqlx::database::HasSta
     qb.build().persistent(false)
 }
 
-/// Appends `INSERT INTO events … VALUES …` for `events` to `$qb`.
+/// Opens the rows of an `INSERT` written only if the statement's CTE
+/// `guard` returned a row (`guard` `None`: written unconditionally): the
+/// `VALUES` list that follows becomes `SELECT * FROM (VALUES …) AS v WHERE
+/// EXISTS (SELECT 1 FROM guard)`, closed by [`close_guard`].
+pub(crate) fn open_guard<DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<'_, DB>,
+    guard: Option<&str>,
+) {
+    if guard.is_some() {
+        qb.push("SELECT * FROM (");
+    }
+}
+
+/// Closes what [`open_guard`] opened.
+pub(crate) fn close_guard<DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<'_, DB>,
+    guard: Option<&str>,
+) {
+    if let Some(guard) = guard {
+        qb.push(") AS v WHERE EXISTS (SELECT 1 FROM ")
+            .push(guard)
+            .push(")");
+    }
+}
+
+/// Appends `INSERT INTO events … VALUES …` for `events` to `$qb` (rows
+/// guarded as [`open_guard`] says, when a guard is given).
 macro_rules! push_events_insert {
     ($qb:expr, $events:expr, $bodies:expr) => {
+        $crate::sql::push_events_insert!($qb, $events, $bodies, None)
+    };
+    ($qb:expr, $events:expr, $bodies:expr, $guard:expr) => {
         $qb.push("INSERT INTO events (time, event, account_id, sp_id, idp_id, body) ");
+        $crate::sql::open_guard(&mut $qb, $guard);
         $qb.push_values($events.iter().zip($bodies), |mut b, (e, body)| {
             b.push_bind(e.time)
                 .push_bind(&e.event)
@@ -137,6 +167,7 @@ macro_rules! push_events_insert {
                 .push_bind(&e.idp_id)
                 .push_bind(body);
         });
+        $crate::sql::close_guard(&mut $qb, $guard);
     };
 }
 pub(crate) use push_events_insert;

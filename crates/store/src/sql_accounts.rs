@@ -14,6 +14,20 @@ macro_rules! upsert_account {
     };
 }
 
+/// [`crate::AccountStore::connect`]'s one statement: [`upsert_account!`]
+/// only for a new account, or an active one whose preferences are the
+/// defaults (nothing blocked, no sub override: it refuses no IdP); any
+/// other makes the update's WHERE false and returns no row.
+macro_rules! connect_upsert {
+    () => {
+        concat!(
+            $crate::sql_accounts::upsert_account!(),
+            " WHERE accounts.active AND accounts.prefs = excluded.prefs RETURNING *"
+        )
+    };
+}
+pub(crate) use connect_upsert;
+
 /// What a backend's `upsert_here` or `get_here` hook gave: `Some` the
 /// account as stored, if the statement wrote (or found) it; `None` when it
 /// did not run on the calling thread, and the statement goes through sqlx.
@@ -27,10 +41,14 @@ macro_rules! select_account {
 }
 
 /// Implements [`crate::AccountStore`] for a store with a `pool` field, a
-/// `hot` one ([`crate::hot_pool`]) for the statements of every login, and
+/// `hot` one ([`crate::hot_pool`]) for the statements of every login,
 /// `upsert_here` and `get_here` methods that run a login's statements
 /// without a round trip where the backend can (SQLite: [`crate::sqlite`]'s
-/// `inline`).
+/// `inline`), and an async `connect_storing` method that records a
+/// connection of the one-statement case with its events where the backend
+/// can (PostgreSQL: [`crate::postgres`]'s `events_write`): `Some` the
+/// account as stored, or `None` (not that case, nothing written), or
+/// `None` outright where it cannot.
 macro_rules! sql_accounts {
     ($store:ty) => {
         impl $store {
@@ -98,19 +116,33 @@ macro_rules! sql_accounts {
                 idp_id: &str,
                 now_millis: i64,
             ) -> $crate::StoreResult<$crate::Connection> {
-                // A new account, or an active one whose preferences are the
-                // defaults (nothing blocked, no sub override: it refuses no
-                // IdP), is recorded in this one statement; any other makes
-                // the update's WHERE false, returns no row, and goes through
-                // the checked path, which leaves a refusing account untouched.
-                let sql = concat!(
-                    $crate::sql_accounts::upsert_account!(),
-                    " WHERE accounts.active AND accounts.prefs = excluded.prefs RETURNING *"
-                );
+                // Most logins are recorded in this one statement; the others
+                // go through the checked path, which leaves a refusing
+                // account untouched.
+                let sql = $crate::sql_accounts::connect_upsert!();
                 match self.upsert_account(sql, id, idp_id, now_millis).await? {
                     Some(account) => Ok($crate::Connection::Recorded(account)),
                     None => $crate::connect_checked(self, id, idp_id, now_millis).await,
                 }
+            }
+
+            async fn connect_with_events(
+                &self,
+                id: &str,
+                idp_id: &str,
+                now_millis: i64,
+                events: &[relais_core::event::BusinessEvent],
+            ) -> $crate::StoreResult<$crate::ConnectionWithEvents> {
+                let (connection, events_stored) =
+                    match self.connect_storing(id, idp_id, now_millis, events).await {
+                        Some(stored) => match stored? {
+                            Some(account) => ($crate::Connection::Recorded(account), true),
+                            // Not the one-statement case: nothing written.
+                            None => ($crate::connect_checked(self, id, idp_id, now_millis).await?, false),
+                        },
+                        None => (self.connect(id, idp_id, now_millis).await?, false),
+                    };
+                Ok($crate::ConnectionWithEvents { connection, events_stored })
             }
 
             async fn save_account(&self, a: &$crate::Account) -> $crate::StoreResult<()> {

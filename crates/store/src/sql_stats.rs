@@ -11,7 +11,11 @@
 /// has some).
 macro_rules! push_daily_upsert {
     ($qb:expr, $delta:expr) => {
+        $crate::sql_stats::push_daily_upsert!($qb, $delta, None)
+    };
+    ($qb:expr, $delta:expr, $guard:expr) => {
         $qb.push("INSERT INTO stats_daily (day, platform, sp_id, idp_id, connections) ");
+        $crate::sql::open_guard(&mut $qb, $guard);
         $qb.push_values($delta.daily.iter(), |mut b, (k, n)| {
             b.push_bind(&k.day)
                 .push_bind(k.platform.as_str())
@@ -19,6 +23,7 @@ macro_rules! push_daily_upsert {
                 .push_bind(&k.idp_id)
                 .push_bind(i64::try_from(*n).unwrap_or(i64::MAX));
         });
+        $crate::sql::close_guard(&mut $qb, $guard);
         $qb.push(" ON CONFLICT (day, platform, sp_id, idp_id) DO UPDATE SET connections = stats_daily.connections + excluded.connections");
     };
 }
@@ -27,10 +32,15 @@ pub(crate) use push_daily_upsert;
 /// Appends the upsert of [`monthly_connections`] to `$qb` (not empty).
 macro_rules! push_monthly_upsert {
     ($qb:expr, $monthly:expr) => {
+        $crate::sql_stats::push_monthly_upsert!($qb, $monthly, None)
+    };
+    ($qb:expr, $monthly:expr, $guard:expr) => {
         $qb.push("INSERT INTO stats_monthly_keys (month, platform, sp_id, idp_id, connections) ");
+        $crate::sql::open_guard(&mut $qb, $guard);
         $qb.push_values($monthly.iter(), |mut b, ((m, p, sp, idp), n)| {
             b.push_bind(*m).push_bind(*p).push_bind(*sp).push_bind(*idp).push_bind(*n);
         });
+        $crate::sql::close_guard(&mut $qb, $guard);
         $qb.push(" ON CONFLICT (month, platform, sp_id, idp_id) DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections");
     };
 }
@@ -41,10 +51,15 @@ pub(crate) use push_monthly_upsert;
 /// the rows written are the month's new users.
 macro_rules! push_month_users_insert {
     ($qb:expr, $month:expr, $accounts:expr) => {
+        $crate::sql_stats::push_month_users_insert!($qb, $month, $accounts, None)
+    };
+    ($qb:expr, $month:expr, $accounts:expr, $guard:expr) => {
         $qb.push("INSERT INTO stats_month_users (month, account_id) ");
+        $crate::sql::open_guard(&mut $qb, $guard);
         $qb.push_values($accounts.iter(), |mut b, a| {
             b.push_bind($month).push_bind(*a);
         });
+        $crate::sql::close_guard(&mut $qb, $guard);
         $qb.push(" ON CONFLICT DO NOTHING");
     };
 }
@@ -54,10 +69,15 @@ pub(crate) use push_month_users_insert;
 /// that month) to `$qb`; the rows written are the first-time users.
 macro_rules! push_first_users_insert {
     ($qb:expr, $month:expr, $accounts:expr) => {
+        $crate::sql_stats::push_first_users_insert!($qb, $month, $accounts, None)
+    };
+    ($qb:expr, $month:expr, $accounts:expr, $guard:expr) => {
         $qb.push("INSERT INTO stats_users (account_id, first_month) ");
+        $crate::sql::open_guard(&mut $qb, $guard);
         $qb.push_values($accounts.iter(), |mut b, a| {
             b.push_bind(*a).push_bind($month);
         });
+        $crate::sql::close_guard(&mut $qb, $guard);
         $qb.push(" ON CONFLICT DO NOTHING");
     };
 }

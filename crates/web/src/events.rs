@@ -118,15 +118,7 @@ impl EventSink {
     /// of them for the stream.
     pub async fn record(&self, events: Vec<BusinessEvent>) {
         if !self.store_before_answer {
-            for e in events {
-                let durable = e.durable;
-                if durable {
-                    let _ = self.tx.send(Msg::Event(e, true)).await;
-                } else {
-                    self.emit(e);
-                }
-            }
-            return;
+            return self.forward(events, false).await;
         }
         let durable: Vec<BusinessEvent> = events.iter().filter(|e| e.durable).cloned().collect();
         let stored = if durable.is_empty() {
@@ -135,6 +127,19 @@ impl EventSink {
             let (ack, done) = oneshot::channel();
             self.commits.send((durable, ack)).await.is_ok() && done.await.unwrap_or(false)
         };
+        self.forward(events, stored).await;
+    }
+
+    /// Queues for the stream events the durable store already holds (a
+    /// login's `FC_VERIFIED`, stored with its connection:
+    /// `AccountStore::connect_with_events`).
+    pub async fn already_stored(&self, events: Vec<BusinessEvent>) {
+        self.forward(events, true).await;
+    }
+
+    /// Queues `events` for the stream; the durable ones to be stored by the
+    /// writer too, unless `stored`.
+    async fn forward(&self, events: Vec<BusinessEvent>, stored: bool) {
         for e in events {
             let pending = !stored && e.durable;
             if e.durable {

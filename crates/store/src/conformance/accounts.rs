@@ -1,10 +1,13 @@
 //! The account store's part of the conformance suite: connections,
-//! preferences, retention, and `connect`'s one-statement path and refusals.
+//! preferences, retention, `connect`'s one-statement path and refusals,
+//! and a login's connection stored with its events.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::records::Account;
-use crate::{AccountStore, Connection};
+use crate::{AccountStore, Connection, EventStore, StatsStore};
+use relais_core::event::{BusinessEvent, EventKind};
+use relais_core::ErrorCode;
 
 pub async fn accounts<S: AccountStore>(s: &S) {
     assert_eq!(s.get_account("h1").await.unwrap(), None);
@@ -46,7 +49,6 @@ pub async fn accounts<S: AccountStore>(s: &S) {
 /// `connect`: one statement for the common case, the refusals of the
 /// domain for the others, and a refusing account left as it was.
 async fn connect<S: AccountStore>(s: &S) {
-    use relais_core::ErrorCode;
     let recorded = |c: Connection| match c {
         Connection::Recorded(a) => a,
         Connection::Refused(code) => panic!("refused: {code:?}"),
@@ -88,4 +90,91 @@ async fn connect<S: AccountStore>(s: &S) {
         Connection::Refused(ErrorCode::AccountDisabled)
     );
     assert_eq!(s.get_account("c1").await.unwrap(), Some(off));
+}
+
+/// `connect_with_events`: a login's connection and its `FC_VERIFIED`
+/// event, stored together by a backend that can (or left to the caller),
+/// never an event for a connection that is not recorded here. Answers
+/// whether the backend stored a new account's events with its connection,
+/// for the backend's own test to pin. Runs after [`crate::conformance::stats`]
+/// (its own month: January 2027).
+pub async fn connect_with_events<S: AccountStore + EventStore + StatsStore>(s: &S) -> bool {
+    // Noon in Paris, 5 January 2027.
+    let t = 1_793_530_800_000 + 65 * 86_400_000;
+    let verified = |account: &str| {
+        let mut e = BusinessEvent::new(EventKind::FcVerified, t);
+        e.account_id = Some(account.into());
+        e.sp_id = Some("mairie".into());
+        e.idp_id = Some("ameli".into());
+        e.sp_acr = Some("eidas1".into());
+        e
+    };
+    let january = || async {
+        s.stats_months("2027-01", "2027-01")
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| (m.connections, m.users, m.new_users))
+            .collect::<Vec<_>>()
+    };
+    let count = || async { s.count_events("FC_VERIFIED").await.unwrap() };
+    let before = count().await;
+
+    // A new account: recorded, and its event with it or not at all.
+    let first = s
+        .connect_with_events("w1", "ameli", t, &[verified("e-w1")])
+        .await
+        .unwrap();
+    let Connection::Recorded(a) = first.connection else {
+        panic!("a new account is refused: {first:?}")
+    };
+    assert_eq!(
+        (a.created_at, a.last_connection, a.last_idp.as_str()),
+        (t, t, "ameli")
+    );
+    let stored = first.events_stored;
+    let n = u64::from(stored);
+    assert_eq!(count().await, before + n);
+    // The same account again, a second connection, not a new user.
+    let again = s
+        .connect_with_events("w1", "laposte", t + 1, &[verified("e-w1")])
+        .await
+        .unwrap();
+    assert_eq!(again.events_stored, stored, "{again:?}");
+    assert!(matches!(again.connection, Connection::Recorded(ref a) if a.last_idp == "laposte"));
+    assert_eq!(count().await, before + 2 * n);
+    let expected = if stored { vec![(2, 1, 1)] } else { vec![] };
+    assert_eq!(january().await, expected);
+
+    // Preferences that refuse nothing: recorded by the checked path, the
+    // events left to the caller.
+    let mut prefs = s.get_account("w1").await.unwrap().unwrap();
+    prefs.known_idps = vec!["ameli".into()];
+    s.save_account(&prefs).await.unwrap();
+    let checked = s
+        .connect_with_events("w1", "ameli", t + 2, &[verified("e-w1")])
+        .await
+        .unwrap();
+    assert!(!checked.events_stored, "{checked:?}");
+    assert!(
+        matches!(checked.connection, Connection::Recorded(ref a) if a.last_connection == t + 2)
+    );
+    assert_eq!(count().await, before + 2 * n);
+
+    // A refusing account: untouched, and no event.
+    let mut off = s.get_account("w1").await.unwrap().unwrap();
+    off.active = false;
+    s.save_account(&off).await.unwrap();
+    let refused = s
+        .connect_with_events("w1", "ameli", t + 3, &[verified("e-w1")])
+        .await
+        .unwrap();
+    assert_eq!(
+        (refused.connection, refused.events_stored),
+        (Connection::Refused(ErrorCode::AccountDisabled), false)
+    );
+    assert_eq!(s.get_account("w1").await.unwrap(), Some(off));
+    assert_eq!(count().await, before + 2 * n);
+    assert_eq!(january().await, expected);
+    stored
 }

@@ -29,6 +29,47 @@ impl PgStore {
         None
     }
 
+    /// A connection of [`AccountStore::connect`](crate::AccountStore::connect)'s
+    /// one-statement case, with its events and their rollup, in that
+    /// statement ([`super::events_write::connection_with_events`]).
+    async fn connect_storing(
+        &self,
+        id: &str,
+        idp_id: &str,
+        now_millis: i64,
+        events: &[relais_core::event::BusinessEvent],
+    ) -> crate::sql_accounts::RanHere {
+        Some(
+            self.connection_with_events(id, idp_id, now_millis, events)
+                .await,
+        )
+    }
+
+    async fn connection_with_events(
+        &self,
+        id: &str,
+        idp_id: &str,
+        now_millis: i64,
+        events: &[relais_core::event::BusinessEvent],
+    ) -> crate::StoreResult<Option<crate::Account>> {
+        let bodies = crate::sql::event_bodies(events)?;
+        let delta = relais_core::stats::delta(events);
+        let mut qb = super::events_write::connection_with_events(
+            id, idp_id, now_millis, events, &bodies, &delta,
+        )?;
+        let mut conn = self.hot.acquire().await.map_err(unavailable)?;
+        // A login's statement has the same text every time: kept prepared.
+        let rows: Result<Vec<crate::rows::AccountRow>, _> = qb
+            .build_query_as()
+            .fetch_all(conn.get().map_err(unavailable)?)
+            .await;
+        let rows = conn.finish(rows).map_err(unavailable)?;
+        rows.into_iter()
+            .next()
+            .map(crate::rows::AccountRow::into_account)
+            .transpose()
+    }
+
     /// Events and their rollup in one statement
     /// ([`super::events_write`]).
     async fn write_events(

@@ -12,9 +12,11 @@
 //! so two nodes committing at once take their row locks in the same order.
 
 use crate::sql_stats::{monthly_connections, users_by_month, MONTHLY_TOTALS_UPSERT};
+use crate::{StoreError, StoreResult};
 use relais_core::event::BusinessEvent;
 use relais_core::stats::StatsDelta;
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::postgres::PgArguments;
+use sqlx::{Arguments, Postgres, QueryBuilder};
 
 /// `WITH ev AS (INSERT INTO events …), … SELECT 1`.
 pub(super) fn events_with_rollup<'a>(
@@ -22,33 +24,93 @@ pub(super) fn events_with_rollup<'a>(
     bodies: &'a [String],
     delta: &'a StatsDelta,
 ) -> QueryBuilder<'a, Postgres> {
-    let mut qb = QueryBuilder::new("WITH ev AS (");
-    crate::sql::push_events_insert!(qb, events, bodies);
+    let mut qb = QueryBuilder::new("WITH ");
+    push_events_and_rollup(&mut qb, events, bodies, delta, None);
+    qb.push(" SELECT 1");
+    qb
+}
+
+/// A login's connection and its `FC_VERIFIED` event in one statement:
+/// `WITH acc AS (upsert … RETURNING *), ev AS (…), … SELECT * FROM acc`.
+/// The upsert is [`AccountStore::connect`](crate::AccountStore::connect)'s
+/// one-statement case (a new account, or an active one with default
+/// preferences); every other `INSERT` writes its rows only if `acc`
+/// returned one, so an account that took the checked path gets neither
+/// its event nor its statistics here.
+pub(super) fn connection_with_events<'a>(
+    id: &'a str,
+    idp_id: &'a str,
+    now_millis: i64,
+    events: &'a [BusinessEvent],
+    bodies: &'a [String],
+    delta: &'a StatsDelta,
+) -> StoreResult<QueryBuilder<'a, Postgres>> {
+    // The upsert's text is the one `connect` sends, with its arguments
+    // $1 to $4; the builder numbers the rest from $5.
+    let mut upsert = PgArguments::default();
+    upsert.add(id).map_err(bind_error)?;
+    upsert.add(now_millis).map_err(bind_error)?;
+    upsert.add(idp_id).map_err(bind_error)?;
+    upsert
+        .add(crate::records::DEFAULT_PREFS_JSON)
+        .map_err(bind_error)?;
+    let mut qb = QueryBuilder::with_arguments(
+        concat!(
+            "WITH acc AS (",
+            crate::sql_accounts::connect_upsert!(),
+            "), "
+        ),
+        upsert,
+    );
+    push_events_and_rollup(&mut qb, events, bodies, delta, Some("acc"));
+    qb.push(" SELECT * FROM acc");
+    Ok(qb)
+}
+
+fn bind_error(e: sqlx::error::BoxDynError) -> StoreError {
+    StoreError::Corrupt(format!("binding an account's connection: {e}"))
+}
+
+/// `ev AS (INSERT INTO events …), daily AS (…), …`: the events and the
+/// statistics they count, as a statement's CTEs; with `guard`, each writes
+/// its rows only if that CTE returned a row ([`crate::sql::open_guard`]).
+fn push_events_and_rollup<'a>(
+    qb: &mut QueryBuilder<'a, Postgres>,
+    events: &'a [BusinessEvent],
+    bodies: &'a [String],
+    delta: &'a StatsDelta,
+    guard: Option<&'a str>,
+) {
+    qb.push("ev AS (");
+    crate::sql::push_events_insert!(*qb, events, bodies, guard);
     qb.push(")");
     if !delta.daily.is_empty() {
         qb.push(", daily AS (");
-        crate::sql_stats::push_daily_upsert!(qb, delta);
+        crate::sql_stats::push_daily_upsert!(*qb, delta, guard);
         qb.push(")");
     }
     let monthly = monthly_connections(delta);
     if !monthly.is_empty() {
         qb.push(", monthly AS (");
-        crate::sql_stats::push_monthly_upsert!(qb, monthly);
+        crate::sql_stats::push_monthly_upsert!(*qb, monthly, guard);
         qb.push(")");
     }
     for (i, (month, accounts)) in users_by_month(delta).into_iter().enumerate() {
         qb.push(format!(", users{i} AS ("));
-        crate::sql_stats::push_month_users_insert!(qb, month, accounts);
+        crate::sql_stats::push_month_users_insert!(*qb, month, accounts, guard);
         qb.push(format!(" RETURNING 1), new{i} AS ("));
-        crate::sql_stats::push_first_users_insert!(qb, month, accounts);
+        crate::sql_stats::push_first_users_insert!(*qb, month, accounts, guard);
         qb.push(format!(" RETURNING 1), month{i} AS (INSERT INTO stats_monthly (month, users, new_users) SELECT "));
         qb.push_bind(month);
         qb.push(format!(
             ", (SELECT count(*) FROM users{i}), (SELECT count(*) FROM new{i})"
         ));
+        if let Some(guard) = guard {
+            qb.push(" WHERE EXISTS (SELECT 1 FROM ")
+                .push(guard)
+                .push(")");
+        }
         qb.push(MONTHLY_TOTALS_UPSERT);
         qb.push(")");
     }
-    qb.push(" SELECT 1");
-    qb
 }

@@ -162,6 +162,10 @@ mod tests {
         conformance::accounts::accounts(&s).await;
         conformance::events(&s).await;
         conformance::stats(&s).await;
+        assert!(
+            conformance::accounts::connect_with_events(&s).await,
+            "PostgreSQL stores a login's connection and its events in one statement"
+        );
         conformance::keys(&s).await;
         conformance::ephemeral_concurrent_take(Arc::new(s)).await;
     }

@@ -94,6 +94,18 @@ impl SqliteStore {
         self.inline.as_ref()?.get(sql, id)
     }
 
+    /// SQLite stores a login's events with the group commit, apart from
+    /// its connection, which runs on the calling thread.
+    async fn connect_storing(
+        &self,
+        _id: &str,
+        _idp_id: &str,
+        _now_millis: i64,
+        _events: &[relais_core::event::BusinessEvent],
+    ) -> crate::sql_accounts::RanHere {
+        None
+    }
+
     pub async fn close(&self) {
         if let Some(inline) = &self.inline {
             inline.close();
@@ -132,6 +144,10 @@ mod tests {
         conformance::accounts::accounts(&s).await;
         conformance::events(&s).await;
         conformance::stats(&s).await;
+        assert!(
+            !conformance::accounts::connect_with_events(&s).await,
+            "SQLite stores a login's events with the group commit"
+        );
         conformance::keys(&s).await;
         conformance::ephemeral_concurrent_take(Arc::new(s)).await;
     }

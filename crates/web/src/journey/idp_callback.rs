@@ -7,11 +7,13 @@
 //! (anti-fixation) and keep the verified login for the consent step. Any
 //! failure shows an error page, stores nothing, and leaves an event saying why.
 
+use super::session_label;
 use crate::compact;
 use crate::error::PageError;
 use crate::extract::PageQuery;
 use crate::flow::{
-    interaction_path, ready_marker_key, IdpAttempt, Interaction, InteractionStep, VerifiedLogin,
+    interaction_path, ready_marker_key, BrowserSession, IdpAttempt, Interaction, InteractionStep,
+    VerifiedLogin,
 };
 use crate::flow_batch::RecordWrites;
 use crate::state::AppState;
@@ -19,7 +21,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::civil_register::OutagePolicy;
-use relais_core::event::EventKind;
+use relais_core::event::{BusinessEvent, EventKind};
 use relais_core::partner::IdentityProvider;
 use relais_core::pivot::PivotIdentity;
 use relais_core::subject::IdentityHash;
@@ -122,17 +124,29 @@ pub async fn callback(
                 .with_back(back.clone())
         })?;
 
-    let login = match verify_login(
-        &app,
-        &headers,
-        &session,
-        &interaction,
-        &idp,
-        &attempt,
-        &code,
-    )
-    .await
-    {
+    // Anti-fixation: the authenticated session gets a new id.
+    let rotated_id = app.random.token(32);
+    let verified = async {
+        let login = verify_login(
+            &app,
+            &headers,
+            &session,
+            &interaction,
+            &idp,
+            &attempt,
+            &code,
+        );
+        let connected = connect_account(
+            &app,
+            &headers,
+            &session,
+            &rotated_id,
+            &interaction,
+            login.await?,
+        );
+        connected.await
+    };
+    let (login, connection) = match verified.await {
         Ok(l) => l,
         Err((code, reason)) => {
             app.emit_refusal(&headers, &session, &interaction, &idp.id, code, &reason);
@@ -140,13 +154,12 @@ pub async fn callback(
         }
     };
 
-    // Anti-fixation: the authenticated session gets a new id.
     let mut writes = RecordWrites::new();
     writes.delete(crate::flow::session_record_key(&session.id));
     // The session gets the login (and with it SSO) only when a code is
     // issued at consent: a flow abandoned before that opens nothing.
     let mut rotated = session.clone();
-    rotated.id = app.random.token(32);
+    rotated.id = rotated_id;
     app.write_session(&mut writes, &mut rotated)?;
     interaction.session_id = rotated.id.clone();
     interaction.login = Some(login);
@@ -159,14 +172,10 @@ pub async fn callback(
         app.settings.session_ttl_secs,
     )?;
     app.write_records(&writes).await?;
-    app.events
-        .record(vec![app.login_event(
-            EventKind::FcVerified,
-            &headers,
-            Some(&rotated),
-            Some(&interaction),
-        )])
-        .await;
+    match connection {
+        Connected::WithEvent(verified) => app.events.already_stored(vec![verified]).await,
+        Connected::EventToRecord(verified) => app.events.record(vec![verified]).await,
+    }
 
     let mut resp = Redirect::to(
         &app.settings
@@ -288,24 +297,6 @@ async fn verify_login(
         None => identity,
     };
     let identity_hash = IdentityHash::of(&identity);
-
-    let account = match app
-        .stores
-        .accounts
-        .connect(identity_hash.as_str(), &idp.id, now)
-        .await
-        .map_err(|e| (ErrorCode::StorageUnavailable, e.to_string()))?
-    {
-        Connection::Recorded(account) => account,
-        Connection::Refused(ErrorCode::IdpBlockedByUser) => {
-            app.events.emit(ev(EventKind::FcIdpBlacklisted));
-            return Err((
-                ErrorCode::IdpBlockedByUser,
-                "IdP blocked by the citizen".into(),
-            ));
-        }
-        Connection::Refused(code) => return Err((code, "account disabled".into())),
-    };
     let amr = id_token
         .amr
         .clone()
@@ -320,6 +311,73 @@ async fn verify_login(
         amr,
         auth_time: now / 1000,
         idp_id_token: id_token.raw,
-        sub_overrides: account.sub_overrides,
+        // Read with the account ([`connect_account`]).
+        sub_overrides: Default::default(),
     })
+}
+
+/// A login's `FC_VERIFIED` event, and whether it is stored yet.
+enum Connected {
+    /// Stored with the account's connection.
+    WithEvent(BusinessEvent),
+    /// Stored as any other durable event, after the step's records.
+    EventToRecord(BusinessEvent),
+}
+
+/// Checks the account and records its connection, with the login's
+/// `FC_VERIFIED` event where the store can take both in one statement
+/// ([`relais_store::AccountStore::connect_with_events`]): an account that
+/// refuses this login (disabled, or the IdP blocked by the citizen) stops
+/// it here, untouched, and counts no connection.
+async fn connect_account(
+    app: &AppState,
+    headers: &HeaderMap,
+    session: &BrowserSession,
+    rotated_id: &str,
+    interaction: &Interaction,
+    mut login: VerifiedLogin,
+) -> Result<(VerifiedLogin, Connected), Refusal> {
+    let mut verified = app.login_event(
+        EventKind::FcVerified,
+        headers,
+        Some(session),
+        Some(interaction),
+    );
+    verified.session = Some(session_label(rotated_id));
+    app.with_login(&mut verified, &login);
+    let connected = app
+        .stores
+        .accounts
+        .connect_with_events(
+            login.identity_hash.as_str(),
+            &login.idp_id,
+            app.clock.now_millis(),
+            std::slice::from_ref(&verified),
+        )
+        .await
+        .map_err(|e| (ErrorCode::StorageUnavailable, e.to_string()))?;
+    match connected.connection {
+        Connection::Recorded(account) => login.sub_overrides = account.sub_overrides,
+        Connection::Refused(ErrorCode::IdpBlockedByUser) => {
+            let mut e = app.login_event(
+                EventKind::FcIdpBlacklisted,
+                headers,
+                Some(session),
+                Some(interaction),
+            );
+            e.idp_id = Some(login.idp_id.clone());
+            app.events.emit(e);
+            return Err((
+                ErrorCode::IdpBlockedByUser,
+                "IdP blocked by the citizen".into(),
+            ));
+        }
+        Connection::Refused(code) => return Err((code, "account disabled".into())),
+    }
+    let event = if connected.events_stored {
+        Connected::WithEvent(verified)
+    } else {
+        Connected::EventToRecord(verified)
+    };
+    Ok((login, event))
 }

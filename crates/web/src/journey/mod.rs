@@ -17,7 +17,7 @@ pub mod service_auth;
 pub mod token;
 pub mod userinfo;
 
-use crate::flow::{BrowserSession, Interaction};
+use crate::flow::{BrowserSession, Interaction, VerifiedLogin};
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use relais_core::event::{BusinessEvent, EventKind};
@@ -76,7 +76,7 @@ impl AppState {
         let mut e = self.event(kind);
         e.ip = client_ip(headers);
         if let Some(s) = session {
-            e.session = Some(s.id.chars().take(8).collect());
+            e.session = Some(session_label(&s.id));
             e.browsing_session = Some(s.browsing_session.clone());
         }
         if let Some(i) = interaction {
@@ -89,12 +89,23 @@ impl AppState {
             e.sp_acr = Some(i.request.acr.as_str().to_owned());
             e.scopes = Some(i.request.scopes.to_oauth_string());
             if let Some(l) = &i.login {
-                e.account_id = Some(self.event_account_id(l.identity_hash.as_str()));
-                e.idp_id = Some(l.idp_id.clone());
-                e.idp_acr = Some(l.idp_acr.as_str().to_owned());
-                e.idp_sub = Some(l.idp_sub.clone());
+                self.with_login(&mut e, l);
             }
         }
         e
     }
+
+    /// Names in `e` the account and the IdP of `login`.
+    pub fn with_login(&self, e: &mut BusinessEvent, login: &VerifiedLogin) {
+        e.account_id = Some(self.event_account_id(login.identity_hash.as_str()));
+        e.idp_id = Some(login.idp_id.clone());
+        e.idp_acr = Some(login.idp_acr.as_str().to_owned());
+        e.idp_sub = Some(login.idp_sub.clone());
+    }
+}
+
+/// How events name a session: the start of its id, enough to follow one
+/// session through the stream without handing out the cookie's value.
+pub fn session_label(session_id: &str) -> String {
+    session_id.chars().take(8).collect()
 }
