@@ -44,11 +44,12 @@ macro_rules! select_account {
 /// `hot` one ([`crate::hot_pool`]) for the statements of every login,
 /// `upsert_here` and `get_here` methods that run a login's statements
 /// without a round trip where the backend can (SQLite: [`crate::sqlite`]'s
-/// `inline`), and an async `connect_storing` method that records a
-/// connection of the one-statement case with its events where the backend
-/// can (PostgreSQL: [`crate::postgres`]'s `events_write`): `Some` the
-/// account as stored, or `None` (not that case, nothing written), or
-/// `None` outright where it cannot.
+/// `inline`), and an async `connect_storing` method for
+/// [`crate::AccountStore::connect_with_events`]: `None` where the backend
+/// stores events apart (SQLite); else the one-statement connection run
+/// with its events (PostgreSQL: [`crate::postgres`]'s `events_write`),
+/// answering the account as stored, or no account when it is not of the
+/// one-statement case (nothing written).
 macro_rules! sql_accounts {
     ($store:ty) => {
         impl $store {

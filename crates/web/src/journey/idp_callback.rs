@@ -3,9 +3,11 @@
 //! The `state` is taken (single use) and must belong to this browser. An IdP
 //! error returns to the chooser with a banner. Otherwise: exchange the code,
 //! verify the ID token, fetch userinfo, check the returned level and the
-//! pivot identity, check the account, then rotate the session id
-//! (anti-fixation) and keep the verified login for the consent step. Any
-//! failure shows an error page, stores nothing, and leaves an event saying why.
+//! pivot identity, check the account and record its connection (with the
+//! login's `FC_VERIFIED`, in one statement on PostgreSQL), then rotate the
+//! session id (anti-fixation) and keep the verified login for the consent
+//! step. Any failure shows an error page, stores nothing, and leaves an
+//! event saying why.
 
 use super::session_label;
 use crate::compact;
@@ -124,29 +126,27 @@ pub async fn callback(
                 .with_back(back.clone())
         })?;
 
-    // Anti-fixation: the authenticated session gets a new id.
+    // Anti-fixation: the authenticated session gets a new id, drawn now
+    // because the login's FC_VERIFIED event, stored with the account's
+    // connection, names it.
     let rotated_id = app.random.token(32);
-    let verified = async {
-        let login = verify_login(
-            &app,
-            &headers,
-            &session,
-            &interaction,
-            &idp,
-            &attempt,
-            &code,
-        );
-        let connected = connect_account(
-            &app,
-            &headers,
-            &session,
-            &rotated_id,
-            &interaction,
-            login.await?,
-        );
-        connected.await
+    let verified = match verify_login(
+        &app,
+        &headers,
+        &session,
+        &interaction,
+        &idp,
+        &attempt,
+        &code,
+    )
+    .await
+    {
+        Ok(login) => {
+            connect_account(&app, &headers, &session, &rotated_id, &interaction, login).await
+        }
+        Err(refusal) => Err(refusal),
     };
-    let (login, connection) = match verified.await {
+    let (login, connection) = match verified {
         Ok(l) => l,
         Err((code, reason)) => {
             app.emit_refusal(&headers, &session, &interaction, &idp.id, code, &reason);
