@@ -300,6 +300,23 @@ async fn a_login_hops_across_three_nodes() {
     // IdP callback on B
     let cb = b.get(&c.on(1, back.location.as_deref().unwrap())).await;
     assert_eq!(cb.status, 303, "{}", cb.body);
+    // Its FC_VERIFIED, stored with the account's connection in one
+    // statement, still reaches B's event stream, which counts the logins.
+    let login_counted = "relais_logins_total{sp=\"sp-a\",idp=\"impots\",platform=\"standard\"} 1";
+    let mut metrics = String::new();
+    for _ in 0..40 {
+        metrics = reqwest::get(c.on(1, "/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains(login_counted) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(metrics.contains(login_counted), "{metrics}");
     // consent on C
     let consent = b.get(&c.on(2, cb.location.as_deref().unwrap())).await;
     assert_eq!(consent.status, 200);

@@ -146,7 +146,7 @@ pub async fn callback(
         }
         Err(refusal) => Err(refusal),
     };
-    let (login, connection) = match verified {
+    let (login, unrecorded) = match verified {
         Ok(l) => l,
         Err((code, reason)) => {
             app.emit_refusal(&headers, &session, &interaction, &idp.id, code, &reason);
@@ -172,9 +172,8 @@ pub async fn callback(
         app.settings.session_ttl_secs,
     )?;
     app.write_records(&writes).await?;
-    match connection {
-        Connected::WithEvent(verified) => app.events.already_stored(vec![verified]).await,
-        Connected::EventToRecord(verified) => app.events.record(vec![verified]).await,
+    if let Some(verified) = unrecorded {
+        app.events.record(vec![verified]).await;
     }
 
     let mut resp = Redirect::to(
@@ -316,19 +315,15 @@ async fn verify_login(
     })
 }
 
-/// A login's `FC_VERIFIED` event, and whether it is stored yet.
-enum Connected {
-    /// Stored with the account's connection.
-    WithEvent(BusinessEvent),
-    /// Stored as any other durable event, after the step's records.
-    EventToRecord(BusinessEvent),
-}
-
 /// Checks the account and records its connection, with the login's
 /// `FC_VERIFIED` event where the store can take both in one statement
 /// ([`relais_store::AccountStore::connect_with_events`]): an account that
 /// refuses this login (disabled, or the IdP blocked by the citizen) stops
-/// it here, untouched, and counts no connection.
+/// it here, untouched, and counts no connection. Answers the login, and
+/// its event when it is still to be recorded (after the step's records,
+/// as any other); one stored with the connection goes to the event stream
+/// at once, so the stream holds every stored event even if the step fails
+/// after this.
 async fn connect_account(
     app: &AppState,
     headers: &HeaderMap,
@@ -336,7 +331,7 @@ async fn connect_account(
     rotated_id: &str,
     interaction: &Interaction,
     mut login: VerifiedLogin,
-) -> Result<(VerifiedLogin, Connected), Refusal> {
+) -> Result<(VerifiedLogin, Option<BusinessEvent>), Refusal> {
     let mut verified = app.login_event(
         EventKind::FcVerified,
         headers,
@@ -374,10 +369,9 @@ async fn connect_account(
         }
         Connection::Refused(code) => return Err((code, "account disabled".into())),
     }
-    let event = if connected.events_stored {
-        Connected::WithEvent(verified)
-    } else {
-        Connected::EventToRecord(verified)
-    };
-    Ok((login, event))
+    if connected.events_stored {
+        app.events.already_stored(vec![verified]).await;
+        return Ok((login, None));
+    }
+    Ok((login, Some(verified)))
 }
