@@ -144,10 +144,20 @@ pub(crate) fn close_guard<DB: sqlx::Database>(
     guard: Option<&str>,
 ) {
     if let Some(guard) = guard {
-        qb.push(") AS v WHERE EXISTS (SELECT 1 FROM ")
-            .push(guard)
-            .push(")");
+        qb.push(") AS v");
+        push_guard_condition(qb, guard);
     }
+}
+
+/// ` WHERE EXISTS (SELECT 1 FROM guard)`: the condition of a row written
+/// only if the statement's CTE `guard` returned one.
+pub(crate) fn push_guard_condition<DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<'_, DB>,
+    guard: &str,
+) {
+    qb.push(" WHERE EXISTS (SELECT 1 FROM ")
+        .push(guard)
+        .push(")");
 }
 
 /// Appends `INSERT INTO events … VALUES …` for `events` to `$qb` (rows

@@ -10,6 +10,12 @@
 //! NOTHING`, as `rows_affected` does on the transaction's path. The rows
 //! are written in key order, and every node runs the same statement shape,
 //! so two nodes committing at once take their row locks in the same order.
+//!
+//! A login's `FC_VERIFIED` goes in the statement that records its
+//! connection ([`connection_with_events`]): the account's upsert first, then
+//! the same CTEs, each writing its rows only if the upsert returned one. It
+//! touches the statistics' tables in the same order as a batch, one row
+//! each, so it and a batch cannot wait on each other's locks in a cycle.
 
 use crate::sql_stats::{monthly_connections, users_by_month, MONTHLY_TOTALS_UPSERT};
 use crate::{StoreError, StoreResult};
@@ -106,9 +112,7 @@ fn push_events_and_rollup<'a>(
             ", (SELECT count(*) FROM users{i}), (SELECT count(*) FROM new{i})"
         ));
         if let Some(guard) = guard {
-            qb.push(" WHERE EXISTS (SELECT 1 FROM ")
-                .push(guard)
-                .push(")");
+            crate::sql::push_guard_condition(qb, guard);
         }
         qb.push(MONTHLY_TOTALS_UPSERT);
         qb.push(")");
