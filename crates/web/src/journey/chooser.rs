@@ -144,14 +144,13 @@ async fn prepare_redirect(
         .sp(&interaction.request.client_id)
         .ok_or_else(|| PageError::page(ErrorCode::UnknownClient, "service removed"))?;
     if !idp.active {
-        let mut e = app.login_event(
+        app.events.emit(app.idp_event(
             EventKind::FcIdpDisabled,
             headers,
-            Some(session),
-            Some(interaction),
-        );
-        e.idp_id = Some(idp.id.clone());
-        app.events.emit(e);
+            session,
+            interaction,
+            &idp.id,
+        ));
         return Err(PageError::page(ErrorCode::IdpDisabled, "idp disabled").with_back(back));
     }
     if !sp.idp_filter.accepts(&idp.id) {
@@ -184,14 +183,8 @@ async fn prepare_redirect(
         &attempt,
         app.settings.session_ttl_secs,
     )?;
-    let mut e = app.login_event(
-        EventKind::IdpChosen,
-        headers,
-        Some(session),
-        Some(interaction),
-    );
-    e.idp_id = Some(idp.id.clone());
-    app.events.emit(e);
+    app.events
+        .emit(app.idp_event(EventKind::IdpChosen, headers, session, interaction, &idp.id));
     let callback = app.settings.url("/api/v2/idp/callback");
     Ok(idp_client::authorization_url(
         &idp,

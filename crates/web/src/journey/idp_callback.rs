@@ -93,13 +93,13 @@ pub async fn callback(
         }
     }
     if q.error.is_some() {
-        let mut e = app.login_event(
+        let mut e = app.idp_event(
             EventKind::IdpCalledbackWithError,
             &headers,
-            Some(&session),
-            Some(&interaction),
+            &session,
+            &interaction,
+            &idp.id,
         );
-        e.idp_id = Some(idp.id.clone());
         e.reason = q.error.as_deref().map(|s| s.chars().take(64).collect());
         app.events.emit(e);
         interaction.idp_error = Some(idp.title.clone());
@@ -110,14 +110,13 @@ pub async fn callback(
                 .into_response(),
         );
     }
-    let mut e = app.login_event(
+    app.events.emit(app.idp_event(
         EventKind::IdpCalledback,
         &headers,
-        Some(&session),
-        Some(&interaction),
-    );
-    e.idp_id = Some(idp.id.clone());
-    app.events.emit(e);
+        &session,
+        &interaction,
+        &idp.id,
+    ));
     let code = q
         .code
         .filter(|c| !c.is_empty() && c.len() <= 2048)
@@ -200,11 +199,7 @@ async fn verify_login(
 ) -> Result<VerifiedLogin, Refusal> {
     let callback = app.settings.url("/api/v2/idp/callback");
     let now = app.clock.now_millis();
-    let ev = |kind| {
-        let mut e = app.login_event(kind, headers, Some(session), Some(interaction));
-        e.idp_id = Some(idp.id.clone());
-        e
-    };
+    let ev = |kind| app.idp_event(kind, headers, session, interaction, &idp.id);
     app.events.emit(ev(EventKind::FcRequestedIdpToken));
     let keys = app.keys.current();
     let es256 = app.keys.signing_key(relais_oidc::JwsAlg::ES256);
@@ -354,14 +349,13 @@ async fn connect_account(
     match connected.connection {
         Connection::Recorded(account) => login.sub_overrides = account.sub_overrides,
         Connection::Refused(ErrorCode::IdpBlockedByUser) => {
-            let mut e = app.login_event(
+            app.events.emit(app.idp_event(
                 EventKind::FcIdpBlacklisted,
                 headers,
-                Some(session),
-                Some(interaction),
-            );
-            e.idp_id = Some(login.idp_id.clone());
-            app.events.emit(e);
+                session,
+                interaction,
+                &login.idp_id,
+            ));
             return Err((
                 ErrorCode::IdpBlockedByUser,
                 "IdP blocked by the citizen".into(),

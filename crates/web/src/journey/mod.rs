@@ -53,16 +53,31 @@ impl AppState {
         code: relais_core::ErrorCode,
         reason: &str,
     ) {
-        let mut e = self.login_event(
+        let mut e = self.idp_event(
             EventKind::FcLoginRefused,
             headers,
-            Some(session),
-            Some(interaction),
+            session,
+            interaction,
+            idp_id,
         );
-        e.idp_id = Some(idp_id.to_owned());
         e.error = Some(code.code().to_owned());
         e.reason = Some(reason.to_owned());
         self.events.emit(e);
+    }
+
+    /// A login's event about the IdP `idp_id` ([`AppState::login_event`],
+    /// naming the IdP before the login has one).
+    pub fn idp_event(
+        &self,
+        kind: EventKind,
+        headers: &HeaderMap,
+        session: &BrowserSession,
+        interaction: &Interaction,
+        idp_id: &str,
+    ) -> BusinessEvent {
+        let mut e = self.login_event(kind, headers, Some(session), Some(interaction));
+        e.idp_id = Some(idp_id.to_owned());
+        e
     }
 
     /// An event carrying the session, interaction and service of a login.
