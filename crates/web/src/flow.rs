@@ -64,10 +64,19 @@ pub struct BrowserSession {
     pub started_at: i64,
 }
 
+/// Where an interaction stands. Only `Done` decides anything (a finished
+/// interaction is continued by no step); the others tell a person reading
+/// a record how far the login went. The variants are stored by position:
+/// a new one goes last.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub enum InteractionStep {
+    /// Before the IdP, or back from it with an error. A pick at the
+    /// chooser leaves it there: the pick's one trip to the store writes
+    /// the IdP attempt, not the interaction.
     Chooser,
+    /// Sent to the IdP the service hinted (`idp_hint`), without a chooser.
     AtIdp,
+    /// Identity verified (or reused on SSO), consent to give.
     Consent,
     Done,
 }
@@ -122,6 +131,12 @@ pub struct CsrfGrant {
     pub form: String,
 }
 
+/// One redirect to an IdP, stored under its state until the callback
+/// takes it. The level asked of the IdP is not kept: the callback checks
+/// the ID token against the interaction's request and the IdP's allowed
+/// levels, and the chooser writes the attempt before it has read the
+/// interaction (journey/chooser.rs). An attempt of an earlier version,
+/// which ended with that level, still reads: trailing bytes are ignored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdpAttempt {
     pub uid: String,
@@ -129,7 +144,6 @@ pub struct IdpAttempt {
     pub idp_id: String,
     pub nonce: String,
     pub code_verifier: String,
-    pub acr: AcrLevel,
 }
 
 /// What a code (then its access token) carries.

@@ -94,6 +94,9 @@ pub struct FormStep {
     /// The CSRF grant's verdict, checked by the step after its own checks
     /// of the interaction (the order of the answers one by one).
     pub csrf: Result<(), PageError>,
+    /// Whether the writes sent behind the grant's take went in
+    /// ([`AppState::interaction_for_form_writing`]).
+    pub wrote: bool,
 }
 
 /// What the IdP callback reads ([`AppState::callback_records`]).
@@ -136,6 +139,22 @@ impl AppState {
             .iter()
             .zip(answers)
             .all(|((_, w), answer)| !matches!(w, Write::Require) || answer.is_some()))
+    }
+
+    /// Deletes what `writes` stored, for a step that wrote ahead of its
+    /// checks and then refused ([`AppState::interaction_for_form_writing`]).
+    /// The refusal is the answer: a failure here is logged, and the
+    /// records expire.
+    pub async fn undo_writes(&self, writes: &RecordWrites) {
+        let mut undo = RecordWrites::new();
+        for (key, write) in &writes.writes {
+            if let Write::Put { .. } = write {
+                undo.delete(key.clone());
+            }
+        }
+        if let Err(e) = self.write_records(&undo).await {
+            tracing::warn!(error = %e, "a refused step's records not deleted");
+        }
     }
 
     /// Stores a session, sliding its lifetime on Standard.
@@ -204,7 +223,7 @@ impl AppState {
             .step_records(
                 self.session_id(headers).as_deref(),
                 &interaction_key(uid)?,
-                None,
+                &[],
             )
             .await?;
         Ok((session, interaction))
@@ -232,14 +251,18 @@ impl AppState {
                 })
             })
             .transpose()?;
-        let extra = grant.as_deref().map(|value| EphemeralOp::PutIfPresent {
-            key: &key,
-            value,
-            ttl_secs: self.settings.session_ttl_secs,
-            if_present: &int_key,
-        });
+        let extra: Vec<EphemeralOp<'_>> = grant
+            .as_deref()
+            .map(|value| EphemeralOp::PutIfPresent {
+                key: &key,
+                value,
+                ttl_secs: self.settings.session_ttl_secs,
+                if_present: &int_key,
+            })
+            .into_iter()
+            .collect();
         let (session, interaction, _) = match self
-            .step_records(session_id.as_deref(), &int_key, extra)
+            .step_records(session_id.as_deref(), &int_key, &extra)
             .await
         {
             Ok(records) => records,
@@ -272,15 +295,51 @@ impl AppState {
         csrf: Option<&str>,
         form: &str,
     ) -> Result<FormStep, PageError> {
+        self.interaction_for_form_writing(headers, uid, csrf, form, &RecordWrites::new())
+            .await
+    }
+
+    /// [`AppState::interaction_for_form`], with `writes` in the same trip
+    /// behind the CSRF grant's take: they go in only if the form's grant
+    /// was there to take (of two submissions of one form, only one
+    /// writes), and before the step has checked anything else. So they
+    /// must be records nothing can reach until the step answers (an IdP
+    /// attempt, keyed by a state only the step's redirect reveals), and a
+    /// step that refuses must delete them ([`FormStep::wrote`]).
+    pub async fn interaction_for_form_writing(
+        &self,
+        headers: &HeaderMap,
+        uid: &str,
+        csrf: Option<&str>,
+        form: &str,
+        writes: &RecordWrites,
+    ) -> Result<FormStep, PageError> {
         let key = csrf_key(csrf);
-        let take = key.as_ref().ok().map(|k| EphemeralOp::Take(k));
-        let (session, interaction, grant) = self
+        let mut extra = Vec::with_capacity(1 + writes.writes.len());
+        if let Ok(k) = &key {
+            extra.push(EphemeralOp::Require(k));
+            extra.extend(writes.ops());
+        }
+        let records = self
             .step_records(
                 self.session_id(headers).as_deref(),
                 &interaction_key(uid)?,
-                take,
+                &extra,
             )
-            .await?;
+            .await;
+        let (session, interaction, grant) = match records {
+            Ok(records) => records,
+            Err(refused) => {
+                // The writes may have gone in beside a session or an
+                // interaction the step then refused: a refused step leaves
+                // nothing behind. Only this path pays the trip.
+                if extra.len() > 1 {
+                    self.undo_writes(writes).await;
+                }
+                return Err(refused);
+            }
+        };
+        let wrote = grant.is_some() && !writes.writes.is_empty();
         let csrf = key.and_then(|_| {
             let grant: Option<CsrfGrant> = grant.map(|b| compact::decode(&b)).transpose()?;
             csrf_verdict(grant, &session.id, form)
@@ -289,6 +348,7 @@ impl AppState {
             session,
             interaction,
             csrf,
+            wrote,
         })
     }
 
@@ -349,18 +409,20 @@ impl AppState {
     }
 
     /// The session `session_id` (the cookie's) and the interaction under
-    /// `int_key`, which must belong to it, with `extra` in the same trip.
+    /// `int_key`, which must belong to it, with `extra` in the same trip
+    /// (answers the first one's).
     async fn step_records(
         &self,
         session_id: Option<&str>,
         int_key: &str,
-        extra: Option<EphemeralOp<'_>>,
+        extra: &[EphemeralOp<'_>],
     ) -> Result<(BrowserSession, Interaction, Option<Vec<u8>>), PageError> {
         let sess_key = session_id
             .map(session_record_key)
             .ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "no live session"))?;
-        let mut ops = vec![EphemeralOp::Get(&sess_key), EphemeralOp::Get(int_key)];
-        ops.extend(extra);
+        let mut ops = Vec::with_capacity(2 + extra.len());
+        ops.extend([EphemeralOp::Get(&sess_key), EphemeralOp::Get(int_key)]);
+        ops.extend_from_slice(extra);
         let mut answers = self.ephemeral_batch(&ops).await?.into_iter();
         let (session, interaction, taken) = (answers.next(), answers.next(), answers.next());
         let session = self

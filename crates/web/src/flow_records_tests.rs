@@ -195,9 +195,12 @@ fn every_record_comes_back_whole_and_within_its_budget() {
         idp_id: "impots".into(),
         nonce: "Xk2pQ8vN4rT7wY1zB6cF9hJ3mL5sD0gK".into(),
         code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into(),
-        acr: AcrLevel::Eidas2,
     };
     same_json(&decode::<IdpAttempt>(&encode(&a).unwrap()).unwrap(), &a);
+    // Written by the version that kept the level asked of the IdP last.
+    let mut earlier = encode(&a).unwrap();
+    earlier.extend(postcard::to_allocvec(&AcrLevel::Eidas2).unwrap());
+    same_json(&decode::<IdpAttempt>(&earlier).unwrap(), &a);
     let c = CsrfGrant {
         session_id: session().id,
         form: format!("consent:{}", interaction.uid),

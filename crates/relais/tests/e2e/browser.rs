@@ -148,19 +148,30 @@ pub async fn to_idp_answer(
 ) -> (Page, Page) {
     let chooser = b.follow(b.get(authorize_url).await, base).await;
     assert_eq!(chooser.status, 200, "chooser expected: {}", chooser.body);
-    let at_idp = b.submit(&chooser, base, "/idp", &[("idp", idp)]).await;
+    let back = idp_answer_from(b, base, &chooser, idp, citizen).await;
+    (chooser, back)
+}
+
+/// From a chooser page, `idp` picked and the citizen logged in there: the
+/// IdP's answer (its redirect back to the federation, not followed yet).
+pub async fn idp_answer_from(
+    b: &Browser,
+    base: &str,
+    chooser: &Page,
+    idp: &str,
+    citizen: &str,
+) -> Page {
+    let at_idp = b.submit(chooser, base, "/idp", &[("idp", idp)]).await;
     assert_eq!(at_idp.status, 303, "{}", at_idp.body);
     let form = b.follow(at_idp, base).await;
     assert_eq!(form.status, 200, "IdP login form expected");
-    let back = b
-        .submit(
-            &form,
-            base,
-            "/login",
-            &[("login", citizen), ("password", "123")],
-        )
-        .await;
-    (chooser, back)
+    b.submit(
+        &form,
+        base,
+        "/login",
+        &[("login", citizen), ("password", "123")],
+    )
+    .await
 }
 
 /// A whole login: up to consent, then consent given.

@@ -137,6 +137,31 @@ async fn idp_error_returns_to_the_chooser_with_a_banner() {
         .await
         .iter()
         .any(|e| e == "IDP_CALLEDBACK_WITH_ERROR"));
+    // Shown again on a reload, until the citizen picks again: back from
+    // the next IdP, the chooser no longer says the last one failed.
+    let reloaded = b
+        .get(&format!("{}{}", fed.base, chooser_path(&chooser)))
+        .await;
+    assert!(
+        reloaded.body.contains("role=\"alert\""),
+        "{}",
+        reloaded.body
+    );
+    fake.set(Mode::Good);
+    let to_idp = b
+        .submit(&reloaded, &fed.base, "/idp", &[("idp", "fake")])
+        .await;
+    assert_eq!(to_idp.status, 303, "{}", to_idp.body);
+    let back = b
+        .get(&format!("{}{}", fed.base, chooser_path(&chooser)))
+        .await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert!(!back.body.contains("role=\"alert\""), "{}", back.body);
+}
+
+/// The chooser's own URL, from its form's action.
+fn chooser_path(chooser: &crate::browser::Page) -> String {
+    chooser.form("/idp").0.trim_end_matches("/idp").to_owned()
 }
 
 #[tokio::test]

@@ -1,9 +1,10 @@
 //! What a login step writes once, and never for nothing: two consents at
-//! once give one code; a made-up interaction URL stores nothing; an IdP
-//! answer to an attempt made before states named their interaction (a
-//! node upgraded mid-login) still completes.
+//! once give one code; a made-up interaction URL stores nothing, nor does
+//! a refused pick at the chooser; an IdP answer to an attempt made before
+//! states named their interaction (a node upgraded mid-login) still
+//! completes.
 
-use crate::browser::{to_consent, to_idp_answer, Browser, Page};
+use crate::browser::{idp_answer_from, to_consent, to_idp_answer, Browser, Page};
 use crate::harness::{authorize_url, Fed};
 use std::sync::atomic::Ordering;
 
@@ -30,6 +31,12 @@ async fn at_consent(fed: &Fed, b: &Browser) -> (Page, String) {
     .await;
     let (action, _) = consent.form("/consent");
     (consent, action)
+}
+
+/// The chooser of a new login to `sp-a`.
+async fn at_chooser(fed: &Fed, b: &Browser) -> Page {
+    let url = authorize_url(fed, "sp-a", &[]);
+    b.follow(b.get(&url).await, &fed.base).await
 }
 
 /// Jean back from the tax office's IdP for `sp-a`, the answer not followed
@@ -143,6 +150,86 @@ async fn a_made_up_interaction_url_stores_nothing() {
         .await;
     assert_eq!(again.status, 200);
     assert_eq!(store_entries(&fed), before + 1);
+}
+
+/// A pick at the chooser writes its IdP attempt in the trip that takes the
+/// form's token, ahead of its checks: a pick the step then refuses leaves
+/// no attempt behind, and a pick it accepts leaves exactly one.
+#[tokio::test]
+async fn a_refused_pick_at_the_chooser_leaves_no_attempt() {
+    let fed = Fed::start().await;
+    let b = Browser::new();
+    let first = at_chooser(&fed, &b).await;
+    let second = at_chooser(&fed, &b).await;
+    assert_eq!((first.status, second.status), (200, 200));
+
+    // The first interaction's token sent with the second's form: taken,
+    // then refused as another form's.
+    let (_, first_fields) = first.form("/idp");
+    let (second_action, _) = second.form("/idp");
+    let mut fields = first_fields;
+    fields.push(("idp".into(), "impots".into()));
+    let before = store_entries(&fed);
+    let crossed = b
+        .post(&format!("{}{second_action}", fed.base), &fields)
+        .await;
+    assert_eq!(crossed.status, 401, "{}", crossed.body);
+    assert_eq!(store_entries(&fed), before - 1, "token taken, no attempt");
+
+    // A disabled IdP, with the form's own token.
+    let mut idp = fed.node.app.registry.idp("msa").unwrap().as_ref().clone();
+    idp.active = false;
+    fed.register_idp(idp).await;
+    let before = store_entries(&fed);
+    let greyed = b
+        .submit(&second, &fed.base, "/idp", &[("idp", "msa")])
+        .await;
+    assert_eq!(
+        greyed.error_code().as_deref(),
+        Some("Y020017"),
+        "{} {}",
+        greyed.status,
+        greyed.body
+    );
+    assert_eq!(store_entries(&fed), before - 1, "token taken, no attempt");
+
+    // An accepted pick: its token for its attempt.
+    let again = at_chooser(&fed, &b).await;
+    let before = store_entries(&fed);
+    let to_idp = b
+        .submit(&again, &fed.base, "/idp", &[("idp", "impots")])
+        .await;
+    assert_eq!(to_idp.status, 303, "{}", to_idp.body);
+    assert!(to_idp.location.unwrap().contains("state="));
+    assert_eq!(store_entries(&fed), before, "token taken, attempt stored");
+
+    // The chooser open in two tabs: the login finished from one, the pick
+    // in the other finds its interaction done.
+    let tab = at_chooser(&fed, &b).await;
+    let other_tab = b.get(&format!("{}{}", fed.base, chooser_path(&tab))).await;
+    assert_eq!(other_tab.status, 200);
+    let back = idp_answer_from(&b, &fed.base, &tab, "impots", "jean").await;
+    let consent = b.follow(back, &fed.base).await;
+    let done = b
+        .submit(&consent, &fed.base, "/consent", &[("consent", "yes")])
+        .await;
+    assert!(done.location_params().contains_key("code"), "{}", done.body);
+    let before = store_entries(&fed);
+    let late = b
+        .submit(&other_tab, &fed.base, "/idp", &[("idp", "impots")])
+        .await;
+    assert_eq!(
+        late.error_code().as_deref(),
+        Some("Y420001"),
+        "{}",
+        late.body
+    );
+    assert_eq!(store_entries(&fed), before - 1, "token taken, no attempt");
+}
+
+/// The chooser's own URL, from its form's action.
+fn chooser_path(chooser: &Page) -> String {
+    chooser.form("/idp").0.trim_end_matches("/idp").to_owned()
 }
 
 /// A node that named no interaction in its IdP state started this login;

@@ -2,12 +2,16 @@
 //! (`POST /interaction/{uid}/idp`, CSRF-protected), which sends the browser
 //! to the IdP with Relais' own state, nonce and PKCE. Also the "back to the
 //! service" link (`GET /interaction/{uid}/cancel`).
+//!
+//! The pick costs one trip to the store: its IdP attempt is drawn before
+//! the step's records are read and written beside them, behind the form's
+//! CSRF grant; a pick refused after the read deletes it. The interaction is
+//! left as it was, unless it carried the banner of an earlier IdP's error.
 
 use crate::error::{with_params, PageError};
 use crate::extract::{PageForm, PagePath};
 use crate::flow::{
-    attempt_record_key, interaction_path, ready_marker_key, BrowserSession, IdpAttempt,
-    Interaction, InteractionStep,
+    attempt_record_key, interaction_path, ready_marker_key, BrowserSession, IdpAttempt, Interaction,
 };
 use crate::flow_batch::{FormStep, RecordWrites};
 use crate::pages::{self, ChooserPage, IdpButton};
@@ -16,12 +20,16 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::acr::acr_for_idp;
+use relais_core::acr::AcrLevel;
 use relais_core::event::EventKind;
+use relais_core::partner::IdentityProvider;
 use relais_core::ErrorCode;
 use relais_i18n::{Locale, Tr};
 use relais_oidc::idp_client::{self, AuthorizationRequest};
 use relais_oidc::pkce;
+use relais_store::StoreError;
 use serde::Deserialize;
+use std::sync::Arc;
 
 pub async fn show(
     State(app): State<AppState>,
@@ -91,21 +99,74 @@ pub async fn choose(
     PagePath(uid): PagePath<String>,
     PageForm(form): PageForm<ChoiceForm>,
 ) -> Result<Response, PageError> {
+    let idp_id = form.idp.unwrap_or_default();
+    // The attempt is drawn and written in the trip that reads the step's
+    // records, behind the form's CSRF grant: nothing can use it before
+    // this step answers, since only its redirect reveals the state, and a
+    // refusal deletes it. A pick of an unknown IdP writes nothing.
+    let mut writes = RecordWrites::new();
+    let drawn = app
+        .session_id(&headers)
+        .filter(|_| app.registry.idp(&idp_id).is_some())
+        .map(|session_id| DrawnAttempt::draw(&app, &uid, session_id, &idp_id));
+    if let Some(drawn) = &drawn {
+        drawn.write(&app, &mut writes)?;
+    }
+    let step = app
+        .interaction_for_form_writing(
+            &headers,
+            &uid,
+            form.csrf.as_deref(),
+            &csrf_purpose(&uid),
+            &writes,
+        )
+        .await?;
+    let wrote = step.wrote;
+    let answer = chosen(&app, &headers, step, drawn, &idp_id).await;
+    if answer.is_err() && wrote {
+        app.undo_writes(&writes).await;
+    }
+    answer
+}
+
+/// The pick, once the step's records are read: the checks in the order
+/// the step always made them, then the redirect to the IdP.
+async fn chosen(
+    app: &AppState,
+    headers: &HeaderMap,
+    step: FormStep,
+    drawn: Option<DrawnAttempt>,
+    idp_id: &str,
+) -> Result<Response, PageError> {
     let FormStep {
         session,
         mut interaction,
         csrf,
-    } = app
-        .interaction_for_form(&headers, &uid, form.csrf.as_deref(), &csrf_purpose(&uid))
-        .await?;
+        ..
+    } = step;
     csrf?;
-    let idp_id = form.idp.unwrap_or_default();
-    let mut writes = RecordWrites::new();
-    let url = redirect_to_idp(&app, &headers, &session, &interaction, &idp_id, &mut writes).await?;
-    interaction.step = InteractionStep::AtIdp;
-    interaction.idp_error = None;
-    app.write_interaction(&mut writes, &interaction)?;
-    app.write_records(&writes).await?;
+    let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
+    let (idp, acr) = usable_idp(app, headers, &session, &interaction, idp_id)
+        .map_err(|e| e.in_locale(locale))?;
+    // Drawn ahead whenever the IdP existed; one added to the registry
+    // since gets its attempt now, in a trip of its own.
+    let drawn = match drawn {
+        Some(drawn) => drawn,
+        None => {
+            let drawn = DrawnAttempt::draw(app, &interaction.uid, session.id.clone(), &idp.id);
+            let mut writes = RecordWrites::new();
+            drawn.write(app, &mut writes)?;
+            app.write_records(&writes).await?;
+            drawn
+        }
+    };
+    let url = drawn.redirect(app, headers, &session, &interaction, &idp, acr);
+    // The banner of an earlier IdP's error goes once the citizen picks
+    // again; only then is the interaction written in a second trip (the
+    // citizen's step at the IdP is not recorded: nothing decides on it).
+    if interaction.idp_error.take().is_some() {
+        app.save_interaction(&interaction).await?;
+    }
     Ok(Redirect::to(&url).into_response())
 }
 
@@ -122,19 +183,22 @@ pub async fn redirect_to_idp(
     writes: &mut RecordWrites,
 ) -> Result<String, PageError> {
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
-    prepare_redirect(app, headers, session, interaction, idp_id, writes)
-        .await
-        .map_err(|e| e.in_locale(locale))
+    let (idp, acr) =
+        usable_idp(app, headers, session, interaction, idp_id).map_err(|e| e.in_locale(locale))?;
+    let drawn = DrawnAttempt::draw(app, &interaction.uid, session.id.clone(), &idp.id);
+    drawn.write(app, writes)?;
+    Ok(drawn.redirect(app, headers, session, interaction, &idp, acr))
 }
 
-async fn prepare_redirect(
+/// The IdP `idp_id`, if this interaction may use it, and the level to ask
+/// of it.
+fn usable_idp(
     app: &AppState,
     headers: &HeaderMap,
     session: &BrowserSession,
     interaction: &Interaction,
     idp_id: &str,
-    writes: &mut RecordWrites,
-) -> Result<String, PageError> {
+) -> Result<(Arc<IdentityProvider>, AcrLevel), PageError> {
     let back = Some(interaction_path(&interaction.uid, "/cancel"));
     let idp = app.registry.idp(idp_id).ok_or_else(|| {
         PageError::page(ErrorCode::IdpUnknown, "unknown idp").with_back(back.clone())
@@ -165,37 +229,73 @@ async fn prepare_redirect(
         )
         .with_back(back.clone())
     })?;
-    // The state names the interaction first, so the callback reads it in
-    // the trip that takes the attempt; the attempt stays the authority.
-    let state = [&interaction.uid, ".", &app.random.hex(32)].concat();
-    let nonce = app.random.hex(32);
-    let verifier = app.random.token(48);
-    let attempt = IdpAttempt {
-        uid: interaction.uid.clone(),
-        session_id: session.id.clone(),
-        idp_id: idp.id.clone(),
-        nonce: nonce.clone(),
-        code_verifier: verifier.clone(),
-        acr,
-    };
-    writes.put(
-        attempt_record_key(&state),
-        &attempt,
-        app.settings.session_ttl_secs,
-    )?;
-    app.events
-        .emit(app.idp_event(EventKind::IdpChosen, headers, session, interaction, &idp.id));
-    let callback = app.settings.url("/api/v2/idp/callback");
-    Ok(idp_client::authorization_url(
-        &idp,
-        &AuthorizationRequest {
-            redirect_uri: &callback,
-            state: &state,
-            nonce: &nonce,
-            code_challenge: &pkce::s256_challenge(&verifier),
-            acr,
-        },
-    ))
+    Ok((idp, acr))
+}
+
+/// One redirect to an IdP: its state, and the attempt stored under it.
+struct DrawnAttempt {
+    state: String,
+    attempt: IdpAttempt,
+}
+
+impl DrawnAttempt {
+    /// Draws the state, nonce and PKCE verifier of a redirect of the
+    /// session `session_id` to `idp_id` for the interaction `uid`.
+    fn draw(app: &AppState, uid: &str, session_id: String, idp_id: &str) -> DrawnAttempt {
+        // The state names the interaction first, so the callback reads it
+        // in the trip that takes the attempt; the attempt stays the
+        // authority.
+        DrawnAttempt {
+            state: [uid, ".", &app.random.hex(32)].concat(),
+            attempt: IdpAttempt {
+                uid: uid.to_owned(),
+                session_id,
+                idp_id: idp_id.to_owned(),
+                nonce: app.random.hex(32),
+                code_verifier: app.random.token(48),
+            },
+        }
+    }
+
+    fn write(&self, app: &AppState, writes: &mut RecordWrites) -> Result<(), StoreError> {
+        writes
+            .put(
+                attempt_record_key(&self.state),
+                &self.attempt,
+                app.settings.session_ttl_secs,
+            )
+            .map(drop)
+    }
+
+    /// The IdP's authorization URL for this attempt, asking `acr`.
+    fn redirect(
+        &self,
+        app: &AppState,
+        headers: &HeaderMap,
+        session: &BrowserSession,
+        interaction: &Interaction,
+        idp: &IdentityProvider,
+        acr: AcrLevel,
+    ) -> String {
+        app.events.emit(app.idp_event(
+            EventKind::IdpChosen,
+            headers,
+            session,
+            interaction,
+            &idp.id,
+        ));
+        let callback = app.settings.url("/api/v2/idp/callback");
+        idp_client::authorization_url(
+            idp,
+            &AuthorizationRequest {
+                redirect_uri: &callback,
+                state: &self.state,
+                nonce: &self.attempt.nonce,
+                code_challenge: &pkce::s256_challenge(&self.attempt.code_verifier),
+                acr,
+            },
+        )
+    }
 }
 
 /// "Back to the service": `access_denied` to the service's redirect URI.
