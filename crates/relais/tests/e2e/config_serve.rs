@@ -37,7 +37,7 @@ async fn start_node(
 #[tokio::test]
 async fn documented_example_starts_a_node() {
     let mut cfg = config::load(Some(&example_path()), std::iter::empty()).unwrap();
-    let db = std::env::temp_dir().join(format!("relais-example-{}.db", std::process::id()));
+    let db = crate::harness::temp("example.db");
     cfg.storage.sqlite_path = db.to_string_lossy().into_owned();
     cfg.events.output = "off".into();
     let n = start_node(cfg, false).await.unwrap();
@@ -60,7 +60,7 @@ async fn documented_example_starts_a_node() {
 async fn bad_configuration_names_the_field() {
     let text = std::fs::read_to_string(example_path()).unwrap();
     let bad = text.replace("allowed_acr = [\"eidas1\"]", "allowed_acr = [\"eidas9\"]");
-    let path = std::env::temp_dir().join(format!("relais-bad-{}.toml", std::process::id()));
+    let path = crate::harness::temp("bad.toml");
     std::fs::write(&path, bad).unwrap();
     let cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
     let e = start_node(cfg, false).await.err().unwrap().to_string();
@@ -173,13 +173,10 @@ allowed_prompts = ["login"]
 redirect_uris = ["http://127.0.0.1:9/cb"]
 scopes = ["openid", "profile"]
 "#;
-    let path = std::env::temp_dir().join(format!("relais-consent-{}.toml", std::process::id()));
+    let path = crate::harness::temp("consent.toml");
     std::fs::write(&path, toml).unwrap();
     let mut cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
-    cfg.storage.sqlite_path = std::env::temp_dir()
-        .join(format!("relais-consent-{}.db", std::process::id()))
-        .to_string_lossy()
-        .into_owned();
+    cfg.storage.sqlite_path = path.with_extension("db").to_string_lossy().into_owned();
     let e = start_node(cfg, true).await.err().unwrap().to_string();
     assert!(
         e.starts_with("service_providers[0].allowed_prompts: must include consent"),
@@ -219,11 +216,7 @@ client_secret = "0123456789abcdef0123"
             false,
         ),
     ] {
-        let path = std::env::temp_dir().join(format!(
-            "relais-iss-{}-{ok}-{}.toml",
-            std::process::id(),
-            issuer_line.len()
-        ));
+        let path = crate::harness::temp("iss.toml");
         std::fs::write(&path, toml(&issuer_line)).unwrap();
         let mut cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
         cfg.storage.sqlite_path = path.with_extension("db").to_string_lossy().into_owned();
@@ -267,7 +260,7 @@ client_id = "relais"
 client_secret = "0123456789abcdef0123"
 "#
     );
-    let path = std::env::temp_dir().join(format!("relais-late-{}.toml", std::process::id()));
+    let path = crate::harness::temp("late.toml");
     std::fs::write(&path, toml).unwrap();
     let mut cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
     cfg.storage.sqlite_path = path.with_extension("db").to_string_lossy().into_owned();
@@ -351,15 +344,11 @@ scopes = ["openid", "profile"]
             "service_providers[0].jwks: has no RSA key with use=enc for RSA-OAEP-256",
         ),
     ];
-    for (i, (extra, expected)) in cases.iter().enumerate() {
-        let path =
-            std::env::temp_dir().join(format!("relais-plus-{}-{i}.toml", std::process::id()));
+    for (extra, expected) in &cases {
+        let path = crate::harness::temp("plus.toml");
         std::fs::write(&path, entry(extra)).unwrap();
         let mut cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
-        cfg.storage.sqlite_path = std::env::temp_dir()
-            .join(format!("relais-plus-{}-{i}.db", std::process::id()))
-            .to_string_lossy()
-            .into_owned();
+        cfg.storage.sqlite_path = path.with_extension("db").to_string_lossy().into_owned();
         let e = start_node(cfg, true).await.err().unwrap().to_string();
         assert!(e.starts_with(expected), "{e}");
     }

@@ -136,9 +136,8 @@ async fn a_bad_mail_configuration_stops_the_node_with_the_field_named() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut config = relais::config::Config::default();
     config.server.sandbox = true;
-    config.storage.sqlite_path = crate::harness::temp("mail.db")
-        .to_string_lossy()
-        .into_owned();
+    let db = crate::harness::temp("mail.db");
+    config.storage.sqlite_path = db.to_string_lossy().into_owned();
     config.mail.smtp_url = Some("gopher://nowhere".into());
     let spec = relais::node::NodeSpec {
         config,

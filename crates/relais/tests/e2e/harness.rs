@@ -6,7 +6,7 @@ use relais::node::{self, NodeSpec, RunningNode};
 use relais_core::partner::ServiceProvider;
 use relais_core::JwsAlg;
 use relais_core::{ManualClock, SystemRandomness};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub struct Fed {
@@ -14,6 +14,8 @@ pub struct Fed {
     pub base: String,
     pub clock: ManualClock,
     pub events_path: PathBuf,
+    /// The node's database and events file, removed with the federation.
+    _files: [TempPath; 2],
 }
 
 pub const SP_SECRET: &str = "test-secret-0123456789abcdef";
@@ -27,9 +29,42 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub fn temp(name: &str) -> PathBuf {
+/// A path `name` in a directory of its own under the system's temporary
+/// directory; the directory goes when this is dropped, with whatever was
+/// made there (a database's `-wal` and `-shm` beside it): the end-to-end
+/// suite left some 1,200 files in `/tmp` per run before.
+pub struct TempPath {
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl std::ops::Deref for TempPath {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for TempPath {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn temp(name: &str) -> TempPath {
     let r: u64 = rand_u64();
-    std::env::temp_dir().join(format!("relais-e2e-{}-{r:x}-{name}", std::process::id()))
+    let dir = std::env::temp_dir().join(format!("relais-e2e-{}-{r:x}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    TempPath {
+        path: dir.join(name),
+        dir,
+    }
 }
 
 fn rand_u64() -> u64 {
@@ -87,11 +122,13 @@ impl Fed {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let base = format!("http://127.0.0.1:{port}");
-        let events_path = temp("events.jsonl");
+        let events_file = temp("events.jsonl");
+        let events_path = events_file.to_path_buf();
+        let db_file = temp("relais.db");
         let mut config = Config::default();
         config.server.public_url = base.clone();
         config.server.sandbox = true;
-        config.storage.sqlite_path = temp("relais.db").to_string_lossy().into_owned();
+        config.storage.sqlite_path = db_file.to_string_lossy().into_owned();
         config.events.output = events_path.to_string_lossy().into_owned();
         edit(&mut config);
         let plus = config.server.platform == relais_core::Platform::Plus;
@@ -119,6 +156,7 @@ impl Fed {
             base,
             clock,
             events_path,
+            _files: [events_file, db_file],
         };
         // A secret-authenticated service cannot exist on Plus.
         if !plus {

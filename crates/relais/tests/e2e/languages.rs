@@ -132,7 +132,7 @@ async fn footer_pages_and_the_states_look() {
     std::fs::write(dir.join("package.json"), "{}").unwrap();
     let fed = Fed::start_configured(false, |c| {
         c.ui.theme = relais_web::pages::theme::Theme::State;
-        c.ui.dsfr_dir = Some(dir.clone());
+        c.ui.dsfr_dir = Some(dir.to_path_buf());
         c.ui.operator_name = Some("Ministère de l'Intérieur (démo)".into());
     })
     .await;
