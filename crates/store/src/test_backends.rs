@@ -94,3 +94,46 @@ pub async fn available(test: &str, needs: &[Backend]) -> bool {
     }
     true
 }
+
+/// A SQLite file for one test under the system's temporary directory,
+/// removed with its `-wal` and `-shm` when dropped: a run of the suite
+/// leaves no database behind.
+pub struct TempDb(String);
+
+impl TempDb {
+    /// A new, not yet created, file whose name starts with `relais-{name}-`.
+    pub fn new(name: &str) -> TempDb {
+        let file = format!(
+            "relais-{name}-{}-{}.db",
+            std::process::id(),
+            relais_core::Randomness::hex(&relais_core::SystemRandomness, 8)
+        );
+        TempDb(
+            std::env::temp_dir()
+                .join(file)
+                .to_string_lossy()
+                .into_owned(),
+        )
+    }
+}
+
+impl std::ops::Deref for TempDb {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TempDb {
+    fn as_ref(&self) -> &std::path::Path {
+        self.0.as_ref()
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0));
+        }
+    }
+}

@@ -312,13 +312,9 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_full_queue_drops_ordinary_events_and_counts_them() {
-        let path = std::env::temp_dir().join(format!(
-            "relais-events-queue-{}-{}.db",
-            std::process::id(),
-            relais_core::Randomness::hex(&relais_core::SystemRandomness, 4)
-        ));
+        let path = relais_store::test_backends::TempDb::new("events-queue");
         let clock = ManualClock::starting_now();
-        let store = SqliteStore::open(&path.to_string_lossy(), Arc::new(clock.clone()))
+        let store = SqliteStore::open(&path, Arc::new(clock.clone()))
             .await
             .unwrap();
         let metrics = Arc::new(Metrics::default());
@@ -342,6 +338,5 @@ mod tests {
         sink.emit(BusinessEvent::new(EventKind::FcShowedIdpChoice, 0));
         assert_eq!(metrics.events_dropped.load(Ordering::Relaxed), extra as u64);
         tasks.shutdown().await;
-        let _ = std::fs::remove_file(&path);
     }
 }

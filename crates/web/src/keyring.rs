@@ -248,16 +248,15 @@ mod tests {
     use super::*;
     use relais_core::ManualClock;
     use relais_store::sqlite::SqliteStore;
+    use relais_store::test_backends::TempDb;
 
-    async fn store(clock: &ManualClock) -> SqliteStore {
-        let path = std::env::temp_dir().join(format!(
-            "relais-keyring-{}-{}.db",
-            std::process::id(),
-            relais_core::Randomness::hex(&relais_core::SystemRandomness, 8)
-        ));
-        SqliteStore::open(&path.to_string_lossy(), Arc::new(clock.clone()))
+    /// A store on a new file, and the file (removed when dropped).
+    async fn store(clock: &ManualClock) -> (SqliteStore, TempDb) {
+        let path = TempDb::new("keyring");
+        let store = SqliteStore::open(&path, Arc::new(clock.clone()))
             .await
-            .unwrap()
+            .unwrap();
+        (store, path)
     }
 
     /// The refresh every few seconds keeps the set while nothing moved,
@@ -266,7 +265,7 @@ mod tests {
     #[tokio::test]
     async fn a_refresh_rebuilds_the_set_only_when_a_key_moved() {
         let clock = ManualClock::starting_now();
-        let store = store(&clock).await;
+        let (store, _file) = store(&clock).await;
         let sealer = Sealer::from_master_secret(b"a master secret for the keyring test").unwrap();
         let ring = KeyRing::load_or_create(&store, &sealer, &clock)
             .await

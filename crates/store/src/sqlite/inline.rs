@@ -190,19 +190,15 @@ fn unavailable(e: &rusqlite::Error) -> StoreError {
 mod tests {
     use super::*;
     use crate::sqlite::SqliteStore;
+    use crate::test_backends::TempDb;
     use relais_core::ManualClock;
     use std::sync::Arc;
 
     const UPSERT: &str = concat!(crate::sql_accounts::upsert_account!(), " RETURNING *");
     const SELECT: &str = crate::sql_accounts::select_account!();
 
-    async fn database() -> (SqliteStore, String) {
-        let path = std::env::temp_dir().join(format!(
-            "relais-inline-{}-{}.db",
-            std::process::id(),
-            relais_core::Randomness::hex(&relais_core::SystemRandomness, 8)
-        ));
-        let path = path.to_string_lossy().to_string();
+    async fn database() -> (SqliteStore, TempDb) {
+        let path = TempDb::new("inline");
         let store = SqliteStore::open(&path, Arc::new(ManualClock::starting_now()))
             .await
             .unwrap();

@@ -119,26 +119,24 @@ impl SqliteStore {
 mod tests {
     use super::*;
     use crate::conformance;
+    use crate::test_backends::TempDb;
     #[allow(unused_imports)]
     use crate::*;
     use relais_core::ManualClock;
 
-    async fn fresh(clock: &ManualClock) -> SqliteStore {
-        let path = std::env::temp_dir().join(format!(
-            "relais-conformance-{}-{}.db",
-            std::process::id(),
-            relais_core::Randomness::hex(&relais_core::SystemRandomness, 8)
-        ));
-        match SqliteStore::open(&path.to_string_lossy(), Arc::new(clock.clone())).await {
-            Ok(s) => s,
-            Err(e) => panic!("cannot open {path:?}: {e}"),
+    /// A store on a new file, and the file (removed when dropped).
+    async fn fresh(clock: &ManualClock) -> (SqliteStore, TempDb) {
+        let path = TempDb::new("conformance");
+        match SqliteStore::open(&path, Arc::new(clock.clone())).await {
+            Ok(s) => (s, path),
+            Err(e) => panic!("cannot open {}: {e}", &*path),
         }
     }
 
     #[tokio::test]
     async fn sqlite_passes_the_conformance_suite() {
         let clock = ManualClock::starting_now();
-        let s = fresh(&clock).await;
+        let (s, _file) = fresh(&clock).await;
         conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
         conformance::config(&s).await;
         conformance::accounts::accounts(&s).await;
@@ -155,11 +153,7 @@ mod tests {
     #[tokio::test]
     async fn reopening_a_file_keeps_data_and_migrations_are_idempotent() {
         let clock = ManualClock::starting_now();
-        let path = std::env::temp_dir().join(format!(
-            "relais-reopen-{}.db",
-            relais_core::Randomness::hex(&relais_core::SystemRandomness, 8)
-        ));
-        let p = path.to_string_lossy().to_string();
+        let p = TempDb::new("reopen");
         let s = SqliteStore::open(&p, Arc::new(clock.clone()))
             .await
             .unwrap();
@@ -182,7 +176,7 @@ mod tests {
 
     #[tokio::test]
     async fn event_batches_are_not_kept_prepared() {
-        let s = fresh(&ManualClock::starting_now()).await;
+        let (s, _file) = fresh(&ManualClock::starting_now()).await;
         crate::hot_pool::event_batches_are_not_kept_prepared(&s, &s.hot).await;
     }
 
@@ -193,7 +187,7 @@ mod tests {
     #[tokio::test]
     async fn a_login_waits_for_a_writer_holding_the_lock_then_is_recorded() {
         let clock = ManualClock::starting_now();
-        let s = fresh(&clock).await;
+        let (s, _file) = fresh(&clock).await;
         let mut holder = s.pool.acquire().await.unwrap();
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut *holder)
