@@ -11,81 +11,18 @@
 //! checks stay in the order the step made them one by one, so a request
 //! gets the same answer either way.
 
-use crate::compact::{self, CompactRecord};
+use crate::compact;
 use crate::error::PageError;
 use crate::flow::{
     attempt_record_key, csrf_key, csrf_verdict, interaction_record_key, session_record_key,
     BrowserSession, CsrfGrant, Interaction, InteractionStep,
 };
+pub use crate::record_writes::RecordWrites;
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 use relais_store::{EphemeralOp, StoreError};
-
-/// Writes gathered during a step, sent together by [`AppState::write_records`].
-#[derive(Debug, Default)]
-pub struct RecordWrites {
-    writes: Vec<(String, Write)>,
-}
-
-#[derive(Debug)]
-enum Write {
-    Put { bytes: Vec<u8>, ttl: u64 },
-    Delete,
-    Require,
-}
-
-impl RecordWrites {
-    pub fn new() -> RecordWrites {
-        RecordWrites::default()
-    }
-
-    /// Stores `value` under `key` for `ttl` seconds.
-    pub fn put<T: CompactRecord>(
-        &mut self,
-        key: String,
-        value: &T,
-        ttl: u64,
-    ) -> Result<&mut RecordWrites, StoreError> {
-        self.writes.push((
-            key,
-            Write::Put {
-                bytes: compact::encode(value)?,
-                ttl,
-            },
-        ));
-        Ok(self)
-    }
-
-    /// Deletes `key`.
-    pub fn delete(&mut self, key: String) -> &mut RecordWrites {
-        self.writes.push((key, Write::Delete));
-        self
-    }
-
-    /// Takes the single-use marker `key` first: without it, nothing after
-    /// is written ([`AppState::write_records`] answers `false`).
-    pub fn require(&mut self, key: String) -> &mut RecordWrites {
-        self.writes.push((key, Write::Require));
-        self
-    }
-
-    fn ops(&self) -> Vec<EphemeralOp<'_>> {
-        self.writes
-            .iter()
-            .map(|(key, write)| match write {
-                Write::Put { bytes, ttl } => EphemeralOp::Put {
-                    key,
-                    value: bytes,
-                    ttl_secs: *ttl,
-                },
-                Write::Delete => EphemeralOp::Delete(key),
-                Write::Require => EphemeralOp::Require(key),
-            })
-            .collect()
-    }
-}
 
 /// What a step's form brought along with its session and interaction.
 pub struct FormStep {
@@ -134,11 +71,7 @@ impl AppState {
     /// when a required marker was gone, and nothing after it was written.
     pub async fn write_records(&self, writes: &RecordWrites) -> Result<bool, StoreError> {
         let answers = self.ephemeral_batch(&writes.ops()).await?;
-        Ok(writes
-            .writes
-            .iter()
-            .zip(answers)
-            .all(|((_, w), answer)| !matches!(w, Write::Require) || answer.is_some()))
+        Ok(writes.markers_held(answers))
     }
 
     /// Deletes what `writes` stored, for a step that wrote ahead of its
@@ -146,13 +79,7 @@ impl AppState {
     /// The refusal is the answer: a failure here is logged, and the
     /// records expire.
     pub async fn undo_writes(&self, writes: &RecordWrites) {
-        let mut undo = RecordWrites::new();
-        for (key, write) in &writes.writes {
-            if let Write::Put { .. } = write {
-                undo.delete(key.clone());
-            }
-        }
-        if let Err(e) = self.write_records(&undo).await {
+        if let Err(e) = self.write_records(&writes.undone()).await {
             tracing::warn!(error = %e, "a refused step's records not deleted");
         }
     }
@@ -315,7 +242,7 @@ impl AppState {
         writes: &RecordWrites,
     ) -> Result<FormStep, PageError> {
         let key = csrf_key(csrf);
-        let mut extra = Vec::with_capacity(1 + writes.writes.len());
+        let mut extra = Vec::with_capacity(1 + writes.len());
         if let Ok(k) = &key {
             extra.push(EphemeralOp::Require(k));
             extra.extend(writes.ops());
@@ -339,7 +266,7 @@ impl AppState {
                 return Err(refused);
             }
         };
-        let wrote = grant.is_some() && !writes.writes.is_empty();
+        let wrote = grant.is_some() && !writes.is_empty();
         let csrf = key.and_then(|_| {
             let grant: Option<CsrfGrant> = grant.map(|b| compact::decode(&b)).transpose()?;
             csrf_verdict(grant, &session.id, form)

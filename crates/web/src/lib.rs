@@ -34,6 +34,7 @@ pub mod ops;
 pub mod pages;
 pub mod partner_keys;
 pub mod partner_space;
+pub mod record_writes;
 pub mod registry;
 pub mod retention;
 pub mod router;
