@@ -99,16 +99,17 @@ pub async fn choose(
     PagePath(uid): PagePath<String>,
     PageForm(form): PageForm<ChoiceForm>,
 ) -> Result<Response, PageError> {
-    let idp_id = form.idp.unwrap_or_default();
     // The attempt is drawn and written in the trip that reads the step's
     // records, behind the form's CSRF grant: nothing can use it before
     // this step answers, since only its redirect reveals the state, and a
-    // refusal deletes it. A pick of an unknown IdP writes nothing.
+    // refusal deletes it. A pick of an unknown IdP writes nothing. The IdP
+    // is looked up once, so the attempt and the checks see the same one.
+    let idp = app.registry.idp(form.idp.as_deref().unwrap_or_default());
     let mut writes = RecordWrites::new();
-    let drawn = app
-        .session_id(&headers)
-        .filter(|_| app.registry.idp(&idp_id).is_some())
-        .map(|session_id| DrawnAttempt::draw(&app, &uid, session_id, &idp_id));
+    let drawn = idp
+        .as_ref()
+        .zip(app.session_id(&headers))
+        .map(|(idp, session_id)| DrawnAttempt::draw(&app, &uid, session_id, &idp.id));
     if let Some(drawn) = &drawn {
         drawn.write(&app, &mut writes)?;
     }
@@ -122,7 +123,7 @@ pub async fn choose(
         )
         .await?;
     let wrote = step.wrote;
-    let answer = chosen(&app, &headers, step, drawn, &idp_id).await;
+    let answer = chosen(&app, &headers, step, idp, drawn).await;
     if answer.is_err() && wrote {
         app.undo_writes(&writes).await;
     }
@@ -135,8 +136,8 @@ async fn chosen(
     app: &AppState,
     headers: &HeaderMap,
     step: FormStep,
+    idp: Option<Arc<IdentityProvider>>,
     drawn: Option<DrawnAttempt>,
-    idp_id: &str,
 ) -> Result<Response, PageError> {
     let FormStep {
         session,
@@ -146,20 +147,12 @@ async fn chosen(
     } = step;
     csrf?;
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
-    let (idp, acr) = usable_idp(app, headers, &session, &interaction, idp_id)
-        .map_err(|e| e.in_locale(locale))?;
-    // Drawn ahead whenever the IdP existed; one added to the registry
-    // since gets its attempt now, in a trip of its own.
-    let drawn = match drawn {
-        Some(drawn) => drawn,
-        None => {
-            let drawn = DrawnAttempt::draw(app, &interaction.uid, session.id.clone(), &idp.id);
-            let mut writes = RecordWrites::new();
-            drawn.write(app, &mut writes)?;
-            app.write_records(&writes).await?;
-            drawn
-        }
-    };
+    let (idp, acr) =
+        usable_idp(app, headers, &session, &interaction, idp).map_err(|e| e.in_locale(locale))?;
+    // Drawn whenever the IdP exists and the request named a session: both
+    // hold once the records were read and the IdP accepted.
+    let drawn =
+        drawn.ok_or_else(|| PageError::page(ErrorCode::SessionExpired, "no live session"))?;
     let url = drawn.redirect(app, headers, &session, &interaction, &idp, acr);
     // The banner of an earlier IdP's error goes once the citizen picks
     // again; only then is the interaction written in a second trip (the
@@ -183,24 +176,24 @@ pub async fn redirect_to_idp(
     writes: &mut RecordWrites,
 ) -> Result<String, PageError> {
     let locale = Locale::negotiate(interaction.request.ui_locales.as_deref(), headers);
-    let (idp, acr) =
-        usable_idp(app, headers, session, interaction, idp_id).map_err(|e| e.in_locale(locale))?;
+    let (idp, acr) = usable_idp(app, headers, session, interaction, app.registry.idp(idp_id))
+        .map_err(|e| e.in_locale(locale))?;
     let drawn = DrawnAttempt::draw(app, &interaction.uid, session.id.clone(), &idp.id);
     drawn.write(app, writes)?;
     Ok(drawn.redirect(app, headers, session, interaction, &idp, acr))
 }
 
-/// The IdP `idp_id`, if this interaction may use it, and the level to ask
-/// of it.
+/// The IdP picked (`None`: not in the registry), if this interaction may
+/// use it, and the level to ask of it.
 fn usable_idp(
     app: &AppState,
     headers: &HeaderMap,
     session: &BrowserSession,
     interaction: &Interaction,
-    idp_id: &str,
+    idp: Option<Arc<IdentityProvider>>,
 ) -> Result<(Arc<IdentityProvider>, AcrLevel), PageError> {
     let back = Some(interaction_path(&interaction.uid, "/cancel"));
-    let idp = app.registry.idp(idp_id).ok_or_else(|| {
+    let idp = idp.ok_or_else(|| {
         PageError::page(ErrorCode::IdpUnknown, "unknown idp").with_back(back.clone())
     })?;
     let sp = app
