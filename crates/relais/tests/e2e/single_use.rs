@@ -169,21 +169,22 @@ async fn a_refused_pick_at_the_chooser_leaves_no_attempt() {
     let (second_action, _) = second.form("/idp");
     let mut fields = first_fields;
     fields.push(("idp".into(), "impots".into()));
-    let before = store_entries(&fed);
-    let crossed = b
-        .post(&format!("{}{second_action}", fed.base), &fields)
-        .await;
+    let crossed = refused_pick(
+        &fed,
+        b.post(&format!("{}{second_action}", fed.base), &fields),
+    )
+    .await;
     assert_eq!(crossed.status, 401, "{}", crossed.body);
-    assert_eq!(store_entries(&fed), before - 1, "token taken, no attempt");
 
     // A disabled IdP, with the form's own token.
     let mut idp = fed.node.app.registry.idp("msa").unwrap().as_ref().clone();
     idp.active = false;
     fed.register_idp(idp).await;
-    let before = store_entries(&fed);
-    let greyed = b
-        .submit(&second, &fed.base, "/idp", &[("idp", "msa")])
-        .await;
+    let greyed = refused_pick(
+        &fed,
+        b.submit(&second, &fed.base, "/idp", &[("idp", "msa")]),
+    )
+    .await;
     assert_eq!(
         greyed.error_code().as_deref(),
         Some("Y020017"),
@@ -191,7 +192,6 @@ async fn a_refused_pick_at_the_chooser_leaves_no_attempt() {
         greyed.status,
         greyed.body
     );
-    assert_eq!(store_entries(&fed), before - 1, "token taken, no attempt");
 
     // An accepted pick: its token for its attempt.
     let again = at_chooser(&fed, &b).await;
@@ -214,17 +214,26 @@ async fn a_refused_pick_at_the_chooser_leaves_no_attempt() {
         .submit(&consent, &fed.base, "/consent", &[("consent", "yes")])
         .await;
     assert!(done.location_params().contains_key("code"), "{}", done.body);
-    let before = store_entries(&fed);
-    let late = b
-        .submit(&other_tab, &fed.base, "/idp", &[("idp", "impots")])
-        .await;
+    let late = refused_pick(
+        &fed,
+        b.submit(&other_tab, &fed.base, "/idp", &[("idp", "impots")]),
+    )
+    .await;
     assert_eq!(
         late.error_code().as_deref(),
         Some("Y420001"),
         "{}",
         late.body
     );
-    assert_eq!(store_entries(&fed), before - 1, "token taken, no attempt");
+}
+
+/// Sends a pick the chooser refuses: its form token is taken, and the
+/// attempt it wrote beside it is gone again.
+async fn refused_pick(fed: &Fed, pick: impl std::future::Future<Output = Page>) -> Page {
+    let before = store_entries(fed);
+    let page = pick.await;
+    assert_eq!(store_entries(fed), before - 1, "token taken, no attempt");
+    page
 }
 
 /// The chooser's own URL, from its form's action.
