@@ -40,4 +40,43 @@ pub enum EphemeralOp<'a> {
     /// `None`. A single-use marker guards the writes that follow it (of
     /// two concurrent batches, exactly one writes).
     Require(&'a str),
+    /// Reads an entry that must not live: when it does, answers its value
+    /// and the batch stops there, like a [`EphemeralOp::Require`] that
+    /// found nothing. A lock guards the operations after it (a client
+    /// locked out takes no code).
+    Absent(&'a str),
+    /// Stores `head` followed by the value the batch's latest take (a
+    /// [`EphemeralOp::Take`] or a [`EphemeralOp::Require`]) answered, for
+    /// `ttl_secs`: answers `None`. Nothing is stored when that take found
+    /// nothing, or when no take came before. A record made from a
+    /// single-use one is written in the trip that takes it, without a trip
+    /// to read it first (the token step's access token, from its code).
+    PutTaken {
+        key: &'a str,
+        head: &'a [u8],
+        ttl_secs: u64,
+    },
+}
+
+impl EphemeralOp<'_> {
+    /// Whether the operation depends on the store's state or on another
+    /// operation of the batch (a pipeline cannot carry it).
+    pub fn is_conditional(&self) -> bool {
+        matches!(
+            self,
+            EphemeralOp::PutIfPresent { .. }
+                | EphemeralOp::Require(_)
+                | EphemeralOp::Absent(_)
+                | EphemeralOp::PutTaken { .. }
+        )
+    }
+
+    /// Whether the batch stops after this operation, given its answer.
+    pub fn stops_with(&self, answer: Option<&[u8]>) -> bool {
+        match self {
+            EphemeralOp::Require(_) => answer.is_none(),
+            EphemeralOp::Absent(_) => answer.is_some(),
+            _ => false,
+        }
+    }
 }

@@ -84,10 +84,21 @@ pub async fn one_by_one<S: EphemeralStore + ?Sized>(
     ops: &[EphemeralOp<'_>],
 ) -> StoreResult<Vec<Option<Vec<u8>>>> {
     let mut answers = Vec::with_capacity(ops.len());
+    // The latest take's value, kept only for a batch that writes from it.
+    let keeps_taken = ops
+        .iter()
+        .any(|op| matches!(op, EphemeralOp::PutTaken { .. }));
+    let mut taken: Option<Vec<u8>> = None;
     for op in ops {
         let answer = match *op {
-            EphemeralOp::Get(key) => s.get(key).await?,
-            EphemeralOp::Take(key) | EphemeralOp::Require(key) => s.take(key).await?,
+            EphemeralOp::Get(key) | EphemeralOp::Absent(key) => s.get(key).await?,
+            EphemeralOp::Take(key) | EphemeralOp::Require(key) => {
+                let value = s.take(key).await?;
+                if keeps_taken {
+                    taken.clone_from(&value);
+                }
+                value
+            }
             EphemeralOp::Put {
                 key,
                 value,
@@ -107,13 +118,24 @@ pub async fn one_by_one<S: EphemeralStore + ?Sized>(
                 }
                 None
             }
+            EphemeralOp::PutTaken {
+                key,
+                head,
+                ttl_secs,
+            } => {
+                if let Some(taken) = &taken {
+                    s.put(key, &[head, taken].concat(), ttl_secs).await?;
+                }
+                None
+            }
             EphemeralOp::Delete(key) => {
                 s.delete(key).await?;
                 None
             }
         };
-        // A required marker that is gone stops the batch: nothing after it.
-        let stop = matches!(op, EphemeralOp::Require(_)) && answer.is_none();
+        // A required marker that is gone, or a lock that lives, stops the
+        // batch: nothing after it.
+        let stop = op.stops_with(answer.as_deref());
         answers.push(answer);
         if stop {
             answers.resize(ops.len(), None);

@@ -297,15 +297,9 @@ impl EphemeralStore for RedisEphemeral {
     /// One script call (see [`crate::redis_batch`]); on a cluster one
     /// pipeline, or separate calls when an operation depends on another.
     async fn batch(&self, ops: &[EphemeralOp<'_>]) -> StoreResult<Vec<Option<Vec<u8>>>> {
-        let conditional = |op: &EphemeralOp<'_>| {
-            matches!(
-                op,
-                EphemeralOp::PutIfPresent { .. } | EphemeralOp::Require(_)
-            )
-        };
         match &self.link {
             Link::Direct(d) => self.batch_direct(d, ops).await,
-            Link::Routed(r) if r.clustered && ops.iter().any(conditional) => {
+            Link::Routed(r) if r.clustered && ops.iter().any(EphemeralOp::is_conditional) => {
                 crate::one_by_one(self, ops).await
             }
             Link::Routed(r) if r.clustered => self.batch_pipelined(r, ops).await,

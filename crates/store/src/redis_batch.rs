@@ -23,16 +23,18 @@ use fred::types::scripts::Script;
 
 /// `ARGV[1]` names the operations, one letter each (`g`et, `t`ake, `p`ut,
 /// `c`onditional put, `d`elete, `r`equire: a take that stops the batch
-/// when there was nothing to take). Each takes its key from the next `KEYS`
-/// (a conditional put, then the key that must exist), and each put its
-/// value and lifetime in milliseconds from the next two `ARGV`. Answers one
-/// entry per operation: the value read, or `false` (nil) for none and for
-/// writes.
+/// when there was nothing to take, `a`bsent: a read that stops it when
+/// there was something, `k`: a put of a head and the latest take's value).
+/// Each takes its key from the next `KEYS` (a conditional put, then the key
+/// that must exist), and each put its value (or head) and lifetime in
+/// milliseconds from the next two `ARGV`. Answers one entry per operation:
+/// the value read, or `false` (nil) for none and for writes.
 const BATCH_LUA: &str = r"
 local ops = ARGV[1]
 local key = 1
 local arg = 2
 local out = {}
+local taken = false
 for i = 1, #ops do
   local op = string.sub(ops, i, i)
   out[i] = false
@@ -40,14 +42,28 @@ for i = 1, #ops do
     out[i] = redis.call('GET', KEYS[key])
   elseif op == 't' then
     out[i] = redis.call('GETDEL', KEYS[key])
-  elseif op == 'r' then
-    out[i] = redis.call('GETDEL', KEYS[key])
-    if not out[i] then
+    taken = out[i]
+  elseif op == 'r' or op == 'a' then
+    local stop
+    if op == 'r' then
+      out[i] = redis.call('GETDEL', KEYS[key])
+      taken = out[i]
+      stop = not out[i]
+    else
+      out[i] = redis.call('GET', KEYS[key])
+      stop = out[i] ~= false
+    end
+    if stop then
       for j = i + 1, #ops do
         out[j] = false
       end
       break
     end
+  elseif op == 'k' then
+    if taken then
+      redis.call('SET', KEYS[key], ARGV[arg] .. taken, 'PX', ARGV[arg + 1])
+    end
+    arg = arg + 2
   elseif op == 'p' then
     redis.call('SET', KEYS[key], ARGV[arg], 'PX', ARGV[arg + 1])
     arg = arg + 2
@@ -124,6 +140,15 @@ impl RedisEphemeral {
                     call.puts.push((value, ttl_millis(ttl_secs)));
                     call.keys.push(self.key(key));
                     ('c', if_present)
+                }
+                EphemeralOp::Absent(key) => ('a', key),
+                EphemeralOp::PutTaken {
+                    key,
+                    head,
+                    ttl_secs,
+                } => {
+                    call.puts.push((head, ttl_millis(ttl_secs)));
+                    ('k', key)
                 }
                 EphemeralOp::Delete(key) => ('d', key),
             };
@@ -217,7 +242,10 @@ impl RedisEphemeral {
                         .await
                 }
                 EphemeralOp::Delete(key) => pipeline.del(self.key(key)).await,
-                EphemeralOp::PutIfPresent { .. } | EphemeralOp::Require(_) => {
+                EphemeralOp::PutIfPresent { .. }
+                | EphemeralOp::Require(_)
+                | EphemeralOp::Absent(_)
+                | EphemeralOp::PutTaken { .. } => {
                     return Err(StoreError::Unavailable(
                         "redis: a conditional operation cannot be pipelined".into(),
                     ))
@@ -231,11 +259,13 @@ impl RedisEphemeral {
             .map(|(op, answer)| {
                 let value = answer.map_err(unavailable)?;
                 Ok(match op {
-                    EphemeralOp::Get(_) | EphemeralOp::Take(_) | EphemeralOp::Require(_) => {
-                        entry(value)?
-                    }
+                    EphemeralOp::Get(_)
+                    | EphemeralOp::Take(_)
+                    | EphemeralOp::Require(_)
+                    | EphemeralOp::Absent(_) => entry(value)?,
                     EphemeralOp::Put { .. }
                     | EphemeralOp::PutIfPresent { .. }
+                    | EphemeralOp::PutTaken { .. }
                     | EphemeralOp::Delete(_) => None,
                 })
             })

@@ -242,6 +242,15 @@ impl AppState {
             .transpose()
     }
 
+    /// An access token's record ([`crate::access_record`]: its layout is
+    /// not a compact record's).
+    pub async fn load_access_grant(&self, key: &str) -> Result<Option<AccessGrant>, StoreError> {
+        self.get_bytes(key)
+            .await?
+            .map(|b| crate::access_record::decode(&b))
+            .transpose()
+    }
+
     pub async fn take_record<T: CompactRecord>(&self, key: &str) -> Result<Option<T>, StoreError> {
         self.take_bytes(key)
             .await?

@@ -71,7 +71,7 @@ impl AppState {
     /// when a required marker was gone, and nothing after it was written.
     pub async fn write_records(&self, writes: &RecordWrites) -> Result<bool, StoreError> {
         let answers = self.ephemeral_batch(&writes.ops()).await?;
-        Ok(writes.markers_held(answers))
+        Ok(writes.markers_held(&answers))
     }
 
     /// Deletes what `writes` stored, for a step that wrote ahead of its

@@ -189,6 +189,39 @@ fn every_record_comes_back_whole_and_within_its_budget() {
     );
     assert!(bytes.len() <= 512, "grant {} bytes", bytes.len());
 
+    // The access token's record as the token step's trip writes it: a
+    // head, then the code's record as consent wrote it.
+    let code = CodeGrant {
+        issued_at: 0,
+        dpop_jkt: None,
+        ..grant()
+    };
+    let head = crate::access_record::head(g.issued_at, g.token_ttl, g.dpop_jkt.as_deref()).unwrap();
+    let access = [head, encode(&code).unwrap()].concat();
+    same_json(&crate::access_record::decode(&access).unwrap(), &g);
+    eprintln!("access token record: {} bytes", access.len());
+    assert!(access.len() <= 512, "access token {} bytes", access.len());
+    // One written whole by an earlier node still reads.
+    same_json(&crate::access_record::decode(&bytes).unwrap(), &g);
+    // An earlier node reading the new layout fails closed: a corrupt
+    // record, never a grant without its DPoP key.
+    assert!(decode::<CodeGrant>(&access).is_err());
+    let bearer = CodeGrant {
+        dpop_jkt: None,
+        ..grant()
+    };
+    let head = crate::access_record::head(g.issued_at, 3600, None).unwrap();
+    let read = crate::access_record::decode(&[head, encode(&code).unwrap()].concat()).unwrap();
+    same_json(
+        &read,
+        &CodeGrant {
+            token_ttl: 3600,
+            ..bearer
+        },
+    );
+    // A thumbprint is a SHA-256: anything else is not written.
+    assert!(crate::access_record::head(1, 60, Some("not-a-thumbprint")).is_err());
+
     let a = IdpAttempt {
         uid: interaction.uid.clone(),
         session_id: session().id,

@@ -11,6 +11,7 @@
 //! [`error::JsonError`] for back-channel endpoints.
 
 pub mod abuse;
+pub mod access_record;
 pub mod admin;
 pub mod citizen_space;
 pub mod civil_register;

@@ -22,8 +22,10 @@ pub struct RecordWrites {
 #[derive(Debug)]
 enum Write {
     Put { bytes: Vec<u8>, ttl: u64 },
+    PutTaken { head: Vec<u8>, ttl: u64 },
     Delete,
     Require,
+    Absent,
 }
 
 impl RecordWrites {
@@ -61,6 +63,20 @@ impl RecordWrites {
         self
     }
 
+    /// Stores `head` followed by the value of the latest required marker
+    /// (its record as it was), for `ttl` seconds.
+    pub fn put_taken(&mut self, key: String, head: Vec<u8>, ttl: u64) -> &mut RecordWrites {
+        self.writes.push((key, Write::PutTaken { head, ttl }));
+        self
+    }
+
+    /// Requires that `key` does not live (a lock): when it does, nothing
+    /// after is done (the step's write answers `false`).
+    pub fn absent(&mut self, key: String) -> &mut RecordWrites {
+        self.writes.push((key, Write::Absent));
+        self
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.writes.is_empty()
     }
@@ -79,26 +95,36 @@ impl RecordWrites {
                     value: bytes,
                     ttl_secs: *ttl,
                 },
+                Write::PutTaken { head, ttl } => EphemeralOp::PutTaken {
+                    key,
+                    head,
+                    ttl_secs: *ttl,
+                },
                 Write::Delete => EphemeralOp::Delete(key),
                 Write::Require => EphemeralOp::Require(key),
+                Write::Absent => EphemeralOp::Absent(key),
             })
             .collect()
     }
 
-    /// Whether every required marker was there, from the batch's answers
-    /// (one per operation).
-    pub(crate) fn markers_held(&self, answers: Vec<Option<Vec<u8>>>) -> bool {
+    /// Whether every required marker was there, and no lock, from the
+    /// batch's answers (one per operation).
+    pub(crate) fn markers_held(&self, answers: &[Option<Vec<u8>>]) -> bool {
         self.writes
             .iter()
             .zip(answers)
-            .all(|((_, w), answer)| !matches!(w, Write::Require) || answer.is_some())
+            .all(|((_, w), answer)| match w {
+                Write::Require => answer.is_some(),
+                Write::Absent => answer.is_none(),
+                _ => true,
+            })
     }
 
     /// Deletes of what these writes stored.
     pub(crate) fn undone(&self) -> RecordWrites {
         let mut undo = RecordWrites::new();
         for (key, write) in &self.writes {
-            if let Write::Put { .. } = write {
+            if let Write::Put { .. } | Write::PutTaken { .. } = write {
                 undo.delete(key.clone());
             }
         }

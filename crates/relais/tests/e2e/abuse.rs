@@ -4,6 +4,7 @@
 //! closed, a full node making room for new clients, and the counters of
 //! `/metrics`.
 
+use crate::browser::{login, Browser};
 use crate::harness::{authorize_url, Fed, SP_SECRET};
 use relais::config::{BudgetConfig, Config};
 use reqwest::StatusCode;
@@ -38,15 +39,25 @@ async fn get_as(url: &str, ip: &str) -> reqwest::Response {
 }
 
 async fn token_as(fed: &Fed, ip: &str, client_id: &str, secret: &str) -> reqwest::Response {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", "no-such-code"),
+        ("redirect_uri", "http://127.0.0.1:9/sp-a/cb"),
+    ];
+    token_form_as(fed, ip, (client_id, secret), &form).await
+}
+
+async fn token_form_as(
+    fed: &Fed,
+    ip: &str,
+    (client_id, secret): (&str, &str),
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     client()
         .post(format!("{}/api/v2/token", fed.base))
         .header("x-forwarded-for", ip)
         .basic_auth(client_id, Some(secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", "no-such-code"),
-            ("redirect_uri", "http://127.0.0.1:9/sp-a/cb"),
-        ])
+        .form(form)
         .send()
         .await
         .unwrap()
@@ -219,7 +230,36 @@ async fn failed_client_authentications_slow_down_then_lock_out_that_ip() {
     let j: serde_json::Value = r.json().await.unwrap();
     assert_eq!(j["code"], "Y030106");
     assert_eq!(j["error"], "invalid_client");
-    // The service itself, from its own address, is not locked out.
+    // The secret is checked before the lock is read (the lock is read in
+    // the trip that takes the code), yet a locked-out caller learns
+    // nothing from it: the right secret with a real code, or with a form
+    // refused before that trip, is answered "locked" all the same, and
+    // the code is not spent.
+    let done = login(
+        &Browser::new(),
+        &fed.base,
+        &authorize_url(&fed, "sp-a", &[]),
+        "impots",
+        "jean",
+    )
+    .await;
+    let code = done.location_params().get("code").cloned().expect("code");
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", "http://127.0.0.1:9/sp-a/cb"),
+    ];
+    let right = ("sp-a", SP_SECRET);
+    for form in [&exchange[..], &exchange[1..]] {
+        let r = token_form_as(&fed, attacker, right, form).await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        let j: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(j["code"], "Y030106", "{j}");
+    }
+    // The service itself, from its own address, is not locked out, and
+    // its code is still good.
+    let r = token_form_as(&fed, "192.0.2.10", right, &exchange).await;
+    assert_eq!(r.status(), StatusCode::OK, "not a lockout, code unspent");
     let r = token_as(&fed, "192.0.2.10", "sp-a", SP_SECRET).await;
     assert_eq!(
         r.status(),

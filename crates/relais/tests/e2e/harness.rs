@@ -169,6 +169,17 @@ impl Fed {
         format!("{}/api/v2", self.base)
     }
 
+    /// How many entries the node's (in-memory) ephemeral store holds: a
+    /// refused step must leave none behind.
+    pub fn store_entries(&self) -> u64 {
+        self.node
+            .app
+            .metrics
+            .ephemeral_memory
+            .entries
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The demo on the Plus platform (its own demo IdPs, no services).
     pub async fn start_plus() -> Fed {
         Fed::start_configured(false, |c| c.server.platform = relais_core::Platform::Plus).await

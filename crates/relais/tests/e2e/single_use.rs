@@ -6,18 +6,6 @@
 
 use crate::browser::{idp_answer_from, to_consent, to_idp_answer, Browser, Page};
 use crate::harness::{authorize_url, Fed};
-use std::sync::atomic::Ordering;
-
-/// How many records the node's ephemeral store holds.
-fn store_entries(fed: &Fed) -> u64 {
-    fed.node
-        .app
-        .metrics
-        .ephemeral_memory
-        .entries
-        .load(Ordering::Relaxed)
-}
-
 /// Jean at the consent page of `sp-a` (through the tax office's IdP): the
 /// page, and its form's action.
 async fn at_consent(fed: &Fed, b: &Browser) -> (Page, String) {
@@ -100,7 +88,7 @@ async fn a_consent_that_lost_the_race_writes_nothing() {
         .to_owned();
     let store = &fed.node.app.stores.ephemeral;
     assert!(store.take(&format!("ready:{uid}")).await.unwrap().is_some());
-    let before = store_entries(&fed);
+    let before = fed.store_entries();
     let lost = b
         .submit(&consent, &fed.base, "/consent", &[("consent", "yes")])
         .await;
@@ -111,7 +99,7 @@ async fn a_consent_that_lost_the_race_writes_nothing() {
         lost.location
     );
     // Its form token was taken; no code, no session or interaction write.
-    assert_eq!(store_entries(&fed), before - 1);
+    assert_eq!(fed.store_entries(), before - 1);
 }
 
 /// The chooser and the information page write their form's token in the
@@ -125,7 +113,7 @@ async fn a_made_up_interaction_url_stores_nothing() {
         .follow(b.get(&authorize_url(&fed, "sp-a", &[])).await, &fed.base)
         .await;
     assert_eq!(chooser.status, 200);
-    let before = store_entries(&fed);
+    let before = fed.store_entries();
     for path in [
         "AAAAAAAAAAAAAAAAAAAAAAAA",
         "AAAAAAAAAAAAAAAAAAAAAAAA/consent",
@@ -136,7 +124,7 @@ async fn a_made_up_interaction_url_stores_nothing() {
         assert_eq!(p.error_code().as_deref(), Some("Y190001"), "{}", p.body);
     }
     assert_eq!(
-        store_entries(&fed),
+        fed.store_entries(),
         before,
         "no form token for a made-up interaction"
     );
@@ -149,7 +137,7 @@ async fn a_made_up_interaction_url_stores_nothing() {
         ))
         .await;
     assert_eq!(again.status, 200);
-    assert_eq!(store_entries(&fed), before + 1);
+    assert_eq!(fed.store_entries(), before + 1);
 }
 
 /// A pick at the chooser writes its IdP attempt in the trip that takes the
@@ -195,13 +183,13 @@ async fn a_refused_pick_at_the_chooser_leaves_no_attempt() {
 
     // An accepted pick: its token for its attempt.
     let again = at_chooser(&fed, &b).await;
-    let before = store_entries(&fed);
+    let before = fed.store_entries();
     let to_idp = b
         .submit(&again, &fed.base, "/idp", &[("idp", "impots")])
         .await;
     assert_eq!(to_idp.status, 303, "{}", to_idp.body);
     assert!(to_idp.location.unwrap().contains("state="));
-    assert_eq!(store_entries(&fed), before, "token taken, attempt stored");
+    assert_eq!(fed.store_entries(), before, "token taken, attempt stored");
 
     // The chooser open in two tabs: the login finished from one, the pick
     // in the other finds its interaction done.
@@ -230,9 +218,9 @@ async fn a_refused_pick_at_the_chooser_leaves_no_attempt() {
 /// Sends a pick the chooser refuses: its form token is taken, and the
 /// attempt it wrote beside it is gone again.
 async fn refused_pick(fed: &Fed, pick: impl std::future::Future<Output = Page>) -> Page {
-    let before = store_entries(fed);
+    let before = fed.store_entries();
     let page = pick.await;
-    assert_eq!(store_entries(fed), before - 1, "token taken, no attempt");
+    assert_eq!(fed.store_entries(), before - 1, "token taken, no attempt");
     page
 }
 
@@ -339,7 +327,7 @@ async fn an_idp_answer_after_back_to_the_service_is_refused() {
         late.location,
         late.body
     );
-    let before = store_entries(&fed);
+    let before = fed.store_entries();
     for path in [
         idp_action.replace("/idp", ""),
         idp_action.replace("/idp", "/cancel"),
@@ -353,7 +341,7 @@ async fn an_idp_answer_after_back_to_the_service_is_refused() {
         );
     }
     // The refused pages left no form token behind.
-    assert_eq!(store_entries(&fed), before);
+    assert_eq!(fed.store_entries(), before);
 }
 
 /// "Back to the service" from the consent page, then the consent form

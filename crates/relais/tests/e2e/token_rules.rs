@@ -120,7 +120,9 @@ async fn token_endpoint_rules() {
         (s, body["error"].as_str()),
         (400, Some("unsupported_grant_type"))
     );
-    // wrong PKCE verifier: refused, and the code is consumed
+    // wrong PKCE verifier: refused, and the code is consumed; the access
+    // token written with its take is deleted
+    let before = fed.store_entries();
     let (s, body, _) = token(
         &fed,
         &[
@@ -133,10 +135,12 @@ async fn token_endpoint_rules() {
     )
     .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(fed.store_entries(), before - 1, "code taken, no token");
     assert_spent(&fed, &code).await;
 
     // wrong redirect_uri: refused, and the code is consumed too
     let code = code_for(&fed, &Browser::new(), true).await;
+    let before = fed.store_entries();
     let (s, body, _) = token(
         &fed,
         &[
@@ -149,6 +153,7 @@ async fn token_endpoint_rules() {
     )
     .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(fed.store_entries(), before - 1, "code taken, no token");
     assert_spent(&fed, &code).await;
     // a wrong secret does not spend it: the service can try again
     let code = code_for(&fed, &Browser::new(), true).await;

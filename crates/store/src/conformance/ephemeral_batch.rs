@@ -112,12 +112,103 @@ pub async fn batch<S: EphemeralStore>(s: &S, time: &Advance<'_>) {
     );
     assert_eq!(s.get("b:granted").await.unwrap(), None, "nothing written");
 
+    // A lock that lives stops the batch; once gone, the writes run.
+    // (The suite runs twice on one server: no key left by the last run.)
+    for key in ["b:after-lock", "b:token"] {
+        s.delete(key).await.unwrap();
+    }
+    s.put("b:lock", b"until", 30).await.unwrap();
+    s.put("b:one-use", b"once", 30).await.unwrap();
+    let locked = [
+        EphemeralOp::Absent("b:lock"),
+        EphemeralOp::Require("b:one-use"),
+        EphemeralOp::Put {
+            key: "b:after-lock",
+            value: b"x",
+            ttl_secs: 30,
+        },
+    ];
+    assert_eq!(
+        s.batch(&locked).await.unwrap(),
+        vec![Some(b"until".to_vec()), None, None],
+        "a live lock answers its value and stops the batch"
+    );
+    assert_eq!(
+        s.get("b:one-use").await.unwrap().as_deref(),
+        Some(&b"once"[..]),
+        "nothing after a live lock is taken"
+    );
+    assert_eq!(s.get("b:after-lock").await.unwrap(), None);
+    s.delete("b:lock").await.unwrap();
+    assert_eq!(
+        s.batch(&locked).await.unwrap(),
+        vec![None, Some(b"once".to_vec()), None],
+        "no lock: the batch runs on"
+    );
+    assert!(s.get("b:after-lock").await.unwrap().is_some());
+    s.delete("b:after-lock").await.unwrap();
+
+    // A put of what was taken: the head, then the taken value, byte for
+    // byte; nothing when the take found nothing.
+    s.put("b:spent", &bin, 30).await.unwrap();
+    let exchange = [
+        EphemeralOp::Require("b:spent"),
+        EphemeralOp::PutTaken {
+            key: "b:token",
+            head: b"\x00head",
+            ttl_secs: 2,
+        },
+        EphemeralOp::Get("b:token"),
+    ];
+    let whole: Vec<u8> = [&b"\x00head"[..], &bin].concat();
+    assert_eq!(
+        s.batch(&exchange).await.unwrap(),
+        vec![Some(bin.clone()), None, Some(whole.clone())],
+        "written from the taken value, readable in the same batch"
+    );
+    assert_eq!(s.get("b:spent").await.unwrap(), None, "the code is taken");
+    s.delete("b:token").await.unwrap();
+    assert_eq!(
+        s.batch(&exchange).await.unwrap(),
+        vec![None, None, None],
+        "taken already: nothing written"
+    );
+    let unguarded = [
+        EphemeralOp::Take("b:spent"),
+        EphemeralOp::PutTaken {
+            key: "b:token",
+            head: b"h",
+            ttl_secs: 30,
+        },
+    ];
+    assert_eq!(s.batch(&unguarded).await.unwrap(), vec![None, None]);
+    assert_eq!(
+        s.get("b:token").await.unwrap(),
+        None,
+        "a take that found nothing gives nothing to write"
+    );
+    let no_take = [EphemeralOp::PutTaken {
+        key: "b:token",
+        head: b"h",
+        ttl_secs: 30,
+    }];
+    s.batch(&no_take).await.unwrap();
+    assert_eq!(s.get("b:token").await.unwrap(), None, "no take before it");
+
     // A batched put keeps its own lifetime.
     time.by_millis(2500).await;
     assert_eq!(
         s.get("b:code").await.unwrap(),
         None,
         "expired after its TTL"
+    );
+    s.put("b:spent", b"again", 30).await.unwrap();
+    s.batch(&exchange).await.unwrap();
+    time.by_millis(2500).await;
+    assert_eq!(
+        s.get("b:token").await.unwrap(),
+        None,
+        "a put of what was taken keeps its own lifetime"
     );
     assert!(s.get("b:sess").await.unwrap().is_some());
     s.batch(&[EphemeralOp::Delete("b:sess")]).await.unwrap();

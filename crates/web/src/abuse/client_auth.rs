@@ -38,15 +38,20 @@ pub async fn refuse_if_locked(
         .lockout
         .locked_reading(client_id, ip, also)
         .await?;
-    if let Some(left) = locked {
-        Metrics::bump(&app.metrics.clients_locked_out);
-        return Err(JsonError::new(
-            ErrorCode::ClientLockedOut,
-            "locked out after repeated failed authentications",
-        )
-        .retry_after(left));
+    match locked {
+        Some(left) => Err(locked_out(app, left)),
+        None => Ok(also),
     }
-    Ok(also)
+}
+
+/// The answer to a client locked out for `left` more seconds (counted).
+pub fn locked_out(app: &AppState, left: u64) -> JsonError {
+    Metrics::bump(&app.metrics.clients_locked_out);
+    JsonError::new(
+        ErrorCode::ClientLockedOut,
+        "locked out after repeated failed authentications",
+    )
+    .retry_after(left)
 }
 
 /// Counts a failed authentication and returns `refusal` once its cost is

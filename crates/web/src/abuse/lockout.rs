@@ -61,6 +61,13 @@ impl Lockout {
         ["lock:", who].concat()
     }
 
+    /// The ephemeral entry that locks out this client from this IP, for a
+    /// step that checks it in a trip of its own records (the token step's
+    /// `Absent` guard); [`Lockout::seconds_left`] reads its value.
+    pub fn lock_entry(client_id: &str, ip: ClientIp) -> String {
+        Lockout::lock_key(&who(client_id, ip))
+    }
+
     /// Seconds left on a lock of this client from this IP, if any.
     pub async fn locked(&self, client_id: &str, ip: ClientIp) -> StoreResult<Option<u64>> {
         Ok(self.locked_reading(client_id, ip, None).await?.0)
@@ -76,7 +83,7 @@ impl Lockout {
         ip: ClientIp,
         also: Option<&str>,
     ) -> StoreResult<(Option<u64>, Option<Vec<u8>>)> {
-        let lock = Lockout::lock_key(&who(client_id, ip));
+        let lock = Lockout::lock_entry(client_id, ip);
         let (entry, also) = match also {
             None => (self.locks.get(&lock).await?, None),
             Some(key) => {
@@ -93,7 +100,7 @@ impl Lockout {
 
     /// Seconds left on the lock whose entry reads `entry`, if any: the
     /// entry holds the second the lock ends.
-    fn seconds_left(&self, entry: Option<&[u8]>) -> Option<u64> {
+    pub fn seconds_left(&self, entry: Option<&[u8]>) -> Option<u64> {
         let until = std::str::from_utf8(entry?)
             .ok()
             .and_then(|s| s.parse::<i64>().ok())

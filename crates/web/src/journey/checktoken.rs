@@ -9,7 +9,7 @@
 
 use crate::abuse::client_auth::{self, Caller};
 use crate::abuse::ClientIp;
-use crate::compact;
+use crate::access_record;
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
 use crate::flow::AccessGrant;
@@ -75,7 +75,7 @@ pub async fn checktoken(
         );
     };
     client_auth::charge_budget(&app, &dp.id).await?;
-    let grant: Option<AccessGrant> = grant.map(|b| compact::decode(&b)).transpose()?;
+    let grant: Option<AccessGrant> = grant.map(|b| access_record::decode(&b)).transpose()?;
     let now = app.clock.now_secs();
     let mut verified = None;
     let introspection = match &grant {

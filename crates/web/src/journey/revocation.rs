@@ -29,7 +29,7 @@ pub async fn revoke(
         .ok_or_else(|| JsonError::new(ErrorCode::TokenInvalidRequest, "token missing"))?;
     if token.len() <= 128 {
         let key = stored_key("at", token);
-        let grant: Option<AccessGrant> = app.load_record(&key).await?;
+        let grant: Option<AccessGrant> = app.load_access_grant(&key).await?;
         if grant.is_some_and(|g| g.client_id == sp.client_id) {
             app.stores.ephemeral.delete(&key).await?;
         }

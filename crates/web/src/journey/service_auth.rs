@@ -5,13 +5,16 @@
 //! `private_key_jwt` — every service on Plus — is refused with a secret.
 //!
 //! Either way the defences of [`crate::abuse::client_auth`] apply: a
-//! locked-out client is refused first, each failure is counted, and an
-//! authenticated client is charged its budget. An assertion's `jti` is
-//! single use across nodes (`put_new` in the ephemeral store, kept until
-//! the assertion expires).
+//! locked-out client is refused as locked whatever it presented, each
+//! failure is counted, and an authenticated client is charged its budget.
+//! The credentials are checked before the lock is read, so that a step
+//! can read the lock in its own trip ([`ServiceCaller`]); a caller that
+//! fails has its lock read before its failure is counted. An assertion's
+//! `jti` is single use across nodes (`put_new` in the ephemeral store,
+//! kept until the assertion expires).
 
 use crate::abuse::client_auth::{self, Caller};
-use crate::abuse::ClientIp;
+use crate::abuse::{ClientIp, Lockout};
 use crate::error::JsonError;
 use crate::partner_keys::{self, KeySource};
 use crate::state::AppState;
@@ -38,6 +41,47 @@ fn basic_challenge(code: ErrorCode, detail: &str) -> JsonError {
     }
 }
 
+/// A service whose credentials checked out, and whose lock (its client
+/// from this IP, [`crate::abuse::lockout`]) is still to be checked: by the
+/// step, in the trip of its own records ([`ServiceCaller::lock_entry`] as
+/// an `Absent` guard), or with [`ServiceCaller::unlocked`]. Either way
+/// before any other answer: whatever a locked-out caller is told but
+/// "locked" would tell it that its secret was right.
+pub struct ServiceCaller {
+    pub sp: Arc<ServiceProvider>,
+    ip: ClientIp,
+}
+
+impl ServiceCaller {
+    /// The ephemeral entry that locks this client out from this IP.
+    pub fn lock_entry(&self) -> String {
+        Lockout::lock_entry(&self.sp.client_id, self.ip)
+    }
+
+    /// The answer to a lock found in the step's trip, whose entry reads
+    /// `entry` (a lock whose end has just passed still refuses: it is
+    /// gone within the second).
+    pub fn locked(&self, app: &AppState, entry: &[u8]) -> JsonError {
+        let left = app.abuse.lockout.seconds_left(Some(entry)).unwrap_or(1);
+        client_auth::locked_out(app, left)
+    }
+
+    /// The service, once its lock is checked (one trip).
+    pub async fn unlocked(self, app: &AppState) -> Result<Arc<ServiceProvider>, JsonError> {
+        client_auth::refuse_if_locked(app, &self.sp.client_id, self.ip, None).await?;
+        Ok(self.sp)
+    }
+
+    /// `refusal`, or "locked" for a locked-out caller: for a step that
+    /// refuses before the trip that would have checked the lock.
+    pub async fn refusing(&self, app: &AppState, refusal: JsonError) -> JsonError {
+        match client_auth::refuse_if_locked(app, &self.sp.client_id, self.ip, None).await {
+            Ok(_) => refusal,
+            Err(locked) => locked,
+        }
+    }
+}
+
 /// Authenticates the calling service at `endpoint` (the URL it called:
 /// an assertion's `aud` may name it, the token endpoint or the issuer).
 pub async fn authenticate(
@@ -46,24 +90,25 @@ pub async fn authenticate(
     form: &HashMap<String, String>,
     endpoint: &str,
 ) -> Result<Arc<ServiceProvider>, JsonError> {
-    Ok(authenticate_reading(app, headers, form, endpoint, None)
+    authenticate_service(app, headers, form, endpoint)
         .await?
-        .0)
+        .unlocked(app)
+        .await
 }
 
-/// [`authenticate`], and the ephemeral entry `also` read in the same trip
-/// as the client's lock ([`client_auth::refuse_if_locked`]): the token
-/// step's code costs no round trip of its own.
-pub async fn authenticate_reading(
+/// [`authenticate`], the lock left to the caller ([`ServiceCaller`]): the
+/// token step checks it in the trip that takes the code. A caller that
+/// fails is refused as [`authenticate`] refuses it: "locked" when it is
+/// locked out, else its failure counted.
+pub async fn authenticate_service(
     app: &AppState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
     endpoint: &str,
-    also: Option<&str>,
-) -> Result<(Arc<ServiceProvider>, Option<Vec<u8>>), JsonError> {
+) -> Result<ServiceCaller, JsonError> {
     let ip = ClientIp::from_headers(headers).unwrap_or(ClientIp::UNKNOWN);
     if form.contains_key("client_assertion") || form.contains_key("client_assertion_type") {
-        return by_assertion(app, headers, form, endpoint, ip, also).await;
+        return by_assertion(app, headers, form, endpoint, ip).await;
     }
     let authz = headers
         .get(header::AUTHORIZATION)
@@ -79,7 +124,6 @@ pub async fn authenticate_reading(
         }
         ClientAuthError::Malformed => invalid_request("malformed client credentials"),
     })?;
-    let read = client_auth::refuse_if_locked(app, &presented.client_id, ip, also).await?;
     let sp = app.registry.sp(&presented.client_id).filter(|sp| sp.active);
     let basic = presented.method == ClientAuthMethod::ClientSecretBasic;
     let refusal = |code: ErrorCode, detail: &str| JsonError {
@@ -95,13 +139,14 @@ pub async fn authenticate_reading(
         ),
         Some(sp) if secret_accepted(app, &sp, &presented.secret) => {
             client_auth::charge_budget(app, &sp.client_id).await?;
-            return Ok((sp, read));
+            return Ok(ServiceCaller { sp, ip });
         }
         _ => refusal(
             ErrorCode::TokenInvalidClient,
             "client authentication failed",
         ),
     };
+    client_auth::refuse_if_locked(app, &presented.client_id, ip, None).await?;
     Err(client_auth::failed(app, &presented.client_id, ip, Caller::Service, failure).await)
 }
 
@@ -124,8 +169,7 @@ async fn by_assertion(
     form: &HashMap<String, String>,
     endpoint: &str,
     ip: ClientIp,
-    also: Option<&str>,
-) -> Result<(Arc<ServiceProvider>, Option<Vec<u8>>), JsonError> {
+) -> Result<ServiceCaller, JsonError> {
     if form.get("client_assertion_type").map(String::as_str) != Some(JWT_BEARER) {
         return Err(invalid_request("client_assertion_type must be jwt-bearer"));
     }
@@ -145,13 +189,13 @@ async fn by_assertion(
             "client_id differs from the assertion's iss",
         ));
     }
-    let read = client_auth::refuse_if_locked(app, &client_id, ip, also).await?;
     match verify_assertion(app, &client_id, assertion, endpoint).await {
         Ok(sp) => {
             client_auth::charge_budget(app, &sp.client_id).await?;
-            Ok((sp, read))
+            Ok(ServiceCaller { sp, ip })
         }
         Err(refusal) => {
+            client_auth::refuse_if_locked(app, &client_id, ip, None).await?;
             Err(client_auth::failed(app, &client_id, ip, Caller::Service, refusal).await)
         }
     }

@@ -6,15 +6,27 @@
 //! A reused code is refused and revokes the access token its first use
 //! produced. The answer has exactly the five keys FranceConnect sends.
 //!
-//! Two trips to the ephemeral store (two round trips to Redis): the code
-//! is read with the client's lock, before the client is authenticated but
-//! used only after; then it is taken, as a required marker, in the trip
-//! that stores the access token, so of two requests with one code exactly
-//! one gets a token. A code that fails a check is taken all the same: the
-//! first authenticated attempt spends it, whatever its outcome.
+//! One trip to the ephemeral store (one round trip to Redis): the client
+//! is authenticated first, locally (its secret, or its assertion's
+//! signature; an assertion's `jti` costs a trip of its own), and every
+//! check that needs no record is made; then one batch checks that the
+//! client is not locked out from this IP (an `Absent` guard: a locked-out
+//! client takes nothing), takes the code (a required marker: of two
+//! requests with one code exactly one gets a token), and stores the access
+//! token made from it ([`crate::access_record`]: the code's record as it
+//! was, after a head the step sends) with the code's `used:` marker. The
+//! code's own checks (its client, its redirect URI, PKCE) follow: a code
+//! that fails one is spent all the same (the first authenticated attempt
+//! spends it, whatever its outcome), and the token written for it is
+//! deleted before the refusal is sent. Writing it ahead of those checks is
+//! harmless: nobody can present it before the step answers, since only
+//! the answer carries it. A refusal before the batch reads the lock first
+//! ([`ServiceCaller::refusing`]), so a locked-out client is only ever told
+//! that it is locked out.
 
 use super::answer;
-use super::service_auth::authenticate_reading;
+use super::service_auth::{authenticate_service, ServiceCaller};
+use crate::access_record;
 use crate::compact;
 use crate::dpop::DpopRefusal;
 use crate::error::JsonError;
@@ -30,9 +42,17 @@ use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 use relais_oidc::provider::TokenResponse;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 
 fn invalid_request(detail: &str) -> JsonError {
     JsonError::new(ErrorCode::TokenInvalidRequest, detail)
+}
+
+/// What the request says, once checked without the store.
+struct Exchange<'a> {
+    code: &'a str,
+    redirect_uri: &'a str,
+    dpop_jkt: Option<String>,
 }
 
 pub async fn token(
@@ -41,84 +61,64 @@ pub async fn token(
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, JsonError> {
     let token_url = app.settings.url("/api/v2/token");
-    let code = form.get("code").filter(|c| !c.is_empty() && c.len() <= 128);
-    let code_key = code.map(|c| stored_key("code", c));
-    let (sp, code_entry) =
-        authenticate_reading(&app, &headers, &form, &token_url, code_key.as_deref()).await?;
-    // A bad proof must not spend the code: checked first.
-    let dpop = crate::dpop::proof(&app, &headers, "POST", &token_url, None)
-        .await
-        .map_err(|r| match r {
-            DpopRefusal::Invalid(why) => JsonError::new(ErrorCode::DpopProofInvalid, why),
-            DpopRefusal::Store(e) => e.into(),
-        })?;
-    if sp.dpop_bound_access_tokens && dpop.is_none() {
-        return Err(JsonError::new(
-            ErrorCode::DpopProofInvalid,
-            "this client's access tokens are DPoP-bound: a DPoP proof is required",
-        ));
-    }
-    match form.get("grant_type").map(String::as_str) {
-        Some("authorization_code") => {}
-        None => return Err(invalid_request("grant_type missing")),
-        Some(_) => {
-            return Err(JsonError::new(
-                ErrorCode::TokenUnsupportedGrantType,
-                "unsupported grant_type",
-            ))
-        }
-    }
-    let (Some(code), Some(code_key)) = (code, code_key) else {
-        return Err(invalid_request("code missing"));
+    let caller = authenticate_service(&app, &headers, &form, &token_url).await?;
+    let exchange = match checked_request(&app, &headers, &form, &token_url, &caller).await {
+        Ok(exchange) => exchange,
+        Err(refusal) => return Err(caller.refusing(&app, refusal).await),
     };
-    let redirect_uri = form
-        .get("redirect_uri")
-        .ok_or_else(|| invalid_request("redirect_uri missing"))?;
-    let grant: Option<CodeGrant> = code_entry.map(|b| compact::decode(&b)).transpose()?;
-    let Some(grant) = grant else {
-        return Err(code_reused(&app, &sp.client_id, code).await);
+    let sp = &caller.sp;
+    let access_token = app.random.token(32);
+    let issued_at = app.clock.now_secs();
+    let token_ttl = sp.access_token_ttl();
+    let code_key = stored_key("code", exchange.code);
+    // Reuse of the code revokes this token: remember its key, not its value.
+    let at_key = stored_key("at", &access_token);
+    let mut writes = RecordWrites::new();
+    writes
+        .absent(caller.lock_entry())
+        .require(code_key)
+        .put_taken(
+            at_key.clone(),
+            access_record::head(issued_at, token_ttl, exchange.dpop_jkt.as_deref())?,
+            token_ttl,
+        )
+        .put(stored_key("used", exchange.code), &at_key, token_ttl)?;
+    let mut answers = app.ephemeral_batch(&writes.ops()).await?.into_iter();
+    if let Some(lock) = answers.next().flatten() {
+        return Err(caller.locked(&app, &lock));
+    }
+    let Some(code_record) = answers.next().flatten() else {
+        // Gone: expired, unknown, or used (by an earlier request, or by
+        // another since this one was sent).
+        return Err(code_reused(&app, &sp.client_id, exchange.code).await);
     };
-    let refusal = if grant.client_id != sp.client_id || grant.redirect_uri != *redirect_uri {
-        Some("code issued to another client or redirect_uri")
-    } else {
-        match (&grant.code_challenge, form.get("code_verifier")) {
-            (Some(challenge), Some(v)) if relais_oidc::pkce::verify_s256(v, challenge) => None,
-            (None, None) => None,
-            _ => Some("PKCE verification failed"),
+    let mut grant: CodeGrant = match compact::decode(&code_record) {
+        Ok(grant) => grant,
+        Err(e) => {
+            app.undo_writes(&writes).await;
+            return Err(e.into());
         }
     };
-    if let Some(refusal) = refusal {
-        app.stores.ephemeral.delete(&code_key).await?;
+    if let Some(refusal) = code_refusal(&grant, sp.client_id.as_str(), &exchange, &form) {
+        app.undo_writes(&writes).await;
         return Err(JsonError::new(ErrorCode::TokenInvalidGrant, refusal));
     }
-
-    let access_token = app.random.token(32);
-    let mut grant = grant;
-    grant.issued_at = app.clock.now_secs();
-    grant.dpop_jkt = dpop.map(|p| p.jkt);
+    // As the access token's record reads it (its stamp over the code's).
+    grant.issued_at = issued_at;
+    grant.token_ttl = token_ttl;
+    grant.dpop_jkt = exchange.dpop_jkt;
     let token_type = if grant.dpop_jkt.is_some() {
         "DPoP"
     } else {
         "Bearer"
     };
-    // Reuse of the code revokes this token: remember its key, not its value.
-    let at_key = stored_key("at", &access_token);
-    let mut writes = RecordWrites::new();
-    writes
-        .require(code_key)
-        .put(at_key.clone(), &grant, grant.token_ttl)?
-        .put(stored_key("used", code), &at_key, grant.token_ttl)?;
-    if !app.write_records(&writes).await? {
-        // Taken since it was read: another request used it (or it expired).
-        return Err(code_reused(&app, &sp.client_id, code).await);
-    }
     let id_token = answer::sign_for(
         &app,
-        &sp,
+        sp,
         sp.id_token_signed_response_alg,
         &id_token_claims(&app, &grant),
     )?;
-    let id_token = answer::encrypt_for(&app, &sp, sp.id_token_encryption, id_token).await?;
+    let id_token = answer::encrypt_for(&app, sp, sp.id_token_encryption, id_token).await?;
     let mut e = app.event(EventKind::SpRequestedFcToken);
     e.sp_id = Some(sp.client_id.clone());
     e.sp_name = Some(sp.name.clone());
@@ -127,7 +127,7 @@ pub async fn token(
     e.idp_id = Some(grant.idp_id.clone());
     e.browsing_session = Some(grant.browsing_session.clone());
     app.events.emit(e);
-    crate::partner_space::trace::record(&app, &sp, "token", || {
+    crate::partner_space::trace::record(&app, sp, "token", || {
         format!(
             "id_token {}, expires_in {}",
             sp.id_token_signed_response_alg.as_str(),
@@ -148,6 +148,69 @@ pub async fn token(
     resp.headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(resp)
+}
+
+/// The checks that need no record, in the order a client sees their
+/// answers: the DPoP proof (a bad one must not spend the code), then the
+/// form.
+async fn checked_request<'a>(
+    app: &AppState,
+    headers: &HeaderMap,
+    form: &'a HashMap<String, String>,
+    token_url: &str,
+    caller: &ServiceCaller,
+) -> Result<Exchange<'a>, JsonError> {
+    let dpop = crate::dpop::proof(app, headers, "POST", token_url, None)
+        .await
+        .map_err(|r| match r {
+            DpopRefusal::Invalid(why) => JsonError::new(ErrorCode::DpopProofInvalid, why),
+            DpopRefusal::Store(e) => e.into(),
+        })?;
+    if caller.sp.dpop_bound_access_tokens && dpop.is_none() {
+        return Err(JsonError::new(
+            ErrorCode::DpopProofInvalid,
+            "this client's access tokens are DPoP-bound: a DPoP proof is required",
+        ));
+    }
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {}
+        None => return Err(invalid_request("grant_type missing")),
+        Some(_) => {
+            return Err(JsonError::new(
+                ErrorCode::TokenUnsupportedGrantType,
+                "unsupported grant_type",
+            ))
+        }
+    }
+    let code = form
+        .get("code")
+        .filter(|c| !c.is_empty() && c.len() <= 128)
+        .ok_or_else(|| invalid_request("code missing"))?;
+    let redirect_uri = form
+        .get("redirect_uri")
+        .ok_or_else(|| invalid_request("redirect_uri missing"))?;
+    Ok(Exchange {
+        code,
+        redirect_uri,
+        dpop_jkt: dpop.map(|p| p.jkt),
+    })
+}
+
+/// Why the code cannot be exchanged by this request, if it cannot.
+fn code_refusal(
+    grant: &CodeGrant,
+    client_id: &str,
+    exchange: &Exchange<'_>,
+    form: &HashMap<String, String>,
+) -> Option<&'static str> {
+    if grant.client_id != client_id || grant.redirect_uri != exchange.redirect_uri {
+        return Some("code issued to another client or redirect_uri");
+    }
+    match (&grant.code_challenge, form.get("code_verifier")) {
+        (Some(challenge), Some(v)) if relais_oidc::pkce::verify_s256(v, challenge) => None,
+        (None, None) => None,
+        _ => Some("PKCE verification failed"),
+    }
 }
 
 /// The answer to a code that is gone: unknown, expired, or already used,

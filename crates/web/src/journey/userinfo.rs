@@ -58,7 +58,7 @@ pub async fn userinfo(
         www_authenticate: Some("Bearer realm=\"relais\"".into()),
     })?;
     let grant: AccessGrant = app
-        .load_record(&stored_key("at", token))
+        .load_access_grant(&stored_key("at", token))
         .await?
         .ok_or_else(|| invalid_token("access token unknown, expired or revoked"))?;
     // A DPoP-bound token is only good with a proof by its key (RFC 9449).
