@@ -1,8 +1,11 @@
 //! The defences around a client's secret, shared by the steps that
 //! authenticate a service (token, revocation) or a data provider
-//! (checktoken): a locked-out client is refused before its secret is looked
-//! at, each failure is counted (slowed down, then locked out, with an
-//! event), and an authenticated client is charged its own budget.
+//! (checktoken): a locked-out client is refused as locked whatever it
+//! presented (a data provider's lock is read before its secret is looked
+//! at; a service's once its credentials are checked, yet before any answer,
+//! in the token step's own trip), each
+//! failure is counted (slowed down, then locked out, with an event), and an
+//! authenticated client is charged its own budget.
 
 use super::client_ip::ClientIp;
 use super::policy::Decision;
@@ -20,7 +23,7 @@ pub enum Caller {
     DataProvider,
 }
 
-/// Refuses a client locked out from this IP, before its secret is looked at.
+/// Refuses a client locked out from this IP.
 ///
 /// `also` names an entry the step reads once the client is authenticated
 /// (the token step's code, the data provider's access token): it is read

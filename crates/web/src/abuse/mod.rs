@@ -10,9 +10,10 @@
 //! node shares), then it takes an in-flight slot (shed with 503 when the
 //! node is saturated, never queued without bound). The token, revocation
 //! and checktoken steps go through [`client_auth`] around a client's
-//! secret: [`Lockout`] is asked before any answer and told about each failure (failures
-//! slow the answer down, then lock that client out from that IP for a
-//! while), and an authenticated client is charged its own budget.
+//! secret: [`Lockout`] is asked before any answer and told about each
+//! failure (failures slow the answer down, then lock that client out from
+//! that IP for a while), and an authenticated client is charged its own
+//! budget.
 
 pub mod client_auth;
 mod client_ip;
