@@ -45,6 +45,19 @@ pub enum EphemeralOp<'a> {
     /// found nothing. A lock guards the operations after it (a client
     /// locked out takes no code).
     Absent(&'a str),
+    /// Stores a value for `ttl_secs` only if no live entry has the key,
+    /// like [`EphemeralStore::put_new`]: answers `None` when it stored;
+    /// when the entry lived, answers `Some` (its value, or nothing where
+    /// the backend does not read it) and the batch stops there. A
+    /// single-use identifier (an assertion's `jti`) guards the operations
+    /// after it.
+    ///
+    /// [`EphemeralStore::put_new`]: crate::EphemeralStore::put_new
+    PutNew {
+        key: &'a str,
+        value: &'a [u8],
+        ttl_secs: u64,
+    },
     /// Stores `head` followed by the value the batch's latest take (a
     /// [`EphemeralOp::Take`] or a [`EphemeralOp::Require`]) answered, for
     /// `ttl_secs`: answers `None`. Nothing is stored when that take found
@@ -67,6 +80,7 @@ impl EphemeralOp<'_> {
             EphemeralOp::PutIfPresent { .. }
                 | EphemeralOp::Require(_)
                 | EphemeralOp::Absent(_)
+                | EphemeralOp::PutNew { .. }
                 | EphemeralOp::PutTaken { .. }
         )
     }
@@ -75,7 +89,7 @@ impl EphemeralOp<'_> {
     pub fn stops_with(&self, answer: Option<&[u8]>) -> bool {
         match self {
             EphemeralOp::Require(_) => answer.is_none(),
-            EphemeralOp::Absent(_) => answer.is_some(),
+            EphemeralOp::Absent(_) | EphemeralOp::PutNew { .. } => answer.is_some(),
             _ => false,
         }
     }

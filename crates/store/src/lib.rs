@@ -118,6 +118,11 @@ pub async fn one_by_one<S: EphemeralStore + ?Sized>(
                 }
                 None
             }
+            EphemeralOp::PutNew {
+                key,
+                value,
+                ttl_secs,
+            } => (!s.put_new(key, value, ttl_secs).await?).then(Vec::new),
             EphemeralOp::PutTaken {
                 key,
                 head,
@@ -133,8 +138,8 @@ pub async fn one_by_one<S: EphemeralStore + ?Sized>(
                 None
             }
         };
-        // A required marker that is gone, or a lock that lives, stops the
-        // batch: nothing after it.
+        // A required marker that is gone, a lock that lives, or a
+        // single-use identifier already used stops the batch.
         let stop = op.stops_with(answer.as_deref());
         answers.push(answer);
         if stop {

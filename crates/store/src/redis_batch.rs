@@ -24,7 +24,8 @@ use fred::types::scripts::Script;
 /// `ARGV[1]` names the operations, one letter each (`g`et, `t`ake, `p`ut,
 /// `c`onditional put, `d`elete, `r`equire: a take that stops the batch
 /// when there was nothing to take, `a`bsent: a read that stops it when
-/// there was something, `k`: a put of a head and the latest take's value).
+/// there was something, `n`: a put of a new entry that stops it when the
+/// entry lived, `k`: a put of a head and the latest take's value).
 /// Each takes its key from the next `KEYS` (a conditional put, then the key
 /// that must exist), and each put its value (or head) and lifetime in
 /// milliseconds from the next two `ARGV`. Answers one entry per operation:
@@ -59,6 +60,15 @@ for i = 1, #ops do
       end
       break
     end
+  elseif op == 'n' then
+    if not redis.call('SET', KEYS[key], ARGV[arg], 'NX', 'PX', ARGV[arg + 1]) then
+      out[i] = redis.call('GET', KEYS[key]) or ''
+      for j = i + 1, #ops do
+        out[j] = false
+      end
+      break
+    end
+    arg = arg + 2
   elseif op == 'k' then
     if taken then
       redis.call('SET', KEYS[key], ARGV[arg] .. taken, 'PX', ARGV[arg + 1])
@@ -142,6 +152,14 @@ impl RedisEphemeral {
                     ('c', if_present)
                 }
                 EphemeralOp::Absent(key) => ('a', key),
+                EphemeralOp::PutNew {
+                    key,
+                    value,
+                    ttl_secs,
+                } => {
+                    call.puts.push((value, ttl_millis(ttl_secs)));
+                    ('n', key)
+                }
                 EphemeralOp::PutTaken {
                     key,
                     head,
@@ -245,6 +263,7 @@ impl RedisEphemeral {
                 EphemeralOp::PutIfPresent { .. }
                 | EphemeralOp::Require(_)
                 | EphemeralOp::Absent(_)
+                | EphemeralOp::PutNew { .. }
                 | EphemeralOp::PutTaken { .. } => {
                     return Err(StoreError::Unavailable(
                         "redis: a conditional operation cannot be pipelined".into(),
@@ -262,7 +281,8 @@ impl RedisEphemeral {
                     EphemeralOp::Get(_)
                     | EphemeralOp::Take(_)
                     | EphemeralOp::Require(_)
-                    | EphemeralOp::Absent(_) => entry(value)?,
+                    | EphemeralOp::Absent(_)
+                    | EphemeralOp::PutNew { .. } => entry(value)?,
                     EphemeralOp::Put { .. }
                     | EphemeralOp::PutIfPresent { .. }
                     | EphemeralOp::PutTaken { .. }

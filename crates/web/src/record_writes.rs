@@ -23,6 +23,7 @@ pub struct RecordWrites {
 enum Write {
     Put { bytes: Vec<u8>, ttl: u64 },
     PutTaken { head: Vec<u8>, ttl: u64 },
+    PutNew { bytes: Vec<u8>, ttl: u64 },
     Delete,
     Require,
     Absent,
@@ -70,6 +71,13 @@ impl RecordWrites {
         self
     }
 
+    /// Stores `bytes` under `key` for `ttl` seconds if no entry has it (a
+    /// single-use identifier): when one does, nothing after is done.
+    pub fn put_new(&mut self, key: String, bytes: Vec<u8>, ttl: u64) -> &mut RecordWrites {
+        self.writes.push((key, Write::PutNew { bytes, ttl }));
+        self
+    }
+
     /// Requires that `key` does not live (a lock): when it does, nothing
     /// after is done (the step's write answers `false`).
     pub fn absent(&mut self, key: String) -> &mut RecordWrites {
@@ -100,6 +108,11 @@ impl RecordWrites {
                     head,
                     ttl_secs: *ttl,
                 },
+                Write::PutNew { bytes, ttl } => EphemeralOp::PutNew {
+                    key,
+                    value: bytes,
+                    ttl_secs: *ttl,
+                },
                 Write::Delete => EphemeralOp::Delete(key),
                 Write::Require => EphemeralOp::Require(key),
                 Write::Absent => EphemeralOp::Absent(key),
@@ -115,7 +128,7 @@ impl RecordWrites {
             .zip(answers)
             .all(|((_, w), answer)| match w {
                 Write::Require => answer.is_some(),
-                Write::Absent => answer.is_none(),
+                Write::Absent | Write::PutNew { .. } => answer.is_none(),
                 _ => true,
             })
     }

@@ -267,6 +267,31 @@ async fn every_client_authentication_refusal_of_plus_has_its_code() {
         (401, Some("invalid_client"))
     );
     assert_eq!(body["code"], "Y030110", "replayed jti");
+    // An assertion is spent by a request refused before the code is
+    // looked at (no grant_type) all the same: it cannot be replayed.
+    let early = assertion(&keys, json!({"aud": token_endpoint})).await;
+    let (status, body) = token_call(
+        &fed,
+        &[
+            ("code", "not-a-real-code"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &early),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "{body}"
+    );
+    assert_eq!(
+        with_assertion(&fed, &early).await.1["code"],
+        "Y030110",
+        "spent by the refused request"
+    );
     // The issuer as audience is fine too.
     let to_issuer = assertion(&keys, json!({"aud": fed.issuer()})).await;
     assert_eq!(with_assertion(&fed, &to_issuer).await.1["code"], "Y030103");

@@ -148,6 +148,39 @@ pub async fn batch<S: EphemeralStore>(s: &S, time: &Advance<'_>) {
     assert!(s.get("b:after-lock").await.unwrap().is_some());
     s.delete("b:after-lock").await.unwrap();
 
+    // A new entry guards the operations after it, once.
+    s.delete("b:jti").await.unwrap();
+    s.put("b:code-once", b"c", 30).await.unwrap();
+    let once = [
+        EphemeralOp::PutNew {
+            key: "b:jti",
+            value: b"",
+            ttl_secs: 30,
+        },
+        EphemeralOp::Take("b:code-once"),
+    ];
+    assert_eq!(
+        s.batch(&once).await.unwrap(),
+        vec![None, Some(b"c".to_vec())],
+        "stored: the batch runs on"
+    );
+    assert!(s.get("b:jti").await.unwrap().is_some(), "stored");
+    s.put("b:code-once", b"c", 30).await.unwrap();
+    let again = s.batch(&once).await.unwrap();
+    assert!(again[0].is_some(), "used already: answered, {again:?}");
+    assert_eq!(again[1], None, "and the batch stops");
+    assert_eq!(
+        s.get("b:code-once").await.unwrap().as_deref(),
+        Some(&b"c"[..]),
+        "nothing after it ran"
+    );
+    assert!(
+        !s.put_new("b:jti", b"", 30).await.unwrap(),
+        "the entry is the one put_new sees"
+    );
+    s.delete("b:jti").await.unwrap();
+    s.delete("b:code-once").await.unwrap();
+
     // A put of what was taken: the head, then the taken value, byte for
     // byte; nothing when the take found nothing.
     s.put("b:spent", &bin, 30).await.unwrap();

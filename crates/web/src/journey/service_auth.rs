@@ -10,12 +10,14 @@
 //! The credentials are checked before the lock is read, so that a step
 //! can read the lock in its own trip ([`ServiceCaller`]); a caller that
 //! fails has its lock read before its failure is counted. An assertion's
-//! `jti` is single use across nodes (`put_new` in the ephemeral store,
-//! kept until the assertion expires).
+//! `jti` is single use across nodes (a new entry in the ephemeral store,
+//! kept until the assertion expires), spent in the same trip as the lock
+//! is read: the token step's own, or one of their own.
 
 use crate::abuse::client_auth::{self, Caller};
 use crate::abuse::{ClientIp, Lockout};
 use crate::error::JsonError;
+use crate::flow_batch::RecordWrites;
 use crate::partner_keys::{self, KeySource};
 use crate::state::AppState;
 use axum::http::{header, HeaderMap};
@@ -41,43 +43,77 @@ fn basic_challenge(code: ErrorCode, detail: &str) -> JsonError {
     }
 }
 
-/// A service whose credentials checked out, and whose lock (its client
-/// from this IP, [`crate::abuse::lockout`]) is still to be checked: by the
-/// step, in the trip of its own records ([`ServiceCaller::lock_entry`] as
-/// an `Absent` guard), or with [`ServiceCaller::unlocked`]. Either way
-/// before any other answer: whatever a locked-out caller is told but
-/// "locked" would tell it that its secret was right.
+/// A service whose credentials checked out, with what is still to be
+/// checked in the ephemeral store: its lock (its client from this IP,
+/// [`crate::abuse::lockout`]) and, for an assertion, that its `jti` was
+/// never used. The step checks them in the trip of its own records
+/// ([`ServiceCaller::guard`]), or in a trip of their own
+/// ([`ServiceCaller::unlocked`]); either way before any other answer:
+/// whatever a locked-out caller is told but "locked" would tell it that
+/// its secret was right.
 pub struct ServiceCaller {
     pub sp: Arc<ServiceProvider>,
     ip: ClientIp,
+    /// The assertion's `jti` entry and how long to keep it (until the
+    /// assertion expires).
+    jti: Option<(String, u64)>,
 }
 
 impl ServiceCaller {
-    /// The ephemeral entry that locks this client out from this IP.
-    pub fn lock_entry(&self) -> String {
-        Lockout::lock_entry(&self.sp.client_id, self.ip)
+    /// Adds the caller's guards to `writes`: its lock must not live, its
+    /// assertion's `jti` is spent (single use across nodes).
+    pub fn guard(&self, writes: &mut RecordWrites) {
+        writes.absent(Lockout::lock_entry(&self.sp.client_id, self.ip));
+        if let Some((key, ttl)) = &self.jti {
+            writes.put_new(key.clone(), Vec::new(), *ttl);
+        }
     }
 
-    /// The answer to a lock found in the step's trip, whose entry reads
-    /// `entry` (a lock whose end has just passed still refuses: it is
-    /// gone within the second).
-    pub fn locked(&self, app: &AppState, entry: &[u8]) -> JsonError {
-        let left = app.abuse.lockout.seconds_left(Some(entry)).unwrap_or(1);
-        client_auth::locked_out(app, left)
+    /// Reads the guards' answers, the first of `answers`: the refusal of a
+    /// locked-out caller (a lock whose end has just passed still refuses:
+    /// it is gone within the second), or of a replayed assertion (counted
+    /// as a failed authentication).
+    pub async fn guarded(
+        &self,
+        app: &AppState,
+        answers: &mut impl Iterator<Item = Option<Vec<u8>>>,
+    ) -> Result<(), JsonError> {
+        if let Some(lock) = answers.next().flatten() {
+            let left = app.abuse.lockout.seconds_left(Some(&lock)).unwrap_or(1);
+            return Err(client_auth::locked_out(app, left));
+        }
+        if self.jti.is_some() && answers.next().flatten().is_some() {
+            let replayed = JsonError::new(
+                ErrorCode::ClientAssertionReplayed,
+                "client assertion jti already used",
+            );
+            let id = &self.sp.client_id;
+            return Err(client_auth::failed(app, id, self.ip, Caller::Service, replayed).await);
+        }
+        Ok(())
     }
 
-    /// The service, once its lock is checked (one trip).
+    /// The guards in a trip of their own.
+    async fn checked(&self, app: &AppState) -> Result<(), JsonError> {
+        let mut writes = RecordWrites::new();
+        self.guard(&mut writes);
+        let answers = app.ephemeral_batch(&writes.ops()).await?;
+        self.guarded(app, &mut answers.into_iter()).await
+    }
+
+    /// The service, once its guards are checked (one trip).
     pub async fn unlocked(self, app: &AppState) -> Result<Arc<ServiceProvider>, JsonError> {
-        client_auth::refuse_if_locked(app, &self.sp.client_id, self.ip, None).await?;
+        self.checked(app).await?;
         Ok(self.sp)
     }
 
-    /// `refusal`, or "locked" for a locked-out caller: for a step that
-    /// refuses before the trip that would have checked the lock.
+    /// `refusal`, or the guards' own refusal ("locked", a replayed
+    /// assertion): for a step that refuses before the trip that would have
+    /// checked them. An assertion's `jti` is spent all the same.
     pub async fn refusing(&self, app: &AppState, refusal: JsonError) -> JsonError {
-        match client_auth::refuse_if_locked(app, &self.sp.client_id, self.ip, None).await {
-            Ok(_) => refusal,
-            Err(locked) => locked,
+        match self.checked(app).await {
+            Ok(()) => refusal,
+            Err(guard) => guard,
         }
     }
 }
@@ -139,7 +175,7 @@ pub async fn authenticate_service(
         ),
         Some(sp) if secret_accepted(app, &sp, &presented.secret) => {
             client_auth::charge_budget(app, &sp.client_id).await?;
-            return Ok(ServiceCaller { sp, ip });
+            return Ok(ServiceCaller { sp, ip, jti: None });
         }
         _ => refusal(
             ErrorCode::TokenInvalidClient,
@@ -190,9 +226,13 @@ async fn by_assertion(
         ));
     }
     match verify_assertion(app, &client_id, assertion, endpoint).await {
-        Ok(sp) => {
+        Ok((sp, jti)) => {
             client_auth::charge_budget(app, &sp.client_id).await?;
-            Ok(ServiceCaller { sp, ip })
+            Ok(ServiceCaller {
+                sp,
+                ip,
+                jti: Some(jti),
+            })
         }
         Err(refusal) => {
             client_auth::refuse_if_locked(app, &client_id, ip, None).await?;
@@ -210,12 +250,14 @@ fn refused(e: AssertionError) -> JsonError {
     JsonError::new(code, e.to_string())
 }
 
+/// The service an assertion authenticates, and its `jti`'s entry with how
+/// long to keep it: spent by the step's trip ([`ServiceCaller::guard`]).
 async fn verify_assertion(
     app: &AppState,
     client_id: &str,
     assertion: &str,
     endpoint: &str,
-) -> Result<Arc<ServiceProvider>, JsonError> {
+) -> Result<(Arc<ServiceProvider>, (String, u64)), JsonError> {
     let sp = app
         .registry
         .sp(client_id)
@@ -251,11 +293,5 @@ async fn verify_assertion(
         client_assertion::check_claims(&claims, client_id, &audiences, now).map_err(refused)?;
     let ttl = u64::try_from(checked.exp - now).unwrap_or(1).max(1);
     let replay_key = stored_key("jti", &format!("{client_id}\u{0}{}", checked.jti));
-    if !app.stores.ephemeral.put_new(&replay_key, b"", ttl).await? {
-        return Err(JsonError::new(
-            ErrorCode::ClientAssertionReplayed,
-            "client assertion jti already used",
-        ));
-    }
-    Ok(sp)
+    Ok((sp, (replay_key, ttl)))
 }

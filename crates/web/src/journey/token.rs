@@ -8,10 +8,11 @@
 //!
 //! One trip to the ephemeral store (one round trip to Redis): the client
 //! is authenticated first, locally (its secret, or its assertion's
-//! signature; an assertion's `jti` costs a trip of its own), and every
-//! check that needs no record is made; then one batch checks that the
-//! client is not locked out from this IP (an `Absent` guard: a locked-out
-//! client takes nothing), takes the code (a required marker: of two
+//! signature), and every check that needs no record is made; then one
+//! batch checks that the client is not locked out from this IP (an
+//! `Absent` guard: a locked-out client takes nothing), spends an
+//! assertion's `jti` (a `PutNew` guard: a replayed assertion takes
+//! nothing), takes the code (a required marker: of two
 //! requests with one code exactly one gets a token), and stores the access
 //! token made from it ([`crate::access_record`]: the code's record as it
 //! was, after a head the step sends) with the code's `used:` marker. The
@@ -20,9 +21,9 @@
 //! spends it, whatever its outcome), and the token written for it is
 //! deleted before the refusal is sent. Writing it ahead of those checks is
 //! harmless: nobody can present it before the step answers, since only
-//! the answer carries it. A refusal before the batch reads the lock first
-//! ([`ServiceCaller::refusing`]), so a locked-out client is only ever told
-//! that it is locked out.
+//! the answer carries it. A refusal before the batch checks the guards
+//! first ([`ServiceCaller::refusing`]), so a locked-out client is only
+//! ever told that it is locked out, and an assertion is spent all the same.
 
 use super::answer;
 use super::service_auth::{authenticate_service, ServiceCaller};
@@ -74,8 +75,8 @@ pub async fn token(
     // Reuse of the code revokes this token: remember its key, not its value.
     let at_key = stored_key("at", &access_token);
     let mut writes = RecordWrites::new();
+    caller.guard(&mut writes);
     writes
-        .absent(caller.lock_entry())
         .require(code_key)
         .put_taken(
             at_key.clone(),
@@ -84,9 +85,7 @@ pub async fn token(
         )
         .put(stored_key("used", exchange.code), &at_key, token_ttl)?;
     let mut answers = app.ephemeral_batch(&writes.ops()).await?.into_iter();
-    if let Some(lock) = answers.next().flatten() {
-        return Err(caller.locked(&app, &lock));
-    }
+    caller.guarded(&app, &mut answers).await?;
     let Some(code_record) = answers.next().flatten() else {
         // Gone: expired, unknown, or used (by an earlier request, or by
         // another since this one was sent).
