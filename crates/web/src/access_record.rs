@@ -77,13 +77,31 @@ pub fn decode(bytes: &[u8]) -> Result<AccessGrant, StoreError> {
         return compact::decode(bytes);
     };
     let (stamp, code) = postcard::take_from_bytes::<AccessStamp>(rest).map_err(corrupt)?;
-    let mut grant: CodeGrant = compact::decode(code)?;
-    grant.issued_at = stamp.issued_at;
-    grant.token_ttl = stamp.token_ttl;
-    grant.dpop_jkt = match stamp.dpop_key {
+    let dpop_jkt = match stamp.dpop_key {
         Some(key) if key.len() == 32 => Some(URL_SAFE_NO_PAD.encode(key)),
         Some(_) => return Err(corrupt("a DPoP thumbprint is 32 bytes")),
         None => None,
     };
-    Ok(grant)
+    Ok(stamped(
+        compact::decode(code)?,
+        stamp.issued_at,
+        stamp.token_ttl,
+        dpop_jkt,
+    ))
+}
+
+/// The access token's grant: the code's, with what the token step adds
+/// (as the record's stamp carries it, and as the step answers).
+pub fn stamped(
+    code: CodeGrant,
+    issued_at: i64,
+    token_ttl: u64,
+    dpop_jkt: Option<String>,
+) -> AccessGrant {
+    AccessGrant {
+        issued_at,
+        token_ttl,
+        dpop_jkt,
+        ..code
+    }
 }

@@ -91,21 +91,19 @@ pub async fn token(
         // another since this one was sent).
         return Err(code_reused(&app, &sp.client_id, exchange.code).await);
     };
-    let mut grant: CodeGrant = match compact::decode(&code_record) {
+    let code: CodeGrant = match compact::decode(&code_record) {
         Ok(grant) => grant,
         Err(e) => {
             app.undo_writes(&writes).await;
             return Err(e.into());
         }
     };
-    if let Some(refusal) = code_refusal(&grant, sp.client_id.as_str(), &exchange, &form) {
+    if let Some(refusal) = code_refusal(&code, sp.client_id.as_str(), &exchange, &form) {
         app.undo_writes(&writes).await;
         return Err(JsonError::new(ErrorCode::TokenInvalidGrant, refusal));
     }
     // As the access token's record reads it (its stamp over the code's).
-    grant.issued_at = issued_at;
-    grant.token_ttl = token_ttl;
-    grant.dpop_jkt = exchange.dpop_jkt;
+    let grant = access_record::stamped(code, issued_at, token_ttl, exchange.dpop_jkt);
     let token_type = if grant.dpop_jkt.is_some() {
         "DPoP"
     } else {
