@@ -10,6 +10,7 @@
 use crate::scaleout::{backends, login_on_watched, scaleout_urls, token_on, Cluster};
 use relais_core::partner::DataProvider;
 use relais_core::JwsAlg;
+use serde_json::json;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -149,7 +150,7 @@ async fn a_login_costs_ten_round_trips_to_redis_and_its_budgets_three() {
     c.nodes[0].app.registry.reload().await.unwrap();
     let mut trips = Vec::new();
     proxy.take();
-    let code = login_on_watched(&c, 0, "impots", "jean", &mut |step| {
+    let code = login_on_watched(&c, 0, "sp-a", "impots", "jean", &mut |step| {
         trips.push((step, proxy.take()));
     })
     .await
@@ -233,4 +234,71 @@ async fn a_login_costs_ten_round_trips_to_redis_and_its_budgets_three() {
          at the first step, the back channel per IP then per client at the \
          token step, per data provider at checktoken): {trips:?}"
     );
+
+    // A service authenticating with a signed assertion (`private_key_jwt`,
+    // every service on Plus): its assertion's `jti` is spent in the token
+    // step's one trip, beside the lock and the code.
+    let keys = crate::plus::plus_rp(&["keys"], None).await;
+    let mut sp = crate::plus::plus_sp("sp-keys", &keys);
+    sp.id_token_encryption = None;
+    sp.userinfo_encryption = None;
+    c.nodes[0].app.registry.upsert_sp(&sp).await.unwrap();
+    c.nodes[0].app.registry.reload().await.unwrap();
+    let code = login_on_watched(&c, 0, "sp-keys", "impots", "jean", &mut |_| {})
+        .await
+        .unwrap();
+    let assertion = crate::plus::plus_rp(
+        &["assertion"],
+        Some(&json!({"client_id": "sp-keys", "aud": format!("{}/api/v2", c.public), "keys": keys})),
+    )
+    .await["assertion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    proxy.take();
+    let t = http
+        .post(c.on(0, "/api/v2/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "http://127.0.0.1:9/sp-keys/cb"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", assertion.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = t.status().as_u16();
+    let commands = proxy.take();
+    assert_eq!(status, 200, "{}", t.text().await.unwrap());
+    let steps: Vec<&String> = commands
+        .iter()
+        .filter(|c| !c.ends_with(" relais:rl"))
+        .collect();
+    assert_eq!(
+        steps.len(),
+        1,
+        "round trips to Redis of a key-authenticated service's token step: {commands:?}"
+    );
+    // Replayed, the assertion is refused, from the same one trip.
+    let again = http
+        .post(c.on(0, "/api/v2/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "http://127.0.0.1:9/sp-keys/cb"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", assertion.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(body["code"], "Y030110", "{body}");
 }

@@ -188,7 +188,7 @@ async fn jwt_claims(jwt: &str) -> Value {
 
 /// A full login with every step on node `i`; returns the code.
 async fn login_on(c: &Cluster, i: usize, idp: &str, citizen: &str) -> Result<String, String> {
-    login_on_watched(c, i, idp, citizen, &mut |_| {}).await
+    login_on_watched(c, i, "sp-a", idp, citizen, &mut |_| {}).await
 }
 
 /// [`login_on`], calling `after` with each step's name once it has
@@ -197,12 +197,13 @@ async fn login_on(c: &Cluster, i: usize, idp: &str, citizen: &str) -> Result<Str
 pub async fn login_on_watched(
     c: &Cluster,
     i: usize,
+    client: &str,
     idp: &str,
     citizen: &str,
     after: &mut dyn FnMut(&'static str),
 ) -> Result<String, String> {
     let b = Browser::new();
-    let p = b.get(&c.on(i, &authorize(&c.public, "sp-a"))).await;
+    let p = b.get(&c.on(i, &authorize(&c.public, client))).await;
     after("authorize");
     let chooser = b
         .get(&c.on(i, p.location.as_deref().ok_or("no redirect at authorize")?))
