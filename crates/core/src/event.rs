@@ -97,11 +97,50 @@ impl EventKind {
         }
     }
 
+    /// The event's name in the stream (`FC_VERIFIED`…), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        use EventKind::*;
+        match self {
+            FcAuthorizeInitiated => "FC_AUTHORIZE_INITIATED",
+            FcSsoInitiated => "FC_SSO_INITIATED",
+            FcShowedIdpChoice => "FC_SHOWED_IDP_CHOICE",
+            FcRedirectedToHintedIdp => "FC_REDIRECTED_TO_HINTED_IDP",
+            IdpChosen => "IDP_CHOSEN",
+            IdpCalledback => "IDP_CALLEDBACK",
+            IdpCalledbackWithError => "IDP_CALLEDBACK_WITH_ERROR",
+            FcRequestedIdpToken => "FC_REQUESTED_IDP_TOKEN",
+            FcRequestedIdpUserinfo => "FC_REQUESTED_IDP_USERINFO",
+            FcVerified => "FC_VERIFIED",
+            FcIdpDisabled => "FC_IDP_DISABLED",
+            FcIdpBlacklisted => "FC_IDP_BLACKLISTED",
+            FcIdpInsufficientAcr => "FC_IDP_INSUFFICIENT_ACR",
+            FcShowedConsent => "FC_SHOWED_CONSENT",
+            FcDatatransferConsentIdentity => "FC_DATATRANSFER_CONSENT_IDENTITY",
+            FcDatatransferConsentAnonymous => "FC_DATATRANSFER_CONSENT_ANONYMOUS",
+            FcDatatransferConsentData => "FC_DATATRANSFER_CONSENT_DATA",
+            FcDatatransferInformationIdentity => "FC_DATATRANSFER_INFORMATION_IDENTITY",
+            FcDatatransferInformationAnonymous => "FC_DATATRANSFER_INFORMATION_ANONYMOUS",
+            FcDatatransferInformationData => "FC_DATATRANSFER_INFORMATION_DATA",
+            FcAutoLogin => "FC_AUTO_LOGIN",
+            FcRedirectedToSp => "FC_REDIRECTED_TO_SP",
+            SpRequestedFcJwks => "SP_REQUESTED_FC_JWKS",
+            SpRequestedFcToken => "SP_REQUESTED_FC_TOKEN",
+            SpRequestedFcUserinfo => "SP_REQUESTED_FC_USERINFO",
+            DpVerifiedFcChecktoken => "DP_VERIFIED_FC_CHECKTOKEN",
+            DpUsedInvalidCredential => "DP_USED_INVALID_CREDENTIAL",
+            DpUsedInvalidAccessToken => "DP_USED_INVALID_ACCESS_TOKEN",
+            SpRequestedLogout => "SP_REQUESTED_LOGOUT",
+            FcRequestedLogoutFromIdp => "FC_REQUESTED_LOGOUT_FROM_IDP",
+            FcSessionTerminated => "FC_SESSION_TERMINATED",
+            FcLoginRefused => "FC_LOGIN_REFUSED",
+            FcRegisterUnavailable => "FC_REGISTER_UNAVAILABLE",
+            FcClientLockedOut => "FC_CLIENT_LOCKED_OUT",
+            AdminAction => "ADMIN_ACTION",
+        }
+    }
+
     pub fn name(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
+        self.as_str().to_owned()
     }
 
     /// Whether the event is also kept in the durable store (dashboard, stats).
@@ -255,5 +294,53 @@ mod tests {
         );
         assert_eq!(EventKind::SpRequestedFcJwks.step(), "7.1");
         assert!(EventKind::FcVerified.is_durable());
+    }
+
+    #[test]
+    fn every_name_is_the_one_serde_writes_and_reads() {
+        use EventKind::*;
+        let all = [
+            FcAuthorizeInitiated,
+            FcSsoInitiated,
+            FcShowedIdpChoice,
+            FcRedirectedToHintedIdp,
+            IdpChosen,
+            IdpCalledback,
+            IdpCalledbackWithError,
+            FcRequestedIdpToken,
+            FcRequestedIdpUserinfo,
+            FcVerified,
+            FcIdpDisabled,
+            FcIdpBlacklisted,
+            FcIdpInsufficientAcr,
+            FcShowedConsent,
+            FcDatatransferConsentIdentity,
+            FcDatatransferConsentAnonymous,
+            FcDatatransferConsentData,
+            FcDatatransferInformationIdentity,
+            FcDatatransferInformationAnonymous,
+            FcDatatransferInformationData,
+            FcAutoLogin,
+            FcRedirectedToSp,
+            SpRequestedFcJwks,
+            SpRequestedFcToken,
+            SpRequestedFcUserinfo,
+            DpVerifiedFcChecktoken,
+            DpUsedInvalidCredential,
+            DpUsedInvalidAccessToken,
+            SpRequestedLogout,
+            FcRequestedLogoutFromIdp,
+            FcSessionTerminated,
+            FcLoginRefused,
+            FcRegisterUnavailable,
+            FcClientLockedOut,
+            AdminAction,
+        ];
+        for kind in all {
+            let written = serde_json::to_value(kind).unwrap();
+            assert_eq!(written, kind.as_str(), "{kind:?}");
+            let read: EventKind = serde_json::from_value(written).unwrap();
+            assert_eq!(read, kind);
+        }
     }
 }

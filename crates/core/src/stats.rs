@@ -70,7 +70,7 @@ pub fn platform_of(acr: Option<&str>) -> Platform {
 
 /// What `events` add to the statistics (only connections count).
 pub fn delta(events: &[BusinessEvent]) -> StatsDelta {
-    let verified = EventKind::FcVerified.name();
+    let verified = EventKind::FcVerified.as_str();
     let mut out = StatsDelta::default();
     for e in events.iter().filter(|e| e.event == verified) {
         let day = paris_day(e.time);

@@ -41,11 +41,11 @@ pub struct Entry {
 impl Entry {
     /// An entry for a history event; `None` for other kinds.
     pub fn from_event(e: &BusinessEvent, names: &Snapshot) -> Option<Entry> {
-        let kind = if e.event == EventKind::DpVerifiedFcChecktoken.name() {
+        let kind = if e.event == EventKind::DpVerifiedFcChecktoken.as_str() {
             EntryKind::DataExchange
         } else if EventKind::CITIZEN_HISTORY
             .iter()
-            .any(|k| k.name() == e.event)
+            .any(|k| k.as_str() == e.event)
         {
             EntryKind::Connection
         } else {

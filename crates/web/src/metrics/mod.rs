@@ -60,7 +60,7 @@ impl Metrics {
 
     /// Counts the verified logins among events the writer drains.
     pub fn observe_events(&self, events: &[BusinessEvent]) {
-        let verified = EventKind::FcVerified.name();
+        let verified = EventKind::FcVerified.as_str();
         for e in events.iter().filter(|e| e.event == verified) {
             let platform = relais_core::stats::platform_of(e.sp_acr.as_deref());
             let labels = LabelText::of(&[
