@@ -132,7 +132,16 @@ impl ScopeSet {
 
     /// Space-separated, as in OAuth.
     pub fn to_oauth_string(&self) -> String {
-        self.iter().collect::<Vec<_>>().join(" ")
+        // One allocation of the right size: every login event carries it.
+        let len = self.0.iter().map(|s| s.len() + 1).sum::<usize>();
+        let mut out = String::with_capacity(len.saturating_sub(1));
+        for (i, scope) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(scope);
+        }
+        out
     }
 
     /// Identity claims released by these scopes, each once, in a stable order.
@@ -161,6 +170,17 @@ impl ScopeSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_oauth_string_is_the_scopes_in_order_spaced_once() {
+        let s = ScopeSet::from_scopes(["openid", "profile", "email", "openid"]);
+        assert_eq!(s.to_oauth_string(), "email openid profile");
+        assert_eq!(
+            ScopeSet::from_scopes(["openid"]).to_oauth_string(),
+            "openid"
+        );
+        assert_eq!(ScopeSet::default().to_oauth_string(), "");
+    }
 
     #[test]
     fn profile_and_birth_expand() {

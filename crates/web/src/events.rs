@@ -230,7 +230,11 @@ async fn write_loop(
         },
         _ => None,
     };
-    let mut batch: Vec<BusinessEvent> = Vec::with_capacity(256);
+    let writing = !matches!(output, EventOutput::Off);
+    // The stream's lines of one drain, and the durable events not stored
+    // yet: each event is written as its line when drained, then moved to
+    // the store's batch or dropped (no copy of it is kept).
+    let mut lines: Vec<u8> = Vec::new();
     let mut to_store: Vec<BusinessEvent> = Vec::new();
     let mut flushed: Vec<oneshot::Sender<()>> = Vec::new();
     loop {
@@ -243,39 +247,38 @@ async fn write_loop(
         loop {
             match rx.try_recv() {
                 Ok(Msg::Event(e, pending)) => {
-                    if pending {
-                        to_store.push(e.clone());
+                    metrics.observe_event(&e);
+                    if writing {
+                        let at = lines.len();
+                        match serde_json::to_writer(&mut lines, &e) {
+                            Ok(()) => lines.push(b'\n'),
+                            Err(_) => lines.truncate(at),
+                        }
                     }
-                    batch.push(e);
+                    if pending {
+                        to_store.push(e);
+                    }
                 }
                 Ok(Msg::Flush(ack)) => flushed.push(ack),
                 Err(_) => break,
             }
         }
-        metrics.observe_events(&batch);
-        if !batch.is_empty() && !matches!(output, EventOutput::Off) {
-            let mut lines = String::new();
-            for e in &batch {
-                if let Ok(l) = serde_json::to_string(e) {
-                    lines.push_str(&l);
-                    lines.push('\n');
-                }
-            }
+        if !lines.is_empty() {
             match file.as_mut() {
                 Some(f) => {
-                    if let Err(e) = f.write_all(lines.as_bytes()).await {
+                    if let Err(e) = f.write_all(&lines).await {
                         tracing::error!(error = %e, "cannot write events");
                     }
                     let _ = f.flush().await;
                 }
                 None => {
                     let mut out = tokio::io::stdout();
-                    let _ = out.write_all(lines.as_bytes()).await;
+                    let _ = out.write_all(&lines).await;
                     let _ = out.flush().await;
                 }
             }
+            lines.clear();
         }
-        batch.clear();
         if !to_store.is_empty() {
             let started = std::time::Instant::now();
             let appended = store.append_events(&to_store).await;

@@ -58,20 +58,20 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts the verified logins among events the writer drains.
-    pub fn observe_events(&self, events: &[BusinessEvent]) {
-        let verified = EventKind::FcVerified.as_str();
-        for e in events.iter().filter(|e| e.event == verified) {
-            let platform = relais_core::stats::platform_of(e.sp_acr.as_deref());
-            let labels = LabelText::of(&[
-                ("sp", e.sp_id.as_deref().unwrap_or("")),
-                ("idp", e.idp_id.as_deref().unwrap_or("")),
-                ("platform", platform.as_str()),
-            ]);
-            self.logins
-                .get(labels.as_str())
-                .fetch_add(1, Ordering::Relaxed);
+    /// Counts a verified login, for each event the writer drains.
+    pub fn observe_event(&self, e: &BusinessEvent) {
+        if e.event != EventKind::FcVerified.as_str() {
+            return;
         }
+        let platform = relais_core::stats::platform_of(e.sp_acr.as_deref());
+        let labels = LabelText::of(&[
+            ("sp", e.sp_id.as_deref().unwrap_or("")),
+            ("idp", e.idp_id.as_deref().unwrap_or("")),
+            ("platform", platform.as_str()),
+        ]);
+        self.logins
+            .get(labels.as_str())
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// Times one store operation (`tier`: ephemeral or durable).
