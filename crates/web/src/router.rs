@@ -147,11 +147,13 @@ fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Route
         sandbox,
         guard: guarded_by.cloned(),
     };
-    router
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(middleware::from_fn(move |req, next| {
-            frame.clone().around(req, next)
-        }))
+    // One layer, the frame around the body limit: `Router::layer` boxes
+    // each route again per layer, and a request pays that box's clone and
+    // its future's per layer.
+    router.layer(tower_layer::Stack::new(
+        DefaultBodyLimit::max(MAX_BODY),
+        middleware::from_fn(move |req, next| frame.clone().around(req, next)),
+    ))
 }
 
 /// What every request of a node goes through, outermost first: the node's
