@@ -255,50 +255,56 @@ async fn a_login_costs_ten_round_trips_to_redis_and_its_budgets_three() {
         .as_str()
         .unwrap()
         .to_owned();
-    proxy.take();
-    let t = http
-        .post(c.on(0, "/api/v2/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "http://127.0.0.1:9/sp-keys/cb"),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ),
-            ("client_assertion", assertion.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let status = t.status().as_u16();
-    let commands = proxy.take();
-    assert_eq!(status, 200, "{}", t.text().await.unwrap());
-    let steps: Vec<&String> = commands
-        .iter()
-        .filter(|c| !c.ends_with(" relais:rl"))
-        .collect();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", "http://127.0.0.1:9/sp-keys/cb"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", assertion.as_str()),
+    ];
+    // The token step's answer, and its round trips to Redis apart from
+    // the rate budgets'.
+    let exchange = || async {
+        proxy.take();
+        let r = http
+            .post(c.on(0, "/api/v2/token"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.unwrap();
+        let commands = proxy.take();
+        let trips = commands
+            .iter()
+            .filter(|c| !c.ends_with(" relais:rl"))
+            .count();
+        (status, body, trips, commands)
+    };
+    let (status, body, trips, commands) = exchange().await;
+    assert_eq!(status, 200, "{body}");
     assert_eq!(
-        steps.len(),
-        1,
+        trips, 1,
         "round trips to Redis of a key-authenticated service's token step: {commands:?}"
     );
-    // Replayed, the assertion is refused, from the same one trip.
-    let again = http
-        .post(c.on(0, "/api/v2/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "http://127.0.0.1:9/sp-keys/cb"),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ),
-            ("client_assertion", assertion.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = again.json().await.unwrap();
-    assert_eq!(body["code"], "Y030110", "{body}");
+    // Replayed, the assertion stops that same batch (which takes nothing),
+    // then the failure is counted against the client, as any failed
+    // authentication is: a second trip.
+    let (status, body, trips, commands) = exchange().await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("Y030110")),
+        "{body}"
+    );
+    assert_eq!(trips, 2, "{commands:?}");
+    assert_eq!(
+        commands
+            .iter()
+            .filter(|c| !c.ends_with(" relais:rl"))
+            .collect::<Vec<_>>(),
+        ["EVALSHA relais:lock", "EVALSHA relais:authfail"]
+    );
 }
