@@ -4,10 +4,10 @@
 //!
 //! A login draws a dozen small values (codes, tokens, ids, nonces: 16 to 32
 //! bytes each). aws-lc's `RAND_bytes` costs about the same for 32 bytes as
-//! for 256: each call reseeds from the CPU's entropy instruction and re-keys
-//! its generator. So [`SystemRandomness`] draws 256 bytes at a time into a
-//! buffer of the calling thread, hands them out once each, and wipes what it
-//! hands out (docs/benchmarks.md, eighteenth pass).
+//! for 256: each call mixes fresh bytes from the CPU's entropy instruction
+//! into its generator and re-keys it. So [`SystemRandomness`] draws 256
+//! bytes at a time into a buffer of the calling thread, hands them out once
+//! each, and wipes what it hands out (docs/benchmarks.md, eighteenth pass).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
