@@ -23,7 +23,7 @@ pub struct RecordWrites {
 enum Write {
     Put { bytes: Vec<u8>, ttl: u64 },
     PutTaken { head: Vec<u8>, ttl: u64 },
-    PutNew { bytes: Vec<u8>, ttl: u64 },
+    PutNew { ttl: u64 },
     Delete,
     Require,
     Absent,
@@ -71,10 +71,11 @@ impl RecordWrites {
         self
     }
 
-    /// Stores `bytes` under `key` for `ttl` seconds if no entry has it (a
-    /// single-use identifier): when one does, nothing after is done.
-    pub fn put_new(&mut self, key: String, bytes: Vec<u8>, ttl: u64) -> &mut RecordWrites {
-        self.writes.push((key, Write::PutNew { bytes, ttl }));
+    /// Spends the single-use identifier `key` for `ttl` seconds (an empty
+    /// entry: that it lives is what counts): when it was spent already,
+    /// nothing after is done.
+    pub fn put_new(&mut self, key: String, ttl: u64) -> &mut RecordWrites {
+        self.writes.push((key, Write::PutNew { ttl }));
         self
     }
 
@@ -97,43 +98,23 @@ impl RecordWrites {
     pub(crate) fn ops(&self) -> Vec<EphemeralOp<'_>> {
         self.writes
             .iter()
-            .map(|(key, write)| match write {
-                Write::Put { bytes, ttl } => EphemeralOp::Put {
-                    key,
-                    value: bytes,
-                    ttl_secs: *ttl,
-                },
-                Write::PutTaken { head, ttl } => EphemeralOp::PutTaken {
-                    key,
-                    head,
-                    ttl_secs: *ttl,
-                },
-                Write::PutNew { bytes, ttl } => EphemeralOp::PutNew {
-                    key,
-                    value: bytes,
-                    ttl_secs: *ttl,
-                },
-                Write::Delete => EphemeralOp::Delete(key),
-                Write::Require => EphemeralOp::Require(key),
-                Write::Absent => EphemeralOp::Absent(key),
-            })
+            .map(|(key, write)| op(key, write))
             .collect()
     }
 
-    /// Whether every required marker was there, and no lock, from the
-    /// batch's answers (one per operation).
+    /// Whether every required marker was there, no lock, and no single-use
+    /// identifier already spent, from the batch's answers (one per
+    /// operation): none of the operations stopped the batch.
     pub(crate) fn markers_held(&self, answers: &[Option<Vec<u8>>]) -> bool {
         self.writes
             .iter()
             .zip(answers)
-            .all(|((_, w), answer)| match w {
-                Write::Require => answer.is_some(),
-                Write::Absent | Write::PutNew { .. } => answer.is_none(),
-                _ => true,
-            })
+            .all(|((key, write), answer)| !op(key, write).stops_with(answer.as_deref()))
     }
 
-    /// Deletes of what these writes stored.
+    /// Deletes of what these writes stored. A single-use identifier
+    /// (`put_new`) stays: an assertion is spent even by a step refused
+    /// after its trip.
     pub(crate) fn undone(&self) -> RecordWrites {
         let mut undo = RecordWrites::new();
         for (key, write) in &self.writes {
@@ -142,5 +123,69 @@ impl RecordWrites {
             }
         }
         undo
+    }
+}
+
+/// One write as the store operation that carries it out.
+fn op<'a>(key: &'a str, write: &'a Write) -> EphemeralOp<'a> {
+    match write {
+        Write::Put { bytes, ttl } => EphemeralOp::Put {
+            key,
+            value: bytes,
+            ttl_secs: *ttl,
+        },
+        Write::PutTaken { head, ttl } => EphemeralOp::PutTaken {
+            key,
+            head,
+            ttl_secs: *ttl,
+        },
+        Write::PutNew { ttl } => EphemeralOp::PutNew {
+            key,
+            value: b"",
+            ttl_secs: *ttl,
+        },
+        Write::Delete => EphemeralOp::Delete(key),
+        Write::Require => EphemeralOp::Require(key),
+        Write::Absent => EphemeralOp::Absent(key),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guard_holds_when_the_store_would_not_stop_the_batch() {
+        let mut w = RecordWrites::new();
+        w.absent("lock".into())
+            .put_new("jti".into(), 30)
+            .require("code".into())
+            .delete("other".into());
+        let held =
+            |answers: [Option<&[u8]>; 4]| w.markers_held(&answers.map(|a| a.map(<[u8]>::to_vec)));
+        assert!(held([None, None, Some(b"c"), None]));
+        assert!(!held([Some(b"l"), None, None, None]), "a lock lives");
+        assert!(!held([None, Some(b""), None, None]), "the jti was spent");
+        assert!(!held([None, None, None, None]), "the code is gone");
+    }
+
+    #[test]
+    fn undoing_deletes_what_was_stored_and_keeps_a_spent_identifier() {
+        let mut w = RecordWrites::new();
+        w.put_new("jti".into(), 30)
+            .require("code".into())
+            .put_taken("at".into(), vec![1], 30)
+            .put("used".into(), &"at".to_owned(), 30)
+            .unwrap();
+        let undo = w.undone();
+        let deleted: Vec<&str> = undo
+            .ops()
+            .iter()
+            .map(|op| match op {
+                EphemeralOp::Delete(key) => *key,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(deleted, ["at", "used"]);
     }
 }

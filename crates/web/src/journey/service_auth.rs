@@ -65,7 +65,7 @@ impl ServiceCaller {
     pub fn guard(&self, writes: &mut RecordWrites) {
         writes.absent(Lockout::lock_entry(&self.sp.client_id, self.ip));
         if let Some((key, ttl)) = &self.jti {
-            writes.put_new(key.clone(), Vec::new(), *ttl);
+            writes.put_new(key.clone(), *ttl);
         }
     }
 
