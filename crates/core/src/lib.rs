@@ -12,6 +12,7 @@
 pub mod acr;
 pub mod alg;
 pub mod authorize;
+pub mod birth_date;
 pub mod civil_register;
 pub mod clock;
 pub mod connection_mail;

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
+pub use crate::birth_date::BirthDate;
+
 pub const FRANCE_COG: &str = "99100";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,103 +28,6 @@ impl Gender {
             Gender::Female => "female",
             Gender::Unspecified => "unspecified",
         }
-    }
-}
-
-/// `YYYY-MM-DD`, or a presumed date `YYYY-MM-00` / `YYYY-00-00`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct BirthDate {
-    year: u16,
-    month: u8,
-    day: u8,
-}
-
-impl BirthDate {
-    pub fn parse(s: &str) -> Option<BirthDate> {
-        let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-            return None;
-        }
-        let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-            let part = s.get(r)?;
-            if part.bytes().all(|c| c.is_ascii_digit()) {
-                part.parse().ok()
-            } else {
-                None
-            }
-        };
-        let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-        if !(1800..=9999).contains(&year) || month > 12 {
-            return None;
-        }
-        if month == 0 && day != 0 {
-            return None;
-        }
-        if month > 0 && day > days_in_month(year, month) {
-            return None;
-        }
-        Some(BirthDate {
-            year: year as u16,
-            month: month as u8,
-            day: day as u8,
-        })
-    }
-
-    pub fn is_presumed(&self) -> bool {
-        self.month == 0 || self.day == 0
-    }
-
-    /// The date as a service sees it in `birthdate`. Presumed dates are kept as
-    /// given until a national-register check corrects them.
-    pub fn as_claim(&self) -> String {
-        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-
-    /// The civil register's form of a presumed date: unknown day and
-    /// month become the 1st (`1962-00-00` → `1962-01-01`).
-    pub fn completed(self) -> BirthDate {
-        BirthDate {
-            year: self.year,
-            month: self.month.max(1),
-            day: self.day.max(1),
-        }
-    }
-
-    /// Whether a full date is compatible with this (possibly presumed) one.
-    pub fn admits(self, full: BirthDate) -> bool {
-        self.year == full.year
-            && (self.month == 0 || self.month == full.month)
-            && (self.day == 0 || self.day == full.day)
-    }
-
-    /// (year, month, day); month and day are 0 when unknown (presumed dates).
-    pub fn parts(&self) -> (u16, u8, u8) {
-        (self.year, self.month, self.day)
-    }
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        _ => 28,
-    }
-}
-
-impl TryFrom<String> for BirthDate {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        BirthDate::parse(&s).ok_or_else(|| "invalid birthdate".to_owned())
-    }
-}
-
-impl From<BirthDate> for String {
-    fn from(d: BirthDate) -> String {
-        d.as_claim()
     }
 }
 
@@ -386,17 +291,5 @@ mod tests {
     fn unspecified_gender_refused_on_plus() {
         let m = with("gender", json!("unspecified"));
         assert!(PivotIdentity::from_claims(&m, Platform::Plus).is_err());
-    }
-
-    #[test]
-    fn parts_of_presumed_dates() {
-        assert_eq!(
-            BirthDate::parse("1962-08-24").map(|d| d.parts()),
-            Some((1962, 8, 24))
-        );
-        assert_eq!(
-            BirthDate::parse("1962-00-00").map(|d| d.parts()),
-            Some((1962, 0, 0))
-        );
     }
 }

@@ -11,6 +11,7 @@
 use crate::compact::{self, CompactRecord};
 use crate::cookies;
 use crate::error::PageError;
+use crate::idp_id_token::IdpIdToken;
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use relais_core::authorize::AuthorizeRequest;
@@ -42,8 +43,7 @@ pub struct VerifiedLogin {
     /// Unix seconds.
     pub auth_time: i64,
     /// The IdP's ID token, kept only to end the IdP session at logout.
-    #[serde(with = "compact::jws_text")]
-    pub idp_id_token: String,
+    pub idp_id_token: IdpIdToken,
     /// Per-organisation sub overrides of the account, read at login.
     #[serde(default)]
     pub sub_overrides: std::collections::BTreeMap<String, String>,

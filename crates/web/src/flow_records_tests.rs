@@ -40,7 +40,7 @@ fn login() -> VerifiedLogin {
         idp_sub: "d3a5e9b1c0f24c7e8a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f".into(),
         amr: vec!["pwd".into()],
         auth_time: 1_764_999_939,
-        idp_id_token: idp_id_token(),
+        idp_id_token: IdpIdToken::from_text(idp_id_token()),
         sub_overrides: Default::default(),
     }
 }

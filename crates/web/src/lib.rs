@@ -26,6 +26,7 @@ pub mod flow;
 pub mod flow_batch;
 pub mod headers;
 pub mod idp_health;
+pub mod idp_id_token;
 pub mod journey;
 pub mod keyring;
 pub mod mail;

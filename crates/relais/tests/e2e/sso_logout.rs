@@ -34,6 +34,35 @@ fn sub_of(id_token: &str) -> String {
     v["sub"].as_str().unwrap().to_owned()
 }
 
+/// The `id_token_hint` Relais relays to an IdP's end_session is, byte for
+/// byte, the ID token that IdP signed at the login (Relais keeps it decoded
+/// in its records, crates/web/src/idp_id_token.rs): its signature verifies
+/// with the IdP's published keys, and it names the IdP and the citizen's
+/// login.
+async fn idp_hint_is_the_token_the_idp_signed(fed: &Fed, location: &str, idp: &str) {
+    let url = url::Url::parse(location).unwrap();
+    let hint = url
+        .query_pairs()
+        .find(|(k, _)| k == "id_token_hint")
+        .map(|(_, v)| v.into_owned())
+        .expect("an id_token_hint for the IdP");
+    let issuer = format!("{}/idp/{idp}", fed.base);
+    let keys: relais_oidc::jose::JwkSet = reqwest::get(format!("{issuer}/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let claims = relais_oidc::jose::verify(
+        &hint,
+        relais_oidc::JwsAlg::ES256,
+        relais_oidc::jose::Verifier::Keys(&keys),
+    )
+    .expect("the IdP's signature");
+    assert_eq!(claims["iss"], issuer.as_str());
+    assert!(claims["sub"].as_str().is_some_and(|s| !s.is_empty()));
+}
+
 async fn first_login(fed: &Fed, b: &Browser, idp: &str) -> String {
     let done = login(
         b,
@@ -135,6 +164,7 @@ async fn logout_chains_to_an_idp_with_end_session_and_ends_sso() {
         "{:?}",
         p.location
     );
+    idp_hint_is_the_token_the_idp_signed(&fed, p.location.as_deref().unwrap(), "impots").await;
     let end = b.follow(p, &fed.base).await;
     assert_eq!(
         end.location.as_deref(),

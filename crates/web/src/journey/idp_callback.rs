@@ -18,6 +18,7 @@ use crate::flow::{
     VerifiedLogin,
 };
 use crate::flow_batch::RecordWrites;
+use crate::idp_id_token::IdpIdToken;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -304,7 +305,7 @@ async fn verify_login(
         idp_sub: id_token.sub,
         amr,
         auth_time: now / 1000,
-        idp_id_token: id_token.raw,
+        idp_id_token: IdpIdToken::from_text(id_token.raw),
         // Read with the account ([`connect_account`]).
         sub_overrides: Default::default(),
     })

@@ -147,7 +147,7 @@ pub async fn end_session(
             app.save(&format!("logout:{relay}"), &pending, 600).await?;
             let callback = app.settings.url("/api/v2/idp/logout-callback");
             if let Some(url) =
-                idp_client::end_session_url(&idp, &login.idp_id_token, &callback, &relay)
+                idp_client::end_session_url(&idp, &login.idp_id_token.text(), &callback, &relay)
             {
                 let mut e = app.login_event(
                     EventKind::FcRequestedLogoutFromIdp,
