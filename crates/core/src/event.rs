@@ -5,6 +5,7 @@
 //! keeps the ones statistics need in the durable store.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -190,8 +191,10 @@ impl EventKind {
 /// One business event. Optional fields are omitted from the JSON line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BusinessEvent {
-    pub event: String,
-    pub step: String,
+    /// The kind's name: a constant for the events a node emits, so a
+    /// login's dozen events allocate none (owned when read back).
+    pub event: Cow<'static, str>,
+    pub step: Cow<'static, str>,
     /// Unix milliseconds.
     pub time: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,13 +210,13 @@ pub struct BusinessEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sp_acr: Option<String>,
+    pub sp_acr: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_sub: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub idp_acr: Option<String>,
+    pub idp_acr: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sub: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -241,8 +244,8 @@ pub struct BusinessEvent {
 impl BusinessEvent {
     pub fn new(kind: EventKind, time_millis: i64) -> Self {
         BusinessEvent {
-            event: kind.name(),
-            step: kind.step().to_owned(),
+            event: Cow::Borrowed(kind.as_str()),
+            step: Cow::Borrowed(kind.step()),
             time: time_millis,
             durable: kind.is_durable(),
             ..Default::default()
@@ -254,8 +257,8 @@ impl BusinessEvent {
     /// builds the context once.
     pub fn for_kind(&self, kind: EventKind) -> Self {
         BusinessEvent {
-            event: kind.name(),
-            step: kind.step().to_owned(),
+            event: Cow::Borrowed(kind.as_str()),
+            step: Cow::Borrowed(kind.step()),
             durable: kind.is_durable(),
             ..self.clone()
         }

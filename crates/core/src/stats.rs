@@ -159,7 +159,7 @@ mod tests {
         e.account_id = Some(account.into());
         e.sp_id = Some(sp.into());
         e.idp_id = Some(idp.into());
-        e.sp_acr = Some(acr.into());
+        e.sp_acr = Some(acr.to_owned().into());
         e
     }
 

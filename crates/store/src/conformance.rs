@@ -370,7 +370,7 @@ pub async fn stats<S: EventStore + crate::StatsStore>(s: &S) {
         e.account_id = Some(acc.into());
         e.sp_id = Some(sp.into());
         e.idp_id = Some(idp.into());
-        e.sp_acr = Some(acr.into());
+        e.sp_acr = Some(acr.to_owned().into());
         e
     };
     assert_eq!(relais_core::stats::paris_day(nov(1)), "2026-11-01");

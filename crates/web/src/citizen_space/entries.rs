@@ -78,7 +78,7 @@ impl Entry {
                         .map(|i| i.title.clone())
                         .unwrap_or_else(|| id.clone())
                 }),
-                level: e.sp_acr.clone(),
+                level: e.sp_acr.as_deref().map(str::to_owned),
                 data_provider: None,
                 shared: words(&e.claims),
             },

@@ -101,7 +101,7 @@ impl AppState {
                 .registry
                 .sp(&i.request.client_id)
                 .map(|sp| sp.name.clone());
-            e.sp_acr = Some(i.request.acr.as_str().to_owned());
+            e.sp_acr = Some(i.request.acr.as_str().into());
             e.scopes = Some(i.request.scopes.to_oauth_string());
             if let Some(l) = &i.login {
                 self.with_login(&mut e, l);
@@ -114,7 +114,7 @@ impl AppState {
     pub fn with_login(&self, e: &mut BusinessEvent, login: &VerifiedLogin) {
         e.account_id = Some(self.event_account_id(login.identity_hash.as_str()));
         e.idp_id = Some(login.idp_id.clone());
-        e.idp_acr = Some(login.idp_acr.as_str().to_owned());
+        e.idp_acr = Some(login.idp_acr.as_str().into());
         e.idp_sub = Some(login.idp_sub.clone());
     }
 }
