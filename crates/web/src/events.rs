@@ -19,6 +19,7 @@
 //! [`Supervisor`]: their receivers are shared, so a restarted loop carries
 //! on with the same queue.
 
+use crate::metrics::store_op::StoreOp;
 use crate::metrics::Metrics;
 use crate::supervisor::{CancellationToken, LoopResult, Supervisor};
 use relais_core::event::BusinessEvent;
@@ -193,7 +194,7 @@ async fn group_commit(
             .collect();
         let started = std::time::Instant::now();
         let appended = store.append_events(&events).await;
-        metrics.store_op("durable", "append_events", started.elapsed());
+        metrics.store_op(StoreOp::DurableAppendEvents, started.elapsed());
         let ok = match appended {
             Ok(()) => true,
             Err(e) => {
@@ -282,7 +283,7 @@ async fn write_loop(
         if !to_store.is_empty() {
             let started = std::time::Instant::now();
             let appended = store.append_events(&to_store).await;
-            metrics.store_op("durable", "append_events", started.elapsed());
+            metrics.store_op(StoreOp::DurableAppendEvents, started.elapsed());
             match appended {
                 Ok(()) => to_store.clear(),
                 Err(e) => {

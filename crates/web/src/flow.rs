@@ -12,6 +12,7 @@ use crate::compact::{self, CompactRecord};
 use crate::cookies;
 use crate::error::PageError;
 use crate::idp_id_token::IdpIdToken;
+use crate::metrics::store_op::StoreOp;
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use relais_core::authorize::AuthorizeRequest;
@@ -190,7 +191,8 @@ impl AppState {
     pub(crate) async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let started = std::time::Instant::now();
         let got = self.stores.ephemeral.get(key).await;
-        self.metrics.store_op("ephemeral", "get", started.elapsed());
+        self.metrics
+            .store_op(StoreOp::EphemeralGet, started.elapsed());
         got
     }
 
@@ -198,14 +200,15 @@ impl AppState {
         let started = std::time::Instant::now();
         let got = self.stores.ephemeral.take(key).await;
         self.metrics
-            .store_op("ephemeral", "take", started.elapsed());
+            .store_op(StoreOp::EphemeralTake, started.elapsed());
         got
     }
 
     async fn put_bytes(&self, key: &str, bytes: &[u8], ttl: u64) -> Result<(), StoreError> {
         let started = std::time::Instant::now();
         let put = self.stores.ephemeral.put(key, bytes, ttl).await;
-        self.metrics.store_op("ephemeral", "put", started.elapsed());
+        self.metrics
+            .store_op(StoreOp::EphemeralPut, started.elapsed());
         put
     }
 

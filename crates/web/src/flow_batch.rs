@@ -17,6 +17,7 @@ use crate::flow::{
     attempt_record_key, csrf_key, csrf_verdict, interaction_record_key, session_record_key,
     BrowserSession, CsrfGrant, Interaction, InteractionStep,
 };
+use crate::metrics::store_op::StoreOp;
 pub use crate::record_writes::RecordWrites;
 use crate::state::AppState;
 use axum::http::HeaderMap;
@@ -63,7 +64,7 @@ impl AppState {
         let started = std::time::Instant::now();
         let answers = self.stores.ephemeral.batch(ops).await;
         self.metrics
-            .store_op("ephemeral", "batch", started.elapsed());
+            .store_op(StoreOp::EphemeralBatch, started.elapsed());
         answers
     }
 

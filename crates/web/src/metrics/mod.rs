@@ -10,6 +10,7 @@
 pub mod histogram;
 pub mod http;
 pub mod labelled;
+pub mod store_op;
 
 use histogram::Histogram;
 use labelled::{LabelText, Labelled};
@@ -18,6 +19,7 @@ use relais_store::memory::MemoryFigures;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use store_op::{StoreOp, StoreOpSlots};
 
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -51,6 +53,8 @@ pub struct Metrics {
     pub logins: Labelled<AtomicU64>,
     /// Store operations by tier and operation.
     pub store: Labelled<Histogram>,
+    /// `store`'s histograms, each at hand once used.
+    store_ops: StoreOpSlots,
 }
 
 impl Metrics {
@@ -74,11 +78,11 @@ impl Metrics {
             .fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Times one store operation (`tier`: ephemeral or durable).
-    pub fn store_op(&self, tier: &str, op: &str, took: std::time::Duration) {
-        self.store
-            .get(LabelText::of(&[("tier", tier), ("op", op)]).as_str())
-            .observe(took);
+    /// Times one store operation.
+    pub fn store_op(&self, op: StoreOp, took: std::time::Duration) {
+        if let Some(h) = self.store_ops.histogram(op, &self.store) {
+            h.observe(took);
+        }
     }
 
     /// The Prometheus text exposition of every counter.
