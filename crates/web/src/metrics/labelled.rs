@@ -110,7 +110,9 @@ impl LabelText {
     /// Appends a label value, escaped as [`escape`] does.
     pub fn push_value(&mut self, v: &str) {
         let mut rest = v;
-        while let Some(i) = rest.find(['\\', '"', '\n']) {
+        // A byte scan: the three are ASCII, so never inside a multi-byte
+        // character, and `str::find` with a set of chars decodes each one.
+        while let Some(i) = rest.bytes().position(|b| matches!(b, b'\\' | b'"' | b'\n')) {
             self.push(&rest[..i]);
             self.push(match rest.as_bytes().get(i) {
                 Some(b'\\') => "\\\\",
@@ -190,6 +192,8 @@ mod tests {
             ("two\nlines", "two\\nlines"),
             ("\"\"", "\\\"\\\""),
             ("", ""),
+            ("é\"à", "é\\\"à"),
+            ("日本\\\n", "日本\\\\\\n"),
         ] {
             let mut t = LabelText::new();
             t.push("k=\"");
