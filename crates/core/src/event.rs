@@ -140,10 +140,6 @@ impl EventKind {
         }
     }
 
-    pub fn name(self) -> String {
-        self.as_str().to_owned()
-    }
-
     /// Whether the event is also kept in the durable store (dashboard, stats).
     pub fn is_durable(self) -> bool {
         use EventKind::*;
@@ -286,13 +282,13 @@ mod tests {
 
     #[test]
     fn names_and_steps() {
-        assert_eq!(EventKind::FcVerified.name(), "FC_VERIFIED");
+        assert_eq!(EventKind::FcVerified.as_str(), "FC_VERIFIED");
         assert_eq!(
-            EventKind::IdpCalledbackWithError.name(),
+            EventKind::IdpCalledbackWithError.as_str(),
             "IDP_CALLEDBACK_WITH_ERROR"
         );
         assert_eq!(
-            EventKind::FcDatatransferConsentData.name(),
+            EventKind::FcDatatransferConsentData.as_str(),
             "FC_DATATRANSFER_CONSENT_DATA"
         );
         assert_eq!(EventKind::SpRequestedFcJwks.step(), "7.1");

@@ -177,6 +177,8 @@ impl Serialize for IdpIdToken {
                 Part(Cow::Borrowed(sig)),
             ),
             (Held::Text(t), None) => Stored::Text(Cow::Borrowed(t)),
+            // Not reached: the ends are the parts' own lengths, set where
+            // the bytes are ([`decoded_parts`], `deserialize`).
             (Held::Parts { .. }, None) => Stored::Text(Cow::Borrowed("")),
         };
         stored.serialize(s)

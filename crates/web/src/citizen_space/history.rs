@@ -66,7 +66,7 @@ struct SpacePage {
 pub fn history_kinds() -> Vec<String> {
     EventKind::CITIZEN_HISTORY
         .iter()
-        .map(|k| k.name())
+        .map(|k| k.as_str().to_owned())
         .collect()
 }
 
