@@ -53,7 +53,17 @@ impl SqliteStore {
             // 64 MiB, so a burst (an import) does not leave it large. What
             // kept it from restarting at all was statements left open
             // (sql_accounts.rs: RETURNING stepped to the end).
-            .pragma("journal_size_limit", "67108864");
+            .pragma("journal_size_limit", "67108864")
+            // A batch of events is written inside a transaction, so each of
+            // its statements keeps a statement journal of the pages it
+            // changes; past 64 KiB SQLite spilled it into a temporary file
+            // it created and unlinked in /var/tmp, about once per batch.
+            // In memory a journal is a few hundred KiB at most, freed at
+            // the statement's end; so are the sorts' temporary b-trees,
+            // whose largest is the services' list read at start-up, which
+            // the node then holds in memory anyway (docs/benchmarks.md,
+            // twentieth pass).
+            .pragma("temp_store", "MEMORY");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             // A file does not drop connections: sqlx's ping before every
@@ -178,6 +188,24 @@ mod tests {
     async fn event_batches_are_not_kept_prepared() {
         let (s, _file) = fresh(&ManualClock::starting_now()).await;
         crate::hot_pool::event_batches_are_not_kept_prepared(&s, &s.hot).await;
+    }
+
+    /// A batch of events spilled its statement journals into files
+    /// created and unlinked in /var/tmp, about once per batch, with the
+    /// default `temp_store`; every connection keeps them in memory.
+    #[tokio::test]
+    async fn statement_journals_stay_in_memory_on_every_connection() {
+        let (s, _file) = fresh(&ManualClock::starting_now()).await;
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = s.pool.acquire().await.unwrap();
+            let store: i64 = sqlx::query_scalar("PRAGMA temp_store")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(store, 2, "temp_store MEMORY");
+            held.push(conn);
+        }
     }
 
     /// While another connection holds SQLite's write lock, a login's
