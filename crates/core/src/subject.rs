@@ -90,6 +90,11 @@ impl EventAccountId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The hex text itself, for an event's field (no copy).
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// lowercase hex(SHA-256(entity_id ‖ identityHash ‖ secret)) + "v1": 66 chars.

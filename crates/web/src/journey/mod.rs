@@ -33,8 +33,7 @@ impl AppState {
     pub fn event_account_id(&self, identity_hash: &str) -> String {
         let hash = relais_core::subject::IdentityHash::from_stored(identity_hash.to_owned());
         relais_core::subject::EventAccountId::derive_with(&hash, &self.settings.event_account_key)
-            .as_str()
-            .to_owned()
+            .into_string()
     }
 
     /// A business event stamped with the injected clock.
