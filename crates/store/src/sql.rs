@@ -114,6 +114,12 @@ pub(crate) fn event_bodies(
         .collect()
 }
 
+/// What a backend's `append_here` hook gave: `Ok` the batch's outcome if
+/// it wrote it its own way (SQLite's inline connection); `Err` the bodies
+/// and the delta back, for the shared path through sqlx.
+pub(crate) type AppendHere =
+    Result<crate::StoreResult<()>, (Vec<String>, relais_core::stats::StatsDelta)>;
+
 /// A statement with a `VALUES` row per item of a batch, built to run
 /// unprepared: its text changes with the batch's size, and sqlx would keep
 /// one prepared statement per size, up to 100 per connection (16.5 MiB of
@@ -300,6 +306,10 @@ macro_rules! sql_durable {
                 }
                 let bodies = $crate::sql::event_bodies(events)?;
                 let delta = relais_core::stats::delta(events);
+                let (bodies, delta) = match self.append_here(events, bodies, delta).await {
+                    Ok(stored) => return stored,
+                    Err(back) => back,
+                };
                 let mut conn = self.hot.acquire().await.map_err(unavailable)?;
                 // The rollup moves with the events, atomically (see each
                 // backend's `write_events`). An error drops the connection,

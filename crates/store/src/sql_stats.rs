@@ -24,7 +24,7 @@ macro_rules! push_daily_upsert {
                 .push_bind(i64::try_from(*n).unwrap_or(i64::MAX));
         });
         $crate::sql::close_guard(&mut $qb, $guard);
-        $qb.push(" ON CONFLICT (day, platform, sp_id, idp_id) DO UPDATE SET connections = stats_daily.connections + excluded.connections");
+        $qb.push($crate::sql_stats::DAILY_UPSERT);
     };
 }
 pub(crate) use push_daily_upsert;
@@ -38,10 +38,14 @@ macro_rules! push_monthly_upsert {
         $qb.push("INSERT INTO stats_monthly_keys (month, platform, sp_id, idp_id, connections) ");
         $crate::sql::open_guard(&mut $qb, $guard);
         $qb.push_values($monthly.iter(), |mut b, ((m, p, sp, idp), n)| {
-            b.push_bind(*m).push_bind(*p).push_bind(*sp).push_bind(*idp).push_bind(*n);
+            b.push_bind(*m)
+                .push_bind(*p)
+                .push_bind(*sp)
+                .push_bind(*idp)
+                .push_bind(*n);
         });
         $crate::sql::close_guard(&mut $qb, $guard);
-        $qb.push(" ON CONFLICT (month, platform, sp_id, idp_id) DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections");
+        $qb.push($crate::sql_stats::MONTHLY_KEYS_UPSERT);
     };
 }
 pub(crate) use push_monthly_upsert;
@@ -82,6 +86,12 @@ macro_rules! push_first_users_insert {
     };
 }
 pub(crate) use push_first_users_insert;
+
+/// How a day's connections absorb a batch's.
+pub(crate) const DAILY_UPSERT: &str = " ON CONFLICT (day, platform, sp_id, idp_id) DO UPDATE SET connections = stats_daily.connections + excluded.connections";
+
+/// How a month's connections per key absorb a batch's.
+pub(crate) const MONTHLY_KEYS_UPSERT: &str = " ON CONFLICT (month, platform, sp_id, idp_id) DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections";
 
 /// How a month's totals absorb a batch's users and new users.
 pub(crate) const MONTHLY_TOTALS_UPSERT: &str = " ON CONFLICT (month) DO UPDATE SET users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users";

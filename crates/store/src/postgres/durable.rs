@@ -29,6 +29,16 @@ impl PgStore {
         None
     }
 
+    /// And every batch of events: one statement, through the hot pool.
+    async fn append_here(
+        &self,
+        _events: &[relais_core::event::BusinessEvent],
+        bodies: Vec<String>,
+        delta: relais_core::stats::StatsDelta,
+    ) -> crate::sql::AppendHere {
+        Err((bodies, delta))
+    }
+
     /// A connection of [`AccountStore::connect`](crate::AccountStore::connect)'s
     /// one-statement case, with its events and their rollup, in that
     /// statement ([`super::events_write::connection_with_events`]).

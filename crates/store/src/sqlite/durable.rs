@@ -9,6 +9,26 @@ crate::sql_stats::sql_stats!(SqliteStore);
 crate::sql_accounts::sql_accounts!(SqliteStore);
 
 impl SqliteStore {
+    /// A batch of events and their rollup on the event connection, from
+    /// the blocking pool ([`super::event_batch`]); through sqlx for a
+    /// database in memory, which a second connection would not share.
+    async fn append_here(
+        &self,
+        events: &[relais_core::event::BusinessEvent],
+        bodies: Vec<String>,
+        delta: relais_core::stats::StatsDelta,
+    ) -> crate::sql::AppendHere {
+        let Some(conn) = self.events.clone() else {
+            return Err((bodies, delta));
+        };
+        let batch = super::event_batch::EventBatch::new(events, bodies, delta);
+        Ok(tokio::task::spawn_blocking(move || conn.write(&batch))
+            .await
+            // Only when the runtime is shutting down (nothing in the
+            // task panics): the writer keeps the events and says so.
+            .unwrap_or_else(|e| Err(crate::StoreError::Unavailable(format!("event batch: {e}")))))
+    }
+
     /// Events and their rollup in one transaction: SQLite has no
     /// statement that writes several tables.
     async fn write_events(

@@ -179,7 +179,7 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
-fn unavailable(e: &rusqlite::Error) -> StoreError {
+pub(super) fn unavailable(e: &rusqlite::Error) -> StoreError {
     StoreError::Unavailable(format!(
         "sqlite: {}",
         e.to_string().chars().take(200).collect::<String>()

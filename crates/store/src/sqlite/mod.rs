@@ -6,6 +6,7 @@
 
 mod durable;
 mod ephemeral;
+mod event_batch;
 mod inline;
 mod migrate;
 
@@ -33,6 +34,9 @@ pub struct SqliteStore {
     /// The login's account statements without a thread hand-off, when the
     /// database is a file ([`inline`]).
     inline: Option<Arc<InlineAccounts>>,
+    /// The event writer's batches, on a connection of their own, when the
+    /// database is a file ([`event_batch`]).
+    events: Option<Arc<event_batch::EventConnection>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -79,10 +83,14 @@ impl SqliteStore {
             pool,
             hot,
             inline: None,
+            events: None,
             clock,
         };
         store.migrate().await?;
         store.inline = InlineAccounts::open(path)?.map(Arc::new);
+        if store.inline.is_some() {
+            store.events = Some(Arc::new(event_batch::EventConnection::open(path)?));
+        }
         Ok(store)
     }
 
@@ -119,6 +127,10 @@ impl SqliteStore {
     pub async fn close(&self) {
         if let Some(inline) = &self.inline {
             inline.close();
+        }
+        if let Some(events) = self.events.clone() {
+            // It may be writing a batch: wait for it off the async worker.
+            let _ = tokio::task::spawn_blocking(move || events.close()).await;
         }
         self.hot.close().await;
         self.pool.close().await;
@@ -208,6 +220,73 @@ mod tests {
         }
     }
 
+    /// A batch of events like the event writer's: `n` logins' events.
+    fn login_events(n: usize, start: i64) -> Vec<relais_core::event::BusinessEvent> {
+        use relais_core::event::{BusinessEvent, EventKind};
+        (0..n)
+            .flat_map(|i| {
+                let at = start + i64::try_from(i).unwrap();
+                [EventKind::FcVerified, EventKind::FcRedirectedToSp].map(|kind| {
+                    let mut e = BusinessEvent::new(kind, at);
+                    e.account_id = Some(format!("account-{at:08}-{}", "x".repeat(40)));
+                    e.sp_id = Some("sp".into());
+                    e.idp_id = Some("idp".into());
+                    e
+                })
+            })
+            .collect()
+    }
+
+    /// The event writer's batches run on a connection of their own: one
+    /// is stored, with its statistics, while every connection of sqlx's
+    /// hot pool is taken (its path would wait for one).
+    #[tokio::test]
+    async fn an_event_batch_is_stored_without_sqlx() {
+        let clock = ManualClock::starting_now();
+        let (s, _file) = fresh(&clock).await;
+        let taken: Vec<_> = vec![
+            s.hot.acquire().await.unwrap(),
+            s.hot.acquire().await.unwrap(),
+        ];
+        let batch = login_events(3, clock.now_millis());
+        tokio::time::timeout(Duration::from_secs(5), s.append_events(&batch))
+            .await
+            .expect("stored without a connection from sqlx")
+            .unwrap();
+        drop(taken);
+        assert_eq!(s.count_events("FC_VERIFIED").await.unwrap(), 3);
+        let month = relais_core::stats::paris_day(clock.now_millis())[..7].to_owned();
+        let figures = s.stats_months(&month, &month).await.unwrap();
+        assert_eq!(
+            figures
+                .iter()
+                .map(|f| (f.connections, f.users, f.new_users, f.active_services))
+                .collect::<Vec<_>>(),
+            vec![(3, 3, 3, 1)]
+        );
+    }
+
+    /// While another connection holds SQLite's write lock, a batch waits
+    /// for it (on the blocking pool) and is stored once the other writer
+    /// commits.
+    #[tokio::test]
+    async fn an_event_batch_waits_for_a_writer_holding_the_lock_then_is_stored() {
+        let clock = ManualClock::starting_now();
+        let (s, _file) = fresh(&clock).await;
+        let mut holder = s.pool.acquire().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *holder)
+            .await
+            .unwrap();
+        let batch = login_events(2, clock.now_millis());
+        let (stored, ()) = tokio::join!(s.append_events(&batch), async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            sqlx::query("COMMIT").execute(&mut *holder).await.unwrap();
+        });
+        stored.unwrap();
+        assert_eq!(s.count_events("FC_REDIRECTED_TO_SP").await.unwrap(), 2);
+    }
+
     /// While another connection holds SQLite's write lock, a login's
     /// account statement cannot run on the calling thread: it goes through
     /// sqlx, which waits for the lock, and the connection is recorded once
@@ -271,6 +350,17 @@ mod tests {
         assert!(
             wal() < 8 * 1024 * 1024,
             "after takes: write-ahead log of {} bytes",
+            wal()
+        );
+        // Event batches run on a connection of their own, which
+        // checkpoints as sqlx's do (about 16 MiB of events and their
+        // indexes are written here).
+        for i in 0..1500 {
+            s.append_events(&login_events(8, i * 8)).await.unwrap();
+        }
+        assert!(
+            wal() < 8 * 1024 * 1024,
+            "after event batches: write-ahead log of {} bytes",
             wal()
         );
         s.close().await;
