@@ -272,6 +272,30 @@ pub async fn events<S: EventStore>(s: &S) {
     let left = s.events_for_account(&page(0, 10)).await.unwrap();
     assert_eq!(left.iter().map(|e| e.time).collect::<Vec<_>>(), vec![40]);
     assert_eq!(s.count_events("FC_VERIFIED").await.unwrap(), 2);
+    // The event writer's path: events serialised once, their bodies
+    // written as stream lines and stored as they are.
+    let mut serialised = crate::SerialisedEvents::default();
+    s.append_serialised(&serialised).await.unwrap();
+    let sent = [
+        mk(EventKind::FcVerified, 50, "c"),
+        mk(EventKind::FcRedirectedToSp, 60, "c"),
+    ];
+    for e in &sent {
+        let body = serialised.push(e.clone()).unwrap().to_owned();
+        assert_eq!(
+            body,
+            serde_json::to_string(e).unwrap(),
+            "the body is the event's JSON"
+        );
+    }
+    s.append_serialised(&serialised).await.unwrap();
+    let c = crate::AccountEvents {
+        account_id: "c",
+        ..page(0, 10)
+    };
+    let back = s.events_for_account(&c).await.unwrap();
+    assert_eq!(back, vec![sent[1].clone(), sent[0].clone()]);
+    assert_eq!(s.count_events("FC_VERIFIED").await.unwrap(), 3);
 }
 
 pub async fn keys<S: KeyStore>(s: &S) {

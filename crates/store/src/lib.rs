@@ -34,7 +34,7 @@ pub mod test_backends;
 
 use async_trait::async_trait;
 pub use ephemeral_batch::EphemeralOp;
-pub use records::{Account, AccountEvents, ConfigKind, StoredKey};
+pub use records::{Account, AccountEvents, ConfigKind, SerialisedEvents, StoredKey};
 use relais_core::event::BusinessEvent;
 use std::sync::Arc;
 
@@ -299,6 +299,9 @@ pub async fn connect_checked<S: AccountStore + ?Sized>(
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
     async fn append_events(&self, events: &[BusinessEvent]) -> StoreResult<()>;
+    /// [`EventStore::append_events`] for events already serialised (the
+    /// event writer's, whose stream lines are the same text).
+    async fn append_serialised(&self, events: &SerialisedEvents) -> StoreResult<()>;
     /// One page of an account's events, newest first.
     async fn events_for_account(
         &self,

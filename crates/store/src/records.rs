@@ -165,6 +165,52 @@ pub struct AccountEvents<'a> {
     pub limit: u32,
 }
 
+/// Durable events with their bodies (each one's JSON, as the store keeps it
+/// and the event stream writes it), serialised once: the event writer
+/// writes a body as its stream line and stores the same text.
+#[derive(Debug, Default)]
+pub struct SerialisedEvents {
+    events: Vec<relais_core::event::BusinessEvent>,
+    /// `bodies[i]` is `events[i]` serialised; nothing else writes either.
+    bodies: Vec<String>,
+}
+
+impl SerialisedEvents {
+    /// Serialises `e` and keeps both; gives its body.
+    pub fn push(&mut self, e: relais_core::event::BusinessEvent) -> crate::StoreResult<&str> {
+        let body = event_body(&e)?;
+        self.events.push(e);
+        self.bodies.push(body);
+        Ok(self.bodies.last().map_or("", String::as_str))
+    }
+
+    pub fn events(&self) -> &[relais_core::event::BusinessEvent] {
+        &self.events
+    }
+
+    pub fn bodies(&self) -> &[String] {
+        &self.bodies
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.events.clear();
+        self.bodies.clear();
+    }
+}
+
+/// An event's body as the durable store keeps it.
+pub(crate) fn event_body(e: &relais_core::event::BusinessEvent) -> crate::StoreResult<String> {
+    serde_json::to_string(e).map_err(|err| crate::StoreError::Corrupt(format!("event: {err}")))
+}
+
 /// An event read back from the durable store (durable by construction).
 pub(crate) fn stored_event(body: &str) -> crate::StoreResult<relais_core::event::BusinessEvent> {
     let mut e: relais_core::event::BusinessEvent = serde_json::from_str(body)

@@ -105,13 +105,7 @@ macro_rules! sql_ephemeral {
 pub(crate) fn event_bodies(
     events: &[relais_core::event::BusinessEvent],
 ) -> crate::StoreResult<Vec<String>> {
-    events
-        .iter()
-        .map(|e| {
-            serde_json::to_string(e)
-                .map_err(|err| crate::StoreError::Corrupt(format!("event: {err}")))
-        })
-        .collect()
+    events.iter().map(crate::records::event_body).collect()
 }
 
 /// What a backend's `append_here` hook gave: `Ok` the batch's outcome if
@@ -295,16 +289,14 @@ macro_rules! sql_durable {
             }
         }
 
-        #[async_trait::async_trait]
-        impl $crate::EventStore for $store {
-            async fn append_events(
+        impl $store {
+            /// Stores `events` (`bodies` their JSON, in order) and their
+            /// rollup.
+            async fn append_with_bodies(
                 &self,
                 events: &[relais_core::event::BusinessEvent],
+                bodies: Vec<String>,
             ) -> $crate::StoreResult<()> {
-                if events.is_empty() {
-                    return Ok(());
-                }
-                let bodies = $crate::sql::event_bodies(events)?;
                 let delta = relais_core::stats::delta(events);
                 let (bodies, delta) = match self.append_here(events, bodies, delta).await {
                     Ok(stored) => return stored,
@@ -319,6 +311,32 @@ macro_rules! sql_durable {
                 conn.done();
                 Ok(())
             }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::EventStore for $store {
+            async fn append_events(
+                &self,
+                events: &[relais_core::event::BusinessEvent],
+            ) -> $crate::StoreResult<()> {
+                if events.is_empty() {
+                    return Ok(());
+                }
+                let bodies = $crate::sql::event_bodies(events)?;
+                self.append_with_bodies(events, bodies).await
+            }
+
+            async fn append_serialised(
+                &self,
+                events: &$crate::SerialisedEvents,
+            ) -> $crate::StoreResult<()> {
+                if events.is_empty() {
+                    return Ok(());
+                }
+                self.append_with_bodies(events.events(), events.bodies().to_vec())
+                    .await
+            }
+
 
             async fn events_for_account(
                 &self,

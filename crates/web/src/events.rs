@@ -23,7 +23,7 @@ use crate::metrics::store_op::StoreOp;
 use crate::metrics::Metrics;
 use crate::supervisor::{CancellationToken, LoopResult, Supervisor};
 use relais_core::event::BusinessEvent;
-use relais_store::EventStore;
+use relais_store::{EventStore, SerialisedEvents};
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot, Mutex};
@@ -234,9 +234,10 @@ async fn write_loop(
     let writing = !matches!(output, EventOutput::Off);
     // The stream's lines of one drain, and the durable events not stored
     // yet: each event is written as its line when drained, then moved to
-    // the store's batch or dropped (no copy of it is kept).
+    // the store's batch or dropped (no copy of it is kept). A durable
+    // event is serialised once: its line is the body the store keeps.
     let mut lines: Vec<u8> = Vec::new();
-    let mut to_store: Vec<BusinessEvent> = Vec::new();
+    let mut to_store = SerialisedEvents::default();
     let mut flushed: Vec<oneshot::Sender<()>> = Vec::new();
     loop {
         // Drain on a tick instead of waking per event: a login emits ~20
@@ -249,15 +250,23 @@ async fn write_loop(
             match rx.try_recv() {
                 Ok(Msg::Event(e, pending)) => {
                     metrics.observe_event(&e);
-                    if writing {
+                    if pending {
+                        match to_store.push(e) {
+                            Ok(body) if writing => {
+                                lines.extend_from_slice(body.as_bytes());
+                                lines.push(b'\n');
+                            }
+                            Ok(_) => {}
+                            Err(err) => {
+                                tracing::error!(error = %err, "durable event not serialisable; dropped")
+                            }
+                        }
+                    } else if writing {
                         let at = lines.len();
                         match serde_json::to_writer(&mut lines, &e) {
                             Ok(()) => lines.push(b'\n'),
                             Err(_) => lines.truncate(at),
                         }
-                    }
-                    if pending {
-                        to_store.push(e);
                     }
                 }
                 Ok(Msg::Flush(ack)) => flushed.push(ack),
@@ -282,7 +291,7 @@ async fn write_loop(
         }
         if !to_store.is_empty() {
             let started = std::time::Instant::now();
-            let appended = store.append_events(&to_store).await;
+            let appended = store.append_serialised(&to_store).await;
             metrics.store_op(StoreOp::DurableAppendEvents, started.elapsed());
             match appended {
                 Ok(()) => to_store.clear(),
