@@ -9,6 +9,10 @@
 # through it, and divides the instructions by the logins `/metrics` counted.
 #
 #   scripts/instructions-per-login.sh [relais binary] [logins]   # default target/release/relais, 1000
+#   EVENTS=file scripts/instructions-per-login.sh …   # the event stream written to a file, as
+#                                                     # an operator's node writes it (default: off,
+#                                                     # as `relais bench` runs; durable events are
+#                                                     # stored either way)
 #
 # Leaves the profile in $OUT (default /tmp/relais-callgrind) for
 # `callgrind_annotate`; the node runs ≈ 30× slower under valgrind, so
@@ -19,6 +23,8 @@ set -euo pipefail
 bin=${1:-target/release/relais}
 logins=${2:-1000}
 out=${OUT:-/tmp/relais-callgrind}
+events=off
+[[ ${EVENTS:-off} == file ]] && events=$out/events.jsonl
 
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 2; }
 [[ -x $bin ]] || { echo "$bin: no such binary (cargo build --release --bin relais)" >&2; exit 2; }
@@ -37,7 +43,7 @@ RELAIS_LOG=warn RELAIS__LIMITS__RATE_LIMITS=false valgrind --tool=callgrind \
     --callgrind-out-file="$out/callgrind.out" \
     "$bin" demo --port "$node_port" --public-url "http://127.0.0.1:$node_port" \
     --canteen-port 0 --plus-port 0 --mail-port 0 --idps-url "http://127.0.0.1:$idp_port" \
-    --events off --db "$out/node.db" >"$out/node.log" 2>&1 &
+    --events "$events" --db "$out/node.db" >"$out/node.log" 2>&1 &
 node=$!
 pids+=($node)
 

@@ -266,24 +266,34 @@ mod tests {
         );
     }
 
-    /// While another connection holds SQLite's write lock, a batch waits
-    /// for it (on the blocking pool) and is stored once the other writer
-    /// commits.
-    #[tokio::test]
-    async fn an_event_batch_waits_for_a_writer_holding_the_lock_then_is_stored() {
-        let clock = ManualClock::starting_now();
-        let (s, _file) = fresh(&clock).await;
+    /// A connection of the pool holding SQLite's write lock.
+    async fn write_lock_held(s: &SqliteStore) -> sqlx::pool::PoolConnection<Sqlite> {
         let mut holder = s.pool.acquire().await.unwrap();
         sqlx::query("BEGIN IMMEDIATE")
             .execute(&mut *holder)
             .await
             .unwrap();
+        holder
+    }
+
+    /// While another connection holds SQLite's write lock, a batch waits
+    /// for it (on the blocking pool), neither failing nor skipping, and
+    /// is stored once the other writer commits.
+    #[tokio::test]
+    async fn an_event_batch_waits_for_a_writer_holding_the_lock_then_is_stored() {
+        let clock = ManualClock::starting_now();
+        let (s, _file) = fresh(&clock).await;
+        let mut holder = write_lock_held(&s).await;
         let batch = login_events(2, clock.now_millis());
-        let (stored, ()) = tokio::join!(s.append_events(&batch), async {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            sqlx::query("COMMIT").execute(&mut *holder).await.unwrap();
-        });
-        stored.unwrap();
+        let mut stored = s.append_events(&batch);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), &mut stored)
+                .await
+                .is_err(),
+            "the batch waits while the lock is held"
+        );
+        sqlx::query("COMMIT").execute(&mut *holder).await.unwrap();
+        stored.await.unwrap();
         assert_eq!(s.count_events("FC_REDIRECTED_TO_SP").await.unwrap(), 2);
     }
 
@@ -295,11 +305,7 @@ mod tests {
     async fn a_login_waits_for_a_writer_holding_the_lock_then_is_recorded() {
         let clock = ManualClock::starting_now();
         let (s, _file) = fresh(&clock).await;
-        let mut holder = s.pool.acquire().await.unwrap();
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *holder)
-            .await
-            .unwrap();
+        let mut holder = write_lock_held(&s).await;
         let (connected, ()) = tokio::join!(s.connect("citizen", "idp1", 5_000), async {
             tokio::task::yield_now().await;
             sqlx::query("COMMIT").execute(&mut *holder).await.unwrap();
