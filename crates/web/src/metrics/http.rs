@@ -31,15 +31,13 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     let resp = next.run(req).instrument(span.clone()).await;
     span.record("http.status_code", resp.status().as_u16());
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let labels = LabelText::of(&[
-        ("method", method.as_str()),
-        ("route", route),
-        ("status", resp.status().as_str()),
-    ]);
-    metrics
-        .requests
-        .get(labels.as_str())
-        .observe(started.elapsed());
+    metrics.request_slots.observe(
+        &metrics.requests,
+        &method,
+        route,
+        resp.status(),
+        started.elapsed(),
+    );
     if let Some(ErrorCodeTag(code)) = resp.extensions().get::<ErrorCodeTag>() {
         metrics
             .errors

@@ -10,6 +10,7 @@
 pub mod histogram;
 pub mod http;
 pub mod labelled;
+pub mod request_slots;
 pub mod store_op;
 
 use histogram::Histogram;
@@ -47,6 +48,9 @@ pub struct Metrics {
     pub connections_timed_out: AtomicU64,
     /// Per method, route template and status.
     pub requests: Labelled<Histogram>,
+    /// The histograms of `requests` met so far, found without their label
+    /// text ([`request_slots`]).
+    pub request_slots: request_slots::RequestSlots,
     /// Error answers by catalogue code.
     pub errors: Labelled<AtomicU64>,
     /// Verified logins by service, IdP and platform.
