@@ -27,6 +27,7 @@ mod redis_wire;
 mod rows;
 mod sql;
 mod sql_accounts;
+mod sql_events;
 mod sql_stats;
 pub mod sqlite;
 #[cfg(any(test, feature = "conformance"))]

@@ -97,23 +97,6 @@ macro_rules! sql_ephemeral {
     };
 }
 
-/// `ConfigStore`, `AccountStore`, `EventStore` and `KeyStore` on the
-/// durable tables. With `notify = "…"`, that statement (one text
-/// parameter: what changed) runs in the same transaction as every
-/// configuration or key change.
-/// Each event's JSON body, in order.
-pub(crate) fn event_bodies(
-    events: &[relais_core::event::BusinessEvent],
-) -> crate::StoreResult<Vec<String>> {
-    events.iter().map(crate::records::event_body).collect()
-}
-
-/// What a backend's `append_here` hook gave: `Ok` the batch's outcome if
-/// it wrote it its own way (SQLite's inline connection); `Err` the bodies
-/// and the delta back, for the shared path through sqlx.
-pub(crate) type AppendHere =
-    Result<crate::StoreResult<()>, (Vec<String>, relais_core::stats::StatsDelta)>;
-
 /// A statement with a `VALUES` row per item of a batch, built to run
 /// unprepared: its text changes with the batch's size, and sqlx would keep
 /// one prepared statement per size, up to 100 per connection (16.5 MiB of
@@ -160,28 +143,10 @@ pub(crate) fn push_guard_condition<DB: sqlx::Database>(
         .push(")");
 }
 
-/// Appends `INSERT INTO events … VALUES …` for `events` to `$qb` (rows
-/// guarded as [`open_guard`] says, when a guard is given).
-macro_rules! push_events_insert {
-    ($qb:expr, $events:expr, $bodies:expr) => {
-        $crate::sql::push_events_insert!($qb, $events, $bodies, None)
-    };
-    ($qb:expr, $events:expr, $bodies:expr, $guard:expr) => {
-        $qb.push("INSERT INTO events (time, event, account_id, sp_id, idp_id, body) ");
-        $crate::sql::open_guard(&mut $qb, $guard);
-        $qb.push_values($events.iter().zip($bodies), |mut b, (e, body)| {
-            b.push_bind(e.time)
-                .push_bind(&e.event)
-                .push_bind(&e.account_id)
-                .push_bind(&e.sp_id)
-                .push_bind(&e.idp_id)
-                .push_bind(body);
-        });
-        $crate::sql::close_guard(&mut $qb, $guard);
-    };
-}
-pub(crate) use push_events_insert;
-
+/// `ConfigStore`, `AccountStore`, `EventStore` and `KeyStore` on the
+/// durable tables. With `notify = "…"`, that statement (one text
+/// parameter: what changed) runs in the same transaction as every
+/// configuration or key change.
 macro_rules! sql_durable {
     ($store:ty) => {
         $crate::sql::sql_durable!(@impl $store, None);
@@ -322,7 +287,7 @@ macro_rules! sql_durable {
                 if events.is_empty() {
                     return Ok(());
                 }
-                let bodies = $crate::sql::event_bodies(events)?;
+                let bodies = $crate::sql_events::event_bodies(events)?;
                 self.append_with_bodies(events, bodies).await
             }
 

@@ -35,7 +35,7 @@ impl PgStore {
         _events: &[relais_core::event::BusinessEvent],
         bodies: Vec<String>,
         delta: relais_core::stats::StatsDelta,
-    ) -> crate::sql::AppendHere {
+    ) -> crate::sql_events::AppendHere {
         Err((bodies, delta))
     }
 
@@ -62,7 +62,7 @@ impl PgStore {
         now_millis: i64,
         events: &[relais_core::event::BusinessEvent],
     ) -> crate::StoreResult<Option<crate::Account>> {
-        let bodies = crate::sql::event_bodies(events)?;
+        let bodies = crate::sql_events::event_bodies(events)?;
         let delta = relais_core::stats::delta(events);
         let mut qb = super::events_write::connection_with_events(
             id, idp_id, now_millis, events, &bodies, &delta,

@@ -88,7 +88,7 @@ fn push_events_and_rollup<'a>(
     guard: Option<&'a str>,
 ) {
     qb.push("ev AS (");
-    crate::sql::push_events_insert!(*qb, events, bodies, guard);
+    crate::sql_events::push_events_insert!(*qb, events, bodies, guard);
     qb.push(")");
     if !delta.daily.is_empty() {
         qb.push(", daily AS (");

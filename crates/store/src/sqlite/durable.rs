@@ -17,7 +17,7 @@ impl SqliteStore {
         events: &[relais_core::event::BusinessEvent],
         bodies: Vec<String>,
         delta: relais_core::stats::StatsDelta,
-    ) -> crate::sql::AppendHere {
+    ) -> crate::sql_events::AppendHere {
         let Some(conn) = self.events.clone() else {
             return Err((bodies, delta));
         };
@@ -38,7 +38,7 @@ impl SqliteStore {
         delta: &relais_core::stats::StatsDelta,
     ) -> crate::StoreResult<()> {
         let mut qb = sqlx::QueryBuilder::new("");
-        crate::sql::push_events_insert!(qb, events, bodies);
+        crate::sql_events::push_events_insert!(qb, events, bodies);
         if delta.is_empty() {
             crate::sql::sized_batch(&mut qb)
                 .execute(&mut *conn)
