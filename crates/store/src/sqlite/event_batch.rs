@@ -23,7 +23,6 @@
 use crate::{StoreError, StoreResult};
 use relais_core::event::BusinessEvent;
 use relais_core::stats::StatsDelta;
-use rusqlite::OpenFlags;
 use std::borrow::Cow;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -39,21 +38,12 @@ impl EventConnection {
     /// A connection to the database file at `path`, which exists and is
     /// migrated.
     pub(crate) fn open(path: &str) -> StoreResult<EventConnection> {
-        let open = || -> rusqlite::Result<rusqlite::Connection> {
-            let conn = rusqlite::Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            conn.busy_timeout(Duration::from_secs(5))?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
-            conn.pragma_update(None, "foreign_keys", "ON")?;
-            // Its statements keep statement journals (the pool's options
-            // in `super` say why in memory).
-            conn.pragma_update(None, "temp_store", "MEMORY")?;
-            Ok(conn)
-        };
+        // It waits for SQLite's lock as sqlx's connections do, and keeps
+        // SQLite's automatic checkpoint.
+        let conn = super::open_own_connection(path, Duration::from_secs(5))
+            .map_err(|e| super::own_unavailable(&e))?;
         Ok(EventConnection {
-            conn: Mutex::new(Some(open().map_err(|e| super::inline::unavailable(&e))?)),
+            conn: Mutex::new(Some(conn)),
         })
     }
 
@@ -66,9 +56,7 @@ impl EventConnection {
         let conn = conn
             .as_ref()
             .ok_or_else(|| StoreError::Unavailable("store closed".into()))?;
-        batch
-            .write(conn)
-            .map_err(|e| super::inline::unavailable(&e))
+        batch.write(conn).map_err(|e| super::own_unavailable(&e))
     }
 
     /// Closes the connection (once a running batch ends).

@@ -37,10 +37,11 @@ use crate::rows::AccountRow;
 // A statement does not run here (the hooks answer `None`) when there is no
 // idle connection, SQLite is busy, or it is the log's turn to be
 // checkpointed.
+use super::own_unavailable as unavailable;
 use crate::sql_accounts::RanHere as Ran;
-use crate::{Account, StoreError, StoreResult};
+use crate::{Account, StoreResult};
 use crossbeam_queue::ArrayQueue;
-use rusqlite::{ErrorCode, OpenFlags};
+use rusqlite::ErrorCode;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -62,11 +63,7 @@ impl InlineAccounts {
     /// migrated. `None` for a database that a second connection would not
     /// share (in memory, or a URI with options).
     pub(crate) fn open(path: &str) -> StoreResult<Option<InlineAccounts>> {
-        if path.is_empty()
-            || path.starts_with(':')
-            || path.contains('?')
-            || path.starts_with("file:")
-        {
+        if !super::own_connections_share(path) {
             return Ok(None);
         }
         let idle = ArrayQueue::new(1);
@@ -134,14 +131,8 @@ impl InlineAccounts {
 }
 
 fn open_one(path: &str) -> rusqlite::Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::ZERO)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let conn = super::open_own_connection(path, Duration::ZERO)?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
 }
 
@@ -177,13 +168,6 @@ fn is_busy(e: &rusqlite::Error) -> bool {
         e.sqlite_error_code(),
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
     )
-}
-
-pub(super) fn unavailable(e: &rusqlite::Error) -> StoreError {
-    StoreError::Unavailable(format!(
-        "sqlite: {}",
-        e.to_string().chars().take(200).collect::<String>()
-    ))
 }
 
 #[cfg(test)]
