@@ -260,7 +260,7 @@ macro_rules! sql_durable {
             async fn append_with_bodies(
                 &self,
                 events: &[relais_core::event::BusinessEvent],
-                bodies: Vec<String>,
+                bodies: std::borrow::Cow<'_, [String]>,
             ) -> $crate::StoreResult<()> {
                 let delta = relais_core::stats::delta(events);
                 let (bodies, delta) = match self.append_here(events, bodies, delta).await {
@@ -288,7 +288,8 @@ macro_rules! sql_durable {
                     return Ok(());
                 }
                 let bodies = $crate::sql_events::event_bodies(events)?;
-                self.append_with_bodies(events, bodies).await
+                self.append_with_bodies(events, std::borrow::Cow::Owned(bodies))
+                    .await
             }
 
             async fn append_serialised(
@@ -298,8 +299,11 @@ macro_rules! sql_durable {
                 if events.is_empty() {
                     return Ok(());
                 }
-                self.append_with_bodies(events.events(), events.bodies().to_vec())
-                    .await
+                self.append_with_bodies(
+                    events.events(),
+                    std::borrow::Cow::Borrowed(events.bodies()),
+                )
+                .await
             }
 
 

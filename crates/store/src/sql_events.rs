@@ -13,9 +13,16 @@ pub(crate) fn event_bodies(
 /// What a backend's `append_here` hook gave: `Ok` the batch's outcome if
 /// it wrote it its own way (SQLite's event connection,
 /// `sqlite/event_batch.rs`); `Err` the bodies and the delta back, for the
-/// shared path through sqlx.
-pub(crate) type AppendHere =
-    Result<crate::StoreResult<()>, (Vec<String>, relais_core::stats::StatsDelta)>;
+/// shared path through sqlx. The bodies are borrowed when the caller
+/// serialised its events already ([`crate::SerialisedEvents`]): only a
+/// backend that must own them copies them.
+pub(crate) type AppendHere<'b> = Result<
+    crate::StoreResult<()>,
+    (
+        std::borrow::Cow<'b, [String]>,
+        relais_core::stats::StatsDelta,
+    ),
+>;
 
 /// Appends `INSERT INTO events … VALUES …` for `events` to `$qb` (rows
 /// guarded as [`crate::sql::open_guard`] says, when a guard is given).

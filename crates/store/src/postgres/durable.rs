@@ -30,12 +30,12 @@ impl PgStore {
     }
 
     /// And every batch of events: one statement, through the hot pool.
-    async fn append_here(
+    async fn append_here<'b>(
         &self,
         _events: &[relais_core::event::BusinessEvent],
-        bodies: Vec<String>,
+        bodies: std::borrow::Cow<'b, [String]>,
         delta: relais_core::stats::StatsDelta,
-    ) -> crate::sql_events::AppendHere {
+    ) -> crate::sql_events::AppendHere<'b> {
         Err((bodies, delta))
     }
 

@@ -12,16 +12,16 @@ impl SqliteStore {
     /// A batch of events and their rollup on the event connection, from
     /// the blocking pool ([`super::event_batch`]); through sqlx for a
     /// database in memory, which a second connection would not share.
-    async fn append_here(
+    async fn append_here<'b>(
         &self,
         events: &[relais_core::event::BusinessEvent],
-        bodies: Vec<String>,
+        bodies: std::borrow::Cow<'b, [String]>,
         delta: relais_core::stats::StatsDelta,
-    ) -> crate::sql_events::AppendHere {
+    ) -> crate::sql_events::AppendHere<'b> {
         let Some(conn) = self.events.clone() else {
             return Err((bodies, delta));
         };
-        let batch = super::event_batch::EventBatch::new(events, bodies, delta);
+        let batch = super::event_batch::EventBatch::new(events, bodies.into_owned(), delta);
         Ok(tokio::task::spawn_blocking(move || conn.write(&batch))
             .await
             // Only when the runtime is shutting down (nothing in the
