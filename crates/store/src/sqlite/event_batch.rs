@@ -40,8 +40,8 @@ impl EventConnection {
     pub(crate) fn open(path: &str) -> StoreResult<EventConnection> {
         // It waits for SQLite's lock as sqlx's connections do, and keeps
         // SQLite's automatic checkpoint.
-        let conn = super::open_own_connection(path, Duration::from_secs(5))
-            .map_err(|e| super::own_unavailable(&e))?;
+        let conn = super::own_connection::open(path, Duration::from_secs(5))
+            .map_err(|e| super::own_connection::unavailable(&e))?;
         Ok(EventConnection {
             conn: Mutex::new(Some(conn)),
         })
@@ -56,7 +56,9 @@ impl EventConnection {
         let conn = conn
             .as_ref()
             .ok_or_else(|| StoreError::Unavailable("store closed".into()))?;
-        batch.write(conn).map_err(|e| super::own_unavailable(&e))
+        batch
+            .write(conn)
+            .map_err(|e| super::own_connection::unavailable(&e))
     }
 
     /// Closes the connection (once a running batch ends).

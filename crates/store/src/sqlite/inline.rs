@@ -37,7 +37,7 @@ use crate::rows::AccountRow;
 // A statement does not run here (the hooks answer `None`) when there is no
 // idle connection, SQLite is busy, or it is the log's turn to be
 // checkpointed.
-use super::own_unavailable as unavailable;
+use super::own_connection::unavailable;
 use crate::sql_accounts::RanHere as Ran;
 use crate::{Account, StoreResult};
 use crossbeam_queue::ArrayQueue;
@@ -63,7 +63,7 @@ impl InlineAccounts {
     /// migrated. `None` for a database that a second connection would not
     /// share (in memory, or a URI with options).
     pub(crate) fn open(path: &str) -> StoreResult<Option<InlineAccounts>> {
-        if !super::own_connections_share(path) {
+        if !super::own_connection::shares_sqlx_database(path) {
             return Ok(None);
         }
         let idle = ArrayQueue::new(1);
@@ -131,7 +131,7 @@ impl InlineAccounts {
 }
 
 fn open_one(path: &str) -> rusqlite::Result<rusqlite::Connection> {
-    let conn = super::open_own_connection(path, Duration::ZERO)?;
+    let conn = super::own_connection::open(path, Duration::ZERO)?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     Ok(conn)
 }

@@ -9,6 +9,7 @@ mod ephemeral;
 mod event_batch;
 mod inline;
 mod migrate;
+mod own_connection;
 
 use crate::hot_pool::HotPool;
 use crate::{StoreError, StoreResult};
@@ -23,40 +24,6 @@ use std::time::Duration;
 
 fn unavailable(e: sqlx::Error) -> StoreError {
     crate::sql::unavailable("sqlite", e)
-}
-
-/// Whether connections the node opens itself ([`inline`], [`event_batch`])
-/// reach the database sqlx's pool holds: a file, not a database in memory
-/// nor a URI with options.
-fn own_connections_share(path: &str) -> bool {
-    !(path.is_empty() || path.starts_with(':') || path.contains('?') || path.starts_with("file:"))
-}
-
-/// A connection of the node's own to the database file at `path`, which
-/// exists and is migrated, set as sqlx's are (write-ahead log flushed at
-/// checkpoints only, foreign keys, temporary data in memory), waiting at
-/// most `busy_timeout` for SQLite's write lock.
-fn open_own_connection(
-    path: &str,
-    busy_timeout: Duration,
-) -> rusqlite::Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(busy_timeout)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
-    Ok(conn)
-}
-
-/// A failed statement on one of those connections, as sqlx's are reported.
-fn own_unavailable(e: &rusqlite::Error) -> StoreError {
-    StoreError::Unavailable(format!(
-        "sqlite: {}",
-        e.to_string().chars().take(200).collect::<String>()
-    ))
 }
 
 /// One SQLite file holding both tiers (or only the durable one).
@@ -122,7 +89,7 @@ impl SqliteStore {
         };
         store.migrate().await?;
         store.inline = InlineAccounts::open(path)?.map(Arc::new);
-        if own_connections_share(path) {
+        if own_connection::shares_sqlx_database(path) {
             store.events = Some(Arc::new(event_batch::EventConnection::open(path)?));
         }
         Ok(store)
