@@ -256,6 +256,26 @@ pub trait AccountStore: Send + Sync + 'static {
             events_stored: false,
         })
     }
+    /// A login reaching its service (consent, once its code is written):
+    /// whether the account `id` refuses `idp_id` now, with the `events`
+    /// that reaching the service makes, which a backend that holds the
+    /// events too may store in the statement that reads the account, only
+    /// if the account refuses no IdP — PostgreSQL: one round trip instead
+    /// of two. Says whether it stored them; when it did not, the caller
+    /// records them as it records any other. An account not known (deleted
+    /// since its login began) refuses nothing.
+    async fn standing_with_events(
+        &self,
+        id: &str,
+        idp_id: &str,
+        events: &[BusinessEvent],
+    ) -> StoreResult<StandingWithEvents> {
+        let _ = events;
+        Ok(StandingWithEvents {
+            refusal: self.get_account(id).await?.and_then(|a| a.refusal(idp_id)),
+            events_stored: false,
+        })
+    }
     /// Replaces preferences and the active flag.
     async fn save_account(&self, account: &Account) -> StoreResult<()>;
     /// Deletes the accounts whose last connection is older than
@@ -277,6 +297,15 @@ pub enum Connection {
 pub struct ConnectionWithEvents {
     pub connection: Connection,
     /// The events are stored, with the connection.
+    pub events_stored: bool,
+}
+
+/// What [`AccountStore::standing_with_events`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandingWithEvents {
+    /// Why the account refuses the login now, if it does.
+    pub refusal: Option<relais_core::ErrorCode>,
+    /// The events are stored (never when the account refuses).
     pub events_stored: bool,
 }
 

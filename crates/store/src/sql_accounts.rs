@@ -49,7 +49,11 @@ macro_rules! select_account {
 /// stores events apart (SQLite); else the one-statement connection run
 /// with its events (PostgreSQL: [`crate::postgres`]'s `events_write`),
 /// answering the account as stored, or no account when it is not of the
-/// one-statement case (nothing written).
+/// one-statement case (nothing written); and an async `standing_storing`
+/// method for [`crate::AccountStore::standing_with_events`], alike: `None`
+/// on SQLite, else the account read with the events in one statement,
+/// answering the account if it refuses no IdP (events written), or no
+/// account (nothing written).
 macro_rules! sql_accounts {
     ($store:ty) => {
         impl $store {
@@ -144,6 +148,28 @@ macro_rules! sql_accounts {
                         None => (self.connect(id, idp_id, now_millis).await?, false),
                     };
                 Ok($crate::ConnectionWithEvents { connection, events_stored })
+            }
+
+            async fn standing_with_events(
+                &self,
+                id: &str,
+                idp_id: &str,
+                events: &[relais_core::event::BusinessEvent],
+            ) -> $crate::StoreResult<$crate::StandingWithEvents> {
+                if let Some(stored) = self.standing_storing(id, events).await {
+                    if stored?.is_some() {
+                        return Ok($crate::StandingWithEvents {
+                            refusal: None,
+                            events_stored: true,
+                        });
+                    }
+                }
+                // Not the one-statement case (nothing written): the
+                // account's own rules say.
+                Ok($crate::StandingWithEvents {
+                    refusal: self.get_account(id).await?.and_then(|a| a.refusal(idp_id)),
+                    events_stored: false,
+                })
             }
 
             async fn save_account(&self, a: &$crate::Account) -> $crate::StoreResult<()> {

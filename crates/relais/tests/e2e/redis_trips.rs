@@ -154,6 +154,22 @@ async fn a_login_costs_ten_round_trips_to_redis_and_its_budgets_three() {
     };
     c.nodes[0].app.registry.upsert_dp(&dp).await.unwrap();
     c.nodes[0].app.registry.reload().await.unwrap();
+    let stored_apart = || async {
+        let m = reqwest::get(c.on(0, "/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let series = "relais_store_duration_seconds_count{tier=\"durable\",op=\"append_events\"} ";
+        m.lines()
+            .find_map(|l| l.strip_prefix(series))
+            .map_or(0.0, |v| v.parse::<f64>().unwrap())
+    };
+    let events = c.nodes[0].app.stores.events.clone();
+    c.nodes[0].app.events.flush().await;
+    let redirected = events.count_events("FC_REDIRECTED_TO_SP").await.unwrap();
+    let batches = stored_apart().await;
     let mut trips = Vec::new();
     proxy.take();
     let code = login_on_watched(&c, 0, "sp-a", "impots", "jean", &mut |step| {
@@ -176,6 +192,21 @@ async fn a_login_costs_ten_round_trips_to_redis_and_its_budgets_three() {
         .unwrap();
     assert_eq!(ui.status().as_u16(), 200);
     trips.push(("userinfo", proxy.take()));
+    // Its durable events went to PostgreSQL in its account's statements
+    // (FC_VERIFIED with the connection at the callback, the data transfer
+    // and FC_REDIRECTED_TO_SP with the account's read at consent), each
+    // once, and none in a statement of its own (checktoken's, next, is).
+    c.nodes[0].app.events.flush().await;
+    assert_eq!(
+        events.count_events("FC_REDIRECTED_TO_SP").await.unwrap(),
+        redirected + 1
+    );
+    assert_eq!(
+        stored_apart().await,
+        batches,
+        "events stored apart from the login's statements"
+    );
+
     let ct = http
         .post(c.on(0, "/api/v2/checktoken"))
         .form(&[

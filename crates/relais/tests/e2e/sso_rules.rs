@@ -127,9 +127,31 @@ async fn sso_and_consent_recheck_the_account() {
     .await;
     account.active = false;
     accounts.save_account(&account).await.unwrap();
+    let reached = |events: &[serde_json::Value]| {
+        events
+            .iter()
+            .filter(|e| e["event"] == "FC_REDIRECTED_TO_SP")
+            .count()
+    };
+    let before = reached(&fed.events().await);
     let refused = b.submit(&consent, &fed.base, "/consent", &[]).await;
     assert_eq!(refused.error_code().as_deref(), Some("Y180001"));
     assert!(!refused.location_params().contains_key("code"));
+    // The account is judged once the code is written (in the statement
+    // that stores the login's events, on PostgreSQL): the refused login
+    // records no event of reaching the service, and its session is put
+    // back as it was. Enabled again, the account's next authorize in this
+    // browser is a new login at the chooser, not SSO to consent.
+    assert_eq!(reached(&fed.events().await), before);
+    account.active = true;
+    accounts.save_account(&account).await.unwrap();
+    let next = b.get(&authorize_url(&fed, "sp-b", &[])).await;
+    assert_eq!(next.status, 303, "{:?}", next.location);
+    assert!(
+        !goes_to_consent(next.location.as_deref()),
+        "{:?}",
+        next.location
+    );
 }
 
 #[tokio::test]

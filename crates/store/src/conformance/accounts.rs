@@ -1,6 +1,7 @@
 //! The account store's part of the conformance suite: connections,
 //! preferences, retention, `connect`'s one-statement path and refusals,
-//! and a login's connection stored with its events.
+//! a login's connection stored with its events, and the account read
+//! at consent with the events of the login reaching its service.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -176,5 +177,102 @@ pub async fn connect_with_events<S: AccountStore + EventStore + StatsStore>(s: &
     assert_eq!(s.get_account("w1").await.unwrap(), Some(off));
     assert_eq!(count().await, before + 2 * n);
     assert_eq!(january().await, expected);
+    stored
+}
+
+/// `standing_with_events`: the account read at consent with the events of
+/// a login reaching its service, stored together by a backend that can
+/// (or left to the caller), never an event for a login the account
+/// refuses, nor for one whose account the one statement cannot judge.
+/// Answers whether the backend stored the events of an account in good
+/// standing with its read, for the backend's own test to pin.
+pub async fn standing_with_events<S: AccountStore + EventStore>(s: &S) -> bool {
+    let t = 1_793_530_800_000 + 66 * 86_400_000;
+    let reached = |account: &str| {
+        [
+            EventKind::FcDatatransferConsentIdentity,
+            EventKind::FcRedirectedToSp,
+        ]
+        .map(|kind| {
+            let mut e = BusinessEvent::new(kind, t);
+            e.account_id = Some(account.into());
+            e.sp_id = Some("mairie".into());
+            e.idp_id = Some("ameli".into());
+            e
+        })
+    };
+    let count = || async { s.count_events("FC_REDIRECTED_TO_SP").await.unwrap() };
+    let before = count().await;
+    let standing = |refusal, events_stored| crate::StandingWithEvents {
+        refusal,
+        events_stored,
+    };
+
+    // An account in good standing, as its login's callback left it.
+    s.record_connection("r1", "ameli", t - 60_000)
+        .await
+        .unwrap();
+    let good = s
+        .standing_with_events("r1", "ameli", &reached("e-r1"))
+        .await
+        .unwrap();
+    assert_eq!(good.refusal, None, "{good:?}");
+    let stored = good.events_stored;
+    let n = u64::from(stored);
+    assert_eq!(count().await, before + n);
+    if stored {
+        let kept = s
+            .events_for_account(&crate::AccountEvents {
+                account_id: "e-r1",
+                since_millis: 0,
+                kinds: &[],
+                sp_id: None,
+                offset: 0,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept.len(), 2, "both events, whole: {kept:?}");
+    }
+
+    // An account gone since the login began refuses nothing; the events
+    // are left to the caller.
+    assert_eq!(
+        s.standing_with_events("r-gone", "ameli", &reached("e-gone"))
+            .await
+            .unwrap(),
+        standing(None, false)
+    );
+    // Preferences that refuse nothing here: judged by the account's
+    // rules, the events left to the caller.
+    let mut prefs = s.get_account("r1").await.unwrap().unwrap();
+    prefs.blocked_idps = vec!["laposte".into()];
+    s.save_account(&prefs).await.unwrap();
+    assert_eq!(
+        s.standing_with_events("r1", "ameli", &reached("e-r1"))
+            .await
+            .unwrap(),
+        standing(None, false)
+    );
+    // The IdP blocked by the citizen since the callback, then the account
+    // disabled: refused, and no event.
+    assert_eq!(
+        s.standing_with_events("r1", "laposte", &reached("e-r1"))
+            .await
+            .unwrap(),
+        standing(Some(ErrorCode::IdpBlockedByUser), false)
+    );
+    let mut off = s.get_account("r1").await.unwrap().unwrap();
+    off.active = false;
+    off.blocked_idps.clear();
+    s.save_account(&off).await.unwrap();
+    assert_eq!(
+        s.standing_with_events("r1", "ameli", &reached("e-r1"))
+            .await
+            .unwrap(),
+        standing(Some(ErrorCode::AccountDisabled), false)
+    );
+    assert_eq!(count().await, before + n);
+    assert_eq!(s.get_account("r1").await.unwrap(), Some(off), "only read");
     stored
 }

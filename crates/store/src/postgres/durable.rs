@@ -67,8 +67,39 @@ impl PgStore {
         let mut qb = super::events_write::connection_with_events(
             id, idp_id, now_millis, events, &bodies, &delta,
         )?;
+        self.fetch_account(&mut qb).await
+    }
+
+    /// The account read at consent with the login's events and their
+    /// rollup, in one statement
+    /// ([`super::events_write::standing_with_events`]): the account if it
+    /// refuses no IdP, its events written; else nothing written.
+    async fn standing_storing(
+        &self,
+        id: &str,
+        events: &[relais_core::event::BusinessEvent],
+    ) -> crate::sql_accounts::RanHere {
+        Some(self.standing_with_events_here(id, events).await)
+    }
+
+    async fn standing_with_events_here(
+        &self,
+        id: &str,
+        events: &[relais_core::event::BusinessEvent],
+    ) -> crate::StoreResult<Option<crate::Account>> {
+        let bodies = crate::sql_events::event_bodies(events)?;
+        let delta = relais_core::stats::delta(events);
+        let mut qb = super::events_write::standing_with_events(id, events, &bodies, &delta)?;
+        self.fetch_account(&mut qb).await
+    }
+
+    /// Runs a login's statement that answers an account row, through the
+    /// hot pool (its text is the same every time: kept prepared).
+    async fn fetch_account(
+        &self,
+        qb: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>,
+    ) -> crate::StoreResult<Option<crate::Account>> {
         let mut conn = self.hot.acquire().await.map_err(unavailable)?;
-        // A login's statement has the same text every time: kept prepared.
         let rows: Result<Vec<crate::rows::AccountRow>, _> = qb
             .build_query_as()
             .fetch_all(conn.get().map_err(unavailable)?)

@@ -16,6 +16,8 @@
 //! the same CTEs, each writing its rows only if the upsert returned one. It
 //! touches the statistics' tables in the same order as a batch, one row
 //! each, so it and a batch cannot wait on each other's locks in a cycle.
+//! Its data transfer and `FC_REDIRECTED_TO_SP` go in the statement that
+//! reads the account at consent ([`standing_with_events`]), alike.
 
 use crate::sql_stats::{monthly_connections, users_by_month, MONTHLY_TOTALS_UPSERT};
 use crate::{StoreError, StoreResult};
@@ -73,8 +75,34 @@ pub(super) fn connection_with_events<'a>(
     Ok(qb)
 }
 
+/// The account read at consent with the login's events, in one statement:
+/// `WITH acc AS (SELECT … WHERE id = $1 AND active AND prefs = $2), ev AS
+/// (…), … SELECT * FROM acc`. `acc` is the account only when it is active
+/// with default preferences (it refuses no IdP: [`connection_with_events`]'s
+/// case); every other `INSERT` writes its rows only if `acc` returned one.
+/// Any other account, or none, answers no row and writes nothing: the
+/// caller reads it and applies its rules.
+pub(super) fn standing_with_events<'a>(
+    id: &'a str,
+    events: &'a [BusinessEvent],
+    bodies: &'a [String],
+    delta: &'a StatsDelta,
+) -> StoreResult<QueryBuilder<'a, Postgres>> {
+    let mut read = PgArguments::default();
+    read.add(id).map_err(bind_error)?;
+    read.add(crate::records::DEFAULT_PREFS_JSON)
+        .map_err(bind_error)?;
+    let mut qb = QueryBuilder::with_arguments(
+        "WITH acc AS (SELECT * FROM accounts WHERE id = $1 AND active AND prefs = $2), ",
+        read,
+    );
+    push_events_and_rollup(&mut qb, events, bodies, delta, Some("acc"));
+    qb.push(" SELECT * FROM acc");
+    Ok(qb)
+}
+
 fn bind_error(e: sqlx::error::BoxDynError) -> StoreError {
-    StoreError::Corrupt(format!("binding an account's connection: {e}"))
+    StoreError::Corrupt(format!("binding a login's account statement: {e}"))
 }
 
 /// `ev AS (INSERT INTO events …), daily AS (…), …`: the events and the

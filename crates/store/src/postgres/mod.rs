@@ -166,6 +166,10 @@ mod tests {
             conformance::accounts::connect_with_events(&s).await,
             "PostgreSQL stores a login's connection and its events in one statement"
         );
+        assert!(
+            conformance::accounts::standing_with_events(&s).await,
+            "PostgreSQL reads the account at consent and stores the login's events in one statement"
+        );
         conformance::keys(&s).await;
         conformance::ephemeral_concurrent_take(Arc::new(s)).await;
     }

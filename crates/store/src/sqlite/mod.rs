@@ -125,6 +125,15 @@ impl SqliteStore {
         None
     }
 
+    /// And the account read at consent: its events go to the event writer.
+    async fn standing_storing(
+        &self,
+        _id: &str,
+        _events: &[relais_core::event::BusinessEvent],
+    ) -> crate::sql_accounts::RanHere {
+        None
+    }
+
     pub async fn close(&self) {
         if let Some(inline) = &self.inline {
             inline.close();

@@ -31,6 +31,10 @@ async fn sqlite_passes_the_conformance_suite() {
         !conformance::accounts::connect_with_events(&s).await,
         "SQLite stores a login's events with the group commit"
     );
+    assert!(
+        !conformance::accounts::standing_with_events(&s).await,
+        "SQLite stores the events of a login reaching its service with the group commit"
+    );
     conformance::keys(&s).await;
     conformance::ephemeral_concurrent_take(Arc::new(s)).await;
 }

@@ -197,14 +197,6 @@ async fn complete(
     sp: &ServiceProvider,
     unused_form: Option<String>,
 ) -> Result<Response, PageError> {
-    if let Some(login) = &interaction.login {
-        if let Some(code) = app
-            .account_refusal(login.identity_hash.as_str(), &login.idp_id)
-            .await?
-        {
-            return Err(PageError::page(code, "account refused at consent"));
-        }
-    }
     let Some(login) = interaction.login.clone() else {
         return Err(PageError::page(ErrorCode::AbnormalNavigation, "no login"));
     };
@@ -247,6 +239,8 @@ async fn complete(
     }
     let sso_same_service =
         interaction.sso && session.issued.iter().any(|(c, _)| *c == sp.client_id);
+    // What the session was, should the account refuse the login below.
+    let issued_before = session.issued.len();
     if !session
         .issued
         .iter()
@@ -257,7 +251,7 @@ async fn complete(
             .push((sp.client_id.clone(), grant.sub.clone()));
     }
     // A login that reached the service: from now on it may serve SSO.
-    session.login = Some(login.clone());
+    let login_before = session.login.replace(login.clone());
     app.write_session(&mut writes, session)?;
     // The code is issued (the `ready:` marker, first in this batch, refuses
     // a second consent); the interaction is now only a trace.
@@ -281,7 +275,31 @@ async fn complete(
     transfer.sp_sub = Some(grant.sub.clone());
     transfer.claims = Some(claim_names.join(" "));
     let redirected = transfer.for_kind(EventKind::FcRedirectedToSp);
-    app.events.record(vec![transfer, redirected]).await;
+    let events = vec![transfer, redirected];
+    // The account is judged now, its code written: on PostgreSQL in the
+    // statement that stores these events (one round trip for both). An
+    // account disabled, or the IdP blocked, since the callback refuses the
+    // login here: its code, never sent, is deleted, and the session is put
+    // back as it was, serving no SSO.
+    let standing = app
+        .stores
+        .accounts
+        .standing_with_events(login.identity_hash.as_str(), &login.idp_id, &events)
+        .await?;
+    if let Some(refusal) = standing.refusal {
+        session.login = login_before;
+        session.issued.truncate(issued_before);
+        let mut undo = RecordWrites::new();
+        undo.delete(stored_key("code", &code));
+        app.write_session(&mut undo, session)?;
+        app.write_records(&undo).await?;
+        return Err(PageError::page(refusal, "account refused at consent"));
+    }
+    if standing.events_stored {
+        app.events.already_stored(events).await;
+    } else {
+        app.events.record(events).await;
+    }
     let device_cookie = crate::mail::connection::after_login(
         app,
         headers,
