@@ -203,6 +203,27 @@ pub async fn login_on_watched(
     after: &mut dyn FnMut(&'static str),
 ) -> Result<String, String> {
     let b = Browser::new();
+    let consent = consent_page(c, i, &b, client, idp, citizen, after).await?;
+    let (action, fields) = consent.form("/consent");
+    let done = b.post(&c.on(i, &action), &fields).await;
+    after("consent_post");
+    done.location_params()
+        .get("code")
+        .cloned()
+        .ok_or_else(|| format!("consent: {}", done.status))
+}
+
+/// A login of `client` in browser `b`, every step on node `i`, up to its
+/// consent page (not submitted), calling `after` as [`login_on_watched`].
+async fn consent_page(
+    c: &Cluster,
+    i: usize,
+    b: &Browser,
+    client: &str,
+    idp: &str,
+    citizen: &str,
+    after: &mut dyn FnMut(&'static str),
+) -> Result<Page, String> {
     let p = b.get(&c.on(i, &authorize(&c.public, client))).await;
     after("authorize");
     let chooser = b
@@ -246,13 +267,7 @@ pub async fn login_on_watched(
         )
         .await;
     after("consent_page");
-    let (action, fields) = consent.form("/consent");
-    let done = b.post(&c.on(i, &action), &fields).await;
-    after("consent_post");
-    done.location_params()
-        .get("code")
-        .cloned()
-        .ok_or_else(|| format!("consent: {}", done.status))
+    Ok(consent)
 }
 
 pub async fn token_on(c: &Cluster, node: usize, client: &str, code: &str) -> Value {
@@ -550,4 +565,36 @@ async fn redis_and_postgres_outages_give_503_and_recover() {
         let code = login_on(&c, 0, "impots", "jean").await;
         assert!(code.is_ok(), "{name}: login after recovery: {code:?}");
     }
+
+    // PostgreSQL lost between the IdP and the go-ahead, where consent
+    // judges the account once the code is written: a clear 503, no code,
+    // and the session put back (a login that never reached its service
+    // opens no SSO: the next authorize in this browser is at the chooser).
+    let b = Browser::new();
+    let consent = consent_page(&c, 0, &b, "sp-a", "impots", "jean", &mut |_| {})
+        .await
+        .unwrap();
+    pg_proxy.cut();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let refused = b.submit(&consent, &c.public, "/consent", &[]).await;
+    pg_proxy.restore();
+    assert_eq!(
+        (refused.status, refused.error_code().as_deref()),
+        (503, Some("Y000503"))
+    );
+    assert!(!refused.location_params().contains_key("code"));
+    let started = Instant::now();
+    while ready(&c).await != 200 {
+        assert!(started.elapsed() < Duration::from_secs(15), "no recovery");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let next = b.get(&c.on(0, &authorize(&c.public, "sp-a"))).await;
+    assert_eq!(next.status, 303);
+    assert!(
+        next.location
+            .as_deref()
+            .is_some_and(|l| !l.contains("/consent")),
+        "{:?}",
+        next.location
+    );
 }

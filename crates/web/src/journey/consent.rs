@@ -27,6 +27,7 @@ use relais_core::subject::PairwiseSub;
 use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 use relais_i18n::{Locale, Tr};
+use relais_store::StandingWithEvents;
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -281,20 +282,32 @@ async fn complete(
     // account disabled, or the IdP blocked, since the callback refuses the
     // login here: its code, never sent, is deleted, and the session is put
     // back as it was, serving no SSO.
-    let standing = app
+    // A store that cannot say is no go-ahead either: the same undo.
+    let judged = match app
         .stores
         .accounts
         .standing_with_events(login.identity_hash.as_str(), &login.idp_id, &events)
-        .await?;
-    if let Some(refusal) = standing.refusal {
-        session.login = login_before;
-        session.issued.truncate(issued_before);
-        let mut undo = RecordWrites::new();
-        undo.delete(stored_key("code", &code));
-        app.write_session(&mut undo, session)?;
-        app.write_records(&undo).await?;
-        return Err(PageError::page(refusal, "account refused at consent"));
-    }
+        .await
+    {
+        Ok(StandingWithEvents {
+            refusal: Some(code),
+            ..
+        }) => Err(PageError::page(code, "account refused at consent")),
+        Ok(standing) => Ok(standing),
+        Err(e) => Err(PageError::from(e)),
+    };
+    let standing = match judged {
+        Ok(standing) => standing,
+        Err(refused) => {
+            session.login = login_before;
+            session.issued.truncate(issued_before);
+            let mut undo = RecordWrites::new();
+            undo.delete(stored_key("code", &code));
+            app.write_session(&mut undo, session)?;
+            app.write_records(&undo).await?;
+            return Err(refused);
+        }
+    };
     if standing.events_stored {
         app.events.already_stored(events).await;
     } else {
