@@ -272,7 +272,7 @@ pub trait AccountStore: Send + Sync + 'static {
     ) -> StoreResult<StandingWithEvents> {
         let _ = events;
         Ok(StandingWithEvents {
-            refusal: self.get_account(id).await?.and_then(|a| a.refusal(idp_id)),
+            refusal: refusal_of(self, id, idp_id).await?,
             events_stored: false,
         })
     }
@@ -309,6 +309,16 @@ pub struct StandingWithEvents {
     pub events_stored: bool,
 }
 
+/// Why the account `id` refuses a login with `idp_id` now, by its own
+/// rules; an account not known refuses nothing.
+pub async fn refusal_of<S: AccountStore + ?Sized>(
+    store: &S,
+    id: &str,
+    idp_id: &str,
+) -> StoreResult<Option<relais_core::ErrorCode>> {
+    Ok(store.get_account(id).await?.and_then(|a| a.refusal(idp_id)))
+}
+
 /// [`AccountStore::connect`] in two steps: read the account, then record
 /// the connection unless it refuses the IdP.
 pub async fn connect_checked<S: AccountStore + ?Sized>(
@@ -317,7 +327,7 @@ pub async fn connect_checked<S: AccountStore + ?Sized>(
     idp_id: &str,
     now_millis: i64,
 ) -> StoreResult<Connection> {
-    if let Some(code) = store.get_account(id).await?.and_then(|a| a.refusal(idp_id)) {
+    if let Some(code) = refusal_of(store, id, idp_id).await? {
         return Ok(Connection::Refused(code));
     }
     Ok(Connection::Recorded(

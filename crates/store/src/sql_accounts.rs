@@ -167,7 +167,7 @@ macro_rules! sql_accounts {
                 // Not the one-statement case (nothing written): the
                 // account's own rules say.
                 Ok($crate::StandingWithEvents {
-                    refusal: self.get_account(id).await?.and_then(|a| a.refusal(idp_id)),
+                    refusal: $crate::refusal_of(self, id, idp_id).await?,
                     events_stored: false,
                 })
             }

@@ -1,8 +1,9 @@
 //! Whether a citizen's account may use a login *now*. Checked when the IdP
 //! answers, again on every SSO reuse of the session's login, and again when
-//! consent is completed, so an account disabled (or an IdP blocked by the
-//! citizen) in between stops the login wherever it stands — which is how
-//! disabling an account ends its live sessions.
+//! consent is completed (`relais_store::AccountStore::standing_with_events`),
+//! so an account disabled (or an IdP blocked by the citizen) in between
+//! stops the login wherever it stands — which is how disabling an account
+//! ends its live sessions.
 
 use crate::state::AppState;
 use relais_core::ErrorCode;
@@ -16,11 +17,6 @@ impl AppState {
         identity_hash: &str,
         idp_id: &str,
     ) -> Result<Option<ErrorCode>, StoreError> {
-        Ok(self
-            .stores
-            .accounts
-            .get_account(identity_hash)
-            .await?
-            .and_then(|a| a.refusal(idp_id)))
+        relais_store::refusal_of(self.stores.accounts.as_ref(), identity_hash, idp_id).await
     }
 }

@@ -79,18 +79,13 @@ impl PgStore {
         id: &str,
         events: &[relais_core::event::BusinessEvent],
     ) -> crate::sql_accounts::RanHere {
-        Some(self.standing_with_events_here(id, events).await)
-    }
-
-    async fn standing_with_events_here(
-        &self,
-        id: &str,
-        events: &[relais_core::event::BusinessEvent],
-    ) -> crate::StoreResult<Option<crate::Account>> {
-        let bodies = crate::sql_events::event_bodies(events)?;
-        let delta = relais_core::stats::delta(events);
-        let mut qb = super::events_write::standing_with_events(id, events, &bodies, &delta)?;
-        self.fetch_account(&mut qb).await
+        let stored = async {
+            let bodies = crate::sql_events::event_bodies(events)?;
+            let delta = relais_core::stats::delta(events);
+            let mut qb = super::events_write::standing_with_events(id, events, &bodies, &delta)?;
+            self.fetch_account(&mut qb).await
+        };
+        Some(stored.await)
     }
 
     /// Runs a login's statement that answers an account row, through the

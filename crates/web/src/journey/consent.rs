@@ -280,9 +280,9 @@ async fn complete(
     // The account is judged now, its code written: on PostgreSQL in the
     // statement that stores these events (one round trip for both). An
     // account disabled, or the IdP blocked, since the callback refuses the
-    // login here: its code, never sent, is deleted, and the session is put
-    // back as it was, serving no SSO.
-    // A store that cannot say is no go-ahead either: the same undo.
+    // login here, and a store that cannot say gives no go-ahead either:
+    // the code, never sent, is deleted, and the session is put back as it
+    // was, serving no SSO.
     let judged = match app
         .stores
         .accounts
