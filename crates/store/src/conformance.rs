@@ -196,6 +196,35 @@ pub async fn config<S: ConfigStore>(s: &S) {
     assert_ne!(s.config_fingerprint(kind).await.unwrap(), added);
 }
 
+/// What a durable backend stores with a login's account statements
+/// itself (answered by [`durable`], for the backend's own test to pin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredWithAccount {
+    /// `FC_VERIFIED` with the connection at the callback.
+    pub connection: bool,
+    /// The data transfer and `FC_REDIRECTED_TO_SP` with the read at consent.
+    pub standing: bool,
+}
+
+/// The durable tier's whole suite, in order, on a fresh store:
+/// configuration, accounts, events, statistics, a login's account
+/// statements with their events, keys.
+pub async fn durable<S>(s: &S) -> StoredWithAccount
+where
+    S: ConfigStore + crate::AccountStore + crate::EventStore + crate::StatsStore + KeyStore,
+{
+    config(s).await;
+    accounts::accounts(s).await;
+    events(s).await;
+    stats(s).await;
+    let stored = StoredWithAccount {
+        connection: accounts::connect_with_events(s).await,
+        standing: accounts::standing_with_events(s).await,
+    };
+    keys(s).await;
+    stored
+}
+
 pub async fn keys<S: KeyStore>(s: &S) {
     assert!(s.list_keys().await.unwrap().is_empty());
     let k = StoredKey {

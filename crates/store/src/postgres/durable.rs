@@ -49,25 +49,15 @@ impl PgStore {
         now_millis: i64,
         events: &[relais_core::event::BusinessEvent],
     ) -> crate::sql_accounts::RanHere {
-        Some(
-            self.connection_with_events(id, idp_id, now_millis, events)
-                .await,
-        )
-    }
-
-    async fn connection_with_events(
-        &self,
-        id: &str,
-        idp_id: &str,
-        now_millis: i64,
-        events: &[relais_core::event::BusinessEvent],
-    ) -> crate::StoreResult<Option<crate::Account>> {
-        let bodies = crate::sql_events::event_bodies(events)?;
-        let delta = relais_core::stats::delta(events);
-        let mut qb = super::events_write::connection_with_events(
-            id, idp_id, now_millis, events, &bodies, &delta,
-        )?;
-        self.fetch_account(&mut qb).await
+        let stored = async {
+            let bodies = crate::sql_events::event_bodies(events)?;
+            let delta = relais_core::stats::delta(events);
+            let mut qb = super::events_write::connection_with_events(
+                id, idp_id, now_millis, events, &bodies, &delta,
+            )?;
+            self.fetch_account(&mut qb).await
+        };
+        Some(stored.await)
     }
 
     /// The account read at consent with the login's events and their

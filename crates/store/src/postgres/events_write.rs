@@ -62,17 +62,17 @@ pub(super) fn connection_with_events<'a>(
     upsert
         .add(crate::records::DEFAULT_PREFS_JSON)
         .map_err(bind_error)?;
-    let mut qb = QueryBuilder::with_arguments(
+    Ok(guarded_by_account(
         concat!(
             "WITH acc AS (",
             crate::sql_accounts::connect_upsert!(),
             "), "
         ),
         upsert,
-    );
-    push_events_and_rollup(&mut qb, events, bodies, delta, Some("acc"));
-    qb.push(" SELECT * FROM acc");
-    Ok(qb)
+        events,
+        bodies,
+        delta,
+    ))
 }
 
 /// The account read at consent with the login's events, in one statement:
@@ -92,13 +92,29 @@ pub(super) fn standing_with_events<'a>(
     read.add(id).map_err(bind_error)?;
     read.add(crate::records::DEFAULT_PREFS_JSON)
         .map_err(bind_error)?;
-    let mut qb = QueryBuilder::with_arguments(
+    Ok(guarded_by_account(
         "WITH acc AS (SELECT * FROM accounts WHERE id = $1 AND active AND prefs = $2), ",
         read,
-    );
+        events,
+        bodies,
+        delta,
+    ))
+}
+
+/// `with_acc` (`WITH acc AS (…), `, its arguments `acc_args`), then the
+/// events and their rollup, each written only if `acc` returned a row,
+/// then `SELECT * FROM acc`: the account, or no row and nothing written.
+fn guarded_by_account<'a>(
+    with_acc: &'static str,
+    acc_args: PgArguments,
+    events: &'a [BusinessEvent],
+    bodies: &'a [String],
+    delta: &'a StatsDelta,
+) -> QueryBuilder<'a, Postgres> {
+    let mut qb = QueryBuilder::with_arguments(with_acc, acc_args);
     push_events_and_rollup(&mut qb, events, bodies, delta, Some("acc"));
     qb.push(" SELECT * FROM acc");
-    Ok(qb)
+    qb
 }
 
 fn bind_error(e: sqlx::error::BoxDynError) -> StoreError {

@@ -158,19 +158,15 @@ mod tests {
         let clock = ManualClock::starting_now();
         let s = test_store(Arc::new(clock.clone())).await.unwrap();
         conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
-        conformance::config(&s).await;
-        conformance::accounts::accounts(&s).await;
-        conformance::events(&s).await;
-        conformance::stats(&s).await;
-        assert!(
-            conformance::accounts::connect_with_events(&s).await,
-            "PostgreSQL stores a login's connection and its events in one statement"
+        assert_eq!(
+            conformance::durable(&s).await,
+            conformance::StoredWithAccount {
+                connection: true,
+                standing: true
+            },
+            "PostgreSQL stores a login's events in its account's statements: \
+             the connection at the callback, the read at consent"
         );
-        assert!(
-            conformance::accounts::standing_with_events(&s).await,
-            "PostgreSQL reads the account at consent and stores the login's events in one statement"
-        );
-        conformance::keys(&s).await;
         conformance::ephemeral_concurrent_take(Arc::new(s)).await;
     }
 
