@@ -2,12 +2,12 @@
 //! and the shared error type, timeouts and size cap of every call.
 
 use super::own_keys::{client_assertion, OwnKeys};
+use super::read_mostly::ReadMostly;
 use crate::client_assertion::JWT_BEARER;
 use crate::jose::JwkSet;
 use relais_core::partner::{IdentityProvider, IdpClientAuth, IdpEndpoints};
 use serde::Deserialize;
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub(super) const MAX_BODY: usize = 256 * 1024;
@@ -74,8 +74,18 @@ impl CachedJwks {
 /// HTTP client for upstream IdPs, with a JWKS cache per IdP.
 pub struct IdpClient {
     pub(super) http: reqwest::Client,
-    pub(super) jwks: RwLock<HashMap<String, Arc<CachedJwks>>>,
+    /// Each IdP's key set, by IdP id.
+    pub(super) idp_keys: ReadMostly<Arc<CachedJwks>>,
+    /// Partners' published key sets (data providers, services), by URL.
+    pub(super) partner_keys: ReadMostly<Arc<CachedJwks>>,
+    /// The IdPs' endpoints, parsed: reqwest parses a `&str` URL on each
+    /// call (about 6,000 instructions, three times a login).
+    endpoint_urls: ReadMostly<reqwest::Url>,
 }
+
+/// Bounds of the caches above: IdPs are tens, partners with keys thousands.
+const MAX_IDPS: usize = 1024;
+const MAX_PARTNER_KEY_SETS: usize = 8192;
 
 impl IdpClient {
     pub fn new() -> Result<IdpClient, IdpError> {
@@ -87,8 +97,21 @@ impl IdpClient {
             .map_err(|e| IdpError::Discovery(format!("HTTP client: {e}")))?;
         Ok(IdpClient {
             http,
-            jwks: RwLock::new(HashMap::new()),
+            idp_keys: ReadMostly::new(MAX_IDPS),
+            partner_keys: ReadMostly::new(MAX_PARTNER_KEY_SETS),
+            endpoint_urls: ReadMostly::new(MAX_IDPS * 3),
         })
+    }
+
+    /// An IdP's `endpoint` as a URL, parsed the first time only. The
+    /// error names no part of it: an endpoint may be a partner's secret.
+    pub(super) fn endpoint_url(&self, endpoint: &str) -> Result<reqwest::Url, String> {
+        if let Some(url) = self.endpoint_urls.get(endpoint) {
+            return Ok(url);
+        }
+        let url = reqwest::Url::parse(endpoint).map_err(|_| "the endpoint is not a URL")?;
+        self.endpoint_urls.insert(endpoint, url.clone());
+        Ok(url)
     }
 
     pub(crate) async fn read_body(
@@ -159,10 +182,10 @@ impl IdpClient {
             ("redirect_uri", x.redirect_uri),
             ("code_verifier", x.code_verifier),
         ];
-        let mut req = self
-            .http
-            .post(&idp.endpoints.token_endpoint)
-            .timeout(timeout_of(idp));
+        let url = self
+            .endpoint_url(&idp.endpoints.token_endpoint)
+            .map_err(IdpError::Token)?;
+        let mut req = self.http.post(url).timeout(timeout_of(idp));
         match idp.token_endpoint_auth_method {
             IdpClientAuth::ClientSecretPost => {
                 form.push(("client_id", &idp.client_id));
@@ -230,5 +253,34 @@ pub(crate) fn short(e: &reqwest::Error) -> String {
         "bad answer body".into()
     } else {
         "request failed".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdpClient;
+
+    #[test]
+    fn an_endpoint_is_parsed_once_and_a_changed_one_is_parsed_again() {
+        let client = IdpClient::new().unwrap();
+        let token = client.endpoint_url("https://idp.example/token").unwrap();
+        assert_eq!(token.as_str(), "https://idp.example/token");
+        assert_eq!(client.endpoint_urls.len(), 1);
+        assert_eq!(
+            client.endpoint_url("https://idp.example/token").unwrap(),
+            token
+        );
+        assert_eq!(client.endpoint_urls.len(), 1);
+        let moved = client.endpoint_url("https://idp.example/v2/token").unwrap();
+        assert_eq!(moved.path(), "/v2/token");
+        assert_eq!(client.endpoint_urls.len(), 2);
+    }
+
+    #[test]
+    fn an_endpoint_that_is_not_a_url_is_refused_without_being_named_or_kept() {
+        let client = IdpClient::new().unwrap();
+        let err = client.endpoint_url("secret-code not a url").unwrap_err();
+        assert!(!err.contains("secret"), "{err}");
+        assert_eq!(client.endpoint_urls.len(), 0);
     }
 }

@@ -20,9 +20,12 @@ impl IdpClient {
         idp: &IdentityProvider,
         now_millis: i64,
     ) -> Result<Arc<CachedJwks>, IdpError> {
+        let url = self
+            .endpoint_url(&idp.endpoints.jwks_uri)
+            .map_err(|e| IdpError::IdToken(format!("JWKS: {e}")))?;
         let resp = self
             .http
-            .get(&idp.endpoints.jwks_uri)
+            .get(url)
             .timeout(timeout_of(idp))
             .send()
             .await
@@ -36,9 +39,7 @@ impl IdpClient {
         let set: JwkSet = serde_json::from_slice(&body)
             .map_err(|_| IdpError::IdToken("JWKS is not a key set".into()))?;
         let cached = Arc::new(CachedJwks::new(set, now_millis, &idp.endpoints.jwks_uri));
-        if let Ok(mut map) = self.jwks.write() {
-            map.insert(idp.id.clone(), cached.clone());
-        }
+        self.idp_keys.insert(&idp.id, cached.clone());
         Ok(cached)
     }
 
@@ -51,8 +52,7 @@ impl IdpClient {
         now_millis: i64,
         refresh: bool,
     ) -> Result<Arc<JwkSet>, IdpError> {
-        let cache_key = format!("url:{url}");
-        if let Some(c) = self.cached_jwks(&cache_key).filter(|c| {
+        if let Some(c) = self.partner_keys.get(url).filter(|c| {
             let age = now_millis - c.fetched_at;
             age < 60_000 && (!refresh || age <= JWKS_REFRESH_MILLIS)
         }) {
@@ -72,21 +72,13 @@ impl IdpClient {
         let set: JwkSet = serde_json::from_slice(&body)
             .map_err(|_| IdpError::Discovery("JWKS is not a key set".into()))?;
         let cached = Arc::new(CachedJwks::new(set, now_millis, url));
-        if let Ok(mut map) = self.jwks.write() {
-            map.insert(cache_key, cached.clone());
-        }
+        self.partner_keys.insert(url, cached.clone());
         Ok(cached.shared_set.clone())
-    }
-
-    fn cached_jwks(&self, idp_id: &str) -> Option<Arc<CachedJwks>> {
-        self.jwks.read().ok().and_then(|m| m.get(idp_id).cloned())
     }
 
     /// Forgets cached keys (e.g. after an IdP's configuration changed).
     pub fn forget_keys(&self, idp_id: &str) {
-        if let Ok(mut map) = self.jwks.write() {
-            map.remove(idp_id);
-        }
+        self.idp_keys.remove(idp_id);
     }
 
     pub(super) async fn verify_jws(
@@ -102,7 +94,7 @@ impl IdpClient {
         let fresh_enough = |k: &Arc<CachedJwks>| {
             now_millis - k.fetched_at < JWKS_TTL_MILLIS && k.uri == idp.endpoints.jwks_uri
         };
-        let keys = match self.cached_jwks(&idp.id).filter(fresh_enough) {
+        let keys = match self.idp_keys.get(&idp.id).filter(fresh_enough) {
             Some(k) => k,
             None => self
                 .fetch_jwks(idp, now_millis)

@@ -13,6 +13,7 @@
 mod client;
 mod keys;
 mod own_keys;
+mod read_mostly;
 mod urls;
 mod verify;
 

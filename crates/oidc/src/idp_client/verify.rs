@@ -48,9 +48,12 @@ impl IdpClient {
         now_millis: i64,
         own: OwnKeys<'_>,
     ) -> Result<Map<String, Value>, IdpError> {
+        let url = self
+            .endpoint_url(&idp.endpoints.userinfo_endpoint)
+            .map_err(IdpError::Userinfo)?;
         let resp = self
             .http
-            .get(&idp.endpoints.userinfo_endpoint)
+            .get(url)
             .bearer_auth(access_token)
             .timeout(timeout_of(idp))
             .send()
