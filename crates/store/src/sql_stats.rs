@@ -132,6 +132,10 @@ macro_rules! apply_stats_delta {
                 .await
                 .map_err(unavailable)?
                 .rows_affected();
+            // Returning users add nothing: the month's row is left alone.
+            if users == 0 && new_users == 0 {
+                continue;
+            }
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO stats_monthly (month, users, new_users) VALUES (",
             );

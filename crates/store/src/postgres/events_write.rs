@@ -152,12 +152,15 @@ fn push_events_and_rollup<'a>(
         crate::sql_stats::push_first_users_insert!(*qb, month, accounts, guard);
         qb.push(format!(" RETURNING 1), month{i} AS (INSERT INTO stats_monthly (month, users, new_users) SELECT "));
         qb.push_bind(month);
+        // Only a month that gained users: the month's row is one for every
+        // login of every service, so a returning user's login (most of
+        // them) leaves it alone, neither writing a row version nor queuing
+        // on its lock. `users`/`new` wrote rows only under the guard, so
+        // this condition holds only where the guard's does.
         qb.push(format!(
-            ", (SELECT count(*) FROM users{i}), (SELECT count(*) FROM new{i})"
+            ", (SELECT count(*) FROM users{i}), (SELECT count(*) FROM new{i}) \
+             WHERE EXISTS (SELECT 1 FROM users{i}) OR EXISTS (SELECT 1 FROM new{i})"
         ));
-        if let Some(guard) = guard {
-            crate::sql::push_guard_condition(qb, guard);
-        }
         qb.push(MONTHLY_TOTALS_UPSERT);
         qb.push(")");
     }

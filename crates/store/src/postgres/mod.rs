@@ -171,6 +171,65 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_returning_users_login_leaves_the_months_totals_row_alone() {
+        if !available(
+            "a_returning_users_login_leaves_the_months_totals_row_alone",
+            &[Backend::Postgres],
+        )
+        .await
+        {
+            return;
+        }
+        use relais_core::event::{BusinessEvent, EventKind};
+        let s = test_store(Arc::new(ManualClock::starting_now()))
+            .await
+            .unwrap();
+        // Noon in Paris, 6 March 2027.
+        let t = 1_793_530_800_000 + 125 * 86_400_000;
+        let verified = |account: &str| {
+            let mut e = BusinessEvent::new(EventKind::FcVerified, t);
+            e.account_id = Some(account.into());
+            e.sp_id = Some("mairie".into());
+            e.idp_id = Some("ameli".into());
+            e.sp_acr = Some("eidas1".into());
+            e
+        };
+        // The row's version: a new one at each write, even one adding 0.
+        let version = || async {
+            sqlx::query_scalar::<_, String>(
+                "SELECT xmin::text FROM stats_monthly WHERE month = '2027-03'",
+            )
+            .fetch_optional(s.pool())
+            .await
+            .unwrap()
+        };
+        let first = s
+            .connect_with_events("r1", "ameli", t, &[verified("e-r1")])
+            .await
+            .unwrap();
+        assert!(first.events_stored, "{first:?}");
+        let written = version().await.expect("a new user writes the month's row");
+        // The same user again: a connection, not a user; in its login's
+        // statement and in an event batch alike, the row is not written.
+        s.connect_with_events("r1", "laposte", t + 1, &[verified("e-r1")])
+            .await
+            .unwrap();
+        s.append_events(&[verified("e-r1")]).await.unwrap();
+        assert_eq!(version().await.as_ref(), Some(&written));
+        // A second user: it is.
+        s.connect_with_events("r2", "ameli", t + 2, &[verified("e-r2")])
+            .await
+            .unwrap();
+        assert_ne!(version().await.as_ref(), Some(&written));
+        let march = s.stats_months("2027-03", "2027-03").await.unwrap();
+        let figures: Vec<_> = march
+            .iter()
+            .map(|m| (m.connections, m.users, m.new_users))
+            .collect();
+        assert_eq!(figures, vec![(4, 2, 2)]);
+    }
+
+    #[tokio::test]
     async fn event_batches_are_not_kept_prepared() {
         if !available("event_batches_are_not_kept_prepared", &[Backend::Postgres]).await {
             return;

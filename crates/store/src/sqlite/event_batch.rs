@@ -175,7 +175,10 @@ impl EventBatch {
             for a in &accounts {
                 new_users += i64::from(first_user.execute((*a, month))? > 0);
             }
-            totals.execute((month, users, new_users))?;
+            // Returning users add nothing: the month's row is left alone.
+            if users > 0 || new_users > 0 {
+                totals.execute((month, users, new_users))?;
+            }
         }
         Ok(())
     }
