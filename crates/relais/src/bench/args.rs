@@ -89,6 +89,10 @@ pub struct BenchArgs {
     pub warmup: f64,
     #[arg(long, default_value = "impots")]
     pub idp: String,
+    /// The demo citizen who logs in, or several separated by commas, who
+    /// log in in turn (`jean,angela,marie,…`): with one, every login
+    /// updates the same account (in PostgreSQL, one row every concurrent
+    /// login waits on), which a population of citizens does not.
     #[arg(long, default_value = "jean")]
     pub citizen: String,
     /// Demo IdPs skip their login form (measures the federation alone more closely).

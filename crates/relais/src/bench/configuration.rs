@@ -49,6 +49,19 @@ pub(super) fn describe(
             (Some(_), None) => "sqlite".into(),
         },
     );
+    let citizens = args
+        .citizen
+        .split(',')
+        .filter(|c| !c.trim().is_empty())
+        .count();
+    configuration.insert(
+        "citizens".into(),
+        if citizens > 1 {
+            format!("{citizens}, each in turn ({})", args.citizen)
+        } else {
+            args.citizen.trim().to_owned()
+        },
+    );
     configuration.insert(
         "algorithms".into(),
         if args.plus {

@@ -37,7 +37,8 @@ pub struct Target {
     pub acr: &'static str,
     pub redirect_uri: String,
     pub idp: String,
-    pub citizen: String,
+    /// Who logs in: login after login, each in turn (never empty).
+    pub citizens: Vec<String>,
     pub scope: String,
     pub jwks: JwkSet,
     pub dp_url: Option<String>,
@@ -242,7 +243,11 @@ pub async fn login(
             let page = expect_page("idp_form", other).await?;
             let (action, mut fields) =
                 form(&page, "/login").ok_or_else(|| fail("idp_form", "no login form"))?;
-            fields.push(("login".into(), t.citizen.clone()));
+            let citizen = usize::try_from(nonce_seed % t.citizens.len().max(1) as u64)
+                .ok()
+                .and_then(|i| t.citizens.get(i))
+                .ok_or_else(|| fail("idp_form", "no citizen to log in"))?;
+            fields.push(("login".into(), citizen.clone()));
             fields.push(("password".into(), "123".into()));
             lap(3, &mut step_start);
             let to = expect_redirect(

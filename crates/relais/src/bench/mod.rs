@@ -230,7 +230,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         plus_keys,
         redirect_uri: "http://localhost:3000/callback".into(),
         idp: args.idp.clone(),
-        citizen: args.citizen.clone(),
+        citizens: citizens_of(&args.citizen)?,
         scope: if args.with_dp {
             "openid profile birth email cnaf_quotient_familial"
         } else {
@@ -418,4 +418,21 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         return Err("no login completed".into());
     }
     Ok(())
+}
+
+/// `--citizen`'s logins: one, or several separated by commas.
+fn citizens_of(list: &str) -> Result<Vec<String>, String> {
+    let citizens: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if citizens.is_empty() {
+        return Err(
+            "--citizen: a demo citizen's login, or several separated by commas (jean,angela)"
+                .into(),
+        );
+    }
+    Ok(citizens)
 }

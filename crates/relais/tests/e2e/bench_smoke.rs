@@ -399,3 +399,45 @@ fn a_bench_stopped_by_a_signal_stops_what_it_started() {
     assert!(said.contains("bench interrupted"), "{said}");
     assert!(!said.contains("did not stop"), "{said}");
 }
+
+/// `--citizen` with several logins: they log in in turn, login after
+/// login. One unknown to the demo IdP among two fails every other login
+/// and only those.
+#[test]
+fn bench_citizens_log_in_in_turn() {
+    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "bench",
+            "--logins",
+            "6",
+            "--concurrency",
+            "1",
+            "--warmup",
+            "0",
+            "--ramp-up",
+            "0",
+            "--citizen",
+            "jean, personne-inconnue",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["logins"], 3, "{report} {said}");
+    assert_eq!(report["failures"], 3, "{report} {said}");
+    assert_eq!(
+        report["configuration"]["citizens"], "2, each in turn (jean, personne-inconnue)",
+        "{report}"
+    );
+    let none = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args(["bench", "--logins", "1", "--citizen", " , "])
+        .output()
+        .unwrap();
+    assert!(!none.status.success());
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("--citizen"),
+        "{}",
+        String::from_utf8_lossy(&none.stderr)
+    );
+}
