@@ -93,6 +93,17 @@ async fn connect<S: AccountStore>(s: &S) {
     assert_eq!(s.get_account("c1").await.unwrap(), Some(off));
 }
 
+/// A login's `FC_VERIFIED` at `t` for the event account `account`: at
+/// "mairie" through "ameli", eIDAS 1 (what the statistics count).
+pub fn verified_at(account: &str, t: i64) -> BusinessEvent {
+    let mut e = BusinessEvent::new(EventKind::FcVerified, t);
+    e.account_id = Some(account.into());
+    e.sp_id = Some("mairie".into());
+    e.idp_id = Some("ameli".into());
+    e.sp_acr = Some("eidas1".into());
+    e
+}
+
 /// `connect_with_events`: a login's connection and its `FC_VERIFIED`
 /// event, stored together by a backend that can (or left to the caller),
 /// never an event for a connection that is not recorded here. Answers
@@ -102,14 +113,7 @@ async fn connect<S: AccountStore>(s: &S) {
 pub async fn connect_with_events<S: AccountStore + EventStore + StatsStore>(s: &S) -> bool {
     // Noon in Paris, 5 January 2027.
     let t = 1_793_530_800_000 + 65 * 86_400_000;
-    let verified = |account: &str| {
-        let mut e = BusinessEvent::new(EventKind::FcVerified, t);
-        e.account_id = Some(account.into());
-        e.sp_id = Some("mairie".into());
-        e.idp_id = Some("ameli".into());
-        e.sp_acr = Some("eidas1".into());
-        e
-    };
+    let verified = |account: &str| verified_at(account, t);
     let january = || async {
         s.stats_months("2027-01", "2027-01")
             .await

@@ -180,20 +180,12 @@ mod tests {
         {
             return;
         }
-        use relais_core::event::{BusinessEvent, EventKind};
         let s = test_store(Arc::new(ManualClock::starting_now()))
             .await
             .unwrap();
         // Noon in Paris, 6 March 2027.
         let t = 1_793_530_800_000 + 125 * 86_400_000;
-        let verified = |account: &str| {
-            let mut e = BusinessEvent::new(EventKind::FcVerified, t);
-            e.account_id = Some(account.into());
-            e.sp_id = Some("mairie".into());
-            e.idp_id = Some("ameli".into());
-            e.sp_acr = Some("eidas1".into());
-            e
-        };
+        let verified = |account: &str| conformance::accounts::verified_at(account, t);
         // The row's version: a new one at each write, even one adding 0.
         let version = || async {
             sqlx::query_scalar::<_, String>(
