@@ -49,17 +49,12 @@ pub(super) fn describe(
             (Some(_), None) => "sqlite".into(),
         },
     );
-    let citizens = args
-        .citizen
-        .split(',')
-        .filter(|c| !c.trim().is_empty())
-        .count();
+    let citizens = super::citizens_of(&args.citizen).unwrap_or_default();
     configuration.insert(
         "citizens".into(),
-        if citizens > 1 {
-            format!("{citizens}, each in turn ({})", args.citizen)
-        } else {
-            args.citizen.trim().to_owned()
+        match citizens.as_slice() {
+            [one] => one.clone(),
+            many => format!("{}, each in turn ({})", many.len(), args.citizen),
         },
     );
     configuration.insert(

@@ -229,6 +229,30 @@ fn bench_says_why_the_federation_did_not_start() {
     );
 }
 
+/// `relais bench` for six logins, `concurrency` at a time, as `citizens`
+/// (`--citizen`), with no warm-up or ramp-up, its report in JSON.
+fn six_logins_as(concurrency: u32, citizens: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "bench",
+            "--logins",
+            "6",
+            "--warmup",
+            "0",
+            "--ramp-up",
+            "0",
+            "--json",
+        ])
+        .args([
+            "--concurrency",
+            &concurrency.to_string(),
+            "--citizen",
+            citizens,
+        ])
+        .output()
+        .unwrap()
+}
+
 /// A federation that fails every login (here the demo IdP knows no such
 /// citizen) ends the run once the logins asked for were tried, with its
 /// failures counted by step and a failed exit, instead of trying again at
@@ -236,23 +260,7 @@ fn bench_says_why_the_federation_did_not_start() {
 #[test]
 fn bench_ends_when_every_login_fails() {
     let started = std::time::Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .args([
-            "bench",
-            "--logins",
-            "6",
-            "--concurrency",
-            "2",
-            "--warmup",
-            "0",
-            "--ramp-up",
-            "0",
-            "--citizen",
-            "personne-inconnue",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = six_logins_as(2, "personne-inconnue");
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{said}");
     assert!(said.contains("no login completed"), "{said}");
@@ -405,23 +413,7 @@ fn a_bench_stopped_by_a_signal_stops_what_it_started() {
 /// and only those.
 #[test]
 fn bench_citizens_log_in_in_turn() {
-    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .args([
-            "bench",
-            "--logins",
-            "6",
-            "--concurrency",
-            "1",
-            "--warmup",
-            "0",
-            "--ramp-up",
-            "0",
-            "--citizen",
-            "jean, personne-inconnue",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = six_logins_as(1, "jean, personne-inconnue");
     let said = String::from_utf8_lossy(&out.stderr);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["logins"], 3, "{report} {said}");
