@@ -6,15 +6,27 @@
 //! Rows are written in key order (a `BTreeMap`), so two nodes committing
 //! batches at once lock the same rows in the same order and cannot
 //! deadlock.
+//!
+//! On PostgreSQL every connection's row (a day's and a month's, per
+//! service and IdP) and the month's totals are spread over
+//! [`STATS_SLOTS`] rows, the slot chosen from the login's account
+//! ([`stats_slot`]): a statement that adds to a row holds its lock until
+//! its commit, and with commits that take milliseconds (a synchronous
+//! standby) logins of one service and IdP would otherwise queue behind
+//! each other, one commit at a time (docs/benchmarks.md, twenty-third
+//! pass). The queries sum the slots. SQLite has one writer and no slots.
 
 /// Appends the upsert of a delta's daily connections to `$qb` (the delta
 /// has some).
+/// With `$slot` (PostgreSQL), the rows are that slot's.
 macro_rules! push_daily_upsert {
     ($qb:expr, $delta:expr) => {
-        $crate::sql_stats::push_daily_upsert!($qb, $delta, None)
+        $crate::sql_stats::push_daily_upsert!($qb, $delta, None, None)
     };
-    ($qb:expr, $delta:expr, $guard:expr) => {
-        $qb.push("INSERT INTO stats_daily (day, platform, sp_id, idp_id, connections) ");
+    ($qb:expr, $delta:expr, $guard:expr, $slot:expr) => {
+        let slot: Option<i16> = $slot;
+        $qb.push("INSERT INTO stats_daily (day, platform, sp_id, idp_id, connections");
+        $qb.push(if slot.is_some() { ", slot) " } else { ") " });
         $crate::sql::open_guard(&mut $qb, $guard);
         $qb.push_values($delta.daily.iter(), |mut b, (k, n)| {
             b.push_bind(&k.day)
@@ -22,20 +34,30 @@ macro_rules! push_daily_upsert {
                 .push_bind(&k.sp_id)
                 .push_bind(&k.idp_id)
                 .push_bind(i64::try_from(*n).unwrap_or(i64::MAX));
+            if let Some(slot) = slot {
+                b.push_bind(slot);
+            }
         });
         $crate::sql::close_guard(&mut $qb, $guard);
-        $qb.push($crate::sql_stats::DAILY_UPSERT);
+        $qb.push(if slot.is_some() {
+            $crate::sql_stats::DAILY_UPSERT_SLOT
+        } else {
+            $crate::sql_stats::DAILY_UPSERT
+        });
     };
 }
 pub(crate) use push_daily_upsert;
 
 /// Appends the upsert of [`monthly_connections`] to `$qb` (not empty).
+/// With `$slot` (PostgreSQL), the rows are that slot's.
 macro_rules! push_monthly_upsert {
     ($qb:expr, $monthly:expr) => {
-        $crate::sql_stats::push_monthly_upsert!($qb, $monthly, None)
+        $crate::sql_stats::push_monthly_upsert!($qb, $monthly, None, None)
     };
-    ($qb:expr, $monthly:expr, $guard:expr) => {
-        $qb.push("INSERT INTO stats_monthly_keys (month, platform, sp_id, idp_id, connections) ");
+    ($qb:expr, $monthly:expr, $guard:expr, $slot:expr) => {
+        let slot: Option<i16> = $slot;
+        $qb.push("INSERT INTO stats_monthly_keys (month, platform, sp_id, idp_id, connections");
+        $qb.push(if slot.is_some() { ", slot) " } else { ") " });
         $crate::sql::open_guard(&mut $qb, $guard);
         $qb.push_values($monthly.iter(), |mut b, ((m, p, sp, idp), n)| {
             b.push_bind(*m)
@@ -43,9 +65,16 @@ macro_rules! push_monthly_upsert {
                 .push_bind(*sp)
                 .push_bind(*idp)
                 .push_bind(*n);
+            if let Some(slot) = slot {
+                b.push_bind(slot);
+            }
         });
         $crate::sql::close_guard(&mut $qb, $guard);
-        $qb.push($crate::sql_stats::MONTHLY_KEYS_UPSERT);
+        $qb.push(if slot.is_some() {
+            $crate::sql_stats::MONTHLY_KEYS_UPSERT_SLOT
+        } else {
+            $crate::sql_stats::MONTHLY_KEYS_UPSERT
+        });
     };
 }
 pub(crate) use push_monthly_upsert;
@@ -95,6 +124,39 @@ pub(crate) const MONTHLY_KEYS_UPSERT: &str = " ON CONFLICT (month, platform, sp_
 
 /// How a month's totals absorb a batch's users and new users.
 pub(crate) const MONTHLY_TOTALS_UPSERT: &str = " ON CONFLICT (month) DO UPDATE SET users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users";
+
+/// [`DAILY_UPSERT`] on PostgreSQL, where the rows are per slot.
+pub(crate) const DAILY_UPSERT_SLOT: &str = " ON CONFLICT (day, platform, sp_id, idp_id, slot) DO UPDATE SET connections = stats_daily.connections + excluded.connections";
+
+/// [`MONTHLY_KEYS_UPSERT`] on PostgreSQL, where the rows are per slot.
+pub(crate) const MONTHLY_KEYS_UPSERT_SLOT: &str = " ON CONFLICT (month, platform, sp_id, idp_id, slot) DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections";
+
+/// [`MONTHLY_TOTALS_UPSERT`] on PostgreSQL, where the rows are per slot.
+pub(crate) const MONTHLY_TOTALS_UPSERT_SLOT: &str = " ON CONFLICT (month, slot) DO UPDATE SET users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users";
+
+/// How many rows each of PostgreSQL's shared statistics rows is spread
+/// over. With commits of a few milliseconds, one row takes a few hundred
+/// logins a second; eight take one service and IdP to a few thousand,
+/// while a month's statistics read at most eight times the rows.
+pub(crate) const STATS_SLOTS: u32 = 8;
+
+/// The slot a login of `account_id` adds to: the same account always the
+/// same slot, accounts spread evenly (FNV-1a of the id).
+pub(crate) fn stats_slot(account_id: &str) -> i16 {
+    let hash = account_id.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    i16::try_from(hash % STATS_SLOTS).unwrap_or(0)
+}
+
+/// The slot of a batch: its first account's, or 0 when it names none.
+pub(crate) fn batch_slot(delta: &relais_core::stats::StatsDelta) -> i16 {
+    delta
+        .month_users
+        .iter()
+        .next()
+        .map_or(0, |(_, account)| stats_slot(account))
+}
 
 /// Adds a [`relais_core::stats::StatsDelta`] to the rollup, in `$tx`.
 macro_rules! apply_stats_delta {
@@ -205,7 +267,8 @@ macro_rules! sql_stats {
                 .await
                 .map_err(unavailable)?;
                 let users: Vec<(String, i64, i64)> = sqlx::query_as(
-                    "SELECT month, users, new_users FROM stats_monthly WHERE month >= $1 AND month <= $2",
+                    "SELECT month, CAST(SUM(users) AS BIGINT), CAST(SUM(new_users) AS BIGINT)
+                     FROM stats_monthly WHERE month >= $1 AND month <= $2 GROUP BY month",
                 )
                 .bind(from_month)
                 .bind(to_month)
@@ -263,3 +326,29 @@ macro_rules! sql_stats {
     };
 }
 pub(crate) use sql_stats;
+
+#[cfg(test)]
+mod tests {
+    use super::{batch_slot, stats_slot, STATS_SLOTS};
+    use relais_core::stats::StatsDelta;
+
+    #[test]
+    fn an_account_keeps_its_slot_and_accounts_spread_over_all_of_them() {
+        assert_eq!(stats_slot("a7f3"), stats_slot("a7f3"));
+        let mut used = [0u32; STATS_SLOTS as usize];
+        for i in 0..800 {
+            let slot = stats_slot(&format!("{i:064x}"));
+            used[usize::try_from(slot).unwrap()] += 1;
+        }
+        assert!(used.iter().all(|n| (50..150).contains(n)), "{used:?}");
+    }
+
+    #[test]
+    fn a_batch_takes_its_first_accounts_slot() {
+        let mut delta = StatsDelta::default();
+        assert_eq!(batch_slot(&delta), 0);
+        delta.month_users.insert(("2027-04".into(), "b".into()));
+        delta.month_users.insert(("2027-04".into(), "a".into()));
+        assert_eq!(batch_slot(&delta), stats_slot("a"));
+    }
+}

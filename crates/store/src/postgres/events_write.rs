@@ -19,7 +19,9 @@
 //! Its data transfer and `FC_REDIRECTED_TO_SP` go in the statement that
 //! reads the account at consent ([`standing_with_events`]), alike.
 
-use crate::sql_stats::{monthly_connections, users_by_month, MONTHLY_TOTALS_UPSERT};
+use crate::sql_stats::{
+    batch_slot, monthly_connections, stats_slot, users_by_month, MONTHLY_TOTALS_UPSERT_SLOT,
+};
 use crate::{StoreError, StoreResult};
 use relais_core::event::BusinessEvent;
 use relais_core::stats::StatsDelta;
@@ -33,7 +35,7 @@ pub(super) fn events_with_rollup<'a>(
     delta: &'a StatsDelta,
 ) -> QueryBuilder<'a, Postgres> {
     let mut qb = QueryBuilder::new("WITH ");
-    push_events_and_rollup(&mut qb, events, bodies, delta, None);
+    push_events_and_rollup(&mut qb, events, bodies, delta, None, batch_slot(delta));
     qb.push(" SELECT 1");
     qb
 }
@@ -72,6 +74,7 @@ pub(super) fn connection_with_events<'a>(
         events,
         bodies,
         delta,
+        stats_slot(id),
     ))
 }
 
@@ -98,6 +101,7 @@ pub(super) fn standing_with_events<'a>(
         events,
         bodies,
         delta,
+        stats_slot(id),
     ))
 }
 
@@ -110,9 +114,10 @@ fn guarded_by_account<'a>(
     events: &'a [BusinessEvent],
     bodies: &'a [String],
     delta: &'a StatsDelta,
+    slot: i16,
 ) -> QueryBuilder<'a, Postgres> {
     let mut qb = QueryBuilder::with_arguments(with_acc, acc_args);
-    push_events_and_rollup(&mut qb, events, bodies, delta, Some("acc"));
+    push_events_and_rollup(&mut qb, events, bodies, delta, Some("acc"), slot);
     qb.push(" SELECT * FROM acc");
     qb
 }
@@ -122,27 +127,29 @@ fn bind_error(e: sqlx::error::BoxDynError) -> StoreError {
 }
 
 /// `ev AS (INSERT INTO events …), daily AS (…), …`: the events and the
-/// statistics they count, as a statement's CTEs; with `guard`, each writes
-/// its rows only if that CTE returned a row ([`crate::sql::open_guard`]).
+/// statistics they count, as a statement's CTEs, the statistics in `slot`'s
+/// rows ([`crate::sql_stats`]); with `guard`, each writes its rows only if
+/// that CTE returned a row ([`crate::sql::open_guard`]).
 fn push_events_and_rollup<'a>(
     qb: &mut QueryBuilder<'a, Postgres>,
     events: &'a [BusinessEvent],
     bodies: &'a [String],
     delta: &'a StatsDelta,
     guard: Option<&'a str>,
+    slot: i16,
 ) {
     qb.push("ev AS (");
     crate::sql_events::push_events_insert!(*qb, events, bodies, guard);
     qb.push(")");
     if !delta.daily.is_empty() {
         qb.push(", daily AS (");
-        crate::sql_stats::push_daily_upsert!(*qb, delta, guard);
+        crate::sql_stats::push_daily_upsert!(*qb, delta, guard, Some(slot));
         qb.push(")");
     }
     let monthly = monthly_connections(delta);
     if !monthly.is_empty() {
         qb.push(", monthly AS (");
-        crate::sql_stats::push_monthly_upsert!(*qb, monthly, guard);
+        crate::sql_stats::push_monthly_upsert!(*qb, monthly, guard, Some(slot));
         qb.push(")");
     }
     for (i, (month, accounts)) in users_by_month(delta).into_iter().enumerate() {
@@ -150,7 +157,7 @@ fn push_events_and_rollup<'a>(
         crate::sql_stats::push_month_users_insert!(*qb, month, accounts, guard);
         qb.push(format!(" RETURNING 1), new{i} AS ("));
         crate::sql_stats::push_first_users_insert!(*qb, month, accounts, guard);
-        qb.push(format!(" RETURNING 1), month{i} AS (INSERT INTO stats_monthly (month, users, new_users) SELECT "));
+        qb.push(format!(" RETURNING 1), month{i} AS (INSERT INTO stats_monthly (month, users, new_users, slot) SELECT "));
         qb.push_bind(month);
         // Only a month that gained users: the month's row is one for every
         // login of every service, so a returning user's login (most of
@@ -158,10 +165,13 @@ fn push_events_and_rollup<'a>(
         // on its lock. `users`/`new` wrote rows only under the guard, so
         // this condition holds only where the guard's does.
         qb.push(format!(
-            ", (SELECT count(*) FROM users{i}), (SELECT count(*) FROM new{i}) \
-             WHERE EXISTS (SELECT 1 FROM users{i}) OR EXISTS (SELECT 1 FROM new{i})"
+            ", (SELECT count(*) FROM users{i}), (SELECT count(*) FROM new{i}), "
         ));
-        qb.push(MONTHLY_TOTALS_UPSERT);
+        qb.push_bind(slot);
+        qb.push(format!(
+            " WHERE EXISTS (SELECT 1 FROM users{i}) OR EXISTS (SELECT 1 FROM new{i})"
+        ));
+        qb.push(MONTHLY_TOTALS_UPSERT_SLOT);
         qb.push(")");
     }
 }

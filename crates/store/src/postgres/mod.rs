@@ -186,12 +186,13 @@ mod tests {
         // Noon in Paris, 6 March 2027.
         let t = 1_793_530_800_000 + 125 * 86_400_000;
         let verified = |account: &str| conformance::accounts::verified_at(account, t);
-        // The row's version: a new one at each write, even one adding 0.
+        // The rows' versions (one row per slot): a new one at each write,
+        // even one adding 0.
         let version = || async {
-            sqlx::query_scalar::<_, String>(
-                "SELECT xmin::text FROM stats_monthly WHERE month = '2027-03'",
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT string_agg(xmin::text, ',' ORDER BY slot) FROM stats_monthly WHERE month = '2027-03'",
             )
-            .fetch_optional(s.pool())
+            .fetch_one(s.pool())
             .await
             .unwrap()
         };
@@ -219,6 +220,109 @@ mod tests {
             .map(|m| (m.connections, m.users, m.new_users))
             .collect();
         assert_eq!(figures, vec![(4, 2, 2)]);
+    }
+
+    #[tokio::test]
+    async fn logins_of_one_service_in_other_slots_do_not_wait_on_each_other() {
+        if !available(
+            "logins_of_one_service_in_other_slots_do_not_wait_on_each_other",
+            &[Backend::Postgres],
+        )
+        .await
+        {
+            return;
+        }
+        let s = test_store(Arc::new(ManualClock::starting_now()))
+            .await
+            .unwrap();
+        // Noon in Paris, 6 April 2027.
+        let t = 1_793_530_800_000 + 156 * 86_400_000;
+        let verified = |account: &str| conformance::accounts::verified_at(account, t);
+        // Three accounts of one service and IdP: two in one slot, one in another.
+        let ids: Vec<String> = (0..64).map(|i| format!("slot-{i}")).collect();
+        let held = &ids[0];
+        let slot = crate::sql_stats::stats_slot(held);
+        let same = ids[1..]
+            .iter()
+            .find(|i| crate::sql_stats::stats_slot(i) == slot)
+            .unwrap();
+        let other = ids[1..]
+            .iter()
+            .find(|i| crate::sql_stats::stats_slot(i) != slot)
+            .unwrap();
+        for id in [held, same, other] {
+            s.connect_with_events(id, "ameli", t, &[verified(&format!("e-{id}"))])
+                .await
+                .unwrap();
+        }
+        // A login in flight on `held`'s slot: its rows locked until it commits.
+        let mut tx = s.pool().begin().await.unwrap();
+        let holder: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        let locked = sqlx::query(
+            "UPDATE stats_daily SET connections = connections WHERE day = '2027-04-06' AND slot = $1",
+        )
+        .bind(slot)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        assert_eq!(locked.rows_affected(), 1);
+        let s = Arc::new(s);
+        let login = |id: &str| {
+            let events = [verified(&format!("e-{id}"))];
+            let (id, s) = (id.to_owned(), s.clone());
+            tokio::spawn(async move { s.connect_with_events(&id, "ameli", t + 1, &events).await })
+        };
+        // Another slot's login goes through while that one is in flight.
+        let through = tokio::time::timeout(Duration::from_secs(5), login(other))
+            .await
+            .expect("a login of another slot does not wait")
+            .unwrap()
+            .unwrap();
+        assert!(through.events_stored);
+        // The same slot's login waits for it (what the slots spare the others).
+        let waiting = login(same);
+        let blocked = || async {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+            )
+            .bind(holder)
+            .fetch_one(s.pool())
+            .await
+            .unwrap()
+        };
+        let mut waited = false;
+        for _ in 0..100 {
+            if blocked().await == 1 {
+                waited = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(waited, "a login of the held slot waits for its commit");
+        assert!(!waiting.is_finished());
+        tx.rollback().await.unwrap();
+        assert!(waiting.await.unwrap().unwrap().events_stored);
+        // The figures add the slots up: five connections, three users.
+        let april = s.stats_months("2027-04", "2027-04").await.unwrap();
+        let figures: Vec<_> = april
+            .iter()
+            .map(|m| (m.connections, m.users, m.new_users))
+            .collect();
+        assert_eq!(figures, vec![(5, 3, 3)]);
+        let by_day = s
+            .stats_breakdown("2027-04", relais_core::stats::Breakdown::Day)
+            .await
+            .unwrap();
+        assert_eq!(by_day, vec![("2027-04-06".to_owned(), 5)]);
+        let rows: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM stats_daily WHERE day = '2027-04-06'")
+                .fetch_one(s.pool())
+                .await
+                .unwrap();
+        assert_eq!(rows, 2, "one row per slot used");
     }
 
     #[tokio::test]
