@@ -22,6 +22,9 @@ use std::time::Duration;
 const PURGE_EVERY: Duration = Duration::from_secs(30);
 /// How often the event partitions ahead are checked.
 const PARTITIONS_EVERY: Duration = Duration::from_secs(24 * 3600);
+/// The statistics slots of ended days folded (relais_store's
+/// postgres::stats_slots): within an hour of midnight.
+const STATS_FOLD_EVERY: Duration = Duration::from_secs(3600);
 
 /// What was opened; `postgres` is kept to listen for configuration changes.
 pub struct Opened {
@@ -53,6 +56,16 @@ impl Opened {
             tasks.every("event partitions", PARTITIONS_EVERY, move || {
                 let pg = parts.clone();
                 async move { pg.ensure_partitions().await.map_err(|e| e.to_string()) }
+            });
+            let stats = pg.clone();
+            tasks.every("statistics slots folded", STATS_FOLD_EVERY, move || {
+                let pg = stats.clone();
+                async move {
+                    pg.fold_stats_slots()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                }
             });
             tasks.spawn("configuration listener", move |cancel| {
                 let (pg, on_change) = (pg.clone(), on_config_change.clone());

@@ -11,6 +11,7 @@ mod durable;
 mod ephemeral;
 mod events_write;
 mod migrate;
+mod stats_slots;
 
 use crate::hot_pool::{HotPool, IDLE_BEFORE_PING};
 use crate::{StoreError, StoreResult};
