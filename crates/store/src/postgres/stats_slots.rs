@@ -13,39 +13,70 @@
 //! once cannot count a row twice: a row is added by whoever deleted it.
 
 use super::{unavailable, PgStore};
+use crate::sql_stats::{DAILY_UPSERT_SLOT, MONTHLY_KEYS_UPSERT_SLOT, MONTHLY_TOTALS_UPSERT_SLOT};
 use crate::StoreResult;
 use relais_core::stats::paris_day;
+use relais_core::timefmt::{day_start_millis, paris_time};
 
 /// How far back each fold looks.
 const FOLD_DAYS_BACK: i64 = 7;
 
-/// One table's fold: `$1` and `$2` bound the days (or months) folded,
-/// `$2` excluded (today, or this month).
-const FOLD_DAILY: &str = "WITH moved AS (
-    DELETE FROM stats_daily WHERE day >= $1 AND day < $2 AND slot <> 0
-    RETURNING day, platform, sp_id, idp_id, connections)
-INSERT INTO stats_daily (day, platform, sp_id, idp_id, connections, slot)
-SELECT day, platform, sp_id, idp_id, SUM(connections), 0 FROM moved
-GROUP BY day, platform, sp_id, idp_id ORDER BY day, platform, sp_id, idp_id
-ON CONFLICT (day, platform, sp_id, idp_id, slot)
-DO UPDATE SET connections = stats_daily.connections + excluded.connections";
+/// A table whose slots fold: its period column (folded from `$1` to `$2`,
+/// `$2` excluded), the rest of its key, what its rows add up, and how
+/// slot 0 absorbs a sum (the upsert the logins' statements use).
+struct Slotted {
+    table: &'static str,
+    period: &'static str,
+    keys: &'static str,
+    sums: &'static [&'static str],
+    upsert: &'static str,
+}
 
-const FOLD_MONTHLY_KEYS: &str = "WITH moved AS (
-    DELETE FROM stats_monthly_keys WHERE month >= $1 AND month < $2 AND slot <> 0
-    RETURNING month, platform, sp_id, idp_id, connections)
-INSERT INTO stats_monthly_keys (month, platform, sp_id, idp_id, connections, slot)
-SELECT month, platform, sp_id, idp_id, SUM(connections), 0 FROM moved
-GROUP BY month, platform, sp_id, idp_id ORDER BY month, platform, sp_id, idp_id
-ON CONFLICT (month, platform, sp_id, idp_id, slot)
-DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections";
+const SLOTTED: [Slotted; 3] = [
+    Slotted {
+        table: "stats_daily",
+        period: "day",
+        keys: ", platform, sp_id, idp_id",
+        sums: &["connections"],
+        upsert: DAILY_UPSERT_SLOT,
+    },
+    Slotted {
+        table: "stats_monthly_keys",
+        period: "month",
+        keys: ", platform, sp_id, idp_id",
+        sums: &["connections"],
+        upsert: MONTHLY_KEYS_UPSERT_SLOT,
+    },
+    Slotted {
+        table: "stats_monthly",
+        period: "month",
+        keys: "",
+        sums: &["users", "new_users"],
+        upsert: MONTHLY_TOTALS_UPSERT_SLOT,
+    },
+];
 
-const FOLD_MONTHLY: &str = "WITH moved AS (
-    DELETE FROM stats_monthly WHERE month >= $1 AND month < $2 AND slot <> 0
-    RETURNING month, users, new_users)
-INSERT INTO stats_monthly (month, users, new_users, slot)
-SELECT month, SUM(users), SUM(new_users), 0 FROM moved GROUP BY month ORDER BY month
-ON CONFLICT (month, slot)
-DO UPDATE SET users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users";
+/// `WITH moved AS (DELETE … slot <> 0 RETURNING …) INSERT … slot 0 … SUM …
+/// GROUP BY` the key, then the table's upsert.
+fn fold_sql(t: &Slotted) -> String {
+    let Slotted {
+        table,
+        period,
+        keys,
+        sums,
+        upsert,
+    } = t;
+    let values = sums.join(", ");
+    let summed: Vec<String> = sums.iter().map(|c| format!("SUM({c})")).collect();
+    let summed = summed.join(", ");
+    format!(
+        "WITH moved AS (DELETE FROM {table} WHERE {period} >= $1 AND {period} < $2 AND slot <> 0 \
+         RETURNING {period}{keys}, {values}) \
+         INSERT INTO {table} ({period}{keys}, {values}, slot) \
+         SELECT {period}{keys}, {summed}, 0 FROM moved \
+         GROUP BY {period}{keys} ORDER BY {period}{keys}{upsert}"
+    )
+}
 
 impl PgStore {
     /// Folds the slots of the last week's ended days, and of last month,
@@ -53,16 +84,16 @@ impl PgStore {
     pub async fn fold_stats_slots(&self) -> StoreResult<u64> {
         let now = self.clock.now_millis();
         let today = paris_day(now);
-        let week_ago = paris_day(now - FOLD_DAYS_BACK * 86_400_000);
-        let this_month = &today[..7];
-        let last_month = month_before(this_month);
+        let days = (paris_day(now - FOLD_DAYS_BACK * 86_400_000), today.clone());
+        let months = (last_month(now), today[..7].to_owned());
         let mut folded = 0;
-        for (sql, from, to) in [
-            (FOLD_DAILY, week_ago.as_str(), today.as_str()),
-            (FOLD_MONTHLY_KEYS, last_month.as_str(), this_month),
-            (FOLD_MONTHLY, last_month.as_str(), this_month),
-        ] {
-            folded += sqlx::query(sql)
+        for table in &SLOTTED {
+            let (from, to) = if table.period == "day" {
+                &days
+            } else {
+                &months
+            };
+            folded += sqlx::query(&fold_sql(table))
                 .bind(from)
                 .bind(to)
                 .execute(&self.pool)
@@ -74,22 +105,18 @@ impl PgStore {
     }
 }
 
-/// `2027-03` → `2027-02`, `2027-01` → `2026-12`; anything else as it is
-/// (an empty range then: nothing folded).
-fn month_before(month: &str) -> String {
-    let parsed = month
-        .split_once('-')
-        .and_then(|(y, m)| Some((y.parse::<u32>().ok()?, m.parse::<u32>().ok()?)));
-    match parsed {
-        Some((y, 1)) if y > 0 => format!("{:04}-12", y - 1),
-        Some((y, m)) if (2..=12).contains(&m) => format!("{y:04}-{:02}", m - 1),
-        _ => month.to_owned(),
-    }
+/// The Paris month before the one of `millis`: `2027-02` in March 2027.
+fn last_month(millis: i64) -> String {
+    let t = paris_time(millis);
+    // Noon (UTC) of the day before the 1st: in last month in Paris too.
+    let mut day = paris_day(day_start_millis(t.year, t.month, 1) - 12 * 3_600_000);
+    day.truncate(7);
+    day
 }
 
 #[cfg(test)]
 mod tests {
-    use super::month_before;
+    use super::{fold_sql, last_month, SLOTTED};
     use crate::conformance::accounts::verified_at;
     use crate::test_backends::{available, Backend};
     use crate::{AccountStore, StatsStore};
@@ -170,9 +197,19 @@ mod tests {
 
     #[test]
     fn the_month_before() {
-        assert_eq!(month_before("2027-03"), "2027-02");
-        assert_eq!(month_before("2027-01"), "2026-12");
-        assert_eq!(month_before("2027-12"), "2027-11");
-        assert_eq!(month_before("junk"), "junk");
+        // Noon in Paris: 6 March 2027, 5 January 2027, 1 December 2026
+        // (the first day, and Paris already in December at 00:30 UTC+1).
+        let day = |n: i64| 1_793_530_800_000 + n * 86_400_000;
+        assert_eq!(last_month(day(125)), "2027-02");
+        assert_eq!(last_month(day(65)), "2026-12");
+        assert_eq!(last_month(day(30)), "2026-11");
+        assert_eq!(last_month(1_796_081_400_000), "2026-11");
+    }
+
+    #[test]
+    fn a_fold_is_the_logins_upsert_over_the_slots_sums() {
+        let sql = fold_sql(&SLOTTED[2]);
+        assert!(sql.starts_with("WITH moved AS (DELETE FROM stats_monthly WHERE month >= $1 AND month < $2 AND slot <> 0 RETURNING month, users, new_users)"), "{sql}");
+        assert!(sql.contains("INSERT INTO stats_monthly (month, users, new_users, slot) SELECT month, SUM(users), SUM(new_users), 0 FROM moved GROUP BY month ORDER BY month ON CONFLICT (month, slot)"), "{sql}");
     }
 }
