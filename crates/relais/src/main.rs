@@ -68,7 +68,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         // this, `timeout` or `kill` on the bench left them running.
         Command::Bench(args) => tokio::select! {
             done = relais::bench::run(args) => done,
-            () = commands::shutdown_signal() => Err("bench interrupted; the processes it started are stopped".into()),
+            () = commands::shutdown_signal().received() => Err("bench interrupted; the processes it started are stopped".into()),
         },
         Command::Serve { config } => commands::node::serve(config).await,
         Command::Migrate { config } => commands::keys::migrate(config).await,

@@ -24,6 +24,7 @@ pub struct DpArgs {
 
 /// `relais dp --id …`: one demo data provider alone.
 pub async fn run(a: DpArgs) -> Result<(), String> {
+    let stop = super::shutdown_signal();
     let (id, port, federation) = (a.id.as_str(), a.port, a.federation.as_str());
     let (client_id, secret) = (a.client_id, a.client_secret);
     let spec = relais_demo::dp::spec(id).ok_or_else(|| {
@@ -48,7 +49,7 @@ pub async fn run(a: DpArgs) -> Result<(), String> {
     }
     let router = relais_demo::dp::router(std::sync::Arc::new(dp));
     axum::serve(listener, router)
-        .with_graceful_shutdown(super::shutdown_signal())
+        .with_graceful_shutdown(stop.received())
         .await
         .map_err(|e| e.to_string())
 }

@@ -23,6 +23,7 @@ pub struct IdpsArgs {
 }
 
 pub async fn run(a: IdpsArgs) -> Result<(), String> {
+    let stop = super::shutdown_signal();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", a.port))
         .await
         .map_err(|e| format!("--port {}: {e}", a.port))?;
@@ -50,7 +51,7 @@ pub async fn run(a: IdpsArgs) -> Result<(), String> {
         a.federation
     );
     tokio::select! {
-        _ = super::shutdown_signal() => {},
+        () = stop.received() => {},
         _ = task => {},
     }
     Ok(())

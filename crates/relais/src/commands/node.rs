@@ -57,6 +57,8 @@ pub struct DemoArgs {
 
 /// `relais demo`: the embedded defaults, overridden by the options.
 pub async fn demo(a: DemoArgs) -> Result<(), String> {
+    // Before anything serves: the Plus platform starts first.
+    let stop = super::shutdown_signal();
     let mut cfg = load_config(a.config.as_deref())?;
     cfg.server.listen = format!("127.0.0.1:{}", a.port);
     cfg.server.public_url = a
@@ -99,7 +101,7 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
         Some(start_plus_demo(&cfg, a.plus_port, a.letter_port).await?)
     };
     let inbox = catcher.as_ref().map(|c| c.inbox.clone());
-    let outcome = run(cfg, true, canteen, a.idps_url, plus, inbox).await;
+    let outcome = run(cfg, true, canteen, a.idps_url, plus, inbox, stop).await;
     if let Some(c) = &catcher {
         say!(
             "E-mails caught by the demo: {} (also in {}/)",
@@ -162,6 +164,7 @@ fn sibling(path: &str, tag: &str) -> String {
 
 /// `relais serve --config FILE`.
 pub async fn serve(config: Option<String>) -> Result<(), String> {
+    let stop = super::shutdown_signal();
     run(
         load_config(config.as_deref())?,
         false,
@@ -169,11 +172,13 @@ pub async fn serve(config: Option<String>) -> Result<(), String> {
         None,
         None,
         None,
+        stop,
     )
     .await
 }
 
-/// A node until Ctrl-C or SIGTERM.
+/// A node until Ctrl-C or SIGTERM (`stop`, listened for since before the
+/// node served).
 async fn run(
     cfg: Config,
     demo: bool,
@@ -181,6 +186,7 @@ async fn run(
     idps_url: Option<String>,
     mut plus: Option<crate::node::RunningNode>,
     mail_inbox: Option<relais_demo::mail_catcher::Inbox>,
+    stop_signal: super::ShutdownSignal,
 ) -> Result<(), String> {
     let catching = mail_inbox.is_some();
     let listen = cfg.server.listen.clone();
@@ -258,7 +264,7 @@ async fn run(
         tracing::info!(%issuer, listen = %listen, "relais node started");
     }
     let stop = running.take_shutdown();
-    super::shutdown_signal().await;
+    stop_signal.received().await;
     tracing::info!("shutting down: finishing requests and flushing events");
     if let Some(tx) = stop {
         let _ = tx.send(());

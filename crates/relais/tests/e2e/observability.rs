@@ -232,7 +232,12 @@ async fn request_spans_reach_an_opentelemetry_collector() {
         .args(["-TERM", &node.id().to_string()])
         .status()
         .unwrap();
-    let _ = tokio::task::spawn_blocking(move || node.wait()).await;
+    let status = tokio::task::spawn_blocking(move || node.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    // Killed by the signal's default action, it would flush nothing.
+    assert!(status.success(), "the node stops gracefully: {status}");
     let mut got = Vec::new();
     while let Ok(Some(req)) =
         tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await
