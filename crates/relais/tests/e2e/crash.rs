@@ -4,7 +4,7 @@
 //! recorded before the kill is lost.
 
 use crate::browser::Browser;
-use crate::harness::free_port;
+use crate::harness::{free_port, spawned_ready};
 use crate::scaleout::scaleout_urls;
 use relais_store::EventStore;
 use serde_json::Value;
@@ -21,19 +21,6 @@ impl Drop for Procs {
             let _ = c.wait();
         }
     }
-}
-
-async fn ready(url: &str) {
-    for _ in 0..200 {
-        if reqwest::get(url)
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{url} not ready");
 }
 
 struct Nodes {
@@ -193,12 +180,14 @@ async fn a_killed_node_loses_only_what_it_was_serving() {
                 .unwrap(),
         );
     }
-    for p in &ports {
-        ready(&format!("http://127.0.0.1:{p}/readyz")).await;
+    // procs.0: the IdPs, then the nodes in the order of `ports`.
+    for (i, p) in ports.iter().enumerate() {
+        spawned_ready(&mut procs.0[i + 1], &format!("http://127.0.0.1:{p}/readyz")).await;
     }
-    ready(&format!(
-        "http://127.0.0.1:{idp_port}/idp/impots/.well-known/openid-configuration"
-    ))
+    spawned_ready(
+        &mut procs.0[0],
+        &format!("http://127.0.0.1:{idp_port}/idp/impots/.well-known/openid-configuration"),
+    )
     .await;
     let secret = relais_demo::DemoWorld::new(&public, relais::node::DEMO_MASTER_KEY)
         .demo_service()

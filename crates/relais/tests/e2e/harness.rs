@@ -29,6 +29,26 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Waits until `url` answers with a success from the process `child`
+/// started (a node, the demo IdPs). A child that exits first — its port
+/// taken between [`free_port`] and its bind, a signal, a bad option —
+/// fails the test with its exit status instead of waiting for nothing.
+pub async fn spawned_ready(child: &mut std::process::Child, url: &str) {
+    for _ in 0..200 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the process meant to serve {url} exited before it was ready: {status}");
+        }
+        if reqwest::get(url)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{url} not ready after 10 s");
+}
+
 /// A path `name` in a directory of its own under the system's temporary
 /// directory; the directory goes when this is dropped, with whatever was
 /// made there (a database's `-wal` and `-shm` beside it): the end-to-end

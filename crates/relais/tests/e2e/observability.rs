@@ -212,18 +212,7 @@ async fn request_spans_reach_an_opentelemetry_collector() {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let mut ready = false;
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/readyz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(ready, "node did not start");
+    crate::harness::spawned_ready(&mut node, &format!("{base}/readyz")).await;
     reqwest::get(format!("{base}/api/v2/.well-known/openid-configuration"))
         .await
         .unwrap();

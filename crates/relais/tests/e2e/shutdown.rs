@@ -33,18 +33,7 @@ async fn sigterm_flushes_events_before_exit() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut up = false;
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/readyz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "relais demo did not start");
+    crate::harness::spawned_ready(&mut child, &format!("{base}/readyz")).await;
 
     let q = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("client_id", "demo-service")
