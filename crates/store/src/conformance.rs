@@ -15,6 +15,13 @@ use relais_core::ManualClock;
 use serde_json::json;
 use std::sync::Arc;
 
+/// Noon in Paris, `days` days after 1 November 2026 (11:00 UTC that day):
+/// the instants the statistics tests place logins at, well inside a Paris
+/// day and month whatever the offset (winter or summer time).
+pub fn paris_noon(days: i64) -> i64 {
+    1_793_530_800_000 + days * 86_400_000
+}
+
 /// How a test moves time forward: the injected clock, or real time for
 /// backends that expire keys on their own clock (Redis).
 pub enum Advance<'a> {

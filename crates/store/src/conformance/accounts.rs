@@ -112,7 +112,7 @@ pub fn verified_at(account: &str, t: i64) -> BusinessEvent {
 /// (its own month: January 2027).
 pub async fn connect_with_events<S: AccountStore + EventStore + StatsStore>(s: &S) -> bool {
     // Noon in Paris, 5 January 2027.
-    let t = 1_793_530_800_000 + 65 * 86_400_000;
+    let t = super::paris_noon(65);
     let verified = |account: &str| verified_at(account, t);
     let january = || async {
         s.stats_months("2027-01", "2027-01")
@@ -191,7 +191,7 @@ pub async fn connect_with_events<S: AccountStore + EventStore + StatsStore>(s: &
 /// Answers whether the backend stored the events of an account in good
 /// standing with its read, for the backend's own test to pin.
 pub async fn standing_with_events<S: AccountStore + EventStore>(s: &S) -> bool {
-    let t = 1_793_530_800_000 + 66 * 86_400_000;
+    let t = super::paris_noon(66);
     let reached = |account: &str| {
         [
             EventKind::FcDatatransferConsentIdentity,

@@ -114,7 +114,7 @@ pub async fn events<S: EventStore>(s: &S) {
 pub async fn stats<S: EventStore + crate::StatsStore>(s: &S) {
     use relais_core::stats::Breakdown;
     // Noon in Paris on days of November and December 2026.
-    let nov = |day: i64| 1_793_530_800_000 + (day - 1) * 86_400_000;
+    let nov = |day: i64| super::paris_noon(day - 1);
     let dec = |day: i64| nov(31) + (day - 1) * 86_400_000;
     let login = |t: i64, acc: &str, sp: &str, idp: &str, acr: &str| {
         let mut e = BusinessEvent::new(EventKind::FcVerified, t);

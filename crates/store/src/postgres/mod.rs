@@ -137,27 +137,36 @@ pub async fn test_store(clock: Arc<dyn Clock>) -> StoreResult<PgStore> {
     PgStore::connect_with(opts, clock).await
 }
 
+/// For a PostgreSQL test: a store in a fresh schema, or `None` (the test
+/// reported as not run) when no server is reachable.
+#[cfg(test)]
+pub(crate) async fn store_for_test(test: &str, clock: Arc<dyn Clock>) -> Option<PgStore> {
+    use crate::test_backends::{available, Backend};
+    if !available(test, &[Backend::Postgres]).await {
+        return None;
+    }
+    Some(test_store(clock).await.unwrap())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::conformance;
-    use crate::test_backends::{available, Backend};
     #[allow(unused_imports)]
     use crate::*;
     use relais_core::ManualClock;
 
     #[tokio::test]
     async fn postgres_passes_the_conformance_suite() {
-        if !available(
+        let clock = ManualClock::starting_now();
+        let Some(s) = store_for_test(
             "postgres_passes_the_conformance_suite",
-            &[Backend::Postgres],
+            Arc::new(clock.clone()),
         )
         .await
-        {
+        else {
             return;
-        }
-        let clock = ManualClock::starting_now();
-        let s = test_store(Arc::new(clock.clone())).await.unwrap();
+        };
         conformance::ephemeral(&s, &conformance::Advance::Clock(&clock)).await;
         assert_eq!(
             conformance::durable(&s).await,
@@ -173,19 +182,16 @@ mod tests {
 
     #[tokio::test]
     async fn a_returning_users_login_leaves_the_months_totals_row_alone() {
-        if !available(
+        let Some(s) = store_for_test(
             "a_returning_users_login_leaves_the_months_totals_row_alone",
-            &[Backend::Postgres],
+            Arc::new(ManualClock::starting_now()),
         )
         .await
-        {
+        else {
             return;
-        }
-        let s = test_store(Arc::new(ManualClock::starting_now()))
-            .await
-            .unwrap();
+        };
         // Noon in Paris, 6 March 2027.
-        let t = 1_793_530_800_000 + 125 * 86_400_000;
+        let t = conformance::paris_noon(125);
         let verified = |account: &str| conformance::accounts::verified_at(account, t);
         // The rows' versions (one row per slot): a new one at each write,
         // even one adding 0.
@@ -225,19 +231,16 @@ mod tests {
 
     #[tokio::test]
     async fn logins_of_one_service_in_other_slots_do_not_wait_on_each_other() {
-        if !available(
+        let Some(s) = store_for_test(
             "logins_of_one_service_in_other_slots_do_not_wait_on_each_other",
-            &[Backend::Postgres],
+            Arc::new(ManualClock::starting_now()),
         )
         .await
-        {
+        else {
             return;
-        }
-        let s = test_store(Arc::new(ManualClock::starting_now()))
-            .await
-            .unwrap();
+        };
         // Noon in Paris, 6 April 2027.
-        let t = 1_793_530_800_000 + 156 * 86_400_000;
+        let t = conformance::paris_noon(156);
         let verified = |account: &str| conformance::accounts::verified_at(account, t);
         // Three accounts of one service and IdP: two in one slot, one in another.
         let ids: Vec<String> = (0..64).map(|i| format!("slot-{i}")).collect();
@@ -328,27 +331,28 @@ mod tests {
 
     #[tokio::test]
     async fn event_batches_are_not_kept_prepared() {
-        if !available("event_batches_are_not_kept_prepared", &[Backend::Postgres]).await {
+        let Some(s) = store_for_test(
+            "event_batches_are_not_kept_prepared",
+            Arc::new(ManualClock::starting_now()),
+        )
+        .await
+        else {
             return;
-        }
-        let s = test_store(Arc::new(ManualClock::starting_now()))
-            .await
-            .unwrap();
+        };
         crate::hot_pool::event_batches_are_not_kept_prepared(&s, &s.hot).await;
     }
 
     #[tokio::test]
     async fn migrations_are_idempotent_and_events_are_partitioned_by_month() {
-        if !available(
+        let clock = ManualClock::starting_now();
+        let Some(s) = store_for_test(
             "migrations_are_idempotent_and_events_are_partitioned_by_month",
-            &[Backend::Postgres],
+            Arc::new(clock.clone()),
         )
         .await
-        {
+        else {
             return;
-        }
-        let clock = ManualClock::starting_now();
-        let s = test_store(Arc::new(clock.clone())).await.unwrap();
+        };
         s.migrate().await.unwrap();
         let name = migrate::partition_name(clock.now_millis());
         let parts: Vec<String> = sqlx::query_scalar("SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'events' AND c.relnamespace = p.relnamespace")

@@ -118,7 +118,7 @@ fn last_month(millis: i64) -> String {
 mod tests {
     use super::{fold_sql, last_month, SLOTTED};
     use crate::conformance::accounts::verified_at;
-    use crate::test_backends::{available, Backend};
+    use crate::conformance::paris_noon;
     use crate::{AccountStore, StatsStore};
     use relais_core::stats::Breakdown;
     use relais_core::ManualClock;
@@ -126,20 +126,16 @@ mod tests {
 
     #[tokio::test]
     async fn ended_days_and_last_month_fold_into_slot_zero_and_the_figures_stay() {
-        if !available(
+        // Noon in Paris: 20 April, 5 May (yesterday) and 6 May 2027 (today).
+        let (april, yesterday, today) = (paris_noon(170), paris_noon(185), paris_noon(186));
+        let Some(s) = super::super::store_for_test(
             "ended_days_and_last_month_fold_into_slot_zero_and_the_figures_stay",
-            &[Backend::Postgres],
+            Arc::new(ManualClock::at_millis(today)),
         )
         .await
-        {
+        else {
             return;
-        }
-        // Noon in Paris: 20 April, 5 May (yesterday) and 6 May 2027 (today).
-        let day = |n: i64| 1_793_530_800_000 + n * 86_400_000;
-        let (april, yesterday, today) = (day(170), day(185), day(186));
-        let s = super::super::test_store(Arc::new(ManualClock::at_millis(today)))
-            .await
-            .unwrap();
+        };
         let ids: Vec<String> = (0..16).map(|i| format!("fold-{i}")).collect();
         let slots: std::collections::BTreeSet<i16> = ids
             .iter()
@@ -199,10 +195,9 @@ mod tests {
     fn the_month_before() {
         // Noon in Paris: 6 March 2027, 5 January 2027, 1 December 2026
         // (the first day, and Paris already in December at 00:30 UTC+1).
-        let day = |n: i64| 1_793_530_800_000 + n * 86_400_000;
-        assert_eq!(last_month(day(125)), "2027-02");
-        assert_eq!(last_month(day(65)), "2026-12");
-        assert_eq!(last_month(day(30)), "2026-11");
+        assert_eq!(last_month(paris_noon(125)), "2027-02");
+        assert_eq!(last_month(paris_noon(65)), "2026-12");
+        assert_eq!(last_month(paris_noon(30)), "2026-11");
         assert_eq!(last_month(1_796_081_400_000), "2026-11");
     }
 
