@@ -116,23 +116,44 @@ macro_rules! push_first_users_insert {
 }
 pub(crate) use push_first_users_insert;
 
-/// How a day's connections absorb a batch's.
-pub(crate) const DAILY_UPSERT: &str = " ON CONFLICT (day, platform, sp_id, idp_id) DO UPDATE SET connections = stats_daily.connections + excluded.connections";
+/// Defines a statistics table's upsert twice, from one key and one `SET`:
+/// `$plain` with the table's key (SQLite), `$slotted` with the slot added
+/// to it (PostgreSQL, where the rows are per slot).
+macro_rules! stats_upsert {
+    ($(#[$doc:meta])* $plain:ident, $slotted:ident, $key:literal, $set:literal) => {
+        $(#[$doc])*
+        pub(crate) const $plain: &str =
+            concat!(" ON CONFLICT (", $key, ") DO UPDATE SET ", $set);
+        $(#[$doc])*
+        /// Per slot.
+        pub(crate) const $slotted: &str =
+            concat!(" ON CONFLICT (", $key, ", slot) DO UPDATE SET ", $set);
+    };
+}
 
-/// How a month's connections per key absorb a batch's.
-pub(crate) const MONTHLY_KEYS_UPSERT: &str = " ON CONFLICT (month, platform, sp_id, idp_id) DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections";
+stats_upsert!(
+    /// How a day's connections absorb a batch's.
+    DAILY_UPSERT,
+    DAILY_UPSERT_SLOT,
+    "day, platform, sp_id, idp_id",
+    "connections = stats_daily.connections + excluded.connections"
+);
 
-/// How a month's totals absorb a batch's users and new users.
-pub(crate) const MONTHLY_TOTALS_UPSERT: &str = " ON CONFLICT (month) DO UPDATE SET users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users";
+stats_upsert!(
+    /// How a month's connections per key absorb a batch's.
+    MONTHLY_KEYS_UPSERT,
+    MONTHLY_KEYS_UPSERT_SLOT,
+    "month, platform, sp_id, idp_id",
+    "connections = stats_monthly_keys.connections + excluded.connections"
+);
 
-/// [`DAILY_UPSERT`] on PostgreSQL, where the rows are per slot.
-pub(crate) const DAILY_UPSERT_SLOT: &str = " ON CONFLICT (day, platform, sp_id, idp_id, slot) DO UPDATE SET connections = stats_daily.connections + excluded.connections";
-
-/// [`MONTHLY_KEYS_UPSERT`] on PostgreSQL, where the rows are per slot.
-pub(crate) const MONTHLY_KEYS_UPSERT_SLOT: &str = " ON CONFLICT (month, platform, sp_id, idp_id, slot) DO UPDATE SET connections = stats_monthly_keys.connections + excluded.connections";
-
-/// [`MONTHLY_TOTALS_UPSERT`] on PostgreSQL, where the rows are per slot.
-pub(crate) const MONTHLY_TOTALS_UPSERT_SLOT: &str = " ON CONFLICT (month, slot) DO UPDATE SET users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users";
+stats_upsert!(
+    /// How a month's totals absorb a batch's users and new users.
+    MONTHLY_TOTALS_UPSERT,
+    MONTHLY_TOTALS_UPSERT_SLOT,
+    "month",
+    "users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users"
+);
 
 /// How many rows each of PostgreSQL's shared statistics rows is spread
 /// over. With commits of a few milliseconds, one row takes a few hundred
@@ -330,6 +351,17 @@ pub(crate) use sql_stats;
 #[cfg(test)]
 mod tests {
     use super::{batch_slot, stats_slot, STATS_SLOTS};
+    use super::{DAILY_UPSERT, DAILY_UPSERT_SLOT, MONTHLY_TOTALS_UPSERT_SLOT};
+
+    #[test]
+    fn the_slotted_upserts_add_the_slot_to_the_key_and_nothing_else() {
+        assert_eq!(DAILY_UPSERT, " ON CONFLICT (day, platform, sp_id, idp_id) DO UPDATE SET connections = stats_daily.connections + excluded.connections");
+        assert_eq!(
+            DAILY_UPSERT_SLOT,
+            DAILY_UPSERT.replace("idp_id)", "idp_id, slot)")
+        );
+        assert_eq!(MONTHLY_TOTALS_UPSERT_SLOT, " ON CONFLICT (month, slot) DO UPDATE SET users = stats_monthly.users + excluded.users, new_users = stats_monthly.new_users + excluded.new_users");
+    }
     use relais_core::stats::StatsDelta;
 
     #[test]
