@@ -24,6 +24,7 @@ pub mod partner;
 pub mod pivot;
 pub mod profile;
 pub mod random;
+pub mod registered_scopes;
 pub mod registration;
 pub mod scope;
 pub mod stats;

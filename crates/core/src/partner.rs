@@ -5,6 +5,7 @@
 use crate::acr::{AcrLevel, Platform};
 use crate::alg::{JweAlg, JweEnc, JwsAlg};
 use crate::profile::IntegrationProfile;
+use crate::registered_scopes::RegisteredScopes;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -90,7 +91,7 @@ pub struct ServiceProvider {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     /// Scopes the service is registered for (identity and data).
-    pub scopes: Vec<String>,
+    pub scopes: RegisteredScopes,
     /// `prompt` values the service may send; without `consent` the consent
     /// page is skipped ("auto-login").
     pub allowed_prompts: Vec<String>,
@@ -163,7 +164,7 @@ impl ServiceProvider {
             client_secret: client_secret.to_owned(),
             redirect_uris,
             post_logout_redirect_uris: Vec::new(),
-            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            scopes: scopes.iter().collect(),
             allowed_prompts: vec!["login".into(), "consent".into()],
             amr_entitled: false,
             idp_hints: Vec::new(),
@@ -194,7 +195,7 @@ impl ServiceProvider {
     }
 
     pub fn allows_scope(&self, scope: &str) -> bool {
-        scope == "openid" || self.scopes.iter().any(|s| s == scope)
+        scope == "openid" || self.scopes.contains(scope)
     }
 
     pub fn allows_prompt(&self, prompt: &str) -> bool {

@@ -102,7 +102,7 @@ impl SpConfig {
             client_secret: self.client_secret.clone(),
             redirect_uris: self.redirect_uris.clone(),
             post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
-            scopes: self.scopes.clone(),
+            scopes: self.scopes.iter().collect(),
             allowed_prompts: self.allowed_prompts.clone(),
             amr_entitled: self.amr_entitled,
             idp_hints: self.idp_hints.clone(),

@@ -168,7 +168,7 @@ async fn trusted_client_errors_go_back_to_the_service() {
     assert!(p.location.as_deref().unwrap_or("").contains("#error="));
     // a known scope the service is not registered for
     let mut narrow = Fed::sp("sp-narrow", "org-n");
-    narrow.scopes = vec!["openid".into(), "given_name".into()];
+    narrow.scopes = ["openid", "given_name"].into_iter().collect();
     fed.register_sp(narrow).await;
     let p = b
         .get(&authorize_url(

@@ -513,7 +513,7 @@ async fn par_and_dpop_with_an_independent_client() {
     let mut sp = plus_sp("sp-fapi", &keys);
     sp.require_pushed_authorization_requests = true;
     sp.dpop_bound_access_tokens = true;
-    sp.scopes.push("test_data".into());
+    sp.scopes.push("test_data");
     fed.register_sp(sp).await;
     let dp_secret = "dp-secret-0123456789abcdef";
     let dp = relais_core::partner::DataProvider {
