@@ -31,12 +31,6 @@ enum Held {
     Listed(Box<[Box<str>]>),
 }
 
-impl Default for RegisteredScopes {
-    fn default() -> Self {
-        RegisteredScopes(Held::Spaced(Box::from("")))
-    }
-}
-
 /// An entry the spaced form would not give back as it is.
 fn needs_listing(scope: &str) -> bool {
     scope.is_empty() || scope.contains(' ')
@@ -52,17 +46,6 @@ impl RegisteredScopes {
 
     pub fn contains(&self, scope: &str) -> bool {
         self.iter().any(|s| s == scope)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        match &self.0 {
-            Held::Spaced(text) => text.is_empty(),
-            Held::Listed(list) => list.is_empty(),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.iter().count()
     }
 
     /// Adds a scope at the end.
@@ -105,14 +88,7 @@ impl<S: AsRef<str>> FromIterator<S> for RegisteredScopes {
                 scopes.iter().map(|s| Box::from(s.as_ref())).collect(),
             ));
         }
-        let len = scopes.iter().map(|s| s.as_ref().len() + 1).sum::<usize>();
-        let mut text = String::with_capacity(len.saturating_sub(1));
-        for (i, scope) in scopes.iter().enumerate() {
-            if i > 0 {
-                text.push(' ');
-            }
-            text.push_str(scope.as_ref());
-        }
+        let text = crate::scope::spaced(scopes.iter().map(AsRef::as_ref));
         RegisteredScopes(Held::Spaced(text.into_boxed_str()))
     }
 }
@@ -185,8 +161,8 @@ mod tests {
             ["openid", "given_name", "email"]
         );
         assert!(s.contains("email") && !s.contains("mail") && !s.contains("openid given_name"));
-        assert_eq!(s.len(), 3);
-        assert!(scopes(&[]).is_empty() && scopes(&[]).iter().next().is_none());
+        assert_eq!(s.iter().count(), 3);
+        assert!(scopes(&[]).iter().next().is_none());
     }
 
     #[test]
@@ -221,7 +197,7 @@ mod tests {
         assert_eq!(s, scopes(&["openid", "email", "test_data"]));
         s.extend(["x", "two words"]);
         assert_eq!(s.iter().last(), Some("two words"));
-        assert_eq!(s.len(), 5);
+        assert_eq!(s.iter().count(), 5);
         s.retain(|x| !x.contains(' '));
         assert!(matches!(s.0, Held::Spaced(_)), "back to the spaced form");
     }

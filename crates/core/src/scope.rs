@@ -113,6 +113,20 @@ pub fn is_known_scope(scope: &str) -> bool {
         || KNOWN_DATA_SCOPES.contains(&scope)
 }
 
+/// Scopes written as OAuth writes them, separated by single spaces, in one
+/// allocation of the right size (every login event carries a scope string).
+pub fn spaced<'a>(scopes: impl Iterator<Item = &'a str> + Clone) -> String {
+    let len = scopes.clone().map(|s| s.len() + 1).sum::<usize>();
+    let mut out = String::with_capacity(len.saturating_sub(1));
+    for (i, scope) in scopes.enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(scope);
+    }
+    out
+}
+
 /// A deduplicated, ordered set of granted scopes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScopeSet(BTreeSet<String>);
@@ -132,16 +146,7 @@ impl ScopeSet {
 
     /// Space-separated, as in OAuth.
     pub fn to_oauth_string(&self) -> String {
-        // One allocation of the right size: every login event carries it.
-        let len = self.0.iter().map(|s| s.len() + 1).sum::<usize>();
-        let mut out = String::with_capacity(len.saturating_sub(1));
-        for (i, scope) in self.0.iter().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            out.push_str(scope);
-        }
-        out
+        spaced(self.0.iter().map(String::as_str))
     }
 
     /// Identity claims released by these scopes, each once, in a stable order.
