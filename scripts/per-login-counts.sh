@@ -23,7 +23,7 @@ command -v perf >/dev/null || { echo "perf is not installed (apt-get install lin
 out=$(mktemp -d)
 trap 'kill "$bench" 2>/dev/null || true; rm -rf "$out"' EXIT
 
-"$bin" bench --duration 16 --concurrency 8 "$@" >"$out/bench.json" 2>"$out/bench.err" &
+"$bin" bench --duration 16 "$@" >"$out/bench.json" 2>"$out/bench.err" &
 bench=$!
 
 # The bench spawns the node as `relais demo --port N …`, a child of its own.

@@ -132,7 +132,8 @@ pub struct BenchArgs {
     #[arg(long)]
     pub acr: Option<String>,
     /// Soak mode: sample the federation's resident memory (and the
-    /// in-memory ephemeral store's entries and bytes, from `/metrics`)
+    /// in-memory ephemeral store's entries and bytes, from `/metrics`; or,
+    /// with a redis:// `--ephemeral`, the Redis server's memory and keys)
     /// every `--sample-every` seconds of the measured window, and report
     /// the growth per completed login — what a live session costs. Use
     /// with `--rate` and `--duration` (sessions live 30 minutes, so a soak

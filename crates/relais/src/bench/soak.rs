@@ -9,6 +9,11 @@
 //! figures from `/metrics` at a fixed interval during the measured window;
 //! the report gives the timeline and the growth per completed login, which
 //! is what one live session costs the node.
+//!
+//! In scale-out the sessions live in Redis, not in the node: with a
+//! `redis://` ephemeral store the bench also samples the server's memory
+//! and its database's keys ([`relais_store::RedisFootprint`]), so the
+//! report gives what a live session costs Redis the same way.
 
 use serde::Serialize;
 
@@ -22,6 +27,10 @@ pub struct RssSample {
     /// Entries and bytes (keys + values) in the in-memory ephemeral store.
     pub store_entries: Option<u64>,
     pub store_bytes: Option<u64>,
+    /// The Redis server's `used_memory`, and its database's keys, when
+    /// the ephemeral store is Redis.
+    pub redis_used_bytes: Option<u64>,
+    pub redis_keys: Option<u64>,
 }
 
 /// The timeline and what it says per live session.
@@ -33,6 +42,9 @@ pub struct SoakReport {
     pub rss_bytes_per_login: Option<f64>,
     /// Growth of the ephemeral store's bytes per login, likewise.
     pub store_bytes_per_login: Option<f64>,
+    /// Growth of Redis's memory, and of its keys, per login, likewise.
+    pub redis_bytes_per_login: Option<f64>,
+    pub redis_keys_per_login: Option<f64>,
 }
 
 impl SoakReport {
@@ -40,6 +52,8 @@ impl SoakReport {
         self.samples.push(sample);
         self.rss_bytes_per_login = self.per_login(|s| Some(s.rss_kib * 1024));
         self.store_bytes_per_login = self.per_login(|s| s.store_bytes);
+        self.redis_bytes_per_login = self.per_login(|s| s.redis_used_bytes);
+        self.redis_keys_per_login = self.per_login(|s| s.redis_keys);
     }
 
     fn per_login(&self, value: impl Fn(&RssSample) -> Option<u64>) -> Option<f64> {
@@ -53,21 +67,22 @@ impl SoakReport {
         if self.samples.is_empty() {
             return;
         }
+        let redis = self.samples.iter().any(|s| s.redis_used_bytes.is_some());
+        let opt = |v: Option<u64>, div: u64| {
+            v.map(|v| (v / div).to_string())
+                .unwrap_or_else(|| "-".into())
+        };
         say!();
-        say!(
+        let mut head = format!(
             "{:>8} {:>9} {:>10} {:>14} {:>14}",
-            "soak s",
-            "logins",
-            "RSS MiB",
-            "store entries",
-            "store KiB"
+            "soak s", "logins", "RSS MiB", "store entries", "store KiB"
         );
+        if redis {
+            head.push_str(&format!(" {:>10} {:>11}", "Redis MiB", "Redis keys"));
+        }
+        say!("{head}");
         for s in &self.samples {
-            let opt = |v: Option<u64>, div: u64| {
-                v.map(|v| (v / div).to_string())
-                    .unwrap_or_else(|| "-".into())
-            };
-            say!(
+            let mut row = format!(
                 "{:>8.0} {:>9} {:>10.1} {:>14} {:>14}",
                 s.seconds,
                 s.logins,
@@ -75,12 +90,23 @@ impl SoakReport {
                 opt(s.store_entries, 1),
                 opt(s.store_bytes, 1024)
             );
+            if redis {
+                let mib = s
+                    .redis_used_bytes
+                    .map(|b| format!("{:.1}", b as f64 / 1_048_576.0))
+                    .unwrap_or_else(|| "-".into());
+                row.push_str(&format!(" {mib:>10} {:>11}", opt(s.redis_keys, 1)));
+            }
+            say!("{row}");
         }
         if let Some(b) = self.rss_bytes_per_login {
             say!("RSS growth per completed login (live session): {b:.0} bytes");
         }
         if let Some(b) = self.store_bytes_per_login {
             say!("ephemeral store growth per completed login: {b:.0} bytes");
+        }
+        if let (Some(b), Some(k)) = (self.redis_bytes_per_login, self.redis_keys_per_login) {
+            say!("Redis growth per completed login (live session): {b:.0} bytes, {k:.2} keys");
         }
     }
 }
@@ -104,6 +130,8 @@ mod tests {
             rss_kib,
             store_entries: Some(logins * 2),
             store_bytes: Some(store),
+            redis_used_bytes: None,
+            redis_keys: None,
         }
     }
 
@@ -115,6 +143,24 @@ mod tests {
         r.push(sample(5.0, 1100, 21_000, 650_000));
         assert_eq!(r.rss_bytes_per_login, Some(1024.0 * 1000.0 / 1000.0));
         assert_eq!(r.store_bytes_per_login, Some(600.0));
+        assert_eq!(r.redis_bytes_per_login, None);
+    }
+
+    #[test]
+    fn redis_growth_per_login_comes_from_the_servers_figures() {
+        let mut r = SoakReport::default();
+        let redis = |logins: u64, bytes: u64, keys: u64| RssSample {
+            redis_used_bytes: Some(bytes),
+            redis_keys: Some(keys),
+            store_entries: None,
+            store_bytes: None,
+            ..sample(0.0, logins, 20_000, 0)
+        };
+        r.push(redis(0, 1_000_000, 10));
+        r.push(redis(500, 1_900_000, 2_010));
+        assert_eq!(r.redis_bytes_per_login, Some(1_800.0));
+        assert_eq!(r.redis_keys_per_login, Some(4.0));
+        assert_eq!(r.store_bytes_per_login, None);
     }
 
     #[test]

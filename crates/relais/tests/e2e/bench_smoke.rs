@@ -198,6 +198,49 @@ fn bench_populates_a_store_serves_it_and_soaks() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// In scale-out the sessions live in Redis: `--soak` with a redis://
+/// ephemeral store samples the server's memory and its database's keys,
+/// and reports what a live session costs there.
+#[test]
+fn bench_soaks_redis_and_reports_what_a_live_session_costs_it() {
+    use relais_store::test_backends::{available, redis_url, Backend};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    if !rt.block_on(available(
+        "bench_soaks_redis_and_reports_what_a_live_session_costs_it",
+        &[Backend::Redis],
+    )) {
+        return;
+    }
+    // A database of its own: its keys are this run's sessions alone.
+    let base = redis_url();
+    let url = format!(
+        "{}/12",
+        base.split('/').take(3).collect::<Vec<_>>().join("/")
+    );
+    let report = bench_with(
+        "40",
+        &["--ephemeral", &url, "--soak", "--sample-every", "0.5"],
+    );
+    assert_eq!(report["failures"], 0, "{report}");
+    let soak = &report["soak"];
+    let samples = soak["samples"].as_array().unwrap();
+    assert!(samples.len() >= 2, "{soak}");
+    for s in samples {
+        assert!(s["redis_used_bytes"].as_u64().unwrap() > 0, "{soak}");
+        // The node keeps nothing in memory: there is no in-memory store.
+        assert_eq!(s["store_entries"].as_u64().unwrap_or(0), 0, "{soak}");
+    }
+    // A finished login leaves its session, its finished interaction, its
+    // access token and the code's reuse marker: four keys, give or take a
+    // login finishing while a sample is read.
+    let keys = soak["redis_keys_per_login"].as_f64().unwrap();
+    assert!((3.0..=5.0).contains(&keys), "{keys} keys a login: {soak}");
+    assert!(soak["redis_bytes_per_login"].is_number(), "{soak}");
+}
+
 /// A federation that cannot start (here, no Redis where the URL points)
 /// makes the bench fail at once with what the federation said, not wait a
 /// minute for a node that will never answer.
