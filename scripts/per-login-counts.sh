@@ -8,6 +8,7 @@
 #
 #   scripts/per-login-counts.sh [relais binary] [-- extra bench arguments]
 #   scripts/per-login-counts.sh target/release/relais -- --durable postgres://… --ephemeral redis://…
+#   scripts/per-login-counts.sh target/release/relais -- --rate 200 --concurrency 64   # the national peak
 #
 # Needs perf (linux-perf) and permission to read the node's tracepoints (root,
 # or kernel.perf_event_paranoid ≤ -1).
