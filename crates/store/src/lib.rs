@@ -20,7 +20,7 @@ pub mod records;
 pub mod redis;
 mod redis_batch;
 mod redis_direct;
-mod redis_footprint;
+pub mod redis_footprint;
 mod redis_hits;
 #[cfg(test)]
 mod redis_tests;
@@ -37,7 +37,6 @@ pub mod test_backends;
 use async_trait::async_trait;
 pub use ephemeral_batch::EphemeralOp;
 pub use records::{Account, AccountEvents, ConfigKind, SerialisedEvents, StoredKey};
-pub use redis_footprint::RedisFootprint;
 use relais_core::event::BusinessEvent;
 use std::sync::Arc;
 

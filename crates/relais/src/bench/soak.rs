@@ -12,7 +12,7 @@
 //!
 //! In scale-out the sessions live in Redis, not in the node: with a
 //! `redis://` ephemeral store the bench also samples the server's memory
-//! and its database's keys ([`relais_store::RedisFootprint`]), so the
+//! and its database's keys ([`relais_store::redis_footprint::RedisFootprint`]), so the
 //! report gives what a live session costs Redis the same way.
 
 use serde::Serialize;
