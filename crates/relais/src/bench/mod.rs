@@ -20,12 +20,12 @@ mod procstat;
 mod report;
 mod soak;
 mod spawn;
+mod stores;
 
 use args::BenchArgs;
 use login::{Failure, Target, Timings, STEPS};
 use relais_demo::service_client::ServiceKeys;
 use relais_oidc::jose::JwkSet;
-use relais_store::redis::RedisEphemeral;
 use report::{percentiles, ProcessFigures, Report};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -124,48 +124,6 @@ async fn accepted_connections(base: &str) -> Option<u64> {
         &metrics_text(base).await?,
         "relais_connections_accepted_total",
     )
-}
-
-/// One soak sample: the federation's RSS, its ephemeral store's figures,
-/// and Redis's when the sessions live there.
-async fn soak_sample(
-    base: &str,
-    pid: Option<u32>,
-    redis: Option<&RedisEphemeral>,
-    seconds: f64,
-    logins: u64,
-) -> Option<soak::RssSample> {
-    let text = metrics_text(base).await;
-    let read = |name: &str| text.as_deref().and_then(|t| soak::metric(t, name));
-    let footprint = match redis {
-        Some(r) => r.footprint().await.ok(),
-        None => None,
-    };
-    Some(soak::RssSample {
-        seconds,
-        logins,
-        rss_kib: procstat::rss_kib(pid?)?,
-        store_entries: read("relais_ephemeral_entries"),
-        store_bytes: read("relais_ephemeral_bytes"),
-        redis_used_bytes: footprint.map(|f| f.used_memory),
-        redis_keys: footprint.map(|f| f.keys),
-    })
-}
-
-/// The Redis server a spawned deployment's sessions live in, for the
-/// soak's samples: none when it keeps them elsewhere, or was not spawned
-/// here (`--url`).
-async fn soak_redis(args: &BenchArgs) -> Result<Option<RedisEphemeral>, String> {
-    let redis = ["redis://", "rediss://", "redis-sentinel://"]
-        .iter()
-        .any(|scheme| args.ephemeral.starts_with(scheme));
-    if !args.soak || args.url.is_some() || !redis {
-        return Ok(None);
-    }
-    RedisEphemeral::connect(&args.ephemeral, "")
-        .await
-        .map(Some)
-        .map_err(|e| format!("--soak reads Redis's memory: {e}"))
 }
 
 pub async fn run(mut args: BenchArgs) -> Result<(), String> {
@@ -332,7 +290,8 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         args.warmup.max(0.0) + args.ramp_up.max(0.0),
     ))
     .await;
-    let redis = soak_redis(&args).await?;
+    let probe = stores::StoreProbe::connect(&args).await?;
+    let stores_before = probe.read().await;
     let cpu_before: Vec<Option<procstat::CpuSample>> =
         pids.iter().map(|(_, p)| procstat::cpu(*p)).collect();
     let accepted_before = accepted_connections(&base).await;
@@ -348,7 +307,9 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
             next_sample += sample_every;
             let logins = shared.completed.load(Ordering::SeqCst);
             let at = window_start.elapsed().as_secs_f64();
-            if let Some(s) = soak_sample(&base, federation_pid, redis.as_ref(), at, logins).await {
+            if let Some(s) =
+                soak::sample(&base, federation_pid, probe.redis.as_ref(), at, logins).await
+            {
                 soak_report.push(s);
             }
         }
@@ -360,7 +321,8 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
     if args.soak {
         let logins = shared.completed.load(Ordering::SeqCst);
         let at = window_start.elapsed().as_secs_f64();
-        if let Some(s) = soak_sample(&base, federation_pid, redis.as_ref(), at, logins).await {
+        if let Some(s) = soak::sample(&base, federation_pid, probe.redis.as_ref(), at, logins).await
+        {
             soak_report.push(s);
         }
     }
@@ -368,6 +330,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
     let cpu_after: Vec<Option<procstat::CpuSample>> =
         pids.iter().map(|(_, p)| procstat::cpu(*p)).collect();
     let accepted_after = accepted_connections(&base).await;
+    let stores_after = probe.read().await;
     shared.measuring.store(false, Ordering::SeqCst);
     shared.stop.store(true, Ordering::SeqCst);
     for t in tasks {
@@ -416,6 +379,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
     let failures = collected.failures.values().flat_map(|m| m.values()).sum();
     let floor = crypto_floor::measure(args.plus, args.idp == "franceidentite")?;
     let report = Report {
+        stores: stores_after.since(&stores_before, logins),
         soak: args.soak.then_some(soak_report),
         crypto_floor: floor,
         configuration,

@@ -59,6 +59,9 @@ pub struct Report {
     pub federation_connections_per_login: Option<f64>,
     /// What the cryptography of one login costs on this machine.
     pub crypto_floor: super::crypto_floor::CryptoFloor,
+    /// What a login cost PostgreSQL and Redis, in scale-out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stores: Option<super::stores::StoreFigures>,
     /// `--soak`: memory over the measured window.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub soak: Option<super::soak::SoakReport>,
@@ -131,6 +134,9 @@ impl Report {
                 p.peak_rss_mib,
                 p.kernel_percent
             );
+        }
+        if let Some(stores) = &self.stores {
+            stores.print();
         }
         if let Some(soak) = &self.soak {
             soak.print_table();

@@ -111,6 +111,32 @@ impl SoakReport {
     }
 }
 
+/// One soak sample: the federation's RSS, its ephemeral store's figures,
+/// and Redis's when the sessions live there.
+pub async fn sample(
+    base: &str,
+    pid: Option<u32>,
+    redis: Option<&relais_store::redis::RedisEphemeral>,
+    seconds: f64,
+    logins: u64,
+) -> Option<RssSample> {
+    let text = super::metrics_text(base).await;
+    let read = |name: &str| text.as_deref().and_then(|t| metric(t, name));
+    let footprint = match redis {
+        Some(r) => r.footprint().await.ok(),
+        None => None,
+    };
+    Some(RssSample {
+        seconds,
+        logins,
+        rss_kib: super::procstat::rss_kib(pid?)?,
+        store_entries: read("relais_ephemeral_entries"),
+        store_bytes: read("relais_ephemeral_bytes"),
+        redis_used_bytes: footprint.map(|f| f.used_memory),
+        redis_keys: footprint.map(|f| f.keys),
+    })
+}
+
 /// Reads `name value` from a Prometheus text exposition.
 pub fn metric(text: &str, name: &str) -> Option<u64> {
     text.lines().find_map(|l| {

@@ -200,21 +200,25 @@ fn bench_populates_a_store_serves_it_and_soaks() {
 
 /// In scale-out the sessions live in Redis: `--soak` with a redis://
 /// ephemeral store samples the server's memory and its database's keys,
-/// and reports what a live session costs there.
+/// and reports what a live session costs there; and every scale-out run
+/// reports what a login cost Redis and PostgreSQL (CPU, commands, commits,
+/// write-ahead log).
 #[test]
-fn bench_soaks_redis_and_reports_what_a_live_session_costs_it() {
+fn bench_reports_what_a_login_costs_redis_and_postgresql() {
     use relais_store::test_backends::{available, redis_url, Backend};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     if !rt.block_on(available(
-        "bench_soaks_redis_and_reports_what_a_live_session_costs_it",
-        &[Backend::Redis],
+        "bench_reports_what_a_login_costs_redis_and_postgresql",
+        &[Backend::Redis, Backend::Postgres],
     )) {
         return;
     }
-    // A database of its own: its keys are this run's sessions alone.
+    // A schema of its own for the demo world the bench writes, and a Redis
+    // database of its own: its keys are this run's sessions alone.
+    let (durable, _) = rt.block_on(crate::scaleout::scaleout_urls());
     let base = redis_url();
     let url = format!(
         "{}/12",
@@ -222,7 +226,15 @@ fn bench_soaks_redis_and_reports_what_a_live_session_costs_it() {
     );
     let report = bench_with(
         "40",
-        &["--ephemeral", &url, "--soak", "--sample-every", "0.5"],
+        &[
+            "--durable",
+            &durable,
+            "--ephemeral",
+            &url,
+            "--soak",
+            "--sample-every",
+            "0.5",
+        ],
     );
     assert_eq!(report["failures"], 0, "{report}");
     let soak = &report["soak"];
@@ -239,6 +251,22 @@ fn bench_soaks_redis_and_reports_what_a_live_session_costs_it() {
     let keys = soak["redis_keys_per_login"].as_f64().unwrap();
     assert!((3.0..=5.0).contains(&keys), "{keys} keys a login: {soak}");
     assert!(soak["redis_bytes_per_login"].is_number(), "{soak}");
+
+    // The servers are shared with the other tests running meanwhile, so
+    // only the lower bounds are this run's: a login's ten trips to Redis,
+    // and the log its account's statements write in PostgreSQL (whose
+    // commit counts are published with a delay of up to a second or more,
+    // longer than this short run: present, not checked).
+    let stores = &report["stores"];
+    let figure = |store: &str, name: &str| {
+        stores[store][name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no {store} {name}: {report}"))
+    };
+    assert!(figure("redis", "commands") >= 9.0, "{stores}");
+    assert!(figure("redis", "cpu_ms") > 0.0, "{stores}");
+    assert!(figure("postgres", "wal_bytes") > 500.0, "{stores}");
+    assert!(stores["postgres"]["commits"].is_number(), "{stores}");
 }
 
 /// A federation that cannot start (here, no Redis where the URL points)

@@ -10,6 +10,7 @@
 mod durable;
 mod ephemeral;
 mod events_write;
+pub mod footprint;
 mod migrate;
 mod stats_slots;
 
