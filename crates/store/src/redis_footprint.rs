@@ -1,8 +1,8 @@
 //! What a Redis server holds and has done, read beside the login path
 //! rather than on it: its memory (`INFO`'s `used_memory`), its CPU time
 //! (`used_cpu_sys` + `used_cpu_user`) and the commands it has run
-//! (`total_commands_processed`), all server-wide, and the keys of the URL's
-//! own database (`DBSIZE`).
+//! (`total_commands_processed`, those scripts run included), all
+//! server-wide, and the keys of the URL's own database (`DBSIZE`).
 //!
 //! At the national peak Redis holds every live session of a scale-out
 //! deployment, as the node does in memory mode; `relais bench --soak`
@@ -25,7 +25,9 @@ pub struct RedisFootprint {
     pub keys: u64,
     /// CPU seconds the server has used since its start, system and user.
     pub cpu_seconds: f64,
-    /// Commands the server has run since its start (a script counts once).
+    /// Commands the server has run since its start, those a script runs
+    /// included: each of a login's ten round trips is one script whose
+    /// operations count too (42 commands a login).
     pub commands: u64,
 }
 

@@ -37,6 +37,8 @@ pub struct StoreReading {
 #[derive(Debug, Clone, Serialize)]
 pub struct RedisPerLogin {
     pub cpu_ms: f64,
+    /// Commands run, a script's own included (not round trips: those are
+    /// counted by the `redis_trips` test).
     pub commands: f64,
     /// Growth of `used_memory`: what the login's live records hold.
     pub memory_bytes: f64,
@@ -158,7 +160,7 @@ impl StoreFigures {
         say!();
         if let Some(r) = &self.redis {
             say!(
-                "Redis, per login: {:.3} ms of CPU, {:.1} commands, {:+.0} bytes of memory (server-wide)",
+                "Redis, per login: {:.3} ms of CPU, {:.1} commands (scripts' included), {:+.0} bytes of memory (server-wide)",
                 r.cpu_ms,
                 r.commands,
                 r.memory_bytes

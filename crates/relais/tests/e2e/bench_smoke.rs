@@ -253,7 +253,7 @@ fn bench_reports_what_a_login_costs_redis_and_postgresql() {
     assert!(soak["redis_bytes_per_login"].is_number(), "{soak}");
 
     // The servers are shared with the other tests running meanwhile, so
-    // only the lower bounds are this run's: a login's ten trips to Redis,
+    // only the lower bounds are this run's: a login's ten trips to Redis (each a script whose commands count too),
     // and the log its account's statements write in PostgreSQL (whose
     // commit counts are published with a delay of up to a second or more,
     // longer than this short run: present, not checked).
