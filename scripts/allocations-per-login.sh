@@ -2,13 +2,13 @@
 # Counts the federation node's heap allocations per login: jemalloc's entry
 # points (malloc, calloc, realloc, mallocx, and sdallocx for the frees)
 # probed with uprobes on a copy of the binary, over 8 s in the middle of a
-# 16 s `relais bench` run. A count, like scripts/instructions-per-login.sh's,
-# does not move with the machine's load, so a change that removes a few
-# dozen allocations a login shows in one pair of runs, where the CPU figure
-# would hide it in its noise (docs/benchmarks.md, twenty-sixth pass).
-# SQLite allocates through glibc's malloc and is not counted. Each probe
-# traps into the kernel: the bench runs several times slower meanwhile, so
-# its timings are not figures.
+# 16 s `relais bench` run (scripts/bench-window.sh). Each probe traps into
+# the kernel, so the node serves only 30–40 logins a second meanwhile and
+# its timings are not figures; and the node's periodic work (the event
+# writer's ticks, the statistics) is spread over those few logins, so the
+# count moves by up to ±8 % from run to run: compare alternating runs of
+# two binaries (docs/benchmarks.md, twenty-sixth pass). SQLite allocates
+# through glibc's malloc and is not counted.
 #
 #   scripts/allocations-per-login.sh [relais binary] [-- extra bench arguments]
 #   scripts/allocations-per-login.sh target/release/relais -- --durable postgres://… --ephemeral redis://…
@@ -27,9 +27,9 @@ out=$(mktemp -d)
 # The probes name the binary they are set on: a copy of its own, so that
 # two runs (before and after a change) do not share them.
 cp "$bin" "$out/relais"
-bench=""
+. "$(dirname "$0")/bench-window.sh"
 cleanup() {
-    [[ -n $bench ]] && kill "$bench" 2>/dev/null || true
+    bench_window_stop
     perf probe -q -d "probe_relais_alloc:*" 2>/dev/null || true
     rm -rf "$out"
 }
@@ -44,32 +44,9 @@ for f in "${entries[@]}"; do
     events+=("probe_relais_alloc:$f")
 done
 
-"$out/relais" bench --duration 16 "$@" >"$out/bench.json" 2>"$out/bench.err" &
-bench=$!
+bench_window "$out/relais" "$out" "$(IFS=,; echo "${events[*]}")" "$@"
 
-# The bench spawns the node as `relais demo --port N …`, a child of its own.
-node=""
-for _ in $(seq 100); do
-    node=$(pgrep -P "$bench" -f ' demo --port' || true)
-    [[ -n $node ]] && break
-    sleep 0.1
-done
-[[ -n $node ]] || { echo "the bench spawned no node" >&2; cat "$out/bench.err" >&2; exit 1; }
-port=$(tr '\0' ' ' <"/proc/$node/cmdline" | sed -E 's/.* --port ([0-9]+).*/\1/')
-
-logins() {
-    curl -sf "http://127.0.0.1:$port/metrics" |
-        awk '/^relais_logins_total/ { n += $NF } END { printf "%d\n", n }'
-}
-
-sleep 4 # past the bench's warm-up
-before=$(logins)
-perf stat -x, -e "$(IFS=,; echo "${events[*]}")" -p "$node" -o "$out/perf.csv" -- sleep 8
-after=$(logins)
-wait "$bench" || { echo "the bench failed" >&2; cat "$out/bench.err" >&2; exit 1; }
-bench=""
-
-awk -F, -v n=$((after - before)) '
+awk -F, -v n="$logins" '
     $3 ~ /^probe_relais_alloc:/ {
         name = substr($3, length("probe_relais_alloc:_rjem_") + 1)
         count[name] = $1

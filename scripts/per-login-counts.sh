@@ -22,33 +22,12 @@ command -v perf >/dev/null || { echo "perf is not installed (apt-get install lin
 [[ -x $bin ]] || { echo "$bin: no such binary (cargo build --release --bin relais)" >&2; exit 2; }
 
 out=$(mktemp -d)
-trap 'kill "$bench" 2>/dev/null || true; rm -rf "$out"' EXIT
+. "$(dirname "$0")/bench-window.sh"
+trap 'bench_window_stop; rm -rf "$out"' EXIT
 
-"$bin" bench --duration 16 "$@" >"$out/bench.json" 2>"$out/bench.err" &
-bench=$!
+bench_window "$bin" "$out" raw_syscalls:sys_enter,context-switches,task-clock "$@"
 
-# The bench spawns the node as `relais demo --port N …`, a child of its own.
-node=""
-for _ in $(seq 100); do
-    node=$(pgrep -P "$bench" -f ' demo --port' || true)
-    [[ -n $node ]] && break
-    sleep 0.1
-done
-[[ -n $node ]] || { echo "the bench spawned no node" >&2; cat "$out/bench.err" >&2; exit 1; }
-port=$(tr '\0' ' ' <"/proc/$node/cmdline" | sed -E 's/.* --port ([0-9]+).*/\1/')
-
-logins() {
-    curl -sf "http://127.0.0.1:$port/metrics" |
-        awk '/^relais_logins_total/ { n += $NF } END { printf "%d\n", n }'
-}
-
-sleep 4 # past the bench's warm-up
-before=$(logins)
-perf stat -x, -e raw_syscalls:sys_enter,context-switches,task-clock -p "$node" -o "$out/perf.csv" -- sleep 8
-after=$(logins)
-wait "$bench" || { echo "the bench failed" >&2; cat "$out/bench.err" >&2; exit 1; }
-
-awk -F, -v n=$((after - before)) '
+awk -F, -v n="$logins" '
     $3 == "raw_syscalls:sys_enter" { sys = $1 }
     $3 == "context-switches"       { cs = $1 }
     $3 == "task-clock"             { cpu = $1 }
