@@ -16,18 +16,13 @@
 # Needs perf (linux-perf) and root (uprobes).
 set -euo pipefail
 
-bin=target/release/relais
-if [[ $# -gt 0 && $1 != -- ]]; then bin=$1; shift; fi
-if [[ ${1:-} == -- ]]; then shift; fi
-
-command -v perf >/dev/null || { echo "perf is not installed (apt-get install linux-perf)" >&2; exit 2; }
-[[ -x $bin ]] || { echo "$bin: no such binary (cargo build --release --bin relais)" >&2; exit 2; }
+. "$(dirname "$0")/bench-window.sh"
+bench_window_args "$@"
 
 out=$(mktemp -d)
 # The probes name the binary they are set on: a copy of its own, so that
 # two runs (before and after a change) do not share them.
 cp "$bin" "$out/relais"
-. "$(dirname "$0")/bench-window.sh"
 cleanup() {
     bench_window_stop
     perf probe -q -d "probe_relais_alloc:*" 2>/dev/null || true
@@ -44,7 +39,7 @@ for f in "${entries[@]}"; do
     events+=("probe_relais_alloc:$f")
 done
 
-bench_window "$out/relais" "$out" "$(IFS=,; echo "${events[*]}")" "$@"
+bench_window "$out/relais" "$out" "$(IFS=,; echo "${events[*]}")" "${bench_args[@]}"
 
 awk -F, -v n="$logins" '
     $3 ~ /^probe_relais_alloc:/ {

@@ -9,8 +9,22 @@
 #             perf's (OUT/perf.csv, `perf stat -x,`); EVENTS perf's -e list.
 #   Sets `logins`: the logins completed while perf counted.
 # The caller's EXIT trap should run `bench_window_stop`.
+#
+#   bench_window_args "$@"
+#     The scripts' arguments, `[relais binary] [-- bench arguments…]`: sets
+#     `bin` (default target/release/relais) and the array `bench_args`, and
+#     stops with a clear line when perf or the binary is missing.
 
 bench_pid=""
+
+bench_window_args() {
+    bin=target/release/relais
+    if [[ $# -gt 0 && $1 != -- ]]; then bin=$1; shift; fi
+    if [[ ${1:-} == -- ]]; then shift; fi
+    bench_args=("$@")
+    command -v perf >/dev/null || { echo "perf is not installed (apt-get install linux-perf)" >&2; exit 2; }
+    [[ -x $bin ]] || { echo "$bin: no such binary (cargo build --release --bin relais)" >&2; exit 2; }
+}
 
 bench_window_stop() {
     [[ -n $bench_pid ]] && kill "$bench_pid" 2>/dev/null || true

@@ -14,18 +14,13 @@
 # or kernel.perf_event_paranoid ≤ -1).
 set -euo pipefail
 
-bin=target/release/relais
-if [[ $# -gt 0 && $1 != -- ]]; then bin=$1; shift; fi
-if [[ ${1:-} == -- ]]; then shift; fi
-
-command -v perf >/dev/null || { echo "perf is not installed (apt-get install linux-perf)" >&2; exit 2; }
-[[ -x $bin ]] || { echo "$bin: no such binary (cargo build --release --bin relais)" >&2; exit 2; }
+. "$(dirname "$0")/bench-window.sh"
+bench_window_args "$@"
 
 out=$(mktemp -d)
-. "$(dirname "$0")/bench-window.sh"
 trap 'bench_window_stop; rm -rf "$out"' EXIT
 
-bench_window "$bin" "$out" raw_syscalls:sys_enter,context-switches,task-clock "$@"
+bench_window "$bin" "$out" raw_syscalls:sys_enter,context-switches,task-clock "${bench_args[@]}"
 
 awk -F, -v n="$logins" '
     $3 == "raw_syscalls:sys_enter" { sys = $1 }
