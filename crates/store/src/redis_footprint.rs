@@ -94,7 +94,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_server_reports_its_memory_and_the_keys_of_its_database() {
-        use crate::test_backends::{available, redis_url, Backend};
+        use crate::test_backends::{available, redis_url_in_db, Backend};
         use crate::EphemeralStore;
         if !available(
             "a_server_reports_its_memory_and_the_keys_of_its_database",
@@ -105,11 +105,7 @@ mod tests {
             return;
         }
         // A database of its own, so that its key count is this test's.
-        let base = redis_url();
-        let url = format!(
-            "{}/13",
-            base.split('/').take(3).collect::<Vec<_>>().join("/")
-        );
+        let url = redis_url_in_db(13);
         let prefix = format!("footprint-{}:", std::process::id());
         let store = RedisEphemeral::connect(&url, &prefix).await.unwrap();
         let before = store.footprint().await.unwrap();

@@ -24,6 +24,14 @@ pub fn redis_url() -> String {
     std::env::var("RELAIS_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
+/// The same Redis, database `db`: for a test that counts keys, which must
+/// be its own (the others share database 0).
+pub fn redis_url_in_db(db: u8) -> String {
+    let url = redis_url();
+    let server = url.split('/').take(3).collect::<Vec<_>>().join("/");
+    format!("{server}/{db}")
+}
+
 impl Backend {
     fn name(self) -> &'static str {
         match self {

@@ -19,6 +19,7 @@ use relais_store::redis_footprint::RedisFootprint;
 use serde::Serialize;
 
 use super::args::BenchArgs;
+use crate::node::stores::{is_postgres, is_redis};
 
 /// The connections the probe reads through.
 pub struct StoreProbe {
@@ -74,10 +75,7 @@ impl StoreProbe {
                 postgres: None,
             });
         }
-        let is_redis = ["redis://", "rediss://", "redis-sentinel://"]
-            .iter()
-            .any(|scheme| args.ephemeral.starts_with(scheme));
-        let redis = if is_redis {
+        let redis = if is_redis(&args.ephemeral) {
             Some(
                 RedisEphemeral::connect(&args.ephemeral, "")
                     .await
@@ -86,10 +84,7 @@ impl StoreProbe {
         } else {
             None
         };
-        let postgres = args
-            .durable
-            .clone()
-            .filter(|d| d.starts_with("postgres://") || d.starts_with("postgresql://"));
+        let postgres = args.durable.clone().filter(|d| is_postgres(d));
         Ok(StoreProbe { redis, postgres })
     }
 

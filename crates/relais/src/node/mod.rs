@@ -16,7 +16,7 @@ pub mod demo;
 mod error;
 mod mail;
 mod partners;
-mod stores;
+pub(crate) mod stores;
 
 pub use demo::{start_demo_idps, DEMO_MASTER_KEY, DEMO_SUB_SECRET};
 pub use error::NodeError;

@@ -83,11 +83,14 @@ impl Opened {
     }
 }
 
-fn is_postgres(url: &str) -> bool {
+/// A `storage.durable` URL naming PostgreSQL (the bench reads the same).
+pub(crate) fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-fn is_redis(url: &str) -> bool {
+/// A `storage.ephemeral` URL naming Redis: one server, Sentinel or a
+/// cluster, with or without TLS (the bench reads the same).
+pub(crate) fn is_redis(url: &str) -> bool {
     [
         "redis://",
         "rediss://",

@@ -205,7 +205,7 @@ fn bench_populates_a_store_serves_it_and_soaks() {
 /// write-ahead log).
 #[test]
 fn bench_reports_what_a_login_costs_redis_and_postgresql() {
-    use relais_store::test_backends::{available, redis_url, Backend};
+    use relais_store::test_backends::{available, redis_url_in_db, Backend};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -219,11 +219,7 @@ fn bench_reports_what_a_login_costs_redis_and_postgresql() {
     // A schema of its own for the demo world the bench writes, and a Redis
     // database of its own: its keys are this run's sessions alone.
     let (durable, _) = rt.block_on(crate::scaleout::scaleout_urls());
-    let base = redis_url();
-    let url = format!(
-        "{}/12",
-        base.split('/').take(3).collect::<Vec<_>>().join("/")
-    );
+    let url = redis_url_in_db(12);
     let report = bench_with(
         "40",
         &[
