@@ -7,24 +7,37 @@
 # out and inlined as they run, cold ones kept small. docs/benchmarks.md
 # ("Eleventh pass") has what it saves.
 #
+# With --bolt, LLVM's post-link optimiser (BOLT) then lays that binary's
+# machine code out by a second profile, taken the same way from a copy
+# BOLT instrumented: the hot blocks of every function side by side, the
+# cold ones moved away, the functions called together placed together.
+# The login's code then fills fewer cache lines and takes fewer branches
+# (docs/benchmarks.md, "Twenty-seventh pass").
+#
 #   scripts/pgo-build.sh                      # → target/pgo/relais
+#   scripts/pgo-build.sh --bolt               # → target/pgo/relais, PGO then BOLT
 #   scripts/pgo-build.sh --durable postgres://postgres@127.0.0.1:5432/test --ephemeral redis://127.0.0.1:6379
 #                                             # also trains scale-out (that database gets the bench's demo world)
 #
 # Needs rustup's llvm-tools (installed when missing): llvm-profdata must
-# match rustc's LLVM. Two release builds with fat LTO: 10–15 minutes on
-# two cores. The binary's behaviour is the same as `cargo build
-# --release`'s; only how it is compiled differs.
+# match rustc's LLVM. --bolt needs llvm-bolt and merge-fdata (Debian's
+# bolt-19, installed with apt-get when missing); BOLT works on the linked
+# binary, so its version need not match rustc's. Two release builds with
+# fat LTO: 10–15 minutes on two cores; --bolt adds 2–3. The binary's
+# behaviour is the same as `cargo build --release`'s; only how it is
+# compiled and laid out differs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 durable=""
 ephemeral=""
+bolt=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --durable) durable="${2:?--durable needs a postgres:// URL}"; shift 2 ;;
     --ephemeral) ephemeral="${2:?--ephemeral needs a redis:// URL}"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --bolt) bolt=1; shift ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "pgo-build: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +52,30 @@ if [ ! -x "$profdata" ]; then
   rustup component add llvm-tools
 fi
 
+# BOLT's tools: Debian installs them as llvm-bolt-19 in /usr/bin, the
+# real binaries (and the runtime the instrumented binary links) under
+# /usr/lib/llvm-19.
+bolt_bin=""
+if [ -n "$bolt" ]; then
+  find_bolt() {
+    for b in llvm-bolt llvm-bolt-21 llvm-bolt-20 llvm-bolt-19 llvm-bolt-18; do
+      if command -v "$b" >/dev/null; then
+        dirname "$(readlink -f "$(command -v "$b")")"
+        return
+      fi
+    done
+  }
+  bolt_bin=$(find_bolt)
+  if [ -z "$bolt_bin" ] && command -v apt-get >/dev/null; then
+    apt-get install -y bolt-19 >/dev/null
+    bolt_bin=$(find_bolt)
+  fi
+  if [ -z "$bolt_bin" ] || [ ! -x "$bolt_bin/merge-fdata" ]; then
+    echo "pgo-build: --bolt needs llvm-bolt and merge-fdata (Debian: apt-get install bolt-19)" >&2
+    exit 2
+  fi
+fi
+
 root="$PWD/target/pgo"
 profiles="$root/profiles"
 rm -rf "$profiles"
@@ -48,19 +85,25 @@ echo "pgo-build: 1/4 the instrumented build" >&2
 RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-generate=$profiles" \
   cargo build --release --bin relais --target-dir "$root/generate"
 
+# The logins both profiles are taken from. Every process (the load, the
+# federation, the IdPs) is the binary given, so each writes a profile.
+train() {
+  local bin=$1
+  "$bin" bench --logins 3000 --concurrency 8 >/dev/null
+  "$bin" bench --logins 600 --concurrency 8 --new-connections >/dev/null
+  "$bin" bench --logins 600 --concurrency 8 --plus >/dev/null
+  "$bin" bench --logins 600 --concurrency 8 --with-dp >/dev/null
+  "$bin" bench --rate 100 --duration 5 --concurrency 32 >/dev/null
+  if [ -n "$durable" ]; then
+    "$bin" bench --logins 2000 --concurrency 8 --durable "$durable" --ephemeral "$ephemeral" >/dev/null
+  fi
+}
+
 echo "pgo-build: 2/4 training: the logins relais bench runs" >&2
-trained="$root/generate/release/relais"
-# Every process (the load, the federation, the IdPs) appends to the
-# profile of its own binary image; %m merges concurrent writers.
+# Each process appends to the profile of its own binary image; %m merges
+# concurrent writers.
 export LLVM_PROFILE_FILE="$profiles/relais-%m.profraw"
-"$trained" bench --logins 3000 --concurrency 8 >/dev/null
-"$trained" bench --logins 600 --concurrency 8 --new-connections >/dev/null
-"$trained" bench --logins 600 --concurrency 8 --plus >/dev/null
-"$trained" bench --logins 600 --concurrency 8 --with-dp >/dev/null
-"$trained" bench --rate 100 --duration 5 --concurrency 32 >/dev/null
-if [ -n "$durable" ]; then
-  "$trained" bench --logins 2000 --concurrency 8 --durable "$durable" --ephemeral "$ephemeral" >/dev/null
-fi
+train "$root/generate/release/relais"
 unset LLVM_PROFILE_FILE
 
 echo "pgo-build: 3/4 merging the profiles" >&2
@@ -68,8 +111,40 @@ echo "pgo-build: 3/4 merging the profiles" >&2
 
 echo "pgo-build: 4/4 the optimised build" >&2
 # Every crate is built again: cargo cannot tell that the profile changed.
+# BOLT moves functions only in a binary that kept its relocations.
+relocs=""
+[ -n "$bolt" ] && relocs="-Clink-arg=-Wl,--emit-relocs"
 rm -rf "$root/use"
-RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-use=$root/relais.profdata" \
+RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-use=$root/relais.profdata $relocs" \
   cargo build --release --bin relais --target-dir "$root/use"
-cp "$root/use/release/relais" "$root/relais"
-echo "pgo-build: $root/relais" >&2
+if [ -z "$bolt" ]; then
+  cp "$root/use/release/relais" "$root/relais"
+  echo "pgo-build: $root/relais" >&2
+  exit 0
+fi
+
+echo "pgo-build: BOLT 1/3 the instrumented copy" >&2
+layout="$root/bolt"
+rm -rf "$layout"
+mkdir -p "$layout/profiles"
+# A few functions of aws-lc's assembly cannot be instrumented; BOLT leaves
+# them as they are and says so, once each.
+"$bolt_bin/llvm-bolt" "$root/use/release/relais" -instrument -o "$layout/relais.instrumented" \
+  --instrumentation-file="$layout/profiles/relais.fdata" --instrumentation-file-append-pid \
+  >"$layout/instrument.log" 2>&1 || { tail -20 "$layout/instrument.log" >&2; exit 1; }
+
+echo "pgo-build: BOLT 2/3 training again, on the instrumented copy" >&2
+# Each process writes its profile when it exits (relais bench stops what it
+# spawned with SIGTERM, so every one of them does).
+train "$layout/relais.instrumented"
+"$bolt_bin/merge-fdata" "$layout"/profiles/*.fdata >"$layout/relais.fdata" 2>"$layout/merge.log"
+
+echo "pgo-build: BOLT 3/3 the layout" >&2
+# The result keeps its symbol table (perf still names every function) but
+# not the debug line tables, which BOLT would have to rewrite for the moved
+# code: to read a profile line by line, profile target/pgo/use's binary.
+"$bolt_bin/llvm-bolt" "$root/use/release/relais" -o "$root/relais" -data="$layout/relais.fdata" \
+  -reorder-blocks=ext-tsp -reorder-functions=cdsort -split-functions -split-strategy=cdsplit \
+  -split-all-cold -split-eh -icf=1 -use-gnu-stack -dyno-stats \
+  >"$layout/optimise.log" 2>&1 || { tail -20 "$layout/optimise.log" >&2; exit 1; }
+echo "pgo-build: $root/relais (PGO, then BOLT; $layout/optimise.log has BOLT's counts)" >&2
