@@ -85,17 +85,30 @@ echo "pgo-build: 1/4 the instrumented build" >&2
 RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-generate=$profiles" \
   cargo build --release --bin relais --target-dir "$root/generate"
 
+# One `relais bench` run of the binary given, failing if any login failed:
+# the bench reports failed logins without failing itself, and a profile of
+# failing logins (or a binary that fails them) is of no use.
+bench_clean() {
+  local bin=$1 report
+  shift
+  report=$("$bin" bench "$@" --json) || return 1
+  if ! python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["failures"] != 0)' <<<"$report"; then
+    echo "pgo-build: logins failed in: relais bench $*" >&2
+    return 1
+  fi
+}
+
 # The logins both profiles are taken from. Every process (the load, the
 # federation, the IdPs) is the binary given, so each writes a profile.
 train() {
   local bin=$1
-  "$bin" bench --logins 3000 --concurrency 8 >/dev/null
-  "$bin" bench --logins 600 --concurrency 8 --new-connections >/dev/null
-  "$bin" bench --logins 600 --concurrency 8 --plus >/dev/null
-  "$bin" bench --logins 600 --concurrency 8 --with-dp >/dev/null
-  "$bin" bench --rate 100 --duration 5 --concurrency 32 >/dev/null
+  bench_clean "$bin" --logins 3000 --concurrency 8
+  bench_clean "$bin" --logins 600 --concurrency 8 --new-connections
+  bench_clean "$bin" --logins 600 --concurrency 8 --plus
+  bench_clean "$bin" --logins 600 --concurrency 8 --with-dp
+  bench_clean "$bin" --rate 100 --duration 5 --concurrency 32
   if [ -n "$durable" ]; then
-    "$bin" bench --logins 2000 --concurrency 8 --durable "$durable" --ephemeral "$ephemeral" >/dev/null
+    bench_clean "$bin" --logins 2000 --concurrency 8 --durable "$durable" --ephemeral "$ephemeral"
   fi
 }
 
@@ -147,4 +160,10 @@ echo "pgo-build: BOLT 3/3 the layout" >&2
   -reorder-blocks=ext-tsp -reorder-functions=cdsort -split-functions -split-strategy=cdsplit \
   -split-all-cold -split-eh -icf=1 -use-gnu-stack -dyno-stats \
   >"$layout/optimise.log" 2>&1 || { tail -20 "$layout/optimise.log" >&2; exit 1; }
+# BOLT rewrote the machine code: the result completes logins of every kind
+# before it is handed over.
+echo "pgo-build: checking the result with relais bench" >&2
+bench_clean "$root/relais" --logins 600 --concurrency 8
+bench_clean "$root/relais" --logins 300 --concurrency 8 --plus
+bench_clean "$root/relais" --logins 300 --concurrency 8 --with-dp
 echo "pgo-build: $root/relais (PGO, then BOLT; $layout/optimise.log has BOLT's counts)" >&2
