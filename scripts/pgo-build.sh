@@ -22,7 +22,8 @@
 # Needs rustup's llvm-tools (installed when missing): llvm-profdata must
 # match rustc's LLVM. --bolt needs llvm-bolt and merge-fdata (Debian's
 # bolt-19, installed with apt-get when missing); BOLT works on the linked
-# binary, so its version need not match rustc's. Two release builds with
+# binary, so its version need not match rustc's. python3 reads the
+# training's reports (a failed login stops the build). Two release builds with
 # fat LTO: 10–15 minutes on two cores; --bolt adds 2–3. The binary's
 # behaviour is the same as `cargo build --release`'s; only how it is
 # compiled and laid out differs.
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
     --durable) durable="${2:?--durable needs a postgres:// URL}"; shift 2 ;;
     --ephemeral) ephemeral="${2:?--ephemeral needs a redis:// URL}"; shift 2 ;;
     --bolt) bolt=1; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "pgo-build: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
