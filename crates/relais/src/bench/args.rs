@@ -146,4 +146,9 @@ pub struct BenchArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Exit with an error when any login failed, after the report (by
+    /// default only a run that completed no login does): for scripts that
+    /// must not go on from a deployment, or a binary, that fails logins.
+    #[arg(long)]
+    pub strict: bool,
 }

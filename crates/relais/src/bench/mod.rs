@@ -407,6 +407,13 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
     if report.logins == 0 {
         return Err("no login completed".into());
     }
+    if args.strict && report.failures > 0 {
+        return Err(format!(
+            "{} of {} logins failed (--strict)",
+            report.failures,
+            report.logins + report.failures
+        ));
+    }
     Ok(())
 }
 

@@ -299,6 +299,10 @@ fn bench_says_why_the_federation_did_not_start() {
 /// `relais bench` for six logins, `concurrency` at a time, as `citizens`
 /// (`--citizen`), with no warm-up or ramp-up, its report in JSON.
 fn six_logins_as(concurrency: u32, citizens: &str) -> std::process::Output {
+    six_logins_with(concurrency, citizens, &[])
+}
+
+fn six_logins_with(concurrency: u32, citizens: &str, extra: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_relais"))
         .args([
             "bench",
@@ -316,8 +320,32 @@ fn six_logins_as(concurrency: u32, citizens: &str) -> std::process::Output {
             "--citizen",
             citizens,
         ])
+        .args(extra)
         .output()
         .unwrap()
+}
+
+/// `--strict`: a run in which some logins failed still reports them, then
+/// fails, for a script that must not go on (scripts/pgo-build.sh); a run
+/// without a failed login succeeds as before.
+#[test]
+fn a_strict_bench_fails_when_any_login_failed() {
+    let out = six_logins_with(1, "jean, personne-inconnue", &["--strict"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("3 of 6 logins failed (--strict)"), "{said}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["logins"].as_u64(), report["failures"].as_u64()),
+        (Some(3), Some(3)),
+        "{report}"
+    );
+
+    let out = six_logins_with(2, "jean", &["--strict"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["failures"], 0, "{report}");
 }
 
 /// A federation that fails every login (here the demo IdP knows no such
