@@ -135,37 +135,36 @@ pub fn client_and_redirect<'a>(
 ) -> Result<(&'a str, &'a str), AuthorizeRejection> {
     let client_id = raw.required("client_id")?;
     let redirect_uri = raw.required("redirect_uri")?;
-    // Not a URL at all is a malformed request, not an unregistered URI.
+    Ok((client_id, redirect_uri))
+}
+
+/// Whether the registered service accepts this redirect URI (exact match).
+///
+/// A redirect URI that matches a registered one is a URL (registration
+/// checks each, [`crate::registration::check_url`]), so a login's URI is
+/// not parsed; one that matches nothing is, to tell a malformed request
+/// (not a URL at all) from an unregistered URI or an unknown client.
+pub fn check_client(
+    sp: Option<&ServiceProvider>,
+    redirect_uri: &str,
+) -> Result<(), AuthorizeRejection> {
+    let sp = sp.filter(|sp| sp.active);
+    if sp.is_some_and(|sp| sp.redirect_uris.iter().any(|u| u == redirect_uri)) {
+        return Ok(());
+    }
     if url::Url::parse(redirect_uri).is_err() {
         return Err(page(
             ErrorCode::AuthorizeInvalid,
             "redirect_uri is not a URL",
         ));
     }
-    Ok((client_id, redirect_uri))
-}
-
-/// Whether the registered service accepts this redirect URI (exact match).
-pub fn check_client(
-    sp: Option<&ServiceProvider>,
-    redirect_uri: &str,
-) -> Result<(), AuthorizeRejection> {
-    match sp {
-        Some(sp) if sp.active => {
-            if sp.redirect_uris.iter().any(|u| u == redirect_uri) {
-                Ok(())
-            } else {
-                Err(page(
-                    ErrorCode::RedirectUriNotRegistered,
-                    "redirect_uri not registered",
-                ))
-            }
-        }
-        _ => Err(page(
-            ErrorCode::UnknownClient,
-            "unknown or inactive client_id",
-        )),
-    }
+    Err(match sp {
+        Some(_) => page(
+            ErrorCode::RedirectUriNotRegistered,
+            "redirect_uri not registered",
+        ),
+        None => page(ErrorCode::UnknownClient, "unknown or inactive client_id"),
+    })
 }
 
 fn is_pkce_value(s: &str) -> bool {

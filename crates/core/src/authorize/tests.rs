@@ -132,18 +132,53 @@ fn duplicates_are_refused() {
 #[test]
 fn unknown_client_and_redirect() {
     assert_eq!(
-        check_client(None, "x").err().map(|e| matches!(
-            e,
-            AuthorizeRejection::Page {
-                code: ErrorCode::UnknownClient,
-                ..
-            }
-        )),
+        check_client(None, "https://sp.example/cb")
+            .err()
+            .map(|e| matches!(
+                e,
+                AuthorizeRejection::Page {
+                    code: ErrorCode::UnknownClient,
+                    ..
+                }
+            )),
         Some(true)
     );
     let s = sp();
     assert!(check_client(Some(&s), "https://sp.example/cb/").is_err());
     assert!(check_client(Some(&s), "https://sp.example/cb").is_ok());
+}
+
+/// A redirect URI that is not a URL is a malformed request whoever the
+/// client is; one that is a URL but matches nothing registered is told
+/// apart by the client (the URI is parsed only when it matches nothing).
+#[test]
+fn a_redirect_uri_that_is_not_a_url_is_malformed_for_any_client() {
+    let code = |r: Result<(), AuthorizeRejection>| match r {
+        Ok(()) => "ok",
+        Err(AuthorizeRejection::Page { code, .. }) => code.code(),
+        Err(AuthorizeRejection::Redirect { .. }) => "redirect",
+    };
+    let s = sp();
+    let mut inactive = sp();
+    inactive.active = false;
+    for uri in ["not a url", "/relative/cb", "sp-a/cb", ""] {
+        assert_eq!(code(check_client(Some(&s), uri)), "Y030007", "{uri}");
+        assert_eq!(code(check_client(None, uri)), "Y030007", "{uri}");
+        assert_eq!(code(check_client(Some(&inactive), uri)), "Y030007", "{uri}");
+    }
+    assert_eq!(code(check_client(Some(&s), "https://sp.example/cb")), "ok");
+    assert_eq!(
+        code(check_client(Some(&s), "https://sp.example/other")),
+        ErrorCode::RedirectUriNotRegistered.code()
+    );
+    assert_eq!(
+        code(check_client(None, "https://sp.example/cb")),
+        ErrorCode::UnknownClient.code()
+    );
+    assert_eq!(
+        code(check_client(Some(&inactive), "https://sp.example/cb")),
+        ErrorCode::UnknownClient.code()
+    );
 }
 
 fn run_oidc(p: &[(String, String)]) -> Result<AuthorizeRequest, AuthorizeRejection> {
