@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 edit_pg_hba=false
 [ "${1:-}" = "--ci" ] && edit_pg_hba=true
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck source=lib/packages.sh
+. scripts/lib/packages.sh
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "install-test-deps: cargo is required (https://rustup.rs)" >&2
@@ -19,13 +20,11 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 if ! command -v chromium >/dev/null 2>&1; then
   echo "install-test-deps: installing Debian's chromium"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
 fi
 if ! command -v node >/dev/null 2>&1; then
   echo "install-test-deps: installing nodejs and npm"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
+  apt_install nodejs npm
 fi
 if ! python3 -c "import jwcrypto" >/dev/null 2>&1; then
   echo "install-test-deps: installing jwcrypto (independent JOSE implementation for interop tests)"
@@ -52,8 +51,7 @@ fi
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   if ! command -v pg_ctlcluster >/dev/null 2>&1; then
     echo "install-test-deps: installing postgresql"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+    apt_install postgresql
   fi
   version=$(ls /etc/postgresql | sort -V | tail -1)
   hba=/etc/postgresql/$version/main/pg_hba.conf
@@ -73,8 +71,7 @@ fi
 if ! (command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1); then
   if ! command -v redis-server >/dev/null 2>&1; then
     echo "install-test-deps: installing redis"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
+    apt_install redis-server
   fi
   mkdir -p /tmp/relais-redis
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no --dir /tmp/relais-redis --logfile /tmp/relais-redis/redis.log
@@ -84,6 +81,5 @@ fi
 # certificate made by openssl: both commands, even where Redis runs already.
 if ! (command -v redis-server >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1); then
   echo "install-test-deps: installing redis-server and openssl"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server openssl >/dev/null
+  apt_install redis-server openssl
 fi
