@@ -113,10 +113,6 @@ pub fn federation_routes(app: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .merge(crate::admin::routes())
         .merge(crate::operator_space::routes())
-        .route_layer(middleware::from_fn_with_state(
-            app.metrics.clone(),
-            crate::metrics::http::track,
-        ))
         .with_state(app)
         .merge(dsfr)
 }
@@ -160,7 +156,8 @@ fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Route
 /// page look (a task-local, so that every page, error pages included, is
 /// rendered in it), the security headers, the language switch, error pages
 /// in the browser's language, and on the federation the abuse guard (its
-/// refusals rendered like any error page). One layer rather than one per
+/// refusals rendered like any error page) and the request metrics of what
+/// it admits. One layer rather than one per
 /// concern: each `from_fn` layer boxes the request's future and clones the
 /// whole stack beneath it on every request.
 #[derive(Clone)]
@@ -184,7 +181,9 @@ impl Frame {
                 let pages = ErrorPageFrame::of(&req);
                 let resp = match &self.guard {
                     Some(app) => match abuse::admit(app, &mut req).await {
-                        Ok(_in_flight) => next.run(req).await,
+                        Ok(_in_flight) => {
+                            crate::metrics::http::track(&app.metrics, req, next).await
+                        }
                         Err(refusal) => refusal,
                     },
                     None => next.run(req).await,

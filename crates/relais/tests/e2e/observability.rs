@@ -31,6 +31,22 @@ async fn metrics_show_routes_logins_errors_and_store_latency() {
         .get(&authorize_url(&fed, "nobody", &[]))
         .await;
     assert_eq!(unknown.error_code().as_deref(), Some("Y04EA6EF"));
+    // A path no route serves, with a secret in it, and a method a route
+    // does not answer: both counted, neither the path nor the query kept.
+    let nowhere = Browser::new()
+        .get(&format!(
+            "{}/no-such-page/secret-4242?id=secret-4343",
+            fed.base
+        ))
+        .await;
+    assert_eq!(nowhere.status, 404);
+    assert_eq!(nowhere.error_code().as_deref(), Some("Y000404"));
+    let wrong_method = reqwest::Client::new()
+        .delete(format!("{}/api/v2/token", fed.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_method.status().as_u16(), 405);
     fed.node.app.events.flush().await;
 
     let m = reqwest::get(format!("{}/metrics", fed.base))
@@ -44,6 +60,21 @@ async fn metrics_show_routes_logins_errors_and_store_latency() {
     // Templates, not URLs: the interaction uid never becomes a label.
     assert!(m.contains("route=\"/api/v2/interaction/{uid}\""), "{m}");
     assert!(m.contains("# TYPE relais_http_request_duration_seconds histogram"));
+    let unmatched = "relais_http_request_duration_seconds_count{method=\"GET\",route=\"unmatched\",status=\"404\"}";
+    assert_eq!(value(&m, unmatched), Some(1.0), "{m}");
+    let not_allowed = "relais_http_request_duration_seconds_count{method=\"DELETE\",route=\"/api/v2/token\",status=\"405\"}";
+    assert_eq!(value(&m, not_allowed), Some(1.0), "{m}");
+    assert!(!m.contains("secret-4"), "{m}");
+    assert_eq!(
+        value(&m, "relais_errors_total{code=\"Y000404\"}"),
+        Some(1.0),
+        "{m}"
+    );
+    assert_eq!(
+        value(&m, "relais_errors_total{code=\"Y000405\"}"),
+        Some(1.0),
+        "{m}"
+    );
     assert_eq!(
         value(
             &m,
