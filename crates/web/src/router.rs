@@ -157,9 +157,9 @@ fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Route
 /// rendered in it), the security headers, the language switch, error pages
 /// in the browser's language, and on the federation the abuse guard (its
 /// refusals rendered like any error page) and the request metrics of what
-/// it admits. One layer rather than one per
-/// concern: each `from_fn` layer boxes the request's future and clones the
-/// whole stack beneath it on every request.
+/// it admits. One layer rather than one per concern: each `from_fn` layer
+/// boxes the request's future and clones the whole stack beneath it on
+/// every request.
 #[derive(Clone)]
 struct Frame {
     sandbox: bool,
