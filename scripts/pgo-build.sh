@@ -23,11 +23,11 @@
 # match rustc's LLVM. --bolt needs llvm-bolt and merge-fdata (Debian's
 # bolt-19, installed with apt-get when missing); BOLT works on the linked
 # binary, so its version need not match rustc's. A failed login in any
-# training or check stops the build. Two release builds with
-# fat LTO: 10–15 minutes on two cores; --bolt adds 2–3 (measured whole,
-# with scale-out training: 16 minutes on a fast machine, 26 on a slow
-# one). The binary behaves as `cargo build --release`'s does; only how
-# it is compiled and laid out differs.
+# training or check stops the build. Two release builds with fat LTO
+# and the trainings, measured whole with --bolt on two cores: 16 minutes
+# on a fast machine; 24 on a slow one, 26 with scale-out training. The
+# binary behaves as `cargo build --release`'s does; only how it is
+# compiled and laid out differs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
