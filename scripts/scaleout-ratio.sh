@@ -40,23 +40,28 @@ fi
 "${cli[@]}" ping >/dev/null || { echo "Redis at $redis does not answer" >&2; exit 1; }
 
 # The federation process's line of `relais bench` (its pid second): its
-# 4th field is the node's CPU milliseconds per login.
+# 4th field is the node's CPU milliseconds per login; then the share of the
+# machine's CPU time the host took during the run (steal, the bench's
+# `machine:` line; "-" where it cannot be read), which says whether a
+# round's figures are the node's or the host's.
 cpu_per_login() {
     local out
     out=$("$bin" bench --duration "$duration" "$@" 2>&1) || { echo "$out" >&2; return 1; }
-    awk '$1 == "federation" && $2 ~ /^[0-9]+$/ && NF >= 6 { print $4; found = 1 } END { exit !found }' <<<"$out" ||
+    awk '$1 == "federation" && $2 ~ /^[0-9]+$/ && NF >= 6 { cpu = $4 }
+         $1 == "machine:" { for (i = 1; i < NF; i++) if ($(i + 1) == "%" && $(i + 3) == "it") steal = $i }
+         END { if (cpu == "") exit 1; print cpu, (steal == "" ? "-" : steal) }' <<<"$out" ||
         { echo "no federation figure in the bench's output:" >&2; echo "$out" >&2; return 1; }
 }
 
 ratios=()
-printf '%-6s %10s %10s %7s\n' round embedded scale-out ratio
+printf '%-6s %10s %10s %7s %16s\n' round embedded scale-out ratio "host steal %"
 for round in $(seq "$rounds"); do
-    embedded=$(cpu_per_login)
+    read -r embedded steal_e < <(cpu_per_login)
     "${cli[@]}" flushdb >/dev/null
-    scaleout=$(cpu_per_login --durable "$durable" --ephemeral "$redis")
+    read -r scaleout steal_s < <(cpu_per_login --durable "$durable" --ephemeral "$redis")
     ratio=$(awk -v s="$scaleout" -v e="$embedded" 'BEGIN { printf "%.3f", s / e }')
     ratios+=("$ratio")
-    printf '%-6s %10s %10s %7s\n' "$round" "$embedded" "$scaleout" "$ratio"
+    printf '%-6s %10s %10s %7s %16s\n' "$round" "$embedded" "$scaleout" "$ratio" "$steal_e / $steal_s"
 done
 printf '%s\n' "${ratios[@]}" | sort -n | awk '
     { r[NR] = $1 }

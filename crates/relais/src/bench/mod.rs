@@ -294,6 +294,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
     let stores_before = probe.read().await;
     let cpu_before: Vec<Option<procstat::CpuSample>> =
         pids.iter().map(|(_, p)| procstat::cpu(*p)).collect();
+    let machine_before = procstat::machine();
     let accepted_before = accepted_connections(&base).await;
     let window_start = Instant::now();
     shared.measuring.store(true, Ordering::SeqCst);
@@ -329,6 +330,9 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
     let measured_seconds = window_start.elapsed().as_secs_f64();
     let cpu_after: Vec<Option<procstat::CpuSample>> =
         pids.iter().map(|(_, p)| procstat::cpu(*p)).collect();
+    let machine = procstat::machine()
+        .zip(machine_before)
+        .and_then(|(after, before)| after.since(&before));
     let accepted_after = accepted_connections(&base).await;
     let stores_after = probe.read().await;
     shared.measuring.store(false, Ordering::SeqCst);
@@ -382,6 +386,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
         stores: stores_after.since(&stores_before, logins),
         soak: args.soak.then_some(soak_report),
         crypto_floor: floor,
+        machine,
         configuration,
         measured_seconds,
         logins,

@@ -1,4 +1,10 @@
-//! CPU time and peak memory of a process, read from `/proc` (Linux).
+//! CPU time and peak memory of a process, and the machine's CPU time, read
+//! from `/proc` (Linux).
+//!
+//! The machine's figures say how far a run can be trusted: on a virtual
+//! machine the host may run other guests on the cores this one was given
+//! (steal time), and then every latency of the run, and the CPU each login
+//! costs, carry the host's load, not the federation's.
 
 use std::time::Duration;
 
@@ -54,6 +60,73 @@ pub fn cpu(pid: u32) -> Option<CpuSample> {
     })
 }
 
+/// The machine's CPU time so far, all CPUs together, in clock ticks: the
+/// first line of `/proc/stat`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MachineSample {
+    /// Every state: user, nice, system, idle, iowait, irq, softirq, steal
+    /// (guest time is already counted in user).
+    pub total: u64,
+    /// Idle and waiting on I/O: time nothing ran.
+    pub idle: u64,
+    /// Time the host gave this machine's CPUs to something else.
+    pub steal: u64,
+}
+
+impl MachineSample {
+    /// The machine between `earlier` and `self`: how busy its CPUs were,
+    /// and how much of their time the host took, in percent of the window's
+    /// CPU time (`None` when no tick passed).
+    pub fn since(&self, earlier: &MachineSample) -> Option<MachineFigures> {
+        let total = self.total.checked_sub(earlier.total).filter(|t| *t > 0)? as f64;
+        let share = |now: u64, then: u64| 100.0 * now.saturating_sub(then) as f64 / total;
+        Some(MachineFigures {
+            busy_percent: 100.0 - share(self.idle, earlier.idle),
+            steal_percent: share(self.steal, earlier.steal),
+        })
+    }
+}
+
+/// What the machine did during a measured window.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct MachineFigures {
+    /// Share of the CPUs' time something ran (steal included).
+    pub busy_percent: f64,
+    /// Share of the CPUs' time the host took for other guests.
+    pub steal_percent: f64,
+}
+
+/// Steal above this share of the window makes a run's figures the host's
+/// as much as the federation's.
+pub const STEAL_WARNING_PERCENT: f64 = 5.0;
+
+/// The machine's CPU time so far.
+pub fn machine() -> Option<MachineSample> {
+    parse_machine(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// The aggregate `cpu` line of `/proc/stat`'s text.
+fn parse_machine(stat: &str) -> Option<MachineSample> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    // Kernels before 2.6.11 have no steal column: then nothing was stolen.
+    let field = |i: usize| ticks.get(i).copied().unwrap_or(0);
+    if ticks.len() < 4 {
+        return None;
+    }
+    Some(MachineSample {
+        total: ticks.iter().sum(),
+        idle: field(3) + field(4),
+        steal: field(7),
+    })
+}
+
 /// Current resident set size (VmRSS) in KiB.
 pub fn rss_kib(pid: u32) -> Option<u64> {
     status_kib(pid, "VmRSS:")
@@ -83,6 +156,35 @@ mod tests {
         assert!(cpu(me).is_some());
         assert!(peak_rss_kib(me).unwrap_or(0) > 0);
         assert!(rss_kib(me).unwrap_or(0) > 0);
+    }
+
+    #[test]
+    fn reads_the_machine_and_its_steal_time() {
+        let earlier =
+            parse_machine("cpu  100 0 50 800 20 0 5 25 0 0\ncpu0 50 0 25 400 10 0 2 12 0 0\n")
+                .unwrap();
+        assert_eq!(
+            earlier,
+            MachineSample {
+                total: 1000,
+                idle: 820,
+                steal: 25
+            }
+        );
+        // 200 ticks later: 60 user, 10 system, 50 idle, 80 stolen.
+        let later = parse_machine("cpu  160 0 60 850 20 0 5 105 0 0\n").unwrap();
+        let f = later.since(&earlier).unwrap();
+        assert!((f.steal_percent - 40.0).abs() < 1e-9, "{f:?}");
+        assert!((f.busy_percent - 75.0).abs() < 1e-9, "{f:?}");
+        // No tick between the two, or counters read out of order: nothing
+        // to say rather than a division by zero.
+        assert_eq!(earlier.since(&earlier), None);
+        assert_eq!(earlier.since(&later), None);
+        // An old kernel without the steal column; a line that is not one.
+        assert_eq!(parse_machine("cpu  1 2 3 4\n").unwrap().steal, 0);
+        assert_eq!(parse_machine("cpu  1 x 3 4\n"), None);
+        assert_eq!(parse_machine("intr 1 2\n"), None);
+        assert!(machine().is_some(), "this machine's /proc/stat");
     }
 
     #[test]

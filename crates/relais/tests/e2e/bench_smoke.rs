@@ -75,6 +75,13 @@ fn bench_runs_checked_logins_and_reports_json() {
     let floor = &report["crypto_floor"];
     assert!(floor["per_login_ms"].as_f64().unwrap() > 0.0, "{floor}");
     assert_eq!(floor["operations"].as_array().unwrap().len(), 2, "{floor}");
+    // The whole machine over the window: busy (the run loads it), and what
+    // the host took, which says whether the figures are the federation's.
+    let machine = &report["machine"];
+    let busy = machine["busy_percent"].as_f64().unwrap();
+    let steal = machine["steal_percent"].as_f64().unwrap();
+    assert!(busy > 0.0 && busy <= 100.0, "{machine}");
+    assert!((0.0..=busy).contains(&steal), "{machine}");
 }
 
 #[test]
