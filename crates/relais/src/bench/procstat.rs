@@ -62,7 +62,7 @@ pub fn cpu(pid: u32) -> Option<CpuSample> {
 
 /// The machine's CPU time so far, all CPUs together, in clock ticks: the
 /// first line of `/proc/stat`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MachineSample {
     /// Every state: user, nice, system, idle, iowait, irq, softirq, steal
     /// (guest time is already counted in user).
@@ -115,11 +115,11 @@ fn parse_machine(stat: &str) -> Option<MachineSample> {
         .map(str::parse)
         .collect::<Result<_, _>>()
         .ok()?;
-    // Kernels before 2.6.11 have no steal column: then nothing was stolen.
-    let field = |i: usize| ticks.get(i).copied().unwrap_or(0);
     if ticks.len() < 4 {
         return None;
     }
+    // Kernels before 2.6.11 have no steal column: then nothing was stolen.
+    let field = |i: usize| ticks.get(i).copied().unwrap_or(0);
     Some(MachineSample {
         total: ticks.iter().sum(),
         idle: field(3) + field(4),
