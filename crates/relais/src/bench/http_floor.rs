@@ -29,6 +29,9 @@ pub struct HttpFloor {
     pub kernel_percent: f64,
     /// `micros_per_request` × [`REQUESTS_PER_LOGIN`], in milliseconds.
     pub per_login_ms: f64,
+    /// The whole machine over the measured requests (Linux): a floor
+    /// measured while the host took the CPUs is the host's, not ours.
+    pub machine: Option<procstat::MachineFigures>,
 }
 
 impl HttpFloor {
@@ -67,6 +70,9 @@ pub async fn run(args: &BenchArgs, floor: &HttpFloorArgs) -> Result<(), String> 
         say!("{text}");
     } else {
         say!("HTTP floor: {}", measured.summary());
+        if let Some(m) = &measured.machine {
+            say!("{}", m.describe());
+        }
     }
     Ok(())
 }
@@ -84,8 +90,10 @@ pub async fn measure(base: &str, pid: u32, spec: &HttpFloorArgs) -> Result<HttpF
     let url = format!("{base}/healthz");
     send(&http, &url, spec.warmup_requests, concurrency).await?;
     let before = procstat::cpu(pid).ok_or("cannot read the federation's CPU time")?;
+    let machine_before = procstat::machine();
     send(&http, &url, requests, concurrency).await?;
     let after = procstat::cpu(pid).ok_or("cannot read the federation's CPU time")?;
+    let machine = procstat::machine_since(machine_before);
     let spent = after.since(&before);
     let micros_per_request = spent.total().as_secs_f64() * 1e6 / requests.max(1) as f64;
     Ok(HttpFloor {
@@ -94,6 +102,7 @@ pub async fn measure(base: &str, pid: u32, spec: &HttpFloorArgs) -> Result<HttpF
         micros_per_request,
         kernel_percent: spent.kernel_percent(),
         per_login_ms: micros_per_request * f64::from(REQUESTS_PER_LOGIN) / 1000.0,
+        machine,
     })
 }
 

@@ -330,9 +330,7 @@ pub async fn run(mut args: BenchArgs) -> Result<(), String> {
     let measured_seconds = window_start.elapsed().as_secs_f64();
     let cpu_after: Vec<Option<procstat::CpuSample>> =
         pids.iter().map(|(_, p)| procstat::cpu(*p)).collect();
-    let machine = procstat::machine()
-        .zip(machine_before)
-        .and_then(|(after, before)| after.since(&before));
+    let machine = procstat::machine_since(machine_before);
     let accepted_after = accepted_connections(&base).await;
     let stores_after = probe.read().await;
     shared.measuring.store(false, Ordering::SeqCst);

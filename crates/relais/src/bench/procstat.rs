@@ -98,11 +98,44 @@ pub struct MachineFigures {
 
 /// Steal above this share of the window makes a run's figures the host's
 /// as much as the federation's.
-pub const STEAL_WARNING_PERCENT: f64 = 5.0;
+const STEAL_WARNING_PERCENT: f64 = 5.0;
+
+impl MachineFigures {
+    /// The machine over the window, for a report: one line, and the
+    /// warning below it when the host took much of the machine.
+    pub fn describe(&self) -> String {
+        let line = format!(
+            "machine: CPUs busy {:.0} % of the window, {:.1} % of it taken by the host (steal)",
+            self.busy_percent, self.steal_percent
+        );
+        match self.steal_warning() {
+            Some(warning) => format!("{line}\n  {warning}"),
+            None => line,
+        }
+    }
+
+    /// What a reader must know when the host took much of the machine:
+    /// the run's figures are then the host's as much as the federation's.
+    fn steal_warning(&self) -> Option<String> {
+        (self.steal_percent >= STEAL_WARNING_PERCENT).then(|| {
+            format!(
+                "warning: the host ran other guests on this machine's CPUs for {:.1} % of the \
+                 window: this run's figures carry the host's load; measure again when it is \
+                 quiet",
+                self.steal_percent
+            )
+        })
+    }
+}
 
 /// The machine's CPU time so far.
 pub fn machine() -> Option<MachineSample> {
     parse_machine(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// The machine from `before` (taken with [`machine`]) to now.
+pub fn machine_since(before: Option<MachineSample>) -> Option<MachineFigures> {
+    machine()?.since(&before?)
 }
 
 /// The aggregate `cpu` line of `/proc/stat`'s text.
@@ -185,6 +218,27 @@ mod tests {
         assert_eq!(parse_machine("cpu  1 x 3 4\n"), None);
         assert_eq!(parse_machine("intr 1 2\n"), None);
         assert!(machine().is_some(), "this machine's /proc/stat");
+    }
+
+    #[test]
+    fn a_run_the_host_took_from_says_so() {
+        let quiet = MachineFigures {
+            busy_percent: 97.0,
+            steal_percent: 0.4,
+        };
+        assert_eq!(quiet.steal_warning(), None);
+        assert_eq!(
+            quiet.describe(),
+            "machine: CPUs busy 97 % of the window, 0.4 % of it taken by the host (steal)"
+        );
+        let stolen = MachineFigures {
+            busy_percent: 99.0,
+            steal_percent: 41.5,
+        };
+        let warning = stolen.steal_warning().unwrap_or_default();
+        assert!(warning.contains("41.5 %"), "{warning}");
+        assert!(warning.contains("measure again"), "{warning}");
+        assert!(stolen.describe().ends_with(&["\n  ", &warning].concat()));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The benchmark report: a human table and the same figures as JSON.
 
 use super::login::STEPS;
-use super::procstat::{MachineFigures, STEAL_WARNING_PERCENT};
+use super::procstat::MachineFigures;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -95,10 +95,7 @@ impl Report {
         }
         say!("cryptography floor: {}", self.crypto_floor.summary());
         if let Some(m) = &self.machine {
-            say!("{}", machine_line(m));
-            if let Some(warning) = steal_warning(m) {
-                say!("  {warning}");
-            }
+            say!("{}", m.describe());
         }
         say!();
         say!(
@@ -151,51 +148,5 @@ impl Report {
         if let Some(soak) = &self.soak {
             soak.print_table();
         }
-    }
-}
-
-/// The machine over the window, in one line of the table.
-fn machine_line(m: &MachineFigures) -> String {
-    format!(
-        "machine: CPUs busy {:.0} % of the window, {:.1} % of it taken by the host (steal)",
-        m.busy_percent, m.steal_percent
-    )
-}
-
-/// What a reader must know when the host took much of the machine: the
-/// run's figures are then the host's as much as the federation's.
-fn steal_warning(m: &MachineFigures) -> Option<String> {
-    (m.steal_percent >= STEAL_WARNING_PERCENT).then(|| {
-        format!(
-            "warning: the host ran other guests on this machine's CPUs for {:.1} % of the \
-             window: this run's latencies and CPU per login carry the host's load; measure \
-             again when it is quiet",
-            m.steal_percent
-        )
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_run_the_host_took_from_says_so() {
-        let quiet = MachineFigures {
-            busy_percent: 97.0,
-            steal_percent: 0.4,
-        };
-        assert_eq!(steal_warning(&quiet), None);
-        assert_eq!(
-            machine_line(&quiet),
-            "machine: CPUs busy 97 % of the window, 0.4 % of it taken by the host (steal)"
-        );
-        let stolen = MachineFigures {
-            busy_percent: 99.0,
-            steal_percent: 41.5,
-        };
-        let warning = steal_warning(&stolen).unwrap_or_default();
-        assert!(warning.contains("41.5 %"), "{warning}");
-        assert!(warning.contains("measure again"), "{warning}");
     }
 }

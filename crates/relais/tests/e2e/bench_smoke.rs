@@ -409,6 +409,10 @@ fn bench_measures_the_http_floor_of_a_spawned_federation() {
     );
     let kernel = floor["kernel_percent"].as_f64().unwrap();
     assert!((0.0..=100.0).contains(&kernel), "{floor}");
+    // The machine over the same requests: the floor is only the
+    // federation's if the host did not take the CPUs meanwhile.
+    let steal = floor["machine"]["steal_percent"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&steal), "{floor}");
 
     // Nothing listening: no figure, an error that says why.
     let port = crate::harness::free_port();
