@@ -17,6 +17,9 @@ else
   cargo test --workspace --all-features --no-fail-fast
 fi
 scripts/browser-test.sh
+# The rig's reading of the host's share of the machine (steal), on
+# /proc/stat texts whose answer is known.
+node --test bench/side-by-side/machine.test.cjs
 # The side-by-side rig, briefly: Relais and FranceConnect's engine each
 # complete logins through an oidc-provider IdP for an openid-client service
 # (RS256 on both legs); any failed login fails the suite.

@@ -4,7 +4,9 @@
 // engine (engine.cjs); everything else is the same processes' code. Rounds
 // alternate the two brokers so that the machine's drift hits both alike.
 // Reports, per broker, the CPU its process spent per complete login (user +
-// system, from /proc), its peak resident memory, and the login's latency.
+// system, from /proc), its peak resident memory, and the login's latency;
+// and, per run, the share of the machine's CPU time the host gave to other
+// guests (steal), which slows every process of the run alike.
 //   node run.cjs [--logins 2000] [--warmup 200] [--concurrency 8] [--rounds 2]
 //                [--relais target/release/relais] [--only relais|engine]
 'use strict';
@@ -13,6 +15,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { login } = require('./browser.cjs');
+const { machineTicks, stealPercent, stealWarning } = require('./machine.cjs');
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -177,15 +180,16 @@ async function measure(name, idp) {
     await ready(`${SERVICE}/`, service);
     const warm = await drive(WARMUP);
     if (warm.failures) throw new Error(`${name}: ${warm.failures} failed logins in warm-up: ${warm.firstError}`);
-    const before = { broker: cpuSeconds(broker.pid), idp: cpuSeconds(idp.pid), service: cpuSeconds(service.pid) };
+    const before = { broker: cpuSeconds(broker.pid), idp: cpuSeconds(idp.pid), service: cpuSeconds(service.pid), machine: machineTicks() };
     const run = await drive(LOGINS);
-    const after = { broker: cpuSeconds(broker.pid), idp: cpuSeconds(idp.pid), service: cpuSeconds(service.pid) };
+    const after = { broker: cpuSeconds(broker.pid), idp: cpuSeconds(idp.pid), service: cpuSeconds(service.pid), machine: machineTicks() };
     const per = (k) => ((after[k] - before[k]) * 1000) / Math.max(run.ok, 1);
     return {
       broker: name, logins: run.ok, failures: run.failures, firstError: run.firstError,
       cpu_ms_per_login: per('broker'), peak_rss_mib: peakRssMiB(broker.pid),
       logins_per_s: run.ok / run.wall, p50_ms: run.p50, p99_ms: run.p99,
       idp_cpu_ms: per('idp'), service_cpu_ms: per('service'),
+      host_steal_percent: stealPercent(before.machine, after.machine),
       // What the broker logged (warnings and errors) when a login failed.
       ...(run.failures ? { broker_log: broker.log().slice(-2000) } : {}),
     };
@@ -222,11 +226,13 @@ async function measure(name, idp) {
     console.log(`\nRelais' cryptography floor on this machine:\n${floor.trim()}`);
   } catch { /* an older binary without the subcommand */ }
   console.log(`\n${LOGINS} logins per run after ${WARMUP} of warm-up, ${CONCURRENCY} browsers at once, RS256 on both legs, new connections per login`);
-  console.log('| broker | CPU per login | peak RSS | logins/s | p50 | p99 | failures |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| broker | CPU per login | peak RSS | logins/s | p50 | p99 | failures | host steal |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.broker} | ${r.cpu_ms_per_login.toFixed(3)} ms | ${r.peak_rss_mib.toFixed(1)} MiB | ${r.logins_per_s.toFixed(0)} | ${r.p50_ms.toFixed(1)} ms | ${r.p99_ms.toFixed(1)} ms | ${r.failures} |`);
+    console.log(`| ${r.broker} | ${r.cpu_ms_per_login.toFixed(3)} ms | ${r.peak_rss_mib.toFixed(1)} MiB | ${r.logins_per_s.toFixed(0)} | ${r.p50_ms.toFixed(1)} ms | ${r.p99_ms.toFixed(1)} ms | ${r.failures} | ${r.host_steal_percent.toFixed(1)} % |`);
   }
+  const warning = stealWarning(results.map((r) => r.host_steal_percent));
+  if (warning) console.log(`\n${warning}`);
   const best = (b) => Math.min(...results.filter((r) => r.broker === b).map((r) => r.cpu_ms_per_login));
   if (!ONLY) console.log(`\nengine / relais CPU per login (best of each): ${(best('engine') / best('relais')).toFixed(1)}×`);
   if (results.some((r) => r.failures)) process.exitCode = 1;
