@@ -150,5 +150,5 @@ Issuer.discover(IDP).then((issuer) => {
       console.error('engine', e.message);
       if (!res.headersSent) send(res, 500, {}, 'error');
     }
-  }).listen(Number(PORT), '127.0.0.1', () => console.log(`engine ready on ${PORT}`));
+  }).listen(Number(PORT), '127.0.0.1', () => console.error(`engine ready on ${PORT}`));
 });

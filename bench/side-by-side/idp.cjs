@@ -63,4 +63,4 @@ const server = http.createServer(async (req, res) => {
 // IDP_KEEP_ALIVE_MS shortens it, to see how a broker's connection pool
 // copes with an IdP that closes idle connections.
 if (process.env.IDP_KEEP_ALIVE_MS) server.keepAliveTimeout = Number(process.env.IDP_KEEP_ALIVE_MS);
-server.listen(Number(PORT), '127.0.0.1', () => console.log(`idp ready on ${PORT}`));
+server.listen(Number(PORT), '127.0.0.1', () => console.error(`idp ready on ${PORT}`));

@@ -56,20 +56,38 @@ function start(name, cmd, args, env) {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
-  child.on('exit', (code) => { if (code && !child.stopping) console.error(`${name} exited ${code}: ${err}`); });
+  child.on('exit', () => { if (!child.stopping) console.error(`${name} ${endState(child)}: ${err}`); });
   child.stop = () => { child.stopping = true; child.kill('SIGTERM'); };
   child.log = () => err;
   child.label = name;
   return child;
 }
 
+// How a child stands: ended with a code, ended by a signal (then Node
+// gives it no exit code), or still running, with its scheduler state from
+// /proc (R running, S sleeping, D waiting on the disk, T stopped…).
+function endState(child) {
+  if (child.exitCode !== null) return `exited ${child.exitCode}`;
+  if (child.signalCode !== null) return `killed by ${child.signalCode}`;
+  let state = 'unknown';
+  try {
+    const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch { /* gone between the two checks */ }
+  return `still running (state ${state})`;
+}
+const ended = (child) => child.exitCode !== null || child.signalCode !== null;
+
 // Waits for `url` to answer 2xx while `child` (the process serving it) runs;
 // when it does not, says what was seen: the last answer or network error,
-// whether the process exited, and the end of what it wrote to stderr.
+// how long it waited, whether the process ended (by a code or a signal),
+// and the end of what it wrote to stderr (where each server says when it
+// listens).
 async function ready(url, child) {
   let seen = 'nothing';
+  const t0 = Date.now();
   for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) break;
+    if (ended(child)) break;
     try {
       const r = await fetch(url);
       if (r.ok) return;
@@ -79,8 +97,8 @@ async function ready(url, child) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const state = child.exitCode !== null ? `exited ${child.exitCode}` : 'still running';
-  throw new Error(`${url} never answered (last: ${seen}; ${child.label} ${state}): ${child.log().slice(-1000)}`);
+  const waited = ((Date.now() - t0) / 1000).toFixed(1);
+  throw new Error(`${url} never answered in ${waited} s (last: ${seen}; ${child.label} ${endState(child)}): ${child.log().slice(-1000)}`);
 }
 
 function cpuSeconds(pid) {

@@ -53,5 +53,5 @@ Issuer.discover(ISSUER).then((issuer) => {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`error: ${e.error || e.name}: ${e.message}`);
     }
-  }).listen(Number(PORT), '127.0.0.1', () => console.log(`service ready on ${PORT}`));
+  }).listen(Number(PORT), '127.0.0.1', () => console.error(`service ready on ${PORT}`));
 });
