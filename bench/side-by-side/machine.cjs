@@ -43,4 +43,4 @@ function stealWarning(shares) {
     + `of the window in ${which} run${shares.length > 1 ? 's' : ''}: those figures carry the host's load; measure again when it is quiet`;
 }
 
-module.exports = { STEAL_WARNING_PERCENT, parseMachine, machineTicks, stealPercent, stealWarning };
+module.exports = { parseMachine, machineTicks, stealPercent, stealWarning };
