@@ -20,6 +20,9 @@ scripts/browser-test.sh
 # The rig's reading of the host's share of the machine (steal), on
 # /proc/stat texts whose answer is known.
 node --test bench/side-by-side/machine.test.cjs
+# How the rig starts its servers: one that stalls before listening is
+# described and started once more, one that never listens or exits fails.
+node --test bench/side-by-side/servers.test.cjs
 # The side-by-side rig, briefly: Relais and FranceConnect's engine each
 # complete logins through an oidc-provider IdP for an openid-client service
 # (RS256 on both legs); any failed login fails the suite.

@@ -4,12 +4,17 @@
 // only thing that differs between the two runs.
 //   ISSUER=http://localhost:9100 PORT=9100 REDIRECT_URIS=a,b node idp.cjs
 'use strict';
+// Each start-up step says so on stderr, which the rig shows for a server
+// that does not answer (servers.cjs): where a stalled start stopped.
+console.error(`idp starting (pid ${process.pid}, node ${process.version})`);
 const http = require('node:http');
 const crypto = require('node:crypto');
 const { Provider } = require('oidc-provider');
 
+console.error('idp: oidc-provider loaded');
 const { ISSUER, PORT, REDIRECT_URIS, POST_LOGOUT_URIS = '' } = process.env;
 const key = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+console.error('idp: signing key made');
 const jwk = { ...key.export({ format: 'jwk' }), kid: 'idp-rs256', use: 'sig', alg: 'RS256' };
 
 const identity = {

@@ -10,12 +10,12 @@
 //   node run.cjs [--logins 2000] [--warmup 200] [--concurrency 8] [--rounds 2]
 //                [--relais target/release/relais] [--only relais|engine]
 'use strict';
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { login } = require('./browser.cjs');
 const { machineTicks, stealPercent, stealWarning } = require('./machine.cjs');
+const { launch } = require('./servers.cjs');
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -51,55 +51,6 @@ async function choosePorts() {
   };
 }
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'side-by-side-'));
-
-function start(name, cmd, args, env) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
-  child.on('exit', () => { if (!child.stopping) console.error(`${name} ${endState(child)}: ${err}`); });
-  child.stop = () => { child.stopping = true; child.kill('SIGTERM'); };
-  child.log = () => err;
-  child.label = name;
-  return child;
-}
-
-// How a child stands: ended with a code, ended by a signal (then Node
-// gives it no exit code), or still running, with its scheduler state from
-// /proc (R running, S sleeping, D waiting on the disk, T stopped…).
-function endState(child) {
-  if (child.exitCode !== null) return `exited ${child.exitCode}`;
-  if (child.signalCode !== null) return `killed by ${child.signalCode}`;
-  let state = 'unknown';
-  try {
-    const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-    state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch { /* gone between the two checks */ }
-  return `still running (state ${state})`;
-}
-const ended = (child) => child.exitCode !== null || child.signalCode !== null;
-
-// Waits for `url` to answer 2xx while `child` (the process serving it) runs;
-// when it does not, says what was seen: the last answer or network error,
-// how long it waited, whether the process ended (by a code or a signal),
-// and the end of what it wrote to stderr (where each server says when it
-// listens).
-async function ready(url, child) {
-  let seen = 'nothing';
-  const t0 = Date.now();
-  for (let i = 0; i < 300; i++) {
-    if (ended(child)) break;
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-      seen = `HTTP ${r.status}`;
-    } catch (e) {
-      seen = (e.cause && e.cause.code) || e.message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const waited = ((Date.now() - t0) / 1000).toFixed(1);
-  throw new Error(`${url} never answered in ${waited} s (last: ${seen}; ${child.label} ${endState(child)}): ${child.log().slice(-1000)}`);
-}
 
 function cpuSeconds(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -154,12 +105,14 @@ amr = ["pwd"]
   return file;
 }
 
-function startBroker(name) {
+function launchBroker(name) {
+  const url = `${BROKERS[name].issuer}/.well-known/openid-configuration`;
   if (name === 'relais') {
-    return start('relais', RELAIS, ['serve', '--config', relaisConfig()], { RELAIS_LOG: 'warn' });
+    return launch({ name, cmd: RELAIS, args: ['serve', '--config', relaisConfig()], env: { RELAIS_LOG: 'warn' }, url });
   }
-  return start('engine', process.execPath, [path.join(__dirname, 'engine.cjs')], {
-    ISSUER: BROKERS.engine.issuer, PORT: String(ENGINE_PORT), IDP, SERVICE_REDIRECT_URI: `${SERVICE}/callback`,
+  return launch({
+    name, cmd: process.execPath, args: [path.join(__dirname, 'engine.cjs')], url,
+    env: { ISSUER: BROKERS.engine.issuer, PORT: String(ENGINE_PORT), IDP, SERVICE_REDIRECT_URI: `${SERVICE}/callback` },
   });
 }
 
@@ -189,13 +142,13 @@ async function drive(total) {
 }
 
 async function measure(name, idp) {
-  const broker = startBroker(name);
-  await ready(`${BROKERS[name].issuer}/.well-known/openid-configuration`, broker);
-  const service = start('service', process.execPath, [path.join(__dirname, 'service.cjs')], {
-    ISSUER: BROKERS[name].issuer, PORT: String(SERVICE_PORT),
-  });
+  const broker = await launchBroker(name);
+  let service;
   try {
-    await ready(`${SERVICE}/`, service);
+    service = await launch({
+      name: 'service', cmd: process.execPath, args: [path.join(__dirname, 'service.cjs')], url: `${SERVICE}/`,
+      env: { ISSUER: BROKERS[name].issuer, PORT: String(SERVICE_PORT) },
+    });
     const warm = await drive(WARMUP);
     if (warm.failures) throw new Error(`${name}: ${warm.failures} failed logins in warm-up: ${warm.firstError}`);
     const before = { broker: cpuSeconds(broker.pid), idp: cpuSeconds(idp.pid), service: cpuSeconds(service.pid), machine: machineTicks() };
@@ -212,7 +165,7 @@ async function measure(name, idp) {
       ...(run.failures ? { broker_log: broker.log().slice(-2000) } : {}),
     };
   } finally {
-    service.stop();
+    if (service) service.stop();
     broker.stop();
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -220,13 +173,16 @@ async function measure(name, idp) {
 
 (async () => {
   await choosePorts();
-  const idp = start('idp', process.execPath, [path.join(__dirname, 'idp.cjs')], {
-    ISSUER: IDP, PORT: String(IDP_PORT),
-    REDIRECT_URIS: `${BROKERS.relais.issuer}/idp/callback,${BROKERS.engine.issuer}/oidc-callback`,
+  const idp = await launch({
+    name: 'idp', cmd: process.execPath, args: [path.join(__dirname, 'idp.cjs')],
+    url: `${IDP}/.well-known/openid-configuration`,
+    env: {
+      ISSUER: IDP, PORT: String(IDP_PORT),
+      REDIRECT_URIS: `${BROKERS.relais.issuer}/idp/callback,${BROKERS.engine.issuer}/oidc-callback`,
+    },
   });
   const results = [];
   try {
-    await ready(`${IDP}/.well-known/openid-configuration`, idp);
     const order = ONLY ? [ONLY] : ['relais', 'engine'];
     for (let round = 0; round < ROUNDS; round++) {
       for (const name of order) {
