@@ -17,23 +17,39 @@ pid=
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # start_demo NAME [demo options…]: sets port, canteen_port, letter_port, pid.
+# The ports are free when chosen, but another process can take one before
+# the demo binds it (an outgoing connection's local port, say: a CI run
+# hit it). A demo that stops on "Address already in use" is started again
+# on fresh ports, at most three times in all, each retry said on stderr;
+# any other failure, or a demo not ready in 10 s, fails at once.
 start_demo() {
   local name=$1
   shift
-  port=$(free_port); canteen_port=$(free_port); letter_port=$(free_port)
-  local plus_port mail_port
-  plus_port=$(free_port); mail_port=$(free_port)
-  mkdir -p "$work/$name"
-  "${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --canteen-port "$canteen_port" \
-    --plus-port "$plus_port" --letter-port "$letter_port" --mail-port "$mail_port" \
-    --mail-dir "$work/$name/mail" --db "$work/$name/demo.db" --events "$work/$name/events.jsonl" "$@" \
-    >"$work/$name/demo.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    if curl -fsS "http://localhost:$port/readyz" >/dev/null 2>&1 \
-      && curl -fsS "http://localhost:$plus_port/readyz" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
+  local attempt plus_port mail_port
+  for attempt in 1 2 3; do
+    port=$(free_port); canteen_port=$(free_port); letter_port=$(free_port)
+    plus_port=$(free_port); mail_port=$(free_port)
+    rm -rf "${work:?}/$name"
+    mkdir -p "$work/$name"
+    "${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --canteen-port "$canteen_port" \
+      --plus-port "$plus_port" --letter-port "$letter_port" --mail-port "$mail_port" \
+      --mail-dir "$work/$name/mail" --db "$work/$name/demo.db" --events "$work/$name/events.jsonl" "$@" \
+      >"$work/$name/demo.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 100); do
+      if curl -fsS "http://localhost:$port/readyz" >/dev/null 2>&1 \
+        && curl -fsS "http://localhost:$plus_port/readyz" >/dev/null 2>&1; then return 0; fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if ! kill -0 "$pid" 2>/dev/null && grep -q "Address already in use" "$work/$name/demo.log" && [ "$attempt" -lt 3 ]; then
+      echo "relais demo ($name): $(grep -m1 "Address already in use" "$work/$name/demo.log"); starting it again on fresh ports" >&2
+      wait "$pid" 2>/dev/null || true
+      continue
+    fi
+    break
   done
+  kill "$pid" 2>/dev/null || true
   echo "relais demo ($name) did not become ready; its log:" >&2
   cat "$work/$name/demo.log" >&2
   echo "browser: 0 passed, 1 failed"
