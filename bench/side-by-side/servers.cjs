@@ -114,4 +114,4 @@ async function launch({ name, cmd, args, env, url, firstWait = 20, secondWait = 
   return second;
 }
 
-module.exports = { launch, ready, endState, whereItWaits };
+module.exports = { launch };
