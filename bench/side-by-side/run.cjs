@@ -15,7 +15,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { login } = require('./browser.cjs');
 const { machineTicks, stealPercent, stealWarning } = require('./machine.cjs');
-const { launch } = require('./servers.cjs');
+const { launch, statFields } = require('./servers.cjs');
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,8 +53,7 @@ async function choosePorts() {
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'side-by-side-'));
 
 function cpuSeconds(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const f = statFields(`/proc/${pid}`);
   return (Number(f[11]) + Number(f[12])) / TICK; // utime, stime
 }
 

@@ -6,7 +6,8 @@
 // server that does not answer in time is described from /proc (how it
 // ended, or, still running, what each of its threads waits in) and started
 // once more, with the description logged: a server that cannot start
-// twice fails the run with both descriptions.
+// twice fails the run with both descriptions, and one that exits fails it
+// at once.
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -33,10 +34,17 @@ function endState(child) {
   return `still running (state ${procState(`/proc/${child.pid}`)})`;
 }
 
+// The fields of a process's (or thread's) /proc stat line after its name,
+// which may hold spaces and parentheses: [0] is the state, [11] and [12]
+// the user and system CPU time in ticks.
+function statFields(dir) {
+  const stat = fs.readFileSync(`${dir}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 function procState(dir) {
   try {
-    const stat = fs.readFileSync(`${dir}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return statFields(dir)[0];
   } catch {
     return 'unknown'; // gone between two reads
   }
@@ -91,15 +99,18 @@ async function ready(url, child, seconds = 30) {
   throw new Error(`${url} never answered in ${waited} s (last: ${seen}; ${child.label} ${endState(child)}${where}): ${child.log().slice(-1000)}`);
 }
 
-// Starts a server and waits until `url` answers; a server that does not
-// answer within `firstWait` seconds is described on stderr, killed and
-// started once more, with `secondWait` seconds to answer.
+// Starts a server and waits until `url` answers. One that ends before it
+// does fails at once (its code and stderr say why; the same start would
+// end the same way); one still silent after `firstWait` seconds is
+// described on stderr, killed and started once more, with `secondWait`
+// seconds to answer.
 async function launch({ name, cmd, args, env, url, firstWait = 20, secondWait = 30 }) {
   const first = start(name, cmd, args, env);
   try {
     await ready(url, first, firstWait);
     return first;
   } catch (e) {
+    if (ended(first)) throw e;
     console.error(`${name} did not start: ${e.message}\n${name}: starting it once more`);
     first.stopping = true;
     first.kill('SIGKILL');
@@ -114,4 +125,4 @@ async function launch({ name, cmd, args, env, url, firstWait = 20, secondWait = 
   return second;
 }
 
-module.exports = { launch };
+module.exports = { launch, statFields };

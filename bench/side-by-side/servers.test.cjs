@@ -88,10 +88,11 @@ test('a server that never listens fails the run with what it waits in', async ()
 test('a server that exits is reported at once, with its code and its stderr', async () => {
   const port = await freePort();
   const t0 = Date.now();
-  const { error } = await capturing(() =>
+  const { error, logged } = await capturing(() =>
     launch(spec(port, { EXIT_CODE: '3' }, { firstWait: 20, secondWait: 20 })));
   assert.ok(error, 'launch must fail');
   assert.match(error.message, /fake exited 3\): exiting as told/);
   assert.doesNotMatch(error.message, /its threads/);
+  assert.doesNotMatch(logged, /starting it once more/, 'the same start would end the same way');
   assert.ok(Date.now() - t0 < 5000, 'an ended server is not waited for');
 });
