@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Starts `relais demo` on free ports with a throw-away database and runs, in
-# headless Chromium: the login journeys, the citizen-space journey and the
-# axe-core audit of every page — in the State's look (the DSFR) — then the
-# audit again in the neutral look. Screenshots and the axe reports land in
-# artifacts/screenshots/.
+# Starts `relais demo` on ports the system picks, with a throw-away
+# database, and runs in headless Chromium: the login journeys, the
+# citizen-space journey and the axe-core audit of every page — in the
+# State's look (the DSFR) — then the audit again in the neutral look.
+# Screenshots and the axe reports land in artifacts/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The binary as the test build makes it (same features as the tests, so
 # after `cargo nextest run` nothing is compiled again).
 cargo build --quiet --workspace --tests --all-features
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 work=$(mktemp -d)
 out="$PWD/artifacts/screenshots"
 rm -rf "$out"
@@ -17,37 +16,36 @@ pid=
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # start_demo NAME [demo options…]: sets port, canteen_port, letter_port, pid.
-# The ports are free when chosen, but another process can take one before
-# the demo binds it (an outgoing connection's local port, say: a CI run
-# hit it). A demo that stops on "Address already in use" is started again
-# on fresh ports, at most three times in all, each retry said on stderr;
-# any other failure, or a demo not ready in 10 s, fails at once.
+# The demo binds ports the system picks (--free-ports) and writes them to a
+# file once every server listens (--ports-file): no port chosen here can be
+# taken by another process before the demo binds it, as happened in CI when
+# this script picked them. A demo that exits or is not ready in 10 s fails
+# at once, with its log.
 start_demo() {
   local name=$1
   shift
-  local attempt plus_port mail_port
-  for attempt in 1 2 3; do
-    port=$(free_port); canteen_port=$(free_port); letter_port=$(free_port)
-    plus_port=$(free_port); mail_port=$(free_port)
-    rm -rf "${work:?}/$name"
-    mkdir -p "$work/$name"
-    "${CARGO_TARGET_DIR:-target}/debug/relais" demo --port "$port" --canteen-port "$canteen_port" \
-      --plus-port "$plus_port" --letter-port "$letter_port" --mail-port "$mail_port" \
-      --mail-dir "$work/$name/mail" --db "$work/$name/demo.db" --events "$work/$name/events.jsonl" "$@" \
-      >"$work/$name/demo.log" 2>&1 &
-    pid=$!
-    for _ in $(seq 1 100); do
+  local plus_port='' mail_port='' key value
+  port='' canteen_port='' letter_port=''
+  rm -rf "${work:?}/$name"
+  mkdir -p "$work/$name"
+  "${CARGO_TARGET_DIR:-target}/debug/relais" demo --free-ports --ports-file "$work/$name/ports" \
+    --mail-dir "$work/$name/mail" --db "$work/$name/demo.db" --events "$work/$name/events.jsonl" "$@" \
+    >"$work/$name/demo.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    if [ -f "$work/$name/ports" ]; then
+      # Only the names the demo writes, each a number.
+      while IFS== read -r key value; do
+        case $key in
+          port | canteen_port | plus_port | letter_port | mail_port)
+            [[ $value =~ ^[0-9]+$ ]] && printf -v "$key" %s "$value" ;;
+        esac
+      done <"$work/$name/ports"
       if curl -fsS "http://localhost:$port/readyz" >/dev/null 2>&1 \
         && curl -fsS "http://localhost:$plus_port/readyz" >/dev/null 2>&1; then return 0; fi
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if ! kill -0 "$pid" 2>/dev/null && grep -q "Address already in use" "$work/$name/demo.log" && [ "$attempt" -lt 3 ]; then
-      echo "relais demo ($name): $(grep -m1 "Address already in use" "$work/$name/demo.log"); starting it again on fresh ports" >&2
-      wait "$pid" 2>/dev/null || true
-      continue
     fi
-    break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
   done
   kill "$pid" 2>/dev/null || true
   echo "relais demo ($name) did not become ready; its log:" >&2

@@ -1,6 +1,7 @@
 //! `relais serve` and `relais demo`: start a node, print where it is, and
 //! stop it gracefully on a signal (requests finished, events flushed).
 
+use super::demo_ports::{bind_demo_port, Bound, DemoPorts};
 use super::load_config;
 use crate::config::Config;
 use crate::node::NodeSpec;
@@ -53,6 +54,17 @@ pub struct DemoArgs {
     /// package @gouvfr/dsfr (e.g. after `scripts/fetch-dsfr.sh`: vendor/dsfr/dist).
     #[arg(long)]
     dsfr_dir: Option<String>,
+    /// Each of the demo's servers (those not turned off with 0) listens on
+    /// a port the system picks instead of its --*-port value, so that a
+    /// port taken by another program cannot stop the start; see --ports-file.
+    #[arg(long)]
+    free_ports: bool,
+    /// Once every server listens, write the ports they got to this file,
+    /// one `name=port` line each (port, canteen_port, plus_port,
+    /// letter_port, mail_port; 0 for a server not started), replacing it
+    /// whole: a script can wait for the file, then read it.
+    #[arg(long)]
+    ports_file: Option<String>,
 }
 
 /// `relais demo`: the embedded defaults, overridden by the options.
@@ -60,10 +72,13 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
     // Before anything serves: the Plus platform starts first.
     let stop = super::shutdown_signal();
     let mut cfg = load_config(a.config.as_deref())?;
-    cfg.server.listen = format!("127.0.0.1:{}", a.port);
+    let mut ports = DemoPorts::default();
+    let (listener, port) = bind_demo_port("--port", a.port, a.free_ports).await?;
+    ports.port = port;
+    cfg.server.listen = format!("127.0.0.1:{port}");
     cfg.server.public_url = a
         .public_url
-        .unwrap_or_else(|| format!("http://localhost:{}", a.port));
+        .unwrap_or_else(|| format!("http://localhost:{port}"));
     cfg.server.sandbox = true;
     cfg.storage.sqlite_path = a.db;
     cfg.events.output = a.events;
@@ -73,10 +88,9 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
     let canteen = if a.canteen_port == 0 {
         None
     } else {
-        let l = tokio::net::TcpListener::bind(("127.0.0.1", a.canteen_port))
-            .await
-            .map_err(|e| format!("--canteen-port {}: {e}", a.canteen_port))?;
-        Some((l, format!("http://localhost:{}", a.canteen_port)))
+        let (l, port) = bind_demo_port("--canteen-port", a.canteen_port, a.free_ports).await?;
+        ports.canteen_port = port;
+        Some((l, format!("http://localhost:{port}")))
     };
     if let Some(dir) = a.dsfr_dir {
         cfg.ui.theme = relais_web::pages::theme::Theme::State;
@@ -86,9 +100,8 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
     let catcher = if a.mail_port == 0 || cfg.mail.smtp_url.is_some() {
         None
     } else {
-        let l = tokio::net::TcpListener::bind(("127.0.0.1", a.mail_port))
-            .await
-            .map_err(|e| format!("--mail-port {}: {e}", a.mail_port))?;
+        let (l, port) = bind_demo_port("--mail-port", a.mail_port, a.free_ports).await?;
+        ports.mail_port = port;
         let c = relais_demo::mail_catcher::MailCatcher::start(l, Some(a.mail_dir.clone().into()))
             .map_err(|e| format!("mail catcher: {e}"))?;
         cfg.mail.smtp_url = Some(c.smtp_url());
@@ -98,10 +111,26 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
     let plus = if a.plus_port == 0 || cfg.server.platform == relais_core::Platform::Plus {
         None
     } else {
-        Some(start_plus_demo(&cfg, a.plus_port, a.letter_port).await?)
+        let plus = bind_demo_port("--plus-port", a.plus_port, a.free_ports).await?;
+        let letter = bind_demo_port("--letter-port", a.letter_port, a.free_ports).await?;
+        ports.plus_port = plus.1;
+        ports.letter_port = letter.1;
+        Some(start_plus_demo(&cfg, plus, letter).await?)
     };
+    if let Some(path) = &a.ports_file {
+        ports.write(path)?;
+    }
     let inbox = catcher.as_ref().map(|c| c.inbox.clone());
-    let outcome = run(cfg, true, canteen, a.idps_url, plus, inbox, stop).await;
+    let node = Launch {
+        cfg,
+        demo: true,
+        listener,
+        canteen,
+        idps_url: a.idps_url,
+        plus,
+        mail_inbox: inbox,
+    };
+    let outcome = run(node, stop).await;
     if let Some(c) = &catcher {
         say!(
             "E-mails caught by the demo: {} (also in {}/)",
@@ -116,8 +145,8 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
 /// database file, demo IdPs and the registered-letter service.
 async fn start_plus_demo(
     standard: &Config,
-    port: u16,
-    letter_port: u16,
+    (listener, port): Bound,
+    (letter, letter_port): Bound,
 ) -> Result<crate::node::RunningNode, String> {
     let mut cfg = standard.clone();
     cfg.server.platform = relais_core::Platform::Plus;
@@ -131,12 +160,6 @@ async fn start_plus_demo(
     if !matches!(cfg.events.output.as_str(), "stdout" | "off") {
         cfg.events.output = sibling(&standard.events.output, "plus");
     }
-    let listener = relais_web::server::bind(&cfg.server.listen)
-        .await
-        .map_err(|e| format!("--plus-port {port}: {e}"))?;
-    let letter = tokio::net::TcpListener::bind(("127.0.0.1", letter_port))
-        .await
-        .map_err(|e| format!("--letter-port {letter_port}: {e}"))?;
     let spec = NodeSpec {
         config: cfg,
         demo: true,
@@ -165,34 +188,49 @@ fn sibling(path: &str, tag: &str) -> String {
 /// `relais serve --config FILE`.
 pub async fn serve(config: Option<String>) -> Result<(), String> {
     let stop = super::shutdown_signal();
-    run(
-        load_config(config.as_deref())?,
-        false,
-        None,
-        None,
-        None,
-        None,
-        stop,
-    )
-    .await
-}
-
-/// A node until Ctrl-C or SIGTERM (`stop`, listened for since before the
-/// node served).
-async fn run(
-    cfg: Config,
-    demo: bool,
-    canteen: Option<(tokio::net::TcpListener, String)>,
-    idps_url: Option<String>,
-    mut plus: Option<crate::node::RunningNode>,
-    mail_inbox: Option<relais_demo::mail_catcher::Inbox>,
-    stop_signal: super::ShutdownSignal,
-) -> Result<(), String> {
-    let catching = mail_inbox.is_some();
+    let cfg = load_config(config.as_deref())?;
     let listen = cfg.server.listen.clone();
     let listener = relais_web::server::bind(&listen)
         .await
         .map_err(|e| format!("server.listen ({listen}): {e}"))?;
+    let node = Launch {
+        cfg,
+        demo: false,
+        listener,
+        canteen: None,
+        idps_url: None,
+        plus: None,
+        mail_inbox: None,
+    };
+    run(node, stop).await
+}
+
+/// What `run` starts: a node's configuration and listener, and, for the
+/// demo, the servers beside it.
+struct Launch {
+    cfg: Config,
+    demo: bool,
+    listener: tokio::net::TcpListener,
+    canteen: Option<(tokio::net::TcpListener, String)>,
+    idps_url: Option<String>,
+    plus: Option<crate::node::RunningNode>,
+    mail_inbox: Option<relais_demo::mail_catcher::Inbox>,
+}
+
+/// A node until Ctrl-C or SIGTERM (`stop`, listened for since before the
+/// node served).
+async fn run(node: Launch, stop_signal: super::ShutdownSignal) -> Result<(), String> {
+    let Launch {
+        cfg,
+        demo,
+        listener,
+        canteen,
+        idps_url,
+        mut plus,
+        mail_inbox,
+    } = node;
+    let catching = mail_inbox.is_some();
+    let listen = cfg.server.listen.clone();
     let public = cfg.server.public_url.clone();
     let canteen_url = canteen.as_ref().map(|(_, u)| u.clone());
     let spec = NodeSpec {

@@ -151,19 +151,8 @@ async fn a_killed_node_loses_only_what_it_was_serving() {
     for (i, p) in ports.iter().enumerate() {
         procs.0.push(
             Command::new(exe)
-                .args([
-                    "demo",
-                    "--port",
-                    &p.to_string(),
-                    "--public-url",
-                    &public,
-                    "--canteen-port",
-                    "0",
-                    "--plus-port",
-                    "0",
-                    "--mail-port",
-                    "0",
-                ])
+                .args(["demo", "--port", &p.to_string(), "--public-url", &public])
+                .args(crate::harness::DEMO_ALONE)
                 .args([
                     "--idps-url",
                     &format!("http://127.0.0.1:{idp_port}"),

@@ -15,6 +15,7 @@ mod config_serve;
 mod connection_mail;
 mod crash;
 mod data_sharing;
+mod demo_ports;
 mod fake_idp;
 mod harness;
 mod interop;

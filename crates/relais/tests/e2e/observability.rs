@@ -219,19 +219,8 @@ async fn request_spans_reach_an_opentelemetry_collector() {
     let dir = crate::harness::temp("otel");
     std::fs::create_dir_all(&dir).unwrap();
     let mut node = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .args([
-            "demo",
-            "--port",
-            &port.to_string(),
-            "--canteen-port",
-            "0",
-            "--plus-port",
-            "0",
-            "--mail-port",
-            "0",
-            "--events",
-            "off",
-        ])
+        .args(["demo", "--port", &port.to_string(), "--events", "off"])
+        .args(crate::harness::DEMO_ALONE)
         .args(["--db", &dir.join("otel.db").to_string_lossy()])
         .env(
             "OTEL_EXPORTER_OTLP_ENDPOINT",
