@@ -191,12 +191,6 @@ pub(super) async fn spawn(
         &fed_port.to_string(),
         "--public-url",
         &fed,
-        "--canteen-port",
-        "0",
-        "--plus-port",
-        "0",
-        "--mail-port",
-        "0",
         "--idps-url",
         &idps,
         "--events",
@@ -211,6 +205,7 @@ pub(super) async fn spawn(
                 .into_owned()
         }),
     ]);
+    fed_cmd.args(crate::commands::demo_ports::FEDERATION_ALONE);
     if let Some(keys) = plus {
         let path = spawned._dir.0.join("plus.toml");
         std::fs::write(&path, plus_config(keys)?).map_err(|e| e.to_string())?;

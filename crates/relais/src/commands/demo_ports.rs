@@ -8,6 +8,17 @@
 /// A listener and the port it got.
 pub type Bound = (tokio::net::TcpListener, u16);
 
+/// `relais demo`'s options for the federation alone: no canteen, no Plus
+/// platform, no mail catcher (as `relais bench` and the tests start it).
+pub const FEDERATION_ALONE: [&str; 6] = [
+    "--canteen-port",
+    "0",
+    "--plus-port",
+    "0",
+    "--mail-port",
+    "0",
+];
+
 /// Where each of the demo's servers listens, as `--ports-file` writes it.
 #[derive(Debug, Default)]
 pub struct DemoPorts {
@@ -37,11 +48,7 @@ impl DemoPorts {
 
 /// Binds 127.0.0.1 on `port`, or on a port the system picks when `free`;
 /// `flag` names the option in the error a taken port gives.
-pub async fn bind_demo_port(
-    flag: &str,
-    port: u16,
-    free: bool,
-) -> Result<(tokio::net::TcpListener, u16), String> {
+pub async fn bind_demo_port(flag: &str, port: u16, free: bool) -> Result<Bound, String> {
     let wanted = if free { 0 } else { port };
     let listener = relais_web::server::bind(&format!("127.0.0.1:{wanted}"))
         .await

@@ -2,7 +2,7 @@
 //! parses the command line and calls in here.
 
 pub mod admin;
-mod demo_ports;
+pub mod demo_ports;
 pub mod dp;
 pub mod idps;
 pub mod keys;

@@ -152,7 +152,7 @@ async fn a_killed_node_loses_only_what_it_was_serving() {
         procs.0.push(
             Command::new(exe)
                 .args(["demo", "--port", &p.to_string(), "--public-url", &public])
-                .args(crate::harness::DEMO_ALONE)
+                .args(relais::commands::demo_ports::FEDERATION_ALONE)
                 .args([
                     "--idps-url",
                     &format!("http://127.0.0.1:{idp_port}"),

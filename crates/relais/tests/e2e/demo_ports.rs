@@ -122,7 +122,7 @@ async fn a_taken_port_stops_the_demo_naming_the_option_and_writes_no_ports() {
     let ports_file = db.with_file_name("ports");
     let out = Command::new(env!("CARGO_BIN_EXE_relais"))
         .args(["demo", "--port", &port.to_string(), "--events", "off"])
-        .args(crate::harness::DEMO_ALONE)
+        .args(relais::commands::demo_ports::FEDERATION_ALONE)
         .args(["--ports-file", &ports_file.to_string_lossy()])
         .args(["--db", &db.to_string_lossy()])
         .env("RELAIS_LOG", "warn")

@@ -21,17 +21,6 @@ pub struct Fed {
 pub const SP_SECRET: &str = "test-secret-0123456789abcdef";
 
 /// A port nothing listens on now (the listener that found it is closed).
-/// `relais demo`'s options for the federation alone: no canteen, no Plus
-/// platform, no mail catcher.
-pub const DEMO_ALONE: [&str; 6] = [
-    "--canteen-port",
-    "0",
-    "--plus-port",
-    "0",
-    "--mail-port",
-    "0",
-];
-
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -220,7 +220,7 @@ async fn request_spans_reach_an_opentelemetry_collector() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut node = Command::new(env!("CARGO_BIN_EXE_relais"))
         .args(["demo", "--port", &port.to_string(), "--events", "off"])
-        .args(crate::harness::DEMO_ALONE)
+        .args(relais::commands::demo_ports::FEDERATION_ALONE)
         .args(["--db", &dir.join("otel.db").to_string_lossy()])
         .env(
             "OTEL_EXPORTER_OTLP_ENDPOINT",

@@ -18,7 +18,7 @@ async fn sigterm_flushes_events_before_exit() {
     let events = dir.join("events.jsonl");
     let mut child = Command::new(exe)
         .args(["demo", "--port", &port.to_string(), "--public-url", &base])
-        .args(crate::harness::DEMO_ALONE)
+        .args(relais::commands::demo_ports::FEDERATION_ALONE)
         .args(["--events", &events.to_string_lossy()])
         .args(["--db", &dir.join("relais.db").to_string_lossy()])
         .env("RELAIS_LOG", "warn")
