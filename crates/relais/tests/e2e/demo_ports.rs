@@ -3,8 +3,7 @@
 //! and each server's URLs made from the port it got. And a port that is
 //! taken stops the demo with the option named, before any ports file.
 
-use crate::harness::{spawned_ready, temp};
-use std::collections::HashMap;
+use crate::harness::{demo_ports, spawned_ready, temp};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -17,26 +16,6 @@ impl Drop for Demo {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// Waits for the ports file the demo writes once every server listens.
-async fn read_ports(demo: &mut Demo, path: &std::path::Path) -> HashMap<String, u16> {
-    for _ in 0..400 {
-        if let Ok(Some(status)) = demo.0.try_wait() {
-            panic!("relais demo exited before writing its ports: {status}");
-        }
-        if let Ok(text) = std::fs::read_to_string(path) {
-            return text
-                .lines()
-                .map(|l| {
-                    let (k, v) = l.split_once('=').expect("name=port");
-                    (k.to_string(), v.parse().expect("a port number"))
-                })
-                .collect();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no ports file after 20 s");
 }
 
 async fn issuer(base: &str) -> String {
@@ -67,7 +46,7 @@ async fn free_ports_are_written_and_every_server_answers_on_the_port_it_got() {
             .spawn()
             .unwrap(),
     );
-    let ports = read_ports(&mut demo, &ports_file).await;
+    let ports = demo_ports(&mut demo.0, &ports_file).await;
     let names = [
         "port",
         "canteen_port",

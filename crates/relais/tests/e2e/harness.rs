@@ -29,6 +29,48 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The ports `relais demo --ports-file` wrote, once it has (each server's
+/// name, as the file says it, and its port). A demo that exits first fails
+/// the test with its exit status.
+pub async fn demo_ports(
+    child: &mut std::process::Child,
+    path: &Path,
+) -> std::collections::HashMap<String, u16> {
+    for _ in 0..400 {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("relais demo exited before writing its ports: {status}");
+        }
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return text
+                .lines()
+                .map(|l| {
+                    let (k, v) = l.split_once('=').expect("name=port");
+                    (k.to_string(), v.parse().expect("a port number"))
+                })
+                .collect();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no ports file after 20 s");
+}
+
+/// Starts `relais demo` (`cmd`: the binary with `demo` and its other
+/// options) on a port the system picks, and returns the process and its
+/// public URL once it is ready: no port is chosen before the demo binds
+/// it, so none can be taken in between.
+pub async fn demo_on_a_free_port(mut cmd: std::process::Command) -> (std::process::Child, String) {
+    let ports_file = temp("ports");
+    let mut child = cmd
+        .args(["--free-ports", "--ports-file"])
+        .arg(&*ports_file)
+        .spawn()
+        .unwrap();
+    let port = demo_ports(&mut child, &ports_file).await["port"];
+    let base = format!("http://localhost:{port}");
+    spawned_ready(&mut child, &format!("{base}/readyz")).await;
+    (child, base)
+}
+
 /// Waits until `url` answers with a success from the process `child`
 /// started (a node, the demo IdPs). A child that exits first — its port
 /// taken between [`free_port`] and its bind, a signal, a bad option —

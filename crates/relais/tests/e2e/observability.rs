@@ -215,11 +215,10 @@ async fn request_spans_reach_an_opentelemetry_collector() {
             });
         }
     });
-    let port = crate::harness::free_port();
     let dir = crate::harness::temp("otel");
     std::fs::create_dir_all(&dir).unwrap();
-    let mut node = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .args(["demo", "--port", &port.to_string(), "--events", "off"])
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_relais"));
+    demo.args(["demo", "--events", "off"])
         .args(relais::commands::demo_ports::FEDERATION_ALONE)
         .args(["--db", &dir.join("otel.db").to_string_lossy()])
         .env(
@@ -228,11 +227,8 @@ async fn request_spans_reach_an_opentelemetry_collector() {
         )
         .env("RELAIS_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    crate::harness::spawned_ready(&mut node, &format!("{base}/readyz")).await;
+        .stderr(Stdio::null());
+    let (mut node, base) = crate::harness::demo_on_a_free_port(demo).await;
     reqwest::get(format!("{base}/api/v2/.well-known/openid-configuration"))
         .await
         .unwrap();

@@ -3,7 +3,6 @@
 //! has not written yet (they are written in 50 ms batches), and exits 0.
 
 use crate::browser::{self, Browser};
-use crate::harness::free_port;
 use serde_json::Value;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -11,22 +10,18 @@ use std::time::Duration;
 #[tokio::test]
 async fn sigterm_flushes_events_before_exit() {
     let exe = env!("CARGO_BIN_EXE_relais");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
     let dir = std::env::temp_dir().join(format!("relais-sigterm-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let events = dir.join("events.jsonl");
-    let mut child = Command::new(exe)
-        .args(["demo", "--port", &port.to_string(), "--public-url", &base])
+    let mut demo = Command::new(exe);
+    demo.arg("demo")
         .args(relais::commands::demo_ports::FEDERATION_ALONE)
         .args(["--events", &events.to_string_lossy()])
         .args(["--db", &dir.join("relais.db").to_string_lossy()])
         .env("RELAIS_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    crate::harness::spawned_ready(&mut child, &format!("{base}/readyz")).await;
+        .stderr(Stdio::null());
+    let (mut child, base) = crate::harness::demo_on_a_free_port(demo).await;
 
     let q = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("client_id", "demo-service")
