@@ -37,6 +37,17 @@ impl DemoPorts {
         )
     }
 
+    /// Removes the file an earlier demo left, before this one binds: a
+    /// script waiting for the file must not read another run's ports.
+    pub fn forget(path: &str) -> Result<(), String> {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(format!("--ports-file {path}: {e}"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Written beside, then renamed: a reader never sees half a file.
     pub fn write(&self, path: &str) -> Result<(), String> {
         let partial = format!("{path}.partial");

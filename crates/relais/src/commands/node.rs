@@ -61,8 +61,9 @@ pub struct DemoArgs {
     free_ports: bool,
     /// Once every server listens, write the ports they got to this file,
     /// one `name=port` line each (port, canteen_port, plus_port,
-    /// letter_port, mail_port; 0 for a server not started), replacing it
-    /// whole: a script can wait for the file, then read it.
+    /// letter_port, mail_port; 0 for a server not started). A file an
+    /// earlier run left is removed at start, and the new one appears whole:
+    /// a script can wait for the file, then read it.
     #[arg(long)]
     ports_file: Option<String>,
 }
@@ -72,6 +73,9 @@ pub async fn demo(a: DemoArgs) -> Result<(), String> {
     // Before anything serves: the Plus platform starts first.
     let stop = super::shutdown_signal();
     let mut cfg = load_config(a.config.as_deref())?;
+    if let Some(path) = &a.ports_file {
+        DemoPorts::forget(path)?;
+    }
     let mut ports = DemoPorts::default();
     let (listener, port) = bind_demo_port("--port", a.port, a.free_ports).await?;
     ports.port = port;

@@ -99,6 +99,8 @@ async fn a_taken_port_stops_the_demo_naming_the_option_and_writes_no_ports() {
     let port = held.local_addr().unwrap().port();
     let db = temp("demo.db");
     let ports_file = db.with_file_name("ports");
+    // An earlier run's file: a script must not read its ports as this run's.
+    std::fs::write(&ports_file, "port=8000\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_relais"))
         .args(["demo", "--port", &port.to_string(), "--events", "off"])
         .args(relais::commands::demo_ports::FEDERATION_ALONE)
