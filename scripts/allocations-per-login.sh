@@ -7,7 +7,7 @@
 # its timings are not figures; and the node's periodic work (the event
 # writer's ticks, the statistics) is spread over those few logins, so the
 # count moves by up to ±8 % from run to run: compare alternating runs of
-# two binaries (docs/benchmarks.md, twenty-sixth pass). SQLite allocates
+# two binaries (docs/benchmarks-log.md, twenty-sixth pass). SQLite allocates
 # through glibc's malloc and is not counted.
 #
 #   scripts/allocations-per-login.sh [relais binary] [-- extra bench arguments]

@@ -2,7 +2,7 @@
 # Counts the instructions the federation node executes per login, in user
 # space, under valgrind's callgrind: a count that is the same from run to run
 # whatever else the machine is doing, where the bench's CPU time moves by
-# ±20 % on a shared two-core machine (docs/benchmarks.md, thirteenth pass).
+# ±20 % on a shared two-core machine (docs/benchmarks-log.md, thirteenth pass).
 # It runs the node (`relais demo`, SQLite, in-memory ephemeral store, rate
 # limits off, as `relais bench` spawns it) under callgrind beside the demo
 # IdPs, warms it up, zeroes the counters, drives `relais bench --url` logins

@@ -4,7 +4,7 @@
 # binary runs `relais bench` (the federation, the demo IdPs and the load
 # as separate processes, every one of them writing its profile), LLVM
 # merges the profiles, and rustc builds again using them — hot paths laid
-# out and inlined as they run, cold ones kept small. docs/benchmarks.md
+# out and inlined as they run, cold ones kept small. docs/benchmarks-log.md
 # ("Eleventh pass") has what it saves.
 #
 # With --bolt, LLVM's post-link optimiser (BOLT) then lays that binary's
@@ -12,7 +12,7 @@
 # BOLT instrumented: the hot blocks of every function side by side, the
 # cold ones moved away, the functions called together placed together.
 # The login's code then fills fewer cache lines and takes fewer branches
-# (docs/benchmarks.md, "Twenty-seventh pass").
+# (docs/benchmarks-log.md, "Twenty-seventh pass").
 #
 #   scripts/pgo-build.sh                      # → target/pgo/relais
 #   scripts/pgo-build.sh --bolt               # → target/pgo/relais, PGO then BOLT

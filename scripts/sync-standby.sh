@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL primary that waits for a synchronous standby a
 # given delay away, to measure what logins cost when every commit takes
-# milliseconds (docs/benchmarks.md, "Commits that take milliseconds").
+# milliseconds (docs/benchmarks-log.md, "Twenty-third pass: commits that take milliseconds").
 # The standby reaches the primary through a small TCP proxy that delays
 # each direction (tc netem is not available on every machine); nothing
 # of the machine's own PostgreSQL is touched.

@@ -7,7 +7,7 @@
 //! for 256: each call mixes fresh bytes from the CPU's entropy instruction
 //! into its generator and re-keys it. So [`SystemRandomness`] draws 256
 //! bytes at a time into a buffer of the calling thread, hands them out once
-//! each, and wipes what it hands out (docs/benchmarks.md, eighteenth pass).
+//! each, and wipes what it hands out (docs/benchmarks-log.md, eighteenth pass).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -6,7 +6,7 @@
 //! of what a service costs the registry. [`RegisteredScopes`] keeps them as
 //! one string, separated by single spaces as OAuth writes them, in one
 //! allocation: a node holding 100,000 services went from about 1.79 KB to
-//! 1.45 KB a service (docs/benchmarks.md, twenty-fifth pass). A list whose entries could not be read back from
+//! 1.45 KB a service (docs/benchmarks-log.md, twenty-fifth pass). A list whose entries could not be read back from
 //! that string (an entry with a space, or empty: no request can ever name
 //! one, since a request's scopes are split on spaces) is kept as it came,
 //! entry by entry, so the type stands for any list and round-trips it.

@@ -5,7 +5,7 @@
 //! often two, when the woken worker asks a parked one to help. The node's
 //! other work does not run on those workers: SQLite's own threads, the
 //! kernel's network processing, and on a small machine the IdPs and
-//! services beside it. Measured on 2 cores (docs/benchmarks.md, "One async
+//! services beside it. Measured on 2 cores (docs/benchmarks-log.md, "One async
 //! worker per core but one"), one worker spent 9–11 % less CPU per login
 //! than two, at the same throughput, closed loop or at 200 logins/s.
 //! So the default leaves one core to that other work: cores − 1 workers,

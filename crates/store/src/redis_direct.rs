@@ -6,7 +6,7 @@
 //! and its answer routed back through a channel, with a timer armed and
 //! disarmed around it — a fixed cost in every round trip: with the batch's
 //! arguments, 12 % of the node's CPU in scale-out, 5.7 % here
-//! (docs/benchmarks.md, sixth pass). A login's
+//! (docs/benchmarks-log.md, sixth pass). A login's
 //! commands are one at a time (one batch per step), so they need no
 //! multiplexing: here the calling task takes an idle connection from a
 //! lock-free queue, writes the command in one `write`, reads its reply,

@@ -100,7 +100,7 @@ macro_rules! sql_ephemeral {
 /// A statement with a `VALUES` row per item of a batch, built to run
 /// unprepared: its text changes with the batch's size, and sqlx would keep
 /// one prepared statement per size, up to 100 per connection (16.5 MiB of
-/// a node after a 12,000-login `relais bench`; docs/benchmarks.md, eighth
+/// a node after a 12,000-login `relais bench`; docs/benchmarks-log.md, eighth
 /// pass). One compilation per batch is the price, a few per second.
 pub(crate) fn sized_batch<'q, 'args, DB: sqlx::Database + sqlx::database::HasStatementCache>(
     qb: &'q mut sqlx::QueryBuilder<'args, DB>,

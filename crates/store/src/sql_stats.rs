@@ -13,7 +13,7 @@
 //! ([`stats_slot`]): a statement that adds to a row holds its lock until
 //! its commit, and with commits that take milliseconds (a synchronous
 //! standby) logins of one service and IdP would otherwise queue behind
-//! each other, one commit at a time (docs/benchmarks.md, twenty-third
+//! each other, one commit at a time (docs/benchmarks-log.md, twenty-third
 //! pass). The queries sum the slots. SQLite has one writer and no slots.
 
 /// Appends the upsert of a delta's daily connections to `$qb` (the delta

@@ -6,7 +6,7 @@
 //! between, the login stops there). Through sqlx, a statement goes to the
 //! connection's worker thread and its row comes back: two thread
 //! wake-ups, ≈ 0.1 ms of CPU per login on a two-core machine, where SQLite
-//! itself runs the upsert and its commit in ≈ 6 µs (docs/benchmarks.md,
+//! itself runs the upsert and its commit in ≈ 6 µs (docs/benchmarks-log.md,
 //! eighth pass). So both run here, on the async worker, on a connection
 //! of its own, under three rules that keep it from ever waiting:
 //!

@@ -66,7 +66,7 @@ impl SqliteStore {
             // In memory a journal is a few hundred KiB at most, freed at
             // the statement's end; so are the sorts' temporary b-trees,
             // whose largest is the services' list read at start-up, which
-            // the node then holds in memory anyway (docs/benchmarks.md,
+            // the node then holds in memory anyway (docs/benchmarks-log.md,
             // twentieth pass).
             .pragma("temp_store", "MEMORY");
         let pool = SqlitePoolOptions::new()
