@@ -4,24 +4,13 @@
 //! recorded before the kill is lost.
 
 use crate::browser::Browser;
-use crate::harness::{free_port, spawned_ready};
+use crate::harness::{free_port, spawned_ready, Spawned};
 use crate::scaleout::scaleout_urls;
 use relais_store::EventStore;
 use serde_json::Value;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-
-struct Procs(Vec<Child>);
-
-impl Drop for Procs {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
 
 struct Nodes {
     ports: Vec<u16>,
@@ -133,8 +122,8 @@ async fn a_killed_node_loses_only_what_it_was_serving() {
     let public = format!("http://127.0.0.1:{}", ports[0]);
     let dir = std::env::temp_dir().join(format!("relais-crash-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut procs = Procs(Vec::new());
-    procs.0.push(
+    let mut procs: Vec<Spawned> = Vec::new();
+    procs.push(Spawned::start(
         Command::new(exe)
             .args([
                 "idps",
@@ -144,12 +133,10 @@ async fn a_killed_node_loses_only_what_it_was_serving() {
                 &public,
             ])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+            .stderr(Stdio::null()),
+    ));
     for (i, p) in ports.iter().enumerate() {
-        procs.0.push(
+        procs.push(Spawned::start(
             Command::new(exe)
                 .args(["demo", "--port", &p.to_string(), "--public-url", &public])
                 .args(relais::commands::demo_ports::FEDERATION_ALONE)
@@ -164,17 +151,15 @@ async fn a_killed_node_loses_only_what_it_was_serving() {
                 .env("RELAIS__STORAGE__EPHEMERAL", &redis)
                 .env("RELAIS_LOG", "warn")
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
+                .stderr(Stdio::null()),
+        ));
     }
-    // procs.0: the IdPs, then the nodes in the order of `ports`.
+    // procs: the IdPs, then the nodes in the order of `ports`.
     for (i, p) in ports.iter().enumerate() {
-        spawned_ready(&mut procs.0[i + 1], &format!("http://127.0.0.1:{p}/readyz")).await;
+        spawned_ready(&mut procs[i + 1], &format!("http://127.0.0.1:{p}/readyz")).await;
     }
     spawned_ready(
-        &mut procs.0[0],
+        &mut procs[0],
         &format!("http://127.0.0.1:{idp_port}/idp/impots/.well-known/openid-configuration"),
     )
     .await;
@@ -227,7 +212,7 @@ async fn a_killed_node_loses_only_what_it_was_serving() {
         }));
     }
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let killed = &mut procs.0[3];
+    let killed = &mut procs[3];
     killed.kill().unwrap();
     killed.wait().unwrap();
     assert!(

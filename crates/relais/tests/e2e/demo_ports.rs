@@ -3,20 +3,10 @@
 //! and each server's URLs made from the port it got. And a port that is
 //! taken stops the demo with the option named, before any ports file.
 
-use crate::harness::{demo_ports, spawned_ready, temp};
+use crate::harness::{demo_ports, spawned_ready, temp, Spawned};
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// Kills the demo when the test ends, whatever its outcome.
-struct Demo(Child);
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 async fn issuer(base: &str) -> String {
     let d: serde_json::Value =
@@ -34,7 +24,7 @@ async fn free_ports_are_written_and_every_server_answers_on_the_port_it_got() {
     let db = temp("demo.db");
     let ports_file = db.with_file_name("ports");
     let mail_dir = db.with_file_name("mail");
-    let mut demo = Demo(
+    let mut demo = Spawned::start(
         Command::new(env!("CARGO_BIN_EXE_relais"))
             .args(["demo", "--free-ports", "--events", "off"])
             .args(["--ports-file", &ports_file.to_string_lossy()])
@@ -42,11 +32,9 @@ async fn free_ports_are_written_and_every_server_answers_on_the_port_it_got() {
             .args(["--mail-dir", &mail_dir.to_string_lossy()])
             .env("RELAIS_LOG", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+            .stderr(Stdio::null()),
     );
-    let ports = demo_ports(&mut demo.0, &ports_file).await;
+    let ports = demo_ports(&mut demo, &ports_file).await;
     let names = [
         "port",
         "canteen_port",
@@ -64,10 +52,10 @@ async fn free_ports_are_written_and_every_server_answers_on_the_port_it_got() {
     assert!(!std::path::Path::new(&format!("{}.partial", ports_file.display())).exists());
 
     let base = format!("http://localhost:{}", ports["port"]);
-    spawned_ready(&mut demo.0, &format!("{base}/readyz")).await;
+    spawned_ready(&mut demo, &format!("{base}/readyz")).await;
     assert_eq!(issuer(&base).await, format!("{base}/api/v2"));
     let plus = format!("http://localhost:{}", ports["plus_port"]);
-    spawned_ready(&mut demo.0, &format!("{plus}/readyz")).await;
+    spawned_ready(&mut demo, &format!("{plus}/readyz")).await;
     assert_eq!(issuer(&plus).await, format!("{plus}/api/v2"));
     // The home page sends citizens to the canteen at the port it got.
     let home = reqwest::get(format!("{base}/"))

@@ -54,17 +54,43 @@ pub async fn demo_ports(
     panic!("no ports file after 20 s");
 }
 
+/// A process a test started, killed (and reaped) when the test ends,
+/// whatever its outcome: a failed assertion must not leave a node running.
+pub struct Spawned(pub std::process::Child);
+
+impl Spawned {
+    pub fn start(cmd: &mut std::process::Command) -> Spawned {
+        Spawned(cmd.spawn().unwrap())
+    }
+}
+
+impl std::ops::Deref for Spawned {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Spawned {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `relais demo` (`cmd`: the binary with `demo` and its other
 /// options) on a port the system picks, and returns the process and its
 /// public URL once it is ready: no port is chosen before the demo binds
 /// it, so none can be taken in between.
-pub async fn demo_on_a_free_port(mut cmd: std::process::Command) -> (std::process::Child, String) {
+pub async fn demo_on_a_free_port(mut cmd: std::process::Command) -> (Spawned, String) {
     let ports_file = temp("ports");
-    let mut child = cmd
-        .args(["--free-ports", "--ports-file"])
-        .arg(&*ports_file)
-        .spawn()
-        .unwrap();
+    let mut child = Spawned::start(cmd.args(["--free-ports", "--ports-file"]).arg(&*ports_file));
     let port = demo_ports(&mut child, &ports_file).await["port"];
     let base = format!("http://localhost:{port}");
     spawned_ready(&mut child, &format!("{base}/readyz")).await;
