@@ -167,11 +167,15 @@ struct Frame {
 }
 
 impl Frame {
-    async fn around(self, req: axum::extract::Request, next: middleware::Next) -> Response {
-        match self.guard.as_ref().map(|app| app.settings.theme) {
-            Some(theme) => crate::pages::theme::within(theme, self.inside(req, next)).await,
-            None => self.inside(req, next).await,
-        }
+    /// Not an `async fn`, for the reason [`crate::pages::theme::within`]
+    /// gives: the request's future is then held once, not twice.
+    fn around(
+        self,
+        req: axum::extract::Request,
+        next: middleware::Next,
+    ) -> impl std::future::Future<Output = Response> {
+        let theme = self.guard.as_ref().map(|app| app.settings.theme);
+        crate::pages::theme::within(theme, self.inside(req, next))
     }
 
     async fn inside(self, mut req: axum::extract::Request, next: middleware::Next) -> Response {

@@ -23,7 +23,9 @@ pub enum Theme {
 static STATE: AtomicBool = AtomicBool::new(false);
 
 tokio::task_local! {
-    static NODE_THEME: Theme;
+    /// The look of the node whose request runs; `None` for a site that
+    /// follows the process-wide look.
+    static NODE_THEME: Option<Theme>;
 }
 
 /// Sets the look of the pages rendered outside any node's requests.
@@ -31,14 +33,38 @@ pub fn set(theme: Theme) {
     STATE.store(theme == Theme::State, Ordering::Relaxed);
 }
 
-/// Runs `f` (a request of a node) with that node's look.
-pub async fn within<F: std::future::Future>(theme: Theme, f: F) -> F::Output {
-    NODE_THEME.scope(theme, f).await
+/// Runs `f` (a request) with its node's look, or with the process-wide look
+/// when it has none. A plain function, not an `async fn`: an `async fn`
+/// would keep `f` twice in its future (once as its argument, once inside
+/// the scope it awaits), and every request's future is moved whole a few
+/// times on its way into the box hyper polls.
+pub fn within<F: std::future::Future>(
+    theme: Option<Theme>,
+    f: F,
+) -> impl std::future::Future<Output = F::Output> {
+    NODE_THEME.scope(theme, f)
 }
 
 /// Whether pages wear the State's look.
 pub fn is_state() -> bool {
-    NODE_THEME
-        .try_with(|t| *t == Theme::State)
-        .unwrap_or_else(|_| STATE.load(Ordering::Relaxed))
+    match NODE_THEME.try_with(|t| *t) {
+        Ok(Some(theme)) => theme == Theme::State,
+        Ok(None) | Err(_) => STATE.load(Ordering::Relaxed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_request_wears_its_nodes_look_and_a_site_without_one_the_process_look() {
+        assert!(within(Some(Theme::State), async { is_state() }).await);
+        assert!(!within(Some(Theme::Neutral), async { is_state() }).await);
+        // Without a node's look, the process-wide one (not set here, as
+        // other tests of this binary render pages meanwhile).
+        let process_wide = STATE.load(Ordering::Relaxed);
+        assert_eq!(within(None, async { is_state() }).await, process_wide);
+        assert_eq!(is_state(), process_wide);
+    }
 }
