@@ -36,8 +36,8 @@ pub fn set(theme: Theme) {
 /// Runs `f` (a request) with its node's look, or with the process-wide look
 /// when it has none. A plain function, not an `async fn`: an `async fn`
 /// would keep `f` twice in its future (once as its argument, once inside
-/// the scope it awaits), and every request's future is moved whole a few
-/// times on its way into the box hyper polls.
+/// the scope it awaits), and every request's future is moved whole into
+/// the box the frame's layer allocates for it (`crate::router`).
 pub fn within<F: std::future::Future>(
     theme: Option<Theme>,
     f: F,
