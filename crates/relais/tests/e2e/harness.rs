@@ -56,7 +56,7 @@ pub async fn demo_ports(
 
 /// A process a test started, killed (and reaped) when the test ends,
 /// whatever its outcome: a failed assertion must not leave a node running.
-pub struct Spawned(pub std::process::Child);
+pub struct Spawned(std::process::Child);
 
 impl Spawned {
     pub fn start(cmd: &mut std::process::Command) -> Spawned {
