@@ -14,8 +14,10 @@
 #                                                     # as `relais bench` runs; durable events are
 #                                                     # stored either way)
 #
-# Leaves the profile in $OUT (default /tmp/relais-callgrind) for
-# `callgrind_annotate`; the node runs ≈ 30× slower under valgrind, so
+# Prints the instructions per login, then their split by library
+# (scripts/callgrind-split.py; run it on the profile for the functions and
+# their callers). Leaves the profile in $OUT (default /tmp/relais-callgrind)
+# for `callgrind_annotate` too; the node runs ≈ 30× slower under valgrind, so
 # 1000 logins take about a minute. Kernel time (system calls, the loopback
 # TCP) is not counted: scripts/per-login-counts.sh counts the system calls.
 set -euo pipefail
@@ -72,3 +74,7 @@ total=$(callgrind_annotate --auto=no --threshold=1 "$profile" 2>/dev/null | awk 
 n=$((after - before))
 (( n > 0 )) || { echo "no login was counted" >&2; exit 1; }
 echo "logins $n  instructions/login $((total / n))  event batches $written  profile $profile"
+echo
+# The libraries holding at least 0.5 % of the instructions, per login.
+python3 "$(dirname "$0")/callgrind-split.py" "$profile" --per "$n" --top 0 |
+    awk '/^by library/ { on = 1; print; next } on && $1 + 0 >= 0.5'

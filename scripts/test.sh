@@ -10,6 +10,9 @@ scripts/install-test-deps.sh
 export RELAIS_REQUIRE_BACKENDS=1
 cargo fmt --all -- --check
 python3 scripts/check-import-cycles.py
+# The profile reader behind the instructions' split by library (issue 13),
+# on a small profile whose split is known.
+python3 scripts/callgrind-split.py --self-test
 cargo clippy --all-targets --all-features --quiet -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --all-features --no-fail-fast
