@@ -18,6 +18,7 @@ pub mod clock;
 pub mod connection_mail;
 pub mod error;
 pub mod event;
+pub mod form_encoding;
 pub mod lower_hex;
 pub mod onboarding;
 pub mod partner;

@@ -4,6 +4,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use relais_core::form_encoding::decode as form_decode;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
@@ -29,12 +30,6 @@ pub enum ClientAuthError {
     Malformed,
 }
 
-fn form_decode(s: &str) -> Option<String> {
-    url::form_urlencoded::parse(format!("v={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-}
-
 /// Extracts client credentials from an `Authorization: Basic` header
 /// (RFC 6749 §2.3.1: id and secret are form-encoded) or from the form body.
 pub fn presented_client(
@@ -55,13 +50,15 @@ pub fn presented_client(
             .map_err(|_| ClientAuthError::Malformed)?;
         let raw = String::from_utf8(raw).map_err(|_| ClientAuthError::Malformed)?;
         let (id, secret) = raw.split_once(':').ok_or(ClientAuthError::Malformed)?;
-        let client_id = form_decode(id).ok_or(ClientAuthError::Malformed)?;
+        // RFC 6749 §2.3.1: both are form-encoded. A `&` or `=` in them is
+        // text, never the end of the value.
+        let client_id = form_decode(id.as_bytes()).into_owned();
         if form_client_id.is_some_and(|f| f != client_id) {
             return Err(ClientAuthError::Malformed);
         }
         return Ok(PresentedClient {
             client_id,
-            secret: form_decode(secret).ok_or(ClientAuthError::Malformed)?,
+            secret: form_decode(secret.as_bytes()).into_owned(),
             method: ClientAuthMethod::ClientSecretBasic,
         });
     }
@@ -93,6 +90,15 @@ pub struct TokenResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_raw_ampersand_in_a_basic_secret_is_text_not_its_end() {
+        // Read as a form's value, `s3cret&x` used to stop at `&`: a
+        // secret `s3cret` would then have matched it.
+        let h = format!("Basic {}", STANDARD.encode("client:s3cret&x=y"));
+        let c = presented_client(Some(&h), None, None);
+        assert_eq!(c.map(|c| c.secret), Ok("s3cret&x=y".to_owned()));
+    }
 
     #[test]
     fn basic_and_post() {

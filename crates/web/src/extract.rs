@@ -146,7 +146,7 @@ impl<S: Send + Sync> FromRequest<S> for OAuthForm {
 /// Parses a form body, refusing repeated parameters.
 pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, JsonError> {
     let mut map = HashMap::new();
-    for (k, v) in url::form_urlencoded::parse(body) {
+    for (k, v) in relais_core::form_encoding::parse(body) {
         if map.insert(k.into_owned(), v.into_owned()).is_some() {
             return Err(JsonError::new(
                 ErrorCode::TokenInvalidRequest,

@@ -5,7 +5,9 @@ use super::own_keys::{client_assertion, OwnKeys};
 use super::read_mostly::ReadMostly;
 use crate::client_assertion::JWT_BEARER;
 use crate::jose::JwkSet;
+use relais_core::form_encoding::{push_form_encoded, FormQuery};
 use relais_core::partner::{IdentityProvider, IdpClientAuth, IdpEndpoints};
+use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -175,25 +177,31 @@ impl IdpClient {
         x: CodeExchange<'_>,
         own: OwnKeys<'_>,
     ) -> Result<IdpTokens, IdpError> {
-        let assertion;
-        let mut form = vec![
-            ("grant_type", "authorization_code"),
-            ("code", x.code),
-            ("redirect_uri", x.redirect_uri),
-            ("code_verifier", x.code_verifier),
-        ];
+        // The body is written once, in place, rather than collected as
+        // pairs for reqwest's `form` to serialise (issue 13).
+        let mut form = FormQuery::with_capacity(
+            256 + x.code.len() + 2 * x.redirect_uri.len() + x.code_verifier.len(),
+        )
+        .pair("grant_type", "authorization_code")
+        .pair("code", x.code)
+        .pair("redirect_uri", x.redirect_uri)
+        .pair("code_verifier", x.code_verifier);
         let url = self
             .endpoint_url(&idp.endpoints.token_endpoint)
             .map_err(IdpError::Token)?;
         let mut req = self.http.post(url).timeout(timeout_of(idp));
         match idp.token_endpoint_auth_method {
             IdpClientAuth::ClientSecretPost => {
-                form.push(("client_id", &idp.client_id));
-                form.push(("client_secret", &idp.client_secret));
+                form = form
+                    .pair("client_id", &idp.client_id)
+                    .pair("client_secret", &idp.client_secret);
             }
             IdpClientAuth::ClientSecretBasic => {
+                // RFC 6749 §2.3.1: both are form-encoded before Basic.
                 let enc = |s: &str| {
-                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                    let mut encoded = String::with_capacity(s.len());
+                    push_form_encoded(&mut encoded, s);
+                    encoded
                 };
                 req = req.basic_auth(enc(&idp.client_id), Some(enc(&idp.client_secret)));
             }
@@ -201,15 +209,17 @@ impl IdpClient {
                 let key = own
                     .signing
                     .ok_or_else(|| IdpError::Token("no ES256 key to sign the assertion".into()))?;
-                assertion = client_assertion(idp, key, x.assertion_jti, x.now_secs)
+                let assertion = client_assertion(idp, key, x.assertion_jti, x.now_secs)
                     .map_err(|e| IdpError::Token(format!("client assertion: {e}")))?;
-                form.push(("client_id", &idp.client_id));
-                form.push(("client_assertion_type", JWT_BEARER));
-                form.push(("client_assertion", &assertion));
+                form = form
+                    .pair("client_id", &idp.client_id)
+                    .pair("client_assertion_type", JWT_BEARER)
+                    .pair("client_assertion", &assertion);
             }
         }
         let resp = req
-            .form(&form)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form.finish())
             .send()
             .await
             .map_err(|e| IdpError::Token(short(&e)))?;

@@ -1,7 +1,10 @@
 //! The two browser redirects to an IdP: authorization (Relais' own state,
 //! nonce and PKCE) and end of session.
 
+use std::borrow::Cow;
+
 use relais_core::acr::AcrLevel;
+use relais_core::form_encoding::FormQuery;
 use relais_core::partner::IdentityProvider;
 
 /// Parameters of the redirect to the IdP's authorization endpoint.
@@ -15,29 +18,38 @@ pub struct AuthorizationRequest<'a> {
 
 /// The URL the citizen's browser is sent to.
 pub fn authorization_url(idp: &IdentityProvider, r: &AuthorizationRequest<'_>) -> String {
-    let scope = if idp.scopes.is_empty() {
-        "openid given_name family_name birthdate gender birthplace birthcountry email preferred_username".to_owned()
+    let scope: Cow<'_, str> = if idp.scopes.is_empty() {
+        Cow::Borrowed(
+            "openid given_name family_name birthdate gender birthplace birthcountry email preferred_username",
+        )
     } else {
-        idp.scopes.join(" ")
+        Cow::Owned(idp.scopes.join(" "))
     };
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("response_type", "code")
-        .append_pair("client_id", &idp.client_id)
-        .append_pair("redirect_uri", r.redirect_uri)
-        .append_pair("scope", &scope)
-        .append_pair("state", r.state)
-        .append_pair("nonce", r.nonce)
-        .append_pair("acr_values", r.acr.as_str())
-        .append_pair("prompt", "login")
-        .append_pair("code_challenge", r.code_challenge)
-        .append_pair("code_challenge_method", "S256")
-        .finish();
-    let sep = if idp.endpoints.authorization_endpoint.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
-    format!("{}{sep}{query}", idp.endpoints.authorization_endpoint)
+    let endpoint = &idp.endpoints.authorization_endpoint;
+    let mut url = String::with_capacity(
+        endpoint.len()
+            + 160
+            + idp.client_id.len()
+            + 2 * r.redirect_uri.len()
+            + scope.len()
+            + r.state.len()
+            + r.nonce.len()
+            + r.code_challenge.len(),
+    );
+    url.push_str(endpoint);
+    url.push(if endpoint.contains('?') { '&' } else { '?' });
+    FormQuery::after(url)
+        .pair("response_type", "code")
+        .pair("client_id", &idp.client_id)
+        .pair("redirect_uri", r.redirect_uri)
+        .pair("scope", &scope)
+        .pair("state", r.state)
+        .pair("nonce", r.nonce)
+        .pair("acr_values", r.acr.as_str())
+        .pair("prompt", "login")
+        .pair("code_challenge", r.code_challenge)
+        .pair("code_challenge_method", "S256")
+        .finish()
 }
 
 /// The URL that ends the citizen's session at the IdP.
@@ -48,11 +60,20 @@ pub fn end_session_url(
     state: &str,
 ) -> Option<String> {
     let endpoint = idp.endpoints.end_session_endpoint.as_deref()?;
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("id_token_hint", id_token_hint)
-        .append_pair("post_logout_redirect_uri", post_logout_redirect_uri)
-        .append_pair("state", state)
-        .finish();
-    let sep = if endpoint.contains('?') { '&' } else { '?' };
-    Some(format!("{endpoint}{sep}{query}"))
+    let mut url = String::with_capacity(
+        endpoint.len()
+            + 64
+            + id_token_hint.len()
+            + 2 * post_logout_redirect_uri.len()
+            + state.len(),
+    );
+    url.push_str(endpoint);
+    url.push(if endpoint.contains('?') { '&' } else { '?' });
+    Some(
+        FormQuery::after(url)
+            .pair("id_token_hint", id_token_hint)
+            .pair("post_logout_redirect_uri", post_logout_redirect_uri)
+            .pair("state", state)
+            .finish(),
+    )
 }

@@ -11,6 +11,7 @@ use crate::pages;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
+use relais_core::form_encoding::FormQuery;
 use relais_core::{ErrorCode, Randomness};
 use relais_i18n::{Locale, Tr};
 use relais_store::StoreError;
@@ -203,8 +204,9 @@ pub fn with_params(base: &str, params: &[(&str, &str)], fragment: bool) -> Strin
     } else {
         '?'
     });
-    let start = url.len();
-    url::form_urlencoded::Serializer::for_suffix(url, start)
-        .extend_pairs(params.iter().filter(|(_, v)| !v.is_empty()))
+    params
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .fold(FormQuery::after(url), |q, (k, v)| q.pair(k, v))
         .finish()
 }

@@ -42,7 +42,7 @@ pub async fn post(
 }
 
 pub fn parse_pairs(raw: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(raw)
+    relais_core::form_encoding::parse(raw)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
