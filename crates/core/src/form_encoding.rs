@@ -121,6 +121,13 @@ pub struct FormPairs<'a> {
     rest: &'a [u8],
 }
 
+impl<'a> FormPairs<'a> {
+    /// The pairs as owned strings, for a caller that keeps them.
+    pub fn into_owned(self) -> impl Iterator<Item = (String, String)> + 'a {
+        self.map(|(k, v)| (k.into_owned(), v.into_owned()))
+    }
+}
+
 impl<'a> Iterator for FormPairs<'a> {
     type Item = (Cow<'a, str>, Cow<'a, str>);
 

@@ -8,6 +8,7 @@ use crate::locale::{Locale, LANG_COOKIE};
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use relais_core::form_encoding::{self, FormQuery};
 use std::borrow::Cow;
 
 /// What a template needs to speak: its language, and its own address for
@@ -61,21 +62,21 @@ fn with_lang(here: &str, lang: Option<Locale>) -> String {
     let (path, query) = here.split_once('?').unwrap_or((here, ""));
     // A path starting with `//` would be another host once in a Location.
     let path = format!("/{}", path.trim_start_matches('/'));
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+    let mut out = FormQuery::after(path + "?");
+    for (k, v) in form_encoding::parse(query.as_bytes()) {
         if k != "lang" {
-            out.append_pair(&k, &v);
+            out = out.pair(&k, &v);
         }
     }
     if let Some(l) = lang {
-        out.append_pair("lang", l.code());
+        out = out.pair("lang", l.code());
     }
-    let q = out.finish();
-    if q.is_empty() {
-        path
-    } else {
-        format!("{path}?{q}")
+    let mut url = out.finish();
+    // No pair written: no `?` either.
+    if url.ends_with('?') {
+        url.pop();
     }
+    url
 }
 
 /// The language the first `lang` parameter of `query` names, as form
@@ -89,7 +90,7 @@ fn lang_param(query: &str) -> Option<Locale> {
         if name != "lang" && !name.contains(['%', '+']) {
             continue;
         }
-        if let Some((k, v)) = url::form_urlencoded::parse(pair.as_bytes()).next() {
+        if let Some((k, v)) = form_encoding::parse(pair.as_bytes()).next() {
             if k == "lang" {
                 return Locale::from_tag(&v);
             }

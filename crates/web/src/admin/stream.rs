@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 fn params(q: Option<&str>) -> HashMap<String, String> {
-    url::form_urlencoded::parse(q.unwrap_or("").as_bytes())
+    relais_core::form_encoding::parse(q.unwrap_or("").as_bytes())
         .into_owned()
         .collect()
 }

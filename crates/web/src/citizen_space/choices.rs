@@ -23,7 +23,7 @@ pub async fn save(
     let mut csrf = None;
     let mut allowed: Vec<String> = Vec::new();
     let mut block_future = false;
-    for (k, v) in url::form_urlencoded::parse(&body) {
+    for (k, v) in relais_core::form_encoding::parse(&body) {
         match &*k {
             "csrf" => csrf = Some(v.into_owned()),
             "allowed" if v.len() <= 128 => allowed.push(v.into_owned()),

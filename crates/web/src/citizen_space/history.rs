@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use relais_core::event::EventKind;
+use relais_core::form_encoding::FormQuery;
 use relais_i18n::{Locale, Tr};
 use relais_store::{Account, AccountEvents};
 use serde::Deserialize;
@@ -137,19 +138,19 @@ pub async fn show(
     }
     services.sort_by(|a, b| a.1.cmp(&b.1));
     let here = |p: u32| {
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        let mut q = FormQuery::after("/espace?".to_owned());
         if !filter.is_empty() {
-            s.append_pair("service", &filter);
+            q = q.pair("service", &filter);
         }
         if p > 0 {
-            s.append_pair("page", &p.to_string());
+            q = q.pair("page", &p.to_string());
         }
-        let q = s.finish();
-        if q.is_empty() {
-            "/espace".to_owned()
-        } else {
-            format!("/espace?{q}")
+        let mut url = q.finish();
+        // No pair written: no `?` either.
+        if url.ends_with('?') {
+            url.pop();
         }
+        url
     };
     let account = app
         .stores

@@ -14,6 +14,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
+use relais_core::form_encoding::FormQuery;
 use relais_core::pivot::PivotIdentity;
 use relais_core::subject::IdentityHash;
 use relais_core::ErrorCode;
@@ -26,22 +27,21 @@ const LOGIN: RpLogin = RpLogin {
 
 pub async fn start(State(app): State<AppState>) -> Result<Response, PageError> {
     let (state, pending, cookie) = LOGIN.begin(&app).await?;
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("response_type", "code")
-        .append_pair("client_id", CLIENT_ID)
-        .append_pair("redirect_uri", &app.settings.url(CALLBACK_PATH))
-        .append_pair("scope", &SCOPES.join(" "))
-        .append_pair("state", &state)
-        .append_pair("nonce", &pending.nonce)
-        .append_pair("acr_values", "eidas1")
-        .append_pair(
+    let authorize = FormQuery::after(format!("{}/authorize?", app.settings.issuer()))
+        .pair("response_type", "code")
+        .pair("client_id", CLIENT_ID)
+        .pair("redirect_uri", &app.settings.url(CALLBACK_PATH))
+        .pair("scope", &SCOPES.join(" "))
+        .pair("state", &state)
+        .pair("nonce", &pending.nonce)
+        .pair("acr_values", "eidas1")
+        .pair(
             "code_challenge",
             &relais_oidc::pkce::s256_challenge(&pending.code_verifier),
         )
-        .append_pair("code_challenge_method", "S256")
+        .pair("code_challenge_method", "S256")
         .finish();
-    let mut resp =
-        Redirect::to(&format!("{}/authorize?{query}", app.settings.issuer())).into_response();
+    let mut resp = Redirect::to(&authorize).into_response();
     if let Some(c) = cookie {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -133,13 +133,12 @@ pub async fn logout(
     };
     app.check_csrf(form.csrf.as_deref(), &session.id, "space-logout")
         .await?;
-    let end = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("id_token_hint", &session.id_token)
-        .append_pair("post_logout_redirect_uri", &app.settings.url("/espace"))
-        .append_pair("state", &app.random.hex(16))
+    let end = FormQuery::after(format!("{}/session/end?", app.settings.issuer()))
+        .pair("id_token_hint", &session.id_token)
+        .pair("post_logout_redirect_uri", &app.settings.url("/espace"))
+        .pair("state", &app.random.hex(16))
         .finish();
-    let mut resp =
-        Redirect::to(&format!("{}/session/end?{end}", app.settings.issuer())).into_response();
+    let mut resp = Redirect::to(&end).into_response();
     if let Some(c) = app.close_space_session(&session).await? {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }

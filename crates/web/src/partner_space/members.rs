@@ -24,7 +24,9 @@ pub async fn add(
         Ok(p) => p,
         Err(redirect) => return Ok(redirect),
     };
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let form: Vec<(String, String)> = relais_core::form_encoding::parse(&body)
+        .into_owned()
+        .collect();
     let get = |k: &str| {
         form.iter()
             .find(|(n, _)| n == k)

@@ -54,7 +54,9 @@ struct Fields {
 impl Fields {
     fn parse(body: &[u8]) -> Fields {
         Fields {
-            pairs: url::form_urlencoded::parse(body).into_owned().collect(),
+            pairs: relais_core::form_encoding::parse(body)
+                .into_owned()
+                .collect(),
         }
     }
     fn get(&self, k: &str) -> &str {

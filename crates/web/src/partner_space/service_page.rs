@@ -20,6 +20,7 @@ use relais_i18n::{Locale, Tr};
 
 use super::signin::CsrfForm;
 use crate::extract::PageForm;
+use relais_core::form_encoding::FormQuery;
 
 /// `GET /partenaires/services/{id}`.
 pub async fn show(
@@ -52,16 +53,15 @@ pub async fn show_page(
         .join(" ");
     let redirect_uri = spec.redirect_uris.first().cloned().unwrap_or_default();
     let test_url = {
-        let q = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_id", &svc.sandbox_client_id)
-            .append_pair("redirect_uri", &redirect_uri)
-            .append_pair("response_type", "code")
-            .append_pair("scope", &scope)
-            .append_pair("state", &app.random.token(16))
-            .append_pair("nonce", &app.random.token(24))
-            .append_pair("acr_values", "eidas1")
-            .finish();
-        format!("{}?{q}", app.settings.url("/api/v2/authorize"))
+        FormQuery::after(app.settings.url("/api/v2/authorize") + "?")
+            .pair("client_id", &svc.sandbox_client_id)
+            .pair("redirect_uri", &redirect_uri)
+            .pair("response_type", "code")
+            .pair("scope", &scope)
+            .pair("state", &app.random.token(16))
+            .pair("nonce", &app.random.token(24))
+            .pair("acr_values", "eidas1")
+            .finish()
     };
     let trace = trace::steps(app, &svc.sandbox_client_id)
         .await
