@@ -67,10 +67,13 @@ pub fn push_form_encoded(out: &mut String, value: &str) {
 }
 
 /// `name=value` pairs joined by `&`, appended to what the string already
-/// holds (an URL and its `?`, `&` or `#`, or nothing for a body).
+/// holds: an URL (see [`FormQuery::on`]), or nothing for a body.
 pub struct FormQuery {
     out: String,
-    first: bool,
+    /// Written before the next pair: none before a body's first pair or
+    /// after a prefix that ends with its separator, `?` before an URL's
+    /// first pair, `&` between pairs.
+    separator: Option<char>,
 }
 
 impl FormQuery {
@@ -80,21 +83,31 @@ impl FormQuery {
     }
 
     /// The pairs written after `prefix`, which already ends with the
-    /// separator the query needs.
+    /// separator the query needs (`?`, `&` or `#`).
     pub fn after(prefix: String) -> Self {
         FormQuery {
             out: prefix,
-            first: true,
+            separator: None,
+        }
+    }
+
+    /// The pairs as the query of `url`: after a `?`, or after a `&` when
+    /// `url` has a query already. With no pair, `url` comes back as it was.
+    pub fn on(url: String) -> Self {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        FormQuery {
+            out: url,
+            separator: Some(separator),
         }
     }
 
     /// Adds `name=value`, both form-encoded.
     #[must_use]
     pub fn pair(mut self, name: &str, value: &str) -> Self {
-        if !self.first {
-            self.out.push('&');
+        if let Some(separator) = self.separator {
+            self.out.push(separator);
         }
-        self.first = false;
+        self.separator = Some('&');
         push_form_encoded(&mut self.out, name);
         self.out.push('=');
         push_form_encoded(&mut self.out, value);
@@ -271,6 +284,20 @@ mod tests {
             "https://idp.example/authorize?state=s1&scope=openid+email"
         );
         assert_eq!(FormQuery::with_capacity(0).finish(), "");
+    }
+
+    #[test]
+    fn on_an_url_the_query_starts_with_its_separator_or_not_at_all() {
+        let on = |url: &str| FormQuery::on(url.to_owned());
+        assert_eq!(on("/espace").finish(), "/espace");
+        assert_eq!(on("/espace").pair("page", "2").finish(), "/espace?page=2");
+        assert_eq!(
+            on("https://idp.example/authorize?tenant=a")
+                .pair("state", "s")
+                .pair("x", "1")
+                .finish(),
+            "https://idp.example/authorize?tenant=a&state=s&x=1"
+        );
     }
 
     fn parsed_alike(input: &[u8]) {

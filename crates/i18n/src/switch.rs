@@ -62,7 +62,7 @@ fn with_lang(here: &str, lang: Option<Locale>) -> String {
     let (path, query) = here.split_once('?').unwrap_or((here, ""));
     // A path starting with `//` would be another host once in a Location.
     let path = format!("/{}", path.trim_start_matches('/'));
-    let mut out = FormQuery::after(path + "?");
+    let mut out = FormQuery::on(path);
     for (k, v) in form_encoding::parse(query.as_bytes()) {
         if k != "lang" {
             out = out.pair(&k, &v);
@@ -71,12 +71,7 @@ fn with_lang(here: &str, lang: Option<Locale>) -> String {
     if let Some(l) = lang {
         out = out.pair("lang", l.code());
     }
-    let mut url = out.finish();
-    // No pair written: no `?` either.
-    if url.ends_with('?') {
-        url.pop();
-    }
-    url
+    out.finish()
 }
 
 /// The language the first `lang` parameter of `query` names, as form

@@ -37,8 +37,7 @@ pub fn authorization_url(idp: &IdentityProvider, r: &AuthorizationRequest<'_>) -
             + r.code_challenge.len(),
     );
     url.push_str(endpoint);
-    url.push(if endpoint.contains('?') { '&' } else { '?' });
-    FormQuery::after(url)
+    FormQuery::on(url)
         .pair("response_type", "code")
         .pair("client_id", &idp.client_id)
         .pair("redirect_uri", r.redirect_uri)
@@ -68,9 +67,8 @@ pub fn end_session_url(
             + state.len(),
     );
     url.push_str(endpoint);
-    url.push(if endpoint.contains('?') { '&' } else { '?' });
     Some(
-        FormQuery::after(url)
+        FormQuery::on(url)
             .pair("id_token_hint", id_token_hint)
             .pair("post_logout_redirect_uri", post_logout_redirect_uri)
             .pair("state", state)

@@ -138,19 +138,14 @@ pub async fn show(
     }
     services.sort_by(|a, b| a.1.cmp(&b.1));
     let here = |p: u32| {
-        let mut q = FormQuery::after("/espace?".to_owned());
+        let mut q = FormQuery::on("/espace".to_owned());
         if !filter.is_empty() {
             q = q.pair("service", &filter);
         }
         if p > 0 {
             q = q.pair("page", &p.to_string());
         }
-        let mut url = q.finish();
-        // No pair written: no `?` either.
-        if url.ends_with('?') {
-            url.pop();
-        }
-        url
+        q.finish()
     };
     let account = app
         .stores

@@ -27,7 +27,7 @@ const LOGIN: RpLogin = RpLogin {
 
 pub async fn start(State(app): State<AppState>) -> Result<Response, PageError> {
     let (state, pending, cookie) = LOGIN.begin(&app).await?;
-    let authorize = FormQuery::after(format!("{}/authorize?", app.settings.issuer()))
+    let authorize = FormQuery::on(format!("{}/authorize", app.settings.issuer()))
         .pair("response_type", "code")
         .pair("client_id", CLIENT_ID)
         .pair("redirect_uri", &app.settings.url(CALLBACK_PATH))
@@ -133,7 +133,7 @@ pub async fn logout(
     };
     app.check_csrf(form.csrf.as_deref(), &session.id, "space-logout")
         .await?;
-    let end = FormQuery::after(format!("{}/session/end?", app.settings.issuer()))
+    let end = FormQuery::on(format!("{}/session/end", app.settings.issuer()))
         .pair("id_token_hint", &session.id_token)
         .pair("post_logout_redirect_uri", &app.settings.url("/espace"))
         .pair("state", &app.random.hex(16))

@@ -53,7 +53,7 @@ pub async fn show_page(
         .join(" ");
     let redirect_uri = spec.redirect_uris.first().cloned().unwrap_or_default();
     let test_url = {
-        FormQuery::after(app.settings.url("/api/v2/authorize") + "?")
+        FormQuery::on(app.settings.url("/api/v2/authorize"))
             .pair("client_id", &svc.sandbox_client_id)
             .pair("redirect_uri", &redirect_uri)
             .pair("response_type", "code")
