@@ -80,18 +80,16 @@ fn with_lang(here: &str, lang: Option<Locale>) -> String {
 /// decoding the whole query (an authorization request's dozen parameters)
 /// cost more than the rest of the language switch.
 fn lang_param(query: &str) -> Option<Locale> {
-    for pair in query.split('&') {
-        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
-        if name != "lang" && !name.contains(['%', '+']) {
-            continue;
-        }
-        if let Some((k, v)) = form_encoding::parse(pair.as_bytes()).next() {
-            if k == "lang" {
-                return Locale::from_tag(&v);
-            }
-        }
-    }
-    None
+    query
+        .split('&')
+        .find_map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let may_be_lang = name == "lang" || name.contains(['%', '+']);
+            (may_be_lang && form_encoding::decode(name.as_bytes()) == "lang")
+                .then(|| Locale::from_tag(&form_encoding::decode(value.as_bytes())))
+        })
+        // The first `lang` decides, even when it names no supported language.
+        .flatten()
 }
 
 /// A GET with a supported `lang` parameter: the answer that remembers it

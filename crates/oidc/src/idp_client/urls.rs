@@ -58,17 +58,10 @@ pub fn end_session_url(
     post_logout_redirect_uri: &str,
     state: &str,
 ) -> Option<String> {
+    // Once per logout, not per login: the string grows as it needs.
     let endpoint = idp.endpoints.end_session_endpoint.as_deref()?;
-    let mut url = String::with_capacity(
-        endpoint.len()
-            + 64
-            + id_token_hint.len()
-            + 2 * post_logout_redirect_uri.len()
-            + state.len(),
-    );
-    url.push_str(endpoint);
     Some(
-        FormQuery::on(url)
+        FormQuery::on(endpoint.to_owned())
             .pair("id_token_hint", id_token_hint)
             .pair("post_logout_redirect_uri", post_logout_redirect_uri)
             .pair("state", state)

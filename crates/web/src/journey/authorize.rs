@@ -43,7 +43,7 @@ pub async fn post(
 
 pub fn parse_pairs(raw: &[u8]) -> Vec<(String, String)> {
     relais_core::form_encoding::parse(raw)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .into_owned()
         .collect()
 }
 
