@@ -19,6 +19,7 @@ pub mod connection_mail;
 pub mod error;
 pub mod event;
 pub mod form_encoding;
+pub mod form_fields;
 pub mod lower_hex;
 pub mod onboarding;
 pub mod partner;

@@ -11,8 +11,10 @@ use crate::error::{JsonError, PageError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use relais_core::form_fields::from_form;
 use relais_core::ErrorCode;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -67,20 +69,40 @@ fn page_rejection(status: StatusCode, detail: String) -> PageError {
     }
 }
 
-/// A form body (`application/x-www-form-urlencoded`) of a page.
+/// A form body (`application/x-www-form-urlencoded`) of a page, read into
+/// `T` by [`relais_core::form_fields`].
 pub struct PageForm<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        let within = body_deadline(&req);
-        match tokio::time::timeout(within, axum::Form::<T>::from_request(req, state)).await {
-            Ok(Ok(axum::Form(v))) => Ok(PageForm(v)),
-            Ok(Err(r)) => Err(page_rejection(r.status(), r.body_text())),
-            Err(_) => Err(page_body_error(None)),
+        if !is_form(req.headers()) {
+            return Err(PageError::page(
+                ErrorCode::AuthorizeInvalid,
+                "the body is not a form (application/x-www-form-urlencoded)",
+            ));
         }
+        let body = body_in_time(req, state).await.map_err(page_body_error)?;
+        page_fields(&body).map(PageForm)
     }
+}
+
+/// Whether the body is declared a form. A media type is not case-sensitive
+/// (RFC 9110 §8.3.1); parameters after it (`; charset=UTF-8`) are allowed.
+fn is_form(headers: &HeaderMap) -> bool {
+    const FORM: &[u8] = b"application/x-www-form-urlencoded";
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.as_bytes().split_at_checked(FORM.len()))
+        .is_some_and(|(head, rest)| {
+            head.eq_ignore_ascii_case(FORM)
+                && rest.trim_ascii_start().first().is_none_or(|b| *b == b';')
+        })
+}
+
+fn page_fields<T: DeserializeOwned>(form: &[u8]) -> Result<T, PageError> {
+    from_form(form).map_err(|e| PageError::page(ErrorCode::AuthorizeInvalid, e.to_string()))
 }
 
 /// The raw body of a page request.
@@ -97,17 +119,14 @@ impl<S: Send + Sync> FromRequest<S> for PageBody {
     }
 }
 
-/// The query string of a page, deserialised.
+/// The query string of a page, read into `T` by [`relais_core::form_fields`].
 pub struct PageQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(v)) => Ok(PageQuery(v)),
-            Err(r) => Err(page_rejection(r.status(), r.body_text())),
-        }
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, PageError> {
+        page_fields(parts.uri.query().unwrap_or_default().as_bytes()).map(PageQuery)
     }
 }
 
@@ -155,4 +174,39 @@ pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, JsonError> {
         }
     }
     Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with_type(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn a_form_is_known_by_its_media_type_in_any_case_with_or_without_parameters() {
+        for value in [
+            "application/x-www-form-urlencoded",
+            "Application/X-WWW-Form-URLEncoded",
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            "application/x-www-form-urlencoded ;charset=utf-8",
+        ] {
+            assert!(is_form(&with_type(value)), "{value}");
+        }
+        for value in [
+            "",
+            "text/plain",
+            "multipart/form-data; boundary=x",
+            "application/x-www-form-urlencodedx",
+            "application/x-www-form",
+            "application/json",
+        ] {
+            assert!(!is_form(&with_type(value)), "{value}");
+        }
+        assert!(!is_form(&HeaderMap::new()));
+    }
 }

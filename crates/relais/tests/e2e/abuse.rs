@@ -380,6 +380,65 @@ async fn oversized_requests_are_answered_through_the_catalogue() {
     }
 }
 
+#[tokio::test]
+async fn page_forms_and_queries_that_do_not_fit_get_a_page_with_a_code() {
+    let fed = Fed::start().await;
+    let consent = format!("{}/api/v2/interaction/unknown/consent", fed.base);
+    let post = |content_type: &'static str, body: String| {
+        let consent = consent.clone();
+        async move {
+            let r = client()
+                .post(consent)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            (status, r.text().await.unwrap())
+        }
+    };
+    // Not a form, a form named twice, a form too large: refused before the
+    // step reads its records, each with its code.
+    let (status, page) = post("text/plain", "csrf=x&consent=on".into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("Y030007"), "{page}");
+    let twice = "csrf=x&csrf=y".to_string();
+    let (status, page) = post("application/x-www-form-urlencoded", twice).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("Y030007"), "{page}");
+    let large = format!("csrf={}", "c".repeat(100 * 1024));
+    let (status, page) = post("application/x-www-form-urlencoded", large).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.contains("Y000413"), "{page}");
+    // A form that fits, in any case of its media type, reaches the step,
+    // which does not know this interaction.
+    let fits = "csrf=x&consent=on&unknown=ignored".to_string();
+    for content_type in [
+        "application/x-www-form-urlencoded",
+        "Application/X-WWW-Form-URLEncoded; charset=UTF-8",
+    ] {
+        let (status, page) = post(content_type, fits.clone()).await;
+        assert!(!page.contains("Y030007"), "{content_type}: {status} {page}");
+        assert!(status.is_client_error(), "{content_type}: {status}");
+    }
+    // A query: the IdP's callback with its state twice, the citizen's
+    // history with a page that is not a number.
+    for path in [
+        "/api/v2/idp/callback?state=a&code=c&state=b",
+        "/espace?page=deux",
+    ] {
+        let r = client()
+            .get(format!("{}{path}", fed.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Y030007"), "{path}: {page}");
+    }
+}
+
 /// Reads until the server closes the connection; returns what it sent.
 async fn until_closed(s: &mut TcpStream, within: Duration) -> Option<Vec<u8>> {
     let mut all = Vec::new();
