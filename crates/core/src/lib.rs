@@ -16,6 +16,7 @@ pub mod birth_date;
 pub mod civil_register;
 pub mod clock;
 pub mod connection_mail;
+pub mod cookie_header;
 pub mod error;
 pub mod event;
 pub mod form_encoding;

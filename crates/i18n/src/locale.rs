@@ -1,6 +1,7 @@
 //! Which language a page is shown in.
 
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue};
+use relais_core::cookie_header::cookie_value;
 
 /// The languages Relais speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,14 +61,14 @@ impl Locale {
 
     /// The language the citizen picked with the switch, if any.
     pub fn chosen(headers: &HeaderMap) -> Option<Locale> {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == LANG_COOKIE)
-            .and_then(|(_, v)| Locale::from_tag(v))
+        cookie_value(
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .map(HeaderValue::as_bytes),
+            LANG_COOKIE,
+        )
+        .and_then(Locale::from_tag)
     }
 }
 
@@ -78,7 +79,6 @@ fn first_of<'a>(mut tags: impl Iterator<Item = &'a str>) -> Option<Locale> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -2,6 +2,7 @@
 //! application on the same host; `__Host-` outside the plain-http sandbox.
 
 use axum::http::{header, HeaderMap, HeaderValue};
+use relais_core::cookie_header::cookie_value;
 
 pub fn session_cookie_name(sandbox: bool) -> &'static str {
     if sandbox {
@@ -11,17 +12,17 @@ pub fn session_cookie_name(sandbox: bool) -> &'static str {
     }
 }
 
-/// Reads one cookie value from the request headers.
+/// Reads one cookie value from the request headers: not empty, at most
+/// 128 bytes (ours are shorter; a longer one is not ours).
 pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty() && v.len() <= 128)
+    cookie_value(
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .map(HeaderValue::as_bytes),
+        name,
+    )
+    .filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
 pub fn set_cookie(name: &str, value: &str, max_age: u64, sandbox: bool) -> Option<HeaderValue> {

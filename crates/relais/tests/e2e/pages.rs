@@ -237,6 +237,50 @@ async fn consent_pages_show_real_values_and_variants() {
 }
 
 #[tokio::test]
+async fn a_foreign_cookie_with_bytes_outside_ascii_does_not_hide_ours() {
+    use reqwest::header::{HeaderValue, COOKIE, LOCATION, SET_COOKIE};
+    let fed = Fed::start().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let start = http
+        .get(authorize_url(&fed, "sp-a", &[]))
+        .send()
+        .await
+        .unwrap();
+    let sid = start.headers()[SET_COOKIE].to_str().unwrap();
+    let sid = sid.split(';').next().unwrap().to_owned();
+    let location = start.headers()[LOCATION].to_str().unwrap();
+    let chooser = if location.starts_with('/') {
+        format!("{}{location}", fed.base)
+    } else {
+        location.to_owned()
+    };
+    let show = |cookie: Vec<u8>| {
+        let request = http
+            .get(&chooser)
+            .header(COOKIE, HeaderValue::from_bytes(&cookie).unwrap());
+        async move {
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    // Without our session cookie, the chooser is refused.
+    let (status, _) = show(b"theme=caf\xc3\xa9".to_vec()).await;
+    assert_eq!(status, 401);
+    // Beside cookies another application on the host set with UTF-8 and
+    // with a Latin-1 byte, ours are read: the session and the language.
+    let mut cookie = b"theme=caf\xc3\xa9; legacy=\xe9t\xe9; ".to_vec();
+    cookie.extend_from_slice(sid.as_bytes());
+    cookie.extend_from_slice(b"; relais_lang=en");
+    let (status, page) = show(cookie).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<html lang=\"en\">"), "{page}");
+    assert!(page.contains("/idp"), "{page}");
+}
+
+#[tokio::test]
 async fn chooser_cancel_headers_cookies_and_locale() {
     let fed = Fed::start().await;
     let mut idp = fed.node.app.registry.idp("msa").unwrap().as_ref().clone();

@@ -1,0 +1,77 @@
+//! One cookie's value, read from a request's `Cookie` headers (RFC 6265
+//! §5.4: `name=value` pairs separated by `;`).
+//!
+//! Two readers need it on every page: the browser session (web) and the
+//! language the citizen picked (i18n). They had one copy each, and both
+//! turned each header into text first: one cookie with a byte outside
+//! visible ASCII, set by another application on the same host, made the
+//! whole header unreadable, so the session cookie beside it was lost and
+//! the login failed. Here the header is read as bytes; only the value found
+//! must be visible ASCII (RFC 6265 §4.1.1's cookie octets are a subset).
+
+/// The value of the first cookie called `name`, if it is visible ASCII.
+/// `headers` are the `Cookie` header values, as bytes.
+pub fn cookie_value<'a>(
+    headers: impl IntoIterator<Item = &'a [u8]>,
+    name: &str,
+) -> Option<&'a str> {
+    headers
+        .into_iter()
+        .flat_map(|header| header.split(|b| *b == b';'))
+        .find_map(|pair| {
+            let (found, value) = name_and_value(pair.trim_ascii())?;
+            (found == name.as_bytes()).then_some(value)
+        })
+        .filter(|value| value.iter().all(u8::is_ascii_graphic))
+        .and_then(|value| std::str::from_utf8(value).ok())
+}
+
+/// A pair split at its first `=`.
+fn name_and_value(pair: &[u8]) -> Option<(&[u8], &[u8])> {
+    let eq = pair.iter().position(|b| *b == b'=')?;
+    Some((pair.get(..eq)?, pair.get(eq + 1..)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read<'a>(headers: &[&'a str], name: &str) -> Option<&'a str> {
+        cookie_value(headers.iter().map(|h| h.as_bytes()), name)
+    }
+
+    #[test]
+    fn the_first_cookie_of_that_name_in_any_header() {
+        assert_eq!(read(&["a=1; sid=abc; b=2"], "sid"), Some("abc"));
+        assert_eq!(read(&["a=1", "sid=abc;x=y"], "sid"), Some("abc"));
+        assert_eq!(read(&["sid=first; sid=second"], "sid"), Some("first"));
+        assert_eq!(read(&[" sid=abc ;"], "sid"), Some("abc"));
+        assert_eq!(read(&["sid=a=b"], "sid"), Some("a=b"));
+        assert_eq!(read(&["sid="], "sid"), Some(""));
+    }
+
+    #[test]
+    fn other_names_and_shapes_are_not_it() {
+        for headers in [
+            &[][..],
+            &["a=1; b=2"],
+            &["sid"],
+            &["xsid=abc"],
+            &["sid_x=abc"],
+            &["sid =abc"],
+            &["SID=abc"],
+        ] {
+            assert_eq!(read(headers, "sid"), None, "{headers:?}");
+        }
+    }
+
+    #[test]
+    fn a_foreign_cookie_with_other_bytes_does_not_hide_ours() {
+        let header = "theme=caf\u{e9}; sid=abc; note=a\u{1}b".as_bytes();
+        assert_eq!(cookie_value([header], "sid"), Some("abc"));
+        // Ours must be visible ASCII itself.
+        assert_eq!(read(&["sid=caf\u{e9}"], "sid"), None);
+        assert_eq!(read(&["sid=a b"], "sid"), None);
+        assert_eq!(cookie_value([&b"sid=\xff"[..]], "sid"), None);
+    }
+}
