@@ -10,16 +10,17 @@
 //! must be visible ASCII (RFC 6265 §4.1.1's cookie octets are a subset).
 
 /// The value of the first cookie called `name`, if it is visible ASCII.
-/// `headers` are the `Cookie` header values, as bytes.
-pub fn cookie_value<'a>(
-    headers: impl IntoIterator<Item = &'a [u8]>,
-    name: &str,
-) -> Option<&'a str> {
+/// `headers` are the `Cookie` header values: `HeaderMap::get_all`'s
+/// answer as it is, or any texts or byte strings.
+pub fn cookie_value<'a, H>(headers: impl IntoIterator<Item = &'a H>, name: &str) -> Option<&'a str>
+where
+    H: AsRef<[u8]> + ?Sized + 'a,
+{
     let name = name.as_bytes();
     // Each pair is looked at once: its name compared before any `=` is
     // searched (a page reads two or three cookies at each step).
     let value = headers.into_iter().find_map(|header| {
-        header.split(|b| *b == b';').find_map(|pair| {
+        header.as_ref().split(|b| *b == b';').find_map(|pair| {
             let pair = pair.trim_ascii_start();
             match pair.strip_prefix(name)?.split_first() {
                 Some((b'=', value)) => Some(value.trim_ascii_end()),
@@ -39,7 +40,7 @@ mod tests {
     use super::*;
 
     fn read<'a>(headers: &[&'a str], name: &str) -> Option<&'a str> {
-        cookie_value(headers.iter().map(|h| h.as_bytes()), name)
+        cookie_value(headers.iter().copied(), name)
     }
 
     #[test]

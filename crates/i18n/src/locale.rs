@@ -1,6 +1,6 @@
 //! Which language a page is shown in.
 
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap};
 use relais_core::cookie_header::cookie_value;
 
 /// The languages Relais speaks.
@@ -61,14 +61,7 @@ impl Locale {
 
     /// The language the citizen picked with the switch, if any.
     pub fn chosen(headers: &HeaderMap) -> Option<Locale> {
-        cookie_value(
-            headers
-                .get_all(header::COOKIE)
-                .iter()
-                .map(HeaderValue::as_bytes),
-            LANG_COOKIE,
-        )
-        .and_then(Locale::from_tag)
+        cookie_value(headers.get_all(header::COOKIE), LANG_COOKIE).and_then(Locale::from_tag)
     }
 }
 
@@ -79,6 +72,7 @@ fn first_of<'a>(mut tags: impl Iterator<Item = &'a str>) -> Option<Locale> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -15,14 +15,7 @@ pub fn session_cookie_name(sandbox: bool) -> &'static str {
 /// Reads one cookie value from the request headers: not empty, at most
 /// 128 bytes (ours are shorter; a longer one is not ours).
 pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    cookie_value(
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .map(HeaderValue::as_bytes),
-        name,
-    )
-    .filter(|v| !v.is_empty() && v.len() <= 128)
+    cookie_value(headers.get_all(header::COOKIE), name).filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
 pub fn set_cookie(name: &str, value: &str, max_age: u64, sandbox: bool) -> Option<HeaderValue> {
