@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct KeySet {
-    signing: HashMap<JwsAlg, Arc<SigningKey>>,
+    signing: HashMap<JwsAlg, Arc<SigningKey>, foldhash::quality::RandomState>,
     /// Every published encryption key, newest first: an IdP may encrypt
     /// to any key it read from the JWKS.
     pub decryption: Vec<Arc<DecryptionKey>>,
@@ -145,7 +145,7 @@ impl KeyRing {
     }
 
     fn build(stored: &[StoredKey], sealer: &Sealer, now: i64) -> StoreResult<KeySet> {
-        let mut signing: HashMap<JwsAlg, Arc<SigningKey>> = HashMap::new();
+        let mut signing: HashMap<JwsAlg, Arc<SigningKey>, _> = HashMap::default();
         let mut decryption: Vec<(i64, Arc<DecryptionKey>)> = Vec::new();
         let mut jwks = JwkSet::default();
         for k in stored {

@@ -90,15 +90,17 @@ pub struct AuthorizeRequest {
     pub code_challenge: Option<String>,
 }
 
-/// The raw parameters, with duplicates and sizes already refused.
-pub struct RawParams<'a>(HashMap<&'a str, &'a str>);
+/// The raw parameters, with duplicates and sizes already refused. At most
+/// [`MAX_PARAMS`] of them, so a client cannot grow the map; foldhash's
+/// random seed per map is enough and costs a fraction of SipHash.
+pub struct RawParams<'a>(HashMap<&'a str, &'a str, foldhash::quality::RandomState>);
 
 impl<'a> RawParams<'a> {
     pub fn parse(params: &'a [(String, String)]) -> Result<RawParams<'a>, AuthorizeRejection> {
         if params.len() > MAX_PARAMS {
             return Err(page(ErrorCode::AuthorizeInvalid, "too many parameters"));
         }
-        let mut map = HashMap::with_capacity(params.len());
+        let mut map = HashMap::with_capacity_and_hasher(params.len(), Default::default());
         for (k, v) in params {
             let limit = if k == "claims" { MAX_CLAIMS } else { MAX_VALUE };
             if v.len() > limit {

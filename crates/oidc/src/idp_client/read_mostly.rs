@@ -8,21 +8,24 @@
 //! and a writer publishes a copy with its change (copy on write, `rcu`). A
 //! bound keeps the map from growing with every edit an operator ever made:
 //! an insertion that finds it full starts it again from empty, and the
-//! entries still in use come back at their next miss.
+//! entries still in use come back at their next miss. The keys are the
+//! operator's (IdP ids, endpoint URLs), never a client's, so the map hashes
+//! with foldhash's seeded hash rather than SipHash.
 
 use arc_swap::ArcSwap;
+use foldhash::quality::RandomState;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 pub(crate) struct ReadMostly<V> {
-    map: ArcSwap<HashMap<Box<str>, V>>,
+    map: ArcSwap<HashMap<Box<str>, V, RandomState>>,
     max_entries: usize,
 }
 
 impl<V: Clone> ReadMostly<V> {
     pub(crate) fn new(max_entries: usize) -> ReadMostly<V> {
         ReadMostly {
-            map: ArcSwap::from_pointee(HashMap::new()),
+            map: ArcSwap::from_pointee(HashMap::default()),
             max_entries,
         }
     }
@@ -34,7 +37,7 @@ impl<V: Clone> ReadMostly<V> {
     pub(crate) fn insert(&self, key: &str, value: V) {
         self.map.rcu(|current| {
             let mut next = if current.len() >= self.max_entries && !current.contains_key(key) {
-                HashMap::new()
+                HashMap::default()
             } else {
                 HashMap::clone(current)
             };
