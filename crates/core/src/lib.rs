@@ -11,6 +11,7 @@
 
 pub mod acr;
 pub mod alg;
+pub mod authorization_header;
 pub mod authorize;
 pub mod birth_date;
 pub mod civil_register;

@@ -4,6 +4,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use relais_core::authorization_header::credentials;
 use relais_core::form_encoding::decode as form_decode;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -41,13 +42,8 @@ pub fn presented_client(
         if form_secret.is_some() {
             return Err(ClientAuthError::Malformed);
         }
-        let b = h
-            .strip_prefix("Basic ")
-            .or_else(|| h.strip_prefix("basic "))
-            .ok_or(ClientAuthError::Malformed)?;
-        let raw = STANDARD
-            .decode(b.trim())
-            .map_err(|_| ClientAuthError::Malformed)?;
+        let b = credentials(h, "basic").ok_or(ClientAuthError::Malformed)?;
+        let raw = STANDARD.decode(b).map_err(|_| ClientAuthError::Malformed)?;
         let raw = String::from_utf8(raw).map_err(|_| ClientAuthError::Malformed)?;
         let (id, secret) = raw.split_once(':').ok_or(ClientAuthError::Malformed)?;
         // RFC 6749 §2.3.1: both are form-encoded. A `&` or `=` in them is

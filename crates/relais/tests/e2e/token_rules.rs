@@ -442,3 +442,73 @@ async fn single_use_secrets_are_stored_under_a_digest() {
     crate::sso_logout::exchange(&fed, "sp-a", &code).await;
     assert!(eph.get(&stored_key("at", &at)).await.unwrap().is_none());
 }
+
+/// RFC 9110 §11.1: an authentication scheme is matched without regard to
+/// case. A service sending `BASIC` at the token endpoint was refused with
+/// 401 (only `Basic` and `basic` were read), and an operator's `bearer`
+/// token at the admin API too.
+#[tokio::test]
+async fn the_authorization_scheme_is_read_in_any_case() {
+    use base64::Engine;
+    let fed = Fed::start().await;
+    let http = reqwest::Client::new();
+    let code = code_for(&fed, &Browser::new(), false).await;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("sp-a:{SP_SECRET}"));
+    let r = http
+        .post(format!("{}/token", fed.issuer()))
+        .header("authorization", format!("BASIC {basic}"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "BASIC at the token endpoint");
+    let body: Value = r.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    for scheme in ["bearer", "BEARER"] {
+        let r = http
+            .get(format!("{}/userinfo", fed.issuer()))
+            .header("authorization", format!("{scheme} {access}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{scheme} at userinfo");
+    }
+    // A wrong secret is still refused, whatever the case of the scheme.
+    let wrong = base64::engine::general_purpose::STANDARD.encode("sp-a:wrong");
+    let r = http
+        .post(format!("{}/token", fed.issuer()))
+        .header("authorization", format!("BASIC {wrong}"))
+        .form(&[("grant_type", "authorization_code"), ("code", "x")])
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+
+    let operator = relais_web::admin::auth::create_token(
+        fed.node.app.stores.config.as_ref(),
+        &relais_core::SystemRandomness,
+        0,
+        "alice",
+    )
+    .await
+    .unwrap();
+    for (header, status) in [
+        (format!("bearer {operator}"), 200),
+        (format!("BEARER {operator}"), 200),
+        ("bearer rop_not-a-real-token".to_owned(), 401),
+    ] {
+        let r = http
+            .get(format!("{}/api/admin/v1/services", fed.base))
+            .header("authorization", &header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "admin API with {header:.6}…");
+    }
+}

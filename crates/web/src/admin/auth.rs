@@ -7,6 +7,7 @@ use crate::error::AdminError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use relais_core::authorization_header::credentials;
 use relais_core::token_digest::stored_key;
 use relais_store::{ConfigKind, ConfigStore, StoreResult};
 use serde::{Deserialize, Serialize};
@@ -126,7 +127,7 @@ impl FromRequestParts<AppState> for Operator {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|v| credentials(v, "bearer"))
             .ok_or_else(AdminError::unauthorized)?;
         operator_for_token(app, token)
             .await?

@@ -9,6 +9,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
+use relais_core::authorization_header::credentials;
 use relais_core::event::EventKind;
 use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
@@ -37,13 +38,11 @@ fn invalid_dpop(detail: &str) -> JsonError {
 /// The access token and whether it came with the `DPoP` scheme.
 fn presented_token(headers: &HeaderMap) -> Option<(&str, bool)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (token, dpop) = match v.split_once(' ')? {
-        (scheme, t) if scheme.eq_ignore_ascii_case("bearer") => (t, false),
-        (scheme, t) if scheme.eq_ignore_ascii_case("dpop") => (t, true),
-        _ => return None,
+    let (token, dpop) = match credentials(v, "bearer") {
+        Some(t) => (t, false),
+        None => (credentials(v, "dpop")?, true),
     };
-    let token = token.trim();
-    (!token.is_empty() && token.len() <= 128).then_some((token, dpop))
+    (token.len() <= 128).then_some((token, dpop))
 }
 
 pub async fn userinfo(
