@@ -110,6 +110,18 @@ async fn pages_are_limited_per_client_ip_with_retry_after_and_a_code() {
         get_as(&url, "203.0.113.50, 198.51.100.1").await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
+    // Nor does a left-most hop with bytes outside ASCII: the header used to
+    // be skipped whole, and the client taken for the proxy.
+    let spoofed = client()
+        .get(&url)
+        .header(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_bytes(b"caf\xc3\xa9, 198.51.100.1").unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), StatusCode::TOO_MANY_REQUESTS);
     // Metadata and probes are never limited.
     let disco = format!("{}/api/v2/.well-known/openid-configuration", fed.base);
     assert_eq!(

@@ -26,19 +26,21 @@ impl ClientIp {
         if !trusted.contains(&peer) {
             return ClientIp(peer);
         }
+        // Read as bytes: the left of the header is whatever the client
+        // sent, and a byte outside ASCII there must not make the hops our
+        // proxies appended on its right unreadable (the client would then
+        // be taken for the proxy, in the rate limits and in the events).
         let forwarded = headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
+            .flat_map(|v| v.as_bytes().split(|&b| b == b','))
             .collect::<Vec<_>>();
         for hop in forwarded.iter().rev() {
-            match hop.parse::<IpAddr>() {
-                Ok(ip) if trusted.contains(&ip) => continue,
-                Ok(ip) => return ClientIp(ip),
+            match parse_hop(hop) {
+                Some(ip) if trusted.contains(&ip) => continue,
+                Some(ip) => return ClientIp(ip),
                 // A malformed hop: stop believing the chain there.
-                Err(_) => return ClientIp(peer),
+                None => return ClientIp(peer),
             }
         }
         ClientIp(peer)
@@ -99,6 +101,11 @@ impl ClientIp {
     }
 }
 
+/// One hop of `X-Forwarded-For`, spaces around it allowed.
+fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
+    std::str::from_utf8(hop.trim_ascii()).ok()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +152,19 @@ mod tests {
         assert_eq!(ClientIp::resolve(Some(proxy), &h, &[proxy]).0, client);
         let h = xff("203.0.113.7, 10.0.0.1");
         assert_eq!(ClientIp::resolve(Some(proxy), &h, &[proxy]).0, client);
+        // A client's bytes outside ASCII on the left do not hide the hop
+        // the proxy wrote on the right; a hop made of them ends the chain.
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_bytes(b"caf\xc3\xa9, 203.0.113.7").unwrap(),
+        );
+        assert_eq!(ClientIp::resolve(Some(proxy), &h, &[proxy]).0, client);
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_bytes(b"203.0.113.7, \xe9, 10.0.0.1").unwrap(),
+        );
+        assert_eq!(ClientIp::resolve(Some(proxy), &h, &[proxy]).0, proxy);
         let h = xff("nonsense");
         assert_eq!(ClientIp::resolve(Some(proxy), &h, &[proxy]).0, proxy);
         assert_eq!(ClientIp::resolve(None, &h, &[]), ClientIp::UNKNOWN);
