@@ -402,6 +402,12 @@ async fn error_pages_speak_the_browser_language_and_bad_requests_get_catalogue_c
         fr.contains("<html lang=\"fr\">") && fr.contains("La page demandée n"),
         "{fr}"
     );
+    // By weight, not by order (RFC 9110 §12.5.4); French refused by q=0
+    // gives English, not the default refused. Both were French before.
+    for lang in ["fr;q=0.5, en;q=0.9", "fr;q=0, de"] {
+        let (_, body) = page(lang, "/nope").await;
+        assert!(body.contains("<html lang=\"en\">"), "{lang}: {body}");
+    }
     // A malformed query on a page: the catalogue's page, not a framework text.
     let (status, body) = page("en", "/api/v2/idp/callback?state=a&state=b").await;
     assert!(body.contains("class=\"code\""), "{status} {body}");
