@@ -360,3 +360,43 @@ async fn the_cli_drives_the_same_api() {
         .iter()
         .any(|e| e["actor"] == "bob" && e["reason"] == "service.deactivate"));
 }
+
+/// Behind a TLS proxy that verifies client certificates, an operator is let
+/// in by the subject the proxy passes (`[admin] client_cert_header`), only
+/// for the subjects listed, and not when the header comes twice (a proxy
+/// that adds its own beside a client's).
+#[tokio::test]
+async fn operators_are_let_in_by_the_certificate_subject_the_proxy_passes() {
+    let fed = Fed::start_configured(false, |c| {
+        c.admin.client_cert_header = Some("x-ssl-client-s-dn".into());
+        c.admin.client_cert_subjects = vec!["CN=ops.relais.example".into()];
+    })
+    .await;
+    let url = format!("{}/api/admin/v1/services", fed.base);
+    let http = reqwest::Client::new();
+    let status = |subjects: &'static [&'static str]| {
+        let mut req = http.get(&url);
+        for s in subjects {
+            req = req.header("x-ssl-client-s-dn", *s);
+        }
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status(&["CN=ops.relais.example"]).await, 200);
+    assert_eq!(status(&["CN=someone.else"]).await, 401);
+    assert_eq!(
+        status(&["cn=ops.relais.example"]).await,
+        401,
+        "exactly as written"
+    );
+    assert_eq!(status(&[]).await, 401);
+    assert_eq!(
+        status(&["CN=ops.relais.example", "CN=someone.else"]).await,
+        401,
+        "the header twice"
+    );
+    assert_eq!(
+        status(&["CN=someone.else", "CN=ops.relais.example"]).await,
+        401,
+        "the header twice"
+    );
+}

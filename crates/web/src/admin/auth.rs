@@ -108,7 +108,14 @@ pub async fn operator_for_token(app: &AppState, token: &str) -> StoreResult<Opti
 /// The certificate subject the TLS proxy vouches for, if let in.
 pub fn operator_by_certificate(app: &AppState, headers: &axum::http::HeaderMap) -> Option<String> {
     let header = app.settings.admin_cert_header.as_ref()?;
-    let subject = headers.get(header).and_then(|v| v.to_str().ok())?;
+    let mut values = headers.get_all(header).iter();
+    let subject = values.next()?.to_str().ok()?;
+    // Twice: a proxy that adds its header instead of replacing the
+    // client's has let a client's own through beside it. Neither is
+    // believed.
+    if values.next().is_some() {
+        return None;
+    }
     app.settings
         .admin_cert_subjects
         .iter()
