@@ -66,7 +66,7 @@ impl Locale {
     /// English rather than the default it refused.
     pub fn accepted(header: &str) -> Option<Locale> {
         let mut best: Option<(u16, Locale)> = None;
-        let mut refused = [false; 2];
+        let mut refused = [false; Locale::ALL.len()];
         for item in header.split(',') {
             let mut parts = item.split(';');
             let Some(locale) = parts.next().and_then(Locale::from_tag) else {
