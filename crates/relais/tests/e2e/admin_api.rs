@@ -8,17 +8,6 @@ use crate::browser::{login, Browser};
 use crate::harness::{authorize_url, Fed, SP_SECRET};
 use serde_json::{json, Value};
 
-async fn token(fed: &Fed, name: &str) -> String {
-    relais_web::admin::auth::create_token(
-        fed.node.app.stores.config.as_ref(),
-        &relais_core::SystemRandomness,
-        0,
-        name,
-    )
-    .await
-    .unwrap()
-}
-
 struct Api<'a> {
     fed: &'a Fed,
     token: String,
@@ -56,7 +45,7 @@ async fn operators_manage_services_and_accounts_through_the_api() {
     let http = reqwest::Client::new();
     let api = Api {
         fed: &fed,
-        token: token(&fed, "alice").await,
+        token: fed.operator_token("alice").await,
         http: http.clone(),
     };
 
@@ -312,7 +301,7 @@ async fn the_openapi_document_describes_every_route_and_is_valid() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_drives_the_same_api() {
     let fed = Fed::start().await;
-    let token = token(&fed, "bob").await;
+    let token = fed.operator_token("bob").await;
     let file = crate::harness::temp("service.json");
     std::fs::write(&file, service_doc("cli-service").to_string()).unwrap();
     let run = |args: Vec<String>| {

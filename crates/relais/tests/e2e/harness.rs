@@ -162,6 +162,19 @@ fn rand_u64() -> u64 {
 }
 
 impl Fed {
+    /// A new operator token for `name`, as `relais admin token create`
+    /// makes one.
+    pub async fn operator_token(&self, name: &str) -> String {
+        relais_web::admin::auth::create_token(
+            self.node.app.stores.config.as_ref(),
+            &relais_core::SystemRandomness,
+            0,
+            name,
+        )
+        .await
+        .unwrap()
+    }
+
     pub async fn start() -> Fed {
         Fed::start_with(false).await
     }

@@ -125,14 +125,7 @@ async fn the_operator_page_draws_the_statistics() {
         assert!(done.location_params().contains_key("code"));
     }
     fed.node.app.events.flush().await;
-    let token = relais_web::admin::auth::create_token(
-        fed.node.app.stores.config.as_ref(),
-        &relais_core::SystemRandomness,
-        0,
-        "ops",
-    )
-    .await
-    .unwrap();
+    let token = fed.operator_token("ops").await;
     let b = Browser::new();
     let signin = b.get(&format!("{}/operateur", fed.base)).await;
     assert!(signin.body.contains("type=\"password\""));

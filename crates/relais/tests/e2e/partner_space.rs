@@ -223,14 +223,7 @@ async fn a_town_hall_connects_a_service_from_sandbox_to_production() {
     // Production requested, with its diff; the operator sees and approves it.
     let requested = b.submit(&page, &fed.base, "/production", &[]).await;
     assert_eq!(requested.status, 303);
-    let token = relais_web::admin::auth::create_token(
-        fed.node.app.stores.config.as_ref(),
-        &relais_core::SystemRandomness,
-        0,
-        "ops",
-    )
-    .await
-    .unwrap();
+    let token = fed.operator_token("ops").await;
     let http = reqwest::Client::new();
     let list: Value = http
         .get(format!("{}/api/admin/v1/production-requests", fed.base))

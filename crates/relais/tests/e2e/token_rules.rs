@@ -490,14 +490,7 @@ async fn the_authorization_scheme_is_read_in_any_case() {
     let body: Value = r.json().await.unwrap();
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
 
-    let operator = relais_web::admin::auth::create_token(
-        fed.node.app.stores.config.as_ref(),
-        &relais_core::SystemRandomness,
-        0,
-        "alice",
-    )
-    .await
-    .unwrap();
+    let operator = fed.operator_token("alice").await;
     for (header, status) in [
         (format!("bearer {operator}"), 200),
         (format!("BEARER {operator}"), 200),
