@@ -34,8 +34,10 @@ pub struct Settings {
     pub contact_email: String,
     /// Admin API by client certificate: the header in which the TLS proxy
     /// passes the subject of a certificate it verified (the proxy must
-    /// strip it from clients' requests), and the subjects let in.
-    pub admin_cert_header: Option<String>,
+    /// strip it from clients' requests), and the subjects let in. The
+    /// abuse guard removes it from requests that do not come from a
+    /// trusted proxy.
+    pub admin_cert_header: Option<axum::http::HeaderName>,
     pub admin_cert_subjects: Vec<String>,
     /// Whether this node serves the partner space (`/partenaires`).
     pub partner_space: bool,

@@ -219,7 +219,10 @@ pub async fn start(spec: NodeSpec, listener: TcpListener) -> Result<RunningNode,
         _ => cfg.partners.sandbox_idps.clone(),
     };
     settings.partner_agent_idp = cfg.partners.agent_idp.clone();
-    settings.admin_cert_header = cfg.admin.client_cert_header.clone();
+    settings.admin_cert_header = cfg
+        .admin
+        .cert_header(&cfg.limits.trusted_proxies)
+        .map_err(NodeError)?;
     settings.admin_cert_subjects = cfg.admin.client_cert_subjects.clone();
     let mailer = mail::start(&cfg.mail, cfg.server.platform, &mut tasks)?;
     let app = AppState(Arc::new(Inner {

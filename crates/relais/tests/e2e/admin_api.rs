@@ -350,25 +350,36 @@ async fn the_cli_drives_the_same_api() {
         .any(|e| e["actor"] == "bob" && e["reason"] == "service.deactivate"));
 }
 
+async fn cert_fed(proxy: &str) -> Fed {
+    let proxy = proxy.to_owned();
+    Fed::start_configured(false, move |c| {
+        c.admin.client_cert_header = Some("X-SSL-Client-S-DN".into());
+        c.admin.client_cert_subjects = vec!["CN=ops.relais.example".into()];
+        c.limits.trusted_proxies = vec![proxy];
+    })
+    .await
+}
+
+/// `GET path` with the certificate header once per subject given: the status.
+async fn status_with_subjects(fed: &Fed, path: &str, subjects: &[&str]) -> u16 {
+    let mut req = reqwest::Client::new().get(format!("{}{path}", fed.base));
+    for s in subjects {
+        req = req.header("x-ssl-client-s-dn", *s);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
 /// Behind a TLS proxy that verifies client certificates, an operator is let
 /// in by the subject the proxy passes (`[admin] client_cert_header`), only
-/// for the subjects listed, and not when the header comes twice (a proxy
-/// that adds its own beside a client's).
+/// for the subjects listed, not when the header comes twice (a proxy that
+/// adds its own beside a client's), and only from the proxy
+/// (`limits.trusted_proxies`): a client reaching the node directly cannot
+/// vouch for itself.
 #[tokio::test]
 async fn operators_are_let_in_by_the_certificate_subject_the_proxy_passes() {
-    let fed = Fed::start_configured(false, |c| {
-        c.admin.client_cert_header = Some("x-ssl-client-s-dn".into());
-        c.admin.client_cert_subjects = vec!["CN=ops.relais.example".into()];
-    })
-    .await;
-    let url = format!("{}/api/admin/v1/services", fed.base);
-    let http = reqwest::Client::new();
+    let fed = cert_fed("127.0.0.1").await;
     let status = |subjects: &'static [&'static str]| {
-        let mut req = http.get(&url);
-        for s in subjects {
-            req = req.header("x-ssl-client-s-dn", *s);
-        }
-        async move { req.send().await.unwrap().status().as_u16() }
+        status_with_subjects(&fed, "/api/admin/v1/services", subjects)
     };
     assert_eq!(status(&["CN=ops.relais.example"]).await, 200);
     assert_eq!(status(&["CN=someone.else"]).await, 401);
@@ -388,4 +399,33 @@ async fn operators_are_let_in_by_the_certificate_subject_the_proxy_passes() {
         401,
         "the header twice"
     );
+
+    // The same subject from an address that is not the proxy: not believed,
+    // on the admin API nor on the operator page.
+    let direct = cert_fed("192.0.2.10").await;
+    let only = &["CN=ops.relais.example"];
+    assert_eq!(
+        status_with_subjects(&direct, "/api/admin/v1/services", only).await,
+        401
+    );
+    let signed_in = |fed: &Fed| {
+        let url = format!("{}/operateur", fed.base);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .header("x-ssl-client-s-dn", "CN=ops.relais.example")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .contains("cert:CN=ops.relais.example")
+        }
+    };
+    assert!(
+        signed_in(&fed).await,
+        "the proxy's word signs the operator in"
+    );
+    assert!(!signed_in(&direct).await, "a direct client's does not");
 }

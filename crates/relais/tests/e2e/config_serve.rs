@@ -82,6 +82,25 @@ async fn bad_configuration_names_the_field() {
         .unwrap()
         .to_string()
         .starts_with("secrets.master_key"));
+    // The certificate header without the proxy it is believed from.
+    let cert = text.replace(
+        "# client_cert_header = \"x-ssl-client-s-dn\"\n# client_cert_subjects",
+        "client_cert_header = \"x-ssl-client-s-dn\"\nclient_cert_subjects",
+    );
+    assert_ne!(cert, text, "the example shows the certificate settings");
+    std::fs::write(&path, &cert).unwrap();
+    let e = config::load(Some(path.to_str().unwrap()), std::iter::empty())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("admin.client_cert_header") && e.contains("limits.trusted_proxies"),
+        "{e}"
+    );
+    let env = [(
+        "RELAIS__LIMITS__TRUSTED_PROXIES".to_owned(),
+        "[\"127.0.0.1\"]".to_owned(),
+    )];
+    assert!(config::load(Some(path.to_str().unwrap()), env.into_iter()).is_ok());
 }
 
 #[tokio::test]

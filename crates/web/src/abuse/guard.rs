@@ -94,6 +94,13 @@ pub async fn admit(app: &AppState, req: &mut Request) -> Result<OwnedSemaphorePe
     let ip = ClientIp::resolve(peer, req.headers(), &policy.trusted_proxies);
     let headers = req.headers_mut();
     headers.remove(CLIENT_IP_HEADER);
+    // The certificate subject is the TLS proxy's word: from anyone else
+    // (a client reaching the node past the proxy) it is dropped here.
+    if let Some(cert) = &app.settings.admin_cert_header {
+        if !peer.is_some_and(|p| policy.trusted_proxies.contains(&p)) {
+            headers.remove(cert);
+        }
+    }
     if let Ok(v) = HeaderValue::try_from(ip.text()) {
         headers.insert(CLIENT_IP_HEADER, v);
     }
