@@ -101,11 +101,12 @@ def open_nested(token, private, relais_jwks, expect_enc_alg):
     return json.loads(sig.payload), sig.jose_header, header
 
 
-def dpop_proof(key, htm, htu, access_token=None):
+def dpop_proof(key, htm, htu, access_token=None, iat=None):
     """An RFC 9449 proof signed by `key` (jwcrypto), for one request."""
     import base64
     import hashlib
-    claims = {"htm": htm, "htu": htu, "iat": int(time.time()), "jti": str(uuid.uuid4())}
+    iat = int(time.time()) if iat is None else iat
+    claims = {"htm": htm, "htu": htu, "iat": iat, "jti": str(uuid.uuid4())}
     if access_token is not None:
         claims["ath"] = base64.urlsafe_b64encode(
             hashlib.sha256(access_token.encode()).digest()).rstrip(b"=").decode()
@@ -179,6 +180,14 @@ def token():
         status, headers, body = http("GET", ui, headers={"Authorization": "DPoP " + at, "DPoP": proof})
         extra["replayed"] = http("GET", ui, headers={"Authorization": "DPoP " + at, "DPoP": proof})[0]
         extra["jkt"] = dpop_key.thumbprint()
+        # The endpoint's URL written another way (scheme in capitals, a
+        # query and a fragment), and an iat with a fraction: the same
+        # request for RFC 9449 §4.3 and RFC 7519.
+        scheme, rest = ui.split("://", 1)
+        other_form = scheme.upper() + "://" + rest + "?from=rp#top"
+        extra["htu_other_form"] = http("GET", ui, headers={
+            "Authorization": "DPoP " + at,
+            "DPoP": dpop_proof(dpop_key, "GET", other_form, at, iat=time.time())})[0]
     else:
         status, headers, body = http("GET", disco["userinfo_endpoint"],
                                      headers={"Authorization": "Bearer " + at})

@@ -49,9 +49,32 @@ pub fn access_token_hash(token: &str) -> String {
     b64(digest::digest(&digest::SHA256, token.as_bytes()).as_ref())
 }
 
-fn without_query(url: &str) -> &str {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    &url[..end]
+/// Whether a proof's `htu` names `request`: both read as URLs and
+/// compared without query and fragment, after the normalisation RFC 9449
+/// §4.3 asks for (RFC 3986 §6.2.2 and §6.2.3: scheme and host in any case,
+/// a default port written or not, dot segments resolved), so a client
+/// that writes the URL its own way is not refused for it.
+fn same_target(htu: &str, request: &str) -> bool {
+    let (Ok(claimed), Ok(actual)) = (url::Url::parse(htu), url::Url::parse(request)) else {
+        return false;
+    };
+    claimed.scheme() == actual.scheme()
+        && claimed.host() == actual.host()
+        && claimed.port_or_known_default() == actual.port_or_known_default()
+        && claimed.path() == actual.path()
+        && claimed.username().is_empty()
+        && claimed.password().is_none()
+}
+
+/// `iat`, a NumericDate: whole seconds or not (RFC 7519 §2).
+fn issued_at(claims: &Map<String, Value>) -> Option<i64> {
+    let iat = claims.get("iat")?;
+    iat.as_i64().or_else(|| {
+        iat.as_f64()
+            .filter(|f| f.is_finite() && f.abs() < 1e15)
+            // Truncation is the point: seconds since the epoch.
+            .map(|f| f.floor() as i64)
+    })
 }
 
 /// Verifies `proof` for a request `htm` to `htu` (scheme, host and path;
@@ -105,10 +128,10 @@ pub fn verify_proof(
         _ => DpopError::BadKey,
     })?;
     let s = |k: &str| claims.get(k).and_then(Value::as_str);
-    if s("htm") != Some(htm) || s("htu").map(without_query) != Some(without_query(htu)) {
+    if s("htm") != Some(htm) || !s("htu").is_some_and(|claimed| same_target(claimed, htu)) {
         return Err(DpopError::WrongRequest);
     }
-    match claims.get("iat").and_then(Value::as_i64) {
+    match issued_at(&claims) {
         Some(iat) if (iat - now).abs() <= IAT_WINDOW_SECS => {}
         _ => return Err(DpopError::Stale),
     }
@@ -176,6 +199,45 @@ mod tests {
         );
         assert_eq!(
             verify_proof(&p, "GET", url, Some("at"), now + 120),
+            Err(DpopError::Stale)
+        );
+        // The same URL written another way, and a fractional iat.
+        for htu in [
+            "HTTPS://Relais.Example/api/v2/userinfo",
+            "https://relais.example:443/api/v2/userinfo?x=1#f",
+            "https://relais.example/api/v2/./userinfo",
+        ] {
+            let mut c = good.clone();
+            c["htu"] = json!(htu);
+            c["jti"] = json!(htu);
+            c["iat"] = json!(now as f64 + 0.5);
+            let p = proof(&key, c, "dpop+jwt");
+            assert!(
+                verify_proof(&p, "GET", url, Some("at"), now).is_ok(),
+                "{htu}"
+            );
+        }
+        for htu in [
+            "https://relais.example:8443/api/v2/userinfo",
+            "http://relais.example/api/v2/userinfo",
+            "https://relais.example/api/v2/Userinfo",
+            "https://user@relais.example/api/v2/userinfo",
+            "/api/v2/userinfo",
+        ] {
+            let mut c = good.clone();
+            c["htu"] = json!(htu);
+            let p = proof(&key, c, "dpop+jwt");
+            assert_eq!(
+                verify_proof(&p, "GET", url, Some("at"), now),
+                Err(DpopError::WrongRequest),
+                "{htu}"
+            );
+        }
+        let mut c = good.clone();
+        c["iat"] = json!("1000000");
+        let p = proof(&key, c, "dpop+jwt");
+        assert_eq!(
+            verify_proof(&p, "GET", url, Some("at"), now),
             Err(DpopError::Stale)
         );
         let jwt = proof(&key, good, "JWT");

@@ -622,6 +622,7 @@ async fn par_and_dpop_with_an_independent_client() {
     for refusal in ["as_bearer", "other_key", "no_ath", "replayed"] {
         assert_eq!(out["dpop"][refusal], 401, "{refusal}: {out}");
     }
+    assert_eq!(out["dpop"]["htu_other_form"], 200, "{out}");
     // The data provider learns the key the token is bound to.
     let r = reqwest::Client::new()
         .post(format!("{}/checktoken", fed.issuer()))
