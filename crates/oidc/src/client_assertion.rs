@@ -8,7 +8,7 @@
 //! through the ephemeral store, for as long as the assertion could live.
 
 use crate::jose::base64url::unb64;
-use crate::jose::{self, JoseError, JwkSet, JwsAlg, Verifier};
+use crate::jose::{self, numeric_date, JoseError, JwkSet, JwsAlg, Verifier};
 use serde_json::{Map, Value};
 
 /// `client_assertion_type` of RFC 7523.
@@ -115,10 +115,7 @@ pub fn check_claims(
     if !aud_ok {
         return Err(AssertionError::WrongAudience);
     }
-    let exp = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .ok_or(AssertionError::Expired)?;
+    let exp = numeric_date(claims, "exp").ok_or(AssertionError::Expired)?;
     if exp <= now {
         return Err(AssertionError::Expired);
     }
@@ -126,12 +123,11 @@ pub fn check_claims(
         return Err(AssertionError::TooLong);
     }
     for k in ["iat", "nbf"] {
-        match claims.get(k) {
-            None => {}
-            Some(v) => match v.as_i64() {
+        if claims.contains_key(k) {
+            match numeric_date(claims, k) {
                 Some(t) if t <= now + SKEW_SECS => {}
                 _ => return Err(AssertionError::TooLong),
-            },
+            }
         }
     }
     let jti = s("jti")
@@ -196,6 +192,14 @@ mod tests {
             "issuer in an array"
         );
         assert_eq!(with("exp", json!(now)), Some(AssertionError::Expired));
+        // NumericDate with a fraction, as Python's time.time() writes it.
+        assert_eq!(with("exp", json!(now as f64 + 59.5)), None);
+        assert_eq!(with("iat", json!(now as f64 - 0.25)), None);
+        assert_eq!(
+            with("exp", json!("9999999999")),
+            Some(AssertionError::Expired)
+        );
+        assert_eq!(with("nbf", json!("0")), Some(AssertionError::TooLong));
         assert_eq!(with("exp", json!(now + 301)), Some(AssertionError::TooLong));
         assert_eq!(
             with("iat", json!(now + 3600)),

@@ -66,17 +66,6 @@ fn same_target(htu: &str, request: &str) -> bool {
         && claimed.password().is_none()
 }
 
-/// `iat`, a NumericDate: whole seconds or not (RFC 7519 §2).
-fn issued_at(claims: &Map<String, Value>) -> Option<i64> {
-    let iat = claims.get("iat")?;
-    iat.as_i64().or_else(|| {
-        iat.as_f64()
-            .filter(|f| f.is_finite() && f.abs() < 1e15)
-            // Truncation is the point: seconds since the epoch.
-            .map(|f| f.floor() as i64)
-    })
-}
-
 /// Verifies `proof` for a request `htm` to `htu` (scheme, host and path;
 /// query and fragment ignored), with `access_token` when the request
 /// carries one.
@@ -131,7 +120,7 @@ pub fn verify_proof(
     if s("htm") != Some(htm) || !s("htu").is_some_and(|claimed| same_target(claimed, htu)) {
         return Err(DpopError::WrongRequest);
     }
-    match issued_at(&claims) {
+    match jose::numeric_date(&claims, "iat") {
         Some(iat) if (iat - now).abs() <= IAT_WINDOW_SECS => {}
         _ => return Err(DpopError::Stale),
     }

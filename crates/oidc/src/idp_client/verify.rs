@@ -4,6 +4,7 @@
 
 use super::client::{short, timeout_of, IdpClient, IdpError};
 use super::own_keys::{open_answer, OwnKeys};
+use crate::jose::numeric_date;
 use relais_core::partner::IdentityProvider;
 use serde_json::{Map, Value};
 
@@ -121,16 +122,12 @@ pub fn check_id_token_claims(
     if !aud_ok {
         return Err(IdpError::IdToken("wrong aud".into()));
     }
-    match claims.get("exp").and_then(Value::as_i64) {
+    match numeric_date(claims, "exp") {
         Some(exp) if exp + 60 >= now => {}
         Some(_) => return Err(IdpError::IdToken("expired".into())),
         None => return Err(IdpError::IdToken("no exp".into())),
     }
-    if claims
-        .get("iat")
-        .and_then(Value::as_i64)
-        .is_some_and(|iat| iat > now + 60)
-    {
+    if numeric_date(claims, "iat").is_some_and(|iat| iat > now + 60) {
         return Err(IdpError::IdToken("issued in the future".into()));
     }
     let nonce_ok = str_claim("nonce").is_some_and(|n| {

@@ -9,9 +9,11 @@ pub(crate) mod error;
 mod jwe;
 pub(crate) mod jwk;
 mod jws;
+mod numeric_date;
 
 pub use error::JoseError;
 pub use jwe::{concat_kdf, decrypt_content, encrypt, DecryptionKey};
 pub use jwk::{Jwk, JwkSet};
 pub use jws::{decode_unverified_header, sign, verify, JwsHeader, Signer, Verifier};
+pub use numeric_date::numeric_date;
 pub use relais_core::alg::{JweAlg, JwsAlg};

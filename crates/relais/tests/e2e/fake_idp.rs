@@ -42,6 +42,9 @@ pub enum Mode {
     CallbackIss,
     /// RFC 9207: `iss` on the callback naming another IdP (mix-up attack).
     ForeignCallbackIss,
+    /// A well-behaved IdP whose `exp` and `iat` carry a fraction of a
+    /// second (RFC 7519 allows it).
+    FractionalTimes,
 }
 
 pub struct FakeState {
@@ -186,6 +189,10 @@ async fn token(State(s): State<Arc<FakeState>>, body: axum::body::Bytes) -> Resp
         Mode::WrongAud => claims["aud"] = json!("someone-else"),
         Mode::WrongNonce => claims["nonce"] = json!("not-the-nonce"),
         Mode::Expired => claims["exp"] = json!(now - 3600),
+        Mode::FractionalTimes => {
+            claims["exp"] = json!(now as f64 + 59.25);
+            claims["iat"] = json!(now as f64 - 0.5);
+        }
         Mode::NoAcr => {
             claims.as_object_mut().unwrap().remove("acr");
         }

@@ -103,7 +103,12 @@ async fn every_misbehaviour_is_refused_with_its_code() {
         None,
         "no account stored by refused logins"
     );
-    // the good path works with the same IdP
+    // the good path works with the same IdP, times written with a
+    // fraction of a second too
+    fake.set(Mode::FractionalTimes);
+    let (_, page) = attempt(&fed).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert!(page.location.unwrap().contains("/consent"));
     fake.set(Mode::Good);
     let (_, page) = attempt(&fed).await;
     assert_eq!(page.status, 303, "{}", page.body);

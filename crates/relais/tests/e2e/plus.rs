@@ -295,6 +295,17 @@ async fn every_client_authentication_refusal_of_plus_has_its_code() {
     // The issuer as audience is fine too.
     let to_issuer = assertion(&keys, json!({"aud": fed.issuer()})).await;
     assert_eq!(with_assertion(&fed, &to_issuer).await.1["code"], "Y030103");
+    // Times with a fraction of a second (RFC 7519's NumericDate) are fine.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let fractional = assertion(
+        &keys,
+        json!({"aud": token_endpoint, "lifetime": 59.5, "iat": now - 0.25}),
+    )
+    .await;
+    assert_eq!(with_assertion(&fed, &fractional).await.1["code"], "Y030103");
 
     let cases = [
         (
