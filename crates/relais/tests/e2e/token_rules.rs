@@ -3,7 +3,7 @@
 use crate::browser::{login, Browser};
 use crate::harness::{authorize_url, Fed, SP_SECRET};
 use relais_oidc::pkce::s256_challenge;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const VERIFIER: &str = "verifier-0123456789-0123456789-0123456789-abc";
 
@@ -504,4 +504,99 @@ async fn the_authorization_scheme_is_read_in_any_case() {
             .unwrap();
         assert_eq!(r.status().as_u16(), status, "admin API with {header:.6}…");
     }
+}
+
+/// Userinfo takes the access token in a `POST` form body too (RFC 6750
+/// §2.2, as FranceConnect's engine does), by one means only, and never in
+/// the URL.
+#[tokio::test]
+async fn userinfo_takes_the_token_in_a_form_body_by_one_means_only() {
+    let fed = Fed::start().await;
+    let http = reqwest::Client::new();
+    let code = code_for(&fed, &Browser::new(), false).await;
+    let r = http
+        .post(format!("{}/token", fed.issuer()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect()),
+            ("client_id", "sp-a"),
+            ("client_secret", SP_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    let userinfo = format!("{}/userinfo", fed.issuer());
+
+    let by_header = http
+        .get(&userinfo)
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_header.status().as_u16(), 200);
+    let kind = by_header.headers()["content-type"].clone();
+    let in_body = http
+        .post(&userinfo)
+        .form(&[("access_token", access.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(in_body.status().as_u16(), 200, "the token in a form body");
+    assert_eq!(in_body.headers()["content-type"], kind);
+    assert!(!in_body.text().await.unwrap().is_empty());
+
+    let refused = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap();
+        (
+            status,
+            body["code"].as_str().map(str::to_owned),
+            body["error"].clone(),
+        )
+    };
+    let both = http
+        .post(&userinfo)
+        .bearer_auth(&access)
+        .form(&[("access_token", access.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused(both).await,
+        (400, Some("Y030203".to_owned()), json!("invalid_request")),
+        "header and body"
+    );
+    for with_header in [false, true] {
+        let mut req = http.get(format!("{userinfo}?access_token={access}"));
+        if with_header {
+            req = req.bearer_auth(&access);
+        }
+        assert_eq!(
+            refused(req.send().await.unwrap()).await,
+            (400, Some("Y030203".to_owned()), json!("invalid_request")),
+            "in the URL (with the header too: {with_header})"
+        );
+    }
+    let unknown = http
+        .post(&userinfo)
+        .form(&[("access_token", "not-a-token")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused(unknown).await,
+        (401, Some("Y030201".to_owned()), json!("invalid_token"))
+    );
+    // A JSON body is not a form: its token is not read.
+    let json_body = http
+        .post(&userinfo)
+        .json(&json!({"access_token": access}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body.status().as_u16(), 401);
 }

@@ -4,13 +4,15 @@
 
 use crate::dpop::DpopRefusal;
 use crate::error::JsonError;
+use crate::extract::BodyAccessToken;
 use crate::flow::AccessGrant;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use relais_core::authorization_header::credentials;
 use relais_core::event::EventKind;
+use relais_core::form_encoding;
 use relais_core::token_digest::stored_key;
 use relais_core::ErrorCode;
 use serde_json::{json, Map, Value};
@@ -35,27 +37,61 @@ fn invalid_dpop(detail: &str) -> JsonError {
     }
 }
 
-/// The access token and whether it came with the `DPoP` scheme.
-fn presented_token(headers: &HeaderMap) -> Option<(&str, bool)> {
+/// The access token of the `Authorization` header and whether it came
+/// with the `DPoP` scheme.
+fn header_token(headers: &HeaderMap) -> Option<(&str, bool)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (token, dpop) = match credentials(v, "bearer") {
+    match credentials(v, "bearer") {
+        Some(t) => Some((t, false)),
+        None => Some((credentials(v, "dpop")?, true)),
+    }
+}
+
+/// The token the request presents (RFC 6750 §2): the `Authorization`
+/// header, or a `POST` form's `access_token` (as Bearer), by one means
+/// only and never in the URL, where logs and `Referer`s would keep it.
+fn presented_token<'a>(
+    uri: &Uri,
+    headers: &'a HeaderMap,
+    body: Option<&'a str>,
+) -> Result<(&'a str, bool), JsonError> {
+    let in_query = uri
+        .query()
+        .is_some_and(|q| form_encoding::parse(q.as_bytes()).any(|(k, _)| k == "access_token"));
+    let has_header = headers.contains_key(header::AUTHORIZATION);
+    if in_query || (has_header && body.is_some()) {
+        return Err(JsonError::new(
+            ErrorCode::UserinfoInvalidRequest,
+            if in_query {
+                "access tokens are not taken in the URL"
+            } else {
+                "the access token came both in the Authorization header and in the body"
+            },
+        ));
+    }
+    let (token, dpop) = match body {
         Some(t) => (t, false),
-        None => (credentials(v, "dpop")?, true),
+        None => header_token(headers).ok_or_else(|| JsonError {
+            code: ErrorCode::UserinfoInvalidToken,
+            detail: "no bearer token".into(),
+            retry_after: None,
+            www_authenticate: Some("Bearer realm=\"relais\"".into()),
+        })?,
     };
-    (token.len() <= 128).then_some((token, dpop))
+    if token.is_empty() || token.len() > 128 {
+        return Err(invalid_token("access token unknown, expired or revoked"));
+    }
+    Ok((token, dpop))
 }
 
 pub async fn userinfo(
     State(app): State<AppState>,
     method: Method,
+    uri: Uri,
     headers: HeaderMap,
+    BodyAccessToken(body_token): BodyAccessToken,
 ) -> Result<Response, JsonError> {
-    let (token, dpop_scheme) = presented_token(&headers).ok_or_else(|| JsonError {
-        code: ErrorCode::UserinfoInvalidToken,
-        detail: "no bearer token".into(),
-        retry_after: None,
-        www_authenticate: Some("Bearer realm=\"relais\"".into()),
-    })?;
+    let (token, dpop_scheme) = presented_token(&uri, &headers, body_token.as_deref())?;
     let grant: AccessGrant = app
         .load_access_grant(&stored_key("at", token))
         .await?
