@@ -55,6 +55,7 @@ error-Y030114 = { error-shared-bad-request }
 error-Y030116 = { error-shared-bad-request }
 error-Y030115 = { error-shared-not-allowed }
 error-Y030202 = { error-shared-not-allowed }
+error-Y030203 = { error-shared-not-allowed }
 error-Y030301 = Your session has already ended, or the logout request is incorrect.
 error-Y030302 = The return address the service asked for is not allowed.
 error-Y04EA6EF = The service that sent you here is not recognised.

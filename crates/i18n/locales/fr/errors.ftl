@@ -55,6 +55,7 @@ error-Y030114 = { error-shared-bad-request }
 error-Y030116 = { error-shared-bad-request }
 error-Y030115 = { error-shared-not-allowed }
 error-Y030202 = { error-shared-not-allowed }
+error-Y030203 = { error-shared-not-allowed }
 error-Y030301 = Votre session est déjà terminée ou la demande de déconnexion est incorrecte.
 error-Y030302 = L'adresse de retour demandée par le service n'est pas autorisée.
 error-Y04EA6EF = Le service qui vous a envoyé ici n'est pas reconnu.
