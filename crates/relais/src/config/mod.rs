@@ -89,9 +89,6 @@ pub fn load(
         .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
     cfg.retention.check().map_err(ConfigError)?;
     cfg.ui.check().map_err(ConfigError)?;
-    cfg.admin
-        .cert_header(&cfg.limits.trusted_proxies)
-        .map_err(ConfigError)?;
     Ok(cfg)
 }
 

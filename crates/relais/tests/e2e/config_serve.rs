@@ -89,9 +89,8 @@ async fn bad_configuration_names_the_field() {
     );
     assert_ne!(cert, text, "the example shows the certificate settings");
     std::fs::write(&path, &cert).unwrap();
-    let e = config::load(Some(path.to_str().unwrap()), std::iter::empty())
-        .unwrap_err()
-        .to_string();
+    let cfg = config::load(Some(path.to_str().unwrap()), std::iter::empty()).unwrap();
+    let e = start_node(cfg, false).await.err().unwrap().to_string();
     assert!(
         e.starts_with("admin.client_cert_header") && e.contains("limits.trusted_proxies"),
         "{e}"
@@ -100,7 +99,20 @@ async fn bad_configuration_names_the_field() {
         "RELAIS__LIMITS__TRUSTED_PROXIES".to_owned(),
         "[\"127.0.0.1\"]".to_owned(),
     )];
-    assert!(config::load(Some(path.to_str().unwrap()), env.into_iter()).is_ok());
+    let mut cfg = config::load(Some(path.to_str().unwrap()), env.into_iter()).unwrap();
+    let db = crate::harness::temp("cert.db");
+    cfg.storage.sqlite_path = db.to_string_lossy().into_owned();
+    cfg.events.output = "off".into();
+    let n = start_node(cfg, false).await.unwrap();
+    assert_eq!(
+        n.app
+            .settings
+            .admin_cert_header
+            .as_ref()
+            .map(|h| h.as_str()),
+        Some("x-ssl-client-s-dn")
+    );
+    n.stop().await;
 }
 
 #[tokio::test]
