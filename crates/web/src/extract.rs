@@ -144,27 +144,27 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PagePat
     }
 }
 
-/// The `access_token` of a userinfo request's form body (RFC 6750 §2.2):
+/// The `access_token` of a userinfo request's form body (RFC 6750 §2.2),
 /// read only from a `POST` declared a form, so a `GET` (the usual call)
-/// reads no body at all.
-pub struct BodyAccessToken(pub Option<String>);
-
-impl<S: Send + Sync> FromRequest<S> for BodyAccessToken {
-    type Rejection = JsonError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, JsonError> {
-        if req.method() != axum::http::Method::POST || !is_form(req.headers()) {
-            return Ok(BodyAccessToken(None));
-        }
-        let OAuthForm(mut form) = OAuthForm::from_request(req, state).await.map_err(|mut e| {
-            // A malformed form is this endpoint's invalid request.
-            if e.code == ErrorCode::TokenInvalidRequest {
-                e.code = ErrorCode::UserinfoInvalidRequest;
-            }
-            e
-        })?;
-        Ok(BodyAccessToken(form.remove("access_token")))
+/// reads no body at all. The caller keeps the headers (taken out of
+/// `parts` rather than cloned); `parts` keeps the body's limit and deadline.
+pub async fn body_access_token(
+    parts: Parts,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> Result<Option<String>, JsonError> {
+    if parts.method != axum::http::Method::POST || !is_form(headers) {
+        return Ok(None);
     }
+    let req = Request::from_parts(parts, body);
+    let OAuthForm(mut form) = OAuthForm::from_request(req, &()).await.map_err(|mut e| {
+        // A malformed form is this endpoint's invalid request.
+        if e.code == ErrorCode::TokenInvalidRequest {
+            e.code = ErrorCode::UserinfoInvalidRequest;
+        }
+        e
+    })?;
+    Ok(form.remove("access_token"))
 }
 
 /// A back-channel form body, each parameter at most once (RFC 6749 §3.2).

@@ -4,11 +4,11 @@
 
 use crate::dpop::DpopRefusal;
 use crate::error::JsonError;
-use crate::extract::BodyAccessToken;
+use crate::extract::body_access_token;
 use crate::flow::AccessGrant;
 use crate::state::AppState;
-use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use relais_core::authorization_header::credentials;
 use relais_core::event::EventKind;
@@ -84,13 +84,14 @@ fn presented_token<'a>(
     Ok((token, dpop))
 }
 
-pub async fn userinfo(
-    State(app): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    BodyAccessToken(body_token): BodyAccessToken,
-) -> Result<Response, JsonError> {
+pub async fn userinfo(State(app): State<AppState>, req: Request) -> Result<Response, JsonError> {
+    // The request taken apart, not its pieces extracted: the headers are
+    // moved out instead of cloned, on a call every login makes.
+    let (mut parts, body) = req.into_parts();
+    let headers = std::mem::take(&mut parts.headers);
+    let method = parts.method.clone();
+    let uri = parts.uri.clone();
+    let body_token = body_access_token(parts, &headers, body).await?;
     let (token, dpop_scheme) = presented_token(&uri, &headers, body_token.as_deref())?;
     let grant: AccessGrant = app
         .load_access_grant(&stored_key("at", token))
