@@ -4,6 +4,7 @@
 //! once across nodes (`put_new` in the ephemeral store, for the proof's
 //! validity window).
 
+use crate::sole_header::{sole_header, SoleHeader};
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use relais_core::token_digest::stored_key;
@@ -25,13 +26,13 @@ pub async fn proof(
     url: &str,
     access_token: Option<&str>,
 ) -> Result<Option<DpopProof>, DpopRefusal> {
-    let mut values = headers.get_all("dpop").iter();
-    let Some(value) = values.next() else {
-        return Ok(None);
+    let value = match sole_header(headers, "dpop") {
+        SoleHeader::Absent => return Ok(None),
+        SoleHeader::Once(v) => v,
+        SoleHeader::Repeated => {
+            return Err(DpopRefusal::Invalid("more than one DPoP header".into()))
+        }
     };
-    if values.next().is_some() {
-        return Err(DpopRefusal::Invalid("more than one DPoP header".into()));
-    }
     let text = value
         .to_str()
         .map_err(|_| DpopRefusal::Invalid("DPoP header is not text".into()))?;

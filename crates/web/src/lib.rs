@@ -43,6 +43,7 @@ pub mod router;
 pub mod rp_login;
 pub mod server;
 pub mod settings;
+pub mod sole_header;
 pub mod standing;
 pub mod state;
 pub mod supervisor;

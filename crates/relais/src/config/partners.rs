@@ -48,7 +48,7 @@ const OWN_HEADERS: &[&str] = &[
     "referer",
     "user-agent",
     "x-forwarded-for",
-    "x-relais-client-ip",
+    relais_web::abuse::CLIENT_IP_HEADER,
 ];
 
 impl AdminConfig {

@@ -4,6 +4,7 @@
 //! header the operator configured (`[admin] client_cert_header`).
 
 use crate::error::AdminError;
+use crate::sole_header::{sole_header, SoleHeader};
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -108,14 +109,13 @@ pub async fn operator_for_token(app: &AppState, token: &str) -> StoreResult<Opti
 /// The certificate subject the TLS proxy vouches for, if let in.
 pub fn operator_by_certificate(app: &AppState, headers: &axum::http::HeaderMap) -> Option<String> {
     let header = app.settings.admin_cert_header.as_ref()?;
-    let mut values = headers.get_all(header).iter();
-    let subject = values.next()?.to_str().ok()?;
     // Twice: a proxy that adds its header instead of replacing the
     // client's has let a client's own through beside it. Neither is
     // believed.
-    if values.next().is_some() {
+    let SoleHeader::Once(value) = sole_header(headers, header) else {
         return None;
-    }
+    };
+    let subject = value.to_str().ok()?;
     app.settings
         .admin_cert_subjects
         .iter()
