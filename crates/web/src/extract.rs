@@ -4,10 +4,12 @@
 //!
 //! Pages use [`PageForm`], [`PageQuery`], [`PagePath`] and [`PageBody`]
 //! (rejection: [`PageError`]); back-channel endpoints use [`OAuthForm`]
-//! (rejection: [`JsonError`]). Bodies over the router's limit are refused
-//! with `Y000413` in both shapes.
+//! (rejection: [`JsonError`]); the admin API uses [`AdminPath`] and
+//! [`AdminBody`] (rejection: [`AdminError`]). Bodies over the router's
+//! limit are refused with `Y000413`, and bodies too slow with `Y000408`,
+//! in every shape.
 
-use crate::error::{JsonError, PageError};
+use crate::error::{AdminError, JsonError, PageError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -140,6 +142,41 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PagePat
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(PagePath(v)),
             Err(r) => Err(PageError::page(ErrorCode::NotFound, r.body_text())),
+        }
+    }
+}
+
+/// The body of an admin API call, read within its deadline and limit.
+pub struct AdminBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for AdminBody {
+    type Rejection = AdminError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AdminError> {
+        body_in_time(req, state)
+            .await
+            .map(AdminBody)
+            .map_err(|r| match r {
+                Some(r) if too_large(r.status()) => AdminError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("body: over the {} KiB limit", MAX_BODY / 1024),
+                ),
+                Some(r) => AdminError::invalid(format!("body: {}", r.body_text())),
+                None => AdminError::new(ErrorCode::RequestTimeout, "body: not received in time"),
+            })
+    }
+}
+
+/// The path parameter of an admin API call (an object's id).
+pub struct AdminPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for AdminPath<T> {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AdminError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(AdminPath(v)),
+            Err(r) => Err(AdminError::invalid(format!("path: {}", r.body_text()))),
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::ops;
 use crate::pages;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -35,11 +35,25 @@ async fn css() -> Response {
     r
 }
 
-async fn not_found() -> PageError {
-    PageError::page(ErrorCode::NotFound, "no such route")
+/// An unknown route of the federation, answered in the shape of the routes
+/// around it: JSON under the admin API, a page elsewhere.
+async fn not_found(uri: Uri) -> Response {
+    abuse::RouteClass::of(uri.path()).refuse(ErrorCode::NotFound, "no such route", None)
 }
 
-async fn method_not_allowed() -> PageError {
+/// A method the route does not take (axum adds `Allow`): OAuth JSON on the
+/// back channel, the admin API's JSON on it, a page elsewhere. A service
+/// sending `GET /token` reads an error it can parse, not a French page.
+async fn method_not_allowed(uri: Uri) -> Response {
+    abuse::RouteClass::of(uri.path()).refuse(
+        ErrorCode::MethodNotAllowed,
+        "method not allowed on this route",
+        None,
+    )
+}
+
+/// The same on a site that is not the federation (a demo site): its pages.
+async fn page_method_not_allowed() -> PageError {
     PageError::page(
         ErrorCode::MethodNotAllowed,
         "method not allowed on this route",
@@ -134,11 +148,12 @@ fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Route
     // The federation answers unknown routes with its error page; another
     // site (a demo service) keeps the 404 page of its own look.
     let router = if guarded_by.is_some() {
-        router.fallback(not_found)
-    } else {
         router
+            .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed)
+    } else {
+        router.method_not_allowed_fallback(page_method_not_allowed)
     };
-    let router = router.method_not_allowed_fallback(method_not_allowed);
     let frame = Frame {
         sandbox,
         guard: guarded_by.cloned(),

@@ -259,6 +259,84 @@ async fn operators_manage_services_and_accounts_through_the_api() {
     );
 }
 
+/// The admin API's refusal: this status, this code, its JSON (a message
+/// for the operator), never cached.
+async fn admin_refusal(r: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(r.status().as_u16(), status, "{code}");
+    assert_eq!(r.headers()["content-type"], "application/json", "{code}");
+    assert_eq!(r.headers()["cache-control"], "no-store", "{code}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+/// Whichever layer refuses an admin call (the router, the abuse guard, the
+/// body or path reader), the operator's script reads the admin API's JSON.
+/// Before, an unknown route, a wrong method, a URI or headers over the
+/// limit were French HTML pages, and a body over the limit or an id that
+/// is not UTF-8 a line of the framework's plain text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_refusal_of_the_admin_api_is_its_json() {
+    let fed = Fed::start().await;
+    let token = fed.operator_token("carol").await;
+    let http = reqwest::Client::new();
+    let api = format!("{}/api/admin/v1", fed.base);
+    let get = |path: &str| http.get(format!("{api}/{path}")).bearer_auth(&token);
+
+    admin_refusal(get("nothing").send().await.unwrap(), 404, "Y000404").await;
+    let r = get("keys/rotate").send().await.unwrap();
+    assert_eq!(r.headers()["allow"], "POST");
+    admin_refusal(r, 405, "Y000405").await;
+    let r = http
+        .delete(format!("{api}/services/sp-a"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["allow"], "GET,HEAD,PUT");
+    admin_refusal(r, 405, "Y000405").await;
+
+    let big = json!({ "name": "x".repeat(100 * 1024) });
+    let r = http
+        .put(format!("{api}/services/sp-big"))
+        .bearer_auth(&token)
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    let body = admin_refusal(r, 413, "Y000413").await;
+    assert!(
+        body["message"].as_str().unwrap().starts_with("body:"),
+        "{body}"
+    );
+    let body = admin_refusal(get("services/%FF").send().await.unwrap(), 400, "Y040400").await;
+    assert!(
+        body["message"].as_str().unwrap().starts_with("path:"),
+        "{body}"
+    );
+
+    let long = "a".repeat(10 * 1024);
+    admin_refusal(
+        get(&format!("events?x={long}")).send().await.unwrap(),
+        414,
+        "Y000414",
+    )
+    .await;
+    let r = get("services")
+        .header("x-padding", "b".repeat(20 * 1024))
+        .send()
+        .await
+        .unwrap();
+    admin_refusal(r, 431, "Y000431").await;
+    // Nothing was stored by the refused document.
+    let r = get("services/sp-big").send().await.unwrap();
+    admin_refusal(r, 404, "Y040404").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_describes_every_route_and_is_valid() {
     let fed = Fed::start().await;

@@ -411,9 +411,28 @@ async fn error_pages_speak_the_browser_language_and_bad_requests_get_catalogue_c
     // A malformed query on a page: the catalogue's page, not a framework text.
     let (status, body) = page("en", "/api/v2/idp/callback?state=a&state=b").await;
     assert!(body.contains("class=\"code\""), "{status} {body}");
-    // Wrong method on a back-channel route.
+    // Wrong method on a back-channel route: OAuth JSON a service can parse,
+    // with the methods it takes (a French page before).
+    for (method, path, allow) in [
+        ("GET", "/api/v2/token", "POST"),
+        ("GET", "/api/v2/checktoken", "POST"),
+        ("PUT", "/api/v2/userinfo", "GET,HEAD,POST"),
+    ] {
+        let r = http
+            .request(method.parse().unwrap(), format!("{}{path}", fed.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 405, "{path}");
+        assert_eq!(r.headers()["allow"], allow, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/json", "{path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "Y000405", "{body}");
+        assert_eq!(body["error"], "invalid_request", "{body}");
+    }
+    // A page route keeps its page.
     let r = http
-        .get(format!("{}/api/v2/token", fed.base))
+        .post(format!("{}/api/v2/session/end", fed.base))
         .send()
         .await
         .unwrap();

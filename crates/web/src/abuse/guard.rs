@@ -3,7 +3,7 @@
 
 use super::client_ip::{ClientIp, CLIENT_IP_HEADER};
 use super::rate::LimitClass;
-use crate::error::{JsonError, PageError};
+use crate::error::{AdminError, JsonError, PageError};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request};
@@ -22,6 +22,9 @@ pub enum RouteClass {
     Page,
     /// Server-to-server endpoints answering OAuth JSON.
     Backchannel,
+    /// The operators' admin API (`/api/admin/…`), answering its own JSON;
+    /// limited like pages, by client IP.
+    Admin,
     /// Metadata, keys, assets and probes: cheap, cacheable, never limited.
     Free,
 }
@@ -39,21 +42,22 @@ impl RouteClass {
             p if p.starts_with("/api/v2/.well-known/") || p.starts_with("/api/v2/assets/") => {
                 RouteClass::Free
             }
+            p if p.starts_with("/api/admin/") => RouteClass::Admin,
             _ => RouteClass::Page,
         }
     }
 
-    /// The refusal in this route's shape.
+    /// The refusal in this route's shape: a client reading JSON gets JSON
+    /// (OAuth's on the back channel, the admin API's own on it), a browser
+    /// gets a page.
     pub fn refuse(self, code: ErrorCode, detail: &str, retry_after: Option<u64>) -> Response {
-        if self == RouteClass::Backchannel {
-            let e = JsonError::new(code, detail);
-            return match retry_after {
-                Some(secs) => e.retry_after(secs),
-                None => e,
+        let mut resp = match self {
+            RouteClass::Backchannel => JsonError::new(code, detail).into_response(),
+            RouteClass::Admin => AdminError::new(code, detail).into_response(),
+            RouteClass::Flow | RouteClass::Page | RouteClass::Free => {
+                PageError::page(code, detail).into_response()
             }
-            .into_response();
-        }
-        let mut resp = PageError::page(code, detail).into_response();
+        };
         if let Some(secs) = retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
@@ -108,7 +112,7 @@ pub async fn admit(app: &AppState, req: &mut Request) -> Result<OwnedSemaphorePe
         let key = ip.rate_key();
         let classes: &[LimitClass] = match class {
             RouteClass::Flow => &[LimitClass::Pages, LimitClass::Flows],
-            RouteClass::Page => &[LimitClass::Pages],
+            RouteClass::Page | RouteClass::Admin => &[LimitClass::Pages],
             RouteClass::Backchannel => &[LimitClass::BackchannelIp],
             RouteClass::Free => &[],
         };

@@ -5,8 +5,9 @@
 
 use super::auth::Operator;
 use crate::error::AdminError;
+use crate::extract::AdminPath;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use relais_core::event::EventKind;
 use serde_json::{json, Value};
@@ -35,7 +36,7 @@ fn checked_id(id: &str) -> Result<&str, AdminError> {
 pub async fn show(
     State(app): State<AppState>,
     _op: Operator,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<Json<Value>, AdminError> {
     let id = checked_id(&id)?;
     let a = app
@@ -80,7 +81,7 @@ async fn set_active(
 pub async fn disable(
     State(app): State<AppState>,
     Operator(actor): Operator,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<Json<Value>, AdminError> {
     set_active(&app, &actor, &id, false).await
 }
@@ -88,7 +89,7 @@ pub async fn disable(
 pub async fn enable(
     State(app): State<AppState>,
     Operator(actor): Operator,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<Json<Value>, AdminError> {
     set_active(&app, &actor, &id, true).await
 }

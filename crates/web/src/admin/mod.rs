@@ -17,9 +17,10 @@ pub mod partners;
 pub mod stream;
 
 use crate::error::AdminError;
+use crate::extract::{AdminBody, AdminPath};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use kind::Kind;
@@ -38,22 +39,26 @@ fn partner_routes(path: &str, kind: Kind) -> Router<AppState> {
         )
         .route(
             &format!("/api/admin/v1/{path}/{{id}}"),
-            get(move |s: State<AppState>, op, p: Path<String>| partners::show(s, op, p, kind)).put(
-                move |s: State<AppState>, op, p: Path<String>, body: Bytes| async move {
-                    let doc = json_body(&body)?;
-                    partners::put(s, op, p, kind, doc).await
-                },
-            ),
+            get(move |s: State<AppState>, op, p: AdminPath<String>| partners::show(s, op, p, kind))
+                .put(
+                    move |s: State<AppState>,
+                          op,
+                          p: AdminPath<String>,
+                          AdminBody(body): AdminBody| async move {
+                        let doc = json_body(&body)?;
+                        partners::put(s, op, p, kind, doc).await
+                    },
+                ),
         )
         .route(
             &format!("/api/admin/v1/{path}/{{id}}/activate"),
-            post(move |s: State<AppState>, op, p: Path<String>| {
+            post(move |s: State<AppState>, op, p: AdminPath<String>| {
                 partners::set_active(s, op, p, kind, true)
             }),
         )
         .route(
             &format!("/api/admin/v1/{path}/{{id}}/deactivate"),
-            post(move |s: State<AppState>, op, p: Path<String>| {
+            post(move |s: State<AppState>, op, p: AdminPath<String>| {
                 partners::set_active(s, op, p, kind, false)
             }),
         )

@@ -7,10 +7,11 @@ use super::audit::audit;
 use super::auth::Operator;
 use super::kind::Kind;
 use crate::error::AdminError;
+use crate::extract::{AdminBody, AdminPath};
 use crate::partner_space::{publish, records};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use relais_core::onboarding::OnboardedService;
 use serde_json::{json, Value};
@@ -64,7 +65,7 @@ pub async fn requests(
 pub async fn show(
     State(app): State<AppState>,
     _op: Operator,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<Json<Value>, AdminError> {
     let svc = load(&app, &id).await?;
     serde_json::to_value(svc)
@@ -76,8 +77,8 @@ pub async fn show(
 pub async fn approve(
     State(app): State<AppState>,
     Operator(actor): Operator,
-    Path(id): Path<String>,
-    body: Bytes,
+    AdminPath(id): AdminPath<String>,
+    AdminBody(body): AdminBody,
 ) -> Result<Json<Value>, AdminError> {
     let message = body_field(&body, "message")?
         .as_str()
@@ -101,8 +102,8 @@ pub async fn approve(
 pub async fn refuse(
     State(app): State<AppState>,
     Operator(actor): Operator,
-    Path(id): Path<String>,
-    body: Bytes,
+    AdminPath(id): AdminPath<String>,
+    AdminBody(body): AdminBody,
 ) -> Result<Json<Value>, AdminError> {
     let message = body_field(&body, "message")?
         .as_str()
@@ -127,8 +128,8 @@ pub async fn refuse(
 pub async fn rollback(
     State(app): State<AppState>,
     Operator(actor): Operator,
-    Path(id): Path<String>,
-    body: Bytes,
+    AdminPath(id): AdminPath<String>,
+    AdminBody(body): AdminBody,
 ) -> Result<Json<Value>, AdminError> {
     let n = body_field(&body, "version")?
         .as_u64()

@@ -9,8 +9,9 @@ use super::audit::audit;
 use super::auth::Operator;
 use super::kind::Kind;
 use crate::error::AdminError;
+use crate::extract::AdminPath;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use relais_core::partner::{DataProvider, IdentityProvider, ServiceProvider};
 use serde_json::Value;
@@ -146,7 +147,7 @@ pub async fn list(
 pub async fn show(
     State(app): State<AppState>,
     _op: Operator,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
     kind: Kind,
 ) -> Result<Json<Value>, AdminError> {
     one(&app, kind, &id).map(Json)
@@ -155,7 +156,7 @@ pub async fn show(
 pub async fn put(
     State(app): State<AppState>,
     Operator(actor): Operator,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
     kind: Kind,
     doc: Value,
 ) -> Result<Json<Value>, AdminError> {
@@ -176,7 +177,7 @@ pub async fn put(
 pub async fn set_active(
     State(app): State<AppState>,
     Operator(actor): Operator,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
     kind: Kind,
     active: bool,
 ) -> Result<Json<Value>, AdminError> {

@@ -14,6 +14,13 @@ pub struct AdminError {
 }
 
 impl AdminError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> AdminError {
+        AdminError {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn invalid(message: impl Into<String>) -> AdminError {
         AdminError {
             code: ErrorCode::AdminInvalidRequest,

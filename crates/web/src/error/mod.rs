@@ -15,9 +15,11 @@
 //! a message that names the field at fault (operators, unlike citizens or
 //! services, are told what exactly was wrong with their document).
 //!
-//! Rejections of the request itself (bad form, bad query, oversized body,
-//! wrong method) come through the extractors of [`crate::extract`], whose
-//! rejection types are these errors.
+//! Rejections of the request itself (bad form, bad query, oversized or
+//! slow body, bad path) come through the extractors of [`crate::extract`],
+//! whose rejection types are these errors. The abuse guard's refusals and
+//! the router's unknown routes and methods, made before any handler, take
+//! the shape of the route they refuse ([`crate::abuse::RouteClass`]).
 
 mod admin;
 mod json;
