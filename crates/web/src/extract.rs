@@ -103,17 +103,32 @@ fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
+/// Whether the request declares a body of another type than a form. As in
+/// FranceConnect's engine (oidc-provider's `selective_body`), such a body
+/// is refused rather than read as a form; a body with no type is read.
+fn declared_not_form(headers: &HeaderMap) -> bool {
+    headers.contains_key(CONTENT_TYPE) && !is_form(headers)
+}
+
+/// What a refusal of such a body says (to the log; the answer has its code).
+const ONLY_FORMS: &str = "only application/x-www-form-urlencoded bodies are read here";
+
 fn page_fields<T: DeserializeOwned>(form: &[u8]) -> Result<T, PageError> {
     from_form(form).map_err(|e| PageError::page(ErrorCode::AuthorizeInvalid, e.to_string()))
 }
 
-/// The raw body of a page request.
+/// The raw body of a page's form, for a step that reads its pairs itself
+/// (repeated names, `POST /authorize`). A body declared another type than
+/// a form is refused.
 pub struct PageBody(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for PageBody {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        if declared_not_form(req.headers()) {
+            return Err(PageError::page(ErrorCode::AuthorizeInvalid, ONLY_FORMS));
+        }
         body_in_time(req, state)
             .await
             .map(PageBody)
@@ -183,15 +198,23 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for AdminPa
 
 /// The `access_token` of a userinfo request's form body (RFC 6750 §2.2),
 /// read only from a `POST` declared a form, so a `GET` (the usual call)
-/// reads no body at all. The caller keeps the headers (taken out of
-/// `parts` rather than cloned); `parts` keeps the body's limit and deadline.
+/// reads no body at all; a `POST` declaring another type is refused, as
+/// FranceConnect's engine refuses it. The caller keeps the headers (taken
+/// out of `parts` rather than cloned, so the form reader cannot see them);
+/// `parts` keeps the body's limit and deadline.
 pub async fn body_access_token(
     parts: Parts,
     headers: &HeaderMap,
     body: axum::body::Body,
 ) -> Result<Option<String>, JsonError> {
-    if parts.method != axum::http::Method::POST || !is_form(headers) {
+    if parts.method != axum::http::Method::POST || !headers.contains_key(CONTENT_TYPE) {
         return Ok(None);
+    }
+    if !is_form(headers) {
+        return Err(JsonError::new(
+            ErrorCode::UserinfoInvalidRequest,
+            ONLY_FORMS,
+        ));
     }
     let req = Request::from_parts(parts, body);
     let OAuthForm(mut form) = OAuthForm::from_request(req, &()).await.map_err(|mut e| {
@@ -211,6 +234,9 @@ impl<S: Send + Sync> FromRequest<S> for OAuthForm {
     type Rejection = JsonError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, JsonError> {
+        if declared_not_form(req.headers()) {
+            return Err(JsonError::new(ErrorCode::TokenInvalidRequest, ONLY_FORMS));
+        }
         let body = body_in_time(req, state).await.map_err(|r| match r {
             Some(r) if too_large(r.status()) => {
                 JsonError::new(ErrorCode::PayloadTooLarge, r.body_text())
@@ -268,5 +294,21 @@ mod tests {
             assert!(!is_form(&with_type(value)), "{value}");
         }
         assert!(!is_form(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn a_body_typed_otherwise_is_not_read_as_a_form_but_an_untyped_one_is() {
+        assert!(!declared_not_form(&HeaderMap::new()));
+        assert!(!declared_not_form(&with_type(
+            "application/x-www-form-urlencoded; charset=UTF-8"
+        )));
+        for other in [
+            "application/json",
+            "text/plain",
+            "",
+            "multipart/form-data; boundary=x",
+        ] {
+            assert!(declared_not_form(&with_type(other)), "{other}");
+        }
     }
 }

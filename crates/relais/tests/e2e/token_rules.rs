@@ -591,12 +591,123 @@ async fn userinfo_takes_the_token_in_a_form_body_by_one_means_only() {
         refused(unknown).await,
         (401, Some("Y030201".to_owned()), json!("invalid_token"))
     );
-    // A JSON body is not a form: its token is not read.
+    // A JSON body is not a form: refused, its token not read (see
+    // typed_bodies_other_than_forms_are_refused).
     let json_body = http
         .post(&userinfo)
         .json(&json!({"access_token": access}))
         .send()
         .await
         .unwrap();
-    assert_eq!(json_body.status().as_u16(), 401);
+    assert_eq!(
+        refused(json_body).await,
+        (400, Some("Y030203".to_owned()), json!("invalid_request"))
+    );
+}
+
+/// A body typed as something else than a form is refused, as FranceConnect's
+/// engine refuses it (oidc-provider: `only application/x-www-form-urlencoded
+/// content-type bodies are supported`), and it spends nothing. Before, the
+/// token endpoint read any body as a form (a `text/plain` exchange got its
+/// tokens), a JSON body was refused as missing its parameters or its
+/// client, and userinfo ignored a JSON body. A form with parameters after
+/// its type, or a body with no type at all, is read.
+#[tokio::test]
+async fn typed_bodies_other_than_forms_are_refused() {
+    let fed = Fed::start().await;
+    let http = reqwest::Client::new();
+    let code = code_for(&fed, &Browser::new(), true).await;
+    let right = right_for(&code);
+    let form_text = right
+        .iter()
+        .fold(
+            relais_core::form_encoding::FormQuery::with_capacity(256),
+            |q, (k, v)| q.pair(k, v),
+        )
+        .finish();
+    let send = |content_type: Option<&'static str>, path: &'static str, body: String| {
+        let mut req = http
+            .post(format!("{}{path}", fed.issuer()))
+            .basic_auth("sp-a", Some(SP_SECRET))
+            .body(body);
+        if let Some(t) = content_type {
+            req = req.header("content-type", t);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            (status, body)
+        }
+    };
+    let refused = |(status, body): (u16, Value)| {
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"], "invalid_request", "{body}");
+        body["code"].as_str().unwrap_or_default().to_owned()
+    };
+    for content_type in [
+        "text/plain",
+        "application/json",
+        "multipart/form-data; boundary=x",
+    ] {
+        let answer = send(Some(content_type), "/token", form_text.clone()).await;
+        assert_eq!(refused(answer), "Y030101", "{content_type}");
+    }
+    let json_body = json!({ "grant_type": "authorization_code", "code": code }).to_string();
+    assert_eq!(
+        refused(send(Some("application/json"), "/token", json_body.clone()).await),
+        "Y030101"
+    );
+    for path in ["/token/revocation", "/checktoken", "/par"] {
+        let answer = send(
+            Some("application/json"),
+            path,
+            json!({ "token": "x" }).to_string(),
+        )
+        .await;
+        assert_eq!(refused(answer), "Y030101", "{path}");
+    }
+    // Nothing was spent: the same exchange as a form, its type with a
+    // charset, gets the tokens.
+    let (status, body) = send(
+        Some("application/x-www-form-urlencoded; charset=UTF-8"),
+        "/token",
+        form_text,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    // Userinfo: a POST typed JSON is refused, with or without the header.
+    let userinfo = format!("{}/userinfo", fed.issuer());
+    for with_header in [false, true] {
+        let mut req = http
+            .post(&userinfo)
+            .header("content-type", "application/json")
+            .body(json!({ "access_token": access }).to_string());
+        if with_header {
+            req = req.bearer_auth(&access);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 400, "header too: {with_header}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "Y030203", "{body}");
+    }
+    // A POST without a type carries no body to read: the header is enough.
+    let r = http
+        .post(&userinfo)
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // The authorization request as a JSON body: the catalogue's page.
+    let r = http
+        .post(format!("{}/authorize", fed.issuer()))
+        .header("content-type", "application/json")
+        .body(json!({ "client_id": "sp-a" }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.text().await.unwrap().contains("Y030007"));
 }
