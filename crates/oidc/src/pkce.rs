@@ -10,13 +10,18 @@ pub fn s256_challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, verifier.as_bytes()).as_ref())
 }
 
-/// Whether `verifier` is well formed and matches `challenge`.
-pub fn verify_s256(verifier: &str, challenge: &str) -> bool {
-    let well_formed = (43..=128).contains(&verifier.len())
+/// Whether `verifier` has RFC 7636 §4.1's form: 43 to 128 characters of
+/// `A-Z a-z 0-9 - . _ ~`.
+pub fn well_formed(verifier: &str) -> bool {
+    (43..=128).contains(&verifier.len())
         && verifier
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
-    well_formed
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// Whether `verifier` is well formed and matches `challenge`.
+pub fn verify_s256(verifier: &str, challenge: &str) -> bool {
+    well_formed(verifier)
         && bool::from(
             s256_challenge(verifier)
                 .as_bytes()
@@ -43,5 +48,8 @@ mod tests {
             "short",
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         ));
+        assert!(well_formed(&"a".repeat(43)) && well_formed(&"~".repeat(128)));
+        assert!(!well_formed(&"a".repeat(42)) && !well_formed(&"a".repeat(129)));
+        assert!(!well_formed(&format!("{}+", "a".repeat(43))));
     }
 }

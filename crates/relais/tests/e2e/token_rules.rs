@@ -120,6 +120,33 @@ async fn token_endpoint_rules() {
         (s, body["error"].as_str()),
         (400, Some("unsupported_grant_type"))
     );
+    // a verifier that cannot be one (RFC 7636 §4.1): invalid_request, as
+    // FranceConnect's engine answers, and the code is not taken (the old
+    // code spent it with invalid_grant)
+    let before = fed.store_entries();
+    for malformed in [
+        "x".repeat(42),
+        format!("{}+", "x".repeat(43)),
+        "x".repeat(129),
+    ] {
+        let (s, body, _) = token(
+            &fed,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", redirect()),
+                ("code_verifier", malformed.as_str()),
+            ],
+            Some(("sp-a", SP_SECRET)),
+        )
+        .await;
+        assert_eq!(
+            (s, body["error"].as_str(), body["code"].as_str()),
+            (400, Some("invalid_request"), Some("Y030101")),
+            "{malformed}"
+        );
+    }
+    assert_eq!(fed.store_entries(), before, "nothing taken");
     // wrong PKCE verifier: refused, and the code is consumed; the access
     // token written with its take is deleted
     let before = fed.store_entries();

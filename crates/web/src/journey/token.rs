@@ -186,6 +186,17 @@ async fn checked_request<'a>(
     let redirect_uri = form
         .get("redirect_uri")
         .ok_or_else(|| invalid_request("redirect_uri missing"))?;
+    // A verifier that cannot be one is the request's fault, not the
+    // code's: refused as FranceConnect's engine refuses it, before the code
+    // is taken, so the service can send its real verifier.
+    if form
+        .get("code_verifier")
+        .is_some_and(|v| !relais_oidc::pkce::well_formed(v))
+    {
+        return Err(invalid_request(
+            "code_verifier: 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
+        ));
+    }
     Ok(Exchange {
         code,
         redirect_uri,
