@@ -147,6 +147,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
     }
 }
 
+/// A route's path parameters, or what is wrong with them (for the log, or
+/// for an operator).
+async fn path_params<S: Send + Sync, T: DeserializeOwned + Send>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<T, String> {
+    axum::extract::Path::<T>::from_request_parts(parts, state)
+        .await
+        .map(|axum::extract::Path(v)| v)
+        .map_err(|r| r.body_text())
+}
+
 /// Path parameters of a page.
 pub struct PagePath<T>(pub T);
 
@@ -154,10 +166,10 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PagePat
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(v)) => Ok(PagePath(v)),
-            Err(r) => Err(PageError::page(ErrorCode::NotFound, r.body_text())),
-        }
+        path_params(parts, state)
+            .await
+            .map(PagePath)
+            .map_err(|why| PageError::page(ErrorCode::NotFound, why))
     }
 }
 
@@ -189,10 +201,10 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for AdminPa
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AdminError> {
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path(v)) => Ok(AdminPath(v)),
-            Err(r) => Err(AdminError::invalid(format!("path: {}", r.body_text()))),
-        }
+        path_params(parts, state)
+            .await
+            .map(AdminPath)
+            .map_err(|why| AdminError::invalid(format!("path: {why}")))
     }
 }
 

@@ -520,37 +520,25 @@ async fn idle_slow_and_slow_body_connections_are_closed() {
         t.elapsed()
     );
     // A body that never finishes: 408 with a code, OAuth JSON on token.
-    let mut body = TcpStream::connect(addr).await.unwrap();
-    body.write_all(
-        b"POST /api/v2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=",
-    )
-    .await
-    .unwrap();
-    let got = until_closed(&mut body, Duration::from_secs(5))
-        .await
-        .expect("answered");
-    let text = String::from_utf8_lossy(&got);
-    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
-    assert!(text.contains("\"code\":\"Y000408\""), "{text}");
+    let unfinished = |head: String| async move {
+        let mut body = TcpStream::connect(addr).await.unwrap();
+        body.write_all(head.as_bytes()).await.unwrap();
+        let got = until_closed(&mut body, Duration::from_secs(5))
+            .await
+            .expect("answered");
+        let text = String::from_utf8_lossy(&got).into_owned();
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("\"code\":\"Y000408\""), "{text}");
+        text
+    };
+    unfinished("POST /api/v2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=".into()).await;
     // The same on the admin API, once the operator is known: its own JSON.
     // Before, the admin API read its body without a deadline.
     let token = fed.operator_token("slow").await;
-    let mut admin = TcpStream::connect(addr).await.unwrap();
-    admin
-        .write_all(
-            format!(
-                "PUT /api/admin/v1/services/sp-slow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
-    let got = until_closed(&mut admin, Duration::from_secs(5))
-        .await
-        .expect("answered");
-    let text = String::from_utf8_lossy(&got);
-    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
-    assert!(text.contains("\"code\":\"Y000408\""), "{text}");
+    let text = unfinished(format!(
+        "PUT /api/admin/v1/services/sp-slow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    ))
+    .await;
     assert!(text.contains("\"message\":\"body: "), "{text}");
     assert!(metric(&fed, "relais_connections_timed_out_total").await >= 1);
 }
