@@ -592,6 +592,11 @@ async fn userinfo_takes_the_token_in_a_form_body_by_one_means_only() {
         .send()
         .await
         .unwrap();
+    // RFC 6750 §3: the challenge says why (none before).
+    assert_eq!(
+        both.headers()["www-authenticate"],
+        "Bearer error=\"invalid_request\""
+    );
     assert_eq!(
         refused(both).await,
         (400, Some("Y030203".to_owned()), json!("invalid_request")),

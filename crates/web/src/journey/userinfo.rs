@@ -28,6 +28,16 @@ fn invalid_token(detail: &str) -> JsonError {
     }
 }
 
+/// RFC 6750 §3: a request the resource refuses as malformed says so in its
+/// challenge too (`error="invalid_request"`), as FranceConnect's engine
+/// challenges every refusal of userinfo.
+fn with_request_challenge(mut e: JsonError) -> JsonError {
+    if e.code == ErrorCode::UserinfoInvalidRequest && e.www_authenticate.is_none() {
+        e.www_authenticate = Some("Bearer error=\"invalid_request\"".into());
+    }
+    e
+}
+
 fn invalid_dpop(detail: &str) -> JsonError {
     JsonError {
         code: ErrorCode::UserinfoInvalidDpop,
@@ -91,8 +101,11 @@ pub async fn userinfo(State(app): State<AppState>, req: Request) -> Result<Respo
     let headers = std::mem::take(&mut parts.headers);
     let method = parts.method.clone();
     let uri = parts.uri.clone();
-    let body_token = body_access_token(parts, &headers, body).await?;
-    let (token, dpop_scheme) = presented_token(&uri, &headers, body_token.as_deref())?;
+    let body_token = body_access_token(parts, &headers, body)
+        .await
+        .map_err(with_request_challenge)?;
+    let (token, dpop_scheme) =
+        presented_token(&uri, &headers, body_token.as_deref()).map_err(with_request_challenge)?;
     let grant: AccessGrant = app
         .load_access_grant(&stored_key("at", token))
         .await?
