@@ -369,6 +369,18 @@ async fn the_openapi_document_describes_every_route_and_is_valid() {
     let mut documented: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     documented.sort();
     assert_eq!(routed, documented);
+    // Every operation says what is refused before it runs (the shapes
+    // every_refusal_of_the_admin_api_is_its_json checks).
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if method != "parameters" {
+                assert_eq!(
+                    operation["responses"]["default"]["$ref"], "#/components/responses/Refused",
+                    "{method} {path}"
+                );
+            }
+        }
+    }
     // An independent validator (openapi-spec-validator) accepts it.
     let out = crate::interop::run_async("openapi_check.py", &[], Some(&doc)).await;
     assert_eq!(out["valid"], true, "{out}");

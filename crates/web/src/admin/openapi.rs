@@ -11,6 +11,7 @@ fn error_responses() -> Value {
         "400": { "$ref": "#/components/responses/Invalid" },
         "401": { "$ref": "#/components/responses/Unauthorized" },
         "404": { "$ref": "#/components/responses/NotFound" },
+        "default": { "$ref": "#/components/responses/Refused" },
     })
 }
 
@@ -216,6 +217,7 @@ pub fn spec() -> Value {
                 "Invalid": { "description": "the request or document breaks a rule", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
                 "Unauthorized": { "description": "no valid operator token", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
                 "NotFound": { "description": "no such object", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+                "Refused": { "description": "refused before the operation, with the same document: a method the path does not take (405, with Allow), a body too slow (408) or over 64 KiB (413), a URI or headers over the node's limits (414, 431), a rate limit (429, with Retry-After), an overloaded node (503)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
             },
             "schemas": {
                 "Error": { "type": "object", "required": ["error", "code", "message"], "properties": {
