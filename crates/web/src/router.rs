@@ -145,8 +145,9 @@ pub fn with_layers(router: Router, sandbox: bool) -> Router {
 }
 
 fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Router {
-    // The federation answers unknown routes with its error page; another
-    // site (a demo service) keeps the 404 page of its own look.
+    // The federation answers unknown routes and methods in the shape of
+    // the route asked for (a page, OAuth JSON, the admin API's JSON);
+    // another site (a demo service) keeps the 404 page of its own look.
     let router = if guarded_by.is_some() {
         router
             .fallback(not_found)
