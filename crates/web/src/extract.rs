@@ -52,23 +52,23 @@ async fn body_in_time<S: Send + Sync>(
     }
 }
 
-fn page_body_error(r: Option<BytesRejection>) -> PageError {
+/// Why a body was not read, before it takes its route's shape: the code
+/// (`unreadable` for a body the framework could not take) and what the log
+/// (or an operator) is told.
+fn body_refusal(r: Option<BytesRejection>, unreadable: ErrorCode) -> (ErrorCode, String) {
     match r {
-        Some(r) => page_rejection(r.status(), r.body_text()),
-        None => PageError::page(ErrorCode::RequestTimeout, "request body too slow"),
+        Some(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => (
+            ErrorCode::PayloadTooLarge,
+            format!("over the {} KiB limit", MAX_BODY / 1024),
+        ),
+        Some(r) => (unreadable, r.body_text()),
+        None => (ErrorCode::RequestTimeout, "not received in time".into()),
     }
 }
 
-fn too_large(status: StatusCode) -> bool {
-    status == StatusCode::PAYLOAD_TOO_LARGE
-}
-
-fn page_rejection(status: StatusCode, detail: String) -> PageError {
-    if too_large(status) {
-        PageError::page(ErrorCode::PayloadTooLarge, detail)
-    } else {
-        PageError::page(ErrorCode::AuthorizeInvalid, detail)
-    }
+fn page_body_error(r: Option<BytesRejection>) -> PageError {
+    let (code, why) = body_refusal(r, ErrorCode::AuthorizeInvalid);
+    PageError::page(code, format!("body: {why}"))
 }
 
 /// A form body (`application/x-www-form-urlencoded`) of a page, read into
@@ -180,17 +180,10 @@ impl<S: Send + Sync> FromRequest<S> for AdminBody {
     type Rejection = AdminError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AdminError> {
-        body_in_time(req, state)
-            .await
-            .map(AdminBody)
-            .map_err(|r| match r {
-                Some(r) if too_large(r.status()) => AdminError::new(
-                    ErrorCode::PayloadTooLarge,
-                    format!("body: over the {} KiB limit", MAX_BODY / 1024),
-                ),
-                Some(r) => AdminError::invalid(format!("body: {}", r.body_text())),
-                None => AdminError::new(ErrorCode::RequestTimeout, "body: not received in time"),
-            })
+        body_in_time(req, state).await.map(AdminBody).map_err(|r| {
+            let (code, why) = body_refusal(r, ErrorCode::AdminInvalidRequest);
+            AdminError::new(code, format!("body: {why}"))
+        })
     }
 }
 
@@ -249,12 +242,9 @@ impl<S: Send + Sync> FromRequest<S> for OAuthForm {
         if declared_not_form(req.headers()) {
             return Err(JsonError::new(ErrorCode::TokenInvalidRequest, ONLY_FORMS));
         }
-        let body = body_in_time(req, state).await.map_err(|r| match r {
-            Some(r) if too_large(r.status()) => {
-                JsonError::new(ErrorCode::PayloadTooLarge, r.body_text())
-            }
-            Some(r) => JsonError::new(ErrorCode::TokenInvalidRequest, r.body_text()),
-            None => JsonError::new(ErrorCode::RequestTimeout, "request body too slow"),
+        let body = body_in_time(req, state).await.map_err(|r| {
+            let (code, why) = body_refusal(r, ErrorCode::TokenInvalidRequest);
+            JsonError::new(code, format!("body: {why}"))
         })?;
         parse_form(&body).map(OAuthForm)
     }
