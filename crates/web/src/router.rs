@@ -4,7 +4,7 @@
 //! (405), and error pages in the browser's language.
 
 use crate::abuse;
-use crate::error::{ErrorPageFrame, PageError};
+use crate::error::ErrorPageFrame;
 use crate::extract::MAX_BODY;
 use crate::headers::add_security_headers;
 use crate::journey::{
@@ -43,20 +43,13 @@ async fn not_found(uri: Uri) -> Response {
 
 /// A method the route does not take (axum adds `Allow`): OAuth JSON on the
 /// back channel, the admin API's JSON on it, a page elsewhere. A service
-/// sending `GET /token` reads an error it can parse, not a French page.
+/// sending `GET /token` reads an error it can parse, not a French page. A
+/// demo site has neither, so all its routes answer with pages.
 async fn method_not_allowed(uri: Uri) -> Response {
     abuse::RouteClass::of(uri.path()).refuse(
         ErrorCode::MethodNotAllowed,
         "method not allowed on this route",
         None,
-    )
-}
-
-/// The same on a site that is not the federation (a demo site): its pages.
-async fn page_method_not_allowed() -> PageError {
-    PageError::page(
-        ErrorCode::MethodNotAllowed,
-        "method not allowed on this route",
     )
 }
 
@@ -149,12 +142,11 @@ fn finish(router: Router, sandbox: bool, guarded_by: Option<&AppState>) -> Route
     // the route asked for (a page, OAuth JSON, the admin API's JSON);
     // another site (a demo service) keeps the 404 page of its own look.
     let router = if guarded_by.is_some() {
-        router
-            .fallback(not_found)
-            .method_not_allowed_fallback(method_not_allowed)
+        router.fallback(not_found)
     } else {
-        router.method_not_allowed_fallback(page_method_not_allowed)
+        router
     };
+    let router = router.method_not_allowed_fallback(method_not_allowed);
     let frame = Frame {
         sandbox,
         guard: guarded_by.cloned(),
