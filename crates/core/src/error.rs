@@ -142,11 +142,16 @@ catalogue! {
     ParRequestUriUnknown => ("Y030116", 400, None, "request_uri unknown, expired, already used or pushed by another client"),
     /// The service's encryption key cannot be had (its jwks_uri fails, or has no fitting key).
     ServiceEncryptionKeyUnavailable => ("Y030115", 502, Some("server_error"), "the service's encryption key cannot be fetched or none fits"),
+    /// RFC 7009 §2.1: a service asked to revoke a token issued to another.
+    RevocationNotOwner => ("Y030117", 400, Some("invalid_request"), "this token was not issued to this client"),
     /// RFC 6750 §2: the access token sent by more than one means, or in the URL.
     UserinfoInvalidRequest => ("Y030203", 400, Some("invalid_request"), "send the access token once: in the Authorization header, or in a POST form body"),
     /// RFC 9449 at userinfo / checktoken: a DPoP-bound token without a matching proof.
     UserinfoInvalidDpop => ("Y030202", 401, Some("invalid_dpop_proof"), "DPoP proof missing, invalid or not bound to this access token"),
-    LogoutInvalidHint => ("Y030301", 400, None, "id_token_hint does not match a live session"),
+    /// Logout refused before any session is looked up: an `id_token_hint`
+    /// missing, not Relais' or not for a known service; a `client_id` that
+    /// is not the hint's audience; a `state` over the parameters' limit.
+    LogoutInvalid => ("Y030301", 400, None, "logout request refused: id_token_hint, client_id or state"),
     LogoutRedirectNotRegistered => ("Y030302", 400, None, "post_logout_redirect_uri not registered"),
     // 04 configuration
     UnknownClient => ("Y04EA6EF", 400, None, "unknown or inactive client"),

@@ -49,7 +49,7 @@ impl Locale {
     /// browser's `Accept-Language`, else French.
     pub fn negotiate(ui_locales: Option<&str>, headers: &HeaderMap) -> Locale {
         Locale::chosen(headers)
-            .or_else(|| ui_locales.and_then(|u| first_of(u.split(' '))))
+            .or_else(|| ui_locales.and_then(Locale::first_of_ui_locales))
             .or_else(|| {
                 headers
                     .get(header::ACCEPT_LANGUAGE)
@@ -89,6 +89,12 @@ impl Locale {
         best.map(|(_, l)| l).or_else(|| {
             (refused[Locale::Fr as usize] && !refused[Locale::En as usize]).then_some(Locale::En)
         })
+    }
+
+    /// The first language of a service's `ui_locales` (space-separated
+    /// tags, by preference) that Relais speaks.
+    pub fn first_of_ui_locales(ui_locales: &str) -> Option<Locale> {
+        first_of(ui_locales.split(' '))
     }
 
     /// The language the citizen picked with the switch, if any.

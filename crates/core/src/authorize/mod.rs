@@ -40,7 +40,9 @@ const ALLOWED_OIDC: &[&str] = &[
     "claims_locales",
 ];
 const MAX_PARAMS: usize = 32;
-const MAX_VALUE: usize = 2048;
+/// The longest value of any parameter but `claims`, in bytes (logout's
+/// `state` is held to it too, so a service's `state` fits both ways).
+pub const MAX_VALUE: usize = 2048;
 const MAX_CLAIMS: usize = 4096;
 
 /// Why an authorization request was refused, and how the refusal travels.

@@ -53,6 +53,7 @@ error-Y030112 = { error-shared-bad-request }
 error-Y030113 = { error-shared-bad-request }
 error-Y030114 = { error-shared-bad-request }
 error-Y030116 = { error-shared-bad-request }
+error-Y030117 = { error-shared-bad-request }
 error-Y030115 = { error-shared-not-allowed }
 error-Y030202 = { error-shared-not-allowed }
 error-Y030203 = { error-shared-not-allowed }

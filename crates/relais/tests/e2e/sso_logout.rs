@@ -228,3 +228,80 @@ async fn logout_without_idp_end_session_and_to_the_logged_out_page() {
         Some("http://127.0.0.1:9/sp-a/bye?state=s1")
     );
 }
+
+/// `client_id`, `ui_locales` and `state` at logout, as FranceConnect's engine
+/// reads them: a `client_id` that is not the hint's audience is refused and
+/// the session lives on; `ui_locales` gives the language of the refusals and
+/// of the logged-out page, across the IdP's leg; a `state` is echoed up to
+/// the parameters' limit and refused past it, never dropped.
+#[tokio::test]
+async fn logout_reads_client_id_ui_locales_and_state() {
+    let fed = Fed::start().await;
+    let end_session = |pairs: &[(&str, &str)]| {
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        format!("{}/session/end?{q}", fed.issuer())
+    };
+    let b = Browser::new();
+    let id_token = first_login(&fed, &b, "impots").await;
+    let p = b
+        .get(&end_session(&[
+            ("id_token_hint", &id_token),
+            ("client_id", "sp-b"),
+            ("ui_locales", "de en"),
+        ]))
+        .await;
+    assert_eq!(p.error_code().as_deref(), Some("Y030301"));
+    assert!(p.body.contains(r#"lang="en""#), "{}", p.body);
+    let long = "s".repeat(2049);
+    let p = b
+        .get(&end_session(&[
+            ("id_token_hint", &id_token),
+            ("state", &long),
+        ]))
+        .await;
+    assert_eq!(p.error_code().as_deref(), Some("Y030301"));
+    assert!(p.body.contains(r#"lang="fr""#), "{}", p.body);
+    assert!(
+        fed.event_names()
+            .await
+            .iter()
+            .all(|n| n != "SP_REQUESTED_LOGOUT"),
+        "refused before the session is touched"
+    );
+    // The session lived through both: its own audience logs it out, and the
+    // logged-out page after impots' leg speaks the language asked for.
+    let p = b
+        .get(&end_session(&[
+            ("id_token_hint", &id_token),
+            ("client_id", "sp-a"),
+            ("ui_locales", "en-GB"),
+        ]))
+        .await;
+    assert!(
+        p.location
+            .as_deref()
+            .is_some_and(|l| l.starts_with(&format!("{}/idp/impots/session/end?", fed.base))),
+        "{:?}",
+        p.location
+    );
+    let end = b.follow(p, &fed.base).await;
+    assert_eq!(end.status, 200);
+    assert!(end.body.contains("You are logged out"), "{}", end.body);
+
+    let b = Browser::new();
+    let id_token = first_login(&fed, &b, "ameli").await;
+    let longest = "s".repeat(2048);
+    let p = b
+        .get(&end_session(&[
+            ("id_token_hint", &id_token),
+            ("post_logout_redirect_uri", "http://127.0.0.1:9/sp-a/bye"),
+            ("state", &longest),
+        ]))
+        .await;
+    assert_eq!(
+        p.location,
+        Some(format!("http://127.0.0.1:9/sp-a/bye?state={longest}"))
+    );
+}

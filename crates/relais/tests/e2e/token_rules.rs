@@ -346,6 +346,22 @@ async fn userinfo_with_unknown_expired_or_revoked_tokens() {
     }
     let (s, _, ctype) = userinfo(&fed, &tokens[0]).await;
     assert_eq!((s, ctype.as_str()), (200, "application/jwt"));
+    // another service cannot revoke it (RFC 7009 §2.1), and hears why
+    fed.register_sp(Fed::sp("sp-b", "org-b")).await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/token/revocation", fed.issuer()))
+        .basic_auth("sp-b", Some(SP_SECRET))
+        .form(&[("token", tokens[0].as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (body["error"].as_str(), body["code"].as_str()),
+        (Some("invalid_request"), Some("Y030117"))
+    );
+    assert_eq!(userinfo(&fed, &tokens[0]).await.0, 200);
     // revoked
     let r = reqwest::Client::new()
         .post(format!("{}/token/revocation", fed.issuer()))

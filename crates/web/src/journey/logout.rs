@@ -6,6 +6,11 @@
 //! federation session is destroyed and the citizen lands on the service's
 //! registered `post_logout_redirect_uri` (with `state`) or on a
 //! "you are logged out" page.
+//!
+//! The parameters are read as FranceConnect's engine reads them: a
+//! `client_id` sent with the hint must be its audience, and `ui_locales`
+//! picks the language of the pages this logout shows (the logged-out page,
+//! its refusals), carried across the IdP's leg in the pending record.
 
 use crate::cookies;
 use crate::error::{with_params, PageError};
@@ -16,6 +21,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
+use relais_core::authorize::MAX_VALUE;
 use relais_core::event::EventKind;
 use relais_core::ErrorCode;
 use relais_i18n::Locale;
@@ -29,6 +35,9 @@ pub struct EndSessionQuery {
     id_token_hint: Option<String>,
     post_logout_redirect_uri: Option<String>,
     state: Option<String>,
+    /// RP-Initiated Logout 1.0 §2: when sent, the hint's audience.
+    client_id: Option<String>,
+    ui_locales: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -37,10 +46,14 @@ struct PendingLogout {
     client_id: String,
     redirect: Option<String>,
     state: Option<String>,
+    /// The language `ui_locales` asked for (a record written before it
+    /// existed has none).
+    #[serde(default)]
+    ui_locale: Option<String>,
 }
 
 fn bad_hint(detail: &str) -> PageError {
-    PageError::page(ErrorCode::LogoutInvalidHint, detail)
+    PageError::page(ErrorCode::LogoutInvalid, detail)
 }
 
 /// Verifies a hint Relais signed (expired hints are fine: only the signature,
@@ -90,17 +103,40 @@ pub async fn end_session(
     headers: HeaderMap,
     PageQuery(q): PageQuery<EndSessionQuery>,
 ) -> Result<Response, PageError> {
+    let ui_locale = q
+        .ui_locales
+        .as_deref()
+        .and_then(Locale::first_of_ui_locales);
+    end_session_asked(&app, &headers, q, ui_locale)
+        .await
+        .map_err(|e| e.in_locale(Locale::negotiate(ui_locale.map(Locale::code), &headers)))
+}
+
+async fn end_session_asked(
+    app: &AppState,
+    headers: &HeaderMap,
+    q: EndSessionQuery,
+    ui_locale: Option<Locale>,
+) -> Result<Response, PageError> {
     let hint = q
         .id_token_hint
         .as_deref()
         .filter(|h| !h.is_empty())
         .ok_or_else(|| bad_hint("id_token_hint missing"))?;
-    let claims = verify_hint(&app, hint)?;
+    // Refused, not dropped: the service would wait for a `state` that
+    // never comes back.
+    if q.state.as_ref().is_some_and(|s| s.len() > MAX_VALUE) {
+        return Err(bad_hint("state too long"));
+    }
+    let claims = verify_hint(app, hint)?;
     let client_id = claims
         .get("aud")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
+    if q.client_id.as_ref().is_some_and(|c| *c != client_id) {
+        return Err(bad_hint("client_id is not the id_token_hint's audience"));
+    }
     let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
     let sp = app
         .registry
@@ -115,7 +151,7 @@ pub async fn end_session(
         }
     }
     let session = app
-        .current_session(&headers)
+        .current_session(headers)
         .await?
         .filter(|s| s.issued.iter().any(|(c, s2)| *c == client_id && s2 == sub))
         .ok_or_else(|| {
@@ -124,12 +160,15 @@ pub async fn end_session(
                 "no live session for this id_token_hint",
             )
         })?;
-    let mut e = app.login_event(EventKind::SpRequestedLogout, &headers, Some(&session), None);
+    let mut e = app.login_event(EventKind::SpRequestedLogout, headers, Some(&session), None);
     e.sp_id = Some(client_id.clone());
     e.sp_name = Some(sp.name.clone());
     app.events.emit(e);
-    let state = q.state.filter(|s| s.len() <= 512);
-    let redirect = q.post_logout_redirect_uri;
+    let ending = Ending {
+        redirect: q.post_logout_redirect_uri,
+        state: q.state,
+        ui_locale,
+    };
 
     if let Some(login) = &session.login {
         if let Some(idp) = app
@@ -141,8 +180,9 @@ pub async fn end_session(
             let pending = PendingLogout {
                 session_id: session.id.clone(),
                 client_id: client_id.clone(),
-                redirect: redirect.clone(),
-                state: state.clone(),
+                redirect: ending.redirect.clone(),
+                state: ending.state.clone(),
+                ui_locale: ending.ui_locale.map(|l| l.code().to_owned()),
             };
             app.save(&format!("logout:{relay}"), &pending, 600).await?;
             let callback = app.settings.url("/api/v2/idp/logout-callback");
@@ -151,7 +191,7 @@ pub async fn end_session(
             {
                 let mut e = app.login_event(
                     EventKind::FcRequestedLogoutFromIdp,
-                    &headers,
+                    headers,
                     Some(&session),
                     None,
                 );
@@ -161,7 +201,15 @@ pub async fn end_session(
             }
         }
     }
-    finish(&app, &headers, &session, &client_id, redirect, state).await
+    finish(app, headers, &session, &client_id, ending).await
+}
+
+/// Where a logout ends: the service's address with its `state`, or the
+/// logged-out page in the language the service asked for.
+struct Ending {
+    redirect: Option<String>,
+    state: Option<String>,
+    ui_locale: Option<Locale>,
 }
 
 #[derive(Deserialize)]
@@ -185,19 +233,14 @@ pub async fn idp_logout_callback(
     let session: Option<BrowserSession> = app
         .load_record(&crate::flow::session_record_key(&pending.session_id))
         .await?;
+    let ending = Ending {
+        redirect: pending.redirect,
+        state: pending.state,
+        ui_locale: pending.ui_locale.as_deref().and_then(Locale::from_tag),
+    };
     match session {
-        Some(s) => {
-            finish(
-                &app,
-                &headers,
-                &s,
-                &pending.client_id,
-                pending.redirect,
-                pending.state,
-            )
-            .await
-        }
-        None => Ok(landing(&headers, pending.redirect, pending.state)),
+        Some(s) => finish(&app, &headers, &s, &pending.client_id, ending).await,
+        None => Ok(landing(&headers, ending)),
     }
 }
 
@@ -206,8 +249,7 @@ async fn finish(
     headers: &HeaderMap,
     session: &BrowserSession,
     client_id: &str,
-    redirect: Option<String>,
-    state: Option<String>,
+    ending: Ending,
 ) -> Result<Response, PageError> {
     app.stores
         .ephemeral
@@ -216,7 +258,7 @@ async fn finish(
     let mut e = app.login_event(EventKind::FcSessionTerminated, headers, Some(session), None);
     e.sp_id = Some(client_id.to_owned());
     app.events.emit(e);
-    let mut resp = landing(headers, redirect, state);
+    let mut resp = landing(headers, ending);
     if let Some(c) = cookies::clear_cookie(
         cookies::session_cookie_name(app.settings.sandbox),
         app.settings.sandbox,
@@ -226,16 +268,20 @@ async fn finish(
     Ok(resp)
 }
 
-fn landing(headers: &HeaderMap, redirect: Option<String>, state: Option<String>) -> Response {
-    match redirect {
+fn landing(headers: &HeaderMap, ending: Ending) -> Response {
+    match ending.redirect {
         Some(uri) => {
-            let url = match state.as_deref() {
+            let url = match ending.state.as_deref() {
                 Some(s) => with_params(&uri, &[("state", s)], false),
                 None => uri,
             };
             Redirect::to(&url).into_response()
         }
-        None => pages::logged_out_page(Locale::negotiate(None, headers)).into_response(),
+        None => pages::logged_out_page(Locale::negotiate(
+            ending.ui_locale.map(Locale::code),
+            headers,
+        ))
+        .into_response(),
     }
 }
 

@@ -1,5 +1,8 @@
 //! Token revocation (RFC 7009, `POST /token/revocation`): the service
-//! revokes one of its access tokens. Unknown tokens are not an error.
+//! revokes one of its access tokens. Unknown tokens are not an error
+//! (§2.2: the token may have expired already); another service's token is
+//! refused and left alone (§2.1), as FranceConnect's engine refuses it, so
+//! a service that authenticated as the wrong client hears of it.
 
 use crate::error::JsonError;
 use crate::extract::OAuthForm;
@@ -30,8 +33,15 @@ pub async fn revoke(
     if token.len() <= 128 {
         let key = stored_key("at", token);
         let grant: Option<AccessGrant> = app.load_access_grant(&key).await?;
-        if grant.is_some_and(|g| g.client_id == sp.client_id) {
-            app.stores.ephemeral.delete(&key).await?;
+        match grant {
+            Some(g) if g.client_id == sp.client_id => app.stores.ephemeral.delete(&key).await?,
+            Some(_) => {
+                return Err(JsonError::new(
+                    ErrorCode::RevocationNotOwner,
+                    "token of another client",
+                ))
+            }
+            None => {}
         }
     }
     Ok(StatusCode::OK.into_response())
