@@ -500,3 +500,92 @@ async fn canteen_form_is_prefilled_from_the_caf() {
         "{text}"
     );
 }
+
+/// What discovery says of the back channel's authentication and of the
+/// checktoken answer is what the endpoints do: RFC 8414 §2 wants the
+/// signing algorithms wherever `private_key_jwt` is offered, and an
+/// introspection endpoint with no methods listed would mean
+/// `client_secret_basic`, which checktoken does not take (design §6).
+#[tokio::test]
+async fn discovery_tells_how_the_back_channel_authenticates_and_answers() {
+    let (fed, _) = setup().await;
+    let doc: Value = reqwest::get(format!("{}/.well-known/openid-configuration", fed.issuer()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = |k: &str| -> Vec<String> {
+        doc[k]
+            .as_array()
+            .unwrap_or_else(|| panic!("{k} missing"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    for endpoint in [
+        "token_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+    ] {
+        let methods = list(&format!("{endpoint}_auth_methods_supported"));
+        assert!(!methods.is_empty(), "{endpoint}");
+        if methods.iter().any(|m| m.ends_with("_jwt")) {
+            let algs = list(&format!("{endpoint}_auth_signing_alg_values_supported"));
+            assert!(
+                !algs.is_empty() && !algs.iter().any(|a| a == "none"),
+                "{endpoint}"
+            );
+        }
+    }
+    assert_eq!(
+        doc["introspection_endpoint"],
+        format!("{}/checktoken", fed.issuer())
+    );
+    assert_eq!(
+        list("introspection_endpoint_auth_methods_supported"),
+        ["client_secret_post"]
+    );
+
+    let (token, _) = access_token(&fed, "openid cnaf_quotient_familial dgfip_rfr").await;
+    let header = |jwt: &str| -> Value {
+        let h = jwt.split('.').next().unwrap();
+        serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, h).unwrap(),
+        )
+        .unwrap()
+    };
+    let by_post = |dp: &'static str| {
+        let token = token.clone();
+        let fed = &fed;
+        async move {
+            let form = [
+                ("token", token.as_str()),
+                ("client_id", dp),
+                ("client_secret", DP_SECRET),
+            ];
+            let (s, _, body) = checktoken(fed, &form).await;
+            assert_eq!(s, 200, "{dp}: {body}");
+            body
+        }
+    };
+    let signed = header(&by_post("client-plain").await);
+    assert!(list("introspection_signing_alg_values_supported")
+        .contains(&signed["alg"].as_str().unwrap().to_owned()));
+    for dp in ["client-rsa", "client-ec"] {
+        let sealed = header(&by_post(dp).await);
+        assert!(list("introspection_encryption_alg_values_supported")
+            .contains(&sealed["alg"].as_str().unwrap().to_owned()));
+        assert!(list("introspection_encryption_enc_values_supported")
+            .contains(&sealed["enc"].as_str().unwrap().to_owned()));
+    }
+    // The method discovery leaves out is indeed not taken.
+    let r = reqwest::Client::new()
+        .post(format!("{}/checktoken", fed.issuer()))
+        .basic_auth("client-plain", Some(DP_SECRET))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+}

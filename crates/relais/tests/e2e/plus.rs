@@ -116,6 +116,10 @@ async fn an_independent_client_completes_a_plus_login_with_keys_and_encryption()
         json!(["ES256"])
     );
     assert_eq!(
+        disco["revocation_endpoint_auth_signing_alg_values_supported"],
+        json!(["ES256"])
+    );
+    assert_eq!(
         disco["userinfo_encryption_enc_values_supported"],
         json!(["A256GCM"])
     );

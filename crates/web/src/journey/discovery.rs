@@ -9,6 +9,10 @@ use relais_core::event::EventKind;
 use relais_core::Platform;
 use serde_json::json;
 
+/// How Relais may encrypt an ID token, userinfo or checktoken answer to
+/// its recipient's key (content: A256GCM only).
+const JWE_ALGS: [&str; 3] = ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"];
+
 pub async fn openid_configuration(State(app): State<AppState>) -> Response {
     let iss = app.settings.issuer();
     let plus = app.settings.platform == Platform::Plus;
@@ -69,11 +73,21 @@ pub async fn openid_configuration(State(app): State<AppState>) -> Response {
         "userinfo_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": auth_methods,
         "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
-        "id_token_encryption_alg_values_supported": ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"],
+        "id_token_encryption_alg_values_supported": JWE_ALGS,
         "id_token_encryption_enc_values_supported": ["A256GCM"],
-        "userinfo_encryption_alg_values_supported": ["ECDH-ES", "RSA-OAEP", "RSA-OAEP-256"],
+        "userinfo_encryption_alg_values_supported": JWE_ALGS,
         "userinfo_encryption_enc_values_supported": ["A256GCM"],
         "revocation_endpoint_auth_methods_supported": auth_methods,
+        // RFC 8414 §2: present whenever private_key_jwt is offered.
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
+        // Data providers post their client_id and client_secret (design
+        // §6); left out, this would mean client_secret_basic (RFC 8414 §2).
+        "introspection_endpoint_auth_methods_supported": ["client_secret_post"],
+        // The answer is a JWT (RFC 9701 §6), signed with the data
+        // provider's registered algorithm, encrypted when it asked.
+        "introspection_signing_alg_values_supported": ["ES256", "RS256"],
+        "introspection_encryption_alg_values_supported": JWE_ALGS,
+        "introspection_encryption_enc_values_supported": ["A256GCM"],
         "code_challenge_methods_supported": ["S256"],
         "dpop_signing_alg_values_supported": ["ES256", "RS256"],
         "pushed_authorization_request_endpoint": format!("{iss}/par"),
