@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 pub struct Browser {
     pub http: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 #[derive(Debug)]
@@ -48,12 +49,22 @@ pub fn html_unescape(s: &str) -> String {
 
 impl Browser {
     pub fn new() -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Browser { http }
+        Browser { http, jar }
+    }
+
+    /// The `Cookie` header this browser would send to `url`: what a copy
+    /// of it (another tab, a restored one) would present.
+    pub fn cookies(&self, url: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        self.jar
+            .cookies(&url.parse().unwrap())
+            .map(|v| v.to_str().unwrap().to_owned())
     }
 
     async fn page(resp: reqwest::Response) -> Page {

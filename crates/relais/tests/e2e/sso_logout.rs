@@ -155,6 +155,7 @@ async fn logout_chains_to_an_idp_with_end_session_and_ends_sso() {
         .append_pair("post_logout_redirect_uri", "http://127.0.0.1:9/sp-a/bye")
         .append_pair("state", "bye-state")
         .finish();
+    let before = b.cookies(&fed.base).expect("a session cookie");
     let p = b.get(&format!("{}/session/end?{q}", fed.issuer())).await;
     assert!(
         p.location
@@ -165,6 +166,20 @@ async fn logout_chains_to_an_idp_with_end_session_and_ends_sso() {
         p.location
     );
     idp_hint_is_the_token_the_idp_signed(&fed, p.location.as_deref().unwrap(), "impots").await;
+    // The session ends before the IdP's leg: a copy of the browser that
+    // never comes back from it (the tab closed on a shared computer) is
+    // shown the chooser, not logged in by SSO.
+    let stale = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(authorize_url(&fed, "sp-a", &[]))
+        .header("cookie", &before)
+        .send()
+        .await
+        .unwrap();
+    let to = stale.headers()["location"].to_str().unwrap().to_owned();
+    assert!(!to.contains("/consent"), "{to}");
     let end = b.follow(p, &fed.base).await;
     assert_eq!(
         end.location.as_deref(),

@@ -1,11 +1,14 @@
 //! Step 7 — logout (`GET /session/end`), chained to the IdP.
 //!
 //! The `id_token_hint` must be one Relais signed for a service of this live
-//! session. When the session's IdP has an end_session endpoint the browser
-//! goes there first and comes back to `/idp/logout-callback`; then the
-//! federation session is destroyed and the citizen lands on the service's
-//! registered `post_logout_redirect_uri` (with `state`) or on a
-//! "you are logged out" page.
+//! session. The federation session is destroyed at once; when the
+//! session's IdP has an end_session endpoint the browser goes there and
+//! comes back to `/idp/logout-callback`; then the citizen lands on the
+//! service's registered `post_logout_redirect_uri` (with `state`) or on a
+//! "you are logged out" page. Ending the session before the IdP's leg
+//! rather than after it means a leg that never comes back (the IdP down,
+//! the tab closed on a shared computer) leaves no session that the next
+//! person at the keyboard would be logged in with.
 //!
 //! The parameters are read as FranceConnect's engine reads them: a
 //! `client_id` sent with the hint must be its audience, and `ui_locales`
@@ -42,6 +45,8 @@ pub struct EndSessionQuery {
 
 #[derive(Serialize, Deserialize)]
 struct PendingLogout {
+    /// The session, already ended unless a node of an earlier version
+    /// sent this logout to the IdP.
     session_id: String,
     client_id: String,
     redirect: Option<String>,
@@ -197,11 +202,12 @@ async fn end_session_asked(
                 );
                 e.idp_id = Some(idp.id.clone());
                 app.events.emit(e);
-                return Ok(Redirect::to(&url).into_response());
+                let to_idp = Redirect::to(&url).into_response();
+                return finish(app, headers, &session, &client_id, to_idp).await;
             }
         }
     }
-    finish(app, headers, &session, &client_id, ending).await
+    finish(app, headers, &session, &client_id, landing(headers, ending)).await
 }
 
 /// Where a logout ends: the service's address with its `state`, or the
@@ -239,17 +245,30 @@ pub async fn idp_logout_callback(
         ui_locale: pending.ui_locale.as_deref().and_then(Locale::from_tag),
     };
     match session {
-        Some(s) => finish(&app, &headers, &s, &pending.client_id, ending).await,
+        // A logout a node of an earlier version sent to the IdP with the
+        // session still alive.
+        Some(s) => {
+            finish(
+                &app,
+                &headers,
+                &s,
+                &pending.client_id,
+                landing(&headers, ending),
+            )
+            .await
+        }
         None => Ok(landing(&headers, ending)),
     }
 }
 
+/// Ends the federation session (its record, the event, the browser's
+/// cookie) on the way to `resp`.
 async fn finish(
     app: &AppState,
     headers: &HeaderMap,
     session: &BrowserSession,
     client_id: &str,
-    ending: Ending,
+    mut resp: Response,
 ) -> Result<Response, PageError> {
     app.stores
         .ephemeral
@@ -258,7 +277,6 @@ async fn finish(
     let mut e = app.login_event(EventKind::FcSessionTerminated, headers, Some(session), None);
     e.sp_id = Some(client_id.to_owned());
     app.events.emit(e);
-    let mut resp = landing(headers, ending);
     if let Some(c) = cookies::clear_cookie(
         cookies::session_cookie_name(app.settings.sandbox),
         app.settings.sandbox,
