@@ -118,6 +118,35 @@ try {
   const verified = await l.textContent('main');
   check(verified.includes('Votre identité est vérifiée') && verified.includes('eidas2'), 'level reached shown');
   check(verified.includes('Angela Claire Louise'), 'identity decrypted by the service');
+
+  // Logout by POST, cross-site: a page of another site (served here by the
+  // test) posts the letter service's own logout form to Relais+. Chromium
+  // sends the SameSite=Lax session cookie with no cross-site POST; Relais+
+  // sends the parameters on to GET by a 303, a top-level navigation the
+  // cookie travels with, so the logout finds its session.
+  const form = l.locator('form[action$="/session/end"]');
+  const action = await form.getAttribute('action');
+  const fields = [];
+  for (const input of await form.locator('input[type=hidden]').all()) {
+    fields.push([await input.getAttribute('name'), await input.getAttribute('value')]);
+  }
+  check(fields.map(([n]) => n).join() === 'id_token_hint,post_logout_redirect_uri,state', 'logout form fields');
+  const attr = (v) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  await l.route('http://service.example/**', (route) => route.fulfill({
+    contentType: 'text/html; charset=utf-8',
+    body: `<!DOCTYPE html><html lang="fr"><title>Service</title><form method="post" action="${attr(action)}">`
+      + fields.map(([n, v]) => `<input type="hidden" name="${attr(n)}" value="${attr(v)}">`).join('')
+      + '<button type="submit">Se déconnecter</button></form></html>',
+  }));
+  await l.goto('http://service.example/');
+  await l.getByRole('button', { name: 'Se déconnecter' }).click();
+  await l.waitForURL(new RegExp(`^${letter}/\\?state=`));
+  await pageBasics(l, '13-letter-logged-out');
+  check((await l.textContent('main')).includes('Vous êtes déconnecté de ce service et de Relais+'), 'logged out by a cross-site POST');
+  // Relais+'s session is gone: the next login shows the chooser again.
+  await l.getByRole('link', { name: /S'identifier avec Relais\+/ }).click();
+  await l.waitForURL(/\/api\/v2\/interaction\//);
+  check(await l.getByRole('button', { name: /France Identité \(démo\)/ }).isVisible(), 'chooser after logout');
   passed += 1;
 } catch (e) {
   console.error(e);

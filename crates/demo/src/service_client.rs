@@ -77,6 +77,9 @@ pub struct PendingLogin {
 }
 
 pub struct Tokens {
+    /// The signed ID token, opened when it came encrypted: the hint a
+    /// logout sends (OpenID Connect Core §3.1.2.1: an encrypted ID token
+    /// is decrypted before it serves as `id_token_hint`).
     pub id_token: String,
     pub access_token: String,
     pub id_claims: Map<String, Value>,
@@ -207,7 +210,8 @@ impl OidcClient {
             .and_then(Value::as_str)
             .ok_or("pas de jeton d'accès")?
             .to_owned();
-        let id_claims = self.verify(&self.open(&id_token, Answer::IdToken)?).await?;
+        let id_token = self.open(&id_token, Answer::IdToken)?;
+        let id_claims = self.verify(&id_token).await?;
         let s = |k: &str| id_claims.get(k).and_then(Value::as_str);
         if s("iss") != Some(self.issuer.as_str()) || s("aud") != Some(self.client_id.as_str()) {
             return Err("jeton d'identité destiné à un autre service".into());

@@ -108,7 +108,10 @@ pub fn federation_routes(app: AppState) -> Router {
         .route("/api/v2/token/revocation", post(revocation::revoke))
         .route("/api/v2/checktoken", post(checktoken::checktoken))
         .route("/api/v2/par", post(par::push))
-        .route("/api/v2/session/end", get(logout::end_session))
+        .route(
+            "/api/v2/session/end",
+            get(logout::end_session).post(logout::end_session_posted),
+        )
         .route(
             "/api/v2/idp/logout-callback",
             get(logout::idp_logout_callback),

@@ -4,6 +4,11 @@
 //! keys at `/jwks`, authenticates with `private_key_jwt`, asks for
 //! `eidas2`/`eidas3`, opens the ID token and userinfo Relais encrypted to
 //! it, verifies their ES256 signatures, and shows the level reached.
+//!
+//! Its logout is a form that posts to Relais+'s `session/end` from the
+//! service's own page (the canteen shows the other way, a redirect): the
+//! service forgets its session when Relais+ sends the citizen back with
+//! the logout's `state`.
 
 use crate::service_client::{ClientAuth, OidcClient, PendingLogin, ServiceKeys};
 use crate::service_login::{self, CallbackQuery, Returned};
@@ -31,7 +36,19 @@ enum LettreSession {
         claims: Vec<(String, String)>,
         level: AcrLevel,
         id_token: String,
+        /// The `state` of this session's logout, by which the service
+        /// knows the citizen it gets back from Relais+.
+        logout_state: String,
     },
+}
+
+/// The hidden fields of the logout form (RP-Initiated Logout 1.0 by
+/// `POST`).
+struct LogoutForm<'a> {
+    action: &'a str,
+    id_token_hint: &'a str,
+    post_logout_redirect_uri: &'a str,
+    state: &'a str,
 }
 
 pub struct Lettre {
@@ -56,6 +73,7 @@ struct Page<'a> {
     /// (label, value).
     claims: Vec<(String, &'a str)>,
     about: &'a str,
+    logout: Option<LogoutForm<'a>>,
 }
 
 impl Lettre {
@@ -105,11 +123,25 @@ impl Lettre {
     ) -> Response {
         let locale = Locale::negotiate(None, headers);
         let about = format!("{}/.well-known/openid-configuration", self.client.issuer);
-        let (claims, level) = match session {
-            Some(LettreSession::LoggedIn { claims, level, .. }) => {
-                (claims.as_slice(), Some(*level))
-            }
-            _ => (&[][..], None),
+        let end_session = format!("{}/session/end", self.client.issuer);
+        let home = format!("{}/", self.base_url);
+        let (claims, level, logout) = match session {
+            Some(LettreSession::LoggedIn {
+                claims,
+                level,
+                id_token,
+                logout_state,
+            }) => (
+                claims.as_slice(),
+                Some(*level),
+                Some(LogoutForm {
+                    action: &end_session,
+                    id_token_hint: id_token,
+                    post_logout_redirect_uri: &home,
+                    state: logout_state,
+                }),
+            ),
+            _ => (&[][..], None, None),
         };
         let page = Page {
             t: Tr::new(locale, "/"),
@@ -131,6 +163,7 @@ impl Lettre {
                 .map(|(k, v)| (locale.text(&format!("claim-{k}")).into_owned(), v.as_str()))
                 .collect(),
             about: &about,
+            logout,
         };
         let html = page.render().unwrap_or_else(|_| {
             "<!DOCTYPE html><html lang=\"fr\"><title>Erreur</title><h1>Erreur</h1></html>".into()
@@ -142,9 +175,29 @@ impl Lettre {
     }
 }
 
-async fn home(State(l): State<Arc<Lettre>>, headers: HeaderMap) -> Response {
-    let session = l.session(&headers).map(|(_, s)| s);
-    l.page(&headers, None, session.as_ref())
+#[derive(serde::Deserialize)]
+struct HomeQuery {
+    state: Option<String>,
+}
+
+/// The home page; with the `state` of this session's logout, the citizen
+/// back from Relais+'s `session/end`, logged out there: the service
+/// forgets its session too.
+async fn home(
+    State(l): State<Arc<Lettre>>,
+    headers: HeaderMap,
+    Query(q): Query<HomeQuery>,
+) -> Response {
+    let session = l.session(&headers);
+    if let (Some((sid, LettreSession::LoggedIn { logout_state, .. })), Some(state)) =
+        (&session, &q.state)
+    {
+        if logout_state == state {
+            l.forget(sid);
+            return l.page(&headers, Some("letter-logged-out"), None);
+        }
+    }
+    l.page(&headers, None, session.map(|(_, s)| s).as_ref())
 }
 
 async fn login(State(l): State<Arc<Lettre>>) -> Response {
@@ -205,22 +258,10 @@ async fn callback(
             claims,
             level,
             id_token: tokens.id_token,
+            logout_state: l.random.token(12),
         },
     );
     Redirect::to("/").into_response()
-}
-
-async fn logout(State(l): State<Arc<Lettre>>, headers: HeaderMap) -> Response {
-    match l.session(&headers) {
-        Some((sid, LettreSession::LoggedIn { id_token, .. })) => {
-            l.forget(&sid);
-            let url =
-                l.client
-                    .logout_url(&id_token, &format!("{}/", l.base_url), &l.random.token(12));
-            Redirect::to(&url).into_response()
-        }
-        _ => Redirect::to("/").into_response(),
-    }
 }
 
 async fn jwks(State(l): State<Arc<Lettre>>) -> Response {
@@ -256,7 +297,6 @@ pub fn router(lettre: Arc<Lettre>) -> Router {
         .route("/", get(home))
         .route("/login", get(login))
         .route("/callback", get(callback))
-        .route("/logout", get(logout))
         .route("/jwks", get(jwks))
         .route("/style.css", get(style))
         .fallback(not_found)

@@ -112,6 +112,7 @@ letter-level-high = high
 letter-level-substantial = substantial
 letter-level-too-low = The assurance level is not enough for this service.
 letter-not-found = This page does not exist on this service.
+letter-logged-out = You are logged out of this service and of Relais+.
 letter-verified-at = Identity verified by the high-assurance platform, at level
 letter-how = This service authenticated with a signed assertion (private_key_jwt); the ID token and the user information reached it encrypted (RSA-OAEP-256 for the ID token, ECDH-ES for the user information, A256GCM content) and signed (ES256).
 letter-lead = Sending a registered electronic letter requires an identity verified at a substantial or high assurance level (eIDAS), as for a bank or a hospital.

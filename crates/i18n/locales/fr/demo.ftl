@@ -112,6 +112,7 @@ letter-level-high = élevé
 letter-level-substantial = substantiel
 letter-level-too-low = Niveau de garantie insuffisant pour ce service.
 letter-not-found = Cette page n'existe pas sur ce service.
+letter-logged-out = Vous êtes déconnecté de ce service et de Relais+.
 letter-verified-at = Identité vérifiée par la plateforme à haut niveau de garantie, au niveau
 letter-how = Ce service s'est authentifié par une assertion signée (private_key_jwt) ; le jeton d'identité et les informations d'utilisateur lui sont arrivés chiffrés (RSA-OAEP-256 pour le jeton d'identité, ECDH-ES pour les informations d'utilisateur, contenu A256GCM) et signés (ES256).
 letter-lead = Pour envoyer une lettre recommandée électronique, une identité vérifiée à un niveau de garantie substantiel ou élevé (eIDAS) est exigée, comme pour une banque ou un hôpital.

@@ -320,3 +320,65 @@ async fn logout_reads_client_id_ui_locales_and_state() {
         Some(format!("http://127.0.0.1:9/sp-a/bye?state={longest}"))
     );
 }
+
+/// `POST /session/end` (RP-Initiated Logout 1.0 §2: GET and POST): a
+/// service's form posts from its own site, without the session cookie
+/// (`SameSite=Lax`); Relais sends the same parameters on to `GET` by a 303,
+/// which a browser follows with the cookie, and the logout proceeds.
+#[tokio::test]
+async fn logout_by_post_is_sent_on_to_get() {
+    let fed = Fed::start().await;
+    let b = Browser::new();
+    let id_token = first_login(&fed, &b, "ameli").await;
+    let end = format!("{}/session/end", fed.issuer());
+    let cross_site = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = [
+        ("id_token_hint", id_token.as_str()),
+        ("post_logout_redirect_uri", "http://127.0.0.1:9/sp-a/bye"),
+        ("state", "a b&c"),
+        ("ui_locales", "en"),
+    ];
+    let r = cross_site.post(&end).form(&form).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with(&format!("{end}?")), "{to}");
+    let sent_on: Vec<(String, String)> = url::Url::parse(&to)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let posted: Vec<(String, String)> = form
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    assert_eq!(sent_on, posted);
+    let p = b.get(&to).await;
+    assert_eq!(
+        p.location.as_deref(),
+        Some("http://127.0.0.1:9/sp-a/bye?state=a+b%26c")
+    );
+
+    // A body of another type, and parameters too long for the GET.
+    let r = cross_site
+        .post(&end)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.text().await.unwrap().contains("Y030007"));
+    let long = "h".repeat(7000);
+    let state = "s".repeat(2000);
+    let r = cross_site
+        .post(&end)
+        .form(&[("id_token_hint", long.as_str()), ("state", state.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r.text().await.unwrap().contains("Y030301"));
+}

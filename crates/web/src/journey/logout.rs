@@ -1,4 +1,5 @@
-//! Step 7 — logout (`GET /session/end`), chained to the IdP.
+//! Step 7 — logout (`GET /session/end`, or `POST` sent on to it), chained
+//! to the IdP.
 //!
 //! The `id_token_hint` must be one Relais signed for a service of this live
 //! session. The federation session is destroyed at once; when the
@@ -17,7 +18,7 @@
 
 use crate::cookies;
 use crate::error::{with_params, PageError};
-use crate::extract::PageQuery;
+use crate::extract::{PageForm, PageQuery};
 use crate::flow::BrowserSession;
 use crate::pages;
 use crate::state::AppState;
@@ -26,6 +27,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use relais_core::authorize::MAX_VALUE;
 use relais_core::event::EventKind;
+use relais_core::form_encoding::FormQuery;
 use relais_core::ErrorCode;
 use relais_i18n::Locale;
 use relais_oidc::jose::{self, Verifier};
@@ -66,6 +68,13 @@ fn bad_hint(detail: &str) -> PageError {
 fn verify_hint(app: &AppState, hint: &str) -> Result<Map<String, Value>, PageError> {
     if hint.len() > 8192 {
         return Err(bad_hint("id_token_hint too long"));
+    }
+    // A service of Plus receives its ID tokens encrypted; the hint is the
+    // signed token inside (OpenID Connect Core §3.1.2.1).
+    if hint.split('.').count() == 5 {
+        return Err(bad_hint(
+            "id_token_hint encrypted: send the signed ID token inside it",
+        ));
     }
     let header =
         jose::decode_unverified_header(hint).map_err(|_| bad_hint("id_token_hint malformed"))?;
@@ -115,6 +124,44 @@ pub async fn end_session(
     end_session_asked(&app, &headers, q, ui_locale)
         .await
         .map_err(|e| e.in_locale(Locale::negotiate(ui_locale.map(Locale::code), &headers)))
+}
+
+/// Where `GET /session/end` lives, for the `POST`'s redirect.
+const END_SESSION_PATH: &str = "/api/v2/session/end";
+
+/// `POST /session/end` (RP-Initiated Logout 1.0 §2: both methods): the
+/// same parameters, sent on to `GET` by a 303. A service's logout form
+/// posts from its own site, and the session cookie (`SameSite=Lax`)
+/// travels only on a top-level `GET`: the redirect brings it.
+pub async fn end_session_posted(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    PageForm(q): PageForm<EndSessionQuery>,
+) -> Result<Response, PageError> {
+    let params = [
+        ("id_token_hint", &q.id_token_hint),
+        ("post_logout_redirect_uri", &q.post_logout_redirect_uri),
+        ("state", &q.state),
+        ("client_id", &q.client_id),
+        ("ui_locales", &q.ui_locales),
+    ];
+    let mut url = FormQuery::on(END_SESSION_PATH.to_owned());
+    for (name, value) in params {
+        if let Some(v) = value {
+            url = url.pair(name, v);
+        }
+    }
+    let url = url.finish();
+    // What the `GET` would refuse as a URI over the limit, refused here.
+    if url.len() > app.abuse.policy.max_uri_bytes {
+        let ui_locale = q
+            .ui_locales
+            .as_deref()
+            .and_then(Locale::first_of_ui_locales);
+        let locale = Locale::negotiate(ui_locale.map(Locale::code), &headers);
+        return Err(bad_hint("parameters too long to be sent on to GET").in_locale(locale));
+    }
+    Ok(Redirect::to(&app.settings.url(&url)).into_response())
 }
 
 async fn end_session_asked(
