@@ -432,7 +432,7 @@ async fn error_pages_speak_the_browser_language_and_bad_requests_get_catalogue_c
     }
     // A page route keeps its page.
     let r = http
-        .post(format!("{}/api/v2/session/end", fed.base))
+        .post(format!("{}/api/v2/logged-out", fed.base))
         .send()
         .await
         .unwrap();
