@@ -85,6 +85,33 @@ async fn operators_manage_services_and_accounts_through_the_api() {
         "{body}"
     );
     assert_eq!(api.send("GET", "services/mairie-test", None).await.0, 404);
+    // A misspelt field is not taken for set: refused and named, at any
+    // depth, as the configuration file refuses it.
+    for (field, named) in [
+        (
+            json!({"post_logout_redirect_uri": ["http://127.0.0.1:9/x"]}),
+            "post_logout_redirect_uri",
+        ),
+        (
+            json!({"idp_filter": {"mode": "deny", "idps": [], "idp": ["impots"]}}),
+            "idp_filter.idp",
+        ),
+    ] {
+        let mut doc = service_doc("mairie-test");
+        for (k, v) in field.as_object().unwrap() {
+            doc[k] = v.clone();
+        }
+        let (status, body) = api.send("PUT", "services/mairie-test", Some(doc)).await;
+        assert_eq!((status, &body["code"]), (400, &json!("Y040400")), "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{named}: unknown field")),
+            "{body}"
+        );
+    }
+    assert_eq!(api.send("GET", "services/mairie-test", None).await.0, 404);
     let (status, body) = api
         .send(
             "PUT",
@@ -138,8 +165,9 @@ async fn operators_manage_services_and_accounts_through_the_api() {
     assert_eq!(page.error_code().as_deref(), Some("Y04EA6EF"));
     api.send("POST", "services/mairie-test/activate", None)
         .await;
-    let mut renamed = service_doc("mairie-test");
-    renamed.as_object_mut().unwrap().remove("client_secret");
+    // What GET returns comes back as it is (client_secret_set included).
+    let (_, mut renamed) = api.send("GET", "services/mairie-test", None).await;
+    assert_eq!(renamed["client_secret_set"], true);
     renamed["name"] = json!("Mairie de Test (nouveau nom)");
     assert_eq!(
         api.send("PUT", "services/mairie-test", Some(renamed))

@@ -222,7 +222,7 @@ pub fn spec() -> Value {
             "schemas": {
                 "Error": { "type": "object", "required": ["error", "code", "message"], "properties": {
                     "error": { "type": "string" }, "code": { "type": "string", "description": "stable Y… code" }, "message": { "type": "string" } } },
-                "Partner": { "type": "object", "description": "the document the configuration file describes (docs/configuration.md); client_secret is write-only (client_secret_set says whether one is stored)", "additionalProperties": true },
+                "Partner": { "type": "object", "description": "the document the configuration file describes (docs/configuration.md); client_secret is write-only (client_secret_set says whether one is stored, and may come back in a PUT); a field the document does not have is refused (Y040400, the message naming it)" },
                 "Account": { "type": "object", "properties": {
                     "id": { "type": "string" }, "active": { "type": "boolean" }, "created_at": { "type": "string" },
                     "last_connection": { "type": "string" }, "last_idp": { "type": "string" },

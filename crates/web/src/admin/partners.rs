@@ -2,8 +2,11 @@
 //! list, show, create or replace (`PUT`, the same document the
 //! configuration file describes, checked by the same registration rules),
 //! activate, deactivate. Secrets are write-only: never returned, kept when
-//! a `PUT` leaves them out. Every change is written through the registry
-//! (sealed, announced to the other nodes) and audited.
+//! a `PUT` leaves them out. A field the document does not have is refused,
+//! as the configuration file refuses it, so that a misspelt field does
+//! not pass for set (`client_secret_set`, which `GET` returns, may come
+//! back). Every change is written through the registry (sealed, announced
+//! to the other nodes) and audited.
 
 use super::audit::audit;
 use super::auth::Operator;
@@ -75,8 +78,40 @@ fn one(app: &AppState, kind: Kind, id: &str) -> Result<Value, AdminError> {
     found.unwrap_or_else(|| Err(AdminError::not_found(format!("{} {id}", kind.noun()))))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(doc: Value) -> Result<T, AdminError> {
-    serde_json::from_value(doc).map_err(|e| AdminError::invalid(e.to_string()))
+/// The document as `T`, refused when it has a field `T` does not: the
+/// parsed value, written back, holds every field `T` knows.
+fn parse<T: serde::de::DeserializeOwned + serde::Serialize>(doc: Value) -> Result<T, AdminError> {
+    let parsed: T =
+        serde_json::from_value(doc.clone()).map_err(|e| AdminError::invalid(e.to_string()))?;
+    let known = serde_json::to_value(&parsed).map_err(|e| AdminError::invalid(e.to_string()))?;
+    match unknown_field(&doc, &known, "") {
+        Some(path) => Err(AdminError::invalid(format!(
+            "{path}: unknown field (the fields are those GET returns)"
+        ))),
+        None => Ok(parsed),
+    }
+}
+
+/// The first field of `doc` that `known` does not have, as a path
+/// (`idp_filter.mod`), looking into objects but not into lists: a list's
+/// items (a JWK set's keys) may carry members the document keeps as they
+/// are.
+fn unknown_field(doc: &Value, known: &Value, at: &str) -> Option<String> {
+    let (Value::Object(doc), Value::Object(known)) = (doc, known) else {
+        return None;
+    };
+    doc.iter().find_map(|(name, value)| {
+        let path = if at.is_empty() {
+            name.clone()
+        } else {
+            format!("{at}.{name}")
+        };
+        match known.get(name) {
+            None if name == "client_secret_set" && at.is_empty() => None,
+            None => Some(path),
+            Some(k) => unknown_field(value, k, &path),
+        }
+    })
 }
 
 /// Fills a left-out secret from the stored partner, then checks the id in
@@ -223,5 +258,24 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("client_id: b differs"));
+    }
+
+    #[test]
+    fn unknown_fields_are_named_at_any_depth_but_not_in_lists() {
+        let known = serde_json::json!({"name": "x", "idp_filter": {"mode": "deny", "idps": []},
+            "jwks": {"keys": [{"kty": "EC"}]}});
+        let doc = serde_json::json!({"name": "x", "post_logout_redirect_uri": []});
+        assert_eq!(
+            unknown_field(&doc, &known, "").as_deref(),
+            Some("post_logout_redirect_uri")
+        );
+        let doc = serde_json::json!({"idp_filter": {"mod": "deny"}});
+        assert_eq!(
+            unknown_field(&doc, &known, "").as_deref(),
+            Some("idp_filter.mod")
+        );
+        let doc = serde_json::json!({"client_secret_set": true, "name": "y",
+            "jwks": {"keys": [{"kty": "EC", "x5c": []}]}});
+        assert_eq!(unknown_field(&doc, &known, ""), None);
     }
 }
