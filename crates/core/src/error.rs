@@ -118,6 +118,10 @@ catalogue! {
     ResponseModeUnsupported => ("Y030016", 303, Some("invalid_request"), "only response_mode=query is supported"),
     /// A scope without `openid` from a trusted client and redirect URI.
     ScopeWithoutOpenid => ("Y030013", 303, Some("invalid_request"), "scope must contain openid"),
+    /// `oidc` profile: a request object (`request`) sent; Relais takes none.
+    RequestNotSupported => ("Y030017", 303, Some("request_not_supported"), "request objects are not supported"),
+    /// `oidc` profile: `registration` metadata sent; services are registered by the operator.
+    RegistrationNotSupported => ("Y030018", 303, Some("registration_not_supported"), "the registration parameter is not supported"),
     TokenInvalidRequest => ("Y030101", 400, Some("invalid_request"), "token request missing or invalid parameters"),
     TokenInvalidClient => ("Y030102", 401, Some("invalid_client"), "client authentication failed"),
     TokenInvalidGrant => ("Y030103", 400, Some("invalid_grant"), "authorization code invalid, expired or already used"),

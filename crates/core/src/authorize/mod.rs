@@ -39,6 +39,12 @@ const ALLOWED_OIDC: &[&str] = &[
     "id_token_hint",
     "claims_locales",
 ];
+/// Standard parameters the `oidc` profile answers with their own error
+/// (OpenID Connect Core §3.1.2.6): discovery says neither is supported.
+const UNSUPPORTED_OIDC: [(&str, ErrorCode); 2] = [
+    ("request", ErrorCode::RequestNotSupported),
+    ("registration", ErrorCode::RegistrationNotSupported),
+];
 const MAX_PARAMS: usize = 32;
 /// The longest value of any parameter but `claims`, in bytes (logout's
 /// `state` is held to it too, so a service's `state` fits both ways).
@@ -210,6 +216,25 @@ pub fn validate(
     is_data_scope: &dyn Fn(&str) -> bool,
 ) -> Result<AuthorizeRequest, AuthorizeRejection> {
     let oidc = sp.profile.is_oidc();
+    // A generic library that sends a request object, or registration
+    // metadata, hears it in the words of OpenID Connect Core §3.1.2.6,
+    // at its (trusted) redirect URI; FranceConnect's profile keeps its
+    // page for any parameter it does not know.
+    if oidc {
+        for (name, code) in UNSUPPORTED_OIDC {
+            if raw.get(name).is_some() {
+                return Err(AuthorizeRejection::Redirect {
+                    code,
+                    detail: format!("{name} is not supported"),
+                    in_fragment: false,
+                    state: raw
+                        .get("state")
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned),
+                });
+            }
+        }
+    }
     if let Some(k) = raw
         .0
         .keys()

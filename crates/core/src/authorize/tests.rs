@@ -258,3 +258,22 @@ fn oidc_profile_prompt_none_and_response_mode() {
         ("Y030007", false)
     );
 }
+
+#[test]
+fn oidc_profile_answers_request_objects_and_registration_at_the_redirect() {
+    for (name, code) in [("request", "Y030017"), ("registration", "Y030018")] {
+        let p = params(&[(name, "eyJhbGciOiJub25lIn0.e30.")], "");
+        match run_oidc(&p) {
+            Err(AuthorizeRejection::Redirect { code: c, state, .. }) => {
+                assert_eq!((c.code(), state.as_deref()), (code, Some("st")));
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        // FranceConnect's profile: an unexpected parameter, a page.
+        assert_eq!(code_of(run(&p)), ("Y030007", false));
+    }
+    assert_eq!(
+        ErrorCode::RequestNotSupported.oauth_error().0,
+        "request_not_supported"
+    );
+}
