@@ -13,6 +13,11 @@ use crate::profile::OIDC_MIN_NONCE_LEN;
 use crate::scope::{is_known_scope, ScopeSet};
 use std::collections::HashMap;
 
+/// The parameters FranceConnect's profile takes; it refuses any other.
+/// The `oidc` profile also reads `max_age` and `response_mode`, and ignores
+/// any parameter it does not know (RFC 6749 §3.1: the server MUST ignore
+/// unrecognized parameters), such as `login_hint`, `display` or a
+/// library's own (MSAL's `client_info`, `x-client-SKU`).
 const ALLOWED: &[&str] = &[
     "client_id",
     "redirect_uri",
@@ -27,17 +32,6 @@ const ALLOWED: &[&str] = &[
     "ui_locales",
     "code_challenge",
     "code_challenge_method",
-];
-/// What the `oidc` profile accepts besides: standard OpenID Connect
-/// parameters that generic libraries send (`login_hint`, `display`,
-/// `id_token_hint` and `claims_locales` are accepted and ignored).
-const ALLOWED_OIDC: &[&str] = &[
-    "max_age",
-    "response_mode",
-    "login_hint",
-    "display",
-    "id_token_hint",
-    "claims_locales",
 ];
 /// Standard parameters the `oidc` profile answers with their own error
 /// (OpenID Connect Core §3.1.2.6): discovery says neither is supported.
@@ -235,11 +229,7 @@ pub fn validate(
             }
         }
     }
-    if let Some(k) = raw
-        .0
-        .keys()
-        .find(|k| !(ALLOWED.contains(k) || oidc && ALLOWED_OIDC.contains(k)))
-    {
+    if let Some(k) = raw.0.keys().find(|k| !(oidc || ALLOWED.contains(k))) {
         return Err(page(
             ErrorCode::AuthorizeInvalid,
             format!("unexpected parameter {k}"),

@@ -200,6 +200,9 @@ fn oidc_profile_takes_a_generic_library_request() {
         .collect();
     p.push(("nonce".into(), "abcdefghij0123456789".into()));
     p.push(("login_hint".into(), "someone".into()));
+    // MSAL's own parameters: ignored, as RFC 6749 §3.1 has it.
+    p.push(("client_info".into(), "1".into()));
+    p.push(("x-client-SKU".into(), "MSAL.JS".into()));
     let r = run_oidc(&p).unwrap();
     assert_eq!(r.nonce, "abcdefghij0123456789");
     assert_eq!(r.max_age, Some(300));

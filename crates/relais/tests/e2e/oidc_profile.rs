@@ -48,12 +48,19 @@ fn query_param(url: &str, name: &str) -> Option<String> {
 async fn authlib_flask_client_with_its_defaults_logs_in() {
     let fed = Fed::start().await;
     fed.register_sp(vendor_service("vendor-authlib")).await;
-    let mut cfg = rp_config(&fed, "vendor-authlib", json!({}));
+    // The product also sends parameters of its own, as MSAL does: the
+    // profile ignores them (RFC 6749 §3.1).
+    let mut cfg = rp_config(
+        &fed,
+        "vendor-authlib",
+        json!({"client_info": "1", "x-client-SKU": "vendor.product"}),
+    );
     let start = run_async("authlib_rp.py", &["start"], Some(&cfg)).await;
     let url = start["authorize_url"].as_str().unwrap().to_owned();
     // Authlib's own choices: a 20-character nonce, no acr_values, no PKCE.
     assert_eq!(query_param(&url, "nonce").unwrap().len(), 20);
     assert!(query_param(&url, "acr_values").is_none());
+    assert_eq!(query_param(&url, "client_info").as_deref(), Some("1"));
 
     let b = Browser::new();
     let back = login(&b, &fed.base, &url, "ameli", "marie").await;
