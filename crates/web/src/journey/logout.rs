@@ -45,6 +45,15 @@ pub struct EndSessionQuery {
     ui_locales: Option<String>,
 }
 
+impl EndSessionQuery {
+    /// The first language of `ui_locales` that Relais speaks.
+    fn ui_locale(&self) -> Option<Locale> {
+        self.ui_locales
+            .as_deref()
+            .and_then(Locale::first_of_ui_locales)
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct PendingLogout {
     /// The session, already ended unless a node of an earlier version
@@ -117,10 +126,7 @@ pub async fn end_session(
     headers: HeaderMap,
     PageQuery(q): PageQuery<EndSessionQuery>,
 ) -> Result<Response, PageError> {
-    let ui_locale = q
-        .ui_locales
-        .as_deref()
-        .and_then(Locale::first_of_ui_locales);
+    let ui_locale = q.ui_locale();
     end_session_asked(&app, &headers, q, ui_locale)
         .await
         .map_err(|e| e.in_locale(Locale::negotiate(ui_locale.map(Locale::code), &headers)))
@@ -154,11 +160,7 @@ pub async fn end_session_posted(
     let url = url.finish();
     // What the `GET` would refuse as a URI over the limit, refused here.
     if url.len() > app.abuse.policy.max_uri_bytes {
-        let ui_locale = q
-            .ui_locales
-            .as_deref()
-            .and_then(Locale::first_of_ui_locales);
-        let locale = Locale::negotiate(ui_locale.map(Locale::code), &headers);
+        let locale = Locale::negotiate(q.ui_locale().map(Locale::code), &headers);
         return Err(bad_hint("parameters too long to be sent on to GET").in_locale(locale));
     }
     Ok(Redirect::to(&app.settings.url(&url)).into_response())
