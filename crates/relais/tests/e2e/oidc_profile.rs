@@ -162,29 +162,24 @@ async fn openid_client_with_its_defaults_max_age_and_prompt_none() {
     let out = run_async("node/openid_client_rp.mjs", &["finish"], Some(&cfg)).await;
     assert_eq!(out["error"], "login_required", "{out}");
 
-    // A fresh browser: no session, the service hears login_required.
-    let fresh = Browser::new();
-    let mut cfg = rp_config(&fed, "vendor-node", json!({"prompt": "none"}));
-    let start = run_async("node/openid_client_rp.mjs", &["start"], Some(&cfg)).await;
-    let back = fresh.get(start["authorize_url"].as_str().unwrap()).await;
-    assert_eq!(back.status, 303);
-    cfg["saved"] = start["saved"].clone();
-    cfg["callback_url"] = json!(back.location.unwrap());
-    let out = run_async("node/openid_client_rp.mjs", &["finish"], Some(&cfg)).await;
-    assert_eq!(out["error"], "login_required", "{out}");
-
+    // A fresh browser, with no session: the service hears login_required.
     // A request object, which discovery says is not supported: the
     // library hears OpenID Connect's own error at its redirect URI.
-    let mut cfg = rp_config(
-        &fed,
-        "vendor-node",
-        json!({"request": "eyJhbGciOiJub25lIn0.eyJzY29wZSI6Im9wZW5pZCJ9."}),
-    );
-    let start = run_async("node/openid_client_rp.mjs", &["start"], Some(&cfg)).await;
-    let back = fresh.get(start["authorize_url"].as_str().unwrap()).await;
-    assert_eq!(back.status, 303);
-    cfg["saved"] = start["saved"].clone();
-    cfg["callback_url"] = json!(back.location.unwrap());
-    let out = run_async("node/openid_client_rp.mjs", &["finish"], Some(&cfg)).await;
-    assert_eq!(out["error"], "request_not_supported", "{out}");
+    let fresh = Browser::new();
+    for (params, error) in [
+        (json!({"prompt": "none"}), "login_required"),
+        (
+            json!({"request": "eyJhbGciOiJub25lIn0.eyJzY29wZSI6Im9wZW5pZCJ9."}),
+            "request_not_supported",
+        ),
+    ] {
+        let mut cfg = rp_config(&fed, "vendor-node", params);
+        let start = run_async("node/openid_client_rp.mjs", &["start"], Some(&cfg)).await;
+        let back = fresh.get(start["authorize_url"].as_str().unwrap()).await;
+        assert_eq!(back.status, 303);
+        cfg["saved"] = start["saved"].clone();
+        cfg["callback_url"] = json!(back.location.unwrap());
+        let out = run_async("node/openid_client_rp.mjs", &["finish"], Some(&cfg)).await;
+        assert_eq!(out["error"], error, "{out}");
+    }
 }
