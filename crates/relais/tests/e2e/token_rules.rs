@@ -346,15 +346,21 @@ async fn userinfo_with_unknown_expired_or_revoked_tokens() {
     }
     let (s, _, ctype) = userinfo(&fed, &tokens[0]).await;
     assert_eq!((s, ctype.as_str()), (200, "application/jwt"));
+    let revoke = |client: &'static str, token: String| {
+        let url = format!("{}/token/revocation", fed.issuer());
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .basic_auth(client, Some(SP_SECRET))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
     // another service cannot revoke it (RFC 7009 §2.1), and hears why
     fed.register_sp(Fed::sp("sp-b", "org-b")).await;
-    let r = reqwest::Client::new()
-        .post(format!("{}/token/revocation", fed.issuer()))
-        .basic_auth("sp-b", Some(SP_SECRET))
-        .form(&[("token", tokens[0].as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = revoke("sp-b", tokens[0].clone()).await;
     assert_eq!(r.status().as_u16(), 400);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(
@@ -363,13 +369,7 @@ async fn userinfo_with_unknown_expired_or_revoked_tokens() {
     );
     assert_eq!(userinfo(&fed, &tokens[0]).await.0, 200);
     // revoked
-    let r = reqwest::Client::new()
-        .post(format!("{}/token/revocation", fed.issuer()))
-        .basic_auth("sp-a", Some(SP_SECRET))
-        .form(&[("token", tokens[0].as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = revoke("sp-a", tokens[0].clone()).await;
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(userinfo(&fed, &tokens[0]).await.0, 401);
     // expired (60 s)
