@@ -5,7 +5,7 @@
 //! a `PUT` leaves them out. A field the document does not have is refused,
 //! as the configuration file refuses it, so that a misspelt field does
 //! not pass for set (`client_secret_set`, which `GET` returns, may come
-//! back). Every change is written through the registry (sealed, announced
+//! back: it is dropped with the secret's handling). Every change is written through the registry (sealed, announced
 //! to the other nodes) and audited.
 
 use super::audit::audit;
@@ -81,8 +81,7 @@ fn one(app: &AppState, kind: Kind, id: &str) -> Result<Value, AdminError> {
 /// The document as `T`, refused when it has a field `T` does not: the
 /// parsed value, written back, holds every field `T` knows.
 fn parse<T: serde::de::DeserializeOwned + serde::Serialize>(doc: Value) -> Result<T, AdminError> {
-    let parsed: T =
-        serde_json::from_value(doc.clone()).map_err(|e| AdminError::invalid(e.to_string()))?;
+    let parsed = T::deserialize(&doc).map_err(|e| AdminError::invalid(e.to_string()))?;
     let known = serde_json::to_value(&parsed).map_err(|e| AdminError::invalid(e.to_string()))?;
     match unknown_field(&doc, &known, "") {
         Some(path) => Err(AdminError::invalid(format!(
@@ -101,21 +100,21 @@ fn unknown_field(doc: &Value, known: &Value, at: &str) -> Option<String> {
         return None;
     };
     doc.iter().find_map(|(name, value)| {
-        let path = if at.is_empty() {
-            name.clone()
-        } else {
-            format!("{at}.{name}")
+        let path = || match at {
+            "" => name.clone(),
+            _ => format!("{at}.{name}"),
         };
         match known.get(name) {
-            None if name == "client_secret_set" && at.is_empty() => None,
-            None => Some(path),
-            Some(k) => unknown_field(value, k, &path),
+            None => Some(path()),
+            Some(k) if value.is_object() => unknown_field(value, k, &path()),
+            Some(_) => None,
         }
     })
 }
 
-/// Fills a left-out secret from the stored partner, then checks the id in
-/// the path is the document's.
+/// Fills a left-out secret from the stored partner (and drops the
+/// `client_secret_set` a `GET` gave), then checks the id in the path is
+/// the document's.
 fn with_secret(
     mut doc: Value,
     id_field: &str,
@@ -136,6 +135,8 @@ fn with_secret(
         }
         Some(_) => {}
     }
+    // What GET returns, not a field of the document.
+    o.remove("client_secret_set");
     if o.get("client_secret")
         .and_then(Value::as_str)
         .is_none_or(str::is_empty)
@@ -219,7 +220,6 @@ pub async fn set_active(
     let mut doc = one(&app, kind, &id)?;
     if let Some(o) = doc.as_object_mut() {
         o.insert("active".into(), Value::Bool(active));
-        o.remove("client_secret_set");
     }
     save(&app, kind, &id, doc).await?;
     let action = if active { "activate" } else { "deactivate" };
@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_named_at_any_depth_but_not_in_lists() {
-        let known = serde_json::json!({"name": "x", "idp_filter": {"mode": "deny", "idps": []},
+        let known = serde_json::json!({"name": "x", "client_secret": "", "idp_filter": {"mode": "deny", "idps": []},
             "jwks": {"keys": [{"kty": "EC"}]}});
         let doc = serde_json::json!({"name": "x", "post_logout_redirect_uri": []});
         assert_eq!(
@@ -276,6 +276,7 @@ mod tests {
         );
         let doc = serde_json::json!({"client_secret_set": true, "name": "y",
             "jwks": {"keys": [{"kty": "EC", "x5c": []}]}});
+        let doc = with_secret(doc, "name", "y", None).unwrap();
         assert_eq!(unknown_field(&doc, &known, ""), None);
     }
 }
