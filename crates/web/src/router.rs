@@ -109,7 +109,7 @@ pub fn federation_routes(app: AppState) -> Router {
         .route("/api/v2/checktoken", post(checktoken::checktoken))
         .route("/api/v2/par", post(par::push))
         .route(
-            "/api/v2/session/end",
+            logout::END_SESSION_PATH,
             get(logout::end_session).post(logout::end_session_posted),
         )
         .route(

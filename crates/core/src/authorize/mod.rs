@@ -210,6 +210,10 @@ pub fn validate(
     is_data_scope: &dyn Fn(&str) -> bool,
 ) -> Result<AuthorizeRequest, AuthorizeRejection> {
     let oidc = sp.profile.is_oidc();
+    let state = raw
+        .get("state")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     // A generic library that sends a request object, or registration
     // metadata, hears it in the words of OpenID Connect Core §3.1.2.6,
     // at its (trusted) redirect URI; FranceConnect's profile keeps its
@@ -221,10 +225,7 @@ pub fn validate(
                     code,
                     detail: format!("{name} is not supported"),
                     in_fragment: false,
-                    state: raw
-                        .get("state")
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned),
+                    state,
                 });
             }
         }
@@ -235,10 +236,6 @@ pub fn validate(
             format!("unexpected parameter {k}"),
         ));
     }
-    let state = raw
-        .get("state")
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
     let response_type = raw.required("response_type")?;
     if response_type != "code" {
         let parts: Vec<&str> = response_type.split(' ').collect();

@@ -132,8 +132,8 @@ pub async fn end_session(
         .map_err(|e| e.in_locale(Locale::negotiate(ui_locale.map(Locale::code), &headers)))
 }
 
-/// Where `GET /session/end` lives, for the `POST`'s redirect.
-const END_SESSION_PATH: &str = "/api/v2/session/end";
+/// Where the logout lives (the router's route, the `POST`'s redirect).
+pub const END_SESSION_PATH: &str = "/api/v2/session/end";
 
 /// `POST /session/end` (RP-Initiated Logout 1.0 §2: both methods): the
 /// same parameters, sent on to `GET` by a 303. A service's logout form
